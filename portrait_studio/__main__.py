@@ -1,0 +1,7 @@
+"""`python -m portrait_studio` — same as the `portrait-studio` command."""
+
+import sys
+
+from portrait_studio.cli import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""`portrait-studio` command line: no subcommand opens the GUI.
+
+Each subcommand lives in its own module of this package exposing `add_parser(subparsers)` and
+`run(args) -> int`; modules are imported only when needed so that starting the GUI stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from portrait_studio import APP_NAME, __version__
+
+#: subcommand → module under portrait_studio.cli (each issue adds its own module here)
+SUBCOMMANDS: dict[str, str] = {}
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"portrait_studio.cli.{SUBCOMMANDS[name]}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portrait-studio",
+        description=f"{APP_NAME}: portrait retouching (no subcommand opens the window).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        _load(name).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `portrait-studio` and `python -m portrait_studio`."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or all(a.startswith("-") and a not in ("-h", "--help", "--version") for a in args_list):
+        # The GUI path imports no subcommand module and no argparse subparsers: start-up time matters.
+        from portrait_studio.ui.app import run_gui
+
+        return run_gui(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return int(_load(args.command).run(args))
+
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]

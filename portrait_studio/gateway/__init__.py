@@ -1,0 +1,1 @@
+"""gateway layer of Portrait Studio (see ARCHITECTURE.md)."""
