@@ -1,0 +1,79 @@
+"""Atomic file writes: the one way this app writes a file (temp file in the same folder + fsync + rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temp file next to `path`; on success it replaces `path` at once, on error it vanishes."""
+    if mode not in ("wb", "w"):
+        raise ValueError("atomic_open writes only ('wb' or 'w')")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, encoding="utf-8" if mode == "w" else None) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write bytes atomically; returns the path."""
+    with atomic_open(path, "wb") as f:
+        f.write(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 text atomically; returns the path."""
+    with atomic_open(path, "w") as f:
+        f.write(text)
+    return Path(path)
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Write JSON (UTF-8, indented, sorted keys) atomically."""
+    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def atomic_write_with(path: str | os.PathLike[str], writer: Callable[[IO[bytes]], None]) -> Path:
+    """Let `writer` stream into a binary file object that is committed atomically (e.g. PIL's save)."""
+    with atomic_open(path, "wb") as f:
+        writer(f)
+    return Path(path)
+
+
+def unique_path(path: str | os.PathLike[str]) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext`… — the first that does not exist (never overwrite silently)."""
+    p = Path(path)
+    if not p.exists():
+        return p
+    n = 2
+    while True:
+        candidate = p.with_name(f"{p.stem}-{n}{p.suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+__all__ = [
+    "atomic_open",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "atomic_write_with",
+    "unique_path",
+]

@@ -1,0 +1,81 @@
+"""User settings (backend, base URL, image hosting, output folder, theme, spend limits), stored as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from portrait_studio.core.errors import ConfigError
+from portrait_studio.core.fileio import atomic_write_json
+from portrait_studio.core.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+DEFAULT_CLOUD_BASE_URL = "https://cloud.vtrix.ai"  # the provider's docs (PROTOCOL.md)
+
+Backend = Literal["local", "cloud"]
+ImageHost = Literal["inline", "upload", "url"]
+Theme = Literal["system", "light", "dark"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can set outside a single edit. The API key is NOT here: it lives in the keyring."""
+
+    backend: Backend = "local"
+    base_url: str = DEFAULT_CLOUD_BASE_URL  # cloud gateway; the local one picks its own port
+    image_host: ImageHost = "inline"  # how a local photo becomes the `image_input` URL (cloud only)
+    upload_url: str = ""  # for image_host == "upload": multipart field `file` → {"url"} or {"data": {"url"}}
+    output_dir: str = ""  # empty: next to the original
+    theme: Theme = "system"
+    confirm_cost_above: float = 0.10  # USD: ask before paying more than this per task
+    budget_cap: float | None = None  # USD per day; batches pause before exceeding it
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("local", "cloud"):
+            raise ConfigError(f"Unknown backend {self.backend!r}.", "Choose local or cloud in Settings.")
+        if self.image_host not in ("inline", "upload", "url"):
+            raise ConfigError(f"Unknown image hosting {self.image_host!r}.", "Choose inline, upload or url.")
+        if self.theme not in ("system", "light", "dark"):
+            raise ConfigError(f"Unknown theme {self.theme!r}.", "Choose system, light or dark.")
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA_VERSION, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings; a missing or broken file gives defaults (and a log line), never a crash."""
+    path = path or settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Settings.from_dict(data)
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError, TypeError, ConfigError) as err:
+        log.warning("settings file %s is unreadable (%s); using defaults", path, err)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write settings atomically."""
+    return atomic_write_json(path or settings_path(), settings.to_dict())
+
+
+__all__ = ["DEFAULT_CLOUD_BASE_URL", "Settings", "load_settings", "save_settings", "settings_path"]

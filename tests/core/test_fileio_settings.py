@@ -1,0 +1,38 @@
+import pytest
+
+from portrait_studio.core.fileio import atomic_open, atomic_write_bytes, atomic_write_json, unique_path
+from portrait_studio.core.settings import Settings, load_settings, save_settings, settings_path
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    p = atomic_write_bytes(tmp_path / "a.bin", b"old")
+    atomic_write_bytes(p, b"new contents")
+    assert p.read_bytes() == b"new contents"
+    assert [x.name for x in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_failed_write_leaves_original_and_no_temp(tmp_path):
+    p = atomic_write_bytes(tmp_path / "a.bin", b"keep me")
+    with pytest.raises(RuntimeError), atomic_open(p) as f:
+        f.write(b"half")
+        raise RuntimeError("crash mid-write")
+    assert p.read_bytes() == b"keep me"
+    assert [x.name for x in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_unique_path(tmp_path):
+    a = tmp_path / "photo.retouched.jpg"
+    assert unique_path(a) == a
+    a.write_bytes(b"x")
+    assert unique_path(a).name == "photo.retouched-2.jpg"
+
+
+def test_settings_round_trip_and_broken_file():
+    assert load_settings() == Settings()
+    s = Settings(backend="cloud", base_url="http://127.0.0.1:9", budget_cap=5.0)
+    save_settings(s)
+    assert load_settings() == s
+    settings_path().write_text("{not json")
+    assert load_settings() == Settings()
+    atomic_write_json(settings_path(), {"backend": "mars"})
+    assert load_settings() == Settings()
