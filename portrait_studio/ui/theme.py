@@ -1,0 +1,139 @@
+"""Light and dark neutral-grey palettes, following the OS colour scheme or forced by Settings.theme."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+Scheme = Literal["light", "dark"]
+
+# Neutral greys (no colour cast) so the chrome does not bias how a photo's colours are judged; photo editors
+# (Lightroom, darktable) use mid/dark greys for the same reason. Accent is a desaturated blue.
+_DARK = {
+    "window": "#2b2b2b",
+    "base": "#1f1f1f",
+    "alt": "#262626",
+    "text": "#dcdcdc",
+    "button": "#353535",
+    "mid": "#3c3c3c",
+    "dark": "#181818",
+    "light": "#4a4a4a",
+    "disabled": "#7a7a7a",
+    "highlight": "#4a7bb7",
+    "highlighted_text": "#ffffff",
+    "link": "#78a6dc",
+    "tooltip": "#3a3a3a",
+}
+_LIGHT = {
+    "window": "#e6e6e6",
+    "base": "#f7f7f7",
+    "alt": "#eeeeee",
+    "text": "#202020",
+    "button": "#dadada",
+    "mid": "#bdbdbd",
+    "dark": "#9e9e9e",
+    "light": "#ffffff",
+    "disabled": "#8c8c8c",
+    "highlight": "#3d6fa8",
+    "highlighted_text": "#ffffff",
+    "link": "#2f5f95",
+    "tooltip": "#fafafa",
+}
+
+
+def resolve_scheme(theme: str, os_scheme: Qt.ColorScheme) -> Scheme:
+    """The scheme to paint: forced light/dark wins; "system" follows the OS (dark when it does not say)."""
+    if theme in ("light", "dark"):
+        return theme  # type: ignore[return-value]
+    if os_scheme == Qt.ColorScheme.Light:
+        return "light"
+    # Unknown (offscreen, some Linux desktops) → dark: the usual default of photo editors.
+    return "dark"
+
+
+def make_palette(scheme: Scheme) -> QPalette:
+    """A complete QPalette for the scheme (all roles set, disabled group greyed)."""
+    c = {k: QColor(v) for k, v in (_DARK if scheme == "dark" else _LIGHT).items()}
+    R = QPalette.ColorRole
+    pal = QPalette()
+    roles = {
+        R.Window: c["window"],
+        R.WindowText: c["text"],
+        R.Base: c["base"],
+        R.AlternateBase: c["alt"],
+        R.Text: c["text"],
+        R.Button: c["button"],
+        R.ButtonText: c["text"],
+        R.BrightText: QColor("#ff5555"),
+        R.Light: c["light"],
+        R.Midlight: c["mid"].lighter(110),
+        R.Mid: c["mid"],
+        R.Dark: c["dark"],
+        R.Shadow: QColor("#000000"),
+        R.Highlight: c["highlight"],
+        R.HighlightedText: c["highlighted_text"],
+        R.Link: c["link"],
+        R.LinkVisited: c["link"].darker(115),
+        R.ToolTipBase: c["tooltip"],
+        R.ToolTipText: c["text"],
+        R.PlaceholderText: c["disabled"],
+        R.Accent: c["highlight"],
+    }
+    for role, color in roles.items():
+        pal.setColor(role, color)
+    G = QPalette.ColorGroup.Disabled
+    for role in (R.WindowText, R.Text, R.ButtonText, R.HighlightedText):
+        pal.setColor(G, role, c["disabled"])
+    pal.setColor(G, R.Highlight, c["mid"])
+    return pal
+
+
+def apply_theme(app: QApplication, theme: str = "system", os_scheme: Qt.ColorScheme | None = None) -> Scheme:
+    """Paint the whole app with the Fusion style and the chosen palette; returns the scheme applied."""
+    if os_scheme is None:
+        os_scheme = app.styleHints().colorScheme()
+    scheme = resolve_scheme(theme, os_scheme)
+    # Fusion draws every widget from the palette on every platform, so both schemes look the same everywhere.
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
+    app.setPalette(make_palette(scheme))
+    app.setProperty("portrait_studio_scheme", scheme)
+    return scheme
+
+
+def current_scheme(app: QApplication) -> Scheme | None:
+    """The scheme last applied by apply_theme, or None."""
+    value = app.property("portrait_studio_scheme")
+    return value if value in ("light", "dark") else None
+
+
+class ThemeFollower(QObject):
+    """Keeps the app's palette in step with the OS while Settings.theme is "system"."""
+
+    def __init__(self, app: QApplication, theme: str = "system") -> None:
+        super().__init__(app)
+        self._app = app
+        self._theme = theme
+        apply_theme(app, theme)
+        # colorSchemeChanged exists since Qt 6.5; it fires when the user flips the OS light/dark switch.
+        app.styleHints().colorSchemeChanged.connect(self._on_os_scheme_changed)
+
+    @property
+    def theme(self) -> str:
+        """The Settings.theme value being followed."""
+        return self._theme
+
+    def set_theme(self, theme: str) -> Scheme:
+        """Switch to another Settings.theme value and repaint at once."""
+        self._theme = theme
+        return apply_theme(self._app, theme)
+
+    def _on_os_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        if self._theme == "system":
+            apply_theme(self._app, "system", scheme)
+
+
+__all__ = ["Scheme", "ThemeFollower", "apply_theme", "current_scheme", "make_palette", "resolve_scheme"]
