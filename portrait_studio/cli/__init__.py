@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from portrait_studio import APP_NAME, __version__
 
 #: subcommand → module under portrait_studio.cli (each issue adds its own module here)
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "presets": "presets",
+}
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]

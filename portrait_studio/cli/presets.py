@@ -1,0 +1,90 @@
+"""`portrait-studio presets list|show NAME|import FILE|export NAME FILE|delete NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.presets import Preset, PresetStore
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the `presets` subcommand."""
+    parser = subparsers.add_parser("presets", help="list, show, import, export or delete presets")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="all presets (built-in first)")
+    show = actions.add_parser("show", help="the parameters of one preset")
+    show.add_argument("name")
+    imp = actions.add_parser("import", help="add a preset from a JSON file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--name", help="save it under this name instead")
+    exp = actions.add_parser("export", help="write a preset to a JSON file")
+    exp.add_argument("name")
+    exp.add_argument("file", type=Path)
+    delete = actions.add_parser("delete", help="delete a user preset")
+    delete.add_argument("name")
+
+
+def _describe(p: Preset) -> dict[str, Any]:
+    return {**p.to_dict(), "builtin": p.builtin, "path": str(p.path) if p.path else None}
+
+
+def _print_list(store: PresetStore, as_json: bool) -> None:
+    presets = store.list()
+    if as_json:
+        print(json.dumps({"presets": [_describe(p) for p in presets]}, ensure_ascii=False))
+    else:
+        for p in presets:
+            kind = "built-in" if p.builtin else "user"
+            v = p.params
+            print(
+                f"{p.name:<24} {kind:<8} gpen {v.gpen:.1f}  skin {v.skin:.1f}  skin_unifi {v.skin_unifi:.1f}"
+            )
+    for problem in store.problems:
+        print(f"warning: skipped {problem.message}", file=sys.stderr)
+
+
+def _act(args: argparse.Namespace, store: PresetStore) -> Preset | Path | None:
+    if args.action == "show":
+        return store.get(args.name)
+    if args.action == "import":
+        return store.import_file(args.file, name=args.name)
+    if args.action == "export":
+        return store.export(args.name, args.file)
+    store.delete(args.name)
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 on success, 1 when the preset or file is wrong (the message says what to do)."""
+    store = PresetStore()
+    if args.action == "list":
+        _print_list(store, args.json)
+        return 0
+    try:
+        result = _act(args, store)
+    except PortraitStudioError as err:
+        if args.json:
+            print(json.dumps({"error": err.to_dict()}, ensure_ascii=False))
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if isinstance(result, Preset):
+        out = _describe(result)
+        print(
+            json.dumps(out, ensure_ascii=False)
+            if args.json
+            else json.dumps(out, indent=2, ensure_ascii=False)
+        )
+    elif isinstance(result, Path):
+        print(json.dumps({"exported": str(result)}) if args.json else f"exported to {result}")
+    else:
+        print(json.dumps({"deleted": args.name}) if args.json else f"deleted {args.name}")
+    return 0
+
+
+__all__ = ["add_parser", "run"]

@@ -1,0 +1,279 @@
+"""Preset store: named EditParams (no image), built-in and user presets, import/export.
+
+Built-ins are read-only JSON files in `resources/presets/`; user presets are one JSON file each in
+`config_dir()/presets/`, so saving one preset never rewrites (or risks) another, and concurrent saves from two
+windows or processes each land whole (atomic write + rename, core/fileio.py).
+
+File format (schema 1)::
+
+    {"schema": 1, "name": "Studio", "description": "...", "params": {EditParams.to_dict()}}
+
+A file that cannot be read (bad JSON, unknown parameter, newer schema) is reported in `store.problems` and
+skipped; it never stops the others from loading.
+
+Usage (the presets panel and the CLI)::
+
+    store = PresetStore()
+    for p in store.list(): ...              # built-ins first, then user presets, by name
+    params = store.get("studio").params     # names are matched case-insensitively
+    store.save("My look", params)           # → Preset; refuses built-in names
+    store.rename("My look", "Wedding"); store.delete("Wedding")
+    store.import_file(path); store.export("Studio", path)
+    unsubscribe = store.subscribe(callback) # callback() after every change (called in the changing thread)
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from portrait_studio.core.errors import ParamsError, PortraitStudioError
+from portrait_studio.core.fileio import atomic_write_json
+from portrait_studio.core.params import EditParams
+from portrait_studio.core.paths import config_dir, resources_dir
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+NAME_MAX = 80
+
+#: Upgrades of older files: schema N → a dict in schema N+1 (the hook for future format changes).
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class PresetError(PortraitStudioError):
+    """A preset is missing, misnamed, read-only or its file is unreadable."""
+
+    default_fix = "Check the preset's name with `portrait-studio presets list`."
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of edit parameters."""
+
+    name: str
+    params: EditParams
+    description: str = ""
+    builtin: bool = False
+    path: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file format (schema 1)."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "name": self.name,
+            "description": self.description,
+            "params": self.params.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class PresetProblem:
+    """A preset file that was skipped, and why."""
+
+    path: Path
+    message: str
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def check_name(name: object) -> str:
+    """A preset name: non-empty text of at most NAME_MAX characters, spaces collapsed."""
+    if not isinstance(name, str) or not name.strip():
+        raise PresetError("A preset needs a name.", "Type a name, for example “Wedding soft”.")
+    clean = " ".join(name.split())
+    if len(clean) > NAME_MAX:
+        raise PresetError(f"The preset name is longer than {NAME_MAX} characters.", "Use a shorter name.")
+    return clean
+
+
+def _file_name(name: str) -> str:
+    # Readable slug + a short hash of the case-folded name: two names that slug alike never share a file.
+    slug = re.sub(r"[^a-z0-9]+", "-", _key(name)).strip("-")[:40] or "preset"
+    digest = hashlib.sha1(_key(name).encode("utf-8")).hexdigest()[:8]
+    return f"{slug}-{digest}.json"
+
+
+def parse_preset(data: object, *, path: Path | None = None, builtin: bool = False) -> Preset:
+    """Validate a decoded preset file (migrating older schemas); raise PresetError when it is not one."""
+    where = f"{path}: " if path else ""
+    if not isinstance(data, dict):
+        raise PresetError(f"{where}not a preset file (expected a JSON object).")
+    schema = data.get("schema", 1)
+    if not isinstance(schema, int) or schema < 1:
+        raise PresetError(f"{where}unknown preset schema {schema!r}.")
+    if schema > SCHEMA_VERSION:
+        raise PresetError(
+            f"{where}made by a newer Portrait Studio (schema {schema}).", "Update Portrait Studio to use it."
+        )
+    while schema < SCHEMA_VERSION:
+        data, schema = MIGRATIONS[schema](data), schema + 1
+    try:
+        name = check_name(data.get("name"))
+        params = EditParams.from_dict(data.get("params", {}))
+    except (ParamsError, PresetError) as err:
+        raise PresetError(f"{where}{err.message}", err.fix) from err
+    description = data.get("description") or ""
+    return Preset(name, params, str(description), builtin, path)
+
+
+def read_preset_file(path: Path, *, builtin: bool = False) -> Preset:
+    """Read one preset file; PresetError says what is wrong with it."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise PresetError(f"{path}: cannot be read ({err}).", "Check the file and its permissions.") from err
+    except ValueError as err:
+        raise PresetError(f"{path}: is not valid JSON ({err}).", "Fix or delete the file.") from err
+    return parse_preset(data, path=path, builtin=builtin)
+
+
+class PresetStore:
+    """Built-in presets plus the user's, read from disk on every call (so other processes' saves show up)."""
+
+    def __init__(self, user_dir: Path | None = None, builtin_dir: Path | None = None) -> None:
+        self._user_dir = user_dir
+        self.builtin_dir = builtin_dir or resources_dir() / "presets"
+        self.problems: list[PresetProblem] = []
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def user_dir(self) -> Path:
+        """Where user presets live (created on first use)."""
+        path = self._user_dir or config_dir() / "presets"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # ------------------------------------------------------------------ reading
+    def _scan(self, folder: Path, builtin: bool) -> list[Preset]:
+        found: list[Preset] = []
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                found.append(read_preset_file(path, builtin=builtin))
+            except PresetError as err:
+                log.warning("skipping preset file: %s", err.message)
+                self.problems.append(PresetProblem(path, err.message))
+        return found
+
+    def list(self) -> list[Preset]:
+        """Built-ins first, then user presets, each by name; broken files are listed in `problems`."""
+        with self._lock:
+            self.problems = []
+            builtins = self._scan(self.builtin_dir, True)
+            taken = {_key(p.name) for p in builtins}
+            users = [p for p in self._scan(self.user_dir, False) if _key(p.name) not in taken]
+        key = lambda p: _key(p.name)  # noqa: E731
+        return sorted(builtins, key=key) + sorted(users, key=key)
+
+    def names(self) -> builtins.list[str]:
+        """The names of all presets, in list() order."""
+        return [p.name for p in self.list()]
+
+    def get(self, name: str) -> Preset:
+        """The preset with this name (case-insensitive); PresetError lists the known names otherwise."""
+        presets = self.list()
+        for p in presets:
+            if _key(p.name) == _key(name):
+                return p
+        known = ", ".join(p.name for p in presets) or "none"
+        raise PresetError(f"There is no preset called “{name}”.", f"Use one of: {known}.")
+
+    def _find(self, name: str) -> Preset | None:
+        try:
+            return self.get(name)
+        except PresetError:
+            return None
+
+    # ------------------------------------------------------------------ writing
+    def save(self, name: str, params: EditParams, description: str = "") -> Preset:
+        """Create or replace a user preset (atomic write); built-in names are refused."""
+        name = check_name(name)
+        with self._lock:
+            existing = self._find(name)
+            if existing and existing.builtin:
+                raise PresetError(
+                    f"“{existing.name}” is a built-in preset and cannot be changed.",
+                    "Save it under another name.",
+                )
+            path = existing.path if existing and existing.path else self.user_dir / _file_name(name)
+            preset = Preset(name, params, description, False, path)
+            atomic_write_json(path, preset.to_dict())
+        self._changed()
+        return preset
+
+    def delete(self, name: str) -> None:
+        """Delete a user preset; built-ins are refused."""
+        with self._lock:
+            preset = self.get(name)
+            self._refuse_builtin(preset, "deleted")
+            if preset.path:
+                preset.path.unlink(missing_ok=True)
+        self._changed()
+
+    def rename(self, old: str, new: str) -> Preset:
+        """Rename a user preset (the new file is written before the old one is removed)."""
+        with self._lock:
+            preset = self.get(old)
+            self._refuse_builtin(preset, "renamed")
+            clash = self._find(new)
+            if clash and clash.path != preset.path:
+                raise PresetError(f"A preset called “{clash.name}” already exists.", "Choose another name.")
+            renamed = self.save(new, preset.params, preset.description)
+            if preset.path and preset.path != renamed.path:
+                preset.path.unlink(missing_ok=True)
+        self._changed()
+        return renamed
+
+    @staticmethod
+    def _refuse_builtin(preset: Preset, verb: str) -> None:
+        if preset.builtin:
+            raise PresetError(
+                f"“{preset.name}” is a built-in preset and cannot be {verb}.",
+                "Save a copy under another name and change that.",
+            )
+
+    def import_file(self, path: Path, *, name: str | None = None) -> Preset:
+        """Add a preset from a file made by export (or by hand); `name` renames it on the way in."""
+        preset = read_preset_file(Path(path))
+        return self.save(name or preset.name, preset.params, preset.description)
+
+    def export(self, name: str, path: Path) -> Path:
+        """Write a preset to a file that import_file (on any machine) reads back."""
+        preset = self.get(name)
+        return atomic_write_json(Path(path), preset.to_dict())
+
+    # ------------------------------------------------------------------ change callbacks
+    def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback()` after each save/delete/rename/import; returns the unsubscribe function."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def _changed(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback()
+            except Exception:  # a broken listener must not undo a save that already happened
+                log.exception("preset listener failed")
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Preset",
+    "PresetError",
+    "PresetProblem",
+    "PresetStore",
+    "check_name",
+    "parse_preset",
+    "read_preset_file",
+]
