@@ -1,0 +1,359 @@
+"""The task journal: a SQLite file that records every task BEFORE it is created, so nothing paid is lost.
+
+Lifecycle of a row (one row per create request)::
+
+    begin()            → "creating"   written and synced before the create request is sent
+    mark_submitted()   → "submitted"  the gateway answered with a task id
+    mark_progress()      (progress, still "submitted")
+    mark_completed()   → "completed"  result saved (path, sidecar, cost, jobId); the photo's current version
+    mark_failed()      → "failed"     the task (or the request, certainly uncreated) failed; error kept
+    mark_uncertain()   → "uncertain"  the create may have reached the server (TaskMayExistError): never resend
+    release()            a cancelled wait: the task still runs (and is paid) on the server; resume finishes it
+    dismiss()          → "dismissed"  the user has looked at an uncertain row and closed it
+
+After a crash, rows owned by a dead process are found by `resumable()` ("submitted" with a task id: poll
+again by id and finish) and `uncertain()` ("creating" with no answer, or "uncertain": shown to the user, never
+resubmitted). `claim()` makes one process the owner of a row, so two resumers never finish a task twice.
+
+Safety: WAL mode with synchronous=FULL (a committed row survives kill -9 and power loss, sqlite.org/wal.html),
+one connection per Journal guarded by a lock (one writer; safe from many threads), busy_timeout for the GUI
+and a CLI sharing the file. History (`versions`, `current_version`, `set_current`) and the spend ledger
+(`spend_by_day`, `spend_by_preset`, `committed_today`) are queries of the same table (core/ledger.py).
+`subscribe(callback)` calls `callback(row_id)` after every change, in the writing thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from portrait_studio.core._journal_rows import (
+    IN_FLIGHT,
+    STATUSES,
+    JournalRow,
+    dedupe_key,
+    pid_alive,
+    row_from_sql,
+)
+from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.ledger import LedgerMixin
+from portrait_studio.core.params import EditParams
+from portrait_studio.core.paths import data_dir
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+FILE_NAME = "journal.sqlite3"
+
+_SCHEMA_1 = """
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    status TEXT NOT NULL,
+    input_path TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    upload_sha256 TEXT NOT NULL,
+    params TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    base_url TEXT NOT NULL DEFAULT '',
+    engine TEXT NOT NULL DEFAULT '',
+    dedupe_key TEXT NOT NULL,
+    preset TEXT,
+    out_path TEXT,
+    task_id TEXT,
+    job_id TEXT,
+    progress REAL,
+    result_path TEXT,
+    sidecar_path TEXT,
+    cost TEXT,
+    estimate TEXT,
+    error TEXT,
+    owner_pid INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE INDEX tasks_status ON tasks(status);
+CREATE INDEX tasks_dedupe ON tasks(dedupe_key, status);
+CREATE INDEX tasks_input ON tasks(input_sha256);
+CREATE TABLE current_version (input_sha256 TEXT PRIMARY KEY, row_id INTEGER NOT NULL);
+"""
+
+#: schema N → SQL that upgrades it to N+1 (the migrations hook; version 0 is an empty file).
+MIGRATIONS: dict[int, str] = {0: _SCHEMA_1}
+
+
+class JournalError(PortraitStudioError):
+    """The journal file cannot be used."""
+
+    default_fix = "Close other Portrait Studio windows and try again."
+
+
+def journal_path() -> Path:
+    """Where the journal lives: the app data folder (PORTRAIT_STUDIO_DATA_DIR overrides)."""
+    return data_dir() / FILE_NAME
+
+
+class Journal(LedgerMixin):
+    """The SQLite task journal (see the module docstring for the row lifecycle)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else journal_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[int], None]] = []
+        # isolation_level=None: autocommit; multi-statement changes use explicit BEGIN IMMEDIATE.
+        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # ------------------------------------------------------------------ plumbing
+    def _migrate(self) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise JournalError(
+                        f"The task journal {self.path} was written by a newer Portrait Studio.",
+                        "Update Portrait Studio; the journal is left untouched.",
+                    )
+                while version < SCHEMA_VERSION:
+                    for statement in MIGRATIONS[version].split(";"):
+                        if statement.strip():
+                            self._conn.execute(statement)
+                    version += 1
+                    self._conn.execute(f"PRAGMA user_version={version}")
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._conn.execute(sql, args).fetchall())
+
+    def _update(self, row_id: int, **fields: Any) -> None:
+        fields["updated_at"] = time.time()
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        with self._lock:
+            self._conn.execute(f"UPDATE tasks SET {cols} WHERE id = ?", (*fields.values(), row_id))
+        self._notify(row_id)
+
+    def subscribe(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """Call `callback(row_id)` after each change (in the writing thread); returns an unsubscriber."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def _notify(self, row_id: int) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(row_id)
+            except Exception:  # a panel's bug must never undo a journal write
+                log.exception("journal listener failed")
+
+    # ------------------------------------------------------------------ writes
+    def begin(
+        self,
+        *,
+        input_path: Path | str,
+        input_sha256: str,
+        upload_sha256: str,
+        params: EditParams,
+        backend: str,
+        base_url: str = "",
+        engine: str = "",
+        out_path: Path | str | None = None,
+        preset: str | None = None,
+        estimate: Decimal | None = None,
+    ) -> int:
+        """Write the "creating" row (synced to disk) BEFORE the create request; returns its id."""
+        now = time.time()
+        row = {
+            "status": "creating",
+            "input_path": str(input_path),
+            "input_sha256": input_sha256,
+            "upload_sha256": upload_sha256,
+            "params": json.dumps(params.to_dict(), sort_keys=True),
+            "backend": backend,
+            "base_url": base_url,
+            "engine": engine,
+            "dedupe_key": dedupe_key(upload_sha256, params, backend, base_url),
+            "preset": preset,
+            "out_path": str(out_path) if out_path else None,
+            "estimate": str(estimate) if estimate is not None else None,
+            "owner_pid": os.getpid(),
+            "created_at": now,
+            "updated_at": now,
+        }
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self._lock:
+            cur = self._conn.execute(f"INSERT INTO tasks ({cols}) VALUES ({marks})", tuple(row.values()))
+            row_id = int(cur.lastrowid or 0)
+        self._notify(row_id)
+        return row_id
+
+    def mark_submitted(self, row_id: int, task_id: str) -> None:
+        """The gateway gave a task id: from now on the task can always be found again."""
+        self._update(row_id, status="submitted", task_id=task_id, progress=0.0)
+
+    def mark_progress(self, row_id: int, progress: float | None) -> None:
+        """Record the task's progress (0..1)."""
+        self._update(row_id, progress=progress)
+
+    def mark_completed(
+        self,
+        row_id: int,
+        *,
+        result_path: Path | str,
+        sidecar_path: Path | str | None = None,
+        cost: Decimal | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """The result is on disk: record it and make it the photo's current version."""
+        now = time.time()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(
+                    "UPDATE tasks SET status='completed', result_path=?, sidecar_path=?, cost=?, job_id=?,"
+                    " progress=1.0, updated_at=?, finished_at=?, error=NULL WHERE id=?",
+                    (
+                        str(result_path),
+                        str(sidecar_path) if sidecar_path else None,
+                        str(cost) if cost is not None else None,
+                        job_id,
+                        now,
+                        now,
+                        row_id,
+                    ),
+                )
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO current_version (input_sha256, row_id)"
+                    " SELECT input_sha256, id FROM tasks WHERE id=?",
+                    (row_id,),
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        self._notify(row_id)
+
+    def mark_failed(self, row_id: int, error: dict[str, Any]) -> None:
+        """The task failed (or was certainly never created); keep the error's code and message."""
+        self._update(row_id, status="failed", error=json.dumps(error), finished_at=time.time())
+
+    def mark_uncertain(self, row_id: int, error: dict[str, Any] | None = None) -> None:
+        """The create may have reached the server: show it to the user; never resend it blindly."""
+        self._update(row_id, status="uncertain", error=json.dumps(error) if error else None)
+
+    def release(self, row_id: int) -> None:
+        """Stop owning a row (a cancelled wait): its task is still paid for, so `resumable()` picks it up."""
+        self._update(row_id, owner_pid=0)
+
+    def dismiss(self, row_id: int) -> None:
+        """The user closed an uncertain row after checking it (it is kept, but no longer listed)."""
+        self._update(row_id, status="dismissed", finished_at=time.time())
+
+    def claim(self, row_id: int) -> bool:
+        """Become the row's owner unless a live process owns it; True when this process now owns it."""
+        row = self.get(row_id)
+        if row.owner_pid == os.getpid():
+            return True
+        if row.owner_pid and pid_alive(row.owner_pid):
+            return False
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE tasks SET owner_pid=?, updated_at=? WHERE id=? AND owner_pid=?",
+                (os.getpid(), time.time(), row_id, row.owner_pid),
+            )
+        return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ reads
+    def get(self, row_id: int) -> JournalRow:
+        """One row by id (KeyError when absent)."""
+        rows = self._query("SELECT * FROM tasks WHERE id=?", (row_id,))
+        if not rows:
+            raise KeyError(row_id)
+        return row_from_sql(rows[0])
+
+    def rows(self, *, status: str | None = None, limit: int = 1000) -> list[JournalRow]:
+        """The newest rows first, optionally of one status."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        where, args = ("WHERE status=?", (status,)) if status else ("", ())
+        sql = f"SELECT * FROM tasks {where} ORDER BY id DESC LIMIT ?"
+        return [row_from_sql(r) for r in self._query(sql, (*args, limit))]
+
+    def _orphaned(self, statuses: tuple[str, ...]) -> list[JournalRow]:
+        marks = ", ".join("?" for _ in statuses)
+        found = self._query(f"SELECT * FROM tasks WHERE status IN ({marks}) ORDER BY id", statuses)
+        me = os.getpid()
+        rows = [row_from_sql(r) for r in found]
+        return [r for r in rows if r.owner_pid != me and not (r.owner_pid and pid_alive(r.owner_pid))]
+
+    def resumable(self) -> list[JournalRow]:
+        """Submitted tasks (with a task id) that no live process is waiting for: poll them again by id."""
+        return [r for r in self._orphaned(("submitted",)) if r.task_id]
+
+    def uncertain(self) -> list[JournalRow]:
+        """Rows whose create may or may not have happened: to show the user, never to resubmit silently."""
+        me = os.getpid()
+        marked = [row_from_sql(r) for r in self._query("SELECT * FROM tasks WHERE status='uncertain'")]
+        crashed = [r for r in self._orphaned(("creating",)) if r.owner_pid != me]
+        return sorted(marked + crashed, key=lambda r: r.id)
+
+    def in_flight(self) -> list[JournalRow]:
+        """Rows not yet finished, whoever owns them."""
+        marks = ", ".join("?" for _ in IN_FLIGHT)
+        return [
+            row_from_sql(r) for r in self._query(f"SELECT * FROM tasks WHERE status IN ({marks})", IN_FLIGHT)
+        ]
+
+    def find_reusable(self, key: str) -> JournalRow | None:
+        """The newest completed row with this dedupe key whose result file still exists (no double charge)."""
+        found = self._query(
+            "SELECT * FROM tasks WHERE dedupe_key=? AND status='completed' ORDER BY id DESC", (key,)
+        )
+        for r in map(row_from_sql, found):
+            if r.result_path and Path(r.result_path).is_file():
+                return r
+        return None
+
+
+__all__ = [
+    "FILE_NAME",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Journal",
+    "JournalError",
+    "JournalRow",
+    "dedupe_key",
+    "journal_path",
+]

@@ -1,0 +1,128 @@
+"""History (versions of a photo, undo) and the spend ledger: read-mostly queries over the task journal.
+
+Mixed into `core.journal.Journal`; a panel calls them on the journal object::
+
+    journal.versions(sha)          # completed results of one photo, oldest first (params, engine, cost, time)
+    journal.current_version(sha)   # the version shown as "current" (the newest, unless undone)
+    journal.set_current(row_id)    # undo / redo: pick any completed version as current
+    journal.spend_by_day(), journal.spend_by_preset(), journal.spent_today(), journal.committed_today()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from portrait_studio.core._journal_rows import JournalRow, row_from_sql
+from portrait_studio.core.errors import PortraitStudioError
+
+NO_PRESET = "(no preset)"
+
+
+class HistoryError(PortraitStudioError):
+    """A version cannot be made current (it is not a finished result)."""
+
+    default_fix = "Pick a version whose status is completed."
+
+
+def _day(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch).date().isoformat()  # the user's local day
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal:
+    return sum((v for v in values if v is not None), Decimal(0))
+
+
+class LedgerMixin:
+    """History and spend queries; needs the Journal's `_query`, `_lock`, `_conn` and `_notify`."""
+
+    _lock: threading.RLock
+    _conn: sqlite3.Connection
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError
+
+    def _notify(self, row_id: int) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ history
+    def versions(self, input_sha256: str | None = None, *, input_path: str | None = None) -> list[JournalRow]:
+        """Every completed result of one photo (by the original file's sha256, or by path), oldest first."""
+        if input_sha256 is None and input_path is None:
+            raise ValueError("give input_sha256 or input_path")
+        column, value = ("input_sha256", input_sha256) if input_sha256 else ("input_path", str(input_path))
+        sql = f"SELECT * FROM tasks WHERE {column}=? AND status='completed' ORDER BY finished_at, id"
+        return [row_from_sql(r) for r in self._query(sql, (value,))]
+
+    def current_version(self, input_sha256: str) -> JournalRow | None:
+        """The photo's current version: the newest result, or the one picked with set_current (undo)."""
+        found = self._query(
+            "SELECT t.* FROM current_version c JOIN tasks t ON t.id = c.row_id WHERE c.input_sha256=?",
+            (input_sha256,),
+        )
+        if found:
+            return row_from_sql(found[0])
+        versions = self.versions(input_sha256)
+        return versions[-1] if versions else None
+
+    def set_current(self, row_id: int) -> JournalRow:
+        """Make a completed version the current one (undo to a previous version, or redo)."""
+        found = self._query("SELECT * FROM tasks WHERE id=?", (row_id,))
+        if not found:
+            raise HistoryError(f"There is no version #{row_id}.")
+        row = row_from_sql(found[0])
+        if row.status != "completed":
+            raise HistoryError(f"Version #{row_id} is {row.status}, not a finished result.")
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO current_version (input_sha256, row_id) VALUES (?, ?)",
+                (row.input_sha256, row_id),
+            )
+        self._notify(row_id)
+        return row
+
+    # ------------------------------------------------------------------ spend ledger
+    def _charged(self) -> list[JournalRow]:
+        return [
+            row_from_sql(r) for r in self._query("SELECT * FROM tasks WHERE cost IS NOT NULL ORDER BY id")
+        ]
+
+    def spend_by_day(self) -> dict[str, Decimal]:
+        """Money spent per local day (ISO date → USD), oldest first."""
+        out: dict[str, Decimal] = {}
+        for r in self._charged():
+            day = _day(r.created_at)
+            out[day] = out.get(day, Decimal(0)) + (r.cost or 0)
+        return out
+
+    def spend_by_preset(self) -> dict[str, Decimal]:
+        """Money spent per preset name (NO_PRESET for edits made without one)."""
+        out: dict[str, Decimal] = {}
+        for r in self._charged():
+            key = r.preset or NO_PRESET
+            out[key] = out.get(key, Decimal(0)) + (r.cost or 0)
+        return out
+
+    def spent_today(self) -> Decimal:
+        """Money spent on tasks created today (local time)."""
+        return self.spend_by_day().get(dt.date.today().isoformat(), Decimal(0))
+
+    def total_spent(self) -> Decimal:
+        """Money spent on every task in the journal."""
+        return _sum(r.cost for r in self._charged())
+
+    def committed_today(self) -> Decimal:
+        """Spent today plus the precharge estimates of today's unfinished tasks (what a budget cap checks)."""
+        today = dt.date.today().isoformat()
+        unfinished = "status IN ('creating', 'submitted', 'uncertain')"
+        sql = f"SELECT * FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
+        pending = self._query(sql)
+        open_estimates = _sum(r.estimate for r in map(row_from_sql, pending) if _day(r.created_at) == today)
+        return self.spent_today() + open_estimates
+
+
+__all__ = ["NO_PRESET", "HistoryError", "LedgerMixin"]
