@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication
 
 from portrait_studio import APP_ID, APP_NAME, __version__
+from portrait_studio.ui.app_icon import app_icon
 
 
 def make_app(argv: Sequence[str] = ()) -> QApplication:
@@ -19,11 +20,16 @@ def make_app(argv: Sequence[str] = ()) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Portrait Studio")
     app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     return app
 
 
 def run_gui(argv: Sequence[str] = ()) -> int:
     """Open the main window and run the event loop."""
+    if "--smoke-test" in argv:  # issue 7: offscreen end-to-end check of an install or a bundle
+        from portrait_studio.ui.smoke import run_smoke_test
+
+        return run_smoke_test()
     app = make_app(argv)
     from portrait_studio.ui.main_window import MainWindow
 
