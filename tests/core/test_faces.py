@@ -1,0 +1,184 @@
+"""Face detection and mesh on real photos and composites made from them (FACES.md's 21-image set)."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from portrait_studio.core import _blazeface
+from portrait_studio.core.errors import FaceModelError
+from portrait_studio.core.faces import (
+    KEYPOINT_NAMES,
+    Face,
+    detect_faces,
+    face_mesh,
+    load_models,
+    models_available,
+)
+from tests import photos
+from tests.core.test_faces_composites import mirrored, rotated, side_by_side, small_face_canvas, upscaled
+
+
+def _inside(point: np.ndarray, box: tuple[int, int, int, int], slack: float = 0.0) -> bool:
+    x, y, w, h = box
+    return x - slack * w <= point[0] <= x + w * (1 + slack) and y - slack * h <= point[1] <= y + h * (
+        1 + slack
+    )
+
+
+def test_astronaut_one_frontal_face_with_keypoints_in_order() -> None:
+    result = detect_faces(photos.astronaut())
+    assert not result.approximate
+    assert result.count == 1
+    face = result.faces[0]
+    assert face.score > 0.6
+    x, y, w, h = face.box
+    # Eileen Collins' face sits in the upper middle of the 512×512 photo.
+    assert 150 < x < 200 and 50 < y < 100 and 80 < w < 140 and 80 < h < 140
+    kp = dict(zip(KEYPOINT_NAMES, face.keypoints, strict=True))
+    # Subject's right eye is on the image's left; the nose is below the eyes and above the mouth.
+    assert kp["right_eye"][0] < kp["nose_tip"][0] < kp["left_eye"][0]
+    assert kp["right_eye"][1] < kp["nose_tip"][1] < kp["mouth"][1]
+    assert kp["right_ear_tragion"][0] < kp["right_eye"][0] and kp["left_ear_tragion"][0] > kp["left_eye"][0]
+    assert face.keypoints.shape == (6, 2) and face.keypoints.dtype == np.float32
+
+
+def test_grace_hopper_one_face() -> None:
+    result = detect_faces(photos.grace_hopper())
+    assert result.count == 1
+    assert _inside(result.faces[0].keypoints[2], result.faces[0].box)
+
+
+@pytest.mark.parametrize("name", ["chelsea", "coffee", "rocket"])
+def test_no_face_in_cat_coffee_rocket(name: str) -> None:
+    assert detect_faces(getattr(photos, name)()).count == 0
+
+
+def test_two_and_three_faces_largest_first() -> None:
+    a, g = photos.astronaut(), photos.grace_hopper()
+    two = detect_faces(side_by_side(a, g))
+    assert two.count == 2
+    three = detect_faces(side_by_side(a, g, mirrored(a)))
+    assert three.count == 3
+    areas = [f.box[2] * f.box[3] for f in three.faces]
+    assert areas == sorted(areas, reverse=True)
+    # No two boxes overlap: three separate people were found, not one face twice.
+    xs = sorted((f.box[0], f.box[0] + f.box[2]) for f in three.faces)
+    assert all(xs[i][1] <= xs[i + 1][0] for i in range(2))
+
+
+@pytest.mark.parametrize("face_px", [30, 60])
+def test_small_face_in_1920_canvas_found_where_it_is(face_px: int) -> None:
+    image, pasted = small_face_canvas(face_px)
+    result = detect_faces(image)
+    assert result.count == 1
+    face = result.faces[0]
+    assert _inside(face.keypoints[2], pasted)
+    assert 0.6 * face_px < face.size < 1.5 * face_px
+
+
+@pytest.mark.parametrize("degrees", [15, -15, 30, -30])
+def test_rotated_faces(degrees: float) -> None:
+    assert detect_faces(rotated(photos.astronaut(), degrees)).count == 1
+    assert detect_faces(rotated(photos.grace_hopper(), degrees)).count == 1
+
+
+def test_mirror_swaps_keypoints_sides() -> None:
+    g = photos.grace_hopper()
+    face = detect_faces(mirrored(g)).faces[0]
+    assert face.keypoints[0][0] < face.keypoints[1][0]  # still the subject's right eye on the image's left
+
+
+def test_6000px_upscale_boxes_in_original_pixels() -> None:
+    a = photos.astronaut()
+    small = detect_faces(a).faces[0]
+    big = detect_faces(upscaled(a, 6000))
+    assert big.count == 1
+    s = 6000 / 512
+    assert np.allclose(np.array(big.faces[0].box), np.array(small.box) * s, atol=0.08 * small.size * s)
+    assert np.allclose(big.faces[0].keypoints, small.keypoints * s, atol=0.05 * small.size * s)
+
+
+def test_mesh_468_points_on_the_face_and_scale_consistent() -> None:
+    a = photos.astronaut()
+    face = detect_faces(a).faces[0]
+    mesh = face_mesh(a, face)
+    assert mesh.shape == (468, 2) and mesh.dtype == np.float32
+    assert all(_inside(p, face.box, slack=0.25) for p in mesh)
+    # MediaPipe index 1 is the nose tip, 152 the chin: ordered top to bottom.
+    assert mesh[1][1] < mesh[152][1]
+    assert np.linalg.norm(mesh[1] - face.keypoints[2]) < 0.15 * face.size
+    # The same face at 4× gives the same mesh at 4× (the mesh path crops and shrinks big faces first).
+    big = upscaled(a, 2048)
+    big_mesh = face_mesh(big, detect_faces(big).faces[0])
+    assert np.median(np.linalg.norm(big_mesh / 4 - mesh, axis=1)) < 0.03 * face.size
+
+
+def test_mesh_follows_rotation() -> None:
+    a = rotated(photos.astronaut(), 30)
+    face = detect_faces(a).faces[0]
+    mesh = face_mesh(a, face)
+    eye_r, eye_l = mesh[33], mesh[263]  # outer eye corners (MediaPipe indices)
+    angle = np.degrees(np.arctan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0]))
+    assert -45 < angle < -15  # rotated 30° counter-clockwise on screen: the eye line climbs to the right
+
+
+def test_detection_is_thread_safe() -> None:
+    images = [
+        photos.astronaut(),
+        photos.grace_hopper(),
+        photos.chelsea(),
+        side_by_side(photos.astronaut()),
+    ] * 2
+    expected = [detect_faces(im).count for im in images]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda im: detect_faces(im).count, images))
+    assert got == expected == [1, 1, 0, 1] * 2
+
+
+def _broken_model_dir(tmp_path: Path) -> Path:
+    source = _blazeface.default_model_dir()
+    assert source is not None
+    shutil.copy(source / _blazeface.LANDMARKS, tmp_path / _blazeface.LANDMARKS)
+    data = bytearray((source / _blazeface.DETECTOR).read_bytes())
+    data[1000] ^= 0xFF  # one flipped byte: the sha256 check must catch it
+    (tmp_path / _blazeface.DETECTOR).write_bytes(bytes(data))
+    return tmp_path
+
+
+def test_damaged_weights_fall_back_to_haar_marked_approximate(tmp_path: Path) -> None:
+    folder = _broken_model_dir(tmp_path)
+    assert not models_available(folder)
+    with pytest.raises(FaceModelError, match="sha256"):
+        load_models(folder)
+    result = detect_faces(photos.astronaut(), model_dir=folder)
+    assert result.approximate
+    assert result.count == 1
+    assert _inside(detect_faces(photos.astronaut()).faces[0].keypoints[2], result.faces[0].box)
+    with pytest.raises(FaceModelError):
+        face_mesh(photos.astronaut(), result.faces[0], model_dir=folder)
+
+
+def test_missing_weights_folder(tmp_path: Path) -> None:
+    assert not models_available(tmp_path / "nowhere")
+    assert detect_faces(photos.coffee(), model_dir=tmp_path / "nowhere").approximate
+
+
+def test_rejects_non_rgb_arrays() -> None:
+    with pytest.raises(ValueError, match="RGB"):
+        detect_faces(np.zeros((10, 10), np.uint8))
+    with pytest.raises(ValueError, match="RGB"):
+        detect_faces(np.zeros((10, 10, 3), np.float32))
+
+
+def test_face_is_frozen() -> None:
+    face = detect_faces(photos.astronaut()).faces[0]
+    assert isinstance(face, Face)
+    with pytest.raises(AttributeError):
+        face.score = 1.0  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        face.keypoints[0, 0] = 0  # read-only: results are shared between callers
