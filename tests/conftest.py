@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
@@ -51,3 +52,45 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(ring)
     yield ring
     keyring.set_keyring(previous)
+
+
+# --------------------------------------------------------------------------- local gateway (issue 3)
+if TYPE_CHECKING:  # imported lazily below so a half-edited gateway never breaks unrelated tests
+    from portrait_studio.api.client import Client
+    from portrait_studio.gateway import LocalGateway
+
+
+@pytest.fixture
+def local_gateway(tmp_path: Path) -> Iterator[LocalGateway]:
+    """A running LocalGateway on 127.0.0.1 (fast trivial engine, fresh cache dir), stopped after the test.
+
+    `.base_url`, `.token`, `.stats.creates`, `.faults` (test-only fault switch, see gateway/faults.py).
+    """
+    from portrait_studio.gateway import LocalGateway, TrivialEngine
+
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gateway-cache") as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def client(local_gateway: LocalGateway) -> Iterator[Client]:
+    """An api Client bound to `local_gateway` with its token as the API key."""
+    from portrait_studio.api.client import Client
+
+    with Client(local_gateway.base_url, local_gateway.token) as api:
+        yield api
+
+
+@pytest.fixture
+def portrait_data_url() -> str:
+    """The astronaut photo (one frontal face) as an inline JPEG data URL, ready for `image_input`."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from tests.photos import astronaut
+
+    buf = io.BytesIO()
+    Image.fromarray(astronaut()).save(buf, "JPEG", quality=90)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

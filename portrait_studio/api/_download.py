@@ -1,0 +1,119 @@
+"""Download a result: http(s) only, streamed to a temp file, size-capped, verified to be an image, renamed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from PIL import Image, UnidentifiedImageError
+
+from portrait_studio.api import _constants as C
+from portrait_studio.core.errors import APIError, NotFoundError, error_for_status
+
+RetryLoop = Callable[[Callable[[], httpx.Response], str], httpx.Response]
+_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise APIError(
+            f"The result address is not an http(s) link ({parts.scheme or 'no scheme'}:…).",
+            "Report this; the service answered with an address the app will not open.",
+            code="003010096",
+        )
+
+
+def _fail_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status in (403, 404, 410):
+        # CDN links of results are signed (PROTOCOL.md): an old link answers 403/404/410.
+        raise NotFoundError(
+            f"The result file is no longer available (HTTP {status}); its link may have expired.",
+            "Check the task again to get a fresh link, or run the edit again.",
+            status=status,
+        )
+    raise error_for_status(status, response.text[:500])
+
+
+def _stream(response: httpx.Response, path: Path) -> int:
+    length = response.headers.get("content-length")
+    if length and length.isdigit() and int(length) > C.MAX_DOWNLOAD_BYTES:
+        raise _too_big(int(length))
+    total = 0
+    with open(path, "wb") as f:  # truncates what a broken earlier attempt left
+        for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK):
+            total += len(chunk)
+            if total > C.MAX_DOWNLOAD_BYTES:
+                raise _too_big(total)
+            f.write(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+    return total
+
+
+def _too_big(size: int) -> APIError:
+    return APIError(
+        f"The result is too large ({size / 1e6:.0f} MB; the limit is {C.MAX_DOWNLOAD_BYTES // 2**20} MiB).",
+        "Report this: a portrait result should be a few MB.",
+        code="003010096",
+    )
+
+
+def _verify_image(path: Path) -> None:
+    try:
+        with Image.open(path) as img:
+            fmt = img.format
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise APIError(
+            "The downloaded result is not a readable image.",
+            "Run the edit again; if it keeps happening, report it.",
+            code="003010096",
+        ) from err
+    if fmt not in _IMAGE_FORMATS:
+        raise APIError(
+            f"The result is a {fmt} file, not a JPEG/PNG/WebP image.",
+            "Run the edit again.",
+            code="003010096",
+        )
+
+
+def download_to(
+    http: httpx.Client, url: str, dest: Path, *, headers: dict[str, str], retry: RetryLoop
+) -> Path:
+    """Fetch `url` into `dest` atomically; the previous `dest` (if any) is kept until the new one is good."""
+    _check_url(url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+
+    def attempt() -> httpx.Response:
+        # The whole transfer is one attempt, so a connection dropped mid-body is retried too.
+        response = http.send(http.build_request("GET", url, headers=headers), stream=True)
+        try:
+            if response.status_code < 400:
+                _stream(response, tmp)
+            else:
+                response.read()  # error bodies are small; read so the message can quote them
+        finally:
+            response.close()
+        return response
+
+    try:
+        response = retry(attempt, "download")
+        if response.status_code >= 400:
+            _fail_status(response)
+        _verify_image(tmp)
+        os.replace(tmp, dest)
+        return dest
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+__all__ = ["download_to"]

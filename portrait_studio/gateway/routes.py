@@ -1,0 +1,222 @@
+"""Request handler of the local gateway: the routes of PROTOCOL.md, auth, faults, uploads and /files/."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hmac
+import json
+import logging
+import re
+import secrets
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+
+from portrait_studio.core.params import MODEL
+from portrait_studio.gateway.faults import Fault
+from portrait_studio.gateway.intake import (
+    MAX_IMAGE_BYTES,
+    IntakeError,
+    check_image,
+    fetch_image,
+    parse_create,
+)
+from portrait_studio.gateway.spec import model_spec
+
+if TYPE_CHECKING:
+    from portrait_studio.gateway.server import LocalGateway
+
+log = logging.getLogger(__name__)
+
+#: An inline data URL of a 5 MB photo is ~6.7 MB of base64; anything far above that is refused unread.
+MAX_BODY = 12 * 1024 * 1024
+_TASK = re.compile(r"^/model/v1/generation/task/(?P<id>[\w-]+)$")
+_SPEC = re.compile(r"^/api/v1/skill/models/(?P<model>[\w.-]+)/spec$")
+_FILE = re.compile(r"^/files/(?P<name>(uploads/)?[\w.-]+)$")
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One request; `server.gateway` is the LocalGateway that owns the server."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as httpx and urllib expect
+    _body: bytes | None = None
+    server_version = "PortraitStudioLocalGateway/1"
+
+    @property
+    def gw(self) -> LocalGateway:
+        return self.server.gateway  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Request lines only (never headers, so never the token), to the log rather than stderr.
+        log.debug("%s - %s", self.address_string(), format % args)
+
+    # ------------------------------------------------------------------ dispatch
+    def do_GET(self) -> None:
+        self._body = None  # one handler serves every request of a keep-alive connection
+        path = self.path.split("?", 1)[0]
+        if m := _TASK.match(path):
+            self._guarded("poll", lambda: self._poll(m["id"]))
+        elif m := _SPEC.match(path):
+            self._guarded(
+                "spec", lambda: self._send_json(200, model_spec(m["model"], self.gw.base_url)), auth=False
+            )
+        elif m := _FILE.match(path):
+            self._guarded("files", lambda: self._file(m["name"]), auth=False)
+        else:
+            self._send_error(404, "404", f"No route for GET {path}.")
+
+    def do_POST(self) -> None:
+        self._body = None
+        path = self.path.split("?", 1)[0]
+        if path == "/model/v1/generation":
+            self._guarded("create", self._create)
+        elif path == "/model/v1/generation/precharge":
+            self._guarded("precharge", self._precharge)
+        elif path == "/upload":
+            # Like a public image host, the upload route takes no key (it is loopback-only and size-capped).
+            self._guarded("upload", self._upload, auth=False)
+        else:
+            self._guarded("unknown", lambda: self._send_error(404, "404", f"No route for POST {path}."))
+
+    def _guarded(self, route: str, action: Any, *, auth: bool = True) -> None:
+        self.gw.stats.count(route + "_requests")
+        try:
+            if auth and not self._authorized():
+                self._read_body()
+                self._send_error(401, "401", "API key missing or invalid.")
+                return
+            fault = self.gw.faults.take(route)
+            if fault is not None and self._apply(fault, read_body=True):
+                return
+            action()
+        except IntakeError as err:
+            self._send_error(400, err.code or "003010002", err.message)
+        except BrokenPipeError:
+            self.close_connection = True
+
+    def _authorized(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), self.gw.token.encode()
+        )
+
+    def _apply(self, fault: Fault, *, read_body: bool) -> bool:
+        """Misbehave as programmed; True when the answer has been given (or withheld)."""
+        if read_body:
+            self._read_body()
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.drop:
+            self.close_connection = True
+            return True
+        if fault.status is None:
+            return False
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        body = (
+            fault.body
+            if fault.body is not None
+            else {"error": {"code": str(fault.status), "message": "fault"}}
+        )
+        if isinstance(body, str):
+            self._send(fault.status, body.encode(), "text/plain; charset=utf-8", headers)
+        else:
+            self._send_json(fault.status, body, headers)
+        return True
+
+    # ------------------------------------------------------------------ routes
+    def _create(self) -> None:
+        body = self._json_body()
+        params, image_input = parse_create(body, self.headers.get("X-Model"))
+        image = fetch_image(image_input, self.gw.local_file)
+        check_image(image)
+        record = self.gw.runner.create(params, image)
+        self.gw.stats.count("creates")
+        answer = self.gw.runner.render(record, self.gw.base_url)
+        late = self.gw.faults.take("create", after=True)
+        if late is not None and self._apply(late, read_body=False):
+            return
+        self._send_json(200, answer)
+
+    def _poll(self, task_id: str) -> None:
+        record = self.gw.runner.get(task_id)
+        if record is None:
+            self._send_error(404, "003010098", f"Task {task_id} not found.")
+            return
+        self._send_json(200, self.gw.runner.render(record, self.gw.base_url, poll=True))
+
+    def _precharge(self) -> None:
+        parse_create(self._json_body(), self.headers.get("X-Model"))
+        data = {"cost": "0", "currency": "USD", "discount": 1, "reason": "LOCAL_ENGINE", "model": MODEL}
+        self._send_json(200, {"status": "success", "data": data})
+
+    def _file(self, name: str) -> None:
+        path = self.gw.files_dir / name
+        if not path.is_file():
+            self._send_error(404, "404", "No such file (results are kept for a day).")
+            return
+        self.gw.stats.count("downloads")
+        mime = "image/png" if path.suffix == ".png" else "image/jpeg"
+        self._send(200, path.read_bytes(), mime)
+
+    def _upload(self) -> None:
+        data = self._multipart_file()
+        check_image(data)
+        ext = ".png" if data.startswith(b"\x89PNG") else ".jpg"
+        name = f"uploads/{secrets.token_hex(16)}{ext}"
+        (self.gw.files_dir / "uploads").mkdir(parents=True, exist_ok=True)
+        (self.gw.files_dir / name).write_bytes(data)
+        self._send_json(200, {"url": f"{self.gw.base_url}/files/{name}"})
+
+    # ------------------------------------------------------------------ bodies
+    def _read_body(self) -> bytes:
+        if self._body is not None:
+            return self._body
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True  # do not read 100 MB just to refuse it
+            raise IntakeError("003010002", "The request is larger than 12 MB; the image limit is 5 MB.")
+        self._body = self.rfile.read(length) if length else b""
+        return self._body
+
+    def _json_body(self) -> Any:
+        try:
+            return json.loads(self._read_body() or b"null")
+        except ValueError as err:
+            raise IntakeError("003010002", "The request body is not valid JSON.") from err
+
+    def _multipart_file(self) -> bytes:
+        ctype = self.headers.get("Content-Type", "")
+        raw = self._read_body()
+        if len(raw) > MAX_IMAGE_BYTES + 64 * 1024:
+            raise IntakeError("003010002", "The upload is larger than 5 MB.")
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + raw
+        )
+        if message.is_multipart():
+            for part in message.iter_parts():
+                if part.get_param("name", header="content-disposition") == "file":
+                    payload = part.get_payload(decode=True)
+                    if isinstance(payload, bytes):
+                        return payload
+        raise IntakeError("003010001", "The upload has no multipart field named 'file'.")
+
+    # ------------------------------------------------------------------ answers
+    def _send_error(self, status: int, code: str, message: str) -> None:
+        self._send_json(status, {"error": {"code": code, "message": message}})
+
+    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(obj).encode(), "application/json", headers)
+
+    def _send(self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+__all__ = ["MAX_BODY", "Handler"]

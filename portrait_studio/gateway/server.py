@@ -1,0 +1,175 @@
+"""LocalGateway: PROTOCOL.md served on 127.0.0.1 with a per-run token, backed by a local engine."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections import Counter
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from portrait_studio.core.errors import ConfigError
+from portrait_studio.gateway.engine import Engine, PacedEngine, default_engine, engine_name
+from portrait_studio.gateway.faults import Faults
+from portrait_studio.gateway.routes import Handler
+from portrait_studio.gateway.tasks import MAX_AGE, TaskRunner
+
+log = logging.getLogger(__name__)
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class GatewayStats:
+    """Request counters (thread-safe); `creates` counts tasks really created, for duplicate checks."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def count(self, name: str) -> None:
+        """Add one to a counter."""
+        with self._lock:
+            self._counts[name] += 1
+
+    def __getattr__(self, name: str) -> int:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        with self._lock:
+            return self._counts[name]
+
+    def as_dict(self) -> dict[str, int]:
+        """A copy of every counter."""
+        with self._lock:
+            return dict(self._counts)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a stuck client connection must not keep the app from quitting
+    gateway: LocalGateway
+
+
+class LocalGateway:
+    """The local gateway; use as a context manager or call start()/stop()."""
+
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        *,
+        cache_dir: Path | str | None = None,
+        token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        workers: int | None = None,
+        min_task_seconds: float = 0.0,
+    ) -> None:
+        if host not in _LOOPBACK:
+            raise ConfigError(
+                f"The local gateway only listens on 127.0.0.1, not {host!r}.",
+                "Leave the host at 127.0.0.1 (sharing the gateway on a network is not supported).",
+            )
+        engine = engine if engine is not None else default_engine()
+        if min_task_seconds > 0:
+            engine = PacedEngine(engine, min_task_seconds)
+        self.engine = engine
+        self.engine_name = engine_name(engine)
+        self.host, self._port = "127.0.0.1" if host == "localhost" else host, port
+        self.token = token or secrets.token_urlsafe(24)
+        self._own_cache = cache_dir is None
+        self.cache_dir = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix="ps-gateway-"))
+        self.files_dir = self.cache_dir / "files"
+        self.faults = Faults()
+        self.stats = GatewayStats()
+        # Two workers by default: the engine is CPU-bound and numpy/OpenCV already use the cores.
+        count = workers or min(4, max(2, (os.cpu_count() or 2) // 2))
+        self.runner = TaskRunner(engine, self.files_dir, self.faults, count)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalGateway:
+        """Bind, clean old results, and serve on a background thread; returns self."""
+        if self._server is not None:
+            return self
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self._clean_old_files()
+        server = _Server((self.host, self._port), Handler)
+        server.gateway = self
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="local-gateway", daemon=True)
+        self._thread.start()
+        log.info("local gateway listening on %s (engine %s)", self.base_url, self.engine_name)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, stop the workers, and remove the cache folder if the gateway made it."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        if isinstance(self.engine, PacedEngine):
+            self.engine.stop.set()
+        server.shutdown()
+        server.server_close()
+        self.runner.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._own_cache:
+            shutil.rmtree(self.cache_dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalGateway:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = self.base_url if self._server else "stopped"
+        return f"LocalGateway({state}, engine={self.engine_name}, token=***)"
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def port(self) -> int:
+        """The port actually bound (the one asked for, or a free one)."""
+        if self._server is None:
+            raise RuntimeError("the local gateway is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT — what a Client is given."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def task_finished_at(self, task_id: str) -> float | None:
+        """When a task finished, as time.monotonic() in this process (for the polling benchmark)."""
+        record = self.runner.get(task_id)
+        return record.finished_at if record else None
+
+    def local_file(self, url: str) -> bytes | None:
+        """The bytes of a URL this gateway serves itself (read from disk, not over HTTP)."""
+        parts = urlsplit(url)
+        if self._server is None or f"{parts.scheme}://{parts.netloc}" != self.base_url:
+            return None
+        if not parts.path.startswith("/files/"):
+            return None
+        path = (self.files_dir / parts.path.removeprefix("/files/")).resolve()
+        if not path.is_relative_to(self.files_dir.resolve()) or not path.is_file():
+            return None
+        return path.read_bytes()
+
+    def _clean_old_files(self) -> None:
+        cutoff = time.time() - MAX_AGE
+        for path in self.files_dir.rglob("*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                pass  # another process may be cleaning too
+
+
+__all__ = ["GatewayStats", "LocalGateway"]
