@@ -85,6 +85,11 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def http(self) -> httpx.Client:
+        """The pooled httpx.Client; it carries no Authorization header (that is added per API request)."""
+        return self._http
+
     def __repr__(self) -> str:
         key = C.REDACTED if self._api_key else "none"
         return f"Client(base_url={self.base_url!r}, api_key={key})"

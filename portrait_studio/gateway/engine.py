@@ -66,7 +66,7 @@ class PacedEngine:
 def default_engine() -> Engine:
     """The local retouch engine when it is importable, else the trivial one."""
     try:
-        from portrait_studio.engine import LocalEngine  # type: ignore[attr-defined]
+        from portrait_studio.engine import LocalEngine
     except ImportError:
         return TrivialEngine()
     engine: Engine = LocalEngine()

@@ -1,0 +1,61 @@
+"""open_backend: a ready Client for the configured backend (starting the local gateway when it is local)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from portrait_studio.api.client import Client
+from portrait_studio.api.keys import get_api_key
+from portrait_studio.core.errors import ConfigError
+from portrait_studio.core.paths import cache_dir
+from portrait_studio.core.settings import Settings
+from portrait_studio.gateway import Engine, LocalGateway
+
+
+@dataclass
+class BackendSession:
+    """A client plus, for the local backend, the in-process gateway behind it; close() stops both."""
+
+    client: Client
+    kind: Literal["local", "cloud"]
+    gateway: LocalGateway | None = None
+    engine_name: str = "cloud"
+
+    def close(self) -> None:
+        """Close the client, then stop the gateway (if any)."""
+        self.client.close()
+        if self.gateway is not None:
+            self.gateway.stop()
+
+    def __enter__(self) -> BackendSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_backend(
+    settings: Settings, *, engine: Engine | None = None, gateway_cache: Path | None = None
+) -> BackendSession:
+    """Local: start an in-process LocalGateway and bind a Client to it; cloud: a Client with the API key."""
+    if settings.backend == "local":
+        gateway = LocalGateway(engine, cache_dir=gateway_cache or cache_dir() / "gateway").start()
+        try:
+            client = Client(gateway.base_url, gateway.token)
+        except BaseException:
+            gateway.stop()
+            raise
+        return BackendSession(client, "local", gateway, gateway.engine_name)
+    key = get_api_key()
+    if not key:
+        raise ConfigError(
+            "The cloud backend needs an API key, and none is set.",
+            "Open Settings and paste your API key (or set PORTRAIT_STUDIO_API_KEY), "
+            "or switch to the free local backend.",
+        )
+    return BackendSession(Client(settings.base_url, key), "cloud")
+
+
+__all__ = ["BackendSession", "open_backend"]
