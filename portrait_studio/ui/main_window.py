@@ -1,43 +1,275 @@
-"""The main window."""
+"""The main window: open → pre-flight → adjust with a live preview → Run → compare → save, per photo."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from portrait_studio import APP_NAME
+from portrait_studio.core.settings import Settings, load_settings
+from portrait_studio.ui.actions import build_actions
+from portrait_studio.ui.background import BackgroundRunner
+from portrait_studio.ui.banner import PreflightBanner
+from portrait_studio.ui.compare_view import CompareView
+from portrait_studio.ui.controls import ControlsPanel
+from portrait_studio.ui.filmstrip import Filmstrip
+from portrait_studio.ui.preview import PreviewController
+from portrait_studio.ui.recent import RecentFiles
+from portrait_studio.ui.run_panel import RunPanel
+from portrait_studio.ui.session import Session
+from portrait_studio.ui.window_flows import WindowFlows
+from portrait_studio.ui.worker import Executor, RunThread
+
+log = logging.getLogger(__name__)
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.heic *.heif);;All files (*)"
 
 
-class MainWindow(QMainWindow):
-    """Portrait Studio's main window (the full retouch loop grows here)."""
+class MainWindow(WindowFlows, QMainWindow):
+    """Portrait Studio's main window; everything slow runs on its worker threads."""
 
     files_chosen = Signal(list)
+    photo_loaded = Signal(int)  # screen copy shown
+    photo_analysed = Signal(int)  # faces + pre-flight known
+    preview_shown = Signal(float)  # milliseconds from slider change to preview on screen
+    run_progress = Signal(float)
+    run_finished = Signal(object)  # RunOutcome, once the result is in the compare view
+    run_failed = Signal(str)  # "message — fix"
+    run_cancelled = Signal()
+    saved = Signal(object)  # Path
+    save_failed = Signal(str)
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        backend: Any = None,
+        executor: Executor | None = None,
+        preset_store: Any = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
-        self.resize(1280, 820)
-        self._canvas = QLabel("Open a portrait to begin\n\nCtrl+O, or drop photos here")
-        self._canvas.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._canvas.setObjectName("canvas")
-        self.setCentralWidget(self._canvas)
+        self.setObjectName("main-window")
+        self.resize(1440, 900)
+        self.setAcceptDrops(True)
+        self.settings = settings if settings is not None else load_settings()
+        self.session = Session(self)
+        self.recent = RecentFiles()
+        self._closed = False
+        self.last_preview_ms = 0.0
+        self._pending_settings: Settings | None = None
+        self._build_central()
+        self._build_controls_dock()
+        build_actions(self)
+        self._preset_store = preset_store
+        self._optional_docks: dict[str, QDockWidget] = {}
+        self.loader = BackgroundRunner("loader", self)
+        self.io = BackgroundRunner("io", self)
+        self.preview = PreviewController(self)
+        if executor is None:
+            from portrait_studio.ui.run_job import pipeline_executor as executor
+        self.runner = RunThread(self.settings, executor, backend, self)
+        self._connect()
+        self._build_status_bar()
+        self.recent.fill_menu(self.recent_menu, self.open_paths)
+        # Docks of other panels are built after the first paint: start-up time is measured (bench/startup.py).
+        self._late_timer = QTimer(self)
+        self._late_timer.setSingleShot(True)
+        self._late_timer.timeout.connect(self._build_late_docks)
+        self._late_timer.start(0)
 
-        self.open_action = QAction("&Open…", self)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.triggered.connect(self._on_open)
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self.open_action)
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("main-toolbar")
-        toolbar.addAction(self.open_action)
-        self.statusBar().showMessage("Local engine · no photo")
+    # ------------------------------------------------------------------ layout
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        central.setObjectName("canvas-area")
+        v = QVBoxLayout(central)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(0)
+        self.banner = PreflightBanner(central)
+        self.compare = CompareView(central)
+        self.filmstrip = Filmstrip(self.session, central)
+        v.addWidget(self.banner)
+        v.addWidget(self.compare, 1)
+        v.addWidget(self.filmstrip)
+        self.filmstrip.hide()
+        self.setCentralWidget(central)
 
-    def _on_open(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos", str(Path.home()), IMAGE_FILTER)
+    def _build_controls_dock(self) -> None:
+        panel = QWidget(self)
+        v = QVBoxLayout(panel)
+        v.setContentsMargins(0, 0, 0, 0)
+        self.controls = ControlsPanel(panel)
+        scroll = QScrollArea(panel)
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.run_panel = RunPanel(panel)
+        v.addWidget(scroll, 1)
+        v.addWidget(self.run_panel)
+        dock = QDockWidget("Edit", self)
+        dock.setObjectName("edit-dock")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setWidget(panel)
+        dock.setMinimumWidth(330)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.edit_dock = dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.backend_label = QLabel(self)
+        self.faces_label = QLabel("No photo", self)
+        self.cost_label = QLabel(self)
+        for label in (self.faces_label, self.backend_label, self.cost_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+        self._update_status_bar()
+
+    def _connect(self) -> None:
+        self.files_chosen.connect(self.open_paths)
+        self.controls.params_changed.connect(self._on_params_changed)
+        self.session.current_changed.connect(self._on_current_changed)
+        self.session.added.connect(lambda *_: self.filmstrip.setVisible(len(self.session.photos) > 1))
+        self.banner.fix_requested.connect(self.apply_fix)
+        self.loader.done.connect(self._on_loader_done)
+        self.loader.failed.connect(self._on_loader_failed)
+        self.io.done.connect(self._on_io_done)
+        self.io.failed.connect(self._on_io_failed)
+        self.preview.ready.connect(self._on_preview_ready)
+        self.preview.failed.connect(lambda _k, msg: self.statusBar().showMessage(f"Preview: {msg}", 8000))
+        self.run_panel.run_button.clicked.connect(self.run_current)
+        self.run_panel.cancel_button.clicked.connect(self.cancel_run)
+        w = self.runner.worker
+        w.progress.connect(self._on_run_progress)
+        w.finished.connect(self._on_run_finished)
+        w.failed.connect(self._on_run_failed)
+        w.cancelled.connect(self._on_run_cancelled)
+
+    # ------------------------------------------------------------------ open
+    def choose_files(self) -> None:
+        """Ctrl+O: pick photos with the platform's dialog."""
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos", self._start_dir(), IMAGE_FILTER)
         if paths:
             self.files_chosen.emit([Path(p) for p in paths])
+
+    def choose_folder(self) -> None:
+        """Open every photo of a folder (a whole shoot)."""
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of photos", self._start_dir())
+        if folder:
+            self.files_chosen.emit([Path(folder)])
+
+    def _start_dir(self) -> str:
+        current = self.session.current
+        return str(current.path.parent) if current else str(Path.home())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # ------------------------------------------------------------------ keys
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Keys no focused control wanted: ←/→ browse the filmstrip, Space shows the before image.
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not _typing(self):
+            self.session.step(-1 if event.key() == Qt.Key.Key_Left else 1)
+        elif event.key() == Qt.Key.Key_Space and not _typing(self):
+            if not event.isAutoRepeat():
+                self.compare.set_show_before(True)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.compare.set_show_before(False)
+        else:
+            super().keyReleaseEvent(event)
+
+    # ------------------------------------------------------------------ view
+    def set_compare_mode(self, mode: str) -> None:
+        """split / side / toggle."""
+        self.compare.set_mode(mode)
+        self.mode_actions[mode].setChecked(True)
+
+    def toggle_preview(self) -> None:
+        """Turn the live local preview on or off."""
+        self.preview.enabled = self.preview_action.isChecked()
+        photo = self.session.current
+        if photo is not None and photo.result_path is None:
+            if self.preview.enabled:
+                self.preview.request(photo.params)
+            else:
+                self.compare.set_after(None)
+
+    def _update_status_bar(self) -> None:
+        s = self.settings
+        self.backend_label.setText("Local engine" if s.backend == "local" else f"Cloud · {s.base_url}")
+        photo = self.session.current
+        count = photo.face_count if photo else None
+        if photo is None:
+            self.faces_label.setText("No photo")
+        elif count is None:
+            self.faces_label.setText("Looking for faces…")
+        else:
+            self.faces_label.setText("1 face" if count == 1 else f"{count} faces")
+        self.cost_label.setText(f"Session cost: ${self.session.total_cost:.3f}")
+
+    def _build_late_docks(self) -> None:
+        from portrait_studio.ui import docks
+
+        try:
+            docks.build_presets_dock(self)
+        except Exception as err:  # presets are a convenience: a broken store must not stop retouching
+            log.warning("presets panel not available: %s", err)
+        docks.build_optional_panel(self, "history_panel", "HistoryPanel", "History")
+        docks.build_optional_panel(self, "batch_panel", "BatchPanel", "Batch")
+        docks.add_about(self)
+
+    # ------------------------------------------------------------------ close
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop timers and every worker thread, waiting for them (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._late_timer.stop()
+        self.preview.stop()
+        self.runner.stop()
+        self.loader.stop()
+        self.io.stop()
+        for dock in self._optional_docks.values():
+            stop = getattr(dock.widget(), "shutdown", None)
+            if stop is not None:
+                stop()
+
+
+def _typing(w: QObject) -> bool:
+    """True when a text field has the focus (arrows and Space belong to it)."""
+    from PySide6.QtWidgets import QApplication
+
+    return isinstance(QApplication.focusWidget(), QLineEdit)
+
+
+__all__ = ["IMAGE_FILTER", "MainWindow"]

@@ -1,0 +1,116 @@
+"""The pre-flight banner above the photo: what is wrong with it for the model, each with a one-click fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+OK, WARN, ERROR = "ok", "warn", "error"
+STYLE = {
+    OK: ("#20342a", "#7fd39a"),
+    WARN: ("#3a3020", "#f0c060"),
+    ERROR: ("#3c2323", "#f08a80"),
+}
+
+
+class PreflightBanner(QFrame):
+    """Shows a `PreflightReport`: a green line when the photo is ready, else one row per problem."""
+
+    fix_requested = Signal(object)  # the problem whose fix button was clicked
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preflight-banner")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(12, 6, 12, 6)
+        self._layout.setSpacing(4)
+        self.level = OK
+        self.buttons: list[QPushButton] = []
+        self.hide()
+
+    def text(self) -> str:
+        """Everything the banner says, as plain text (for tests and screen readers)."""
+        return "\n".join(lbl.text() for lbl in self.findChildren(QLabel))
+
+    def show_busy(self, message: str) -> None:
+        """A neutral line while faces are being looked for."""
+        self._reset(OK)
+        self._row(message, None, None)
+        self.show()
+
+    def show_report(self, report: Any, face_count: int | None, approximate: bool = False) -> None:
+        """Show the report of the current photo (problems first; else the all-clear with the face count)."""
+        problems = list(getattr(report, "problems", ()) or ())
+        blocking = [p for p in problems if _severity(p) == ERROR]
+        self._reset(ERROR if blocking else (WARN if problems else OK))
+        if not problems:
+            faces = "1 face found" if face_count == 1 else f"{face_count} faces found"
+            note = " (approximate detector)" if approximate else ""
+            self._row(f"{faces}{note} — ready to retouch", None, None)
+        for problem in problems:
+            self._row(problem.message, getattr(problem, "fix", None), problem)
+        self.show()
+
+    def show_error(self, message: str, fix: str | None) -> None:
+        """A photo that could not be read at all."""
+        self._reset(ERROR)
+        self._row(message, fix, None)
+        self.show()
+
+    # ------------------------------------------------------------------ rows
+    def _reset(self, level: str) -> None:
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+                widget.setParent(None)
+        self.buttons = []
+        self.level = level
+        bg, fg = STYLE[level]
+        self.setStyleSheet(
+            f"#preflight-banner {{ background: {bg}; border-bottom: 1px solid {fg}; }}"
+            f"#preflight-banner QLabel {{ color: {fg}; }}"
+            f"#preflight-banner QLabel#fix {{ color: #c8c8c8; }}"
+        )
+
+    def _row(self, message: str, fix: str | None, problem: Any) -> None:
+        row = QWidget(self)
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        text = QLabel(message, row)
+        text.setObjectName("message")
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        h.addWidget(text, 2)
+        if fix:
+            hint = QLabel(fix, row)
+            hint.setObjectName("fix")
+            hint.setWordWrap(True)
+            h.addWidget(hint, 3)
+        if problem is not None and getattr(problem, "auto_fix", None):
+            button = QPushButton(_fix_label(problem), row)
+            button.setObjectName("fix-button")
+            button.clicked.connect(lambda _=False, p=problem: self.fix_requested.emit(p))
+            h.addWidget(button, 0)
+            self.buttons.append(button)
+        self._layout.addWidget(row)
+
+
+def _severity(problem: Any) -> str:
+    """error blocks the run (the model would fail); warn is advice."""
+    level = str(getattr(problem, "severity", getattr(problem, "level", "error"))).lower()
+    return WARN if level in ("warn", "warning", "info") else ERROR
+
+
+def _fix_label(problem: Any) -> str:
+    label = getattr(problem, "fix_label", None)
+    if label:
+        return str(label)
+    auto = getattr(problem, "auto_fix", None)
+    return str(auto).replace("_", " ").capitalize() if isinstance(auto, str) else "Fix"
+
+
+__all__ = ["PreflightBanner"]

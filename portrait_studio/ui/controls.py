@@ -1,0 +1,305 @@
+"""The edit controls: 0.1-step strength sliders, gen_mode picker, prompt, output size and seed.
+
+Every widget reads and writes one `EditParams` (STYLE.md item 2): `set_params` shows a value, user changes
+emit `params_changed` with the new, validated `EditParams`.
+"""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent, QRegularExpressionValidator, QWheelEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from portrait_studio.core.params import DEFAULTS, SEED_MAX, SIZE_MAX, SIZE_MIN, EditParams
+
+# Labels of the seed document's three strengths (PROTOCOL.md).
+STRENGTHS = (
+    ("gpen", "Face HD", "Face detail enhancement (gpen)"),
+    ("skin", "Skin", "Skin beautification (skin)"),
+    ("skin_unifi", "Tone", "Skin-tone uniformity and blemish removal (skin_unifi)"),
+)
+GEN_MODE_CHOICES = (
+    (None, "Automatic"),
+    ("reference", "Reference — keep clothing, hair, background"),
+    ("reference_char", "Character — keep the person, new background"),
+    ("creative", "Creative — follow the prompt"),
+)
+# Common output shapes within the 512–2048 range; 1328 is the seed's default edge.
+ASPECTS = (
+    ("1:1", 1328, 1328),
+    ("4:5", 1184, 1480),
+    ("2:3", 1088, 1632),
+    ("3:4", 1152, 1536),
+    ("5:4", 1480, 1184),
+    ("3:2", 1632, 1088),
+    ("16:9", 1792, 1008),
+)
+
+
+class StrengthSlider(QSlider):
+    """A slider that can only hold 0.0, 0.1 … 1.0 (integer tenths); one wheel notch = one step."""
+
+    reset_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setRange(0, 10)
+        self.setSingleStep(1)
+        self.setPageStep(1)
+        self.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.setTickInterval(1)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def strength(self) -> float:
+        """The value as the API takes it (exact tenths: 0.3, not 0.30000000000000004)."""
+        return self.value() / 10
+
+    def set_strength(self, value: float) -> None:
+        """Show `value` (already snapped by EditParams)."""
+        self.setValue(round(value * 10))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # Qt scrolls wheelScrollLines() (3) steps per notch by default; a photographer wants one 0.1 step.
+        steps = event.angleDelta().y() // 120 or (1 if event.angleDelta().y() > 0 else -1)
+        if event.angleDelta().y() == 0:
+            event.ignore()
+            return
+        self.setValue(self.value() + steps)
+        event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.reset_requested.emit()
+        event.accept()
+
+
+class ControlsPanel(QWidget):
+    """All request parameters of one photo, bound to a single `EditParams`."""
+
+    params_changed = Signal(object)  # EditParams
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("controls")
+        self._params = EditParams()
+        self._updating = False
+        self.sliders: dict[str, StrengthSlider] = {}
+        self.value_labels: dict[str, QLabel] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(14)
+        layout.addWidget(_section("Retouch"))
+        layout.addLayout(self._build_sliders())
+        layout.addWidget(_section("Generation"))
+        layout.addLayout(self._build_generation())
+        layout.addWidget(_section("Output size"))
+        layout.addLayout(self._build_size())
+        layout.addWidget(_section("Seed"))
+        layout.addLayout(self._build_seed())
+        layout.addStretch(1)
+        self.set_params(self._params)
+
+    # ------------------------------------------------------------------ building
+    def _build_sliders(self) -> QGridLayout:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        for row, (name, label, tip) in enumerate(STRENGTHS):
+            slider = StrengthSlider(self)
+            slider.setObjectName(f"slider-{name}")
+            slider.setToolTip(f"{tip}. 0.0–1.0 in 0.1 steps; double-click resets to {DEFAULTS[name]}.")
+            value = QLabel("0.0", self)
+            value.setObjectName("slider-value")
+            value.setMinimumWidth(28)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            slider.valueChanged.connect(lambda _v, n=name: self._on_strength(n))
+            slider.reset_requested.connect(lambda n=name: self.reset_strength(n))
+            grid.addWidget(QLabel(label, self), row, 0)
+            grid.addWidget(slider, row, 1)
+            grid.addWidget(value, row, 2)
+            self.sliders[name] = slider
+            self.value_labels[name] = value
+        grid.setColumnStretch(1, 1)
+        return grid
+
+    def _build_generation(self) -> QFormLayout:
+        form = _form()
+        self.gen_mode = QComboBox(self)
+        self.gen_mode.setObjectName("gen-mode")
+        for value, text in GEN_MODE_CHOICES:
+            self.gen_mode.addItem(text, value)
+        self.gen_mode.currentIndexChanged.connect(self._on_any_change)
+        self.prompt = QLineEdit(self)
+        self.prompt.setObjectName("prompt")
+        self.prompt.setPlaceholderText("No prompt: keeps the photo (reference)")
+        self.prompt.setClearButtonEnabled(True)
+        self.prompt.textChanged.connect(self._on_any_change)
+        form.addRow("Mode", self.gen_mode)
+        form.addRow("Prompt", self.prompt)
+        return form
+
+    def _build_size(self) -> QFormLayout:
+        form = _form()
+        self.aspect = QComboBox(self)
+        self.aspect.setObjectName("aspect")
+        self.aspect.addItem("Custom", None)
+        for name, w, h in ASPECTS:
+            self.aspect.addItem(f"{name}  ({w}×{h})", (w, h))
+        self.aspect.activated.connect(self._on_aspect)
+        self.width_box = _size_box(self, "width")
+        self.height_box = _size_box(self, "height")
+        self.width_box.valueChanged.connect(self._on_any_change)
+        self.height_box.valueChanged.connect(self._on_any_change)
+        row = QHBoxLayout()
+        row.addWidget(self.width_box)
+        row.addWidget(QLabel("×", self))
+        row.addWidget(self.height_box)
+        form.addRow("Preset", self.aspect)
+        form.addRow("Size", row)
+        return form
+
+    def _build_seed(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.seed = QLineEdit(self)
+        self.seed.setObjectName("seed")
+        self.seed.setValidator(QRegularExpressionValidator(r"-1|\d{1,10}", self))
+        self.seed.setToolTip(f"-1 draws a new seed for every run; 0–{SEED_MAX} repeats a result.")
+        self.seed.editingFinished.connect(self._on_any_change)
+        self.seed_lock = QCheckBox("Lock", self)
+        self.seed_lock.setObjectName("seed-lock")
+        self.seed_lock.setToolTip("Keep this seed for every run (same seed + same settings → same result).")
+        self.new_seed = QPushButton("New seed", self)
+        self.new_seed.setObjectName("new-seed")
+        self.new_seed.clicked.connect(self.draw_new_seed)
+        row.addWidget(self.seed, 1)
+        row.addWidget(self.seed_lock)
+        row.addWidget(self.new_seed)
+        return row
+
+    # ------------------------------------------------------------------ model ↔ view
+    def params(self) -> EditParams:
+        """The current parameters."""
+        return self._params
+
+    def set_params(self, params: EditParams) -> None:
+        """Show `params` without emitting `params_changed`."""
+        self._params = params
+        self._updating = True
+        try:
+            for name, slider in self.sliders.items():
+                slider.set_strength(getattr(params, name))
+                self.value_labels[name].setText(f"{getattr(params, name):.1f}")
+            self.gen_mode.setCurrentIndex(max(0, self.gen_mode.findData(params.gen_mode)))
+            if self.prompt.text() != (params.prompt or ""):
+                self.prompt.setText(params.prompt or "")
+            self.width_box.setValue(params.width)
+            self.height_box.setValue(params.height)
+            self.seed.setText(str(params.seed))
+            self._sync_aspect()
+            self._update_auto_label()
+        finally:
+            self._updating = False
+
+    def reset_strength(self, name: str) -> None:
+        """Put one slider back to the seed document's default."""
+        self.sliders[name].set_strength(DEFAULTS[name])
+
+    def draw_new_seed(self) -> None:
+        """Pick a fresh random seed and show it (it is used until changed)."""
+        self.seed.setText(str(random.randint(0, SEED_MAX)))
+        self._on_any_change()
+
+    def params_for_run(self) -> EditParams:
+        """The params a Run sends: a -1 seed is drawn here so the sidecar records a seed that repeats it.
+
+        With the lock on, the drawn seed is written back to the field and kept for the following runs.
+        """
+        if self._params.seed != -1:
+            return self._params
+        params = self._params.replace(seed=random.randint(0, SEED_MAX))
+        if self.seed_lock.isChecked():
+            self.set_params(params)
+        return params
+
+    # ------------------------------------------------------------------ reactions
+    def _on_strength(self, name: str) -> None:
+        self.value_labels[name].setText(f"{self.sliders[name].strength():.1f}")
+        self._on_any_change()
+
+    def _on_aspect(self, index: int) -> None:
+        size = self.aspect.itemData(index)
+        if size:
+            self._updating = True
+            self.width_box.setValue(size[0])
+            self.height_box.setValue(size[1])
+            self._updating = False
+            self._on_any_change()
+
+    def _on_any_change(self, *_args: object) -> None:
+        if self._updating:
+            return
+        seed_text = self.seed.text().strip()
+        params = self._params.replace(
+            **{name: s.strength() for name, s in self.sliders.items()},
+            gen_mode=self.gen_mode.currentData(),
+            prompt=self.prompt.text() or None,
+            width=self.width_box.value(),
+            height=self.height_box.value(),
+            seed=int(seed_text) if seed_text not in ("", "-") and int(seed_text) <= SEED_MAX else -1,
+        )
+        self._update_auto_label(params)
+        self._sync_aspect(params)
+        if params != self._params:
+            self._params = params
+            self.params_changed.emit(params)
+
+    def _update_auto_label(self, params: EditParams | None = None) -> None:
+        p = params or self._params
+        auto = EditParams(prompt=p.prompt).effective_gen_mode
+        why = "prompt given" if p.effective_prompt else "no prompt"
+        self.gen_mode.setItemText(0, f"Automatic — {auto} ({why})")
+
+    def _sync_aspect(self, params: EditParams | None = None) -> None:
+        p = params or self._params
+        index = self.aspect.findData((p.width, p.height))
+        self.aspect.setCurrentIndex(max(0, index))
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    label.setObjectName("section")
+    return label
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def _size_box(parent: QWidget, name: str) -> QSpinBox:
+    box = QSpinBox(parent)
+    box.setObjectName(name)
+    box.setRange(SIZE_MIN, SIZE_MAX)
+    box.setSingleStep(16)
+    box.setSuffix(" px")
+    box.setAccelerated(True)
+    box.setToolTip(f"Output {name}: {SIZE_MIN}–{SIZE_MAX} pixels.")
+    return box
+
+
+__all__ = ["ASPECTS", "GEN_MODE_CHOICES", "ControlsPanel", "StrengthSlider"]

@@ -1,0 +1,108 @@
+"""Live local preview: the local engine re-renders a screen-size copy while sliders move.
+
+Requests are debounced and coalesced: while one render runs, only the newest request waits; older ones are
+dropped before they start and any stale result that still arrives is ignored (latest wins).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from portrait_studio.core.params import EditParams
+from portrait_studio.ui.background import BackgroundRunner
+
+DEBOUNCE_MS = 15  # one 60 Hz frame: merges the burst of valueChanged of a drag without adding visible lag
+
+
+class PreviewController(QObject):
+    """Owns the preview thread; `set_photo` then `request(params)`; results arrive as `ready`."""
+
+    ready = Signal(object, object, float)  # (photo key, QImage, milliseconds from request to result)
+    failed = Signal(object, str)  # (photo key, "message — fix")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = BackgroundRunner("preview", self)
+        self._runner.done.connect(self._on_done)
+        self._runner.failed.connect(self._on_failed)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._submit)
+        self._key: object = None
+        self._rgb: Any = None
+        self._renderer: Any = None  # touched only on the preview thread
+        self._renderer_key: object = None
+        self._pending: EditParams | None = None
+        self._latest = 0  # generation of the newest request; read by the worker to drop stale ones
+        self._busy = False
+        self._asked_at = 0.0
+        self.enabled = True
+
+    def set_photo(self, key: object, rgb: Any) -> None:
+        """Preview this photo from now on (`rgb`: its preview-size working copy)."""
+        self._key = key
+        self._rgb = rgb
+        self._latest += 1  # results for the previous photo are now stale
+
+    def request(self, params: EditParams) -> None:
+        """Ask for a render of the current photo with `params` (debounced)."""
+        if not self.enabled or self._rgb is None:
+            return
+        self._pending = params
+        self._asked_at = self._asked_at or time.perf_counter()
+        self._timer.start()
+
+    def is_busy(self) -> bool:
+        """True while a render is running or waiting."""
+        return self._busy or self._pending is not None
+
+    def stop(self) -> bool:
+        """Stop the timer and the thread (waits for a render in hand)."""
+        self._timer.stop()
+        self._pending = None
+        return self._runner.stop()
+
+    # ------------------------------------------------------------------ internals
+    def _submit(self) -> None:
+        if self._busy or self._pending is None:
+            return  # the render in hand will pick up the newest pending params when it finishes
+        params, self._pending = self._pending, None
+        self._latest += 1
+        gen, key, rgb = self._latest, self._key, self._rgb
+        asked, self._asked_at = self._asked_at, 0.0
+        self._busy = True
+        self._runner.submit((gen, key, asked), lambda: self._render(gen, key, rgb, params))
+
+    def _render(self, gen: int, key: object, rgb: Any, params: EditParams) -> Any:
+        """Runs on the preview thread."""
+        if gen != self._latest:
+            return None  # a newer request exists: skip the work entirely
+        from portrait_studio.engine import PreviewRenderer
+        from portrait_studio.ui.imaging import to_qimage
+
+        if self._renderer_key != key:
+            self._renderer = PreviewRenderer(rgb)  # analyse once per photo (faces, masks)
+            self._renderer_key = key
+        return to_qimage(self._renderer.render(params))
+
+    def _on_done(self, token: object, image: Any) -> None:
+        gen, key, asked = token  # type: ignore[misc]
+        self._busy = False
+        if image is not None and gen == self._latest and key == self._key:
+            self.ready.emit(key, image, (time.perf_counter() - asked) * 1000)
+        if self._pending is not None:
+            self._submit()
+
+    def _on_failed(self, token: object, err: object) -> None:
+        _gen, key, _asked = token  # type: ignore[misc]
+        self._busy = False
+        self.failed.emit(key, str(err))
+        if self._pending is not None:
+            self._submit()
+
+
+__all__ = ["DEBOUNCE_MS", "PreviewController"]
