@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from portrait_studio.core.params import DEFAULTS, SEED_MAX, SIZE_MAX, SIZE_MIN, EditParams
+from portrait_studio.core.params import DEFAULTS, SEED_MAX, SIZE_MAX, SIZE_MIN, EditParams, snap_strength
 
 # Labels of the seed document's three strengths (PROTOCOL.md).
 STRENGTHS = (
@@ -70,8 +70,8 @@ class StrengthSlider(QSlider):
         return self.value() / 10
 
     def set_strength(self, value: float) -> None:
-        """Show `value` (already snapped by EditParams)."""
-        self.setValue(round(value * 10))
+        """Show `value`, snapped half-up like EditParams (0.25 → 0.3; Python's round() would give 0.2)."""
+        self.setValue(round(snap_strength(self.objectName() or "strength", value) * 10))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         # Qt scrolls wheelScrollLines() (3) steps per notch by default; a photographer wants one 0.1 step.

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
-from portrait_studio.ui.imaging import THUMB_MAX, decode_screen, downscale, to_qimage
+from portrait_studio.ui.imaging import SCREEN_MAX, THUMB_MAX, decode_screen, downscale, to_qimage
 
 # Suffixes offered for folders and drops; anything else dropped is reported, not silently opened.
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"})
@@ -36,7 +36,6 @@ class Analysis:
 
     faces: Any
     report: Any
-    fixed: Any = None  # prepared upload bytes after one-click fixes
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -71,36 +70,59 @@ def load_screen(path: Path) -> ScreenLoad:
 def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
     """Detect faces on the working copy and run the pre-flight checks of the original file."""
     from portrait_studio.core.faces import detect_faces
-    from portrait_studio.core.images import load_image, preflight
+    from portrait_studio.core.images import load_image
+    from portrait_studio.core.preflight import preflight, scale_faces
 
     faces = detect_faces(working_rgb)
+    # A reduced decode (JPEG DCT scaling) is enough: pre-flight needs the file's facts, not all its pixels.
+    loaded = load_image(path, max_side=SCREEN_MAX)
+    # Pre-flight wants faces on loaded.rgb; it is the working copy's size give or take a rounding pixel.
+    factor = working_rgb.shape[1] / loaded.rgb.shape[1]
+    return Analysis(faces=faces, report=preflight(loaded, scale_faces(faces, factor), params))
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """A fixed copy of a photo (in the cache) that Run sends instead of the original."""
+
+    path: Path
+    screen: ScreenLoad
+    analysis: Analysis
+    fixes: list[str]
+
+
+def apply_fixes(path: Path, auto_fix: str, params: Any) -> FixResult:
+    """Apply a pre-flight fix ("crop_to_face", "downscale", "reencode", "convert") into a cached copy."""
+    import hashlib
+
+    from portrait_studio.core.faces import detect_faces
+    from portrait_studio.core.fileio import atomic_write_bytes
+    from portrait_studio.core.images import load_image
+    from portrait_studio.core.paths import cache_dir
+    from portrait_studio.core.preflight import prepare_upload
+
     loaded = load_image(path)
-    # Pre-flight judges the original; face boxes are scaled from the working copy to the original.
-    scale = loaded.width / working_rgb.shape[1]
-    report = preflight(loaded, _scaled_faces(faces, scale), params)
-    return Analysis(faces=faces, report=report)
+    face = None
+    if auto_fix == "crop_to_face":
+        found = detect_faces(loaded.rgb)
+        face = found.faces[0] if found.faces else None  # largest first (core.faces)
+    upload = prepare_upload(loaded, crop_to_face=face)
+    digest = hashlib.sha256(upload.data).hexdigest()[:12]
+    suffix = ".png" if upload.mime == "image/png" else ".jpg"
+    fixed = atomic_write_bytes(
+        cache_dir() / "fixed" / f"{path.stem}.{auto_fix}.{digest}{suffix}", upload.data
+    )
+    screen = load_screen(fixed)
+    return FixResult(fixed, screen, analyse(fixed, screen.rgb, params), list(upload.fixes))
 
 
-def _scaled_faces(faces: Any, scale: float) -> Any:
-    """The same FaceResult in another image's pixels (scale = other width / working width)."""
-    import dataclasses
-
-    if abs(scale - 1.0) < 1e-6:
-        return faces
-    moved = [
-        dataclasses.replace(
-            f,
-            box=tuple(round(v * scale) for v in f.box),
-            keypoints=(f.keypoints * scale).astype(f.keypoints.dtype),
-        )
-        for f in faces.faces
-    ]
-    return dataclasses.replace(faces, faces=moved)
-
-
-__all__ = ["IMAGE_SUFFIXES", "Analysis", "ScreenLoad", "analyse", "expand_paths", "load_screen"]
-
-
-def apply_fixes(path: Path, fixes: list[str], params: Any) -> Analysis:
-    """Apply pre-flight fixes to the original; the report of the fixed upload (`fixed` holds its bytes)."""
-    raise NotImplementedError("waiting for core.images.prepare_upload")
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "Analysis",
+    "FixResult",
+    "ScreenLoad",
+    "analyse",
+    "apply_fixes",
+    "expand_paths",
+    "load_screen",
+]

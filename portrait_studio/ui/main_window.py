@@ -81,7 +81,10 @@ class MainWindow(WindowFlows, QMainWindow):
         self.io = BackgroundRunner("io", self)
         self.preview = PreviewController(self)
         if executor is None:
-            from portrait_studio.ui.run_job import pipeline_executor as executor
+            from portrait_studio.ui.run_job import PipelineExecutor
+
+            executor = PipelineExecutor(self.settings)
+        self.executor = executor
         self.runner = RunThread(self.settings, executor, backend, self)
         self._connect()
         self._build_status_bar()
@@ -259,6 +262,9 @@ class MainWindow(WindowFlows, QMainWindow):
         self.runner.stop()
         self.loader.stop()
         self.io.stop()
+        close = getattr(self.executor, "close", None)
+        if close is not None:
+            close()  # the run thread has stopped: nothing uses the journal any more
         for dock in self._optional_docks.values():
             stop = getattr(dock.widget(), "shutdown", None)
             if stop is not None:

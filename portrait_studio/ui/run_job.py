@@ -1,22 +1,88 @@
-"""What the Run worker executes: one edit through the shared pipeline (api.pipeline)."""
+"""What the Run worker executes: one edit through the shared pipeline (api.pipeline.run_edit)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from portrait_studio.core.settings import Settings
 from portrait_studio.ui.worker import RunJob, RunOutcome
 
+ProgressFn = Callable[[float | None, float | None, str], None]
 
-def pipeline_executor(
-    job: RunJob,
-    backend: Any,
-    on_progress: Callable[[float | None, float | None, str], None],
-    cancel: threading.Event,
-) -> RunOutcome:
-    """Run `job` with api.pipeline.run_edit on the worker thread (the one pipeline every caller uses)."""
-    raise NotImplementedError("api.pipeline has not landed yet")
+# Stage names of api.pipeline.Progress in the words the run panel shows.
+STAGES = {
+    "preparing": "preparing the photo",
+    "estimating": "estimating the cost",
+    "creating": "sending",
+    "running": "retouching",
+    "downloading": "downloading",
+    "saving": "saving",
+    "done": "done",
+}
 
 
-__all__ = ["pipeline_executor"]
+class PipelineExecutor:
+    """Calls run_edit with one journal per worker thread; results go to the cache (Save as exports them)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._journal: Any = None
+        self._lock = threading.Lock()
+        self.settings = settings
+
+    def __call__(
+        self, job: RunJob, backend: Any, on_progress: ProgressFn, cancel: threading.Event
+    ) -> RunOutcome:
+        from portrait_studio.api.pipeline import run_edit
+        from portrait_studio.core.paths import cache_dir
+
+        def report(p: Any) -> None:
+            on_progress(p.fraction, p.eta, STAGES.get(p.stage, p.stage))
+
+        result = run_edit(
+            backend,
+            job.path,
+            job.params,
+            journal=self._get_journal(),
+            settings=self.settings,
+            out_dir=cache_dir() / "results",
+            on_progress=report,
+            cancel=cancel,
+        )
+        return RunOutcome(
+            key=job.key,
+            result_path=Path(result.output_path),
+            task_id=result.task_id,
+            cost=str(result.cost) if result.cost is not None else None,
+            engine=result.engine,
+            sidecar=_read_sidecar(Path(result.sidecar_path)),
+        )
+
+    def _get_journal(self) -> Any:
+        with self._lock:
+            if self._journal is None:
+                from portrait_studio.core.journal import Journal
+
+                self._journal = Journal()
+            return self._journal
+
+    def close(self) -> None:
+        """Close the journal (call when the worker thread has stopped)."""
+        with self._lock:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
+
+
+def _read_sidecar(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+__all__ = ["STAGES", "PipelineExecutor"]

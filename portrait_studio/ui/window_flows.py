@@ -55,12 +55,11 @@ class WindowFlows:
         kind, i = token
         photo = self.session.photos[i]
         if kind == "screen":
-            from portrait_studio.ui.imaging import PREVIEW_MAX, downscale
             from portrait_studio.ui.loader import analyse
 
             photo.display, photo.source_size = result.rgb, result.size
             photo.meta["image"] = result.image
-            photo.meta["preview_rgb"] = downscale(result.rgb, PREVIEW_MAX)
+            photo.meta["preview_rgb"] = _preview_copy(result.rgb)
             self.filmstrip.set_thumbnail(i, result.thumb)
             self.loader.submit(
                 ("analyse", i), functools.partial(analyse, photo.path, result.rgb, photo.params)
@@ -68,12 +67,10 @@ class WindowFlows:
             if i == self.session.current_index:
                 self._show_photo(i)
             self.photo_loaded.emit(i)
-        elif kind in ("analyse", "fixed"):
-            photo.report = result.report
-            if kind == "analyse":
-                photo.faces = result.faces
-            else:
-                photo.meta["fixed"] = result.fixed
+        elif kind == "fixed":
+            self._on_fixed(i, result)
+        elif kind == "analyse":
+            photo.faces, photo.report = result.faces, result.report
             if i == self.session.current_index:
                 self._show_banner(photo)
                 self._update_status_bar()
@@ -92,17 +89,30 @@ class WindowFlows:
         self.photo_analysed.emit(i)
 
     def apply_fix(self: MainWindow, problem: Any) -> None:
-        """A banner's one-click fix: prepare a fixed upload off the GUI thread and re-check it."""
-        photo = self.session.current
-        if photo is None:
-            return
-        fixes = [*photo.meta.get("fixes", []), problem.auto_fix]
-        photo.meta["fixes"] = fixes
-        self.banner.show_busy("Applying the fix…")
-        i, path, params = self.session.current_index, photo.path, photo.params
+        """A banner's one-click fix: make a fixed copy off the GUI thread; Run then sends that copy."""
         from portrait_studio.ui.loader import apply_fixes
 
-        self.loader.submit(("fixed", i), functools.partial(apply_fixes, path, fixes, params))
+        photo = self.session.current
+        if photo is None or not getattr(problem, "auto_fix", None):
+            return
+        self.banner.show_busy("Applying the fix…")
+        source = photo.meta.get("run_path", photo.path)
+        job = functools.partial(apply_fixes, source, problem.auto_fix, photo.params)
+        self.loader.submit(("fixed", self.session.current_index), job)
+
+    def _on_fixed(self: MainWindow, i: int, fixed: Any) -> None:
+        photo = self.session.photos[i]
+        photo.meta["run_path"] = fixed.path
+        photo.meta["fixes"] = [*photo.meta.get("fixes", []), *fixed.fixes]
+        photo.display, photo.meta["image"] = fixed.screen.rgb, fixed.screen.image
+        photo.meta["preview_rgb"] = _preview_copy(fixed.screen.rgb)
+        photo.faces, photo.report = fixed.analysis.faces, fixed.analysis.report
+        photo.meta.pop("preview_image", None)
+        self.filmstrip.set_thumbnail(i, fixed.screen.thumb)
+        self.statusBar().showMessage("Fixed: " + "; ".join(fixed.fixes), 10000)
+        if i == self.session.current_index:
+            self._show_photo(i)
+        self.photo_analysed.emit(i)
 
     # ------------------------------------------------------------------ current photo
     def _on_current_changed(self: MainWindow, index: int) -> None:
@@ -119,7 +129,7 @@ class WindowFlows:
         self._show_after(photo)
         self._show_banner(photo)
         if photo.meta.get("preview_rgb") is not None:
-            self.preview.set_photo(photo.path, photo.meta["preview_rgb"])
+            self.preview.set_photo(_preview_key(photo), photo.meta["preview_rgb"])
             if photo.result_path is None:
                 self.preview.request(photo.params)
         if photo.running:
@@ -173,7 +183,7 @@ class WindowFlows:
     def _on_preview_ready(self: MainWindow, key: object, image: Any, ms: float) -> None:
         self.last_preview_ms = ms
         photo = self.session.current
-        if photo is None or photo.path != key:
+        if photo is None or _preview_key(photo) != key:
             return
         photo.meta["preview_image"] = image
         if photo.meta.get("after") != "result":
@@ -297,7 +307,7 @@ class WindowFlows:
             self.save_as(dialog.request())
 
     def save_as(self: MainWindow, target: Any, fmt: str | None = None, quality: int | None = None) -> bool:
-        """Save the current result to `target` (path or SaveRequest) off the GUI thread; False: nothing to save."""
+        """Save the result to `target` (path or SaveRequest) off the GUI thread; False: nothing to save."""
         from portrait_studio.ui.save_dialog import DEFAULT_QUALITY, SaveRequest, format_for, write_result
 
         photo = self.session.current
@@ -380,6 +390,19 @@ class WindowFlows:
         if pending is not None:
             self._pending_settings = None
             self.runner.worker.set_settings(pending)  # the worker thread is idle: no job reads them now
+            if hasattr(self.executor, "settings"):
+                self.executor.settings = pending
+
+
+def _preview_key(photo: Photo) -> object:
+    """Previews are per file: a fixed copy gets its own (its faces and framing differ)."""
+    return photo.meta.get("run_path", photo.path)
+
+
+def _preview_copy(rgb: Any) -> Any:
+    from portrait_studio.ui.imaging import PREVIEW_MAX, downscale
+
+    return downscale(rgb, PREVIEW_MAX)
 
 
 def _cost(value: Any) -> float:

@@ -1,0 +1,111 @@
+"""The whole retouch loop in the real window, against a real local gateway and the real local engine."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from portrait_studio.core.settings import Settings
+from portrait_studio.ui.main_window import MainWindow
+from portrait_studio.ui.session import EDITED, SAVED
+
+
+def make_window(qtbot, backend=None) -> MainWindow:
+    w = MainWindow(Settings(), backend=backend)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def drop_files(w: MainWindow, paths: list[Path]) -> None:
+    """A real drag-enter + drop of file URLs on the window, as a file manager sends them."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(w.compare.mapTo(w, QPoint(50, 50)))
+    action = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(pos, action, mime, buttons, mods)
+    QApplication.sendEvent(w, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(pos, action, mime, buttons, mods)
+    QApplication.sendEvent(w, drop)
+    assert drop.isAccepted()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_drop_preflight_sliders_run_compare_save(qtbot, portrait_file, ui_backend, tmp_path):
+    w = make_window(qtbot, ui_backend)
+    before_hash = sha(portrait_file)
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        drop_files(w, [portrait_file])
+    photo = w.session.current
+    assert photo is not None and photo.path == portrait_file
+    assert "1 face found" in w.banner.text()
+    assert w.faces_label.text() == "1 face"
+    assert w.compare.before is not None and len(w.compare.face_boxes) == 1
+
+    # Sliders hold only tenths: keys, wheel and a set value all land on 0.0, 0.1 … 1.0 and reach EditParams.
+    gpen = w.controls.sliders["gpen"]
+    gpen.setFocus()
+    qtbot.keyClick(gpen, Qt.Key.Key_Right)
+    assert w.controls.params().gpen == 0.5
+    assert w.controls.value_labels["gpen"].text() == "0.5"
+    wheel_up = QWheelEvent(
+        QPointF(5, 5), QPointF(5, 5), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(w.controls.sliders["skin"], wheel_up)
+    assert w.controls.params().skin == 0.4  # one notch = one 0.1 step (Qt's default would jump 0.3)
+    w.controls.sliders["skin"].setValue(7)
+    w.controls.sliders["skin_unifi"].set_strength(0.25)  # snapped by EditParams before it gets here
+    p = w.controls.params()
+    assert (p.gpen, p.skin, p.skin_unifi) == (0.5, 0.7, 0.3)
+    assert photo.params == p
+    assert str(p.skin) == "0.7"  # exact tenths on the wire, not 0.7000000000000001
+
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        progress = []
+        w.run_progress.connect(progress.append)
+        qtbot.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert w.run_panel.bar.isVisible()
+    assert progress, "no progress was reported while the task ran"
+    assert photo.status == EDITED
+    assert photo.result_path is not None and photo.result_path.exists()
+    assert w.compare.after is not None and w.compare.after_label.startswith("Result")
+    assert "Done in" in w.run_panel.status.text()
+    assert w.cost_label.text().startswith("Session cost:")
+
+    out = tmp_path / "out" / "astronaut-final.png"
+    with qtbot.waitSignal(w.saved, timeout=30_000) as saved:
+        assert w.save_as(out)
+    assert saved.args == [out]
+    with Image.open(out) as saved_image:
+        assert saved_image.format == "PNG"
+    sidecar = json.loads(out.with_name(out.name + ".json").read_text())
+    assert sidecar["params"]["skin"] == 0.7 and sidecar["seed"] == photo.params.seed
+    assert sidecar["task_id"] == photo.task_id
+    assert sha(portrait_file) == before_hash, "the original was changed"
+    assert photo.status == SAVED
+
+
+def test_save_refuses_the_original(qtbot, portrait_file, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        w.open_paths([portrait_file])
+    before = sha(portrait_file)
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    with qtbot.waitSignal(w.save_failed, timeout=30_000) as failed:
+        w.save_as(portrait_file)
+    assert "original" in failed.args[0]
+    assert sha(portrait_file) == before
