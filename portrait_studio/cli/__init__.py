@@ -16,6 +16,8 @@ from portrait_studio import APP_NAME, __version__
 #: subcommand → module under portrait_studio.cli (each issue adds its own module here)
 SUBCOMMANDS: dict[str, str] = {
     "presets": "presets",
+    "retouch": "retouch",
+    "resume": "resume",
     "gateway": "gateway",
 }
 

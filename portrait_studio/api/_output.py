@@ -1,0 +1,145 @@
+"""Where a result goes and how it is written: `<name>.retouched.jpg` (never over anything) + a JSON sidecar.
+
+The result JPEG is kept bit for bit as the gateway made it; only the original's EXIF (orientation reset to 1,
+because the pixels were already turned upright before upload) and ICC profile segments are put in, so no
+second JPEG compression happens. A non-JPEG result is converted once (quality 95).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import threading
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, unique_path
+
+SUFFIX = ".retouched.jpg"
+_ORIENTATION = 0x0112
+_ICC_CHUNK = 65519  # 65535 - 2 (length) - 12 ("ICC_PROFILE\0") - 2 (sequence numbers): ICC.1:2010 B.4
+# unique_path + write is one step for every thread of this process, so two results never pick one name.
+_NAMING = threading.Lock()
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: done once, at import
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def planned_output(input_path: Path, out_dir: Path | None) -> Path:
+    """`<stem>.retouched.jpg` next to the input or in out_dir (before any `-2` suffix)."""
+    folder = Path(out_dir) if out_dir else Path(input_path).parent
+    return folder / f"{Path(input_path).stem}{SUFFIX}"
+
+
+def sidecar_for(output: Path) -> Path:
+    """`x.retouched.jpg` → `x.retouched.json`."""
+    return output.with_suffix(".json")
+
+
+def _segments_to_keep(jpeg: bytes) -> tuple[bytes, bytes]:
+    """Split a JPEG after SOI, dropping its own APP1-Exif and APP2-ICC segments: (SOI, rest)."""
+    if jpeg[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG")
+    pos, kept = 2, bytearray()
+    while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF:
+        marker = jpeg[pos + 1]
+        if marker in (0xDA, 0xD9):  # start of scan / end: the rest is image data
+            break
+        (length,) = struct.unpack(">H", jpeg[pos + 2 : pos + 4])
+        segment = jpeg[pos : pos + 2 + length]
+        payload = segment[4:]
+        drop = (marker == 0xE1 and payload.startswith(b"Exif\0\0")) or (
+            marker == 0xE2 and payload.startswith(b"ICC_PROFILE\0")
+        )
+        if not drop:
+            kept += segment
+        pos += 2 + length
+    return b"\xff\xd8", bytes(kept) + jpeg[pos:]
+
+
+def _upright_exif(exif: bytes) -> bytes | None:
+    """The original's EXIF with Orientation = 1; None when it cannot be parsed."""
+    try:
+        data = Image.Exif()
+        data.load(exif[6:] if exif.startswith(b"Exif\0\0") else exif)
+        if _ORIENTATION in data:
+            data[_ORIENTATION] = 1
+        return b"Exif\0\0" + data.tobytes()
+    except Exception:  # EXIF in the wild is often broken: the result is still worth saving without it
+        return None
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes((0xFF, marker)) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def with_metadata(jpeg: bytes, *, exif: bytes | None, icc_profile: bytes | None) -> bytes:
+    """Put the original's EXIF and ICC into a result JPEG without re-encoding its pixels."""
+    if not exif and not icc_profile:
+        return jpeg
+    soi, rest = _segments_to_keep(jpeg)
+    extra = b""
+    upright = _upright_exif(exif) if exif else None
+    if upright and len(upright) + 2 <= 0xFFFF:
+        extra += _segment(0xE1, upright)
+    if icc_profile:
+        chunks = [icc_profile[i : i + _ICC_CHUNK] for i in range(0, len(icc_profile), _ICC_CHUNK)]
+        for n, chunk in enumerate(chunks, 1):
+            extra += _segment(0xE2, b"ICC_PROFILE\0" + bytes((n, len(chunks))) + chunk)
+    return soi + extra + rest
+
+
+def as_jpeg(data: bytes) -> bytes:
+    """The result as JPEG bytes (converted once when the gateway sent PNG/WebP)."""
+    if data[:2] == b"\xff\xd8":
+        return data
+    with Image.open(io.BytesIO(data)) as im:
+        out = io.BytesIO()
+        im.convert("RGB").save(out, "JPEG", quality=95)
+        return out.getvalue()
+
+
+def save_result(
+    data: bytes, planned: Path, *, exif: bytes | None, icc_profile: bytes | None, never: Path | None = None
+) -> Path:
+    """Write the result atomically at `planned`, or `-2`, `-3`… when taken (never over the input)."""
+    body = with_metadata(as_jpeg(data), exif=exif, icc_profile=icc_profile)
+    with _NAMING:
+        target = unique_path(planned)
+        if never is not None and _same_file(target, never):
+            target = unique_path(target.with_name(f"{target.stem}-2{target.suffix}"))
+        atomic_write_bytes(target, body)
+    # mkstemp makes 0600 files; a photo should get the usual permissions (umask), like any saved file.
+    target.chmod(0o666 & ~_UMASK)
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def write_sidecar(output: Path, fields: dict[str, Any]) -> Path:
+    """The JSON sidecar next to the result (params, seed, task id, jobId, engine, cost…)."""
+    path = atomic_write_json(sidecar_for(output), fields)
+    path.chmod(output.stat().st_mode & 0o777)
+    return path
+
+
+__all__ = [
+    "SUFFIX",
+    "as_jpeg",
+    "planned_output",
+    "save_result",
+    "sidecar_for",
+    "with_metadata",
+    "write_sidecar",
+]

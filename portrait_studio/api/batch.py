@@ -1,0 +1,324 @@
+"""The batch queue (Qt-free): many photos through the one pipeline, with a concurrency limit.
+
+    queue = BatchQueue.for_session(session, params, journal=journal, out_dir=out)   # or BatchQueue(run_one)
+    queue.on_change = lambda item: ...      # called from worker threads after every change of an item
+    queue.add(["a.jpg", "shoot/"], recursive=True)   # files and folders, also while it runs
+    queue.start(); queue.wait()             # or poll queue.items() / queue.eta()
+    queue.retry(item_id); queue.skip(item_id); queue.cancel_all(); queue.resume()  # after a budget pause
+    queue.close()
+
+Item states: queued → running → done | failed | cancelled, plus skipped (by the user). A failed item does not
+stop the others; `retry` puts it back in the queue. When an item hits the daily budget cap (BudgetError with
+`daily`), the queue pauses: running items finish, nothing new starts until `resume()`.
+Concurrency defaults to 2 for the cloud (the rate limit bites) and to the core count for the local engine.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from portrait_studio.api.pipeline import Backend, BudgetError, EditResult, Progress, run_edit
+from portrait_studio.core.errors import CancelledError, PortraitStudioError
+from portrait_studio.core.journal import Journal
+from portrait_studio.core.params import EditParams
+
+ItemStatus = Literal["queued", "running", "done", "failed", "skipped", "cancelled"]
+FINAL: frozenset[str] = frozenset({"done", "failed", "skipped", "cancelled"})
+#: What a folder contributes: the formats core.images reads (JPEG/PNG are sent as is, others converted).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".bmp"})
+RunOne = Callable[[Path, Callable[[Progress], None], threading.Event], EditResult]
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """A snapshot of one photo in the queue."""
+
+    id: int
+    path: Path
+    status: ItemStatus = "queued"
+    progress: float | None = None
+    eta: float | None = None
+    stage: str = ""
+    result: EditResult | None = None
+    error: PortraitStudioError | None = None
+    attempts: int = 0
+    started: float | None = None
+    finished: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's one-line shape: {"input", "output", "status", "task_id", "cost", "error"}."""
+        r, e = self.result, self.error
+        return {
+            "input": str(self.path),
+            "output": str(r.output_path) if r else None,
+            "status": "completed" if self.status == "done" else self.status,
+            "task_id": r.task_id if r else getattr(e, "task_id", None),
+            "cost": str(r.cost) if r and r.cost is not None else None,
+            "reused": bool(r and r.reused),
+            "error": {"code": e.code, "message": e.message, "fix": e.fix} if e else None,
+        }
+
+
+def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path]:
+    """Files as given; folders → their image files (sorted; sub-folders when recursive); results skipped."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found += sorted(
+                p
+                for p in path.glob(pattern)
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and ".retouched" not in p.name
+            )
+        else:
+            found.append(path)
+    return found
+
+
+class BatchQueue:
+    """A thread pool over a list of photos; see the module docstring."""
+
+    def __init__(self, run_one: RunOne, *, concurrency: int = 2) -> None:
+        self._run_one = run_one
+        self.concurrency = max(1, int(concurrency))
+        self.on_change: Callable[[BatchItem], None] | None = None
+        self.paused_reason: str | None = None
+        self._items: dict[int, BatchItem] = {}
+        self._pending: list[int] = []
+        self._cancels: dict[int, threading.Event] = {}
+        self._cond = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self._next_id = 1
+
+    @classmethod
+    def for_session(
+        cls,
+        session: Any,
+        params: EditParams,
+        *,
+        journal: Journal,
+        concurrency: int | None = None,
+        **edit_options: Any,
+    ) -> BatchQueue:
+        """A queue that runs `run_edit(session, path, params, journal=journal, **edit_options)` per photo."""
+        backend = Backend.of(session)
+        default = 2 if backend.kind == "cloud" else (os.cpu_count() or 2)
+
+        def run_one(path: Path, progress: Callable[[Progress], None], cancel: threading.Event) -> EditResult:
+            return run_edit(
+                backend, path, params, journal=journal, on_progress=progress, cancel=cancel, **edit_options
+            )
+
+        return cls(run_one, concurrency=concurrency or default)
+
+    # ------------------------------------------------------------------ control
+    def add(self, paths: Iterable[Path | str], *, recursive: bool = False) -> list[BatchItem]:
+        """Queue files (and the images of folders); allowed while running."""
+        added = []
+        with self._cond:
+            for path in expand(paths, recursive=recursive):
+                item = BatchItem(self._next_id, path)
+                self._next_id += 1
+                self._items[item.id] = item
+                self._pending.append(item.id)
+                added.append(item)
+            self._cond.notify_all()
+        for item in added:
+            self._emit(item)
+        return added
+
+    def start(self) -> None:
+        """Start the worker threads (idempotent)."""
+        with self._cond:
+            if self._threads:
+                return
+            for n in range(self.concurrency):
+                t = threading.Thread(target=self._worker, name=f"batch-{n + 1}", daemon=True)
+                self._threads.append(t)
+                t.start()
+
+    def retry(self, item_id: int) -> BatchItem:
+        """Put a failed, cancelled or skipped item back in the queue."""
+        return self._requeue(item_id, ("failed", "cancelled", "skipped"))
+
+    def skip(self, item_id: int) -> BatchItem:
+        """Leave a queued or failed item out (running items are cancelled instead)."""
+        with self._cond:
+            item = self._items[item_id]
+            if item.status == "running":
+                self._cancels[item_id].set()
+                return item
+            if item.status in ("queued", "failed"):
+                if item_id in self._pending:
+                    self._pending.remove(item_id)
+                item = self._set(item_id, status="skipped")
+        self._emit(item)
+        return item
+
+    def cancel_all(self) -> None:
+        """Drop everything queued and stop waiting for running tasks (paid ones stay resumable)."""
+        with self._cond:
+            dropped = [self._set(i, status="cancelled", finished=time.time()) for i in self._pending]
+            self._pending.clear()
+            for event in self._cancels.values():
+                event.set()
+            self._cond.notify_all()
+        for item in dropped:
+            self._emit(item)
+
+    def resume(self) -> None:
+        """Continue after a budget pause (e.g. once the cap was raised)."""
+        with self._cond:
+            self.paused_reason = None
+            self._cond.notify_all()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until nothing is queued or running (True) or the timeout passes (False)."""
+        end = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self._idle():
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(left if left is not None else 1.0)
+        return True
+
+    def close(self) -> None:
+        """Cancel what is left and join the workers."""
+        self.cancel_all()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for t in self._threads:
+            t.join(timeout=30)
+
+    def __enter__(self) -> BatchQueue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+    def items(self) -> list[BatchItem]:
+        """Every item, in the order added."""
+        with self._cond:
+            return [self._items[k] for k in sorted(self._items)]
+
+    def get(self, item_id: int) -> BatchItem:
+        """One item by id."""
+        with self._cond:
+            return self._items[item_id]
+
+    def counts(self) -> dict[str, int]:
+        """How many items are in each state."""
+        out: dict[str, int] = {}
+        for item in self.items():
+            out[item.status] = out.get(item.status, 0) + 1
+        return out
+
+    def spent(self) -> Decimal:
+        """Money spent by this queue's finished items."""
+        return sum((i.result.cost or Decimal(0) for i in self.items() if i.result), Decimal(0))
+
+    def eta(self) -> float | None:
+        """Seconds until the queue is empty, from the mean time of finished items (None before the first)."""
+        items = self.items()
+        times = [i.finished - i.started for i in items if i.status == "done" and i.started and i.finished]
+        if not times:
+            return None
+        mean = sum(times) / len(times)
+        queued = sum(1 for i in items if i.status == "queued")
+        running = [i for i in items if i.status == "running"]
+        left_running = sum(i.eta if i.eta is not None else mean / 2 for i in running)
+        return (queued * mean + left_running) / self.concurrency
+
+    # ------------------------------------------------------------------ internals
+    def _idle(self) -> bool:
+        running = any(i.status == "running" for i in self._items.values())
+        return not running and (not self._pending or self.paused_reason is not None)
+
+    def _set(self, item_id: int, **changes: Any) -> BatchItem:
+        item = replace(self._items[item_id], **changes)
+        self._items[item_id] = item
+        return item
+
+    def _emit(self, item: BatchItem) -> None:
+        callback = self.on_change
+        if callback is not None:
+            callback(item)
+
+    def _requeue(self, item_id: int, allowed: tuple[str, ...]) -> BatchItem:
+        with self._cond:
+            item = self._items[item_id]
+            if item.status not in allowed:
+                return item
+            item = self._set(item_id, status="queued", error=None, progress=None, eta=None, finished=None)
+            self._pending.append(item_id)
+            self._cond.notify_all()
+        self._emit(item)
+        return item
+
+    def _take(self) -> tuple[int, threading.Event] | None:
+        with self._cond:
+            while not self._closed and (not self._pending or self.paused_reason is not None):
+                self._cond.wait()
+            if self._closed:
+                return None
+            item_id = self._pending.pop(0)
+            cancel = threading.Event()
+            self._cancels[item_id] = cancel
+            attempts = self._items[item_id].attempts + 1
+            item = self._set(item_id, status="running", started=time.time(), attempts=attempts, stage="")
+        self._emit(item)
+        return item_id, cancel
+
+    def _worker(self) -> None:
+        while (taken := self._take()) is not None:
+            item_id, cancel = taken
+            self._run(item_id, cancel)
+
+    def _run(self, item_id: int, cancel: threading.Event) -> None:
+        def progress(p: Progress) -> None:
+            with self._cond:
+                item = self._set(item_id, progress=p.fraction, eta=p.eta, stage=p.stage)
+            self._emit(item)
+
+        path = self._items[item_id].path
+        try:
+            result = self._run_one(path, progress, cancel)
+            final: dict[str, Any] = {"status": "done", "result": result, "progress": 1.0, "eta": 0.0}
+        except CancelledError as err:
+            final = {"status": "cancelled", "error": err}
+        except BudgetError as err:
+            final = self._on_budget(item_id, err)
+        except PortraitStudioError as err:
+            final = {"status": "failed", "error": err}
+        except Exception as err:  # a bug must fail one item, not kill the worker and hang the queue
+            wrapped = PortraitStudioError(f"Unexpected error: {type(err).__name__}: {err}")
+            final = {"status": "failed", "error": wrapped}
+        with self._cond:
+            self._cancels.pop(item_id, None)
+            finished = None if final["status"] == "queued" else time.time()
+            item = self._set(item_id, finished=finished, **final)
+            self._cond.notify_all()
+        self._emit(item)
+
+    def _on_budget(self, item_id: int, err: BudgetError) -> dict[str, Any]:
+        if not err.daily:
+            return {"status": "failed", "error": err}
+        with self._cond:  # pause and put the item back first in line: nothing was paid for it
+            self.paused_reason = err.message
+            self._pending.insert(0, item_id)
+        return {"status": "queued", "error": err}
+
+
+__all__ = ["FINAL", "IMAGE_SUFFIXES", "BatchItem", "BatchQueue", "ItemStatus", "expand"]

@@ -1,0 +1,409 @@
+"""The one edit pipeline (CLI, GUI worker, batch queue): journal → host → precharge → create → poll → save.
+
+    result = run_edit(session, "a.jpg", params, journal=journal)   # EditResult
+    result.output_path, result.sidecar_path, result.task_id, result.cost, result.reused
+
+Order of events for one photo (each arrow is a journal write that survives a crash):
+
+1. load + prepare the upload (core.images); sha256 of the original and of the uploaded bytes;
+2. dedupe: same uploaded bytes + params + backend already done → the existing result, nothing paid
+   (`force=True`, or a new seed, runs it again);
+3. image_input (api.hosting), precharge estimate; `max_cost` / the daily budget cap stop here, before paying;
+4. → "creating" row, create request → "submitted" with the task id (TaskMayExistError → "uncertain");
+5. wait with progress and ETA (cancel stops waiting; the paid task stays resumable) → download →
+   `<name>.retouched.jpg` with the original's EXIF/ICC + `.json` sidecar → "completed".
+
+`finish_task()` is step 5 alone: resume after a crash uses it (api/resume.py).
+`on_progress(Progress)` is called from the calling thread; a GUI must marshal it to its own thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from portrait_studio import __version__
+from portrait_studio.api import _output
+from portrait_studio.api.client import Client
+from portrait_studio.api.models import Task
+from portrait_studio.core._journal_rows import JournalRow, dedupe_key
+from portrait_studio.core.errors import (
+    APIError,
+    CancelledError,
+    PortraitStudioError,
+    TaskFailedError,
+    TaskMayExistError,
+)
+from portrait_studio.core.journal import Journal
+from portrait_studio.core.params import EditParams
+from portrait_studio.core.paths import cache_dir
+from portrait_studio.core.settings import Settings
+
+Stage = Literal["preparing", "estimating", "creating", "running", "downloading", "saving", "done"]
+
+
+class BudgetError(PortraitStudioError):
+    """The task would cost more than allowed (`--max-cost` or the daily budget cap); nothing was paid."""
+
+    default_fix = "Raise the limit in Settings (or --max-cost), or use the free local backend."
+
+    def __init__(
+        self, message: str, fix: str | None = None, *, estimate: Decimal | None, daily: bool
+    ) -> None:
+        self.estimate = estimate
+        self.daily = daily  # True: the daily cap (a batch pauses); False: this task's own limit
+        super().__init__(message, fix, code="budget")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one edit is: stage, task progress 0..1 (None = unknown), seconds left (None = unknown)."""
+
+    stage: Stage
+    fraction: float | None = None
+    eta: float | None = None
+    task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """A finished edit: where the result is, what it cost, and whether an earlier result was reused."""
+
+    input_path: Path
+    output_path: Path
+    sidecar_path: Path
+    params: EditParams
+    engine: str
+    task_id: str | None
+    job_id: str | None
+    cost: Decimal | None
+    reused: bool = False
+    row_id: int | None = None
+    estimate: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's one-line shape."""
+        return {
+            "input": str(self.input_path),
+            "output": str(self.output_path),
+            "status": "completed",
+            "task_id": self.task_id,
+            "cost": str(self.cost) if self.cost is not None else None,
+            "reused": self.reused,
+            "error": None,
+        }
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What the pipeline needs of a backend session: a client, its kind, and the engine's name."""
+
+    client: Client
+    kind: str  # "local" | "cloud"
+    engine: str = ""
+
+    @classmethod
+    def of(cls, session_or_client: Any, kind: str | None = None) -> Backend:
+        """Accept an api.backend.BackendSession, a Backend, or a bare Client plus its kind."""
+        if isinstance(session_or_client, Backend):
+            return session_or_client
+        if isinstance(session_or_client, Client):
+            return cls(session_or_client, kind or "cloud", "")
+        client = session_or_client.client
+        engine = getattr(session_or_client, "engine_name", "") or ""
+        return cls(client, kind or session_or_client.kind, engine)
+
+    @property
+    def engine_label(self) -> str:
+        """`local (engine name)` or `cloud` for the sidecar."""
+        named = self.kind == "local" and self.engine not in ("", "local")
+        return f"local ({self.engine})" if named else self.kind
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    path: Path
+    data: bytes
+    mime: str
+    input_sha256: str
+    upload_sha256: str
+    exif: bytes | None
+    icc: bytes | None
+
+
+def _prepare(input_path: Path) -> _Prepared:
+    from portrait_studio.core.images import load_image, prepare_upload
+
+    image = load_image(input_path)
+    upload = prepare_upload(image)
+    return _Prepared(
+        path=Path(input_path),
+        data=upload.data,
+        mime=upload.mime,
+        input_sha256=_sha256(Path(input_path).read_bytes()),  # the history key: the original file
+        upload_sha256=_sha256(upload.data),
+        exif=image.exif,
+        icc=image.icc_profile,
+    )
+
+
+def _image_input(prep: _Prepared, backend: Backend, settings: Settings) -> str:
+    from portrait_studio.api.hosting import image_input_for
+
+    # The local gateway always accepts inline data URLs; hosting choices only matter for the cloud.
+    use = settings if backend.kind == "cloud" else settings.replace(image_host="inline")
+    return image_input_for(prep.data, prep.mime, use, backend.client)
+
+
+def _check_budget(
+    backend: Backend,
+    params: EditParams,
+    image_input: str,
+    journal: Journal,
+    *,
+    max_cost: Decimal | None,
+    budget_cap: Decimal | None,
+) -> Decimal | None:
+    """Precharge when a limit applies or on the cloud; raise BudgetError before anything is paid."""
+    if backend.kind != "cloud" and max_cost is None and budget_cap is None:
+        return None  # the local engine is free: no need to send the photo twice
+    estimate = backend.client.precharge(params, image_input).cost
+    if max_cost is not None and estimate is not None and estimate > max_cost:
+        raise BudgetError(
+            f"This task is estimated at ${estimate}, above the limit of ${max_cost}; nothing was sent.",
+            "Raise --max-cost, or lower the size.",
+            estimate=estimate,
+            daily=False,
+        )
+    if budget_cap is not None and estimate is not None:
+        committed = journal.committed_today()
+        if committed + estimate > budget_cap:
+            raise BudgetError(
+                f"Today's budget of ${budget_cap} would be exceeded (${committed} spent or running, "
+                f"this task ${estimate}); the batch is paused.",
+                "Raise the daily budget in Settings to continue, or continue tomorrow.",
+                estimate=estimate,
+                daily=True,
+            )
+    return estimate
+
+
+def _reuse(row: JournalRow, input_path: Path) -> EditResult:
+    assert row.result_path is not None
+    result = Path(row.result_path)
+    return EditResult(
+        input_path=input_path,
+        output_path=result,
+        sidecar_path=Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result),
+        params=row.params,
+        engine=row.engine or row.backend,
+        task_id=row.task_id,
+        job_id=row.job_id,
+        cost=Decimal(0),  # nothing is paid for a reused result
+        reused=True,
+        row_id=row.id,
+    )
+
+
+def run_edit(
+    session: Any,
+    input_path: Path | str,
+    params: EditParams,
+    *,
+    journal: Journal,
+    backend_kind: str | None = None,
+    settings: Settings | None = None,
+    out_dir: Path | str | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    max_cost: Decimal | None = None,
+    budget_cap: Decimal | None = None,
+    force: bool = False,
+    preset: str | None = None,
+) -> EditResult:
+    """Retouch one photo through the gateway; see the module docstring for the order of events."""
+    backend = Backend.of(session, backend_kind)
+    settings = settings or Settings(backend="cloud" if backend.kind == "cloud" else "local")
+    report = on_progress or (lambda p: None)
+    path = Path(input_path)
+    report(Progress("preparing"))
+    prep = _prepare(path)
+    key = dedupe_key(prep.upload_sha256, params, backend.kind, backend.client.base_url)
+    if not force and (earlier := journal.find_reusable(key)) is not None:
+        report(Progress("done", 1.0, 0.0, earlier.task_id))
+        return _reuse(earlier, path)
+    _raise_if_cancelled(cancel)
+    image_input = _image_input(prep, backend, settings)
+    report(Progress("estimating"))
+    estimate = _check_budget(backend, params, image_input, journal, max_cost=max_cost, budget_cap=budget_cap)
+    _raise_if_cancelled(cancel)
+    row_id = journal.begin(
+        input_path=path.resolve(),
+        input_sha256=prep.input_sha256,
+        upload_sha256=prep.upload_sha256,
+        params=params,
+        backend=backend.kind,
+        base_url=backend.client.base_url,
+        engine=backend.engine_label,
+        out_path=_output.planned_output(path.resolve(), Path(out_dir) if out_dir else None),
+        preset=preset,
+        estimate=estimate,
+    )
+    report(Progress("creating"))
+    task = _create(backend, params, image_input, journal, row_id)
+    return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel)
+
+
+def _raise_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("Cancelled before anything was sent.")
+
+
+def _create(backend: Backend, params: EditParams, image_input: str, journal: Journal, row_id: int) -> Task:
+    try:
+        task = backend.client.submit(params, image_input)
+    except TaskMayExistError as err:
+        journal.mark_uncertain(row_id, err.to_dict())
+        raise
+    except PortraitStudioError as err:
+        journal.mark_failed(row_id, err.to_dict())  # the client only raises these when nothing was created
+        raise
+    journal.mark_submitted(row_id, task.id)
+    return task
+
+
+class _Eta:
+    """Seconds left from the progress rate since the first report (None until progress moves)."""
+
+    def __init__(self) -> None:
+        self.start: tuple[float, float] | None = None
+
+    def __call__(self, fraction: float | None) -> float | None:
+        now = time.monotonic()
+        if fraction is None:
+            return None
+        if self.start is None:
+            self.start = (now, fraction)
+            return None
+        t0, f0 = self.start
+        if fraction <= f0 or fraction >= 1.0:
+            return 0.0 if fraction >= 1.0 else None
+        return (now - t0) / (fraction - f0) * (1.0 - fraction)
+
+
+def finish_task(
+    session: Any,
+    journal: Journal,
+    row_id: int,
+    task_id: str,
+    *,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    deadline: float | None = None,
+) -> EditResult:
+    """Wait for a submitted task, download it, save result + sidecar, and complete the journal row."""
+    backend = Backend.of(session)
+    report = on_progress or (lambda p: None)
+    eta = _Eta()
+
+    def progressed(task: Task) -> None:
+        journal.mark_progress(row_id, task.progress)
+        report(Progress("running", task.progress, eta(task.progress), task_id))
+
+    try:
+        task = backend.client.wait(task_id, progressed, cancel, deadline)
+        return _save(backend, journal, journal.get(row_id), task, report)
+    except TaskFailedError as err:
+        journal.mark_failed(row_id, err.to_dict())
+        raise
+    except BaseException:
+        # Cancelled, timed out, or the download broke: the task is still (paid and) on the service, so
+        # the row stays "submitted" and is let go for `resume` to finish — unless it already finished.
+        if journal.get(row_id).status == "submitted":
+            journal.release(row_id)
+        raise
+
+
+def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, report: ProgressFn) -> EditResult:
+    if not task.outputs:
+        err = APIError("The task finished without a result image.", "Run the edit again.", code="003010096")
+        journal.mark_failed(row.id, err.to_dict())
+        raise err
+    report(Progress("downloading", 1.0, 0.0, task.id))
+    temp = cache_dir() / "downloads" / f"task-{row.id}.part"
+    temp.parent.mkdir(parents=True, exist_ok=True)
+    backend.client.download(task.outputs[0].url, temp)
+    report(Progress("saving", 1.0, 0.0, task.id))
+    exif, icc = _original_metadata(Path(row.input_path))
+    planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
+    output = _output.save_result(
+        temp.read_bytes(), planned, exif=exif, icc_profile=icc, never=Path(row.input_path)
+    )
+    temp.unlink(missing_ok=True)
+    job_id = task.outputs[0].job_id
+    sidecar = _output.write_sidecar(output, _sidecar_fields(row, task, output, job_id))
+    journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
+    report(Progress("done", 1.0, 0.0, task.id))
+    return EditResult(
+        input_path=Path(row.input_path),
+        output_path=output,
+        sidecar_path=sidecar,
+        params=row.params,
+        engine=row.engine or backend.engine_label,
+        task_id=task.id,
+        job_id=job_id,
+        cost=task.cost,
+        row_id=row.id,
+        estimate=row.estimate,
+    )
+
+
+def _original_metadata(path: Path) -> tuple[bytes | None, bytes | None]:
+    """EXIF and ICC of the original (None, None when it is gone or unreadable: the result still lands)."""
+    try:
+        from portrait_studio.core.images import load_image
+
+        image = load_image(path)
+    except (PortraitStudioError, OSError):
+        return None, None
+    return image.exif, image.icc_profile
+
+
+def _sidecar_fields(row: JournalRow, task: Task, output: Path, job_id: str | None) -> dict[str, Any]:
+    return {
+        "app": f"portrait-studio {__version__}",
+        "input": row.input_path,
+        "input_sha256": row.input_sha256,
+        "upload_sha256": row.upload_sha256,
+        "output": str(output),
+        "params": row.params.to_dict(),
+        "gen_mode": row.params.effective_gen_mode,
+        "seed": row.params.seed,
+        "preset": row.preset,
+        "task_id": task.id,
+        "jobId": job_id,
+        "engine": row.engine or row.backend,
+        "backend": row.backend,
+        "base_url": row.base_url,
+        "cost": str(task.cost) if task.cost is not None else None,
+        "estimate": str(row.estimate) if row.estimate is not None else None,
+        "currency": "USD",
+        "created_at": task.created_at.isoformat() if task.created_at else None,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+__all__ = ["Backend", "BudgetError", "EditResult", "Progress", "finish_task", "run_edit"]

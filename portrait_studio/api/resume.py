@@ -1,0 +1,123 @@
+"""Finish what a crash interrupted (the GUI at start-up, `portrait-studio resume`).
+
+    report = resume_pending(journal, open_local=lambda: open_backend(Settings(backend="local")))
+    report.finished, report.failed, report.uncertain
+
+- Cloud rows "submitted" with a task id: polled again by id at the base URL they were created on (with the
+  current API key), downloaded, saved where the original run would have put them. Nothing is created again.
+- Cloud rows whose create may or may not have happened ("creating" left by a dead process, or "uncertain"):
+  listed in `report.uncertain` for the user, never resubmitted (that could charge twice).
+- Local rows: the recorded gateway is asked first (a standalone `portrait-studio gateway` may still hold the
+  task); when it is gone — an in-process gateway dies with the app — the edit is run again on the local
+  engine, which costs nothing, and the old row is closed as failed with the reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portrait_studio.api.client import Client
+from portrait_studio.api.keys import get_api_key
+from portrait_studio.api.pipeline import Backend, EditResult, ProgressFn, finish_task, run_edit
+from portrait_studio.core._journal_rows import JournalRow
+from portrait_studio.core.errors import APIConnectionError, APIStatusError, PortraitStudioError
+from portrait_studio.core.journal import Journal
+
+INTERRUPTED = "interrupted"
+
+
+@dataclass
+class ResumeReport:
+    """What resume did: finished results, failures (row, error), and rows left for the user to decide."""
+
+    finished: list[EditResult] = field(default_factory=list)
+    failed: list[tuple[JournalRow, PortraitStudioError]] = field(default_factory=list)
+    uncertain: list[JournalRow] = field(default_factory=list)
+
+
+def _rerun_locally(row: JournalRow, journal: Journal, open_local: Callable[[], Any], **kw: Any) -> EditResult:
+    """The local task died with its gateway: run it again (free), into the folder first planned."""
+    journal.mark_failed(
+        row.id,
+        {
+            "code": INTERRUPTED,
+            "message": "The local engine stopped before this edit finished; it was run again (free).",
+            "fix": None,
+        },
+    )
+    out_dir = Path(row.out_path).parent if row.out_path else None
+    with open_local() as session:
+        return run_edit(
+            session, row.input_path, row.params, journal=journal, out_dir=out_dir, preset=row.preset, **kw
+        )
+
+
+def _finish_remote(row: JournalRow, journal: Journal, **kw: Any) -> EditResult:
+    assert row.task_id is not None
+    with Client(row.base_url, get_api_key()) as client:
+        return finish_task(Backend(client, row.backend, row.engine), journal, row.id, row.task_id, **kw)
+
+
+def _still_there(row: JournalRow) -> bool:
+    """One quick poll: does the recorded local gateway still know this task?"""
+    assert row.task_id is not None
+    try:
+        with Client(row.base_url, get_api_key(), max_retries=0) as client:
+            client.poll(row.task_id)
+    except (APIConnectionError, APIStatusError):
+        # Gateway gone (connection refused), or a new one that does not know the task or the token.
+        return False
+    return True
+
+
+def _resume_one(
+    row: JournalRow, journal: Journal, open_local: Callable[[], Any] | None, **kw: Any
+) -> EditResult:
+    if row.backend == "cloud":
+        return _finish_remote(row, journal, **kw)
+    if row.task_id and row.base_url and _still_there(row):
+        return _finish_remote(row, journal, **kw)
+    if open_local is None:
+        raise PortraitStudioError(
+            "This local edit was interrupted and the local engine is not available to run it again.",
+            "Run the edit again.",
+        )
+    return _rerun_locally(row, journal, open_local, **kw)
+
+
+def resume_pending(
+    journal: Journal,
+    *,
+    open_local: Callable[[], Any] | None = None,
+    on_result: Callable[[JournalRow, EditResult | PortraitStudioError], None] | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> ResumeReport:
+    """Finish every orphaned task this process can claim; list the uncertain ones (see module docstring)."""
+    report = ResumeReport()
+    local_uncertain = [r for r in journal.uncertain() if r.backend != "cloud"]
+    rows = journal.resumable() + local_uncertain
+    for row in rows:
+        if cancel is not None and cancel.is_set():
+            break
+        if not journal.claim(row.id):
+            continue  # another live process took it
+        try:
+            result = _resume_one(row, journal, open_local, on_progress=on_progress, cancel=cancel)
+        except PortraitStudioError as err:
+            report.failed.append((journal.get(row.id), err))
+            if on_result:
+                on_result(row, err)
+            continue
+        report.finished.append(result)
+        if on_result:
+            on_result(row, result)
+    report.uncertain = [r for r in journal.uncertain() if r.backend == "cloud"]
+    return report
+
+
+__all__ = ["INTERRUPTED", "ResumeReport", "resume_pending"]

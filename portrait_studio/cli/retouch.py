@@ -1,0 +1,170 @@
+"""`portrait-studio retouch INPUT...`: the same client → gateway path as the GUI, through the batch queue.
+
+Writes `<name>.retouched.jpg` (never over the input) and a `.json` sidecar per photo. Never prompts.
+With --json, one line per input: {"input", "output", "status", "task_id", "cost", "error"}.
+Exit 0 all done, 1 some failed, 2 bad usage (or a setting that stops everything, e.g. no API key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.params import AUTO, GEN_MODES, EditParams
+
+_OVERRIDES = ("gpen", "skin", "skin_unifi", "width", "height", "prompt", "gen_mode", "seed")
+
+
+def _money(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation as err:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from err
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}")
+    return value
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the `retouch` subcommand."""
+    p = subparsers.add_parser(
+        "retouch",
+        help="retouch photos (files or folders) without the window",
+        description="Retouch portraits through the local engine (default) or the cloud. Writes "
+        "NAME.retouched.jpg and NAME.retouched.json next to each photo (or in -o DIR); never overwrites.",
+    )
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photos or folders")
+    p.add_argument("-o", "--out-dir", type=Path, help="write results here (default: next to each photo)")
+    p.add_argument("-r", "--recursive", action="store_true", help="include sub-folders of folders")
+    p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
+    p.add_argument("--gpen", type=float, help="face HD effect, 0–1 in 0.1 steps")
+    p.add_argument("--skin", type=float, help="skin beautification, 0–1 in 0.1 steps")
+    p.add_argument("--skin-unifi", dest="skin_unifi", type=float, help="tone uniformity, 0–1 in 0.1 steps")
+    p.add_argument("--width", type=int, help="result width, 512–2048")
+    p.add_argument("--height", type=int, help="result height, 512–2048")
+    p.add_argument("--prompt", help="regenerate with this prompt (cloud; switches gen-mode to creative)")
+    p.add_argument("--gen-mode", dest="gen_mode", choices=(AUTO, *GEN_MODES), help="default: auto")
+    p.add_argument("--seed", type=int, help="-1 = random (default)")
+    p.add_argument("--backend", choices=("local", "cloud"), default=None, help="default: from Settings")
+    p.add_argument("--base-url", help="gateway URL (cloud, or a running `portrait-studio gateway`)")
+    p.add_argument("--image-host", choices=("inline", "upload"), help="how the cloud gets the photo")
+    p.add_argument("--upload-url", help="upload endpoint for --image-host upload")
+    p.add_argument("--max-cost", type=_money, metavar="USD", help="skip a photo whose estimate is higher")
+    p.add_argument("--force", action="store_true", help="run again even when an identical result exists")
+    p.add_argument(
+        "-j", "--jobs", type=int, default=None, help="photos at once (default: 2 cloud, cores local)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON line per input")
+
+
+def build_params(args: argparse.Namespace) -> tuple[EditParams, str | None]:
+    """The preset (if any) with the command line's values on top."""
+    from portrait_studio.core.presets import PresetStore
+
+    preset = PresetStore().get(args.preset) if args.preset else None
+    base = preset.params.to_dict() if preset else EditParams().to_dict()
+    base.update({k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None})
+    return EditParams.from_dict(base), preset.name if preset else None
+
+
+def open_session(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(BackendSession, Settings) for the chosen backend; never asks anything."""
+    from portrait_studio.api.backend import BackendSession, open_backend
+    from portrait_studio.api.client import Client
+    from portrait_studio.api.keys import get_api_key
+    from portrait_studio.core.settings import load_settings
+
+    settings = load_settings()
+    changes: dict[str, Any] = {"backend": args.backend or settings.backend}
+    if args.image_host:
+        changes["image_host"] = args.image_host
+    if args.upload_url:
+        changes["upload_url"] = args.upload_url
+    if args.base_url and changes["backend"] == "cloud":
+        changes["base_url"] = args.base_url
+    settings = settings.replace(**changes)
+    if args.base_url and settings.backend == "local":
+        # A standalone `portrait-studio gateway`: its token comes like a key (PORTRAIT_STUDIO_API_KEY).
+        return BackendSession(Client(args.base_url, get_api_key()), "local", None, "local gateway"), settings
+    return open_backend(settings), settings
+
+
+def _line(item: Any, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(item.to_json(), ensure_ascii=False)
+    if item.status == "done":
+        r = item.result
+        note = "already done, reused (no charge)" if r.reused else f"task {r.task_id}, cost ${r.cost or 0}"
+        return f"{item.path} → {r.output_path} ({note})"
+    err = item.error
+    return f"{item.path}: {item.status}: {err}" if err else f"{item.path}: {item.status}"
+
+
+def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None) -> int:
+    from portrait_studio.api.batch import FINAL, BatchQueue
+    from portrait_studio.core.journal import Journal
+
+    session, settings = open_session(args)
+    printed: set[int] = set()
+    lock = threading.Lock()
+
+    def on_change(item: Any) -> None:
+        if item.status in FINAL:
+            with lock:
+                if item.id not in printed:
+                    printed.add(item.id)
+                    print(_line(item, args.json), flush=True)
+
+    cap = Decimal(str(settings.budget_cap)) if settings.budget_cap is not None else None
+    with session, Journal() as journal:
+        queue = BatchQueue.for_session(
+            session, params, journal=journal, concurrency=args.jobs, settings=settings,
+            out_dir=args.out_dir, max_cost=args.max_cost, budget_cap=cap, force=args.force, preset=preset,
+        )  # fmt: skip
+        queue.on_change = on_change
+        items = queue.add(args.inputs, recursive=args.recursive)
+        if not items:
+            print(
+                "error: no photos found in the given folders — give JPEG/PNG/HEIC/TIFF files", file=sys.stderr
+            )
+            return 2
+        queue.start()
+        try:
+            queue.wait()
+        except KeyboardInterrupt:
+            print(
+                "cancelled; paid tasks still running are finished by `portrait-studio resume`",
+                file=sys.stderr,
+            )
+            queue.cancel_all()
+            queue.wait(30)
+        if queue.paused_reason:
+            print(f"paused: {queue.paused_reason}", file=sys.stderr)
+        queue.close()  # whatever a budget pause left queued is reported as cancelled
+        for item in queue.items():
+            on_change(item)
+        return 0 if all(i.status == "done" for i in queue.items()) else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 when every photo was retouched, 1 when some failed, 2 on bad usage or settings."""
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be 1 or more", file=sys.stderr)
+        return 2
+    try:
+        params, preset = build_params(args)
+        return _run_queue(args, params, preset)
+    except PortraitStudioError as err:  # bad parameters, unknown preset, no API key, bad base URL…
+        if args.json:
+            print(json.dumps({"status": "failed", "error": err.to_dict()}, ensure_ascii=False))
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+__all__ = ["add_parser", "build_params", "open_session", "run"]
