@@ -1,0 +1,54 @@
+"""Image intake: load anything a photographer has, check it before paying, prepare a compliant upload, save.
+
+The work is split into small modules (decoding in `_loading`, encoding in `_encoding`, the check and upload
+fixes in `preflight`); this module is the one place callers import from.
+"""
+
+from __future__ import annotations
+
+from portrait_studio.core._encoding import encode_jpeg, fit_jpeg, save_image, working_copy
+from portrait_studio.core._loading import (
+    MAX_FILE_BYTES,
+    MAX_PIXELS,
+    READABLE,
+    LoadedImage,
+    load_image,
+    load_image_bytes,
+)
+from portrait_studio.core.preflight import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_SIDE,
+    UPLOAD_FORMATS,
+    PreflightReport,
+    PreparedUpload,
+    Problem,
+    face_crop_box,
+    min_face_px,
+    preflight,
+    prepare_upload,
+    scale_faces,
+)
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_PIXELS",
+    "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_SIDE",
+    "READABLE",
+    "UPLOAD_FORMATS",
+    "LoadedImage",
+    "PreflightReport",
+    "PreparedUpload",
+    "Problem",
+    "encode_jpeg",
+    "face_crop_box",
+    "fit_jpeg",
+    "load_image",
+    "load_image_bytes",
+    "min_face_px",
+    "preflight",
+    "prepare_upload",
+    "save_image",
+    "scale_faces",
+    "working_copy",
+]

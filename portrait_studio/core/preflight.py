@@ -1,0 +1,275 @@
+"""Pre-flight: will this photo be accepted and work, and the one-click fixes that make it so (PROTOCOL.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from portrait_studio.core._encoding import fit_jpeg, working_copy
+from portrait_studio.core._loading import LoadedImage, load_image_bytes
+from portrait_studio.core.errors import ImageError
+from portrait_studio.core.faces import Face, FaceResult, detect_faces
+from portrait_studio.core.params import EditParams
+
+# Limits of spark_edit_portrait's image_input (PROTOCOL.md, parameters): JPG/JPEG/PNG, ≤ 5 MB, ≤ 4096×4096.
+UPLOAD_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+MAX_UPLOAD_BYTES = 5_000_000  # "5 MB" read the strict (decimal) way: safe whichever the service means
+MAX_UPLOAD_SIDE = 4096
+# A face-restoration model needs some pixels to work from: ask for a 16th of the output's long side and
+# never under 64 px (our judgement: GPEN-style restorers degrade fast below that). A face under a tenth of the
+# photo's short side is "small in the frame": cropping to it helps the model see the person, not the room.
+MIN_FACE_PX = 64
+FACE_PER_OUTPUT = 1 / 16
+MIN_FACE_IN_FRAME = 0.10
+CROP_FACE_SIDES = 3.0  # a face crop is 3 face-sizes wide: head, hair and shoulders, as in a portrait
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the photo is not ready: stable `code`, plain `message`, the `fix`, and an app fix if any."""
+
+    code: str
+    message: str
+    fix: str
+    auto_fix: str | None = None  # "downscale", "reencode", "convert", "crop_to_face" or None (user must act)
+
+    def to_dict(self) -> dict[str, str]:
+        """The CLI/JSON shape."""
+        return {"code": self.code, "message": self.message, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    """Everything the check found; face boxes are in full-size pixels of the oriented photo."""
+
+    path: str | None
+    format: str
+    file_bytes: int
+    width: int
+    height: int
+    faces: FaceResult
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the photo can be submitted as it is."""
+        return not self.problems
+
+    @property
+    def face_boxes(self) -> list[list[int]]:
+        """[[x, y, w, h], …] largest first."""
+        return [list(f.box) for f in self.faces.faces]
+
+    def to_json(self) -> dict[str, Any]:
+        """One JSON object as `portrait-studio check --json` prints it."""
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "format": self.format,
+            "bytes": self.file_bytes,
+            "width": self.width,
+            "height": self.height,
+            "faces": self.faces.count,
+            "face_boxes": self.face_boxes,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class PreparedUpload:
+    """Bytes the service accepts (JPEG/PNG, ≤ 5 MB, ≤ 4096²) and the fixes that were applied to get them."""
+
+    data: bytes = field(repr=False)
+    mime: str
+    width: int
+    height: int
+    fixes: list[str] = field(default_factory=list)
+    quality: int | None = None  # JPEG quality chosen by the search; None when the original bytes pass through
+
+
+def scale_faces(result: FaceResult, factor: float) -> FaceResult:
+    """Faces from a preview mapped to full size (`factor` = preview pixels per full-size pixel)."""
+    if factor == 1.0:
+        return result
+    faces = []
+    for f in result.faces:
+        box = tuple(round(v / factor) for v in f.box)
+        kp = (f.keypoints / factor).astype(np.float32)
+        kp.setflags(write=False)
+        faces.append(Face((box[0], box[1], box[2], box[3]), f.score, kp))
+    return FaceResult(faces, result.approximate)
+
+
+def min_face_px(params: EditParams | None) -> int:
+    """The smallest face (px, long side of its box) that gives a sharp result at the requested output size."""
+    side = max(params.width, params.height) if params is not None else 1328
+    return max(MIN_FACE_PX, round(side * FACE_PER_OUTPUT))
+
+
+def preflight(
+    image: LoadedImage, faces: FaceResult | None = None, params: EditParams | None = None
+) -> PreflightReport:
+    """Check a photo against the service's limits and the one-face rule; `faces` in `image.rgb` pixels."""
+    found = faces if faces is not None else detect_faces(image.rgb)
+    full = scale_faces(found, image.preview_scale)
+    problems = _file_problems(image) + _face_problems(image, full, params)
+    notes = list(image.notes)
+    if full.approximate:
+        notes.append("faces counted with the approximate fallback detector (face models missing or damaged).")
+    return PreflightReport(
+        path=str(image.path) if image.path is not None else None,
+        format=image.format,
+        file_bytes=image.file_bytes,
+        width=image.width,
+        height=image.height,
+        faces=full,
+        problems=problems,
+        notes=notes,
+    )
+
+
+def _file_problems(image: LoadedImage) -> list[Problem]:
+    out = []
+    if image.format not in UPLOAD_FORMATS:
+        out.append(Problem(
+            "format",
+            f"The photo is {image.format}; the service accepts only JPEG and PNG.",
+            "Let the app convert it to JPEG (it keeps the original file).",
+            "convert",
+        ))  # fmt: skip
+    elif image.mode == "CMYK":
+        out.append(Problem(
+            "format",
+            "The photo is a CMYK JPEG (print colours); the service expects RGB.",
+            "Let the app convert it to an RGB JPEG (it keeps the original file).",
+            "convert",
+        ))  # fmt: skip
+    if max(image.width, image.height) > MAX_UPLOAD_SIDE:
+        out.append(Problem(
+            "too_many_pixels",
+            f"The photo is {image.width}×{image.height} pixels; "
+            f"the limit is {MAX_UPLOAD_SIDE}×{MAX_UPLOAD_SIDE}.",
+            f"Let the app downscale it to {MAX_UPLOAD_SIDE} pixels on the long side.",
+            "downscale",
+        ))  # fmt: skip
+    if image.file_bytes > MAX_UPLOAD_BYTES:
+        out.append(Problem(
+            "too_many_bytes",
+            f"The file is {image.file_bytes / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.",
+            "Let the app re-encode it as a JPEG of at most 5 MB at the best quality that fits.",
+            "reencode",
+        ))  # fmt: skip
+    return out
+
+
+def _face_problems(image: LoadedImage, faces: FaceResult, params: EditParams | None) -> list[Problem]:
+    how = " (approximate count: face models missing)" if faces.approximate else ""
+    if faces.count == 0:
+        return [Problem(
+            "no_face",
+            f"No face was found in the photo{how}; the model needs exactly one, frontal and large.",
+            "Choose a photo in which one person faces the camera, face not covered or cut off.",
+        )]  # fmt: skip
+    out = []
+    if faces.count > 1:
+        out.append(Problem(
+            "several_faces",
+            f"{faces.count} faces were found{how}; the model needs exactly one.",
+            "Let the app crop to the largest face, or choose a photo of one person.",
+            "crop_to_face",
+        ))  # fmt: skip
+    size = faces.faces[0].size
+    need = min_face_px(params)
+    if size < need:
+        out.append(Problem(
+            "small_face",
+            f"The face is only {size} pixels across; "
+            f"the requested output needs at least {need} for a sharp result.",
+            "Use a larger original or a photo taken closer, or choose a smaller output size.",
+        ))  # fmt: skip
+    elif size < MIN_FACE_IN_FRAME * min(image.width, image.height) and faces.count == 1:
+        out.append(Problem(
+            "small_face",
+            f"The face is small in the frame ({size} pixels in a {image.width}×{image.height} photo).",
+            "Let the app crop to the face (with hair and shoulders).",
+            "crop_to_face",
+        ))  # fmt: skip
+    return out
+
+
+def face_crop_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
+    """A portrait crop (x, y, w, h) around `face`: 3 face-sizes square, face above centre, in bounds."""
+    x, y, w, h = face.box
+    side = min(round(face.size * CROP_FACE_SIDES), width, height)
+    cx, cy = (
+        x + w / 2,
+        y + h / 2 + 0.25 * h,
+    )  # lower the centre: shoulders matter more than sky above the hair
+    x0 = int(min(max(0, round(cx - side / 2)), width - side))
+    y0 = int(min(max(0, round(cy - side / 2)), height - side))
+    return x0, y0, side, side
+
+
+def _needs_work(image: LoadedImage) -> bool:
+    return (
+        image.format not in UPLOAD_FORMATS
+        or image.mode == "CMYK"
+        or image.file_bytes > MAX_UPLOAD_BYTES
+        or max(image.width, image.height) > MAX_UPLOAD_SIDE
+        or image.orientation
+        != 1  # the service is not documented to apply EXIF orientation: send upright pixels
+    )
+
+
+def prepare_upload(image: LoadedImage, *, crop_to_face: Face | None = None) -> PreparedUpload:
+    """Bytes the service accepts; the original bytes untouched when they already comply (cheapest, lossless).
+
+    `crop_to_face` is in full-size pixels (as in a PreflightReport). Otherwise: crop, downscale to ≤ 4096,
+    and encode a JPEG at the highest quality that fits in 5 MB (searched).
+    """
+    if crop_to_face is None and not _needs_work(image):
+        return PreparedUpload(image.data, UPLOAD_FORMATS[image.format], image.width, image.height)
+    rgb = image.rgb if image.preview_scale == 1.0 else load_image_bytes(image.data, image.name).rgb
+    fixes = []
+    if image.orientation != 1:
+        fixes.append("turned upright (EXIF orientation)")
+    if crop_to_face is not None:
+        x, y, w, h = face_crop_box(crop_to_face, rgb.shape[1], rgb.shape[0])
+        rgb = rgb[y : y + h, x : x + w]
+        fixes.append(f"cropped to the face ({w}×{h} at {x},{y})")
+    if max(rgb.shape[:2]) > MAX_UPLOAD_SIDE:
+        before = f"{rgb.shape[1]}×{rgb.shape[0]}"
+        rgb, _ = working_copy(rgb, MAX_UPLOAD_SIDE)
+        fixes.append(f"downscaled from {before} to {rgb.shape[1]}×{rgb.shape[0]}")
+    icc = image.icc_profile if image.mode != "CMYK" else None
+    while True:
+        fitted = fit_jpeg(rgb, MAX_UPLOAD_BYTES, icc_profile=icc)
+        if fitted is not None:
+            break
+        rgb, _ = working_copy(rgb, round(max(rgb.shape[:2]) * 0.8))  # noise so dense no quality fits: shrink
+        if max(rgb.shape[:2]) < 64:
+            raise ImageError(image.path, "could not be made small enough to upload.")
+        fixes.append(f"downscaled to {rgb.shape[1]}×{rgb.shape[0]} to fit 5 MB")
+    data, quality = fitted
+    if image.format != "JPEG" or image.mode == "CMYK":
+        fixes.append(f"converted from {image.format}{' CMYK' if image.mode == 'CMYK' else ''} to JPEG")
+    fixes.append(f"encoded as JPEG quality {quality} ({len(data) / 1e6:.2f} MB)")
+    return PreparedUpload(data, "image/jpeg", rgb.shape[1], rgb.shape[0], fixes, quality)
+
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_SIDE",
+    "UPLOAD_FORMATS",
+    "PreflightReport",
+    "PreparedUpload",
+    "Problem",
+    "face_crop_box",
+    "min_face_px",
+    "preflight",
+    "prepare_upload",
+    "scale_faces",
+]
