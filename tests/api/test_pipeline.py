@@ -148,7 +148,7 @@ def test_max_cost_and_daily_budget_stop_before_paying(
     estimate = {"status": "success", "data": {"cost": "0.05", "currency": "USD"}}
     local_gateway.faults.add("precharge", status=200, body=estimate, times=-1)
     cloud = Backend(client, "cloud")
-    with pytest.raises(BudgetError, match="0.05") as info:
+    with pytest.raises(BudgetError, match=r"0\.05") as info:
         run_edit(cloud, src, SMALL, journal=journal, max_cost=Decimal("0.04"))
     assert not info.value.daily and info.value.fix
     with pytest.raises(BudgetError) as daily:
@@ -173,26 +173,26 @@ def test_bad_input_costs_nothing(
 def test_cancel_while_polling_keeps_the_task_resumable(tmp_path: Path, journal: Journal):
     src = tmp_path / "a.jpg"
     Image.fromarray(astronaut()).save(src)
-    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=3) as gw:
-        with Client(gw.base_url, gw.token) as client:
-            cancel = threading.Event()
+    gateway = LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=3)
+    with gateway as gw, Client(gw.base_url, gw.token) as client:
+        cancel = threading.Event()
 
-            def on_progress(p: Progress) -> None:
-                if p.stage == "running":
-                    cancel.set()
+        def on_progress(p: Progress) -> None:
+            if p.stage == "running":
+                cancel.set()
 
-            with pytest.raises(CancelledError):
-                run_edit(
-                    Backend(client, "cloud"),
-                    src,
-                    SMALL,
-                    journal=journal,
-                    on_progress=on_progress,
-                    cancel=cancel,
-                )
-            [row] = journal.resumable()
-            assert row.status == "submitted" and row.task_id
-            result = finish_task(Backend(client, "cloud"), journal, row.id, row.task_id)
+        with pytest.raises(CancelledError):
+            run_edit(
+                Backend(client, "cloud"),
+                src,
+                SMALL,
+                journal=journal,
+                on_progress=on_progress,
+                cancel=cancel,
+            )
+        [row] = journal.resumable()
+        assert row.status == "submitted" and row.task_id
+        result = finish_task(Backend(client, "cloud"), journal, row.id, row.task_id)
     assert result.output_path.is_file() and journal.get(row.id).status == "completed"
     assert gw.stats.creates == 1
 
