@@ -101,7 +101,10 @@ class LocalGateway:
         server = _Server((self.host, self._port), Handler)
         server.gateway = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="local-gateway", daemon=True)
+        # 0.1 s: stop() waits up to one poll interval; the default 0.5 s made every test start/stop slow.
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.1,), name="local-gateway", daemon=True
+        )
         self._thread.start()
         log.info("local gateway listening on %s (engine %s)", self.base_url, self.engine_name)
         return self
