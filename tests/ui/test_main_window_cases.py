@@ -1,0 +1,148 @@
+"""The window's other paths: several faces, cancel mid-task, gateway faults, the filmstrip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from portrait_studio.core.settings import Settings
+from portrait_studio.ui.main_window import MainWindow
+from portrait_studio.ui.session import EDITED, NEEDS_FIX, READY
+from tests import photos
+
+
+def make_window(qtbot, backend=None) -> MainWindow:
+    w = MainWindow(Settings(), backend=backend)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def open_and_wait(qtbot, w: MainWindow, paths: list[Path], count: int = 1) -> None:
+    seen: list[int] = []
+    w.photo_analysed.connect(seen.append)
+    w.open_paths(paths)
+    qtbot.waitUntil(lambda: len(set(seen)) >= count, timeout=60_000)
+
+
+def three_faces(tmp_path: Path) -> Path:
+    """Three real portraits side by side (astronaut, Grace Hopper, astronaut mirrored)."""
+    a = photos.astronaut()
+    g = photos.grace_hopper()[44:556, :, :]  # 512×512 around her face
+    strip = np.hstack([a, g, a[:, ::-1]])
+    return photos.save(strip, tmp_path / "group" / "three.jpg", quality=92)
+
+
+def test_three_faces_warn_block_run_and_crop_fix(qtbot, tmp_path, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    open_and_wait(qtbot, w, [three_faces(tmp_path)])
+    photo = w.session.current
+    assert photo.face_count == 3
+    assert "3 faces were found" in w.banner.text() and "exactly one" in w.banner.text()
+    assert photo.status == NEEDS_FIX
+    assert w.faces_label.text() == "3 faces"
+    assert len(w.compare.face_boxes) == 3
+
+    assert not w.run_current()  # the model would refuse it: nothing is sent
+    assert "Not sent" in w.run_panel.error.text()
+    assert ui_backend.gateway.stats.creates == 0
+
+    crop = [b for b in w.banner.buttons if "crop" in b.text().lower()]
+    assert crop, f"no crop fix offered: {[b.text() for b in w.banner.buttons]}"
+    with qtbot.waitSignal(w.photo_analysed, timeout=60_000):
+        crop[0].click()
+    assert photo.face_count == 1
+    assert "1 face found" in w.banner.text()
+    assert photo.status == READY
+    assert photo.meta["run_path"] != photo.path and photo.meta["run_path"].exists()
+
+
+def test_cancel_mid_task_stops_and_leaves_no_thread(qtbot, tmp_path, portrait_file):
+    from portrait_studio.api.backend import BackendSession
+    from portrait_studio.api.client import Client
+    from portrait_studio.gateway import LocalGateway, TrivialEngine
+
+    # A task that takes 60 s: cancel must not wait for it.
+    gateway = LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=60).start()
+    backend = BackendSession(Client(gateway.base_url, gateway.token), "local", gateway, gateway.engine_name)
+    try:
+        w = make_window(qtbot, backend)
+        open_and_wait(qtbot, w, [portrait_file])
+        fractions: list[float] = []
+        w.run_progress.connect(fractions.append)
+        assert w.run_current()
+        qtbot.waitUntil(lambda: any(f > 0 for f in fractions), timeout=30_000)
+        assert w.run_panel.cancel_button.isEnabled()
+        with qtbot.waitSignal(w.run_cancelled, timeout=10_000):
+            qtbot.keyClick(w, Qt.Key.Key_Escape)
+        assert not w.runner.busy
+        assert w.session.current.status == READY
+        assert "Cancelled" in w.run_panel.status.text()
+        assert w.run_panel.run_button.isEnabled()
+        w.close()
+        assert not w.runner.thread.isRunning()
+        assert not w.loader.is_running() and not w.io.is_running()
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ({"task": {"code": "003010095", "message": "GPU fell over"}}, "The service failed while generating"),
+        (
+            {"route": "create", "status": 403, "body": {"error": {"message": "insufficient balance"}}},
+            "balance is too low",
+        ),
+    ],
+)
+def test_gateway_fault_is_shown_in_plain_words(qtbot, portrait_file, ui_backend, fault, words):
+    w = make_window(qtbot, ui_backend)
+    open_and_wait(qtbot, w, [portrait_file])
+    if "task" in fault:
+        ui_backend.gateway.faults.fail_next_task(fault["task"])
+    else:
+        ui_backend.gateway.faults.add(fault["route"], status=fault["status"], body=fault["body"])
+    with qtbot.waitSignal(w.run_failed, timeout=60_000) as failed:
+        assert w.run_current()
+    assert words in failed.args[0]
+    assert w.run_panel.error.isVisible()
+    assert words in w.run_panel.error.text()
+    assert len(w.run_panel.error.text().splitlines()) >= 2, "the fix is missing"
+    assert w.run_panel.run_button.isEnabled()
+
+
+def test_filmstrip_keeps_params_per_photo_and_arrows_move(qtbot, tmp_path, ui_backend):
+    folder = tmp_path / "shoot"
+    photos.save(photos.astronaut(), folder / "01.jpg")
+    photos.save(photos.grace_hopper(), folder / "02.jpg")
+    photos.save(photos.chelsea(), folder / "03.png")
+    (folder / "notes.txt").write_text("not a photo")
+    w = make_window(qtbot, ui_backend)
+    open_and_wait(qtbot, w, [folder], count=3)
+    assert [p.path.name for p in w.session.photos] == ["01.jpg", "02.jpg", "03.png"]
+    assert w.filmstrip.count() == 3 and w.filmstrip.isVisible()
+    assert w.session.photos[2].status == NEEDS_FIX  # the cat: no face
+
+    w.session.set_current(0)
+    w.controls.sliders["gpen"].setValue(9)
+    w.compare.setFocus()
+    qtbot.keyClick(w.compare, Qt.Key.Key_Right)
+    assert w.session.current_index == 1
+    assert w.controls.params().gpen == 0.4  # photo 2 kept its own parameters
+    w.controls.sliders["skin"].setValue(0)
+    qtbot.keyClick(w.compare, Qt.Key.Key_Left)
+    assert w.session.current_index == 0
+    assert w.controls.params().gpen == 0.9 and w.controls.params().skin == 0.3
+    w.filmstrip.setCurrentRow(1)
+    assert w.session.current_index == 1 and w.controls.params().skin == 0.0
+
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    assert w.session.photos[1].status == EDITED
+    assert w.filmstrip.item(1).data(Qt.ItemDataRole.UserRole) == EDITED
+    assert w.session.photos[0].status == READY
