@@ -157,7 +157,7 @@ class ControlsPanel(QWidget):
         self.aspect.setObjectName("aspect")
         self.aspect.addItem("Custom", None)
         for name, w, h in ASPECTS:
-            self.aspect.addItem(f"{name}  ({w}×{h})", (w, h))
+            self.aspect.addItem(f"{name}  ({w}×{h})", f"{w}x{h}")  # str: Qt cannot findData() a tuple
         self.aspect.activated.connect(self._on_aspect)
         self.width_box = _size_box(self, "width")
         self.height_box = _size_box(self, "height")
@@ -242,9 +242,10 @@ class ControlsPanel(QWidget):
     def _on_aspect(self, index: int) -> None:
         size = self.aspect.itemData(index)
         if size:
+            w, h = (int(v) for v in size.split("x"))
             self._updating = True
-            self.width_box.setValue(size[0])
-            self.height_box.setValue(size[1])
+            self.width_box.setValue(w)
+            self.height_box.setValue(h)
             self._updating = False
             self._on_any_change()
 
@@ -274,7 +275,7 @@ class ControlsPanel(QWidget):
 
     def _sync_aspect(self, params: EditParams | None = None) -> None:
         p = params or self._params
-        index = self.aspect.findData((p.width, p.height))
+        index = self.aspect.findData(f"{p.width}x{p.height}")
         self.aspect.setCurrentIndex(max(0, index))
 
 

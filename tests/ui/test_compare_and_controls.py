@@ -1,0 +1,130 @@
+"""Compare view (divider, zoom/pan, hold-to-see-before), edit controls, and the live preview."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor
+
+from portrait_studio.core.params import EditParams
+from portrait_studio.core.settings import Settings
+from portrait_studio.ui.compare_view import SIDE, SPLIT, CompareView
+from portrait_studio.ui.controls import ControlsPanel
+from portrait_studio.ui.imaging import to_qimage
+from portrait_studio.ui.main_window import MainWindow
+
+
+def solid(rgb: tuple[int, int, int], w: int = 400, h: int = 300):
+    return to_qimage(np.full((h, w, 3), rgb, np.uint8))
+
+
+def pixel(view: CompareView, x: int, y: int) -> QColor:
+    return view.grab().toImage().pixelColor(x, y)
+
+
+def make_view(qtbot) -> CompareView:
+    view = CompareView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_before(solid((200, 0, 0)))
+    view.set_after(solid((0, 0, 200)), "Result")
+    return view
+
+
+def test_split_divider_drags_and_shows_before_left_after_right(qtbot):
+    view = make_view(qtbot)
+    y = 300
+    assert pixel(view, 200, y).red() > 150 and pixel(view, 600, y).blue() > 150
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(400, y))
+    qtbot.mouseMove(view, QPoint(700, y))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(700, y))
+    assert abs(view.divider - 700 / 800) < 0.01
+    assert pixel(view, 600, y).red() > 150  # the before side grew with the divider
+
+
+def test_space_holds_before_and_side_by_side(qtbot):
+    view = make_view(qtbot)
+    view.setFocus()
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    assert view.showing_before and pixel(view, 600, 300).red() > 150
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    assert not view.showing_before and pixel(view, 600, 300).blue() > 150
+    view.set_mode(SIDE)
+    assert pixel(view, 200, 300).red() > 150 and pixel(view, 600, 300).blue() > 150
+
+
+def test_wheel_zoom_keeps_the_point_under_the_cursor_and_both_sides_share_it(qtbot):
+    view = make_view(qtbot)
+    view.set_mode(SIDE)
+    anchor = QPointF(150, 250)
+    before = (anchor - view.offset) / view.scale
+    view.zoom_to(view.scale * 2, anchor)
+    after = (anchor - view.offset) / view.scale
+    assert abs(before.x() - after.x()) < 0.5 and abs(before.y() - after.y()) < 0.5
+    left = view.image_to_widget(10, 10)
+    right = view.image_to_widget(10, 10, right=True)
+    assert abs(right.x() - left.x() - view.width() / 2) < 1e-6 and right.y() == left.y()  # synced
+    view.zoom_to(1.0)
+    assert view.scale == 1.0 and not view.fit
+    view.zoom_fit()
+    assert view.fit and view.scale < 2
+    view.set_mode(SPLIT)
+
+
+def test_controls_emit_one_editparams_and_auto_mode_follows_prompt(qtbot):
+    panel = ControlsPanel()
+    qtbot.addWidget(panel)
+    seen: list[EditParams] = []
+    panel.params_changed.connect(seen.append)
+    assert panel.gen_mode.itemText(0) == "Automatic — reference (no prompt)"
+    panel.prompt.setText("studio portrait, soft light")
+    assert panel.gen_mode.itemText(0) == "Automatic — creative (prompt given)"
+    assert seen[-1].effective_gen_mode == "creative"
+    panel.gen_mode.setCurrentIndex(panel.gen_mode.findData("reference_char"))
+    assert seen[-1].gen_mode == "reference_char"
+    panel.aspect.setCurrentIndex(panel.aspect.findData("1184x1480"))
+    panel.aspect.activated.emit(panel.aspect.currentIndex())
+    assert (seen[-1].width, seen[-1].height) == (1184, 1480)
+    panel.width_box.setValue(100)  # clamped by the 512–2048 range
+    assert seen[-1].width == 512
+    assert panel.aspect.currentText() == "Custom"
+    panel.sliders["gpen"].setValue(8)
+    qtbot.mouseDClick(panel.sliders["gpen"], Qt.MouseButton.LeftButton)
+    assert seen[-1].gpen == 0.4  # double-click: back to the seed default
+
+
+def test_seed_lock_and_new_seed(qtbot):
+    panel = ControlsPanel()
+    qtbot.addWidget(panel)
+    panel.new_seed.click()
+    drawn = panel.params().seed
+    assert drawn >= 0 and panel.seed.text() == str(drawn)
+    assert panel.params_for_run().seed == drawn
+    panel.set_params(panel.params().replace(seed=-1))
+    first = panel.params_for_run()
+    assert first.seed >= 0 and panel.params().seed == -1  # unlocked: a fresh seed each run
+    panel.seed_lock.setChecked(True)
+    kept = panel.params_for_run()
+    assert panel.params().seed == kept.seed  # locked: the drawn seed is kept for the next runs
+    assert panel.params_for_run().seed == kept.seed
+
+
+def test_slider_change_renders_a_live_preview(qtbot, portrait_file):
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.photo_loaded, timeout=30_000):
+        w.open_paths([portrait_file])
+    with qtbot.waitSignal(w.preview_shown, timeout=60_000):
+        pass  # the first preview of the photo as it is set
+    first = w.compare.after
+    with qtbot.waitSignal(w.preview_shown, timeout=30_000):
+        w.controls.sliders["skin"].setValue(10)
+        w.controls.sliders["gpen"].setValue(10)
+    assert w.compare.after is not first and w.compare.after_label == "Preview"
+    a = np.asarray(first.constBits()).copy()
+    b = np.asarray(w.compare.after.constBits()).copy()
+    assert a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).mean() > 0.05, "preview unchanged"
+    assert w.session.photos[0].result_path is None  # nothing was sent
