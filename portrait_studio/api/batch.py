@@ -4,7 +4,8 @@
     queue.on_change = lambda item: ...      # called from worker threads after every change of an item
     queue.add(["a.jpg", "shoot/"], recursive=True)   # files and folders, also while it runs
     queue.start(); queue.wait()             # or poll queue.items() / queue.eta()
-    queue.retry(item_id); queue.skip(item_id); queue.cancel_all(); queue.resume()  # after a budget pause
+    queue.retry(item_id); queue.skip(item_id); queue.cancel_all()
+    queue.budget_cap = Decimal("5"); queue.resume()       # after a budget pause
     queue.close()
 
 Item states: queued → running → done | failed | cancelled, plus skipped (by the user). A failed item does not
@@ -91,6 +92,7 @@ class BatchQueue:
         self.concurrency = max(1, int(concurrency))
         self.on_change: Callable[[BatchItem], None] | None = None
         self.paused_reason: str | None = None
+        self.budget_cap: Decimal | None = None  # USD per day, used by for_session's runner
         self._items: dict[int, BatchItem] = {}
         self._pending: list[int] = []
         self._cancels: dict[int, threading.Event] = {}
@@ -112,13 +114,23 @@ class BatchQueue:
         """A queue that runs `run_edit(session, path, params, journal=journal, **edit_options)` per photo."""
         backend = Backend.of(session)
         default = 2 if backend.kind == "cloud" else (os.cpu_count() or 2)
+        cap = edit_options.pop("budget_cap", None)
 
         def run_one(path: Path, progress: Callable[[Progress], None], cancel: threading.Event) -> EditResult:
             return run_edit(
-                backend, path, params, journal=journal, on_progress=progress, cancel=cancel, **edit_options
+                backend,
+                path,
+                params,
+                journal=journal,
+                on_progress=progress,
+                cancel=cancel,
+                budget_cap=queue.budget_cap,  # read per photo: raising the cap and resume() continues
+                **edit_options,
             )
 
-        return cls(run_one, concurrency=concurrency or default)
+        queue = cls(run_one, concurrency=concurrency or default)
+        queue.budget_cap = cap
+        return queue
 
     # ------------------------------------------------------------------ control
     def add(self, paths: Iterable[Path | str], *, recursive: bool = False) -> list[BatchItem]:

@@ -1,0 +1,162 @@
+"""The batch queue through the real local gateway: many photos, failures, retry/skip, cancel, budget pause."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from portrait_studio.api.batch import BatchItem, BatchQueue, expand
+from portrait_studio.api.client import Client
+from portrait_studio.api.pipeline import Backend
+from portrait_studio.core.journal import Journal
+from portrait_studio.core.params import EditParams
+from portrait_studio.gateway import LocalGateway, TrivialEngine
+from tests.photos import astronaut
+
+SMALL = EditParams(width=512, height=512, seed=3)
+
+
+def _shoot(folder: Path, n: int, *, start: int = 0, size: int = 256) -> list[Path]:
+    """n distinct small portraits (one pixel differs, so no two uploads are identical)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = np.asarray(Image.fromarray(astronaut()).resize((size, size)))
+    paths = []
+    for i in range(start, start + n):
+        rgb = base.copy()
+        rgb[0, 0] = (i % 256, i // 256, 7)
+        path = folder / f"img{i:03d}.png"  # PNG: lossless, so the marker pixel survives
+        Image.fromarray(rgb).save(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def journal() -> Journal:
+    with Journal() as j:
+        yield j
+
+
+def test_expand_folders(tmp_path: Path):
+    _shoot(tmp_path / "shoot", 2)
+    _shoot(tmp_path / "shoot" / "day2", 1, start=5)
+    (tmp_path / "shoot" / "notes.txt").write_text("x")
+    (tmp_path / "shoot" / "img000.retouched.jpg").write_bytes(b"x")
+    assert [p.name for p in expand([tmp_path / "shoot"])] == ["img000.png", "img001.png"]
+    deep = expand([tmp_path / "shoot"], recursive=True)
+    assert [p.relative_to(tmp_path / "shoot").as_posix() for p in deep] == [
+        "day2/img005.png",
+        "img000.png",
+        "img001.png",
+    ]
+    assert expand([tmp_path / "missing.jpg"]) == [tmp_path / "missing.jpg"]  # reported by the run
+
+
+def test_200_tasks_at_concurrency_8_none_lost_none_duplicated(
+    tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
+):
+    photos = _shoot(tmp_path / "in", 200, size=128)
+    out = tmp_path / "out"
+    queue = BatchQueue.for_session(
+        Backend(client, "local"), SMALL, journal=journal, concurrency=8, out_dir=out
+    )
+    queue.add(photos[:100])
+    queue.start()
+    queue.add(photos[100:])  # added while it runs
+    assert queue.wait(timeout=240)
+    items = queue.items()
+    queue.close()
+    assert [i.status for i in items] == ["done"] * 200, [i.error for i in items if i.error][:3]
+    assert local_gateway.stats.creates == 200  # 0 duplicated creates
+    assert len({i.result.task_id for i in items if i.result}) == 200
+    files = sorted(out.iterdir())
+    assert len(files) == 400  # 200 results + 200 sidecars, each once (no "-2" copies)
+    assert {f.name for f in files} == {
+        f"img{n:03d}.retouched.{ext}" for n in range(200) for ext in ("jpg", "json")
+    }
+    rows = journal.rows(limit=1000)
+    assert len(rows) == 200 and {r.status for r in rows} == {"completed"}
+    assert {r.result_path for r in rows} == {str(out / f"img{n:03d}.retouched.jpg") for n in range(200)}
+
+
+def test_failed_items_do_not_stop_the_rest_and_can_be_retried_or_skipped(
+    tmp_path: Path, client: Client, journal: Journal
+):
+    good = _shoot(tmp_path, 3)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    missing = tmp_path / "gone.jpg"
+    changes: list[BatchItem] = []
+    with BatchQueue.for_session(Backend(client, "local"), SMALL, journal=journal, concurrency=2) as queue:
+        queue.on_change = changes.append
+        queue.add([good[0], broken, good[1], missing, good[2]])
+        queue.start()
+        assert queue.wait(60)
+        by_name = {i.path.name: i for i in queue.items()}
+        assert by_name["broken.jpg"].status == "failed" and by_name["gone.jpg"].status == "failed"
+        assert by_name["broken.jpg"].error is not None and by_name["broken.jpg"].error.fix
+        assert sum(i.status == "done" for i in queue.items()) == 3
+        # Fix the broken file, retry it; skip the missing one.
+        Image.fromarray(astronaut()).save(broken)
+        queue.retry(by_name["broken.jpg"].id)
+        queue.skip(by_name["gone.jpg"].id)
+        assert queue.wait(60)
+        assert queue.counts() == {"done": 4, "skipped": 1}
+        assert queue.get(by_name["broken.jpg"].id).attempts == 2
+        line = queue.get(by_name["gone.jpg"].id).to_json()
+        assert line["status"] == "skipped" and line["error"]["message"]
+    assert {c.status for c in changes} >= {"queued", "running", "done", "failed", "skipped"}
+
+
+def test_cancel_all_stops_waiting_and_paid_tasks_stay_resumable(tmp_path: Path, journal: Journal):
+    photos = _shoot(tmp_path, 5)
+    started = threading.Event()
+    with (
+        LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=20) as gw,
+        Client(gw.base_url, gw.token) as client,
+        BatchQueue.for_session(Backend(client, "cloud"), SMALL, journal=journal, concurrency=2) as queue,
+    ):
+        queue.on_change = lambda item: started.set() if item.stage == "running" else None
+        queue.add(photos)
+        queue.start()
+        assert started.wait(30)
+        queue.cancel_all()
+        assert queue.wait(30)
+        assert queue.counts() == {"cancelled": 5}
+    assert 1 <= len(journal.resumable()) <= 2  # the running ones: on the service and paid, not forgotten
+
+
+def test_budget_cap_pauses_before_paying_and_resume_continues(
+    tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
+):
+    photos = _shoot(tmp_path, 3)
+    estimate = {"status": "success", "data": {"cost": "0.05", "currency": "USD"}}
+    local_gateway.faults.add("precharge", status=200, body=estimate, times=-1)
+    with BatchQueue.for_session(
+        Backend(client, "cloud"), SMALL, journal=journal, concurrency=1, budget_cap=Decimal("0.04")
+    ) as queue:
+        queue.add(photos)
+        queue.start()
+        assert queue.wait(30)
+        assert queue.paused_reason and "budget" in queue.paused_reason
+        assert queue.counts() == {"queued": 3} and local_gateway.stats.creates == 0
+        queue.budget_cap = Decimal("1")
+        queue.resume()
+        assert queue.wait(60)
+        assert queue.counts() == {"done": 3} and local_gateway.stats.creates == 3
+
+
+def test_eta_and_concurrency_defaults(tmp_path: Path, client: Client, journal: Journal):
+    assert BatchQueue.for_session(Backend(client, "cloud"), SMALL, journal=journal).concurrency == 2
+    local = BatchQueue.for_session(Backend(client, "local"), SMALL, journal=journal)
+    assert local.concurrency >= 1
+    local.add(_shoot(tmp_path, 4))
+    assert local.eta() is None
+    local.start()
+    assert local.wait(60)
+    assert local.eta() == 0.0 and local.spent() == Decimal(0)
+    local.close()
