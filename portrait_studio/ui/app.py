@@ -31,8 +31,12 @@ def run_gui(argv: Sequence[str] = ()) -> int:
 
         return run_smoke_test()
     app = make_app(argv)
+    from portrait_studio.core.settings import load_settings
     from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.theme import ThemeFollower
 
-    window = MainWindow()
+    settings = load_settings()
+    ThemeFollower(app, settings.theme)  # parented to the app: follows the OS light/dark switch
+    window = MainWindow(settings)
     window.show()
     return app.exec()

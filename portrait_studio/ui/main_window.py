@@ -36,6 +36,23 @@ from portrait_studio.ui.worker import Executor, RunThread
 
 log = logging.getLogger(__name__)
 
+# Hierarchy like a develop module: quiet small-caps section heads, the photo on a neutral dark surround, one
+# accent (Run). Colours come from the palette (ui/theme.py) so light and dark themes both work.
+WINDOW_QSS = """
+QLabel#section { color: palette(placeholder-text); font-size: 8pt; font-weight: 600; letter-spacing: 1px;
+                 padding-top: 6px; }
+QLabel#slider-value { font-family: monospace; }
+QWidget#canvas-area, QListWidget#filmstrip { background: #262628; }
+QListWidget#filmstrip { border: none; border-top: 1px solid #111; color: #bbb; }
+QListWidget#filmstrip::item:selected { background: #3d4a5c; border-radius: 3px; }
+QPushButton#run-button { background: palette(highlight); color: palette(highlighted-text); font-weight: 600;
+                         border: none; border-radius: 4px; }
+QPushButton#run-button:disabled { background: palette(mid); color: palette(placeholder-text); }
+QProgressBar#run-progress { border: none; background: palette(base); }
+QProgressBar#run-progress::chunk { background: palette(highlight); }
+QDockWidget::title { padding: 6px 8px; font-weight: 600; }
+QToolBar#main-toolbar { spacing: 2px; border: none; }
+"""
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.heic *.heif);;All files (*)"
 
 
@@ -66,6 +83,7 @@ class MainWindow(WindowFlows, QMainWindow):
         self.setObjectName("main-window")
         self.resize(1440, 900)
         self.setAcceptDrops(True)
+        self.setStyleSheet(WINDOW_QSS)
         self.settings = settings if settings is not None else load_settings()
         self.session = Session(self)
         self.recent = RecentFiles()

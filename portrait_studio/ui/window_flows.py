@@ -372,18 +372,23 @@ class WindowFlows:
         self._pending_settings = settings
         if not self.runner.busy:
             self._apply_pending_settings()
-        try:
-            from PySide6.QtWidgets import QApplication
-
-            from portrait_studio.ui.theme import apply_theme
-
-            apply_theme(QApplication.instance(), settings.theme)  # type: ignore[arg-type]
-        except ImportError:
-            pass
+        self._apply_theme(settings.theme)
         self._update_status_bar()
         photo = self.session.current
         if photo is not None:
             self._show_after(photo)
+
+    def _apply_theme(self: MainWindow, theme: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from portrait_studio.ui.theme import ThemeFollower, apply_theme
+
+        app = QApplication.instance()
+        follower = app.findChild(ThemeFollower) if app is not None else None
+        if follower is not None:
+            follower.set_theme(theme)
+        elif isinstance(app, QApplication):
+            apply_theme(app, theme)
 
     def _apply_pending_settings(self: MainWindow) -> None:
         pending = getattr(self, "_pending_settings", None)

@@ -1,0 +1,154 @@
+"""Render the real main window offscreen in its main states into docs/screenshots/*.png (used by the README).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py
+
+States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
+(after a real local run), filmstrip of a shoot, settings. Photos: the real test photographs (tests/photos.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "docs" / "screenshots"
+SIZE = (1440, 900)
+
+
+def wait(app, until: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Spin the event loop until `until()` holds."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the state in time")
+        app.processEvents()
+        time.sleep(0.01)
+    for _ in range(5):  # let the last repaints land
+        app.processEvents()
+
+
+def settle(app, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shoot(widget, name: str) -> Path:
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"wrote {path.relative_to(ROOT)}")
+    return path
+
+
+def make_photos(folder: Path) -> dict[str, Path]:
+    import numpy as np
+
+    from tests import photos
+
+    a, g = photos.astronaut(), photos.grace_hopper()
+    return {
+        "astronaut": photos.save(a, folder / "shoot" / "01-astronaut.jpg", quality=94),
+        "hopper": photos.save(g, folder / "shoot" / "02-hopper.jpg", quality=94),
+        "cat": photos.save(photos.chelsea(), folder / "shoot" / "03-chelsea.jpg", quality=94),
+        "group": photos.save(np.hstack([a, g[44:556], a[:, ::-1]]), folder / "group.jpg", quality=94),
+    }
+
+
+def new_window(app, backend, settings):
+    from portrait_studio.ui.main_window import MainWindow
+
+    w = MainWindow(settings, backend=backend)
+    w.resize(*SIZE)
+    w.show()
+    settle(app, 0.3)
+    return w
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
+    os.environ["PORTRAIT_STUDIO_DATA_DIR"] = str(tmp / "appdata")  # never touch the user's settings
+
+    from portrait_studio.api.backend import BackendSession
+    from portrait_studio.api.client import Client
+    from portrait_studio.core.settings import Settings
+    from portrait_studio.gateway import LocalGateway
+    from portrait_studio.ui.app import make_app
+    from portrait_studio.ui.settings_dialog import SettingsDialog
+    from portrait_studio.ui.theme import apply_theme
+
+    app = make_app()
+    apply_theme(app, "dark")
+    files = make_photos(tmp)
+    settings = Settings()
+    # The real local engine, slowed to 20 s a task only so that "running" can be photographed mid-way.
+    slow = LocalGateway(cache_dir=tmp / "gw-slow", min_task_seconds=20).start()
+    fast = LocalGateway(cache_dir=tmp / "gw").start()
+    backends = [BackendSession(Client(g.base_url, g.token), "local", g, g.engine_name) for g in (slow, fast)]
+    try:
+        w = new_window(app, backends[1], settings)
+        shoot(w, "01-empty")
+
+        w.open_paths([files["group"]])
+        wait(app, lambda: w.session.current.report is not None)
+        shoot(w, "02-banner-three-faces")
+        w.close()
+
+        w = new_window(app, backends[1], settings)
+        w.open_paths([files["astronaut"]])
+        wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
+        for name, value in (("gpen", 8), ("skin", 6), ("skin_unifi", 4)):
+            w.controls.sliders[name].setValue(value)
+        wait(app, lambda: not w.preview.is_busy())
+        settle(app, 0.3)
+        shoot(w, "03-live-preview")
+        done: list[object] = []
+        w.run_finished.connect(done.append)
+        w.run_current()
+        wait(app, lambda: bool(done))
+        w.compare.set_divider(0.55)
+        settle(app, 0.2)
+        shoot(w, "04-compare-split")
+        w.set_compare_mode("side")
+        settle(app, 0.2)
+        shoot(w, "05-compare-side-by-side")
+        w.close()
+
+        w = new_window(app, backends[0], settings)
+        w.open_paths([files["astronaut"].parent])
+        wait(app, lambda: all(p.report is not None for p in w.session.photos))
+        w.session.set_current(1)
+        wait(app, lambda: w.compare.after is not None)
+        fractions: list[float] = []
+        w.run_progress.connect(fractions.append)
+        w.run_current()
+        wait(app, lambda: any(f >= 0.4 for f in fractions))
+        settle(app, 0.2)
+        shoot(w, "06-running-filmstrip")
+        w.cancel_run()
+        wait(app, lambda: not w.runner.busy)
+        w.close()
+
+        w = new_window(app, backends[1], settings)
+        dialog = SettingsDialog(settings, w)
+        dialog.show()
+        settle(app, 0.3)
+        shoot(dialog, "07-settings")
+        dialog.close()
+        w.close()
+    finally:
+        for b in backends:
+            b.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
