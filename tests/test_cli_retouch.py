@@ -1,0 +1,127 @@
+"""`portrait-studio retouch` as a real subprocess: local engine by default, or a gateway by --base-url."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from portrait_studio.gateway import LocalGateway
+from tests.photos import astronaut, coffee, grace_hopper
+
+SMALL = ("--width", "512", "--height", "512")
+
+
+def retouch(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "portrait_studio", "retouch", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        stdin=subprocess.DEVNULL,  # it must never prompt
+    )
+
+
+def lines(out: subprocess.CompletedProcess[str]) -> list[dict]:
+    return [json.loads(text) for text in out.stdout.splitlines()]
+
+
+def test_local_engine_by_default_then_the_same_request_is_free(tmp_path: Path):
+    photo = tmp_path / "grace.jpg"
+    Image.fromarray(grace_hopper()).save(photo, quality=92)
+    first = retouch(str(photo), *SMALL, "--preset", "studio", "--skin", "0.5", "--seed", "11", "--json")
+    assert first.returncode == 0, first.stderr
+    [line] = lines(first)
+    assert set(line) >= {"input", "output", "status", "task_id", "cost", "error"}
+    assert line["status"] == "completed" and line["error"] is None and line["cost"] == "0"
+    out = Path(line["output"])
+    assert out == tmp_path / "grace.retouched.jpg" and out.is_file()
+    side = json.loads((tmp_path / "grace.retouched.json").read_text())
+    assert side["params"]["gpen"] == 0.6 and side["params"]["skin"] == 0.5  # preset + override
+    assert side["seed"] == 11 and side["preset"] == "Studio" and side["engine"].startswith("local")
+    assert side["task_id"] == line["task_id"] and side["jobId"]
+    with Image.open(out) as im:
+        assert im.size == (512, 512)
+    again = retouch(str(photo), *SMALL, "--preset", "studio", "--skin", "0.5", "--seed", "11")
+    assert again.returncode == 0
+    assert "reused (no charge)" in again.stdout and str(out) in again.stdout
+    assert not (tmp_path / "grace.retouched-2.jpg").exists()
+
+
+def test_folder_with_a_bad_file_exits_1_and_reports_it(tmp_path: Path, local_gateway: LocalGateway):
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    Image.fromarray(astronaut()).save(shoot / "a.png")
+    Image.fromarray(coffee()).save(shoot / "b.jpg")
+    (shoot / "c.jpg").write_text("this is not a photo")
+    out = tmp_path / "out"
+    env = {**os.environ, "PORTRAIT_STUDIO_API_KEY": local_gateway.token}
+    done = retouch(
+        str(shoot),
+        "-o",
+        str(out),
+        "--backend",
+        "local",
+        "--base-url",
+        local_gateway.base_url,
+        "--json",
+        env=env,
+    )
+    assert done.returncode == 1, done.stderr
+    by_name = {Path(d["input"]).name: d for d in lines(done)}
+    assert by_name["a.png"]["status"] == "completed" and by_name["b.jpg"]["status"] == "completed"
+    bad = by_name["c.jpg"]
+    assert bad["status"] == "failed" and bad["output"] is None and bad["error"]["message"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a.retouched.jpg",
+        "a.retouched.json",
+        "b.retouched.jpg",
+        "b.retouched.json",
+    ]
+    assert local_gateway.stats.creates == 2
+
+
+def test_max_cost_stops_before_submitting(tmp_path: Path, local_gateway: LocalGateway):
+    photo = tmp_path / "a.jpg"
+    Image.fromarray(astronaut()).save(photo)
+    estimate = {"status": "success", "data": {"cost": "0.08", "currency": "USD"}}
+    local_gateway.faults.add("precharge", status=200, body=estimate, times=-1)
+    env = {**os.environ, "PORTRAIT_STUDIO_API_KEY": local_gateway.token}
+    cloud = ("--backend", "cloud", "--base-url", local_gateway.base_url)
+    stopped = retouch(str(photo), *cloud, "--max-cost", "0.05", "--json", env=env)
+    assert stopped.returncode == 1
+    [line] = lines(stopped)
+    assert (
+        line["status"] == "failed"
+        and line["error"]["code"] == "budget"
+        and "0.08" in line["error"]["message"]
+    )
+    assert local_gateway.stats.creates == 0 and not (tmp_path / "a.retouched.jpg").exists()
+    paid = retouch(str(photo), *cloud, "--max-cost", "0.10", "--json", env=env)
+    assert paid.returncode == 0 and lines(paid)[0]["status"] == "completed"
+    assert local_gateway.stats.creates == 1
+
+
+def test_bad_usage_exits_2_with_a_clear_message(tmp_path: Path):
+    photo = tmp_path / "a.jpg"
+    Image.fromarray(astronaut()).save(photo)
+    out_of_range = retouch(str(photo), "--gpen", "3")
+    assert (
+        out_of_range.returncode == 2 and "gpen" in out_of_range.stderr and "0.0 to 1.0" in out_of_range.stderr
+    )
+    unknown = retouch(str(photo), "--preset", "nope")
+    assert unknown.returncode == 2 and "Studio" in unknown.stderr
+    no_key = retouch(str(photo), "--backend", "cloud", "--json")
+    assert no_key.returncode == 2 and "API key" in no_key.stderr
+    assert lines(no_key)[0]["error"]["fix"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = retouch(str(empty))
+    assert nothing.returncode == 2 and "no photos" in nothing.stderr
+    assert retouch().returncode == 2  # argparse: INPUT is required
+    assert not list(tmp_path.glob("*.retouched*"))
