@@ -1,0 +1,76 @@
+"""Loading real photos, saving (atomic, ICC/EXIF kept) and working copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+from portrait_studio.core.errors import ImageError
+from portrait_studio.core.images import load_image, save_image, working_copy
+from tests import photos
+
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _exif(make: str) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = make
+    return exif.tobytes()
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".tif"])
+def test_save_round_trip_keeps_pixels_icc_and_exif(suffix: str, tmp_path: Path) -> None:
+    g = photos.grace_hopper()
+    path = save_image(g, tmp_path / f"out{suffix}", quality=95, icc_profile=SRGB, exif=_exif("Nikon"))
+    assert path == tmp_path / f"out{suffix}"
+    back = load_image(path)
+    assert back.rgb.shape == g.shape
+    lossless = suffix in (".png", ".tif")
+    assert np.abs(back.rgb.astype(int) - g).mean() < (0.01 if lossless else 3)
+    assert back.icc_profile == SRGB
+    assert back.exif is not None
+    kept = Image.Exif()
+    kept.load(back.exif)
+    assert kept.get(0x010F) == "Nikon"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left behind
+
+
+def test_save_is_atomic_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "keep.jpg"
+    save_image(photos.astronaut(), target)
+    before = target.read_bytes()
+    with pytest.raises(ValueError):
+        save_image(np.zeros((10, 10), np.uint8), target)  # not RGB: refused before anything is written
+    with pytest.raises(ValueError, match="EXIF"):  # JPEG's APP1 segment holds at most 64 KB: fails mid-save
+        save_image(photos.astronaut(), target, exif=b"Exif\0\0" + b"x" * 70_000)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.jpg"]
+
+
+def test_save_format_from_argument_and_unknown_suffix(tmp_path: Path) -> None:
+    path = save_image(photos.astronaut(), tmp_path / "no-suffix", fmt="png")
+    with Image.open(path) as img:
+        assert img.format == "PNG"
+    with pytest.raises(ImageError, match=r"\.gif"):
+        save_image(photos.astronaut(), tmp_path / "x.gif")
+
+
+def test_load_real_photos_from_disk(tmp_path: Path) -> None:
+    for name in ("astronaut", "grace_hopper", "chelsea", "coffee", "rocket"):
+        rgb = getattr(photos, name)()
+        path = photos.save(rgb, tmp_path / f"{name}.png")
+        image = load_image(path)
+        assert np.array_equal(image.rgb, rgb)
+        assert image.format == "PNG" and image.path == path and image.name == f"{name}.png"
+
+
+def test_working_copy() -> None:
+    a = photos.astronaut()
+    same, s = working_copy(a, 1000)
+    assert same is a and s == 1.0
+    small, s = working_copy(a, 128)
+    assert small.shape == (128, 128, 3) and s == 0.25
+    assert abs(float(small.mean()) - float(a.mean())) < 2  # area-averaged, not sampled
