@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "retouch": "retouch",
     "resume": "resume",
     "gateway": "gateway",
+    "check": "check",
 }
 
 

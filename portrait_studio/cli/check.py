@@ -1,0 +1,129 @@
+"""`portrait-studio check FILE... [--json] [--fix DIR]`: the pre-flight report for each photo.
+
+Exit status: 0 when every file is ready to submit, 1 when any has a problem, 2 when a file could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from portrait_studio.core.errors import ImageError, PortraitStudioError
+from portrait_studio.core.fileio import atomic_write_bytes, unique_path
+from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight, prepare_upload
+from portrait_studio.core.params import EditParams
+
+PREVIEW_SIDE = (
+    1920  # faces are counted on this working copy (FACES.md), so the check never decodes all pixels
+)
+EXIT_OK, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register `check`."""
+    p = subparsers.add_parser(
+        "check",
+        help="check photos before submitting them (format, size, faces)",
+        description="Check photos against the service's limits (JPEG/PNG, ≤ 5 MB, ≤ 4096×4096, exactly one "
+        "large face) and say how to fix each problem. Exit 0: all ready; 1: a problem; 2: unreadable file.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="photos to check")
+    p.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
+    p.add_argument("--width", type=int, default=None, help="requested output width (judges face size)")
+    p.add_argument("--height", type=int, default=None, help="requested output height")
+    p.add_argument(
+        "--fix",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="write a compliant copy of each photo the app can fix into DIR (originals are never changed)",
+    )
+
+
+def _params(args: argparse.Namespace) -> EditParams | None:
+    if args.width is None and args.height is None:
+        return None
+    kw = {k: v for k, v in (("width", args.width), ("height", args.height)) if v is not None}
+    return EditParams(**kw)
+
+
+def _unreadable_json(path: str, err: PortraitStudioError) -> dict[str, Any]:
+    size = Path(path).stat().st_size if Path(path).is_file() else None
+    problem = {"code": "unreadable", "message": err.message, "fix": err.fix}
+    return {
+        "path": path,
+        "ok": False,
+        "format": None,
+        "bytes": size,
+        "width": None,
+        "height": None,
+        "faces": None,
+        "face_boxes": [],
+        "problems": [problem],
+    }
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{max(1, round(n / 1e3))} KB"
+
+
+def _text(report: PreflightReport) -> str:
+    faces = f"{report.faces.count} face{'s' if report.faces.count != 1 else ''}"
+    facts = f"{report.format}, {_size(report.file_bytes)}, {report.width}×{report.height}, {faces}"
+    n = len(report.problems)
+    head = f"{report.path}: {'ready' if report.ok else f'{n} problem' + ('s' if n > 1 else '')} — {facts}"
+    lines = [head]
+    for p in report.problems:
+        lines += [f"  ✗ {p.code}: {p.message}", f"    fix: {p.fix}"]
+    lines += [f"  note: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def _fixable(report: PreflightReport) -> bool:
+    return not report.ok and all(p.auto_fix is not None for p in report.problems)
+
+
+def _write_fix(image: LoadedImage, report: PreflightReport, folder: Path) -> tuple[Path, list[str]]:
+    wants_crop = any(p.auto_fix == "crop_to_face" for p in report.problems)
+    upload = prepare_upload(image, crop_to_face=report.faces.faces[0] if wants_crop else None)
+    ext = ".png" if upload.mime == "image/png" else ".jpg"
+    stem = image.path.stem if image.path is not None else "photo"
+    target = unique_path(folder / f"{stem}-ready{ext}")  # never overwrite anything, originals included
+    return atomic_write_bytes(target, upload.data), upload.fixes
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every file; print a report (or JSON lines); return the worst exit status."""
+    try:
+        params = _params(args)
+    except PortraitStudioError as err:
+        print(f"{err.message} {err.fix}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    worst = EXIT_OK
+    for name in args.files:
+        try:
+            image = load_image(name, max_side=PREVIEW_SIDE)
+        except ImageError as err:
+            worst = EXIT_UNREADABLE
+            if args.json:
+                print(json.dumps(_unreadable_json(name, err), ensure_ascii=False))
+            else:
+                print(f"{err.message}\n    fix: {err.fix}")
+            continue
+        report = preflight(image, params=params)
+        if not report.ok:
+            worst = max(worst, EXIT_PROBLEM)
+        print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else _text(report))
+        if args.fix is not None and _fixable(report):
+            written, fixes = _write_fix(image, report, args.fix)
+            print(
+                f"  fixed copy: {written} ({'; '.join(fixes)})", file=sys.stderr if args.json else sys.stdout
+            )
+        sys.stdout.flush()
+    return worst
+
+
+__all__ = ["add_parser", "run"]
