@@ -42,7 +42,19 @@ class WireStyle:
 
 @dataclass
 class Faults:
-    """Thread-safe switchboard, consulted by the request handler and the task runner."""
+    """Thread-safe switchboard, consulted by the request handler and the task runner.
+
+    Examples (tests only):
+      add("create", status=403, body={"error": {"message": "Insufficient balance"}})   # 403 balance
+      add("poll", status=429, retry_after="2", times=3)     # rate limit with Retry-After
+      add("poll", status=500)                               # 500 once
+      add("create", status=500, after=True)                 # the task exists, the answer is a 500
+      add("create", delay=5, after=True)                    # slow answer after creating (client timeout)
+      add("poll", drop=True)                                # dropped connection
+      add("files", status=403, body="expired", times=-1)    # expired result URL
+      fail_next_task({"code": "003010095", "message": "…"}) # task failure, in any error form
+      wire = WireStyle(status_case="upper", unknown_status_polls=2)   # variant spellings
+    """
 
     wire: WireStyle = field(default_factory=WireStyle)
     #: The next tasks fail with this `error` value exactly as it will be sent (object, string or int).

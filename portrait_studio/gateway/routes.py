@@ -13,6 +13,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from portrait_studio.core.fileio import atomic_write_bytes
 from portrait_studio.core.params import MODEL
 from portrait_studio.gateway.faults import Fault
 from portrait_studio.gateway.intake import (
@@ -165,8 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         check_image(data)
         ext = ".png" if data.startswith(b"\x89PNG") else ".jpg"
         name = f"uploads/{secrets.token_hex(16)}{ext}"
-        (self.gw.files_dir / "uploads").mkdir(parents=True, exist_ok=True)
-        (self.gw.files_dir / name).write_bytes(data)
+        atomic_write_bytes(self.gw.files_dir / name, data)
         self._send_json(200, {"url": f"{self.gw.base_url}/files/{name}"})
 
     # ------------------------------------------------------------------ bodies

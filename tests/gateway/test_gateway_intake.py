@@ -192,3 +192,22 @@ def test_concurrent_creates_are_each_counted_once(
         done = list(pool.map(lambda t: c.wait(t.id), tasks))
     assert len({t.id for t in tasks}) == 6 and all(t.status == "completed" for t in done)
     assert local_gateway.stats.creates == 6 == local_gateway.stats.create_requests
+
+
+def test_image_input_from_another_server_is_fetched_over_http(
+    local_gateway: LocalGateway, tmp_path: Path
+) -> None:
+    from portrait_studio.api.client import Client
+    from portrait_studio.api.hosting import upload
+    from portrait_studio.core.params import EditParams
+
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "host") as host:
+        url = upload(encode(astronaut()), "image/jpeg", f"{host.base_url}/upload")
+        with Client(local_gateway.base_url, local_gateway.token) as c:
+            done = c.wait(c.submit(EditParams(width=512, height=512), url).id)
+        assert done.status == "completed" and host.stats.files_requests == 1
+        dead = url.replace("/uploads/", "/uploads/missing-")
+        with httpx.Client(base_url=local_gateway.base_url) as raw:
+            auth = {"Authorization": f"Bearer {local_gateway.token}"}
+            r = raw.post(CREATE, json=body(dead), headers=auth)
+        assert r.status_code == 400 and error_code(r) == "003010001"
