@@ -33,3 +33,38 @@ def test_precharge_reports_zero_cost_and_creates_nothing(
     estimate = client.precharge(EditParams(), portrait_data_url)
     assert estimate.cost == Decimal("0") and estimate.currency == "USD"
     assert local_gateway.stats.creates == 0
+
+
+def test_download_refuses_what_is_not_an_image(
+    client: Client, local_gateway: LocalGateway, tmp_path: Path
+) -> None:
+    import pytest
+
+    from portrait_studio.core.errors import APIError
+
+    spec = f"{local_gateway.base_url}/api/v1/skill/models/spark_edit_portrait/spec"  # JSON, not a picture
+    out = tmp_path / "out"
+    with pytest.raises(APIError, match="not a readable image"):
+        client.download(spec, out / "x.jpg")
+    for url in ("file:///etc/passwd", "data:image/jpeg;base64,AAAA", "ftp://example.org/a.jpg"):
+        with pytest.raises(APIError, match="not an http"):
+            client.download(url, out / "x.jpg")
+    assert not list(out.iterdir())
+
+
+def test_download_size_cap_and_old_file_kept(
+    client: Client, portrait_data_url: str, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from portrait_studio.api import _constants
+    from portrait_studio.core.errors import APIError
+
+    done = client.wait(client.submit(EditParams(width=512, height=512), portrait_data_url).id)
+    dest = tmp_path / "out" / "result.jpg"
+    dest.parent.mkdir()
+    dest.write_bytes(b"previous result")
+    monkeypatch.setattr(_constants, "MAX_DOWNLOAD_BYTES", 10_000)
+    with pytest.raises(APIError, match="too large"):
+        client.download(done.outputs[0].url, dest)
+    assert dest.read_bytes() == b"previous result" and len(list(dest.parent.iterdir())) == 1
