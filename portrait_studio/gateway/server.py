@@ -51,6 +51,9 @@ class GatewayStats:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stuck client connection must not keep the app from quitting
+    # socketserver's default backlog of 5 reset connections when 15 clients created tasks at once
+    # (bench/polling.py): a batch at concurrency 8 plus polls must never see that.
+    request_queue_size = 128
     gateway: LocalGateway
 
 
