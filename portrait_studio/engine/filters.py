@@ -1,0 +1,78 @@
+"""Small image filters shared by the effects (float32 arrays, OpenCV underneath)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# ITU-R BT.601 luma weights (the JPEG/JFIF Y'CbCr definition).
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    """Luma (H×W float32) of an RGB float32 image."""
+    return np.ascontiguousarray(rgb @ LUMA)
+
+
+def gauss(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur; large sigmas run on a shrunk copy (same look, a fraction of the time)."""
+    if sigma <= 0:
+        return img.copy()
+    if sigma < 6:
+        return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    # Shrinking by f then blurring with sigma/f approximates the blur within a few per cent for
+    # sigma/f ≥ 2 (the shrink's own area filter adds ~f/√12 of blur, tiny next to sigma).
+    h, w = img.shape[:2]
+    f = max(1, int(sigma // 3))
+    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def masked_gauss(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian mean of `img` over `mask` only (normalised convolution: Knutsson & Westin 1993)."""
+    m = mask[..., None] if img.ndim == 3 else mask
+    num = gauss(img * m, sigma)
+    den = gauss(mask, sigma)
+    den = den[..., None] if img.ndim == 3 else den
+    return num / np.maximum(den, 1e-4)
+
+
+def guided(guide: np.ndarray, src: np.ndarray, radius: int, eps: float, sub: int = 1) -> np.ndarray:
+    """Edge-preserving smoothing of `src` by the guided filter (He, Sun, Tang 2013), gray guide.
+
+    `sub` > 1 runs the box filters on a copy shrunk by `sub` (the "fast guided filter", He & Sun 2015).
+    """
+    h, w = guide.shape[:2]
+    if sub > 1:
+        size = (max(1, w // sub), max(1, h // sub))
+        g = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
+        p = cv2.resize(src, size, interpolation=cv2.INTER_AREA)
+        radius = max(1, radius // sub)
+    else:
+        g, p = guide, src
+    k = (2 * radius + 1, 2 * radius + 1)
+
+    def box(x: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(x, -1, k, borderType=cv2.BORDER_REFLECT)
+
+    mean_g = box(g)
+    var_g = box(g * g) - mean_g * mean_g
+    gx = g[..., None] if p.ndim == 3 else g
+    mg = mean_g[..., None] if p.ndim == 3 else mean_g
+    mean_p = box(p)
+    a = (box(gx * p) - mg * mean_p) / ((var_g + eps)[..., None] if p.ndim == 3 else var_g + eps)
+    b = mean_p - a * mg
+    a, b = box(a), box(b)
+    if sub > 1:
+        a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
+        b = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
+    return a * (guide[..., None] if src.ndim == 3 else guide) + b
+
+
+def feather(mask: np.ndarray, sigma: float) -> np.ndarray:
+    """Soften a 0..1 mask's edge so effects fade in without a visible seam."""
+    return np.clip(gauss(mask.astype(np.float32), sigma), 0.0, 1.0)
+
+
+__all__ = ["LUMA", "feather", "gauss", "guided", "luma", "masked_gauss"]

@@ -1,0 +1,80 @@
+"""Analyse a face once, then render any slider setting cheaply (shared by retouch() and the preview).
+
+Each effect is prepared from the untouched face region into layers (bands, fills, bounds); a render is then
+a few per-pixel blends of those layers, masked by the face-mesh regions. Because every effect is computed
+from the same original region, the full-size retouch and the screen preview follow one formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from portrait_studio.engine import enhance, smooth, tone
+from portrait_studio.engine.filters import luma
+from portrait_studio.engine.regions import Regions, face_regions
+
+# gpen on skin (not features) at skin = 0; smoothing then takes it back, so the two sliders do not fight.
+SKIN_DETAIL = 0.5
+
+
+@dataclass(frozen=True)
+class FaceLayers:
+    """Everything one face needs for any setting: its regions and the three effects' layers."""
+
+    regions: Regions
+    skin: smooth.SkinLayers
+    detail: enhance.DetailLayers
+    tone: tone.ToneLayers
+
+
+def analyse(rgb: np.ndarray, mesh: np.ndarray, softness: float = 1.0) -> FaceLayers | None:
+    """Prepare one face (mesh in `rgb`'s pixels); None when the face lies outside the image."""
+    regions = face_regions(rgb, mesh)
+    if regions is None:
+        return None
+    x0, y0, x1, y1 = regions.box
+    src = rgb[y0:y1, x0:x1].astype(np.float32)
+    return FaceLayers(
+        regions=regions,
+        skin=smooth.split(src, regions.unit),
+        detail=enhance.prepare(luma(src), regions.unit, softness),
+        tone=tone.prepare(src, regions.skin, regions.unit),
+    )
+
+
+def face_delta(layers: FaceLayers, gpen: float, skin: float, skin_unifi: float) -> np.ndarray:
+    """What the three effects add to the face region (RGB float32, region-sized)."""
+    r = layers.regions
+    out = np.zeros((*r.skin.shape, 3), np.float32)
+    keep = np.ones(r.skin.shape, np.float32)  # 1 - healed share: a healed spot is not smoothed or sharpened
+    if skin_unifi > 0:
+        healed = tone.spot_mask(layers.tone, skin_unifi) * r.skin
+        out += healed[..., None] * layers.tone.heal
+        out += (skin_unifi * r.skin)[..., None] * layers.tone.shift
+        keep -= healed
+    if skin > 0:
+        out += (r.skin * keep)[..., None] * smooth.delta(layers.skin, skin)
+    if gpen > 0:
+        weight = np.maximum(r.features, SKIN_DETAIL * (1.0 - skin) * r.skin) * keep
+        out += (weight * enhance.delta(layers.detail, gpen))[..., None]
+    return out
+
+
+def render(
+    rgb: np.ndarray, faces: list[FaceLayers], gpen: float, skin: float, skin_unifi: float
+) -> np.ndarray:
+    """A retouched copy of `rgb` (the image the layers were prepared on)."""
+    out = rgb.copy()
+    if not (gpen or skin or skin_unifi):
+        return out
+    for layers in faces:
+        x0, y0, x1, y1 = layers.regions.box
+        region = out[y0:y1, x0:x1].astype(np.float32)
+        region += face_delta(layers, gpen, skin, skin_unifi)
+        out[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+__all__ = ["FaceLayers", "analyse", "face_delta", "render"]

@@ -1,0 +1,123 @@
+"""retouch(): frame the photo around the face, resize to the output size, then retouch the face(s).
+
+Order matters for speed: the crop and resize come FIRST, so the effects only ever see the output-size
+image (≤ 2048²) and, within it, only the face region plus a margin.
+
+Several faces: the cloud model accepts exactly one face (PROTOCOL.md). Locally, refusing a group photo
+would help nobody, so the frame is placed on the largest face and every face inside the frame is
+retouched; the result's notes say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.faces import Face, FaceResult, detect_faces, face_mesh
+from portrait_studio.core.params import EditParams
+from portrait_studio.engine import crop
+from portrait_studio.engine.render import FaceLayers, analyse, render
+
+PARAM_CODE = "003010002"  # the seed's "invalid parameter" task code
+MIN_FACE_PX = 24  # faces smaller than this in the output have too few pixels for a mesh worth using
+
+
+class LocalEngineError(PortraitStudioError):
+    """The local engine cannot do what was asked (the message says why)."""
+
+    default_fix = "Check the photo and the settings, then run again."
+
+
+class NoFaceError(LocalEngineError):
+    """No face was found, so there is nothing to retouch."""
+
+    default_fix = "Use a photo where a face is clearly visible (frontal, not too small), or crop to it."
+
+
+@dataclass(frozen=True)
+class RetouchResult:
+    """The output image (height × width × 3 uint8), notes for the user, and the crop in input pixels."""
+
+    image: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    crop_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    faces_retouched: int = 0
+
+
+def check_local(params: EditParams) -> None:
+    """Refuse what only the cloud model can do: regenerating from a prompt (creative mode)."""
+    if params.effective_prompt or params.effective_gen_mode == "creative":
+        raise LocalEngineError(
+            "Prompt regeneration needs the cloud model; the local engine only retouches "
+            "(detail, skin smoothing, tone and blemishes).",
+            "Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings.",
+            code=PARAM_CODE,
+        )
+
+
+def _check_rgb(rgb: np.ndarray) -> np.ndarray:
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError("retouch() expects an H×W×3 uint8 RGB array")
+    return np.ascontiguousarray(rgb)
+
+
+def _inside(face: Face, box: tuple[int, int, int, int]) -> bool:
+    x, y, w, h = box
+    fx, fy, fw, fh = face.box
+    cx, cy = fx + fw / 2, fy + fh / 2
+    return x <= cx < x + w and y <= cy < y + h
+
+
+def _face_layers(
+    rgb: np.ndarray, out: np.ndarray, faces: list[Face], box: tuple[int, int, int, int], first: np.ndarray
+) -> list[FaceLayers]:
+    """Mesh each face inside the frame (the main one's mesh is given) and prepare its layers."""
+    h, w = out.shape[:2]
+    softness = max(1.0, w / box[2])  # an enlarged crop is soft by about the enlargement factor
+    layers = []
+    for i, face in enumerate(faces):
+        if i and not _inside(face, box):
+            continue
+        if face.size * w / box[2] < MIN_FACE_PX:
+            continue
+        mesh = first if i == 0 else face_mesh(rgb, face)
+        prepared = analyse(out, crop.to_output(mesh, box, w, h), softness)
+        if prepared is not None:
+            layers.append(prepared)
+    return layers
+
+
+def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None) -> RetouchResult:
+    """Retouch a photo as the sliders ask: gpen (detail), skin (smoothing), skin_unifi (tone + spots)."""
+    check_local(params)
+    rgb = _check_rgb(rgb)
+    found = faces if faces is not None else detect_faces(rgb)
+    if not found.faces:
+        # The seed requires exactly one face in image_input: a photo without one is an invalid parameter.
+        raise NoFaceError(
+            "No face was found in the photo, so the local engine has nothing to retouch.", code=PARAM_CODE
+        )
+    main = found.faces[0]  # detect_faces gives the largest face first
+    mesh = face_mesh(rgb, main)
+    plan = crop.plan_crop(
+        rgb.shape[1], rgb.shape[0], crop.head_from_points(mesh), params.width, params.height
+    )
+    out = crop.crop_resize(rgb, plan.box, params.width, params.height)
+    notes = list(plan.notes)
+    if params.seed not in (-1, 0):
+        notes.append("the local engine is deterministic: the seed does not change its result")
+    if params.is_identity:
+        return RetouchResult(out, notes, plan.box, 0)
+    layers = _face_layers(rgb, out, found.faces, plan.box, mesh)
+    if len(found.faces) > 1:
+        notes.append(
+            f"{len(found.faces)} faces found: framed on the largest, retouched the {len(layers)} inside "
+            "the frame (the cloud model accepts only photos with one face)"
+        )
+    image = render(out, layers, params.gpen, params.skin, params.skin_unifi)
+    return RetouchResult(image, notes, plan.box, len(layers))
+
+
+__all__ = ["LocalEngineError", "NoFaceError", "RetouchResult", "check_local", "retouch"]

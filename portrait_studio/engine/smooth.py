@@ -1,0 +1,58 @@
+"""`skin`: frequency-separation smoothing, the retoucher's classic: split, soften the middle band, keep grain.
+
+The face region is split into three layers that add up to the original: an edge-preserving base (guided
+filter: keeps the nose, jaw and cheekbone edges), a middle band (blotches, fine lines, uneven texture) and a
+fine band (pores and grain). Strength s removes most of the middle band and part of the fine band, so that
+moderate settings keep a natural skin texture and s = 1 is smooth but not flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from portrait_studio.engine.filters import gauss, guided, luma
+
+# At s = 1: share of the middle band and of the fine band removed. The fine band is never fully removed
+# (a film of grain keeps skin from looking like plastic), yet the Laplacian energy falls by well over
+# 60 % (tests/engine/test_quality.py, Q2).
+MID_CUT, FINE_CUT = 0.95, 0.75
+BASE_RADIUS = 9.0  # guided filter radius at a 100 px eye distance
+# Guided filter eps (on 0..255 values): structures whose local standard deviation is well above √eps
+# (≈ 14 grey levels) count as edges and stay in the base.
+BASE_EPS = 14.0**2
+FINE_SIGMA = 1.2  # pores and grain: below ~1.2 px at a 100 px eye distance
+
+
+@dataclass(frozen=True)
+class SkinLayers:
+    """The middle and fine bands of a face region (RGB float32); base = image - mid - fine."""
+
+    mid: np.ndarray
+    fine: np.ndarray
+
+
+def split(rgb: np.ndarray, unit: float) -> SkinLayers:
+    """Split an RGB float32 region into bands sized for a face whose eye distance is 100·unit px."""
+    fine_sigma = max(0.7, FINE_SIGMA * unit)
+    radius = max(2, round(BASE_RADIUS * unit))
+    sub = max(1, min(4, radius // 4))  # the fast guided filter: same result on a copy shrunk by `sub`
+    soft = gauss(rgb, fine_sigma)
+    # The base is taken from the low-pass, so the three bands nest: base ⊂ soft ⊂ image.
+    base = guided(luma(soft), soft, radius, BASE_EPS, sub=sub)
+    return SkinLayers(mid=soft - base, fine=rgb - soft)
+
+
+def cut(strength: float) -> tuple[float, float]:
+    """Shares of the middle and fine bands removed at this strength (0 → nothing)."""
+    return MID_CUT * strength, FINE_CUT * strength
+
+
+def delta(layers: SkinLayers, strength: float) -> np.ndarray:
+    """What smoothing adds to the region at this strength (mask it before adding)."""
+    mid_cut, fine_cut = cut(strength)
+    return -(mid_cut * layers.mid + fine_cut * layers.fine)
+
+
+__all__ = ["SkinLayers", "cut", "delta", "split"]

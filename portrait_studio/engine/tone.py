@@ -1,0 +1,119 @@
+"""`skin_unifi`: tone evening (low-frequency colour) plus blemish removal (small dark or red spots).
+
+Tone: within the skin, the colour averaged over a few pixels is pulled towards the colour averaged over a
+much larger area, chroma fully and lightness only a little (lightness carries the face's modelling: nose,
+cheekbones). Blemishes: a pixel is a spot when it is darker or redder than the median of its neighbourhood
+and belongs to a small blob; it is replaced by that median (a "healing" fill), with a soft edge. The
+strength lowers the spot threshold and raises the fill, so more and fainter spots go as it grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from portrait_studio.engine.filters import luma, masked_gauss
+
+LOCAL_SIGMA, BROAD_SIGMA = 4.0, 28.0  # px at a 100 px eye distance: blotches vs the face's own gradient
+LUMA_EVEN = 0.25  # share of the lightness blotches evened (more would flatten the face's modelling)
+SPOT_MAX = 11.0  # px at a 100 px eye distance: blobs wider than about this are features, not spots
+# Spot threshold in grey levels of darkness/redness over the neighbourhood median: the 99th percentile of
+# healthy skin texture in astronaut/grace_hopper at a 100 px eye distance is ~9 (measured while tuning).
+THRESH_AT_0, THRESH_AT_1, RAMP = 24.0, 9.0, 5.0
+ROUNDNESS = 0.25  # weaker / stronger curvature at a spot's centre: 1 = a disc, 0 = a line
+
+
+@dataclass(frozen=True)
+class ToneLayers:
+    """Per-region data: colour shift at strength 1, the healing fill, and each pixel's spot contrast."""
+
+    shift: np.ndarray  # RGB float32
+    heal: np.ndarray  # RGB float32: median fill - image
+    spot: np.ndarray  # float32 grey levels (0 where no small blob)
+
+
+def _odd(v: float) -> int:
+    n = max(3, round(v))
+    return n if n % 2 else n + 1
+
+
+def _shift(rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float) -> np.ndarray:
+    # Spots are left out of the averages: they must not tint the skin around them.
+    hard = ((skin > 0.5) & (spot <= 0)).astype(np.float32)
+    local = masked_gauss(rgb, hard, max(1.0, LOCAL_SIGMA * unit))
+    broad = masked_gauss(rgb, hard, max(4.0, BROAD_SIGMA * unit))
+    dev = local - broad
+    y = luma(dev)[..., None]
+    return -((dev - y) + LUMA_EVEN * y)
+
+
+def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """(spot map, raw contrast) for dark and red spots up to SPOT_MAX·unit px wide (grey levels)."""
+    size = max(3.0, SPOT_MAX * max(unit, 0.5))
+    k = _odd(2.2 * size)  # a median removes blobs covering under half of its window
+    u8 = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    fill = cv2.medianBlur(u8, k).astype(np.float32)
+    y, fy = luma(rgb), luma(fill)
+    red, fred = rgb[..., 0] - rgb[..., 1], fill[..., 0] - fill[..., 1]
+    contrast = np.maximum(fy - y, red - fred)
+    contrast = np.maximum(contrast, 0.0) * (skin > 0.3)
+    # Two scales: small spots are lost in a wide blur, large ones have a flat top under a narrow one.
+    blob = _blob_centres(contrast, max(0.8, size / 12)) | _blob_centres(contrast, max(1.2, size / 6))
+    centres = blob & (contrast > THRESH_AT_1 * 0.7)
+    # Spread each centre's contrast over its spot: pixels near a centre, at least a quarter as contrasted.
+    spread = cv2.dilate(contrast * centres, _disk(round(0.6 * size)))
+    spot = np.where(contrast >= 0.25 * spread, spread, 0.0).astype(np.float32)
+    return cv2.dilate(spot, _disk(max(1, round(0.15 * size)))), contrast
+
+
+def _blob_centres(contrast: np.ndarray, sigma: float) -> np.ndarray:
+    """Peaks of round blobs: both Hessian eigenvalues clearly negative (Lindeberg's blob measure).
+
+    A wrinkle or a shadow edge curves in one direction only (one eigenvalue near 0), so it is not a spot.
+    """
+    smooth = cv2.GaussianBlur(contrast, (0, 0), sigma)
+    dxx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0)
+    dyy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2)
+    dxy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1)
+    half_trace = (dxx + dyy) / 2
+    disc = np.sqrt(((dxx - dyy) / 2) ** 2 + dxy**2)
+    weak, strong = half_trace + disc, half_trace - disc  # both negative on a bright peak of `contrast`
+    round_ = (weak < 0) & (weak < ROUNDNESS * strong)
+    peak = smooth >= cv2.dilate(smooth, np.ones((3, 3), np.uint8))
+    return round_ & peak
+
+
+def _disk(radius: int) -> np.ndarray:
+    r = max(1, int(radius))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def _fill(rgb: np.ndarray, spot: np.ndarray, contrast: np.ndarray, unit: float) -> np.ndarray:
+    """Skin around the spots carried in over them (normalised convolution: follows shading gradients).
+
+    Only plain skin is carried in: no spot, and nothing darker or redder than its surroundings (a glasses
+    frame, a crease), which would stain the fill.
+    """
+    clear = ((spot <= 0) & (contrast < THRESH_AT_1)).astype(np.float32)
+    return masked_gauss(rgb, clear, max(1.5, 0.3 * SPOT_MAX * unit))
+
+
+def prepare(rgb: np.ndarray, skin: np.ndarray, unit: float) -> ToneLayers:
+    """Tone layers of an RGB float32 region with its skin mask."""
+    spot, contrast = _spots(rgb, skin, unit)
+    fill = _fill(rgb, spot, contrast, unit)
+    return ToneLayers(shift=_shift(rgb, skin, spot, unit), heal=fill - rgb, spot=spot)
+
+
+def spot_mask(layers: ToneLayers, strength: float) -> np.ndarray:
+    """0..1: how much of each pixel is replaced by the healing fill at this strength."""
+    if strength <= 0:
+        return np.zeros(layers.spot.shape, np.float32)
+    thresh = THRESH_AT_0 + (THRESH_AT_1 - THRESH_AT_0) * strength
+    m = np.clip((layers.spot - thresh) / RAMP, 0.0, 1.0) * min(1.0, 2.5 * strength)
+    return cv2.GaussianBlur(m, (0, 0), 0.8)
+
+
+__all__ = ["ToneLayers", "prepare", "spot_mask"]
