@@ -197,6 +197,16 @@ def test_smoke_test_reports_a_failing_step(qapp, monkeypatch, capsys):
     assert "OK" not in captured.out.splitlines()
 
 
+def test_smoke_test_fails_when_only_the_trivial_test_engine_is_there(qapp, monkeypatch, capsys):
+    from portrait_studio.gateway import TrivialEngine, server
+    from portrait_studio.ui import smoke
+
+    monkeypatch.setattr(server, "default_engine", TrivialEngine)
+    assert smoke.run_smoke_test() == 1
+    err = capsys.readouterr().err
+    assert "FAILED at retouch" in err and "trivial engine" in err
+
+
 @pytest.mark.slow
 def test_smoke_test_from_source_retouches_and_prints_ok(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PORTRAIT_STUDIO_DATA_DIR": str(tmp_path / "d")}

@@ -77,6 +77,7 @@ def _retouch(photo: Path, out_dir: Path) -> str:
     from portrait_studio.core.journal import Journal
     from portrait_studio.core.params import EditParams
     from portrait_studio.core.settings import Settings
+    from portrait_studio.gateway import TrivialEngine
 
     # All three local effects, at the sample's own size so the check stays quick on a loaded machine.
     params = EditParams(gpen=0.5, skin=0.5, skin_unifi=0.3, width=512, height=512, seed=1)
@@ -87,6 +88,11 @@ def _retouch(photo: Path, out_dir: Path) -> str:
             stages.append(progress.stage)
 
     with open_backend(Settings(backend="local")) as session, Journal() as journal:
+        # The gateway falls back to a trivial test engine when the real one cannot be imported
+        # (gateway/engine.py): in a bundle that means a module was left out, so it must fail here.
+        _check(
+            session.engine_name != TrivialEngine.name, "the local retouch engine is missing (trivial engine)"
+        )
         result = run_edit(session, photo, params, journal=journal, out_dir=out_dir, on_progress=note)
     output = Path(result.output_path)
     _check(output.is_file(), f"no result file at {output}")
