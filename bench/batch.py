@@ -1,0 +1,175 @@
+"""Batch throughput: N photos through the local gateway vs. the engine's own time divided by the cores.
+
+Goal (issue 6): wall time of the batch ≤ 1.3 × (sum of engine time / cores).
+
+Baseline, measured in the same run: the same photos through `LocalEngine.run` one after another in this
+process (no HTTP, no journal, no files) — the sum of those times divided by the core count is what a perfect
+scheduler with zero overhead would take. Then the batch: `BatchQueue` (concurrency = cores, the local default)
+→ pipeline (load, prepare upload, journal, inline data URL) → real HTTP → LocalGateway (workers = cores) →
+LocalEngine → download → result + sidecar on disk.
+
+Usage: python bench/batch.py [--photos 50] [--size 1024] [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.photos (real photographs shipped by scikit-image/matplotlib)
+
+GOAL = 1.3
+COLUMNS = (
+    "round",
+    "load avg",
+    "engine sum (s)",
+    "ideal = sum/cores (s)",
+    "batch wall (s)",
+    "wall ratio (goal ≤ 1.3)",
+    "engine time in batch (s)",
+    "CPU engine-only (s)",
+    "CPU batch (s)",
+    "CPU ratio",
+    "results",
+)
+
+
+def make_photos(folder: Path, count: int) -> list[Path]:
+    """`count` distinct real portraits: the astronaut and Grace Hopper, mirrored and cropped differently."""
+    from tests.photos import astronaut, grace_hopper
+
+    sources = [astronaut(), grace_hopper()]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        rgb = sources[i % 2]
+        if (i // 2) % 2:
+            rgb = rgb[:, ::-1]
+        m = 4 * (i // 4)  # a different crop margin every 4 photos: all 50 uploads differ
+        rgb = np.ascontiguousarray(rgb[m : rgb.shape[0] - m // 2, m // 2 : rgb.shape[1] - m // 2])
+        path = folder / f"portrait{i:03d}.jpg"
+        Image.fromarray(rgb).save(path, quality=92)
+        paths.append(path)
+    return paths
+
+
+class TimedEngine:
+    """Wraps the engine to add up the time it spends inside the gateway (to see contention)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner, self.total, self._lock = inner, 0.0, threading.Lock()
+        self.name = getattr(inner, "name", "local")
+
+    def run(self, image_bytes: bytes, params: object, progress: object) -> bytes:
+        start = time.perf_counter()
+        try:
+            return self.inner.run(image_bytes, params, progress)  # type: ignore[attr-defined]
+        finally:
+            with self._lock:
+                self.total += time.perf_counter() - start
+
+
+def engine_baseline(photos: list[Path], params: object) -> tuple[float, float]:
+    """(sum of LocalEngine.run wall times one photo after another, CPU seconds they used)."""
+    from portrait_studio.engine import LocalEngine
+
+    engine = LocalEngine()
+    total = 0.0
+    cpu = time.process_time()
+    for path in photos:
+        data = path.read_bytes()
+        start = time.perf_counter()
+        engine.run(data, params, lambda p: None)  # type: ignore[arg-type]
+        total += time.perf_counter() - start
+    return total, time.process_time() - cpu
+
+
+def batch_run(photos: list[Path], params: object, work: Path, cores: int) -> tuple[float, float, float, int]:
+    """(wall seconds, engine seconds inside the gateway, CPU seconds, results on disk) for one batch."""
+    from portrait_studio.api.batch import BatchQueue
+    from portrait_studio.api.client import Client
+    from portrait_studio.api.pipeline import Backend
+    from portrait_studio.core.journal import Journal
+    from portrait_studio.engine import LocalEngine
+    from portrait_studio.gateway import LocalGateway
+
+    engine = TimedEngine(LocalEngine())
+    out = work / "out"
+    with (
+        LocalGateway(engine, cache_dir=work / "gateway", workers=cores) as gateway,  # type: ignore[arg-type]
+        Client(gateway.base_url, gateway.token) as client,
+        Journal(work / "journal.sqlite3") as journal,
+    ):
+        queue = BatchQueue.for_session(Backend(client, "local"), params, journal=journal, out_dir=out)
+        assert queue.concurrency == cores, "the local default concurrency is the core count"
+        queue.add(photos)
+        start, cpu = time.perf_counter(), time.process_time()
+        queue.start()
+        queue.wait()
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        failed = [i for i in queue.items() if i.status != "done"]
+        queue.close()
+    if failed:
+        raise SystemExit(f"{len(failed)} photos failed, e.g. {failed[0].path}: {failed[0].error}")
+    return wall, engine.total, cpu, len(list(out.glob("*.retouched.jpg")))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=50)
+    parser.add_argument("--size", type=int, default=1024, help="result width and height")
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        os.environ["PORTRAIT_STUDIO_DATA_DIR"] = str(Path(tmp) / "appdata")  # never the user's journal
+        from portrait_studio.core.params import EditParams
+
+        params = EditParams(gpen=0.5, skin=0.4, skin_unifi=0.3, width=args.size, height=args.size, seed=1)
+        photos = make_photos(Path(tmp) / "photos", args.photos)
+        ratios, cpu_ratios = [], []
+        print(f"{args.photos} photos → {args.size}², {cores} cores")
+        print("| " + " | ".join(COLUMNS) + " |")
+        print("|" + "---|" * len(COLUMNS))
+        for n in range(args.rounds):
+            load = os.getloadavg()[0]
+            engine_sum, engine_cpu = engine_baseline(photos, params)
+            ideal = engine_sum / cores
+            wall, in_batch, cpu, results = batch_run(photos, params, Path(tmp) / f"round{n}", cores)
+            ratios.append(wall / ideal)
+            cpu_ratios.append(cpu / engine_cpu)
+            cells = [
+                n + 1,
+                load,
+                engine_sum,
+                ideal,
+                wall,
+                ratios[-1],
+                in_batch,
+                engine_cpu,
+                cpu,
+                cpu_ratios[-1],
+            ]
+            row = [f"{c:.2f}" if isinstance(c, float) else str(c) for c in cells]
+            print("| " + " | ".join([*row, f"{results}/{args.photos}"]) + " |", flush=True)
+        median = statistics.median(ratios)
+        verdict = "meets" if median <= GOAL else "MISSES"
+        print(f"wall ratio: median {median:.2f} over {len(ratios)} round(s), {verdict} the goal ≤ {GOAL}")
+        print(
+            f"CPU ratio (pipeline overhead on top of the engine): median {statistics.median(cpu_ratios):.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
