@@ -7,7 +7,18 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from portrait_studio.ui.session import is_blocking
+
 OK, WARN, ERROR = "ok", "warn", "error"
+# Headlines of core.preflight's problem codes, in a photographer's words; the message gives the detail.
+TITLES = {
+    "no_face": "No face found",
+    "several_faces": "{n} faces — the model needs exactly one",
+    "small_face": "Face is small",
+    "too_many_pixels": "Too large — will be downscaled",
+    "too_many_bytes": "Over 5 MB — will be re-encoded",
+    "format": "Not JPEG/PNG — will be converted",
+}
 STYLE = {
     OK: ("#20342a", "#7fd39a"),
     WARN: ("#3a3020", "#f0c060"),
@@ -32,7 +43,9 @@ class PreflightBanner(QFrame):
 
     def text(self) -> str:
         """Everything the banner says, as plain text (for tests and screen readers)."""
-        return "\n".join(lbl.text() for lbl in self.findChildren(QLabel))
+        import re
+
+        return "\n".join(re.sub(r"<[^>]+>", "", lbl.text()) for lbl in self.findChildren(QLabel))
 
     def show_busy(self, message: str) -> None:
         """A neutral line while faces are being looked for."""
@@ -43,14 +56,16 @@ class PreflightBanner(QFrame):
     def show_report(self, report: Any, face_count: int | None, approximate: bool = False) -> None:
         """Show the report of the current photo (problems first; else the all-clear with the face count)."""
         problems = list(getattr(report, "problems", ()) or ())
-        blocking = [p for p in problems if _severity(p) == ERROR]
+        blocking = [p for p in problems if is_blocking(p)]
         self._reset(ERROR if blocking else (WARN if problems else OK))
-        if not problems:
+        if not blocking:
             faces = "1 face found" if face_count == 1 else f"{face_count} faces found"
             note = " (approximate detector)" if approximate else ""
             self._row(f"{faces}{note} — ready to retouch", None, None)
         for problem in problems:
-            self._row(problem.message, getattr(problem, "fix", None), problem)
+            title = TITLES.get(problem.code, "").format(n=face_count)
+            text = f"<b>{title}.</b> {problem.message}" if title else problem.message
+            self._row(text, getattr(problem, "fix", None), problem)
         self.show()
 
     def show_error(self, message: str, fix: str | None) -> None:
@@ -82,6 +97,7 @@ class PreflightBanner(QFrame):
         h.setContentsMargins(0, 0, 0, 0)
         text = QLabel(message, row)
         text.setObjectName("message")
+        text.setTextFormat(Qt.TextFormat.RichText if message.startswith("<b>") else Qt.TextFormat.PlainText)
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         h.addWidget(text, 2)
@@ -99,18 +115,10 @@ class PreflightBanner(QFrame):
         self._layout.addWidget(row)
 
 
-def _severity(problem: Any) -> str:
-    """error blocks the run (the model would fail); warn is advice."""
-    level = str(getattr(problem, "severity", getattr(problem, "level", "error"))).lower()
-    return WARN if level in ("warn", "warning", "info") else ERROR
-
-
 def _fix_label(problem: Any) -> str:
-    label = getattr(problem, "fix_label", None)
-    if label:
-        return str(label)
     auto = getattr(problem, "auto_fix", None)
-    return str(auto).replace("_", " ").capitalize() if isinstance(auto, str) else "Fix"
+    labels = {"crop_to_face": "Crop to face", "downscale": "Downscale now", "reencode": "Re-encode now"}
+    return labels.get(auto, "Convert now" if auto == "convert" else "Fix")
 
 
 __all__ = ["PreflightBanner"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -52,6 +54,8 @@ class CompareView(QWidget):
         self._drag: str | None = None
         self._last = QPointF()
         self._cache: dict[str, tuple[tuple[int, int, int], QImage]] = {}
+        self._pending: dict[str, tuple[int, int, int]] = {}
+        self._scaler: Callable[[str, object, Callable[[], QImage]], None] | None = None
 
     # ------------------------------------------------------------------ public API
     def set_before(self, image: QImage | None, *, keep_view: bool = False) -> None:
@@ -156,29 +160,59 @@ class CompareView(QWidget):
         y = min(vp.height() * 0.75, max(vp.height() * 0.25 - h, self.offset.y()))
         self.offset = QPointF(x, y)
 
-    def _scaled(self, key: str, image: QImage) -> tuple[QImage, float]:
-        """The image at the current scale (cached while downscaled: repaints during a drag stay cheap)."""
+    def _frame(self, image: QImage) -> QRectF:
+        """Where `image` sits in the before image's pixel frame (a result of another shape is fitted in)."""
         iw, ih = self._image_size()
-        # The after image is stretched onto the before image's frame so both share one coordinate system.
-        sx = iw / image.width()
-        if self.scale * sx >= 1.0:
-            return image, self.scale * sx
-        size = (round(iw * self.scale), round(ih * self.scale), image.cacheKey())
+        if image.width() * ih == image.height() * iw or abs(image.width() / image.height() - iw / ih) < 0.01:
+            return QRectF(0, 0, iw, ih)
+        k = min(iw / image.width(), ih / image.height())
+        w, h = image.width() * k, image.height() * k
+        return QRectF((iw - w) / 2, (ih - h) / 2, w, h)
+
+    def _scaled(self, key: str, image: QImage, size: tuple[int, int]) -> QImage | None:
+        """`image` smoothly scaled to `size` when it is a downscale and ready; None: draw the original.
+
+        The smooth scale of a 1920 px photo takes tens of ms, so with a scaler it is made on a worker thread
+        and the view repaints when it arrives; meanwhile the original is drawn with a fast filter.
+        """
+        if size[0] >= image.width() or size[0] < 1 or size[1] < 1:
+            return None  # magnifying: drawn directly (pixels shown as they are)
+        want = (size[0], size[1], image.cacheKey())
         hit = self._cache.get(key)
-        if hit is None or hit[0] != size:
-            scaled = image.scaled(
-                max(1, size[0]),
-                max(1, size[1]),
-                Qt.AspectRatioMode.IgnoreAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            self._cache[key] = (size, scaled)
-            hit = self._cache[key]
-        return hit[1], 1.0
+        if hit is not None and hit[0] == want:
+            return hit[1]
+        if self._scaler is None:
+            self._cache[key] = (want, _smooth(image, size))
+            return self._cache[key][1]
+        if self._pending.get(key) != want:
+            self._pending[key] = want
+            self._scaler(key, want, lambda img=image, sz=size: _smooth(img, sz))
+        return None
+
+    def set_scaler(self, submit: Callable[[str, object, Callable[[], QImage]], None] | None) -> None:
+        """Scale off the GUI thread: `submit(key, token, fn)`, then call `scaled_ready` with the result."""
+        self._scaler = submit
+
+    def wants_scale(self, key: str, token: object) -> bool:
+        """True while a scale job is still the one the view waits for (thread-safe read)."""
+        return self._pending.get(key) == token
+
+    def scaled_ready(self, key: str, token: object, image: QImage) -> None:
+        """A smooth scale made by the scaler arrived (ignored when the view has moved on)."""
+        if self._pending.get(key) == token:
+            del self._pending[key]
+            self._cache[key] = (token, image)  # type: ignore[assignment]
+            self.update()
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            p.end()  # explicit: a painter kept alive by a frame reference would outlive the paint event
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), CANVAS)
         if self.before is None and self.after is None:
             self._paint_placeholder(p)
@@ -214,12 +248,19 @@ class CompareView(QWidget):
             return
         p.save()
         p.setClipRect(clip if clip is not None else vp)
-        iw, ih = self._image_size()
-        target = QRectF(vp.topLeft() + self.offset, QSize(1, 1).toSizeF())
-        target.setSize(QSize(round(iw * self.scale), round(ih * self.scale)).toSizeF())
-        scaled, _ = self._scaled(key, image)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 2.0)
-        p.drawImage(target, scaled, QRectF(scaled.rect()))
+        frame = self._frame(image)
+        target = QRectF(
+            vp.topLeft() + self.offset + frame.topLeft() * self.scale,
+            QSize(round(frame.width() * self.scale), round(frame.height() * self.scale)).toSizeF(),
+        )
+        scaled = self._scaled(key, image, (round(target.width()), round(target.height())))
+        if scaled is not None:
+            p.drawImage(target.topLeft(), scaled)
+        else:
+            # Smooth filtering only when magnifying a little; a pending downscale is drawn fast meanwhile.
+            magnify = target.width() >= image.width()
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, magnify and self.scale < 2.0)
+            p.drawImage(target, image, QRectF(image.rect()))
         p.restore()
 
     def _paint_faces(self, p: QPainter, vp: QRectF) -> None:
@@ -331,6 +372,12 @@ class CompareView(QWidget):
             event.accept()
             return
         super().keyReleaseEvent(event)
+
+
+def _smooth(image: QImage, size: tuple[int, int]) -> QImage:
+    return image.scaled(
+        size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
 
 
 __all__ = ["MODES", "SIDE", "SPLIT", "TOGGLE", "CompareView"]

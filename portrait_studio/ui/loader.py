@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
-from portrait_studio.ui.imaging import SCREEN_MAX, THUMB_MAX, decode_screen, downscale, to_qimage
+from portrait_studio.ui.imaging import PREVIEW_MAX, SCREEN_MAX, THUMB_MAX, decode_screen, downscale, to_qimage
 
 # Suffixes offered for folders and drops; anything else dropped is reported, not silently opened.
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"})
@@ -28,6 +28,7 @@ class ScreenLoad:
     size: tuple[int, int]
     image: QImage
     thumb: QImage
+    preview_rgb: Any  # ≤ PREVIEW_MAX copy the live preview renders on
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,27 @@ def load_screen(path: Path) -> ScreenLoad:
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageError(path, f"this file could not be read as a photo ({err}).") from err
     thumb = downscale(rgb, THUMB_MAX)
-    return ScreenLoad(rgb=rgb, size=size, image=to_qimage(rgb), thumb=to_qimage(thumb))
+    return ScreenLoad(
+        rgb=rgb,
+        size=size,
+        image=to_qimage(rgb),
+        thumb=to_qimage(thumb),
+        preview_rgb=downscale(rgb, PREVIEW_MAX),
+    )
+
+
+def warm_up() -> None:
+    """Import the heavy modules (numpy, OpenCV, Pillow, face models) before the first photo needs them.
+
+    Runs on the loader thread after the first paint, so neither start-up nor the first open pays for it.
+    """
+    import cv2  # noqa: F401
+    import numpy  # noqa: F401
+    from PIL import Image  # noqa: F401
+
+    from portrait_studio.core import faces, images, preflight  # noqa: F401
+
+    faces.models_available()
 
 
 def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
@@ -125,4 +146,5 @@ __all__ = [
     "apply_fixes",
     "expand_paths",
     "load_screen",
+    "warm_up",
 ]

@@ -98,6 +98,11 @@ class MainWindow(WindowFlows, QMainWindow):
         self.loader = BackgroundRunner("loader", self)
         self.io = BackgroundRunner("io", self)
         self.preview = PreviewController(self)
+        self.scaler = BackgroundRunner("scaler", self)
+        self.compare.set_scaler(self._submit_scale)
+        self.scaler.done.connect(
+            lambda token, image: image is not None and self.compare.scaled_ready(token[0], token[1], image)
+        )
         if executor is None:
             from portrait_studio.ui.run_job import PipelineExecutor
 
@@ -254,9 +259,16 @@ class MainWindow(WindowFlows, QMainWindow):
             self.faces_label.setText("1 face" if count == 1 else f"{count} faces")
         self.cost_label.setText(f"Session cost: ${self.session.total_cost:.3f}")
 
+    def _submit_scale(self, key: str, token: object, fn: Any) -> None:
+        # Skip scales the view no longer wants by the time the thread gets to them (a resize burst).
+        wanted = self.compare.wants_scale
+        self.scaler.submit((key, token), lambda: fn() if wanted(key, token) else None)
+
     def _build_late_docks(self) -> None:
         from portrait_studio.ui import docks
+        from portrait_studio.ui.loader import warm_up
 
+        self.loader.submit(("warm-up", -1), warm_up)
         try:
             docks.build_presets_dock(self)
         except Exception as err:  # presets are a convenience: a broken store must not stop retouching
@@ -280,6 +292,7 @@ class MainWindow(WindowFlows, QMainWindow):
         self.runner.stop()
         self.loader.stop()
         self.io.stop()
+        self.scaler.stop()
         close = getattr(self.executor, "close", None)
         if close is not None:
             close()  # the run thread has stopped: nothing uses the journal any more

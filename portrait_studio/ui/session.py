@@ -64,11 +64,19 @@ class Photo:
         return READY
 
 
+# Pre-flight problems the model would fail on (PROTOCOL.md: "exactly one face"). The others are fixed on
+# upload by core.preflight.prepare_upload (downscale, re-encode, convert) or are advice (a small face).
+BLOCKING_CODES = frozenset({"no_face", "several_faces"})
+
+
+def is_blocking(problem: Any) -> bool:
+    """True when this pre-flight problem would make the task fail."""
+    return getattr(problem, "code", None) in BLOCKING_CODES
+
+
 def _blocking(report: Any) -> bool:
     """True when the pre-flight report has a problem that would make the task fail."""
-    if hasattr(report, "ok"):
-        return not report.ok
-    return bool(getattr(report, "problems", ()))
+    return any(is_blocking(p) for p in getattr(report, "problems", ()) or ())
 
 
 class Session(QObject):
@@ -124,4 +132,16 @@ class Session(QObject):
             self.changed.emit(index)
 
 
-__all__ = ["EDITED", "FAILED", "LOADING", "NEEDS_FIX", "READY", "RUNNING", "SAVED", "Photo", "Session"]
+__all__ = [
+    "BLOCKING_CODES",
+    "EDITED",
+    "FAILED",
+    "LOADING",
+    "NEEDS_FIX",
+    "READY",
+    "RUNNING",
+    "SAVED",
+    "Photo",
+    "Session",
+    "is_blocking",
+]

@@ -53,13 +53,15 @@ class WindowFlows:
 
     def _on_loader_done(self: MainWindow, token: Any, result: Any) -> None:
         kind, i = token
+        if kind == "warm-up":
+            return
         photo = self.session.photos[i]
         if kind == "screen":
             from portrait_studio.ui.loader import analyse
 
             photo.display, photo.source_size = result.rgb, result.size
             photo.meta["image"] = result.image
-            photo.meta["preview_rgb"] = _preview_copy(result.rgb)
+            photo.meta["preview_rgb"] = result.preview_rgb
             self.filmstrip.set_thumbnail(i, result.thumb)
             self.loader.submit(
                 ("analyse", i), functools.partial(analyse, photo.path, result.rgb, photo.params)
@@ -78,7 +80,10 @@ class WindowFlows:
         self.session.touch(i)
 
     def _on_loader_failed(self: MainWindow, token: Any, err: Any) -> None:
-        _kind, i = token
+        kind, i = token
+        if kind == "warm-up":
+            log.warning("warm-up failed: %s", err)  # the first photo will import what it needs itself
+            return
         photo = self.session.photos[i]
         message, fix = _message(err)
         photo.error = message
@@ -105,7 +110,7 @@ class WindowFlows:
         photo.meta["run_path"] = fixed.path
         photo.meta["fixes"] = [*photo.meta.get("fixes", []), *fixed.fixes]
         photo.display, photo.meta["image"] = fixed.screen.rgb, fixed.screen.image
-        photo.meta["preview_rgb"] = _preview_copy(fixed.screen.rgb)
+        photo.meta["preview_rgb"] = fixed.screen.preview_rgb
         photo.faces, photo.report = fixed.analysis.faces, fixed.analysis.report
         photo.meta.pop("preview_image", None)
         self.filmstrip.set_thumbnail(i, fixed.screen.thumb)
@@ -198,7 +203,7 @@ class WindowFlows:
     # ------------------------------------------------------------------ run
     def run_current(self: MainWindow) -> bool:
         """Ctrl+Enter: send the current photo with its parameters; False when it cannot start."""
-        from portrait_studio.ui.session import _blocking
+        from portrait_studio.ui.session import _blocking, is_blocking
         from portrait_studio.ui.worker import RunJob
 
         photo = self.session.current
@@ -209,7 +214,7 @@ class WindowFlows:
             self.statusBar().showMessage("An edit is already running; wait for it or cancel it (Esc).", 8000)
             return False
         if photo.report is not None and _blocking(photo.report):
-            first = photo.report.problems[0]
+            first = next(p for p in photo.report.problems if is_blocking(p))
             self.run_panel.show_error(f"Not sent: {first.message}", first.fix)
             return False
         params = self.controls.params_for_run()
@@ -402,12 +407,6 @@ class WindowFlows:
 def _preview_key(photo: Photo) -> object:
     """Previews are per file: a fixed copy gets its own (its faces and framing differ)."""
     return photo.meta.get("run_path", photo.path)
-
-
-def _preview_copy(rgb: Any) -> Any:
-    from portrait_studio.ui.imaging import PREVIEW_MAX, downscale
-
-    return downscale(rgb, PREVIEW_MAX)
 
 
 def _cost(value: Any) -> float:
