@@ -310,11 +310,13 @@ class _Eta:
 
 def _planner(backend: Backend) -> PollPlanner:
     """The client's default planner for the cloud; a quick one for the local gateway."""
-    # Polls on loopback cost ~1 ms and a local task takes about a second: the default first look after 1 s
-    # left the engine idle longer than it worked (bench/batch.py: ratio 6.8 → 1.8 at 512²).
+    # Polls on loopback cost ~1 ms and a local task takes well under a second to a few seconds: the default
+    # first look after 1 s left the engine idle longer than it worked (bench/batch.py: ratio 6.8 → 1.8 at
+    # 512²). The engine's progress jumps unevenly (decode, faces, retouch), so estimates miss by up to 0.3 s;
+    # a 0.1 s cap keeps the notice delay small for ~10 polls/s per task (a few % of one core).
     if backend.kind != "local":
         return PollPlanner()
-    return PollPlanner(first=0.1, minimum=0.05, maximum=2.0, margin=0.05)
+    return PollPlanner(first=0.05, minimum=0.05, maximum=0.1, margin=0.02)
 
 
 def finish_task(
