@@ -197,6 +197,15 @@ def test_smoke_test_reports_a_failing_step(qapp, monkeypatch, capsys):
     assert "OK" not in captured.out.splitlines()
 
 
+def test_smoke_test_fails_when_a_licence_text_is_not_shipped(qapp, tmp_path, monkeypatch, capsys):
+    from portrait_studio.ui import about_dialog, smoke
+
+    monkeypatch.setattr(about_dialog, "resources_dir", lambda: tmp_path / "resources")
+    assert smoke.run_smoke_test() == 1
+    err = capsys.readouterr().err
+    assert "FAILED at about" in err and "MIT, Apache-2.0" in err
+
+
 def test_smoke_test_fails_when_only_the_trivial_test_engine_is_there(qapp, monkeypatch, capsys):
     from portrait_studio.gateway import TrivialEngine, server
     from portrait_studio.ui import smoke
@@ -221,5 +230,6 @@ def test_smoke_test_from_source_retouches_and_prints_ok(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[-1] == "OK"
-    assert any(line.strip().startswith("retouch:") for line in lines)
+    steps = [line.strip().split(":", 1)[0] for line in lines[1:-2]]
+    assert steps == ["window", "about", "sample", "faces", "retouch"]
     assert not any((tmp_path / "d").rglob("*")), "the smoke test wrote into the user's app folders"

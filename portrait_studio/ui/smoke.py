@@ -54,6 +54,17 @@ def _open_window() -> str:
     return f"{title!r} drawn at {shot.width()}×{shot.height()} on {app.platformName()}"
 
 
+def _about() -> str:
+    from portrait_studio.ui.about_dialog import AboutDialog, licences
+
+    dialog = AboutDialog()
+    dialog.deleteLater()
+    shipped = {item.spdx: item.local_file for item in licences()}
+    missing = [spdx for spdx in ("MIT", "Apache-2.0") if shipped.get(spdx) is None]
+    _check(not missing, f"licence files missing from the app: {', '.join(missing)}")
+    return f"{len(shipped)} licences, texts shipped for {', '.join(k for k, v in shipped.items() if v)}"
+
+
 def _write_sample(folder: Path) -> Path:
     source = resources_dir() / SAMPLE
     _check(source.is_file(), f"the sample photo {source} is missing from the app")
@@ -108,6 +119,7 @@ def _steps(tmp: Path) -> list[tuple[str, Callable[[], str]]]:
     photo = tmp / "photos" / SAMPLE.name
     return [
         ("window", _open_window),
+        ("about", _about),
         ("sample", lambda: str(_write_sample(photo.parent).name)),
         ("faces", lambda: _find_face(photo)),
         ("retouch", lambda: _retouch(photo, tmp / "out")),
