@@ -28,6 +28,7 @@ SHA256 = {
 }
 SIZE = 192  # both models take 192×192 RGB
 TILE = 384  # tile side on the ≤1920 px working copy: a 30 px face becomes 15 px at the model (FACES.md)
+FLAG_LOGIT = 0.0  # FaceMesh's face-presence logit: real faces gave 30–51, detector false hits −6…0 (measured)
 PASS_SCORE = 0.5  # candidates kept per pass; the final threshold is applied after merging
 MESH_SCALE = 1.5  # the landmark crop is 1.5× the face box, as MediaPipe's face_landmark graph does
 
@@ -100,10 +101,36 @@ def _letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, int, int]:
     return square, s, ox, oy
 
 
-def _tile_origins(length: int) -> list[int]:
-    step = TILE * 3 // 4  # 25 % overlap: any face up to 96 px lies whole inside some tile
-    last = max(length - TILE, 0)
+def _tile_origins(length: int, tile: int) -> list[int]:
+    step = tile * 3 // 4  # 25 % overlap: any face up to a quarter tile lies whole inside some tile
+    last = max(length - tile, 0)
     return sorted({*range(0, last + 1, step), last})
+
+
+View = tuple[int, int, int, int]  # x0, y0, width, height of a region of the image given to the detector
+
+
+def _grid(w: int, h: int, tile: int) -> list[View]:
+    return [
+        (x, y, min(tile, w), min(tile, h)) for y in _tile_origins(h, tile) for x in _tile_origins(w, tile)
+    ]
+
+
+def _upright_crop(
+    rgb: np.ndarray, box: tuple[float, ...], keypoints: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The 192×192 FaceMesh input: 1.5× the box, turned upright by the eye keypoints (as MediaPipe does)."""
+    x, y, w, h = box
+    k = np.asarray(keypoints, np.float64)
+    angle = np.arctan2(k[1, 1] - k[0, 1], k[1, 0] - k[0, 0])
+    centre = np.array([x + w / 2, y + h / 2])
+    half = max(w, h) * MESH_SCALE / 2
+    u = np.array([np.cos(angle), np.sin(angle)]) * half
+    v = np.array([-np.sin(angle), np.cos(angle)]) * half
+    src = np.array([centre - u - v, centre + u - v, centre - u + v], np.float32)
+    m = cv2.getAffineTransform(src, np.array([[0, 0], [SIZE, 0], [0, SIZE]], np.float32))
+    crop = cv2.warpAffine(rgb, m, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return crop, m
 
 
 class BlazeFace:
@@ -124,20 +151,24 @@ class BlazeFace:
             return self._landmarks
 
     def detect(self, rgb: np.ndarray, threshold: float) -> list[RawFace]:
-        """Whole image plus overlapping 384 px tiles (small faces), merged; in the pixels of `rgb`."""
+        """Faces in `rgb` (its pixels): whole image + 384 px tiles (small faces), merged, checked by FaceMesh.
+
+        Every tile of the grid is run: a coarse first pass cannot tell where 30 px faces are (on composites
+        like tests/core/test_faces_composites.py it proposed nothing near them on plain backgrounds).
+        """
         h, w = rgb.shape[:2]
-        views: list[tuple[np.ndarray, int, int, bool]] = [(rgb, 0, 0, False)]
-        if max(h, w) > 1.5 * TILE:
-            views += [
-                (rgb[y : y + TILE, x : x + TILE], x, y, True)
-                for y in _tile_origins(h)
-                for x in _tile_origins(w)
-            ]
+        grid = _grid(w, h, TILE) if max(h, w) > 1.5 * TILE else []
+        found = self._run(rgb, [(0, 0, w, h), *grid])
+        return self._verify(rgb, _merge([f for f in found if f.score >= threshold]))
+
+    def _run(self, rgb: np.ndarray, views: list[View]) -> list[RawFace]:
+        """One batched forward of the detector over the views; the faces found, in the pixels of `rgb`."""
+        h, w = rgb.shape[:2]
         batch, geo = [], []
-        for view, x0, y0, is_tile in views:
-            square, s, ox, oy = _letterbox(view)
+        for x0, y0, vw, vh in views:
+            square, s, ox, oy = _letterbox(rgb[y0 : y0 + vh, x0 : x0 + vw])
             batch.append(square)
-            geo.append((s, ox, oy, x0, y0, is_tile, view.shape[1], view.shape[0]))
+            geo.append((s, ox, oy, x0, y0, (x0, y0, vw, vh) != (0, 0, w, h), vw, vh))
         x = np.stack(batch).astype(np.float32) / 127.5 - 1.0
         cls, reg = sorted(self.detector.run(x), key=lambda o: o.shape[-1])
         cls = cls.reshape(len(batch), -1)
@@ -145,7 +176,16 @@ class BlazeFace:
         found: list[RawFace] = []
         for i, g in enumerate(geo):
             found += self._decode(cls[i], reg[i], g, (w, h))
-        return _merge([f for f in found if f.score >= threshold])
+        return found
+
+    def _verify(self, rgb: np.ndarray, faces: list[RawFace]) -> list[RawFace]:
+        """Keep detections FaceMesh also calls a face (its presence flag): drops the detector's false hits."""
+        if not faces:
+            return []
+        crops = [_upright_crop(rgb, f.box, f.keypoints)[0] for f in faces]
+        outs = self.landmarks().run(np.stack(crops).astype(np.float32) / 255.0)
+        flags = min(outs, key=lambda o: o.size).reshape(len(faces))
+        return [f for f, flag in zip(faces, flags, strict=True) if flag > FLAG_LOGIT]
 
     def _decode(self, cls: np.ndarray, reg: np.ndarray, geo: tuple, full: tuple[int, int]) -> list[RawFace]:
         s, ox, oy, x0, y0, is_tile, vw, vh = geo
@@ -164,17 +204,8 @@ class BlazeFace:
         return out
 
     def mesh(self, rgb: np.ndarray, box: tuple[float, ...], keypoints: np.ndarray) -> np.ndarray:
-        """468 (x, y) landmarks: the crop is turned upright by the eye keypoints first, as MediaPipe does."""
-        x, y, w, h = box
-        k = np.asarray(keypoints, np.float64)
-        angle = np.arctan2(k[1, 1] - k[0, 1], k[1, 0] - k[0, 0])
-        centre = np.array([x + w / 2, y + h / 2])
-        half = max(w, h) * MESH_SCALE / 2
-        u = np.array([np.cos(angle), np.sin(angle)]) * half
-        v = np.array([-np.sin(angle), np.cos(angle)]) * half
-        src = np.array([centre - u - v, centre + u - v, centre - u + v], np.float32)
-        m = cv2.getAffineTransform(src, np.array([[0, 0], [SIZE, 0], [0, SIZE]], np.float32))
-        crop = cv2.warpAffine(rgb, m, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        """468 (x, y) landmarks in the pixels of `rgb`."""
+        crop, m = _upright_crop(rgb, box, keypoints)
         outs = self.landmarks().run(crop.astype(np.float32)[None] / 255.0)
         pts = max(outs, key=lambda o: o.size).reshape(-1, 3)[:, :2]
         inv = cv2.invertAffineTransform(m)

@@ -182,3 +182,32 @@ def test_face_is_frozen() -> None:
         face.score = 1.0  # type: ignore[misc]
     with pytest.raises(ValueError):
         face.keypoints[0, 0] = 0  # read-only: results are shared between callers
+
+
+@pytest.mark.parametrize(
+    ("background", "at"), [("coffee", (100, 100)), ("chelsea", (1700, 1100)), ("coffee", (960, 640))]
+)
+def test_30px_face_on_other_backgrounds(background: str, at: tuple[int, int]) -> None:
+    import cv2
+
+    image, pasted = small_face_canvas(30, at=at)
+    canvas = cv2.resize(getattr(photos, background)(), (1920, 1280), interpolation=cv2.INTER_CUBIC)
+    x, y, w, h = pasted
+    canvas[y : y + h, x : x + w] = image[y : y + h, x : x + w]
+    result = detect_faces(canvas)
+    assert result.count == 1
+    assert _inside(result.faces[0].keypoints[2], pasted)
+
+
+def test_facemesh_check_drops_detector_false_hits() -> None:
+    models = load_models()
+    # cat, coffee and rocket side by side at 1920 px: the tiles see something face-like in the rocket photo
+    rgb = upscaled(side_by_side(photos.chelsea(), photos.coffee(), photos.rocket()), 1920)
+    h, w = rgb.shape[:2]
+    candidates = [f for f in models._run(rgb, [(0, 0, w, h), *_blazeface._grid(w, h, 384)]) if f.score > 0.5]
+    assert candidates, "the detector alone is tempted here"
+    assert models._verify(rgb, candidates) == []
+    assert detect_faces(rgb, threshold=0.5).count == 0
+    a = photos.astronaut()
+    real = [f for f in models._run(a, [(0, 0, 512, 512)]) if f.score > 0.6]
+    assert len(models._verify(a, _blazeface._merge(real))) == 1
