@@ -11,11 +11,16 @@ import io
 import os
 import struct
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from portrait_studio import __version__
+from portrait_studio.api.models import Task
+from portrait_studio.core._journal_rows import JournalRow
+from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, unique_path
 
 SUFFIX = ".retouched.jpg"
@@ -132,6 +137,47 @@ def write_sidecar(output: Path, fields: dict[str, Any]) -> Path:
     path = atomic_write_json(sidecar_for(output), fields)
     path.chmod(output.stat().st_mode & 0o777)
     return path
+
+
+def original_metadata(path: Path) -> tuple[bytes | None, bytes | None]:
+    """EXIF and ICC of the original (None, None when it is gone or unreadable: the result still lands)."""
+    try:  # the header only: PIL reads metadata without decoding pixels
+        with Image.open(path) as im:
+            return im.info.get("exif"), im.info.get("icc_profile")
+    except (OSError, ValueError):
+        pass
+    try:  # formats that need core.images' openers (HEIC)
+        from portrait_studio.core.images import load_image
+
+        image = load_image(path)
+    except (PortraitStudioError, OSError):
+        return None, None
+    return image.exif, image.icc_profile
+
+
+def sidecar_fields(row: JournalRow, task: Task, output: Path, job_id: str | None) -> dict[str, Any]:
+    """What the sidecar records: everything needed to know how the result was made (never the API key)."""
+    return {
+        "app": f"portrait-studio {__version__}",
+        "input": row.input_path,
+        "input_sha256": row.input_sha256,
+        "upload_sha256": row.upload_sha256,
+        "output": str(output),
+        "params": row.params.to_dict(),
+        "gen_mode": row.params.effective_gen_mode,
+        "seed": row.params.seed,
+        "preset": row.preset,
+        "task_id": task.id,
+        "jobId": job_id,
+        "engine": row.engine or row.backend,
+        "backend": row.backend,
+        "base_url": row.base_url,
+        "cost": str(task.cost) if task.cost is not None else None,
+        "estimate": str(row.estimate) if row.estimate is not None else None,
+        "currency": "USD",
+        "created_at": task.created_at.isoformat() if task.created_at else None,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
 
 __all__ = [

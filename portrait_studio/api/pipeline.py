@@ -28,9 +28,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image
-
-from portrait_studio import __version__
 from portrait_studio.api import _output
 from portrait_studio.api.client import Client
 from portrait_studio.api.models import Task
@@ -368,14 +365,14 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
     temp.parent.mkdir(parents=True, exist_ok=True)
     backend.client.download(task.outputs[0].url, temp)
     report(Progress("saving", 1.0, 0.0, task.id))
-    exif, icc = _original_metadata(Path(row.input_path))
+    exif, icc = _output.original_metadata(Path(row.input_path))
     planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
     output = _output.save_result(
         temp.read_bytes(), planned, exif=exif, icc_profile=icc, never=Path(row.input_path)
     )
     temp.unlink(missing_ok=True)
     job_id = task.outputs[0].job_id
-    sidecar = _output.write_sidecar(output, _sidecar_fields(row, task, output, job_id))
+    sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id))
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
     report(Progress("done", 1.0, 0.0, task.id))
     return EditResult(
@@ -390,46 +387,6 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         row_id=row.id,
         estimate=row.estimate,
     )
-
-
-def _original_metadata(path: Path) -> tuple[bytes | None, bytes | None]:
-    """EXIF and ICC of the original (None, None when it is gone or unreadable: the result still lands)."""
-    try:  # the header only: PIL reads metadata without decoding pixels
-        with Image.open(path) as im:
-            return im.info.get("exif"), im.info.get("icc_profile")
-    except (OSError, ValueError):
-        pass
-    try:  # formats that need core.images' openers (HEIC)
-        from portrait_studio.core.images import load_image
-
-        image = load_image(path)
-    except (PortraitStudioError, OSError):
-        return None, None
-    return image.exif, image.icc_profile
-
-
-def _sidecar_fields(row: JournalRow, task: Task, output: Path, job_id: str | None) -> dict[str, Any]:
-    return {
-        "app": f"portrait-studio {__version__}",
-        "input": row.input_path,
-        "input_sha256": row.input_sha256,
-        "upload_sha256": row.upload_sha256,
-        "output": str(output),
-        "params": row.params.to_dict(),
-        "gen_mode": row.params.effective_gen_mode,
-        "seed": row.params.seed,
-        "preset": row.preset,
-        "task_id": task.id,
-        "jobId": job_id,
-        "engine": row.engine or row.backend,
-        "backend": row.backend,
-        "base_url": row.base_url,
-        "cost": str(task.cost) if task.cost is not None else None,
-        "estimate": str(row.estimate) if row.estimate is not None else None,
-        "currency": "USD",
-        "created_at": task.created_at.isoformat() if task.created_at else None,
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
 
 
 __all__ = ["Backend", "BudgetError", "EditResult", "Progress", "finish_task", "run_edit"]
