@@ -78,7 +78,8 @@ def _upright_exif(exif: bytes) -> bytes | None:
         data.load(exif[6:] if exif.startswith(b"Exif\0\0") else exif)
         if _ORIENTATION in data:
             data[_ORIENTATION] = 1
-        return b"Exif\0\0" + data.tobytes()
+        raw = data.tobytes()  # Pillow ≥ 8 already starts it with the "Exif\0\0" APP1 header
+        return raw if raw.startswith(b"Exif\0\0") else b"Exif\0\0" + raw
     except Exception:  # EXIF in the wild is often broken: the result is still worth saving without it
         return None
 

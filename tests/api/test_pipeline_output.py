@@ -1,0 +1,73 @@
+"""Result files: original EXIF/ICC put in without re-encoding, upright orientation, never over anything."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageCms
+
+from portrait_studio.api._output import as_jpeg, planned_output, save_result, with_metadata
+from tests.photos import astronaut
+
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _jpeg(**save: object) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(astronaut()).resize((128, 128)).save(buf, "JPEG", quality=85, **save)
+    return buf.getvalue()
+
+
+def _exif(orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+def test_metadata_goes_in_orientation_becomes_upright_pixels_untouched():
+    result = _jpeg(exif=_exif(1))  # the gateway's own EXIF and no ICC
+    out = with_metadata(result, exif=_exif(6), icc_profile=SRGB)
+    with Image.open(io.BytesIO(out)) as a, Image.open(io.BytesIO(result)) as b:
+        assert a.tobytes() == b.tobytes()
+        assert a.info["icc_profile"] == SRGB
+        exif = a.getexif()
+        assert exif[0x010F] == "TestCam" and exif[0x0112] == 1  # pixels were turned upright before upload
+    assert out.count(b"Exif\0\0") == 1  # the gateway's EXIF was replaced, not duplicated
+
+
+def test_large_icc_profiles_are_split_into_chunks():
+    big = SRGB + bytes(range(256)) * 400  # > 64 KB: must span several APP2 segments
+    out = with_metadata(_jpeg(), exif=None, icc_profile=big)
+    with Image.open(io.BytesIO(out)) as im:
+        assert im.info["icc_profile"] == big
+
+
+def test_broken_exif_is_dropped_and_the_result_still_saved():
+    out = with_metadata(_jpeg(), exif=b"Exif\0\0garbage", icc_profile=None)
+    with Image.open(io.BytesIO(out)) as im:
+        im.load()
+        assert im.size == (128, 128)
+
+
+def test_png_results_become_jpeg_once():
+    buf = io.BytesIO()
+    Image.fromarray(astronaut()).save(buf, "PNG")
+    data = as_jpeg(buf.getvalue())
+    assert data[:2] == b"\xff\xd8"
+    with pytest.raises(ValueError):
+        with_metadata(buf.getvalue(), exif=None, icc_profile=SRGB)  # only JPEG bytes are patched
+
+
+def test_names_never_collide_with_the_input_or_earlier_results(tmp_path: Path):
+    src = tmp_path / "x.retouched.jpg"  # an input that already looks like a result
+    src.write_bytes(_jpeg())
+    planned = planned_output(src, None)
+    assert planned == tmp_path / "x.retouched.retouched.jpg"
+    first = save_result(_jpeg(), planned, exif=None, icc_profile=None, never=src)
+    second = save_result(_jpeg(), planned, exif=None, icc_profile=None, never=src)
+    assert (first.name, second.name) == ("x.retouched.retouched.jpg", "x.retouched.retouched-2.jpg")
+    assert src.read_bytes() == _jpeg()
+    assert oct(first.stat().st_mode & 0o777) != "0o600"  # normal file permissions, not mkstemp's
