@@ -27,13 +27,16 @@ _BAND = 64  # proxy rows per band: a multiple of the 16-row JPEG MCU, so band ed
 
 
 def working_copy(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """A copy no longer than `max_side` px on its long side (area-averaged) and its scale (≤ 1)."""
+    """A copy no longer than `max_side` px on its long side and its scale (≤ 1)."""
     h, w = rgb.shape[:2]
     scale = min(1.0, max_side / max(h, w))
     if scale == 1.0:
         return rgb, 1.0
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+    # OpenCV's INTER_AREA is the right filter but takes a slow path for reductions under 2× (24 MP → 4096 px:
+    # 338 ms vs 59 ms bilinear, measured here); bilinear's 2×2 taps still cover a < 2× footprint.
+    how = cv2.INTER_AREA if scale <= 0.5 else cv2.INTER_LINEAR
+    return cv2.resize(rgb, size, interpolation=how), scale
 
 
 def _pil(rgb: np.ndarray) -> Image.Image:
@@ -72,11 +75,12 @@ def fit_jpeg(
     stepped down if needed) with full encodes, so a 24 MP photo costs about two full encodes, not seven.
     """
     img = _pil(rgb)
-    top = encode_jpeg(img, QUALITY_MAX, icc_profile=icc_profile)
-    if len(top) <= max_bytes:
-        return top, QUALITY_MAX
     proxy, factor = _proxy(rgb)
     target = max_bytes * 0.97  # leave room for the proxy's error
+    if factor == 1.0 or len(encode_jpeg(proxy, QUALITY_MAX)) * factor <= target:
+        top = encode_jpeg(img, QUALITY_MAX, icc_profile=icc_profile)
+        if len(top) <= max_bytes:
+            return top, QUALITY_MAX
     lo, hi = QUALITY_MIN, QUALITY_MAX - 1
     while lo < hi:  # the highest q whose predicted size fits
         mid = (lo + hi + 1) // 2

@@ -1,0 +1,80 @@
+"""Preparing a compliant upload from a 24 MP photo vs. one full JPEG encode of it (issue 4).
+
+Goal: `prepare_upload` (downscale to ≤ 4096, JPEG at the highest quality that fits 5 MB, searched) takes
+≤ 2× one full JPEG encode of the 24 MP photo.
+
+Baseline, measured in the same run: Pillow encoding the decoded 6000×4000 photo once as JPEG quality 92.
+Measured: `prepare_upload(image)` on the decoded photo, for two photos: a portrait with light grain (fits at
+the top quality: one encode) and the same with heavy grain (quality 95 does not fit: the search runs).
+The photos: skimage's astronaut on skimage's rocket, upscaled to 24 MP, with sensor-like grain.
+
+Usage: .venv/bin/python bench/prepare_upload.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.photos (real photographs shipped by scikit-image/matplotlib)
+
+from portrait_studio.core.images import MAX_UPLOAD_BYTES, load_image_bytes, prepare_upload  # noqa: E402
+
+
+def photo_24mp(grain: float) -> bytes:
+    """A 6000×4000 JPEG (quality 92) of a real portrait on a real background, with grain of σ `grain`."""
+    import cv2
+
+    from tests.photos import astronaut, rocket
+
+    canvas = cv2.resize(rocket(), (6000, 4000), interpolation=cv2.INTER_CUBIC)
+    canvas[600:4000, 1300:4700] = cv2.resize(astronaut(), (3400, 3400), interpolation=cv2.INTER_CUBIC)
+    noise = np.random.default_rng(24).normal(0, grain, canvas.shape)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(canvas + noise, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+def _time(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    ok = True
+    for label, grain in (("light grain", 4.0), ("heavy grain", 24.0)):
+        image = load_image_bytes(photo_24mp(grain), f"{label}.jpg")
+        pil = Image.fromarray(image.rgb)
+
+        def encode(pil: Image.Image = pil) -> None:
+            pil.save(io.BytesIO(), "JPEG", quality=92)
+
+        base, prep = [], []
+        for _ in range(args.rounds):  # interleaved, so load from other processes hits both alike
+            base.append(_time(encode))
+            prep.append(_time(lambda image=image: prepare_upload(image)))
+        upload = prepare_upload(image)
+        ok &= len(upload.data) <= MAX_UPLOAD_BYTES and max(upload.width, upload.height) <= 4096
+        b, p = statistics.median(base), statistics.median(prep)
+        print(f"{label}: 24 MP JPEG {image.file_bytes / 1e6:.1f} MB → {upload.width}×{upload.height}, "
+              f"quality {upload.quality}, {len(upload.data) / 1e6:.2f} MB")  # fmt: skip
+        print(f"  baseline  one full JPEG encode (q92)  {b * 1000:7.0f} ms")
+        print(f"  prepare_upload                        {p * 1000:7.0f} ms   ratio {p / b:.2f} (goal ≤ 2.0)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
