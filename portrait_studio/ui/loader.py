@@ -83,7 +83,9 @@ def warm_up() -> None:
     import numpy  # noqa: F401
     from PIL import Image  # noqa: F401
 
+    from portrait_studio.api import pipeline  # noqa: F401
     from portrait_studio.core import faces, images, preflight  # noqa: F401
+    from portrait_studio.engine import PreviewRenderer  # noqa: F401
 
     faces.models_available()
 

@@ -34,6 +34,7 @@ class PreviewController(QObject):
         self._timer.timeout.connect(self._submit)
         self._key: object = None
         self._rgb: Any = None
+        self._faces: Any = None
         self._renderer: Any = None  # touched only on the preview thread
         self._renderer_key: object = None
         self._pending: EditParams | None = None
@@ -42,10 +43,13 @@ class PreviewController(QObject):
         self._asked_at = 0.0
         self.enabled = True
 
-    def set_photo(self, key: object, rgb: Any) -> None:
-        """Preview this photo from now on (`rgb`: its preview-size working copy)."""
+    def set_photo(self, key: object, rgb: Any, faces: Any = None) -> None:
+        """Preview this photo from now on (`rgb`: its preview-size copy; `faces` on it, if already found)."""
+        if key == self._key and rgb is self._rgb:
+            return
         self._key = key
         self._rgb = rgb
+        self._faces = faces
         self._latest += 1  # results for the previous photo are now stale
 
     def request(self, params: EditParams) -> None:
@@ -72,12 +76,12 @@ class PreviewController(QObject):
             return  # the render in hand will pick up the newest pending params when it finishes
         params, self._pending = self._pending, None
         self._latest += 1
-        gen, key, rgb = self._latest, self._key, self._rgb
+        gen, key, rgb, faces = self._latest, self._key, self._rgb, self._faces
         asked, self._asked_at = self._asked_at, 0.0
         self._busy = True
-        self._runner.submit((gen, key, asked), lambda: self._render(gen, key, rgb, params))
+        self._runner.submit((gen, key, asked), lambda: self._render(gen, key, rgb, faces, params))
 
-    def _render(self, gen: int, key: object, rgb: Any, params: EditParams) -> Any:
+    def _render(self, gen: int, key: object, rgb: Any, faces: Any, params: EditParams) -> Any:
         """Runs on the preview thread."""
         if gen != self._latest:
             return None  # a newer request exists: skip the work entirely
@@ -85,7 +89,8 @@ class PreviewController(QObject):
         from portrait_studio.ui.imaging import to_qimage
 
         if self._renderer_key != key:
-            self._renderer = PreviewRenderer(rgb)  # analyse once per photo (faces, masks)
+            # Analyse once per photo; faces found by the loader are reused instead of detected again.
+            self._renderer = PreviewRenderer(rgb, faces)
             self._renderer_key = key
         return to_qimage(self._renderer.render(params))
 

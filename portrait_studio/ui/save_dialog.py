@@ -85,7 +85,8 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
         rgb = np.asarray(im.convert("RGB"))
     icc = exif = None
     if request.keep_metadata:
-        source = load_image(original)
+        # Only the metadata is needed: a tiny reduced decode (JPEG DCT scaling) instead of all 24 MP.
+        source = load_image(original, max_side=64)
         icc, exif = source.icc_profile, source.exif
     save_image(rgb, request.path, fmt=request.fmt, quality=request.quality, icc_profile=icc, exif=exif)
     if request.sidecar:

@@ -54,6 +54,7 @@ class WindowFlows:
     def _on_loader_done(self: MainWindow, token: Any, result: Any) -> None:
         kind, i = token
         if kind == "warm-up":
+            self._warmed("loader")
             return
         photo = self.session.photos[i]
         if kind == "screen":
@@ -76,6 +77,7 @@ class WindowFlows:
             if i == self.session.current_index:
                 self._show_banner(photo)
                 self._update_status_bar()
+                self._start_preview(photo)
             self.photo_analysed.emit(i)
         self.session.touch(i)
 
@@ -83,6 +85,7 @@ class WindowFlows:
         kind, i = token
         if kind == "warm-up":
             log.warning("warm-up failed: %s", err)  # the first photo will import what it needs itself
+            self._warmed("loader")
             return
         photo = self.session.photos[i]
         message, fix = _message(err)
@@ -133,10 +136,7 @@ class WindowFlows:
         self.compare.set_before(photo.meta.get("image"), keep_view=same)
         self._show_after(photo)
         self._show_banner(photo)
-        if photo.meta.get("preview_rgb") is not None:
-            self.preview.set_photo(_preview_key(photo), photo.meta["preview_rgb"])
-            if photo.result_path is None:
-                self.preview.request(photo.params)
+        self._start_preview(photo)
         if photo.running:
             self.run_panel.running("Running…")
         else:
@@ -144,6 +144,20 @@ class WindowFlows:
             if photo.error and photo.display is not None:
                 self.run_panel.show_error(photo.error, photo.meta.get("error_fix"))
         self._update_status_bar()
+
+    def _start_preview(self: MainWindow, photo: Photo) -> None:
+        """Point the preview at `photo` once its faces are known (they are reused, not detected twice)."""
+        rgb = photo.meta.get("preview_rgb")
+        if rgb is None or photo.faces is None:
+            self.preview.set_photo(_preview_key(photo), None)  # nothing to render until faces are known
+            return
+        from portrait_studio.core.preflight import scale_faces
+
+        # scale_faces divides by its factor: working-copy pixels per preview pixel.
+        faces = scale_faces(photo.faces, photo.display.shape[1] / rgb.shape[1])
+        self.preview.set_photo(_preview_key(photo), rgb, faces)
+        if photo.result_path is None:
+            self.preview.request(photo.params)
 
     def _show_after(self: MainWindow, photo: Photo) -> None:
         if photo.meta.get("after") == "result" and photo.meta.get("result_image") is not None:

@@ -60,6 +60,7 @@ class RunWorker(QObject):
     finished = Signal(object)  # RunOutcome
     failed = Signal(object, object)  # key, PortraitStudioError
     cancelled = Signal(object)  # key
+    prepared = Signal(str)  # "" when the backend is ready, else why not (the first Run will say it again)
 
     def __init__(self, settings: Settings, executor: Executor, backend: Any = None) -> None:
         super().__init__()
@@ -109,6 +110,16 @@ class RunWorker(QObject):
             else:
                 self.finished.emit(_with_time(outcome, time.perf_counter() - t0))
 
+    @Slot()
+    def prepare(self) -> None:
+        """Open the backend ahead of the first Run (imports, local gateway start) so Run answers at once."""
+        try:
+            self._ensure_backend()
+        except Exception as err:  # e.g. cloud without a key: reported properly when the user presses Run
+            self.prepared.emit(str(err) or type(err).__name__)
+        else:
+            self.prepared.emit("")
+
     def shutdown(self) -> None:
         """Close the backend (stops the in-process local gateway); call only when no job runs."""
         self._close_backend()
@@ -138,6 +149,7 @@ class RunThread(QObject):
     """Owns the QThread and the RunWorker moved to it; `submit`, `cancel`, `stop`."""
 
     _run = Signal(object)
+    _prepare = Signal()
 
     def __init__(
         self, settings: Settings, executor: Executor, backend: Any = None, parent: QObject | None = None
@@ -148,11 +160,16 @@ class RunThread(QObject):
         self.worker = RunWorker(settings, executor, backend)
         self.worker.moveToThread(self.thread)
         self._run.connect(self.worker.run)
+        self._prepare.connect(self.worker.prepare)
         self.busy = False
         self.worker.started.connect(lambda _k: setattr(self, "busy", True))
         for sig in (self.worker.finished, self.worker.failed, self.worker.cancelled):
             sig.connect(lambda *_a: setattr(self, "busy", False))
         self.thread.start()
+
+    def prepare(self) -> None:
+        """Open the backend on the worker thread now (answers with `worker.prepared`)."""
+        self._prepare.emit()
 
     def submit(self, job: RunJob) -> None:
         """Queue a job on the worker thread."""
