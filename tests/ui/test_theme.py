@@ -81,3 +81,25 @@ def test_follower_tracks_os_switch_only_in_system_mode(app, qtbot):
         follower.setParent(None)
         follower.deleteLater()
         qtbot.wait(1)
+
+
+def test_qt_binding_keeps_none_and_true_alive(qapp):
+    """PySide6 6.12.0 under CPython 3.11 lost a reference to None per void call and to True per signal emit,
+    aborting any GUI after a few thousand calls (pyproject.toml excludes it). Guard against a relapse."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        fired = Signal(int)
+
+    button, emitter = QPushButton(), Emitter()
+    emitter.fired.connect(lambda _n: None)
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(100):
+        button.setText("x")
+        emitter.fired.emit(1)
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    # (On CPython 3.12+ None and True are immortal, so this can only fail below 3.12, where it matters.)
+    assert after[0] >= before[0] - 5 and after[1] >= before[1] - 5, (before, after)
+    button.deleteLater()
