@@ -51,8 +51,11 @@ def _desktop_entry() -> configparser.SectionProxy:
 def test_one_app_id_in_qt_desktop_file_metainfo_and_icons(qapp):
     from portrait_studio.ui.app import make_app
 
-    assert make_app().desktopFileName() == APP_ID
+    app = make_app()
+    assert app.desktopFileName() == APP_ID
     assert _desktop_entry()["Icon"] == APP_ID
+    # Qt on X11 uses the application name as WM_CLASS's class: the launcher must name the same
+    assert _desktop_entry()["StartupWMClass"] == app.applicationName() == APP_NAME
     root = ET.parse(METAINFO).getroot()
     assert root.findtext("id") == APP_ID
     assert root.findtext("launchable[@type='desktop-id']") == DESKTOP.name
