@@ -1,0 +1,320 @@
+"""Batch panel: a whole shoot through the queue — add files/folders, per-photo status and ETA, retry/skip."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QThread, Signal, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from portrait_studio.api.batch import FINAL, IMAGE_SUFFIXES, BatchItem, BatchQueue
+from portrait_studio.ui.history_panel import money
+
+OnChange = Callable[[BatchItem], None] | None
+ID_ROLE = Qt.ItemDataRole.UserRole
+PHOTO_FILTER = f"Photos ({' '.join('*' + s for s in sorted(IMAGE_SUFFIXES))});;All files (*)"
+COLUMNS = ["Photo", "Status", "Progress", "Time left", "Result"]
+STATUS_COLOURS = {"done": "#5fae6a", "failed": "#e06c5a", "cancelled": "#9a9a9a", "skipped": "#9a9a9a"}
+STAGE_WORDS = {
+    "preparing": "Preparing",
+    "estimating": "Checking the price",
+    "creating": "Sending",
+    "running": "Retouching",
+    "downloading": "Downloading",
+    "saving": "Saving",
+    "done": "Finishing",
+}
+
+
+def duration(seconds: float | None) -> str:
+    """ "—", "12 s", "3 min", "1 h 05 min"."""
+    if seconds is None:
+        return "—"
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{round(s / 60)} min"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def status_text(item: BatchItem) -> str:
+    """What a photographer reads in the Status column."""
+    if item.status == "running":
+        return STAGE_WORDS.get(item.stage, "Running")
+    if item.status == "queued":
+        return "Waiting (budget)" if item.error is not None else "Waiting"
+    if item.status == "done":
+        return "Done (earlier result, free)" if item.result and item.result.reused else "Done"
+    return {"failed": "Failed", "skipped": "Skipped", "cancelled": "Cancelled"}[item.status]
+
+
+def result_text(item: BatchItem) -> str:
+    """The output file, or the error in plain words."""
+    if item.result is not None:
+        return item.result.output_path.name
+    if item.error is not None and item.status != "cancelled":
+        return item.error.message.removeprefix(f"{item.path}: ")  # the Photo column already names it
+    return ""
+
+
+class BatchPanel(QWidget):
+    """A view and controls over api.batch.BatchQueue; queue callbacks arrive on worker threads."""
+
+    item_updated = Signal(object)  # BatchItem, always delivered on the GUI thread
+    finished = Signal()  # nothing queued or running any more
+    _from_worker = Signal(int)  # an item id, emitted in a worker thread, delivered on the GUI thread
+
+    def __init__(self, queue: BatchQueue, parent: QWidget | None = None, *, autostart: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("batch-panel")
+        self.queue = queue
+        self.autostart = autostart
+        self._items: dict[int, BatchItem] = {}
+        self._rows: dict[int, QTreeWidgetItem] = {}
+        self._was_busy = False
+        self._build()
+        # Qt delivers a signal emitted in another thread through the receiver's event loop (QueuedConnection):
+        # the widgets are only ever touched on the GUI thread (napari#2598).
+        self._from_worker.connect(self._on_item_id, Qt.ConnectionType.QueuedConnection)
+        self._previous_callback = queue.on_change
+        queue.on_change = self._on_queue_change
+        self.destroyed.connect(self._make_detach(queue, self._previous_callback))
+        for item in queue.items():
+            self._on_item(item)
+        self._update_summary()
+
+    @staticmethod
+    def _make_detach(queue: BatchQueue, previous: OnChange) -> Callable[..., None]:
+        def detach(*_: object) -> None:  # must not reference the panel: it runs while it is destroyed
+            queue.on_change = previous
+
+        return detach
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
+        self.add_files_button = self._button(top, "Add photos…", self._on_add_files)
+        self.add_folder_button = self._button(top, "Add folder…", self._on_add_folder)
+        self.recursive_check = QCheckBox("Include sub-folders")
+        top.addWidget(self.recursive_check)
+        top.addStretch(1)
+        self.concurrency_label = QLabel()
+        top.addWidget(self.concurrency_label)
+        root.addLayout(top)
+        self.pause_label = QLabel()
+        self.pause_label.setObjectName("batch-paused")
+        self.pause_label.setWordWrap(True)
+        self.pause_label.setStyleSheet("color: #d9a13b;")
+        self.pause_label.hide()
+        root.addWidget(self.pause_label)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("batch-items")
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)  # hundreds of photos: keep layout cheap
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        root.addWidget(self.tree, 1)
+        self.overall = QProgressBar()
+        self.overall.setTextVisible(True)
+        root.addWidget(self.overall)
+        self.summary = QLabel()
+        self.summary.setObjectName("batch-summary")
+        self.summary.setWordWrap(True)
+        root.addWidget(self.summary)
+        bottom = QHBoxLayout()
+        self.retry_button = self._button(bottom, "Retry", self._on_retry_clicked)
+        self.retry_failed_button = self._button(bottom, "Retry all failed", self.retry_failed)
+        self.skip_button = self._button(bottom, "Skip", self._on_skip_clicked)
+        bottom.addStretch(1)
+        self.resume_button = self._button(bottom, "Resume", self.resume)
+        self.resume_button.hide()
+        self.cancel_button = self._button(bottom, "Cancel all", self.cancel_all)
+        root.addLayout(bottom)
+
+    @staticmethod
+    def _button(layout: QHBoxLayout, text: str, slot: Callable[[], None]) -> QPushButton:
+        b = QPushButton(text)
+        b.clicked.connect(slot)
+        layout.addWidget(b)
+        return b
+
+    # ------------------------------------------------------------------ queue → view
+    def _on_queue_change(self, item: BatchItem) -> None:
+        """Called by the queue in whatever thread changed the item; never touches a widget."""
+        if self._previous_callback is not None:
+            self._previous_callback(item)
+        with contextlib.suppress(RuntimeError):  # the panel is gone; the queue may outlive it
+            self._from_worker.emit(item.id)
+
+    @Slot(int)
+    def _on_item_id(self, item_id: int) -> None:
+        # Only the id crosses threads; the snapshot is read here, so it is always the newest one and
+        # reports that arrive out of order (a GUI-thread skip vs a worker's progress) cannot roll it back.
+        self._on_item(self.queue.get(item_id))
+
+    def _on_item(self, item: BatchItem) -> None:
+        self._items[item.id] = item
+        row = self._rows.get(item.id)
+        if row is None:
+            row = QTreeWidgetItem([item.path.name, "", "", "", ""])
+            row.setData(0, ID_ROLE, item.id)
+            row.setToolTip(0, str(item.path))
+            self._rows[item.id] = row
+            self.tree.addTopLevelItem(row)
+        self._paint_row(row, item)
+        self._update_summary()
+        self._update_buttons()
+        self.item_updated.emit(item)
+
+    def _paint_row(self, row: QTreeWidgetItem, item: BatchItem) -> None:
+        row.setText(1, status_text(item))
+        pct = item.progress if item.status == "running" else (1.0 if item.status == "done" else None)
+        row.setText(2, f"{round(pct * 100)} %" if pct is not None else "")
+        row.setText(3, duration(item.eta) if item.status == "running" else "")
+        row.setText(4, result_text(item))
+        colour = STATUS_COLOURS.get(item.status)
+        row.setForeground(1, QColor(colour) if colour else self.palette().text().color())
+        tip = str(item.result.output_path) if item.result else ""
+        if item.error is not None:
+            tip = f"{item.error.message}\n{item.error.fix}"
+        row.setToolTip(4, tip)
+
+    def _update_summary(self) -> None:
+        items = list(self._items.values())
+        counts: dict[str, int] = {}
+        for i in items:
+            counts[i.status] = counts.get(i.status, 0) + 1
+        total = len(items)
+        finished = sum(counts.get(s, 0) for s in FINAL)
+        self.overall.setRange(0, max(total, 1))
+        self.overall.setValue(finished)
+        self.overall.setFormat(f"{finished} of {total}")
+        order = ("done", "running", "queued", "failed", "skipped", "cancelled")
+        parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
+        busy = bool(counts.get("running") or counts.get("queued"))
+        text = f"{total} photo{'s' if total != 1 else ''}" + (": " + ", ".join(parts) if parts else "")
+        eta = self.queue.eta() if busy else None
+        if eta is not None:
+            text += f" · about {duration(eta)} left"
+        spent = sum((i.result.cost or 0 for i in items if i.result), start=0)
+        text += f" · spent {money(spent)}" if any(i.result for i in items) else ""
+        self.summary.setText(text)
+        self.concurrency_label.setText(f"{self.queue.concurrency} at a time")
+        self._update_pause()
+        if self._was_busy and not busy:
+            self.finished.emit()
+        self._was_busy = busy
+
+    def _update_pause(self) -> None:
+        reason = self.queue.paused_reason
+        self.pause_label.setVisible(bool(reason))
+        self.resume_button.setVisible(bool(reason))
+        if reason:
+            self.pause_label.setText(f"Paused: {reason} Raise the daily budget cap in Settings, then Resume.")
+
+    def _update_buttons(self) -> None:
+        picked = [self._items[i] for i in self.selected_ids() if i in self._items]
+        self.retry_button.setEnabled(any(i.status in ("failed", "cancelled", "skipped") for i in picked))
+        self.skip_button.setEnabled(any(i.status in ("queued", "failed", "running") for i in picked))
+        self.retry_failed_button.setEnabled(any(i.status == "failed" for i in self._items.values()))
+        self.cancel_button.setEnabled(any(i.status in ("queued", "running") for i in self._items.values()))
+
+    # ------------------------------------------------------------ actions (no dialogs: tests call these)
+    def add_paths(self, paths: Iterable[Path | str], *, recursive: bool | None = None) -> list[BatchItem]:
+        """Queue files and folders (recursing when asked or when the checkbox is on); starts the queue."""
+        deep = self.recursive_check.isChecked() if recursive is None else recursive
+        added = self.queue.add(list(paths), recursive=deep)
+        for item in added:  # shown at once, before the queued reports arrive
+            self._on_item(item)
+        if self.autostart:
+            self.queue.start()
+        return added
+
+    def selected_ids(self) -> list[int]:
+        """Queue item ids of the selected rows."""
+        return [row.data(0, ID_ROLE) for row in self.tree.selectedItems()]
+
+    def select(self, *ids: int) -> None:
+        """Select the rows of these item ids."""
+        for item_id, row in self._rows.items():
+            row.setSelected(item_id in ids)
+
+    def retry(self, ids: Iterable[int]) -> None:
+        """Put failed, cancelled or skipped items back in the queue."""
+        for i in ids:
+            self._on_item(self.queue.retry(i))
+        if self.autostart:
+            self.queue.start()
+
+    def retry_failed(self) -> None:
+        """Retry every failed item."""
+        self.retry([i.id for i in self._items.values() if i.status == "failed"])
+
+    def skip(self, ids: Iterable[int]) -> None:
+        """Leave items out (a running one is cancelled; a paid task stays resumable)."""
+        for i in ids:
+            self._on_item(self.queue.skip(i))
+
+    def cancel_all(self) -> None:
+        """Drop everything queued and stop waiting for running tasks."""
+        self.queue.cancel_all()
+
+    def resume(self) -> None:
+        """Continue after a budget pause."""
+        self.queue.resume()
+        self._update_pause()
+
+    def item(self, item_id: int) -> BatchItem:
+        """The latest state of an item as the panel shows it."""
+        return self._items[item_id]
+
+    def status_of(self, item_id: int) -> str:
+        """The Status column's text for an item."""
+        return self._rows[item_id].text(1)
+
+    def on_gui_thread(self) -> bool:
+        """True when called on the thread that owns the panel (used by tests of the marshalling)."""
+        return QThread.currentThread() is self.thread()
+
+    # ------------------------------------------------------------------ button handlers (dialogs)
+    def _on_add_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos", str(Path.home()), PHOTO_FILTER)
+        if paths:
+            self.add_paths(paths)
+
+    def _on_add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
+        if folder:
+            self.add_paths([folder])
+
+    def _on_retry_clicked(self) -> None:
+        self.retry(self.selected_ids())
+
+    def _on_skip_clicked(self) -> None:
+        self.skip(self.selected_ids())
+
+
+__all__ = ["BatchPanel", "duration", "result_text", "status_text"]
