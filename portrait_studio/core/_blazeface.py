@@ -28,6 +28,9 @@ SHA256 = {
 }
 SIZE = 192  # both models take 192×192 RGB
 TILE = 384  # tile side on the ≤1920 px working copy: a 30 px face becomes 15 px at the model (FACES.md)
+# 768 px tiles close a gap: a ~100 px face straddling two 384 px tiles (overlap 96) is whole in neither, and
+# too small for the whole-image pass of a 1920 px copy (10 px at the model): measured missed without them.
+MID_TILE = 768
 FLAG_LOGIT = 0.0  # FaceMesh's face-presence logit: real faces gave 30–51, detector false hits −6…0 (measured)
 PASS_SCORE = 0.5  # candidates kept per pass; the final threshold is applied after merging
 MESH_SCALE = 1.5  # the landmark crop is 1.5× the face box, as MediaPipe's face_landmark graph does
@@ -158,6 +161,8 @@ class BlazeFace:
         """
         h, w = rgb.shape[:2]
         grid = _grid(w, h, TILE) if max(h, w) > 1.5 * TILE else []
+        if max(h, w) > 1.5 * MID_TILE:
+            grid += _grid(w, h, MID_TILE)
         found = self._run(rgb, [(0, 0, w, h), *grid])
         return self._verify(rgb, _merge([f for f in found if f.score >= threshold]))
 

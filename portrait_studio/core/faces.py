@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from portrait_studio.core import _blazeface
+from portrait_studio.core._encoding import working_copy
 from portrait_studio.core.errors import FaceModelError
 from portrait_studio.core.masks import FaceMasks, face_masks
 
@@ -81,15 +82,6 @@ def models_available(model_dir: str | Path | None = None) -> bool:
     return True
 
 
-def _working(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    h, w = rgb.shape[:2]
-    scale = min(1.0, max_side / max(h, w))
-    if scale == 1.0:
-        return rgb, 1.0
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
-
-
 def _check_rgb(rgb: np.ndarray) -> np.ndarray:
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError("expected an H×W×3 uint8 RGB array")
@@ -101,7 +93,7 @@ def detect_faces(
 ) -> FaceResult:
     """Find faces in an RGB uint8 image; boxes and keypoints in its pixels, largest face first."""
     rgb = _check_rgb(rgb)
-    small, scale = _working(rgb, WORKING_SIDE)
+    small, scale = working_copy(rgb, WORKING_SIDE)
     try:
         models = load_models(model_dir)
     except FaceModelError as err:

@@ -211,3 +211,14 @@ def test_facemesh_check_drops_detector_false_hits() -> None:
     a = photos.astronaut()
     real = [f for f in models._run(a, [(0, 0, 512, 512)]) if f.score > 0.6]
     assert len(models._verify(a, _blazeface._merge(real))) == 1
+
+
+@pytest.mark.parametrize("face_px", [100, 120])
+def test_face_straddling_two_small_tiles(face_px: int) -> None:
+    # 384 px tiles start every 288 px: a ~100 px face from x≈570 is whole in no such tile (measured miss
+    # before the 768 px tiles were added).
+    s = face_px / 107
+    image, pasted = small_face_canvas(face_px, at=(570 - int(173 * s), 560 - int(68 * s)))
+    result = detect_faces(image)
+    assert result.count == 1
+    assert _inside(result.faces[0].keypoints[2], pasted)
