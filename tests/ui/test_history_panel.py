@@ -10,7 +10,14 @@ from PIL import Image
 
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
-from portrait_studio.ui.history_panel import ORIGINAL, HistoryPanel, ledger_summary, money, when
+from portrait_studio.ui.history_panel import (
+    ORIGINAL,
+    REFRESH_DELAY_MS,
+    HistoryPanel,
+    ledger_summary,
+    money,
+    when,
+)
 from tests.photos import astronaut
 
 SHA = hashlib.sha256(b"portrait bytes").hexdigest()
@@ -124,12 +131,18 @@ def test_undo_redo_and_make_current(panel, journal, tmp_path, qtbot):
     assert again.current_id() == a
 
 
-def test_spend_ledger_per_task_day_and_preset(panel, journal, tmp_path):
+def show_spending(panel, qtbot) -> None:
+    """Open the Spending tab and wait for the ledger read (it runs off the GUI thread)."""
+    with qtbot.waitSignal(panel.ledger_updated, timeout=5000):
+        panel.tabs.setCurrentIndex(1)
+
+
+def test_spend_ledger_per_task_day_and_preset(panel, journal, tmp_path, qtbot):
     record(journal, tmp_path, 0.2, "0.035", preset="Studio")
     record(journal, tmp_path, 0.3, "0.035", preset="Studio")
     record(journal, tmp_path, 0.4, "0.02")
     panel.set_budget_cap(0.08)
-    panel.refresh()
+    show_spending(panel, qtbot)
     summary = panel.ledger_label.text()
     assert "Today $0.09" in summary and "all time $0.09" in summary
     assert "daily cap $0.08" in summary and "(batches pause)" in summary
@@ -146,6 +159,26 @@ def test_spend_ledger_per_task_day_and_preset(panel, journal, tmp_path):
     assert ledger_summary(journal, None) == "Today $0.09 · all time $0.09"
 
 
+def test_ledger_is_read_off_the_gui_thread_and_only_when_shown(panel, journal, tmp_path, qtbot, monkeypatch):
+    threads: list[str] = []
+    real = journal.spend_by_day
+
+    def spy():
+        threads.append(threading.current_thread().name)
+        return real()
+
+    monkeypatch.setattr(journal, "spend_by_day", spy)
+    record(journal, tmp_path, 0.2, "0.035")
+    qtbot.wait(REFRESH_DELAY_MS + 100)
+    assert threads == []  # the Versions tab is on screen: the ledger is not read at all
+    show_spending(panel, qtbot)
+    assert threads == ["ledger-read"]
+    with qtbot.waitSignal(panel.ledger_updated, timeout=5000):
+        record(journal, tmp_path, 0.3, "0.035")  # a write while the tab is shown: read again, once per burst
+    assert "$0.07" in panel.ledger_label.text()
+    assert threading.main_thread().name not in threads
+
+
 def test_refreshes_when_another_thread_writes(panel, journal, tmp_path, qtbot):
     panel.set_photo(SHA)
     assert panel.versions() == []
@@ -154,6 +187,7 @@ def test_refreshes_when_another_thread_writes(panel, journal, tmp_path, qtbot):
     writer.join()
     # the journal calls back in the writer thread; the panel redraws on the GUI thread, once per burst
     qtbot.waitUntil(lambda: len(panel.versions()) == 1, timeout=3000)
+    show_spending(panel, qtbot)
     assert "$0.035" in panel.ledger_label.text()
 
 
