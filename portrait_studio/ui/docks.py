@@ -47,26 +47,54 @@ def _keep_locked_seed(w: MainWindow, params: Any) -> Any:
     return params
 
 
-def build_optional_panel(w: MainWindow, module: str, cls: str, title: str) -> QDockWidget | None:
-    """Dock `portrait_studio.ui.<module>.<cls>` if that panel exists and builds; else log why not."""
-    try:
-        factory = getattr(importlib.import_module(f"portrait_studio.ui.{module}"), cls)
-        widget = _make_panel(factory, w)
-    except Exception as err:  # a sibling panel that is missing or broken must not stop the window
-        log.warning("%s panel not available: %s", title, err)
-        return None
-    dock = _dock(w, title, module.removesuffix("_panel"), widget, Qt.DockWidgetArea.BottomDockWidgetArea)
-    dock.hide()  # opened from View ▸ Panels; the canvas keeps its height by default
+def build_history_dock(w: MainWindow, journal: Any) -> QDockWidget:
+    """Versions of the current photo from the journal; compare two, or make one current (undo)."""
+    from portrait_studio.ui.history_panel import HistoryPanel
+
+    panel = HistoryPanel(journal, parent=w)
+    panel.set_budget_cap(w.settings.budget_cap)
+    panel.compare_requested.connect(w.compare_versions)
+    panel.version_restored.connect(w.show_version)
+    panel.error.connect(lambda text: w.statusBar().showMessage(text, 10000))
+    w.history_panel = panel
+    dock = _dock(w, "History", "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    dock.hide()  # View ▸ Panels ▸ History; the canvas keeps its height by default
     return dock
 
 
-def _make_panel(factory: Any, w: MainWindow) -> QWidget:
-    for kwargs in ({"parent": w}, {}):
-        try:
-            return factory(**kwargs)  # type: ignore[no-any-return]
-        except TypeError:
-            continue
-    raise TypeError(f"{factory.__name__} needs arguments the window cannot give")
+def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
+    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open."""
+    from portrait_studio.api.batch import BatchQueue
+    from portrait_studio.api.pipeline import run_edit
+    from portrait_studio.ui.batch_panel import BatchPanel
+
+    def params_for(path: Any) -> Any:
+        # Read on a batch thread: EditParams is immutable, so taking the reference is safe.
+        i = w.session.index_of(path)
+        return w.session.photos[i].params if i >= 0 else w.controls.params()
+
+    def run_one(path: Any, progress: Any, cancel: Any) -> Any:
+        backend = w.runner.worker.backend()
+        return run_edit(
+            backend,
+            path,
+            params_for(path),
+            journal=journal,
+            settings=w.settings,
+            on_progress=progress,
+            cancel=cancel,
+            budget_cap=queue.budget_cap,
+        )
+
+    # Local: one task at a time per core is what the engine can use; cloud: 2, as the batch CLI does.
+    queue = BatchQueue(run_one, concurrency=2)
+    queue.budget_cap = w.settings.budget_cap
+    panel = BatchPanel(queue, parent=w)
+    w.batch_queue, w.batch_panel = queue, panel
+    dock = _dock(w, "Batch", "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    w.tabifyDockWidget(w._optional_docks["history"], dock) if "history" in w._optional_docks else None
+    dock.hide()
+    return dock
 
 
 def add_about(w: MainWindow) -> None:
@@ -85,4 +113,4 @@ def add_about(w: MainWindow) -> None:
         action.triggered.connect(lambda: cls(w).exec())
 
 
-__all__ = ["add_about", "build_optional_panel", "build_presets_dock"]
+__all__ = ["add_about", "build_batch_dock", "build_history_dock", "build_presets_dock"]

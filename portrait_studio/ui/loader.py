@@ -37,6 +37,7 @@ class Analysis:
 
     faces: Any
     report: Any
+    sha256: str = ""  # of the file: the journal's key for a photo's history
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -101,7 +102,18 @@ def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
     loaded = load_image(path, max_side=SCREEN_MAX)
     # Pre-flight wants faces on loaded.rgb; it is the working copy's size give or take a rounding pixel.
     factor = working_rgb.shape[1] / loaded.rgb.shape[1]
-    return Analysis(faces=faces, report=preflight(loaded, scale_faces(faces, factor), params))
+    report = preflight(loaded, scale_faces(faces, factor), params)
+    return Analysis(faces=faces, report=report, sha256=_sha256(path))
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

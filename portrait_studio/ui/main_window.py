@@ -287,8 +287,13 @@ class MainWindow(WindowFlows, QMainWindow):
             docks.build_presets_dock(self)
         except Exception as err:  # presets are a convenience: a broken store must not stop retouching
             log.warning("presets panel not available: %s", err)
-        docks.build_optional_panel(self, "history_panel", "HistoryPanel", "History")
-        docks.build_optional_panel(self, "batch_panel", "BatchPanel", "Batch")
+        journal = self.executor.journal() if hasattr(self.executor, "journal") else None
+        for build in (docks.build_history_dock, docks.build_batch_dock):
+            try:
+                if journal is not None:
+                    build(self, journal)
+            except Exception as err:  # a sibling panel that is missing or broken must not stop the window
+                log.warning("%s not available: %s", build.__name__, err)
         docks.add_about(self)
 
     def _warmed(self, part: str) -> None:
@@ -308,6 +313,9 @@ class MainWindow(WindowFlows, QMainWindow):
         self._closed = True
         self._late_timer.stop()
         self.preview.stop()
+        queue = getattr(self, "batch_queue", None)
+        if queue is not None:
+            queue.close()  # cancels what is left and joins the batch threads (before the backend closes)
         self.runner.stop()
         self.loader.stop()
         self.io.stop()

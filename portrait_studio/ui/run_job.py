@@ -46,7 +46,7 @@ class PipelineExecutor:
             backend,
             job.path,
             job.params,
-            journal=self._get_journal(),
+            journal=self.journal(),
             settings=self.settings,
             out_dir=cache_dir() / "results",
             on_progress=report,
@@ -61,7 +61,8 @@ class PipelineExecutor:
             sidecar=_read_sidecar(Path(result.sidecar_path)),
         )
 
-    def _get_journal(self) -> Any:
+    def journal(self) -> Any:
+        """The window's one task journal (SQLite, safe to share between threads), opened on first use."""
         with self._lock:
             if self._journal is None:
                 from portrait_studio.core.journal import Journal

@@ -74,7 +74,9 @@ class WindowFlows:
             self._on_fixed(i, result)
         elif kind == "analyse":
             photo.faces, photo.report = result.faces, result.report
+            photo.meta["sha256"] = result.sha256
             if i == self.session.current_index:
+                self._show_history(photo)
                 self._show_banner(photo)
                 self._update_status_bar()
                 self._start_preview(photo)
@@ -137,6 +139,7 @@ class WindowFlows:
         self._show_after(photo)
         self._show_banner(photo)
         self._start_preview(photo)
+        self._show_history(photo)
         if photo.running:
             self.run_panel.running("Running…")
         else:
@@ -361,6 +364,11 @@ class WindowFlows:
             if i == self.session.current_index:
                 self.compare.set_after(value, self._result_label())
             self.run_finished.emit(photo.meta.get("outcome"))
+        elif kind == "versions":
+            before, after = value
+            if i == self.session.current_index:
+                self.compare.set_before(before or photo.meta.get("image"), keep_view=True)
+                self.compare.set_after(after, "Newer version")
         elif kind == "save":
             photo.saved_path = value
             self.statusBar().showMessage(f"Saved {value}", 10000)
@@ -374,6 +382,39 @@ class WindowFlows:
             self.save_failed.emit(f"{message} — {fix}" if fix else message)
         else:
             self.run_failed.emit(message)
+
+    # ------------------------------------------------------------------ history
+    def _show_history(self: MainWindow, photo: Photo) -> None:
+        panel = getattr(self, "history_panel", None)
+        if panel is not None and photo.meta.get("sha256"):
+            panel.set_photo(photo.meta["sha256"], photo.path)
+
+    def compare_versions(self: MainWindow, older: Any, newer: Any) -> None:
+        """History ▸ Compare: two versions (or the original and a version) in the compare view."""
+        photo = self.session.current
+        if photo is None or newer is None or not newer.result_path:
+            return
+        from portrait_studio.ui.imaging import decode_screen, to_qimage
+
+        def load() -> tuple[Any, Any]:
+            before = to_qimage(decode_screen(Path(older.result_path))[0]) if older is not None else None
+            return before, to_qimage(decode_screen(Path(newer.result_path))[0])
+
+        self.io.submit(("versions", self.session.current_index), load)
+
+    def show_version(self: MainWindow, row: Any) -> None:
+        """History ▸ Make current / Undo: that version becomes the photo's result (what Save as writes)."""
+        photo = self.session.current
+        if photo is None or not row.result_path or not Path(row.result_path).exists():
+            return
+        from portrait_studio.ui.imaging import decode_screen, to_qimage
+
+        photo.result_path, photo.task_id = Path(row.result_path), row.task_id
+        photo.cost = str(row.cost) if row.cost is not None else None
+        photo.params = row.params
+        self.controls.set_params(row.params)
+        path = photo.result_path
+        self.io.submit(("result", self.session.current_index), lambda: to_qimage(decode_screen(path)[0]))
 
     # ------------------------------------------------------------------ settings
     def open_settings(self: MainWindow) -> None:

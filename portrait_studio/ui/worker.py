@@ -69,6 +69,7 @@ class RunWorker(QObject):
         self._backend = backend  # an api.backend session, opened lazily on this thread
         self._owns_backend = backend is None
         self._cancel = threading.Event()
+        self._backend_lock = threading.Lock()  # the batch threads share the backend with this worker
 
     def cancel(self) -> None:
         """Stop the job in hand as soon as possible (thread-safe)."""
@@ -124,16 +125,24 @@ class RunWorker(QObject):
         """Close the backend (stops the in-process local gateway); call only when no job runs."""
         self._close_backend()
 
-    def _ensure_backend(self) -> Any:
-        if self._backend is None:
-            from portrait_studio.api.backend import open_backend
+    def backend(self) -> Any:
+        """The open backend session, opened on first use (thread-safe)."""
+        return self._ensure_backend()
 
-            self._backend = open_backend(self._settings)
-        return self._backend
+    def _ensure_backend(self) -> Any:
+        with self._backend_lock:
+            if self._backend is None:
+                from portrait_studio.api.backend import open_backend
+
+                self._backend = open_backend(self._settings)
+            return self._backend
 
     def _close_backend(self) -> None:
-        if self._backend is not None and self._owns_backend:
-            backend, self._backend = self._backend, None
+        with self._backend_lock:
+            backend = self._backend if self._owns_backend else None
+            if backend is not None:
+                self._backend = None
+        if backend is not None:
             close = getattr(backend, "close", None)
             if close is not None:
                 close()

@@ -146,3 +146,22 @@ def test_filmstrip_keeps_params_per_photo_and_arrows_move(qtbot, tmp_path, ui_ba
     assert w.session.photos[1].status == EDITED
     assert w.filmstrip.item(1).data(Qt.ItemDataRole.UserRole) == EDITED
     assert w.session.photos[0].status == READY
+
+
+def test_history_and_batch_docks_use_the_same_journal_and_backend(qtbot, tmp_path, portrait_file, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    qtbot.waitUntil(lambda: hasattr(w, "history_panel") and hasattr(w, "batch_panel"), timeout=30_000)
+    w._optional_docks["history"].show()  # View ▸ Panels ▸ History
+    open_and_wait(qtbot, w, [portrait_file])
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    qtbot.waitUntil(lambda: len(w.history_panel.versions()) == 1, timeout=10_000)
+    assert w.history_panel.versions()[0].task_id == w.session.current.task_id
+
+    other = photos.save(photos.grace_hopper(), tmp_path / "batch" / "hopper.jpg")
+    with qtbot.waitSignal(w.batch_panel.finished, timeout=90_000):
+        (item,) = w.batch_panel.add_paths([other])
+    done = w.batch_panel.item(item.id)
+    assert done.status == "done", done.error
+    assert done.result is not None and done.result.output_path.exists()
+    assert ui_backend.gateway.stats.creates == 2  # the batch went through the window's own backend

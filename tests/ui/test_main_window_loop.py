@@ -31,7 +31,10 @@ def drop_files(w: MainWindow, paths: list[Path]) -> None:
     pos = QPointF(w.compare.mapTo(w, QPoint(50, 50)))
     action = Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, action, mime, buttons, mods)
+    try:  # PySide6 6.12 takes a QPointF (and deprecates QPoint); 6.11 takes only a QPoint
+        enter = QDragEnterEvent(pos, action, mime, buttons, mods)
+    except TypeError:
+        enter = QDragEnterEvent(pos.toPoint(), action, mime, buttons, mods)
     QApplication.sendEvent(w, enter)
     assert enter.isAccepted()
     drop = QDropEvent(pos, action, mime, buttons, mods)
