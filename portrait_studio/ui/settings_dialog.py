@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-from base64 import b64decode
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,43 +106,41 @@ def key_status() -> KeyStatus:
     )
 
 
-def _probe_image() -> str:
-    """A tiny grey JPEG as a data URL: enough for a precharge, a few hundred bytes on the wire."""
+def _probe_jpeg() -> bytes:
+    """A tiny grey JPEG: enough for a precharge, a few hundred bytes on the wire."""
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (128, 128, 128)).save(buf, "JPEG", quality=80)
-    return hosting.data_url(buf.getvalue(), "image/jpeg")
+    return buf.getvalue()
 
 
 def check_connection(settings: Settings, typed_key: str | None = None) -> str:
     """Ask the configured backend for a precharge (nothing is created or paid); a sentence on success.
 
+    With upload hosting the probe photo goes through the upload endpoint first, so both are tested.
     Raises the app's errors (message + fix) on failure. Blocking: call it off the GUI thread.
     """
-    params = EditParams()
+    params, probe = EditParams(), _probe_jpeg()
     if settings.backend == "local":
         with open_backend(settings) as session:
-            session.client.precharge(params, _probe_image())
+            session.client.precharge(params, hosting.data_url(probe, "image/jpeg"))
         return "The local engine is ready: edits run on this computer, free and offline."
     key = typed_key or keys.get_api_key()
     if not key:
         raise ConfigError("There is no API key to test.", "Paste your API key above, then test again.")
-    image_input = _probe_image()
+    uploaded = ""
+    image_input = hosting.data_url(probe, "image/jpeg")
+    if settings.image_host == "upload":
+        image_input = hosting.upload(probe, "image/jpeg", settings.upload_url)
+        uploaded = f" The upload endpoint works ({urlparse(settings.upload_url).netloc})."
     # One try, short timeouts: a test button must answer in seconds, not after the client's retry budget.
     with Client(settings.base_url, key, max_retries=0, timeout=PROBE_TIMEOUT) as client:
-        if settings.image_host == "upload":
-            image_input = hosting.upload(
-                b64decode(image_input.split(",", 1)[1]), "image/jpeg", settings.upload_url
-            )
         estimate = client.precharge(params, image_input)
     host = urlparse(settings.base_url).netloc
     if estimate.cost is None:
-        return (
-            f"Connected to {host} and the key was accepted (no price quoted: {estimate.reason or 'unknown'})."
-        )
-    return (
-        f"Connected to {host} and the key was accepted. "
-        f"A default edit costs about {estimate.cost} {estimate.currency}."
-    )
+        price = f"No price was quoted ({estimate.reason or 'no reason given'})."
+    else:
+        price = f"A default edit costs about {estimate.cost} {estimate.currency}."
+    return f"Connected to {host} and the key was accepted. {price}{uploaded}"
 
 
 # ---------------------------------------------------------------------- dialog

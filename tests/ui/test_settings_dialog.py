@@ -196,3 +196,35 @@ def test_closing_during_a_test_waits_for_the_thread(qtbot, local_gateway):
     d.reject()  # must not leave a running QThread behind ("Destroyed while thread is still running")
     assert not d.is_testing()
     assert d.result() == QDialog.DialogCode.Rejected
+
+
+def test_test_connection_goes_through_the_upload_endpoint(qtbot, local_gateway):
+    upload_url = f"{local_gateway.base_url}/upload"  # the local gateway's own upload route (no key needed)
+    d = make_dialog(
+        qtbot,
+        Settings(
+            backend="cloud", base_url=local_gateway.base_url, image_host="upload", upload_url=upload_url
+        ),
+    )
+    d.key_edit.setText(local_gateway.token)
+    ok, message = run_probe(qtbot, d)
+    assert ok, message
+    assert "upload endpoint works" in message
+    assert local_gateway.stats.upload_requests == 1 and local_gateway.stats.precharge_requests == 1
+
+
+def test_test_connection_reports_a_broken_upload_endpoint(qtbot, local_gateway):
+    d = make_dialog(
+        qtbot,
+        Settings(
+            backend="cloud",
+            base_url=local_gateway.base_url,
+            image_host="upload",
+            upload_url=f"{local_gateway.base_url}/no-such-route",
+        ),
+    )
+    d.key_edit.setText(local_gateway.token)
+    ok, message = run_probe(qtbot, d)
+    assert not ok
+    assert "upload endpoint" in message and "Upload URL" in message
+    assert local_gateway.stats.precharge_requests == 0
