@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread, Signal, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -89,6 +89,7 @@ class BatchPanel(QWidget):
         self._items: dict[int, BatchItem] = {}
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._was_busy = False
+        self.setAcceptDrops(True)  # drop photos or folders of a shoot straight onto the list
         self._build()
         # Qt delivers a signal emitted in another thread through the receiver's event loop (QueuedConnection):
         # the widgets are only ever touched on the GUI thread (napari#2598).
@@ -298,6 +299,24 @@ class BatchPanel(QWidget):
     def on_gui_thread(self) -> bool:
         """True when called on the thread that owns the panel (used by tests of the marshalling)."""
         return QThread.currentThread() is self.thread()
+
+    # ------------------------------------------------------------------ drag and drop
+    @staticmethod
+    def _local_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:
+        mime = event.mimeData()
+        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept files and folders from the file manager."""
+        if self._local_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Queue the dropped files and folders (folders recurse when the checkbox is on)."""
+        paths = self._local_paths(event)
+        if paths:
+            self.add_paths(paths)
+            event.acceptProposedAction()
 
     # ------------------------------------------------------------------ button handlers (dialogs)
     def _on_add_files(self) -> None:

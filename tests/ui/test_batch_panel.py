@@ -222,3 +222,52 @@ def test_panel_gone_queue_lives_on(qtbot, queue, shoot):
     queue.add([shoot / "01-astronaut.jpg"])
     queue.start()
     assert queue.wait(timeout=30)  # no callback into a deleted widget
+
+
+def test_dropping_a_folder_queues_its_photos(qtbot, queue, shoot):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    panel = make_panel(qtbot, queue)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(shoot)), QUrl("https://example.com/not-a-file.jpg")])
+    enter = QDragEnterEvent(
+        panel.rect().center(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter.setAccepted(False)  # only the panel's handler may accept it
+    QApplication.sendEvent(panel, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(panel.rect().center()),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    drop.setAccepted(False)
+    QApplication.sendEvent(panel, drop)
+    assert drop.isAccepted()
+    assert sorted(i.path.name for i in panel._items.values()) == [
+        "01-astronaut.jpg",
+        "02-hopper.jpg",
+        "03-coffee.png",
+    ]
+    wait_finished(qtbot, panel)
+    assert all(panel.status_of(i) == "Done" for i in panel._rows)
+    # text without a local file is refused
+    text = QMimeData()
+    text.setText("hello")
+    refused = QDragEnterEvent(
+        panel.rect().center(),
+        Qt.DropAction.CopyAction,
+        text,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    refused.setAccepted(False)
+    QApplication.sendEvent(panel, refused)
+    assert not refused.isAccepted()
