@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class PipelineExecutor:
             out_dir=cache_dir() / "results",
             on_progress=report,
             cancel=cancel,
+            max_cost=job.max_cost,
+            budget_cap=_cap(self.settings),
         )
         return RunOutcome(
             key=job.key,
@@ -59,6 +62,7 @@ class PipelineExecutor:
             cost=str(result.cost) if result.cost is not None else None,
             engine=result.engine,
             sidecar=_read_sidecar(Path(result.sidecar_path)),
+            estimate=str(result.estimate) if result.estimate is not None else None,
         )
 
     def journal(self) -> Any:
@@ -76,6 +80,12 @@ class PipelineExecutor:
             if self._journal is not None:
                 self._journal.close()
                 self._journal = None
+
+
+def _cap(settings: Settings | None) -> Decimal | None:
+    """The daily budget cap of Settings as the pipeline takes it."""
+    cap = settings.budget_cap if settings is not None else None
+    return Decimal(str(cap)) if cap is not None else None
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

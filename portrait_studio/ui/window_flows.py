@@ -240,9 +240,49 @@ class WindowFlows:
         photo.running = True
         self.session.touch(self.session.current_index)
         self.run_panel.running("Sending…")
-        self.runner.submit(
-            RunJob(key=photo.path, path=photo.path, params=params, image_bytes=photo.meta.get("fixed"))
+        run_path = photo.meta.get("run_path", photo.path)  # a fixed copy when a one-click fix was applied
+        self._submit(RunJob(key=photo.path, path=run_path, params=params, max_cost=self._cost_limit()))
+        return True
+
+    def _submit(self: MainWindow, job: Any) -> None:
+        _i, photo = self._photo_for(job.key)
+        if photo is not None:
+            photo.meta["job"] = job
+        self.runner.submit(job)
+
+    def _cost_limit(self: MainWindow) -> Any:
+        """Cloud: ask before paying more than Settings' threshold (the pipeline stops at it, nothing paid)."""
+        if self.settings.backend != "cloud":
+            return None
+        from decimal import Decimal
+
+        return Decimal(str(self.settings.confirm_cost_above))
+
+    def confirm_cost(self: MainWindow, estimate: Any, limit: Any) -> bool:
+        """Ask whether to pay `estimate` (USD) for this edit, above the threshold `limit`."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self,
+            "Confirm the cost",
+            f"This edit is estimated at ${estimate}, more than your limit of ${limit} per edit.\n\nRun it?",
         )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _retry_if_confirmed(self: MainWindow, photo: Photo | None, err: Any) -> bool:
+        """A per-edit cost limit was hit: ask, and resend without the limit when the user agrees."""
+        import dataclasses
+
+        from portrait_studio.api.pipeline import BudgetError
+
+        job = photo.meta.get("job") if photo is not None else None
+        if not isinstance(err, BudgetError) or err.daily or job is None or job.max_cost is None:
+            return False
+        if not self.confirm_cost(err.estimate, job.max_cost):
+            return False
+        photo.running = True
+        self.run_panel.running("Sending…")
+        self._submit(dataclasses.replace(job, max_cost=None))
         return True
 
     def cancel_run(self: MainWindow) -> None:
@@ -275,7 +315,11 @@ class WindowFlows:
         cost = _cost(outcome.cost)
         self.session.total_cost += cost
         text = f"Done in {outcome.seconds:.1f} s · {outcome.engine}"
-        text += f" · cost ${cost:.3f}" if outcome.engine != "local" else " · free"
+        if outcome.estimate is not None or cost:
+            text += f" · cost ${cost:.3f}"
+            text += f" (estimate ${outcome.estimate})" if outcome.estimate is not None else ""
+        else:
+            text += " · free"
         photo.meta["run_text"] = text
         if i == self.session.current_index:
             self.run_panel.done(text)
@@ -285,6 +329,8 @@ class WindowFlows:
 
     def _on_run_failed(self: MainWindow, key: object, err: object) -> None:
         i, photo = self._photo_for(key)
+        if self._retry_if_confirmed(photo, err):
+            return
         self._apply_pending_settings()
         message, fix = _message(err)
         if photo is not None:

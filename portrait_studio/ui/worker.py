@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class RunJob:
     key: object
     path: Path
     params: EditParams
-    image_bytes: bytes | None = None  # already-fixed upload (pre-flight fix applied); else the file is read
+    max_cost: Decimal | None = None  # cloud: stop before paying more than this (the user is asked first)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class RunOutcome:
     engine: str
     sidecar: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    estimate: str | None = None  # the precharge estimate (cloud), for "estimate vs cost"
 
 
 #: (job, backend session, on_progress(fraction|None, eta_s|None, stage), cancel event) -> RunOutcome

@@ -58,7 +58,41 @@ def test_three_faces_warn_block_run_and_crop_fix(qtbot, tmp_path, ui_backend):
     assert photo.face_count == 1
     assert "1 face found" in w.banner.text()
     assert photo.status == READY
-    assert photo.meta["run_path"] != photo.path and photo.meta["run_path"].exists()
+    fixed = photo.meta["run_path"]
+    assert fixed != photo.path and fixed.exists()
+
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()  # the cropped copy is what is sent now
+    row = w.executor.journal().get(1)
+    assert row.input_path == str(fixed.resolve())
+    assert photo.status == EDITED
+
+
+def test_cloud_cost_above_the_limit_asks_first(qtbot, portrait_file, ui_backend):
+    from portrait_studio.api.backend import BackendSession
+
+    # The local gateway speaking as "the cloud", its precharge answering a price above the user's limit.
+    cloud = BackendSession(ui_backend.client, "cloud")
+    price = {"status": "success", "data": {"cost": "0.50", "currency": "USD", "discount": 1}}
+    ui_backend.gateway.faults.add("precharge", status=200, body=price)
+    w = MainWindow(Settings(backend="cloud", confirm_cost_above=0.10), backend=cloud)
+    qtbot.addWidget(w)
+    w.show()
+    asked: list[tuple[object, object]] = []
+    w.confirm_cost = lambda estimate, limit: asked.append((estimate, limit)) or False
+    open_and_wait(qtbot, w, [portrait_file])
+    with qtbot.waitSignal(w.run_failed, timeout=60_000) as failed:
+        assert w.run_current()
+    assert [(str(e), str(lim)) for e, lim in asked] == [("0.50", "0.1")]
+    assert "0.50" in failed.args[0] and ui_backend.gateway.stats.creates == 0  # nothing was paid
+
+    ui_backend.gateway.faults.add("precharge", status=200, body=price)
+    w.confirm_cost = lambda estimate, limit: True
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    assert ui_backend.gateway.stats.creates == 1
+    assert "(estimate $" in w.run_panel.status.text()  # the estimate of the task actually sent
+    assert w.backend_label.text().startswith("Cloud")
 
 
 def test_cancel_mid_task_stops_and_leaves_no_thread(qtbot, tmp_path, portrait_file):
