@@ -199,3 +199,18 @@ def test_history_and_batch_docks_use_the_same_journal_and_backend(qtbot, tmp_pat
     assert done.status == "done", done.error
     assert done.result is not None and done.result.output_path.exists()
     assert ui_backend.gateway.stats.creates == 2  # the batch went through the window's own backend
+
+
+def test_switching_to_cloud_without_a_key_labels_the_preview_and_explains(qtbot, portrait_file):
+    w = make_window(qtbot)  # no backend given: the window opens its own (local gateway) after the first paint
+    with qtbot.waitSignal(w.warmed_up, timeout=60_000):
+        pass
+    open_and_wait(qtbot, w, [portrait_file])
+    qtbot.waitUntil(lambda: w.compare.after is not None, timeout=60_000)
+    assert w.compare.after_label == "Preview"
+    w.apply_settings(Settings(backend="cloud"))
+    assert w.backend_label.text() == "Cloud · https://cloud.vtrix.ai"
+    assert w.compare.after_label == "Local preview"  # the cloud result only comes with Run
+    with qtbot.waitSignal(w.run_failed, timeout=30_000) as failed:
+        assert w.run_current()
+    assert "needs an API key" in failed.args[0] and "Settings" in failed.args[0]
