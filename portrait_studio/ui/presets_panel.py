@@ -86,7 +86,8 @@ class PresetsPanel(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("preset-list")
         self.list.setSpacing(1)
-        self.list.itemDoubleClicked.connect(lambda item: self.apply(item.data(NAME_ROLE)))
+        # "activated" = double-click or Enter (or a single click where the desktop is set to single-click).
+        self.list.itemActivated.connect(lambda item: self.apply(item.data(NAME_ROLE)))
         self.list.currentItemChanged.connect(self._on_selection)
         root.addWidget(self.list, 1)
         self.details = QLabel()
@@ -95,7 +96,7 @@ class PresetsPanel(QWidget):
         root.addWidget(self.details)
         grid = QGridLayout()
         self.apply_button = self._button(
-            "Apply", self._on_apply_clicked, "Apply the selected preset (double-click)"
+            "Apply", self._on_apply_clicked, "Apply the selected preset (double-click or Enter)"
         )
         self.save_button = self._button(
             "Save current as…", self._on_save_clicked, "Save the sliders as a preset"

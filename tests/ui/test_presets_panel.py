@@ -4,7 +4,7 @@ import pytest
 
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.presets import PresetStore
-from portrait_studio.ui.presets_panel import PresetsPanel
+from portrait_studio.ui.presets_panel import NAME_ROLE, PresetsPanel
 
 CURRENT = EditParams(gpen=0.7, skin=0.5, skin_unifi=0.2, width=1024, height=1536, seed=42)
 
@@ -37,11 +37,25 @@ def test_lists_builtins_and_applies_one(panel, store, qtbot):
     assert f"skin {target.params.skin:.1f}" in panel.details.text()
 
 
-def test_double_click_applies(panel, store, qtbot):
-    first = panel.list.item(0)
+def test_double_click_and_enter_apply(panel, store, qtbot):
+    from PySide6.QtCore import Qt
+
+    qtbot.waitExposed(panel)
+    second = panel.list.item(1)
+    centre = panel.list.visualItemRect(second).center()
+    applied: list = []
+    panel.preset_applied.connect(lambda *args: applied.append(args))
+    # QTest's double-click is a lone DblClick event; a real one starts with a click (item views need it)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert applied == []  # a single click only selects
+    assert panel.selected_name() == second.data(NAME_ROLE)
+    qtbot.mouseDClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert applied == [(second.data(NAME_ROLE), store.get(second.data(NAME_ROLE)).params)]
+    panel.list.setCurrentRow(2)
+    panel.list.setFocus()
     with qtbot.waitSignal(panel.preset_applied, timeout=1000) as blocker:
-        panel.list.itemDoubleClicked.emit(first)
-    assert blocker.args[1] == store.get(first.data(0x0100)).params
+        qtbot.keyClick(panel.list, Qt.Key.Key_Return)
+    assert blocker.args[0] == panel.list.item(2).data(NAME_ROLE)
 
 
 def test_save_current_as_writes_a_file_and_selects_it(panel, store):
