@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread, Signal, Slot
@@ -220,7 +221,7 @@ class BatchPanel(QWidget):
         eta = self.queue.eta() if busy else None
         if eta is not None:
             text += f" · about {duration(eta)} left"
-        spent = sum((i.result.cost or 0 for i in items if i.result), start=0)
+        spent = sum((i.result.cost or Decimal(0) for i in items if i.result), Decimal(0))
         text += f" · spent {money(spent)}" if any(i.result for i in items) else ""
         self.summary.setText(text)
         self.concurrency_label.setText(f"{self.queue.concurrency} at a time")

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -270,9 +271,7 @@ class HistoryPanel(QWidget):
             self.tree.addTopLevelItem(self._original_item())
         for n, r in enumerate(rows, 1):
             self.tree.addTopLevelItem(self._version_item(n, r))
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            item.setSelected(item.data(0, ROW_ROLE) in keep)
+        self._select_only(keep)
         self.tree.blockSignals(False)
         name = Path(self._path).name if self._path else "this photo"
         count = f"{len(rows)} version{'s' if len(rows) != 1 else ''}" if rows else "no edits yet"
@@ -345,21 +344,27 @@ class HistoryPanel(QWidget):
             self._refresh_ledger()
 
     @staticmethod
-    def _fill(tree: QTreeWidget, rows: list[tuple[str, ...]]) -> None:
+    def _fill(tree: QTreeWidget, rows: Sequence[tuple[str, ...]]) -> None:
         tree.clear()
         tree.addTopLevelItems([QTreeWidgetItem(list(r)) for r in rows])
 
     # ------------------------------------------------------------------ selection and actions
+    def _lines(self) -> list[QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [it for it in items if it is not None]
+
+    def _select_only(self, ids: Iterable[int]) -> None:
+        wanted = set(ids)
+        for item in self._lines():
+            item.setSelected(item.data(0, ROW_ROLE) in wanted)
+
     def selected_ids(self) -> list[int]:
         """Ids of the selected lines (ORIGINAL for the original), in list order."""
-        items = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
-        return [it.data(0, ROW_ROLE) for it in items if it.isSelected()]
+        return [it.data(0, ROW_ROLE) for it in self._lines() if it.isSelected()]
 
     def select(self, *ids: int) -> None:
         """Select these lines (row ids, or ORIGINAL) and nothing else."""
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            item.setSelected(item.data(0, ROW_ROLE) in ids)
+        self._select_only(ids)
 
     def current_id(self) -> int | None:
         """The journal row id of the current version (None: the original is shown)."""

@@ -212,7 +212,8 @@ class PresetsPanel(QWidget):
         try:
             preset = self.store.get(name)
         except PresetError as err:
-            return self._fail(err)
+            self._fail(err)
+            return None
         self._say(f"Applied “{preset.name}”.")
         self.preset_applied.emit(preset.name, preset.params)
         return preset.params
@@ -220,7 +221,8 @@ class PresetsPanel(QWidget):
     def save_current_as(self, name: str, description: str = "", *, replace: bool = False) -> Preset | None:
         """Save the editor's current params as a user preset; an existing one is replaced only if asked."""
         if self._current_params is None:
-            return self._fail(PresetError("There are no edit settings to save yet.", "Open a photo first."))
+            self._fail(PresetError("There are no edit settings to save yet.", "Open a photo first."))
+            return None
         try:
             existing = self._find(name)
             if existing is not None and not existing.builtin and not replace:
@@ -229,7 +231,8 @@ class PresetsPanel(QWidget):
                 )
             preset = self.store.save(name, self._current_params(), description)
         except PortraitStudioError as err:
-            return self._fail(err)
+            self._fail(err)
+            return None
         return self._done(preset, f"Saved “{preset.name}”.")
 
     def rename(self, old: str, new: str) -> Preset | None:
@@ -237,7 +240,8 @@ class PresetsPanel(QWidget):
         try:
             preset = self.store.rename(old, new)
         except PortraitStudioError as err:
-            return self._fail(err)
+            self._fail(err)
+            return None
         return self._done(preset, f"Renamed “{old}” to “{preset.name}”.")
 
     def delete(self, name: str) -> bool:
@@ -256,7 +260,8 @@ class PresetsPanel(QWidget):
         try:
             preset = self.store.import_file(Path(path), name=name)
         except PortraitStudioError as err:
-            return self._fail(err)
+            self._fail(err)
+            return None
         return self._done(preset, f"Imported “{preset.name}” from {Path(path).name}.")
 
     def export_to(self, name: str, path: Path | str) -> Path | None:
@@ -264,7 +269,8 @@ class PresetsPanel(QWidget):
         try:
             written = self.store.export(name, Path(path))
         except (PortraitStudioError, OSError) as err:
-            return self._fail(err)
+            self._fail(err)
+            return None
         self._say(f"Exported “{name}” to {written}.")
         return written
 
@@ -286,7 +292,7 @@ class PresetsPanel(QWidget):
         self.message.show()
 
     def _fail(self, err: Exception) -> None:
-        """Show the error in the panel and emit it; returns None so actions can `return self._fail(err)`."""
+        """Show the error in the panel and emit it."""
         text = str(err) if isinstance(err, PortraitStudioError) else f"{err} — Check the file and folder."
         self._say(text, problem=True)
         self.error.emit(text)
