@@ -211,6 +211,15 @@ def test_smoke_test_fails_when_a_licence_text_is_not_shipped(qapp, tmp_path, mon
     assert "FAILED at about" in err and "MIT, Apache-2.0" in err
 
 
+def test_smoke_test_fails_without_the_built_in_presets(qapp, tmp_path, monkeypatch, capsys):
+    from portrait_studio.core import presets
+    from portrait_studio.ui import smoke
+
+    monkeypatch.setattr(presets, "resources_dir", lambda: tmp_path / "resources")
+    assert smoke.run_smoke_test() == 1
+    assert "FAILED at presets: SmokeFailure: no built-in presets" in capsys.readouterr().err
+
+
 def test_smoke_test_fails_when_only_the_trivial_test_engine_is_there(qapp, monkeypatch, capsys):
     from portrait_studio.gateway import TrivialEngine, server
     from portrait_studio.ui import smoke
@@ -236,5 +245,5 @@ def test_smoke_test_from_source_retouches_and_prints_ok(tmp_path):
     lines = done.stdout.splitlines()
     assert lines[-1] == "OK"
     steps = [line.strip().split(":", 1)[0] for line in lines[1:-2]]
-    assert steps == ["window", "about", "sample", "faces", "retouch"]
+    assert steps == ["window", "about", "presets", "sample", "faces", "retouch"]
     assert not any((tmp_path / "d").rglob("*")), "the smoke test wrote into the user's app folders"

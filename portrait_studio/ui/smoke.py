@@ -65,6 +65,16 @@ def _about() -> str:
     return f"{len(shipped)} licences, texts shipped for {', '.join(k for k, v in shipped.items() if v)}"
 
 
+def _presets() -> str:
+    from portrait_studio.core.presets import PresetStore
+
+    store = PresetStore()
+    builtins = [p.name for p in store.list() if p.builtin]
+    _check(bool(builtins), f"no built-in presets in {store.builtin_dir}")
+    _check(not store.problems, f"unreadable built-in presets: {store.problems}")
+    return f"{len(builtins)} built-in: {', '.join(builtins)}"
+
+
 def _write_sample(folder: Path) -> Path:
     source = resources_dir() / SAMPLE
     _check(source.is_file(), f"the sample photo {source} is missing from the app")
@@ -120,6 +130,7 @@ def _steps(tmp: Path) -> list[tuple[str, Callable[[], str]]]:
     return [
         ("window", _open_window),
         ("about", _about),
+        ("presets", _presets),
         ("sample", lambda: str(_write_sample(photo.parent).name)),
         ("faces", lambda: _find_face(photo)),
         ("retouch", lambda: _retouch(photo, tmp / "out")),
