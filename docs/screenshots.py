@@ -114,9 +114,15 @@ def main() -> int:
         w.run_finished.connect(done.append)
         w.run_current()
         wait(app, lambda: bool(done))
-        w.compare.set_divider(0.55)
-        settle(app, 0.2)
+        # Zoom on the face with the divider through it, as a retoucher checks skin (face boxes off).
+        x, y, fw, fh = w.session.current.faces.faces[0].box
+        w.faces_action.trigger()
+        w.compare.zoom_to(w.compare.scale * 2.2, w.compare.image_to_widget(x + fw / 2, y + fh / 2))
+        w.compare.set_divider(w.compare.image_to_widget(x + fw / 2, 0).x() / w.compare.width())
+        settle(app, 0.3)
         shoot(w, "04-compare-split")
+        w.compare.zoom_fit()
+        w.faces_action.trigger()
         w.set_compare_mode("side")
         settle(app, 0.2)
         shoot(w, "05-compare-side-by-side")

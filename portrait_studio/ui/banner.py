@@ -64,8 +64,10 @@ class PreflightBanner(QFrame):
             self._row(f"{faces}{note} — ready to retouch", None, None)
         for problem in problems:
             title = TITLES.get(problem.code, "").format(n=face_count)
-            text = f"<b>{title}.</b> {problem.message}" if title else problem.message
-            self._row(text, getattr(problem, "fix", None), problem)
+            # The face-count titles say all the message says; the others keep their detail (sizes, MB).
+            detail = "" if problem.code in ("no_face", "several_faces") else f" {problem.message}"
+            text = f"<b>{title}.</b>{detail}" if title else problem.message
+            self._row(text, getattr(problem, "fix", None), problem, tip=problem.message)
         self.show()
 
     def show_error(self, message: str, fix: str | None) -> None:
@@ -91,7 +93,7 @@ class PreflightBanner(QFrame):
             f"#preflight-banner QLabel#fix {{ color: #c8c8c8; }}"
         )
 
-    def _row(self, message: str, fix: str | None, problem: Any) -> None:
+    def _row(self, message: str, fix: str | None, problem: Any, tip: str = "") -> None:
         row = QWidget(self)
         h = QHBoxLayout(row)
         h.setContentsMargins(0, 0, 0, 0)
@@ -100,6 +102,7 @@ class PreflightBanner(QFrame):
         text.setTextFormat(Qt.TextFormat.RichText if message.startswith("<b>") else Qt.TextFormat.PlainText)
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        text.setToolTip(tip)
         h.addWidget(text, 2)
         if fix:
             hint = QLabel(fix, row)

@@ -42,7 +42,7 @@ def test_three_faces_warn_block_run_and_crop_fix(qtbot, tmp_path, ui_backend):
     open_and_wait(qtbot, w, [three_faces(tmp_path)])
     photo = w.session.current
     assert photo.face_count == 3
-    assert "3 faces were found" in w.banner.text() and "exactly one" in w.banner.text()
+    assert "3 faces — the model needs exactly one" in w.banner.text()
     assert photo.status == NEEDS_FIX
     assert w.faces_label.text() == "3 faces"
     assert len(w.compare.face_boxes) == 3
