@@ -331,3 +331,16 @@ def test_damaged_jpegs_never_crash(edits: list[tuple[int, int]]) -> None:
         assert "fuzz.jpg" in err.message and err.fix
     else:
         assert isinstance(image, LoadedImage) and image.rgb.dtype == np.uint8
+
+
+def test_heic_with_orientation_comes_upright() -> None:
+    from portrait_studio.core._loading import register_heif
+
+    register_heif()
+    g = photos.grace_hopper()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned: the viewer must rotate 90° clockwise
+    data = _save(Image.fromarray(np.rot90(g, 1).copy()), "HEIF", exif=exif.tobytes(), quality=90)
+    image = load_image_bytes(data, "turned.heic")
+    assert image.rgb.shape == g.shape
+    assert np.abs(image.rgb.astype(int) - g).mean() < 4
