@@ -138,6 +138,8 @@ def check_connection(settings: Settings, typed_key: str | None = None) -> str:
     host = urlparse(settings.base_url).netloc
     if estimate.cost is None:
         price = f"No price was quoted ({estimate.reason or 'no reason given'})."
+    elif estimate.cost == 0:
+        price = "Edits cost nothing there."
     else:
         price = f"A default edit costs about {estimate.cost} {estimate.currency}."
     return f"Connected to {host} and the key was accepted. {price}{uploaded}"
