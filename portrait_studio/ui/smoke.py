@@ -60,7 +60,7 @@ def _about() -> str:
     dialog = AboutDialog()
     dialog.deleteLater()
     shipped = {item.spdx: item.local_file for item in licences()}
-    missing = [spdx for spdx in ("MIT", "Apache-2.0") if shipped.get(spdx) is None]
+    missing = [spdx for spdx in ("MIT", "LGPL-3.0-only", "Apache-2.0") if shipped.get(spdx) is None]
     _check(not missing, f"licence files missing from the app: {', '.join(missing)}")
     return f"{len(shipped)} licences, texts shipped for {', '.join(k for k, v in shipped.items() if v)}"
 

@@ -32,7 +32,11 @@ def test_shipped_licence_files_are_linked_and_say_what_they_should():
     by_spdx = {item.spdx: item for item in licences()}
     assert set(by_spdx) == {"MIT", "LGPL-3.0-only", "Apache-2.0"}
     mit, apache = by_spdx["MIT"].local_file, by_spdx["Apache-2.0"].local_file
+    lgpl = by_spdx["LGPL-3.0-only"].local_file
     assert mit is not None and "MIT License" in mit.read_text(encoding="utf-8")
+    assert lgpl is not None
+    qt_text = lgpl.read_text(encoding="utf-8")
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in qt_text and "GNU GENERAL PUBLIC LICENSE" in qt_text
     assert apache is not None
     notice = apache.read_text(encoding="utf-8")
     assert "Apache License" in notice and "MediaPipe" in notice
@@ -42,7 +46,7 @@ def test_shipped_licence_files_are_linked_and_say_what_they_should():
         for href in (part.split('"', 1)[0] for part in html.split('href="')[1:])
         if href.startswith("file:")
     }
-    assert linked == {str(mit), str(apache)}
+    assert linked == {str(mit), str(lgpl), str(apache)}
 
 
 def test_a_missing_notice_file_is_not_linked(tmp_path, monkeypatch):
