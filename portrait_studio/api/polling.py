@@ -45,6 +45,8 @@ class PollPlanner:
         if t1 <= t0 or p1 <= p0:
             return None
         rate = (p1 - p0) / (t1 - t0)
+        if rate <= 1e-9:  # a progress step of 5e-324 underflows to 0 (found by hypothesis)
+            return None
         return t1 + (1.0 - p1) / rate
 
     def next_delay(self, now: float) -> float:

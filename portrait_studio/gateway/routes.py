@@ -43,6 +43,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx and urllib expect
     _body: bytes | None = None
     server_version = "PortraitStudioLocalGateway/1"
+    timeout = 60  # seconds a kept-alive connection may stay silent before its thread is freed
 
     @property
     def gw(self) -> LocalGateway:

@@ -93,3 +93,14 @@ def test_the_key_never_leaks(
             data = path.read_bytes()
             assert SECRET.encode() not in data and gw_key.encode() not in data, path
     assert len(caplog.records) > 0  # the check above looked at real log lines
+
+
+def test_a_failing_keyring_falls_back_to_the_session(memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    from keyring.errors import PasswordSetError
+
+    def refuse(service: str, username: str, password: str) -> None:
+        raise PasswordSetError("locked")
+
+    memory_keyring.set_password = refuse
+    assert keys.set_api_key(SECRET) is keys.KeyStorage.SESSION
+    assert keys.get_api_key() == SECRET

@@ -118,3 +118,29 @@ def test_precharge_variants() -> None:
     assert ok.cost == Decimal("0.035") and ok.discount == 0.7
     miss = parse_estimate({"status": "failed", "data": {"cost": None, "reason": "COST_CACHE_MISS"}})
     assert miss.cost is None and miss.reason == "COST_CACHE_MISS"
+
+
+def test_retry_after_forms() -> None:
+    from email.utils import format_datetime
+
+    import httpx
+
+    from portrait_studio.api._retry import backoff_delay, retry_after_seconds
+
+    def answer(**headers: str) -> httpx.Response:
+        return httpx.Response(429, headers=headers)
+
+    assert retry_after_seconds(answer()) is None
+    assert retry_after_seconds(answer(**{"Retry-After": "2.5"})) == 2.5
+    assert retry_after_seconds(answer(**{"Retry-After": "86400"})) == 60.0  # capped
+    assert retry_after_seconds(answer(**{"retry-after-ms": "1500"})) == 1.5
+    assert retry_after_seconds(answer(**{"Retry-After": "soon"})) is None
+    in_ten = format_datetime(
+        datetime.now(UTC).replace(microsecond=0) + __import__("datetime").timedelta(seconds=10)
+    )
+    assert 7.0 <= (retry_after_seconds(answer(**{"Retry-After": in_ten})) or 0) <= 10.0
+    assert backoff_delay(0, 3.0) == 3.0
+    for attempt in range(8):
+        delay = backoff_delay(attempt)
+        cap = min(8.0, 0.5 * 2**attempt)
+        assert cap / 2 <= delay <= cap
