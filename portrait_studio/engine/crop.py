@@ -93,9 +93,20 @@ def plan_crop(width: int, height: int, head: Head, out_w: int, out_h: int) -> Cr
         # It cannot fit: keep chin and face, give up the top of the hair first.
         y = _span(head.y1 - ch, ch, height)
     notes.extend(_cut_notes(head, x, y, cw, ch, width, height))
-    box = (round(x), round(y), max(1, round(cw)), max(1, round(ch)))
-    box = (min(box[0], width - box[2]), min(box[1], height - box[3]), box[2], box[3])
-    return CropPlan(box=box, notes=notes)
+    return CropPlan(box=_round_box(x, y, cw, ch, aspect, width, height), notes=notes)
+
+
+def _round_box(
+    x: float, y: float, cw: float, ch: float, aspect: float, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """Whole pixels, the shorter side rounded first and the other derived from it (aspect kept)."""
+    if cw <= ch:
+        w = max(1, min(width, round(cw)))
+        h = max(1, min(height, round(w / aspect)))
+    else:
+        h = max(1, min(height, round(ch)))
+        w = max(1, min(width, round(h * aspect)))
+    return (min(max(0, round(x)), width - w), min(max(0, round(y)), height - h), w, h)
 
 
 def _cut_notes(head: Head, x: float, y: float, cw: float, ch: float, w: int, h: int) -> list[str]:

@@ -6,32 +6,27 @@ import io
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import detect_faces
+from portrait_studio.core.images import load_image_bytes
 from portrait_studio.core.params import EditParams
 from portrait_studio.engine.retouch import check_local, retouch
 
 JPEG_QUALITY = 95  # results are re-saved by the user later: keep the generation loss small
+FORMAT_CODE = "003010003"  # the seed's "invalid image format" task code
 
 
 def _decode(image_bytes: bytes) -> tuple[np.ndarray, bytes | None]:
-    """RGB uint8 (EXIF orientation applied) and the ICC profile, via core.images when it exists."""
+    """RGB uint8 (EXIF orientation applied) and the ICC profile; ImageError with a task code on failure."""
     try:
-        from portrait_studio.core.images import load_image_bytes  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        load_image_bytes = None
-    if load_image_bytes is not None:
         loaded = load_image_bytes(image_bytes, "upload")
-        return np.ascontiguousarray(loaded.rgb), getattr(loaded, "icc_profile", None)
-    try:
-        with Image.open(io.BytesIO(image_bytes)) as img:
-            icc = img.info.get("icc_profile")
-            rgb = np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError) as err:
-        raise ImageError(None, f"The photo could not be read ({err}).", code="003010003") from err
-    return np.ascontiguousarray(rgb), icc
+    except ImageError as err:
+        if err.code is None:
+            err.code = FORMAT_CODE  # the gateway fails the task with this code; every read failure is one
+        raise
+    return np.ascontiguousarray(loaded.rgb), loaded.icc_profile
 
 
 def _encode(rgb: np.ndarray, icc: bytes | None) -> bytes:

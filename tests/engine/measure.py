@@ -97,14 +97,23 @@ def paste_spots(rgb: np.ndarray, where: np.ndarray, count: int, seed: int) -> tu
     return np.clip(out + 0.5, 0, 255).astype(np.uint8), spots
 
 
-def contrast(blemished: np.ndarray, clean: np.ndarray, spot: Spot) -> float:
-    """A spot's contrast: the RGB length of the mean difference over its disc from the same image without it.
+def contrast(rgb: np.ndarray, spot: Spot) -> float:
+    """How much a spot's disc stands out from the skin just around it (RGB length of the mean difference)."""
+    yy, xx = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
+    dist = np.hypot(xx - spot.x, yy - spot.y)
+    r = spot.diameter / 2
+    ring = (dist >= r + 1.5) & (dist < r + 4.5)  # outside the disc's anti-aliased edge
+    img = rgb.astype(np.float64)
+    return float(np.linalg.norm(img[spot.disc].mean(axis=0) - img[ring].mean(axis=0)))
 
-    Averaging the difference first means skin texture (which a healed spot loses) does not count; what is
-    measured is how much darker or redder the spot still is.
-    """
-    diff = blemished.astype(np.float64) - clean.astype(np.float64)
-    return float(np.linalg.norm(diff[spot.disc].mean(axis=0)))
+
+def residual(
+    out_spotted: np.ndarray, out_clean: np.ndarray, spotted: np.ndarray, clean: np.ndarray, spot: Spot
+) -> float:
+    """Share of a pasted spot's contrast left after retouching (beyond what the skin itself has there)."""
+    natural = contrast(clean, spot)
+    left = contrast(out_spotted, spot) - max(natural, contrast(out_clean, spot))
+    return max(0.0, left) / max(contrast(spotted, spot) - natural, 1e-6)
 
 
 @cache
