@@ -185,7 +185,8 @@ def test_face_is_frozen() -> None:
 
 
 @pytest.mark.parametrize(
-    ("background", "at"), [("coffee", (100, 100)), ("chelsea", (1700, 1100)), ("coffee", (960, 640))]
+    ("background", "at"),
+    [("coffee", (100, 100)), ("chelsea", (1700, 1100)), ("coffee", (960, 640)), ("rocket", (300, 1000))],
 )
 def test_30px_face_on_other_backgrounds(background: str, at: tuple[int, int]) -> None:
     import cv2
