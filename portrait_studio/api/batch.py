@@ -9,8 +9,9 @@
     queue.close()
 
 Item states: queued → running → done | failed | cancelled, plus skipped (by the user). A failed item does not
-stop the others; `retry` puts it back in the queue. When an item hits the daily budget cap (BudgetError with
-`daily`), the queue pauses: running items finish, nothing new starts until `resume()`.
+stop the others; `retry` puts it back in the queue (a cancelled item whose task was already paid for finishes
+that task instead of paying again: run_edit finds it in the journal). When an item hits the daily budget cap
+(BudgetError with `daily`), the queue pauses: running items finish, nothing new starts until `resume()`.
 Concurrency defaults to 2 for the cloud (the rate limit bites) and to the core count for the local engine.
 """
 
@@ -96,6 +97,7 @@ class BatchQueue:
         self._items: dict[int, BatchItem] = {}
         self._pending: list[int] = []
         self._cancels: dict[int, threading.Event] = {}
+        self._skipping: set[int] = set()
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
         self._closed = False
@@ -163,10 +165,11 @@ class BatchQueue:
         return self._requeue(item_id, ("failed", "cancelled", "skipped"))
 
     def skip(self, item_id: int) -> BatchItem:
-        """Leave a queued or failed item out (running items are cancelled instead)."""
+        """Leave an item out: queued or failed ones at once, a running one by cancelling its wait."""
         with self._cond:
             item = self._items[item_id]
             if item.status == "running":
+                self._skipping.add(item_id)
                 self._cancels[item_id].set()
                 return item
             if item.status in ("queued", "failed"):
@@ -309,7 +312,8 @@ class BatchQueue:
             result = self._run_one(path, progress, cancel)
             final: dict[str, Any] = {"status": "done", "result": result, "progress": 1.0, "eta": 0.0}
         except CancelledError as err:
-            final = {"status": "cancelled", "error": err}
+            skipped = item_id in self._skipping
+            final = {"status": "skipped" if skipped else "cancelled", "error": err}
         except BudgetError as err:
             final = self._on_budget(item_id, err)
         except PortraitStudioError as err:
@@ -319,6 +323,7 @@ class BatchQueue:
             final = {"status": "failed", "error": wrapped}
         with self._cond:
             self._cancels.pop(item_id, None)
+            self._skipping.discard(item_id)
             finished = None if final["status"] == "queued" else time.time()
             item = self._set(item_id, finished=finished, **final)
             self._cond.notify_all()

@@ -7,7 +7,8 @@ Order of events for one photo (each arrow is a journal write that survives a cra
 
 1. load + prepare the upload (core.images); sha256 of the original and of the uploaded bytes;
 2. dedupe: same uploaded bytes + params + backend already done → the existing result, nothing paid
-   (`force=True`, or a new seed, runs it again);
+   (`force=True`, or a new seed, runs it again); already paid and still running (a cancelled wait) → that
+   task is finished instead of creating another;
 3. image_input (api.hosting), precharge estimate; `max_cost` / the daily budget cap stop here, before paying;
 4. → "creating" row, create request → "submitted" with the task id (TaskMayExistError → "uncertain");
 5. wait with progress and ETA (cancel stops waiting; the paid task stays resumable) → download →
@@ -246,6 +247,10 @@ def run_edit(
     if not force and (earlier := journal.find_reusable(key)) is not None:
         report(Progress("done", 1.0, 0.0, earlier.task_id))
         return _reuse(earlier, path)
+    if not force and (running := _claim_running(journal, key, backend)) is not None:
+        # The same request was paid for and is still on the service (cancelled wait, crash): finish that one.
+        assert running.task_id is not None
+        return finish_task(backend, journal, running.id, running.task_id, on_progress=report, cancel=cancel)
     _raise_if_cancelled(cancel)
     image_input = _image_input(prep, backend, settings)
     report(Progress("estimating"))
@@ -266,6 +271,14 @@ def run_edit(
     report(Progress("creating"))
     task = _create(backend, params, image_input, journal, row_id)
     return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel)
+
+
+def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow | None:
+    for row in journal.find_resumable(key):
+        # A local task lives only in the gateway that made it: skip rows of another (dead) gateway.
+        if row.base_url == backend.client.base_url and journal.claim(row.id):
+            return row
+    return None
 
 
 def _raise_if_cancelled(cancel: threading.Event | None) -> None:

@@ -336,6 +336,10 @@ class Journal(LedgerMixin):
             row_from_sql(r) for r in self._query(f"SELECT * FROM tasks WHERE status IN ({marks})", IN_FLIGHT)
         ]
 
+    def find_resumable(self, key: str) -> list[JournalRow]:
+        """Orphaned submitted tasks of this very request (cancelled wait, crash): to finish, not re-pay."""
+        return [r for r in self.resumable() if r.dedupe_key == key]
+
     def find_reusable(self, key: str) -> JournalRow | None:
         """The newest completed row with this dedupe key whose result file still exists (no double charge)."""
         found = self._query(

@@ -83,6 +83,23 @@ def test_200_tasks_at_concurrency_8_none_lost_none_duplicated(
     assert {r.result_path for r in rows} == {str(out / f"img{n:03d}.retouched.jpg") for n in range(200)}
 
 
+def test_skipping_a_running_item(tmp_path: Path, journal: Journal):
+    photos = _shoot(tmp_path, 2)
+    running = threading.Event()
+    with (
+        LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=3) as gw,
+        Client(gw.base_url, gw.token) as client,
+        BatchQueue.for_session(Backend(client, "local"), SMALL, journal=journal, concurrency=1) as queue,
+    ):
+        queue.on_change = lambda item: running.set() if item.stage == "running" else None
+        [first, second] = queue.add(photos)
+        queue.start()
+        assert running.wait(30)
+        queue.skip(first.id)
+        assert queue.wait(60)
+        assert queue.get(first.id).status == "skipped" and queue.get(second.id).status == "done"
+
+
 def test_failed_items_do_not_stop_the_rest_and_can_be_retried_or_skipped(
     tmp_path: Path, client: Client, journal: Journal
 ):
@@ -116,7 +133,7 @@ def test_cancel_all_stops_waiting_and_paid_tasks_stay_resumable(tmp_path: Path, 
     photos = _shoot(tmp_path, 5)
     started = threading.Event()
     with (
-        LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=20) as gw,
+        LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=3) as gw,
         Client(gw.base_url, gw.token) as client,
         BatchQueue.for_session(Backend(client, "cloud"), SMALL, journal=journal, concurrency=2) as queue,
     ):
@@ -127,7 +144,16 @@ def test_cancel_all_stops_waiting_and_paid_tasks_stay_resumable(tmp_path: Path, 
         queue.cancel_all()
         assert queue.wait(30)
         assert queue.counts() == {"cancelled": 5}
-    assert 1 <= len(journal.resumable()) <= 2  # the running ones: on the service and paid, not forgotten
+        paid = journal.resumable()
+        assert 1 <= len(paid) <= 2  # the running ones: on the service and paid, not forgotten
+        # Retrying a cancelled item whose task is paid for finishes that task: nothing is created again.
+        creates = gw.stats.creates
+        first = next(i for i in queue.items() if str(i.path.resolve()) == paid[0].input_path)
+        queue.retry(first.id)
+        assert queue.wait(60)
+        done = queue.get(first.id)
+        assert done.status == "done" and done.result is not None and done.result.task_id == paid[0].task_id
+        assert gw.stats.creates == creates
 
 
 def test_budget_cap_pauses_before_paying_and_resume_continues(
