@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from portrait_studio.core._encoding import working_copy
 from portrait_studio.core.errors import ImageError
 
 #: PIL format names the app reads (MPO is a multi-picture JPEG from some cameras; GIF for its first frame).
@@ -215,7 +216,7 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
     mode = img.mode
     rgb, icc = _to_rgb(upright, icc, notes)
     if max_side and max(rgb.shape[:2]) > max_side:
-        rgb = _shrink(rgb, max_side)
+        rgb, _ = working_copy(rgb, max_side)
     if 0x0112 in exif:
         del exif[0x0112]
     return LoadedImage(
@@ -233,14 +234,6 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
         mode=mode,
         preview_scale=rgb.shape[1] / full_w,
     )
-
-
-def _shrink(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    import cv2
-
-    s = max_side / max(rgb.shape[:2])
-    size = (max(1, round(rgb.shape[1] * s)), max(1, round(rgb.shape[0] * s)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def _to_rgb(img: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, bytes | None]:
