@@ -23,16 +23,15 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from portrait_studio.api import _output
+from portrait_studio.api._progress import Eta, Progress, ProgressFn, planner_for
 from portrait_studio.api.client import Client
 from portrait_studio.api.models import Task
-from portrait_studio.api.polling import PollPlanner
 from portrait_studio.core._journal_rows import JournalRow, dedupe_key
 from portrait_studio.core.errors import (
     APIError,
@@ -47,7 +46,6 @@ from portrait_studio.core.paths import cache_dir
 from portrait_studio.core.settings import Settings
 
 PROGRESS_WRITE_INTERVAL = 1.0  # seconds between journal writes of a task's progress
-Stage = Literal["preparing", "estimating", "creating", "running", "downloading", "saving", "done"]
 
 
 class BudgetError(PortraitStudioError):
@@ -61,16 +59,6 @@ class BudgetError(PortraitStudioError):
         self.estimate = estimate
         self.daily = daily  # True: the daily cap (a batch pauses); False: this task's own limit
         super().__init__(message, fix, code="budget")
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where one edit is: stage, task progress 0..1 (None = unknown), seconds left (None = unknown)."""
-
-    stage: Stage
-    fraction: float | None = None
-    eta: float | None = None
-    task_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,9 +114,6 @@ class Backend:
         """`local (engine name)` or `cloud` for the sidecar."""
         named = self.kind == "local" and self.engine not in ("", "local")
         return f"local ({self.engine})" if named else self.kind
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 def _sha256(data: bytes) -> str:
@@ -247,6 +232,8 @@ def run_edit(
     if not force and (earlier := journal.find_reusable(key)) is not None:
         report(Progress("done", 1.0, 0.0, earlier.task_id))
         return _reuse(earlier, path)
+    if not force and backend.kind == "cloud":
+        _refuse_if_uncertain(journal, key)
     if not force and (running := _claim_running(journal, key, backend)) is not None:
         # The same request was paid for and is still on the service (cancelled wait, crash): finish that one.
         assert running.task_id is not None
@@ -281,6 +268,18 @@ def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow |
     return None
 
 
+def _refuse_if_uncertain(journal: Journal, key: str) -> None:
+    """The same paid request may already exist on the service: the user decides, never a silent resend."""
+    rows = [r for r in journal.uncertain() if r.dedupe_key == key]
+    if rows:
+        raise TaskMayExistError(
+            f"This exact edit was sent before (journal row #{rows[0].id}) and may already have been created "
+            "and charged; it was not sent again.",
+            f"Check your account's tasks, then `portrait-studio resume --dismiss {rows[0].id}` (or the "
+            "History panel), or run it anyway with --force / a new seed.",
+        )
+
+
 def _raise_if_cancelled(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise CancelledError("Cancelled before anything was sent.")
@@ -299,36 +298,6 @@ def _create(backend: Backend, params: EditParams, image_input: str, journal: Jou
     return task
 
 
-class _Eta:
-    """Seconds left from the progress rate since the first report (None until progress moves)."""
-
-    def __init__(self) -> None:
-        self.start: tuple[float, float] | None = None
-
-    def __call__(self, fraction: float | None) -> float | None:
-        now = time.monotonic()
-        if fraction is None:
-            return None
-        if self.start is None:
-            self.start = (now, fraction)
-            return None
-        t0, f0 = self.start
-        if fraction <= f0 or fraction >= 1.0:
-            return 0.0 if fraction >= 1.0 else None
-        return (now - t0) / (fraction - f0) * (1.0 - fraction)
-
-
-def _planner(backend: Backend) -> PollPlanner:
-    """The client's default planner for the cloud; a quick one for the local gateway."""
-    # Polls on loopback cost ~1 ms and a local task takes well under a second to a few seconds: the default
-    # first look after 1 s left the engine idle longer than it worked (bench/batch.py: ratio 6.8 → 1.8 at
-    # 512²). The engine's progress jumps unevenly (decode, faces, retouch), so estimates miss by up to 0.3 s;
-    # a 0.1 s cap keeps the notice delay small for ~10 polls/s per task (a few % of one core).
-    if backend.kind != "local":
-        return PollPlanner()
-    return PollPlanner(first=0.05, minimum=0.05, maximum=0.1, margin=0.02)
-
-
 def finish_task(
     session: Any,
     journal: Journal,
@@ -342,7 +311,7 @@ def finish_task(
     """Wait for a submitted task, download it, save result + sidecar, and complete the journal row."""
     backend = Backend.of(session)
     report = on_progress or (lambda p: None)
-    eta = _Eta()
+    eta = Eta()
 
     last_write = [0.0]
 
@@ -355,7 +324,7 @@ def finish_task(
         report(Progress("running", task.progress, eta(task.progress), task_id))
 
     try:
-        task = backend.client.wait(task_id, progressed, cancel, deadline, planner=_planner(backend))
+        task = backend.client.wait(task_id, progressed, cancel, deadline, planner=planner_for(backend.kind))
         return _save(backend, journal, journal.get(row_id), task, report)
     except TaskFailedError as err:
         journal.mark_failed(row_id, err.to_dict())
@@ -402,4 +371,4 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
     )
 
 
-__all__ = ["Backend", "BudgetError", "EditResult", "Progress", "finish_task", "run_edit"]
+__all__ = ["Backend", "BudgetError", "EditResult", "Progress", "ProgressFn", "finish_task", "run_edit"]

@@ -138,6 +138,13 @@ def test_create_that_may_have_happened_is_marked_uncertain_not_resent(
     row = journal.rows()[0]
     assert row.status == "uncertain" and row.task_id is None
     assert [r.id for r in journal.uncertain()] == [row.id]
+    # Asking again for the same edit is refused (it may be paid already) until forced or dismissed.
+    with pytest.raises(TaskMayExistError, match=f"#{row.id}") as again:
+        run_edit(Backend(client, "cloud"), src, SMALL, journal=journal)
+    assert "--dismiss" in again.value.fix and local_gateway.stats.creates == 1
+    journal.dismiss(row.id)
+    assert run_edit(Backend(client, "cloud"), src, SMALL, journal=journal).output_path.is_file()
+    assert local_gateway.stats.creates == 2
 
 
 def test_max_cost_and_daily_budget_stop_before_paying(
