@@ -216,13 +216,14 @@ def run_edit(
     out_dir: Path | str | None = None,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
-    max_cost: Decimal | None = None,
-    budget_cap: Decimal | None = None,
+    max_cost: Decimal | float | None = None,
+    budget_cap: Decimal | float | None = None,
     force: bool = False,
     preset: str | None = None,
 ) -> EditResult:
     """Retouch one photo through the gateway; see the module docstring for the order of events."""
     backend = Backend.of(session, backend_kind)
+    max_cost, budget_cap = _money(max_cost), _money(budget_cap)  # Settings keeps floats; money is Decimal
     settings = settings or Settings(backend="cloud" if backend.kind == "cloud" else "local")
     report = on_progress or (lambda p: None)
     path = Path(input_path)
@@ -258,6 +259,10 @@ def run_edit(
     report(Progress("creating"))
     task = _create(backend, params, image_input, journal, row_id)
     return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel)
+
+
+def _money(value: Decimal | float | str | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow | None:

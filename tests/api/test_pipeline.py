@@ -162,7 +162,9 @@ def test_max_cost_and_daily_budget_stop_before_paying(
         run_edit(cloud, src, SMALL, journal=journal, budget_cap=Decimal("0.01"))
     assert daily.value.daily
     assert local_gateway.stats.creates == 0 and journal.rows() == []
-    ok = run_edit(cloud, src, SMALL, journal=journal, max_cost=Decimal("0.05"), budget_cap=Decimal("1"))
+    ok = run_edit(
+        cloud, src, SMALL, journal=journal, max_cost=Decimal("0.05"), budget_cap=1.0
+    )  # Settings: float
     assert ok.estimate == Decimal("0.05") and local_gateway.stats.creates == 1
 
 
