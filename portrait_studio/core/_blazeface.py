@@ -143,15 +143,13 @@ class BlazeFace:
         self.detector = _Net(verified_model(model_dir, DETECTOR))
         self.anchors = _anchors()
         self.model_dir = model_dir
-        self._landmarks: _Net | None = None
-        self._lm_lock = threading.Lock()
+        # Both at once: every detection is verified by FaceMesh, so a damaged landmark file must send the
+        # caller to the Haar fallback as surely as a damaged detector.
+        self._landmarks = _Net(verified_model(model_dir, LANDMARKS))
 
     def landmarks(self) -> _Net:
-        """The FaceMesh net, loaded on first use (detection alone does not need it)."""
-        with self._lm_lock:
-            if self._landmarks is None:
-                self._landmarks = _Net(verified_model(self.model_dir, LANDMARKS))
-            return self._landmarks
+        """The FaceMesh net."""
+        return self._landmarks
 
     def detect(self, rgb: np.ndarray, threshold: float) -> list[RawFace]:
         """Faces in `rgb` (its pixels): whole image + 384 px tiles (small faces), merged, checked by FaceMesh.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -140,14 +139,27 @@ def test_detection_is_thread_safe() -> None:
     assert got == expected == [1, 1, 0, 1] * 2
 
 
-def _broken_model_dir(tmp_path: Path) -> Path:
+def _broken_model_dir(tmp_path: Path, damaged: str = _blazeface.DETECTOR) -> Path:
     source = _blazeface.default_model_dir()
     assert source is not None
-    shutil.copy(source / _blazeface.LANDMARKS, tmp_path / _blazeface.LANDMARKS)
-    data = bytearray((source / _blazeface.DETECTOR).read_bytes())
-    data[1000] ^= 0xFF  # one flipped byte: the sha256 check must catch it
-    (tmp_path / _blazeface.DETECTOR).write_bytes(bytes(data))
+    for name in (_blazeface.DETECTOR, _blazeface.LANDMARKS):
+        data = bytearray((source / name).read_bytes())
+        if name == damaged:
+            data[1000] ^= 0xFF  # one flipped byte: the sha256 check must catch it
+        (tmp_path / name).write_bytes(bytes(data))
     return tmp_path
+
+
+def test_intact_copy_of_the_weights_is_accepted(tmp_path: Path) -> None:
+    folder = _broken_model_dir(tmp_path, damaged="")
+    assert models_available(folder)
+    assert not detect_faces(photos.astronaut(), model_dir=folder).approximate
+
+
+def test_damaged_landmark_file_also_falls_back(tmp_path: Path) -> None:
+    folder = _broken_model_dir(tmp_path, damaged=_blazeface.LANDMARKS)
+    assert not models_available(folder)
+    assert detect_faces(photos.astronaut(), model_dir=folder).approximate
 
 
 def test_damaged_weights_fall_back_to_haar_marked_approximate(tmp_path: Path) -> None:
