@@ -16,21 +16,29 @@ if str(ROOT) not in sys.path:
 
 
 def portrait_24mp(folder: Path) -> Path:
-    """A 6000×4000 JPEG (24 MP, like a full-frame camera) of a real portrait, made once per folder."""
+    """A 6000×4000 JPEG (24 MP, like a full-frame camera) of a real portrait, made once per folder.
+
+    Grace Hopper upscaled to 4000 px high, the sides filled with her own background mirrored and blurred.
+    (An upscaled astronaut was used first; since faces.py's threshold went to 0.5 its tiles find a second,
+    false 35 px "face" on the helmet, and the window rightly refuses to run it.)
+    """
     path = folder / "portrait-24mp.jpg"
     if path.exists():
         return path
     import cv2
     import numpy as np
 
-    from tests.photos import astronaut, save
+    from tests.photos import grace_hopper, save
 
-    face = cv2.resize(astronaut(), (4000, 4000), interpolation=cv2.INTER_CUBIC)
+    src = grace_hopper()
+    width = round(4000 * src.shape[1] / src.shape[0])
+    face = cv2.resize(src, (width, 4000), interpolation=cv2.INTER_CUBIC)
     canvas = np.empty((4000, 6000, 3), np.uint8)
-    canvas[:, 1000:5000] = face
-    # Extend the studio background sideways (mirrored, blurred) so the frame looks like one photo.
-    canvas[:, :1000] = cv2.GaussianBlur(face[:, :1000][:, ::-1], (0, 0), 25)
-    canvas[:, 5000:] = cv2.GaussianBlur(face[:, -1000:][:, ::-1], (0, 0), 25)
+    x0 = (6000 - width) // 2
+    right = 6000 - x0 - width
+    canvas[:, x0 : x0 + width] = face
+    canvas[:, :x0] = cv2.GaussianBlur(np.ascontiguousarray(face[:, :x0][:, ::-1]), (0, 0), 80)
+    canvas[:, x0 + width :] = cv2.GaussianBlur(np.ascontiguousarray(face[:, -right:][:, ::-1]), (0, 0), 80)
     return save(canvas, path, quality=92)
 
 
