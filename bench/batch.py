@@ -8,6 +8,10 @@ scheduler with zero overhead would take. Then the batch: `BatchQueue` (concurren
 → pipeline (load, prepare upload, journal, inline data URL) → real HTTP → LocalGateway (workers = cores) →
 LocalEngine → download → result + sidecar on disk.
 
+Also printed, because the machine is shared: "usable cores" (a CPU-bound loop in 1 process vs in `cores`
+processes, measured just before) and the wall ratio against that; and the batch's CPU time ÷ the engine-only
+CPU time (what the pipeline costs on top of the engine, whatever share of the machine the process gets).
+
 Usage: python bench/batch.py [--photos 50] [--size 1024] [--rounds 1]
 """
 
@@ -32,10 +36,12 @@ GOAL = 1.3
 COLUMNS = (
     "round",
     "load avg",
+    "usable cores",
     "engine sum (s)",
     "ideal = sum/cores (s)",
     "batch wall (s)",
     "wall ratio (goal ≤ 1.3)",
+    "wall ratio vs usable cores",
     "engine time in batch (s)",
     "CPU engine-only (s)",
     "CPU batch (s)",
@@ -77,6 +83,26 @@ class TimedEngine:
         finally:
             with self._lock:
                 self.total += time.perf_counter() - start
+
+
+def _spin(n: int) -> float:
+    start, total = time.perf_counter(), 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - start
+
+
+def usable_cores(cores: int, n: int = 15_000_000) -> float:
+    """How many cores this machine gives right now: a CPU-bound loop in 1 process vs in `cores` processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    one = _spin(n)
+    with ProcessPoolExecutor(cores) as pool:
+        pool.submit(_spin, 1).result()  # start the workers before timing
+        start = time.perf_counter()
+        list(pool.map(_spin, [n] * cores))
+        many = time.perf_counter() - start
+    return cores * one / many
 
 
 def engine_baseline(photos: list[Path], params: object) -> tuple[float, float]:
@@ -142,7 +168,7 @@ def main() -> int:
         print("| " + " | ".join(COLUMNS) + " |")
         print("|" + "---|" * len(COLUMNS))
         for n in range(args.rounds):
-            load = os.getloadavg()[0]
+            load, usable = os.getloadavg()[0], usable_cores(cores)
             engine_sum, engine_cpu = engine_baseline(photos, params)
             ideal = engine_sum / cores
             wall, in_batch, cpu, results = batch_run(photos, params, Path(tmp) / f"round{n}", cores)
@@ -151,10 +177,12 @@ def main() -> int:
             cells = [
                 n + 1,
                 load,
+                usable,
                 engine_sum,
                 ideal,
                 wall,
                 ratios[-1],
+                wall / (engine_sum / usable),
                 in_batch,
                 engine_cpu,
                 cpu,
