@@ -129,9 +129,14 @@ def crop_resize(rgb: np.ndarray, box: tuple[int, int, int, int], out_w: int, out
     part = rgb[y : y + h, x : x + w]
     if (w, h) == (out_w, out_h):
         return np.ascontiguousarray(part)
-    # INTER_AREA is OpenCV's recommended filter for shrinking (no aliasing); cubic for enlarging.
-    interp = cv2.INTER_AREA if w >= out_w else cv2.INTER_CUBIC
-    return cv2.resize(part, (out_w, out_h), interpolation=interp)
+    if w < out_w:
+        return cv2.resize(part, (out_w, out_h), interpolation=cv2.INTER_CUBIC)
+    # INTER_AREA is OpenCV's recommended filter for shrinking (no aliasing). Exact halvings first: OpenCV
+    # has a fast path for whole-number factors, which more than halves the time of a big shrink.
+    while part.shape[1] >= 2 * out_w + 2 and part.shape[0] >= 2 * out_h + 2:
+        hh, ww = part.shape[0] // 2 * 2, part.shape[1] // 2 * 2
+        part = cv2.resize(part[:hh, :ww], (ww // 2, hh // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(part, (out_w, out_h), interpolation=cv2.INTER_AREA)
 
 
 def to_output(points: np.ndarray, box: tuple[int, int, int, int], out_w: int, out_h: int) -> np.ndarray:

@@ -9,7 +9,6 @@ import numpy as np
 from PIL import Image
 
 from portrait_studio.core.errors import ImageError
-from portrait_studio.core.faces import detect_faces
 from portrait_studio.core.images import load_image_bytes
 from portrait_studio.core.params import EditParams
 from portrait_studio.engine.retouch import check_local, retouch
@@ -48,9 +47,7 @@ class LocalEngine:
         progress(0.05)
         rgb, icc = _decode(image_bytes)
         progress(0.25)
-        faces = detect_faces(rgb)
-        progress(0.45)
-        result = retouch(rgb, params, faces)
+        result = retouch(rgb, params)
         progress(0.9)
         data = _encode(result.image, icc)
         progress(1.0)

@@ -18,8 +18,9 @@ import threading
 
 import numpy as np
 
-from portrait_studio.core.faces import FaceResult, detect_faces, face_mesh
+from portrait_studio.core.faces import FaceResult
 from portrait_studio.core.params import EditParams
+from portrait_studio.engine import detect
 from portrait_studio.engine.render import FaceLayers, analyse, render
 
 
@@ -31,12 +32,12 @@ class PreviewRenderer:
             raise ValueError("PreviewRenderer expects an H×W×3 uint8 RGB array")
         self._rgb = np.ascontiguousarray(rgb).copy()
         self._rgb.setflags(write=False)
-        found = faces if faces is not None else detect_faces(self._rgb)
+        found = detect.Found(faces) if faces is not None else detect.find(self._rgb)
         self._lock = threading.Lock()
         self._layers: list[FaceLayers] = []
-        if not found.approximate:  # the Haar fallback has no mesh, so no masks: show the photo as it is
-            for face in found.faces:
-                prepared = analyse(self._rgb, face_mesh(self._rgb, face))
+        if not found.result.approximate:  # the Haar fallback has no mesh, so no masks: show the photo as is
+            for i in range(len(found.result.faces)):
+                prepared = analyse(self._rgb, detect.mesh(self._rgb, found, i))
                 if prepared is not None:
                     self._layers.append(prepared)
 

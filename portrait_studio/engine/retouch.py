@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from portrait_studio.core.errors import PortraitStudioError
-from portrait_studio.core.faces import Face, FaceResult, detect_faces, face_mesh
+from portrait_studio.core.faces import Face, FaceResult
 from portrait_studio.core.params import EditParams
-from portrait_studio.engine import crop
+from portrait_studio.engine import crop, detect
 from portrait_studio.engine.render import FaceLayers, analyse, render
 
 PARAM_CODE = "003010002"  # the seed's "invalid parameter" task code
@@ -71,18 +71,18 @@ def _inside(face: Face, box: tuple[int, int, int, int]) -> bool:
 
 
 def _face_layers(
-    rgb: np.ndarray, out: np.ndarray, faces: list[Face], box: tuple[int, int, int, int], first: np.ndarray
+    rgb: np.ndarray, out: np.ndarray, found: detect.Found, box: tuple[int, int, int, int], first: np.ndarray
 ) -> list[FaceLayers]:
     """Mesh each face inside the frame (the main one's mesh is given) and prepare its layers."""
     h, w = out.shape[:2]
     softness = max(1.0, w / box[2])  # an enlarged crop is soft by about the enlargement factor
     layers = []
-    for i, face in enumerate(faces):
+    for i, face in enumerate(found.result.faces):
         if i and not _inside(face, box):
             continue
         if face.size * w / box[2] < MIN_FACE_PX:
             continue
-        mesh = first if i == 0 else face_mesh(rgb, face)
+        mesh = first if i == 0 else detect.mesh(rgb, found, i)
         prepared = analyse(out, crop.to_output(mesh, box, w, h), softness)
         if prepared is not None:
             layers.append(prepared)
@@ -93,14 +93,13 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
     """Retouch a photo as the sliders ask: gpen (detail), skin (smoothing), skin_unifi (tone + spots)."""
     check_local(params)
     rgb = _check_rgb(rgb)
-    found = faces if faces is not None else detect_faces(rgb)
-    if not found.faces:
+    found = detect.Found(faces) if faces is not None else detect.find(rgb)
+    if not found.result.faces:
         # The seed requires exactly one face in image_input: a photo without one is an invalid parameter.
         raise NoFaceError(
             "No face was found in the photo, so the local engine has nothing to retouch.", code=PARAM_CODE
         )
-    main = found.faces[0]  # detect_faces gives the largest face first
-    mesh = face_mesh(rgb, main)
+    mesh = detect.mesh(rgb, found, 0)  # detect_faces gives the largest face first
     plan = crop.plan_crop(
         rgb.shape[1], rgb.shape[0], crop.head_from_points(mesh), params.width, params.height
     )
@@ -110,10 +109,11 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
         notes.append("the local engine is deterministic: the seed does not change its result")
     if params.is_identity:
         return RetouchResult(out, notes, plan.box, 0)
-    layers = _face_layers(rgb, out, found.faces, plan.box, mesh)
-    if len(found.faces) > 1:
+    layers = _face_layers(rgb, out, found, plan.box, mesh)
+    count = len(found.result.faces)
+    if count > 1:
         notes.append(
-            f"{len(found.faces)} faces found: framed on the largest, retouched the {len(layers)} inside "
+            f"{count} faces found: framed on the largest, retouched the {len(layers)} inside "
             "the frame (the cloud model accepts only photos with one face)"
         )
     image = render(out, layers, params.gpen, params.skin, params.skin_unifi)

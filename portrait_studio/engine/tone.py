@@ -19,6 +19,7 @@ from portrait_studio.engine.filters import luma, masked_gauss
 LOCAL_SIGMA, BROAD_SIGMA = 4.0, 28.0  # px at a 100 px eye distance: blotches vs the face's own gradient
 LUMA_EVEN = 0.25  # share of the lightness blotches evened (more would flatten the face's modelling)
 SPOT_MAX = 8.0  # px at a 100 px eye distance: blobs wider than about this are features, not spots
+WORK_UNIT = 1.5  # see prepare()
 SPOT_MIN = 9.0  # px: on small faces still heal spots up to this size (the issue's test spots are 3–8 px)
 # A spot's centre must stand out this many times above the skin's own texture (the local RMS of
 # darkness/redness, clipped so the spots themselves do not raise it): wrinkles and pores on mature skin
@@ -126,10 +127,24 @@ def _fill(
 
 def prepare(rgb: np.ndarray, skin: np.ndarray, unit: float) -> ToneLayers:
     """Tone layers of an RGB float32 region with its skin mask."""
-    spot, contrast = _spots(rgb, skin, unit)
+    # Spots and tone are found on a copy where the eye distance is at most 100·WORK_UNIT px: on a big
+    # face that is most of the time saved, and a spot too small to see there is a pore, not a blemish.
+    f = min(1.0, WORK_UNIT / unit)
+    if f < 1.0:
+        h, w = skin.shape
+        size = (max(1, round(w * f)), max(1, round(h * f)))
+        small, small_skin = (cv2.resize(a, size, interpolation=cv2.INTER_AREA) for a in (rgb, skin))
+        spot, contrast = _spots(small, small_skin, unit * f)
+        shift = _shift(small, small_skin, spot, unit * f)
+        spot, contrast, shift = (
+            cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) for a in (spot, contrast, shift)
+        )
+    else:
+        spot, contrast = _spots(rgb, skin, unit)
+        shift = _shift(rgb, skin, spot, unit)
     fill = _fill(rgb, spot, contrast, skin, unit)
     feather = max(0.8, 0.1 * SPOT_MAX * unit)
-    return ToneLayers(shift=_shift(rgb, skin, spot, unit), heal=fill - rgb, spot=spot, feather=feather)
+    return ToneLayers(shift=shift, heal=fill - rgb, spot=spot, feather=feather)
 
 
 def spot_mask(layers: ToneLayers, strength: float) -> np.ndarray:
