@@ -37,7 +37,8 @@ class Analysis:
 
     faces: Any
     report: Any
-    sha256: str = ""  # of the file: the journal's key for a photo's history
+    sha256: str = ""
+    path: Path | None = None  # the file analysed  # of the file: the journal's key for a photo's history
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -103,7 +104,7 @@ def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
     # Pre-flight wants faces on loaded.rgb; it is the working copy's size give or take a rounding pixel.
     factor = working_rgb.shape[1] / loaded.rgb.shape[1]
     report = preflight(loaded, scale_faces(faces, factor), params)
-    return Analysis(faces=faces, report=report, sha256=_sha256(path))
+    return Analysis(faces=faces, report=report, sha256=_sha256(path), path=path)
 
 
 def _sha256(path: Path) -> str:

@@ -92,6 +92,8 @@ class MainWindow(WindowFlows, QMainWindow):
         self.last_preview_ms = 0.0
         self._pending_settings: Settings | None = None
         self._warming: set[str] = set()
+        self._loading: set[int] = set()  # photos whose screen copy is being decoded
+        self._recently_shown: list[int] = []
         self._build_central()
         self._build_controls_dock()
         build_actions(self)

@@ -42,6 +42,7 @@ class PreviewController(QObject):
         self._busy = False
         self._asked_at = 0.0
         self.enabled = True
+        self._stopped = False
 
     def set_photo(self, key: object, rgb: Any, faces: Any = None) -> None:
         """Preview this photo from now on (`rgb`: its preview-size copy; `faces` on it, if already found)."""
@@ -54,7 +55,7 @@ class PreviewController(QObject):
 
     def request(self, params: EditParams) -> None:
         """Ask for a render of the current photo with `params` (debounced)."""
-        if not self.enabled or self._rgb is None:
+        if not self.enabled or self._rgb is None or self._stopped:
             return
         self._pending = params
         self._asked_at = self._asked_at or time.perf_counter()
@@ -66,6 +67,7 @@ class PreviewController(QObject):
 
     def stop(self) -> bool:
         """Stop the timer and the thread (waits for a render in hand)."""
+        self._stopped = True  # results still queued for the GUI thread must not start the timer again
         self._timer.stop()
         self._pending = None
         return self._runner.stop()

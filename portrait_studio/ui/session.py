@@ -57,8 +57,8 @@ class Photo:
             return EDITED
         if self.error:
             return FAILED
-        if self.display is None:
-            return LOADING
+        if self.display is None and self.report is None:
+            return LOADING  # (a screen copy evicted to save memory keeps its report: not "loading")
         if self.report is not None and _blocking(self.report):
             return NEEDS_FIX
         return READY

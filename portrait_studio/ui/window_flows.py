@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from portrait_studio.ui.worker import RunOutcome
 
 log = logging.getLogger(__name__)
+KEEP_SCREEN_COPIES = 6  # photos whose screen copies stay in memory (the ones just seen: ←/→ is instant)
 
 
 def _message(err: object) -> tuple[str, str | None]:
@@ -47,12 +48,36 @@ class WindowFlows:
         new = self.session.add(files, self.controls.params())
         for i in new:
             self.loader.submit(("screen", i), functools.partial(load_screen, self.session.photos[i].path))
+            self._loading.add(i)
         target = new[0] if new else self.session.index_of(files[0])
         self.session.set_current(target)
         return new
 
+    def _ensure_loaded(self: MainWindow, index: int, first: bool = True) -> None:
+        """The photo shown needs its screen copy: load it ahead of everything queued (it may be evicted)."""
+        from portrait_studio.ui.loader import load_screen
+
+        photo = self.session.photos[index]
+        if photo.display is None and not photo.error and index not in self._loading:
+            self._loading.add(index)
+            self.loader.submit(("screen", index), functools.partial(load_screen, photo.path), first=first)
+
+    def _evict(self: MainWindow) -> None:
+        """Keep screen copies only of the photos seen last (~18 MB each): a 500-photo shoot fits in memory."""
+        cur = self.session.current_index
+        keep = set(self._recently_shown[-KEEP_SCREEN_COPIES:]) | {cur - 1, cur, cur + 1}
+        for i, photo in enumerate(self.session.photos):
+            if i not in keep and photo.display is not None and photo.report is not None and not photo.running:
+                photo.display = None
+                for key in ("image", "preview_rgb", "preview_image", "result_image"):
+                    photo.meta.pop(key, None)
+                if photo.meta.get("after") == "result":
+                    photo.meta["after"] = "reload-result"
+
     def _on_loader_done(self: MainWindow, token: Any, result: Any) -> None:
         kind, i = token
+        if self._closed:
+            return  # a result that was already on its way when the window closed
         if kind == "warm-up":
             self._warmed("loader")
             return
@@ -60,21 +85,25 @@ class WindowFlows:
         if kind == "screen":
             from portrait_studio.ui.loader import analyse
 
+            self._loading.discard(i)
             photo.display, photo.source_size = result.rgb, result.size
             photo.meta["image"] = result.image
             photo.meta["preview_rgb"] = result.preview_rgb
             self.filmstrip.set_thumbnail(i, result.thumb)
-            self.loader.submit(
-                ("analyse", i), functools.partial(analyse, photo.path, result.rgb, photo.params)
-            )
+            if photo.report is None:
+                # Ahead of the other photos' decodes: the array it holds is released as soon as it is done.
+                job = functools.partial(analyse, photo.path, result.rgb, photo.params)
+                self.loader.submit(("analyse", i), job, first=True)
             if i == self.session.current_index:
                 self._show_photo(i)
             self.photo_loaded.emit(i)
         elif kind == "fixed":
             self._on_fixed(i, result)
-        elif kind == "analyse":
+        elif kind == "analyse" and result.path == photo.meta.get("run_path", photo.path):
+            # (an analysis of the original that lands after a one-click fix is stale: the check above)
             photo.faces, photo.report = result.faces, result.report
             photo.meta["sha256"] = result.sha256
+            self._evict()
             if i == self.session.current_index:
                 self._show_history(photo)
                 self._show_banner(photo)
@@ -89,6 +118,9 @@ class WindowFlows:
             log.warning("warm-up failed: %s", err)  # the first photo will import what it needs itself
             self._warmed("loader")
             return
+        if self._closed:
+            return
+        self._loading.discard(i)
         photo = self.session.photos[i]
         message, fix = _message(err)
         photo.error = message
@@ -126,7 +158,13 @@ class WindowFlows:
 
     # ------------------------------------------------------------------ current photo
     def _on_current_changed(self: MainWindow, index: int) -> None:
+        self._recently_shown = [i for i in self._recently_shown if i != index] + [index]
+        self._ensure_loaded(index)
+        for neighbour in (index + 1, index - 1):  # prefetch: ←/→ through a shoot shows the next photo at once
+            if 0 <= neighbour < len(self.session.photos):
+                self._ensure_loaded(neighbour, first=False)
         self._show_photo(index)
+        self._evict()
 
     def _show_photo(self: MainWindow, index: int) -> None:
         photo = self.session.photos[index]
@@ -163,7 +201,14 @@ class WindowFlows:
             self.preview.request(photo.params)
 
     def _show_after(self: MainWindow, photo: Photo) -> None:
-        if photo.meta.get("after") == "result" and photo.meta.get("result_image") is not None:
+        if photo.meta.get("after") == "reload-result" and photo.result_path is not None:
+            from portrait_studio.ui.imaging import decode_screen, to_qimage
+
+            path, i = photo.result_path, self.session.photos.index(photo)
+            photo.meta["after"] = "result"  # shown when the decode lands (the screen copy was evicted)
+            self.io.submit(("result-again", i), lambda: to_qimage(decode_screen(path)[0]))
+            self.compare.set_after(None)
+        elif photo.meta.get("after") == "result" and photo.meta.get("result_image") is not None:
             self.compare.set_after(photo.meta["result_image"], self._result_label())
         elif photo.meta.get("preview_image") is not None and self.preview.enabled:
             self.compare.set_after(photo.meta["preview_image"], self._preview_label())
@@ -224,7 +269,7 @@ class WindowFlows:
         from portrait_studio.ui.worker import RunJob
 
         photo = self.session.current
-        if photo is None or photo.display is None:
+        if photo is None or (photo.display is None and photo.report is None):
             self.statusBar().showMessage("Open a photo first (Ctrl+O or drop it on the window).", 8000)
             return False
         if self.runner.busy:
@@ -403,13 +448,16 @@ class WindowFlows:
 
     def _on_io_done(self: MainWindow, token: Any, value: Any) -> None:
         kind, i = token
+        if self._closed:
+            return
         photo = self.session.photos[i]
-        if kind == "result":
+        if kind in ("result", "result-again"):
             photo.meta["result_image"] = value
             photo.meta["after"] = "result"
             if i == self.session.current_index:
                 self.compare.set_after(value, self._result_label())
-            self.run_finished.emit(photo.meta.get("outcome"))
+            if kind == "result":
+                self.run_finished.emit(photo.meta.get("outcome"))
         elif kind == "versions":
             before, after = value
             if i == self.session.current_index:

@@ -176,7 +176,7 @@ def test_filmstrip_keeps_params_per_photo_and_arrows_move(qtbot, tmp_path, ui_ba
     assert w.session.current_index == 1 and w.controls.params().skin == 0.0
 
     with qtbot.waitSignal(w.run_finished, timeout=90_000):
-        assert w.run_current()
+        assert w.run_current(), (w.statusBar().currentMessage(), w.run_panel.error.text(), w.session.current)
     assert w.session.photos[1].status == EDITED
     assert w.filmstrip.item(1).data(Qt.ItemDataRole.UserRole) == EDITED
     assert w.session.photos[0].status == READY
@@ -214,3 +214,27 @@ def test_switching_to_cloud_without_a_key_labels_the_preview_and_explains(qtbot,
     with qtbot.waitSignal(w.run_failed, timeout=30_000) as failed:
         assert w.run_current()
     assert "needs an API key" in failed.args[0] and "Settings" in failed.args[0]
+
+
+def test_a_whole_shoot_keeps_only_a_few_screen_copies_in_memory(qtbot, tmp_path, ui_backend):
+    from portrait_studio.ui.session import LOADING
+    from portrait_studio.ui.window_flows import KEEP_SCREEN_COPIES
+
+    folder = tmp_path / "shoot"
+    a, g = photos.astronaut(), photos.grace_hopper()
+    for n in range(14):  # fourteen frames of two sitters, some mirrored
+        img = (a if n % 2 else g)[:, ::-1] if n % 3 == 0 else (a if n % 2 else g)
+        photos.save(np.ascontiguousarray(img), folder / f"frame-{n:02d}.jpg")
+    w = make_window(qtbot, ui_backend)
+    open_and_wait(qtbot, w, [folder], count=14)
+    held = [i for i, p in enumerate(w.session.photos) if p.display is not None]
+    assert len(held) <= KEEP_SCREEN_COPIES + 3, held
+    assert all(p.status != LOADING and p.face_count == 1 for p in w.session.photos)
+    assert w.filmstrip.count() == 14
+
+    far = 12
+    assert w.session.photos[far].display is None  # evicted after its analysis
+    with qtbot.waitSignal(w.photo_loaded, timeout=30_000, check_params_cb=lambda i: i == far):
+        w.session.set_current(far)
+    assert w.compare.before is w.session.photos[far].meta["image"]
+    assert "1 face found" in w.banner.text()
