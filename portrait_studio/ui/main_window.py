@@ -29,6 +29,7 @@ from portrait_studio.ui.controls import ControlsPanel
 from portrait_studio.ui.filmstrip import Filmstrip
 from portrait_studio.ui.preview import PreviewController
 from portrait_studio.ui.recent import RecentFiles
+from portrait_studio.ui.run_flows import RunFlows
 from portrait_studio.ui.run_panel import RunPanel
 from portrait_studio.ui.session import Session
 from portrait_studio.ui.window_flows import WindowFlows
@@ -56,7 +57,7 @@ QToolBar#main-toolbar { spacing: 2px; border: none; }
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.heic *.heif);;All files (*)"
 
 
-class MainWindow(WindowFlows, QMainWindow):
+class MainWindow(WindowFlows, RunFlows, QMainWindow):
     """Portrait Studio's main window; everything slow runs on its worker threads."""
 
     files_chosen = Signal(list)
