@@ -31,7 +31,9 @@ TILE = 384  # tile side on the ≤1920 px working copy: a 30 px face becomes 15 
 # 768 px tiles close a gap: a ~100 px face straddling two 384 px tiles (overlap 96) is whole in neither, and
 # too small for the whole-image pass of a 1920 px copy (10 px at the model): measured missed without them.
 MID_TILE = 768
-FLAG_LOGIT = 0.0  # FaceMesh's face-presence logit: real faces gave 30–51, detector false hits −6…0 (measured)
+# FaceMesh's face-presence logit, measured on 41 test images: real faces 17.8–55 (the lowest: 30 px faces on
+# busy backgrounds), detector false hits −9.5…1.8 (1.8: a helmet detail in a 24 MP upscaled astronaut).
+FLAG_LOGIT = 8.0
 PASS_SCORE = 0.5  # candidates kept per pass; the final threshold is applied after merging
 MESH_SCALE = 1.5  # the landmark crop is 1.5× the face box, as MediaPipe's face_landmark graph does
 

@@ -235,3 +235,18 @@ def test_face_straddling_two_small_tiles(face_px: int) -> None:
     result = detect_faces(image)
     assert result.count == 1
     assert _inside(result.faces[0].keypoints[2], pasted)
+
+
+def test_no_false_face_on_the_helmet_of_a_24mp_astronaut() -> None:
+    # The frame another engineer's bench used: at threshold 0.5 the tiles found a 35 px "face" on the helmet
+    # (FaceMesh flag 1.8, real faces ≥ 17.8); the flag cut-off must keep it out.
+    import cv2
+
+    face = cv2.resize(photos.astronaut(), (4000, 4000), interpolation=cv2.INTER_CUBIC)
+    canvas = np.empty((4000, 6000, 3), np.uint8)
+    canvas[:, 1000:5000] = face
+    canvas[:, :1000] = cv2.GaussianBlur(np.ascontiguousarray(face[:, :1000][:, ::-1]), (0, 0), 25)
+    canvas[:, 5000:] = cv2.GaussianBlur(np.ascontiguousarray(face[:, -1000:][:, ::-1]), (0, 0), 25)
+    result = detect_faces(canvas)
+    assert result.count == 1
+    assert result.faces[0].size > 600
