@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import IO, Any
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# Read once at import: os.umask() can only be read by setting it, which is not safe once threads run.
+_FILE_MODE = 0o666 & ~_read_umask()
 
 
 @contextmanager
@@ -27,7 +31,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         # mkstemp makes the file 0600; a saved photo should get the permissions a plain open() would give.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, _FILE_MODE)
         with os.fdopen(fd, mode, encoding="utf-8" if mode == "w" else None) as f:
             yield f
             f.flush()

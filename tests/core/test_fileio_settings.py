@@ -20,15 +20,11 @@ def test_failed_write_leaves_original_and_no_temp(tmp_path):
     assert [x.name for x in tmp_path.iterdir()] == ["a.bin"]
 
 
-def test_atomic_file_gets_umask_permissions(tmp_path):
-    import os
-
-    old = os.umask(0o022)
-    try:
-        p = atomic_write_bytes(tmp_path / "photo.jpg", b"x")
-    finally:
-        os.umask(old)
-    assert p.stat().st_mode & 0o777 == 0o644
+def test_atomic_file_gets_the_permissions_of_a_plain_open(tmp_path):
+    plain = tmp_path / "plain.jpg"
+    plain.write_bytes(b"x")
+    p = atomic_write_bytes(tmp_path / "photo.jpg", b"x")
+    assert p.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
 
 
 def test_unique_path(tmp_path):
