@@ -19,6 +19,7 @@ from portrait_studio.core.faces import detect_faces, face_mesh  # noqa: E402
 from portrait_studio.core.params import EditParams  # noqa: E402
 from portrait_studio.engine import retouch  # noqa: E402
 from tests import photos  # noqa: E402
+from tests.engine import measure  # noqa: E402
 
 SETTINGS = [  # (label, gpen, skin, skin_unifi)
     ("before", 0.0, 0.0, 0.0),
@@ -29,9 +30,18 @@ SETTINGS = [  # (label, gpen, skin, skin_unifi)
     ("gpen 1", 1.0, 0.0, 0.0),
     ("all 1", 1.0, 1.0, 1.0),
 ]
-PHOTOS = {  # name → (photo, output size); ×2 enlargements give faces the size of a typical output
-    "astronaut": (lambda: photos.astronaut(), 1328),
-    "grace_hopper": (lambda: photos.grace_hopper(), 1328),
+
+
+def _spotted() -> np.ndarray:
+    """Astronaut ×2 with 40 pasted dark and red spots (as in test Q3): shows blemish removal."""
+    rgb = measure.enlarged("astronaut")
+    return measure.paste_spots(rgb, measure.truth(rgb).skin, count=40, seed=5)[0]
+
+
+PHOTOS = {  # name → (photo, output size)
+    "astronaut": (photos.astronaut, 1328),
+    "grace_hopper": (photos.grace_hopper, 1328),
+    "astronaut_spots": (_spotted, 1024),
 }
 TILE = 360  # px per face tile
 

@@ -80,7 +80,7 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     long_ = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > max(size, SPOT_MIN + 1)
     long_[0] = False
     spot[long_[labels]] = 0.0
-    return cv2.dilate(spot, _disk(max(1, round(0.15 * size)))), contrast
+    return cv2.dilate(spot, _disk(round(0.15 * size) + 1)), contrast
 
 
 def _blob_centres(contrast: np.ndarray, sigma: float) -> np.ndarray:
