@@ -72,6 +72,73 @@ def new_window(app, backend, settings):
     return w
 
 
+def shots_single(app, backend, settings, files) -> None:
+    """Empty window, the 3-face banner, live preview, compare split (zoomed on the face), side by side."""
+    w = new_window(app, backend, settings)
+    shoot(w, "01-empty")
+    w.open_paths([files["group"]])
+    wait(app, lambda: w.session.current.report is not None)
+    shoot(w, "02-banner-three-faces")
+    w.close()
+
+    w = new_window(app, backend, settings)
+    w.open_paths([files["astronaut"]])
+    wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
+    for name, value in (("gpen", 8), ("skin", 6), ("skin_unifi", 4)):
+        w.controls.sliders[name].setValue(value)
+    wait(app, lambda: not w.preview.is_busy())
+    settle(app, 0.3)
+    shoot(w, "03-live-preview")
+    done: list[object] = []
+    w.run_finished.connect(done.append)
+    w.run_current()
+    wait(app, lambda: bool(done))
+    # Zoom on the face with the divider through it, as a retoucher checks skin (face boxes off).
+    x, y, fw, fh = w.session.current.faces.faces[0].box
+    w.faces_action.trigger()
+    w.compare.zoom_to(w.compare.scale * 2.2, w.compare.image_to_widget(x + fw / 2, y + fh / 2))
+    w.compare.set_divider(w.compare.image_to_widget(x + fw / 2, 0).x() / w.compare.width())
+    settle(app, 0.3)
+    shoot(w, "04-compare-split")
+    w.compare.zoom_fit()
+    w.faces_action.trigger()
+    w.set_compare_mode("side")
+    settle(app, 0.2)
+    shoot(w, "05-compare-side-by-side")
+    w.close()
+
+
+def shots_shoot(app, slow_backend, settings, files) -> None:
+    """A folder in the filmstrip with a (slowed) task running: progress and ETA."""
+    w = new_window(app, slow_backend, settings)
+    w.open_paths([files["astronaut"].parent])
+    wait(app, lambda: all(p.report is not None for p in w.session.photos))
+    w.session.set_current(1)
+    wait(app, lambda: w.compare.after is not None)
+    fractions: list[float] = []
+    w.run_progress.connect(fractions.append)
+    w.run_current()
+    wait(app, lambda: any(f >= 0.4 for f in fractions))
+    settle(app, 0.2)
+    shoot(w, "06-running-filmstrip")
+    w.cancel_run()
+    wait(app, lambda: not w.runner.busy)
+    w.close()
+
+
+def shots_settings(app, backend, settings) -> None:
+    """The Settings dialog over the window."""
+    from portrait_studio.ui.settings_dialog import SettingsDialog
+
+    w = new_window(app, backend, settings)
+    dialog = SettingsDialog(settings, w)
+    dialog.show()
+    settle(app, 0.3)
+    shoot(dialog, "07-settings")
+    dialog.close()
+    w.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
@@ -82,77 +149,23 @@ def main() -> int:
     from portrait_studio.core.settings import Settings
     from portrait_studio.gateway import LocalGateway
     from portrait_studio.ui.app import make_app
-    from portrait_studio.ui.settings_dialog import SettingsDialog
     from portrait_studio.ui.theme import apply_theme
 
     app = make_app()
     apply_theme(app, "dark")
     files = make_photos(tmp)
     settings = Settings()
-    # The real local engine, slowed to 20 s a task only so that "running" can be photographed mid-way.
-    slow = LocalGateway(cache_dir=tmp / "gw-slow", min_task_seconds=20).start()
-    fast = LocalGateway(cache_dir=tmp / "gw").start()
-    backends = [BackendSession(Client(g.base_url, g.token), "local", g, g.engine_name) for g in (slow, fast)]
+    # The real local engine; the second gateway takes 20 s a task only so "running" can be shown mid-way.
+    gateways = [LocalGateway(cache_dir=tmp / "gw").start()]
+    gateways.append(LocalGateway(cache_dir=tmp / "gw-slow", min_task_seconds=20).start())
+    fast, slow = (BackendSession(Client(g.base_url, g.token), "local", g, g.engine_name) for g in gateways)
     try:
-        w = new_window(app, backends[1], settings)
-        shoot(w, "01-empty")
-
-        w.open_paths([files["group"]])
-        wait(app, lambda: w.session.current.report is not None)
-        shoot(w, "02-banner-three-faces")
-        w.close()
-
-        w = new_window(app, backends[1], settings)
-        w.open_paths([files["astronaut"]])
-        wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
-        for name, value in (("gpen", 8), ("skin", 6), ("skin_unifi", 4)):
-            w.controls.sliders[name].setValue(value)
-        wait(app, lambda: not w.preview.is_busy())
-        settle(app, 0.3)
-        shoot(w, "03-live-preview")
-        done: list[object] = []
-        w.run_finished.connect(done.append)
-        w.run_current()
-        wait(app, lambda: bool(done))
-        # Zoom on the face with the divider through it, as a retoucher checks skin (face boxes off).
-        x, y, fw, fh = w.session.current.faces.faces[0].box
-        w.faces_action.trigger()
-        w.compare.zoom_to(w.compare.scale * 2.2, w.compare.image_to_widget(x + fw / 2, y + fh / 2))
-        w.compare.set_divider(w.compare.image_to_widget(x + fw / 2, 0).x() / w.compare.width())
-        settle(app, 0.3)
-        shoot(w, "04-compare-split")
-        w.compare.zoom_fit()
-        w.faces_action.trigger()
-        w.set_compare_mode("side")
-        settle(app, 0.2)
-        shoot(w, "05-compare-side-by-side")
-        w.close()
-
-        w = new_window(app, backends[0], settings)
-        w.open_paths([files["astronaut"].parent])
-        wait(app, lambda: all(p.report is not None for p in w.session.photos))
-        w.session.set_current(1)
-        wait(app, lambda: w.compare.after is not None)
-        fractions: list[float] = []
-        w.run_progress.connect(fractions.append)
-        w.run_current()
-        wait(app, lambda: any(f >= 0.4 for f in fractions))
-        settle(app, 0.2)
-        shoot(w, "06-running-filmstrip")
-        w.cancel_run()
-        wait(app, lambda: not w.runner.busy)
-        w.close()
-
-        w = new_window(app, backends[1], settings)
-        dialog = SettingsDialog(settings, w)
-        dialog.show()
-        settle(app, 0.3)
-        shoot(dialog, "07-settings")
-        dialog.close()
-        w.close()
+        shots_single(app, fast, settings, files)
+        shots_shoot(app, slow, settings, files)
+        shots_settings(app, fast, settings)
     finally:
-        for b in backends:
-            b.close()
+        fast.close()
+        slow.close()
     return 0
 
 

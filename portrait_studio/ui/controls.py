@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent, QRegularExpressionValidator, QWheelEvent
+from PySide6.QtGui import QFont, QMouseEvent, QPalette, QRegularExpressionValidator, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -123,6 +123,7 @@ class ControlsPanel(QWidget):
             slider.setToolTip(f"{tip}. 0.0–1.0 in 0.1 steps; double-click resets to {DEFAULTS[name]}.")
             value = QLabel("0.0", self)
             value.setObjectName("slider-value")
+            value.setFont(QFont("monospace"))
             value.setMinimumWidth(28)
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             slider.valueChanged.connect(lambda _v, n=name: self._on_strength(n))
@@ -280,8 +281,16 @@ class ControlsPanel(QWidget):
 
 
 def _section(text: str) -> QLabel:
+    """A quiet small-caps heading (the hierarchy of a develop module: headings recede, values stand out)."""
     label = QLabel(text.upper())
     label.setObjectName("section")
+    font = label.font()
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
+    font.setBold(True)
+    font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 1.0)
+    label.setFont(font)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    label.setContentsMargins(0, 6, 0, 0)
     return label
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from portrait_studio.ui.session import EDITED, FAILED, LOADING, NEEDS_FIX, RUNNING, SAVED, Session
@@ -38,6 +38,13 @@ class Filmstrip(QListWidget):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setFixedHeight(TILE.height() + 46)
+        self.setFrameShape(QListWidget.Shape.NoFrame)
+        palette = self.palette()  # the strip belongs to the dark canvas, whatever the theme
+        palette.setColor(QPalette.ColorRole.Base, QColor(30, 30, 32))
+        palette.setColor(QPalette.ColorRole.Text, QColor(190, 190, 190))
+        palette.setColor(QPalette.ColorRole.Highlight, QColor(61, 74, 92))
+        palette.setColor(QPalette.ColorRole.HighlightedText, QColor(235, 235, 235))
+        self.setPalette(palette)
         session.added.connect(self._on_added)
         session.changed.connect(self._on_changed)
         session.current_changed.connect(self._on_current)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -24,7 +24,7 @@ from portrait_studio.core.settings import Settings, load_settings
 from portrait_studio.ui.actions import build_actions
 from portrait_studio.ui.background import BackgroundRunner
 from portrait_studio.ui.banner import PreflightBanner
-from portrait_studio.ui.compare_view import CompareView
+from portrait_studio.ui.compare_view import CANVAS, CompareView
 from portrait_studio.ui.controls import ControlsPanel
 from portrait_studio.ui.filmstrip import Filmstrip
 from portrait_studio.ui.preview import PreviewController
@@ -37,23 +37,6 @@ from portrait_studio.ui.worker import Executor, RunThread
 
 log = logging.getLogger(__name__)
 
-# Hierarchy like a develop module: quiet small-caps section heads, the photo on a neutral dark surround, one
-# accent (Run). Colours come from the palette (ui/theme.py) so light and dark themes both work.
-WINDOW_QSS = """
-QLabel#section { color: palette(placeholder-text); font-size: 8pt; font-weight: 600; letter-spacing: 1px;
-                 padding-top: 6px; }
-QLabel#slider-value { font-family: monospace; }
-QWidget#canvas-area, QListWidget#filmstrip { background: #262628; }
-QListWidget#filmstrip { border: none; border-top: 1px solid #111; color: #bbb; }
-QListWidget#filmstrip::item:selected { background: #3d4a5c; border-radius: 3px; }
-QPushButton#run-button { background: palette(highlight); color: palette(highlighted-text); font-weight: 600;
-                         border: none; border-radius: 4px; }
-QPushButton#run-button:disabled { background: palette(mid); color: palette(placeholder-text); }
-QProgressBar#run-progress { border: none; background: palette(base); }
-QProgressBar#run-progress::chunk { background: palette(highlight); }
-QDockWidget::title { padding: 6px 8px; font-weight: 600; }
-QToolBar#main-toolbar { spacing: 2px; border: none; }
-"""
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.heic *.heif);;All files (*)"
 
 
@@ -85,7 +68,6 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         self.setObjectName("main-window")
         self.resize(1440, 900)
         self.setAcceptDrops(True)
-        self.setStyleSheet(WINDOW_QSS)
         self.settings = settings if settings is not None else load_settings()
         self.session = Session(self)
         self.recent = RecentFiles()
@@ -138,6 +120,8 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         v.addWidget(self.compare, 1)
         v.addWidget(self.filmstrip)
         self.filmstrip.hide()
+        # The photo sits on a neutral dark grey in both themes (colour judgement needs a neutral surround).
+        _paint(central, window=CANVAS)
         self.setCentralWidget(central)
 
     def _build_controls_dock(self) -> None:
@@ -330,6 +314,15 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
             stop = getattr(dock.widget(), "shutdown", None)
             if stop is not None:
                 stop()
+
+
+def _paint(widget: QWidget, **roles: QColor) -> None:
+    """Set palette colours on one widget (cheaper at start-up than a style sheet, which re-polishes all)."""
+    palette = widget.palette()
+    for role, colour in roles.items():
+        palette.setColor(getattr(QPalette.ColorRole, role.capitalize()), colour)
+    widget.setPalette(palette)
+    widget.setAutoFillBackground(True)
 
 
 def _typing(w: QObject) -> bool:

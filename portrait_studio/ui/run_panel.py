@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 
@@ -20,6 +21,16 @@ class RunPanel(QWidget):
         self.run_button.setObjectName("run-button")
         self.run_button.setToolTip("Send the edit (Ctrl+Enter)")
         self.run_button.setMinimumHeight(34)
+        # The one accent of the window: Run in the highlight colour (palette, not a style sheet: start-up).
+        palette = self.run_button.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):  # disabled stays grey
+            palette.setColor(group, QPalette.ColorRole.Button, palette.color(QPalette.ColorRole.Highlight))
+            highlighted = palette.color(QPalette.ColorRole.HighlightedText)
+            palette.setColor(group, QPalette.ColorRole.ButtonText, highlighted)
+        self.run_button.setPalette(palette)
+        font = self.run_button.font()
+        font.setBold(True)
+        self.run_button.setFont(font)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancel-button")
         self.cancel_button.setToolTip("Stop waiting for this edit (Esc)")
@@ -43,7 +54,9 @@ class RunPanel(QWidget):
         self.error.setObjectName("run-error")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.setStyleSheet("#run-error { color: #f08a80; }")
+        palette = self.error.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(240, 138, 128))
+        self.error.setPalette(palette)
         self.error.hide()
         layout.addWidget(self.error)
 
