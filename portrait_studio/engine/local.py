@@ -8,13 +8,14 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from portrait_studio.core.errors import ImageError
+from portrait_studio.core.errors import ImageError, PortraitStudioError
 from portrait_studio.core.images import load_image_bytes
 from portrait_studio.core.params import EditParams
 from portrait_studio.engine.retouch import check_local, retouch
 
 JPEG_QUALITY = 95  # results are re-saved by the user later: keep the generation loss small
 FORMAT_CODE = "003010003"  # the seed's "invalid image format" task code
+INTERNAL_CODE = "003010095"  # the seed's "internal generation error" task code
 
 
 def _decode(image_bytes: bytes) -> tuple[np.ndarray, bytes | None]:
@@ -47,7 +48,12 @@ class LocalEngine:
         progress(0.05)
         rgb, icc = _decode(image_bytes)
         progress(0.25)
-        result = retouch(rgb, params)
+        try:
+            result = retouch(rgb, params)
+        except PortraitStudioError as err:
+            if err.code is None:  # e.g. FaceModelError: the gateway fails tasks by code, so give one
+                err.code = INTERNAL_CODE
+            raise
         progress(0.9)
         data = _encode(result.image, icc)
         progress(1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -80,3 +81,27 @@ def test_input_array_is_never_modified() -> None:
     copy = rgb.copy()
     retouch(rgb, EditParams(gpen=1, skin=1, skin_unifi=1, width=512, height=512))
     assert np.array_equal(rgb, copy)
+
+
+def test_two_tasks_at_once_give_the_same_bytes_as_one_by_one() -> None:
+    # The gateway runs two workers: the engine must be safe to call from both at the same time.
+    src = [_jpeg(photos.astronaut()), _jpeg(photos.grace_hopper())]
+    params = EditParams(gpen=0.5, skin=0.5, skin_unifi=0.5, width=640, height=640)
+    alone = [LocalEngine().run(s, params, lambda p: None) for s in src]
+    engine = LocalEngine()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(pool.map(lambda s: engine.run(s, params, lambda p: None), src))
+    assert together == alone
+
+
+def test_missing_face_models_fail_with_a_task_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    from portrait_studio.core.errors import FaceModelError
+    from portrait_studio.engine import detect
+
+    def no_models(*args: object) -> None:
+        raise FaceModelError("The face-mesh model file is missing.")
+
+    monkeypatch.setattr(detect, "face_mesh", no_models)
+    with pytest.raises(FaceModelError) as info:
+        LocalEngine().run(_jpeg(photos.astronaut()), EditParams(), lambda p: None)
+    assert info.value.code == "003010095"
