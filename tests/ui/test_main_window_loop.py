@@ -112,3 +112,31 @@ def test_save_refuses_the_original(qtbot, portrait_file, ui_backend):
         w.save_as(portrait_file)
     assert "original" in failed.args[0]
     assert sha(portrait_file) == before
+
+
+def test_save_keeps_exif_and_icc_and_writes_each_format(qtbot, tmp_path, ui_backend):
+    from PIL import ImageCms
+
+    from tests.photos import grace_hopper
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"  # Make
+    exif[0x0110] = "Model 8"  # Model
+    original = tmp_path / "in" / "hopper.jpg"
+    original.parent.mkdir()
+    Image.fromarray(grace_hopper()).save(original, quality=93, icc_profile=icc, exif=exif.tobytes())
+    w = make_window(qtbot, ui_backend)
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        w.open_paths([original])
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    for suffix, fmt in ((".jpg", "JPEG"), (".webp", "WEBP"), (".tif", "TIFF")):
+        out = tmp_path / "out" / f"hopper{suffix}"
+        with qtbot.waitSignal(w.saved, timeout=30_000):
+            w.save_as(out)
+        with Image.open(out) as im:
+            assert im.format == fmt
+            assert im.info.get("icc_profile") == icc, f"{fmt}: colour profile lost"
+            assert im.getexif().get(0x010F) == "TestCam", f"{fmt}: EXIF lost"
+        assert json.loads(out.with_name(out.name + ".json").read_text())["format"] == fmt
