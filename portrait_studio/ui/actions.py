@@ -45,7 +45,13 @@ def build_actions(w: MainWindow) -> None:
     w.prev_action = _action(w, "&Previous photo", lambda: w.session.step(-1), ("Ctrl+Left",))
     w.next_action = _action(w, "&Next photo", lambda: w.session.step(1), ("Ctrl+Right",))
     w.fit_action = _action(w, "Zoom to &fit", w.compare.zoom_fit, ("Ctrl+0",))
-    w.zoom100_action = _action(w, "Zoom &100 %", lambda: w.compare.zoom_to(1.0), ("Ctrl+1",))
+    w.zoom100_action = _action(
+        w,
+        "Zoom &1:1",
+        lambda: w.compare.zoom_to(1.0),
+        ("Ctrl+1",),
+        "One screen pixel per pixel of the ≤1920 px working copy (status bar: zoom of the original)",
+    )
     w.faces_action = _action(
         w, "Show &face boxes", lambda: w.compare.set_show_faces(w.faces_action.isChecked())
     )

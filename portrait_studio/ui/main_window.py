@@ -149,13 +149,16 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         self.backend_label = QLabel(self)
         self.faces_label = QLabel("No photo", self)
         self.cost_label = QLabel(self)
-        for label in (self.faces_label, self.backend_label, self.cost_label):
+        self.zoom_label = QLabel(self)
+        self.zoom_label.setToolTip("Zoom, in pixels of the original photo (Ctrl+0 fit, Ctrl+1 100 %)")
+        for label in (self.zoom_label, self.faces_label, self.backend_label, self.cost_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
         self._update_status_bar()
 
     def _connect(self) -> None:
         self.files_chosen.connect(self.open_paths)
+        self.compare.zoom_changed.connect(lambda _s: self._update_zoom_label())
         self.controls.params_changed.connect(self._on_params_changed)
         self.session.current_changed.connect(self._on_current_changed)
         self.session.added.connect(lambda *_: self.filmstrip.setVisible(len(self.session.photos) > 1))
@@ -236,6 +239,15 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
             else:
                 self.compare.set_after(None)
 
+    def _update_zoom_label(self) -> None:
+        photo, image = self.session.current, self.compare.before
+        if photo is None or image is None or not photo.source_size:
+            self.zoom_label.setText("")
+            return
+        # The view's scale is per working-copy pixel; photographers read zoom per original pixel.
+        percent = self.compare.scale * image.width() / photo.source_size[0] * 100
+        self.zoom_label.setText(f"Fit ({percent:.0f} %)" if self.compare.fit else f"{percent:.0f} %")
+
     def _update_status_bar(self) -> None:
         s = self.settings
         self.backend_label.setText("Local engine" if s.backend == "local" else f"Cloud · {s.base_url}")
@@ -248,6 +260,7 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         else:
             self.faces_label.setText("1 face" if count == 1 else f"{count} faces")
         self.cost_label.setText(f"Session cost: ${self.session.total_cost:.3f}")
+        self._update_zoom_label()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.compare and event.type() == QEvent.Type.Paint:

@@ -128,3 +128,17 @@ def test_slider_change_renders_a_live_preview(qtbot, portrait_file):
     b = np.asarray(w.compare.after.constBits()).copy()
     assert a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).mean() > 0.05, "preview unchanged"
     assert w.session.photos[0].result_path is None  # nothing was sent
+
+
+def test_status_bar_zoom_is_in_pixels_of_the_original(qtbot, tmp_path):
+    from tests.photos import astronaut, save
+
+    big = save(np.ascontiguousarray(np.repeat(np.repeat(astronaut(), 5, 0), 5, 1)), tmp_path / "big.jpg")
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.photo_loaded, timeout=30_000):
+        w.open_paths([big])  # 2560 px: shown from a 1920 px working copy
+    assert w.zoom_label.text().startswith("Fit (")
+    w.compare.zoom_to(1.0)  # one screen pixel per working-copy pixel = 75 % of the original
+    assert w.zoom_label.text() == "75 %"
