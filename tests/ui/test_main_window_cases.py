@@ -202,6 +202,10 @@ def test_history_and_batch_docks_use_the_same_journal_and_backend(qtbot, tmp_pat
 
 
 def test_switching_to_cloud_without_a_key_labels_the_preview_and_explains(qtbot, portrait_file):
+    from portrait_studio.api.keys import delete_api_key, get_api_key
+
+    delete_api_key()  # a key another test kept "for the session" (api.keys module state) must not leak in
+    assert get_api_key() is None
     w = make_window(qtbot)  # no backend given: the window opens its own (local gateway) after the first paint
     with qtbot.waitSignal(w.warmed_up, timeout=60_000):
         pass
