@@ -61,10 +61,13 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     """(spot map, raw contrast) for dark and red spots up to SPOT_MAX·unit px wide (grey levels)."""
     size = max(SPOT_MIN, SPOT_MAX * unit)
     k = _odd(2.2 * size)  # a median removes blobs covering under half of its window
-    u8 = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
-    fill = cv2.medianBlur(u8, k).astype(np.float32)
-    y, fy = luma(rgb), luma(fill)
-    red, fred = rgb[..., 0] - rgb[..., 1], fill[..., 0] - fill[..., 1]
+    y, red = luma(rgb), rgb[..., 0] - rgb[..., 1]  # lightness, and redness (a cheap stand-in for a*)
+    # Medians of 8-bit copies (+0.5 rounds; redness is offset by 128 to fit): OpenCV's large-window
+    # median is only for 8 bits.
+    fy, fred = (
+        cv2.medianBlur(np.clip(c + base + 0.5, 0, 255).astype(np.uint8), k).astype(np.float32) - base
+        for c, base in ((y, 0.0), (red, 128.0))
+    )
     contrast = np.maximum(fy - y, red - fred)
     contrast = np.maximum(contrast, 0.0) * (skin > 0.3)
     # Two scales: small spots are lost in a wide blur, large ones have a flat top under a narrow one.
@@ -105,44 +108,52 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
-def _fill(
+def _carry(
     rgb: np.ndarray, spot: np.ndarray, contrast: np.ndarray, skin: np.ndarray, unit: float
-) -> np.ndarray:
-    """Skin around the spots carried in over them (normalised convolution: follows shading gradients).
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fill, plain): the skin around the spots carried in over them (normalised convolution, so it
+    follows shading gradients), and where the skin is plain.
 
     Only plain skin is carried in: no spot, no hair, and nothing darker or redder than its surroundings
     (a glasses frame, a crease), which would stain the fill.
     """
-    clear = ((contrast < 0.4 * spot) | (spot <= 0)) & (contrast < THRESH_AT_0) & (skin > 0.5)
-    clear = clear.astype(np.float32)
-    fill = masked_gauss(rgb, clear, max(1.5, 0.3 * SPOT_MAX * unit))
-    # A flat fill reads as a smooth disc on textured skin: lay the fine grain of nearby skin over it, as
-    # a healing brush does (the source is the skin one spot-width to the side, where it is plain skin).
-    sigma = max(0.7, 0.8 * unit)
-    grain = rgb - cv2.GaussianBlur(rgb, (0, 0), sigma)
+    plain = ((contrast < 0.4 * spot) | (spot <= 0)) & (contrast < THRESH_AT_0) & (skin > 0.5)
+    plain_f = plain.astype(np.float32)
+    return masked_gauss(rgb, plain_f, max(1.5, 0.3 * SPOT_MAX * unit)), plain_f
+
+
+def _grain(rgb: np.ndarray, plain: np.ndarray, unit: float) -> np.ndarray:
+    """Fine grain of nearby plain skin to lay over the fill, as a healing brush does: a flat fill reads as
+    a smooth disc on textured skin (the source is the skin one and a half spot-widths to the side)."""
+    grain = rgb - cv2.GaussianBlur(rgb, (0, 0), max(0.7, 0.8 * unit))
     offset = round(1.5 * max(SPOT_MIN, SPOT_MAX * unit))
-    source_ok = np.roll(clear, offset, axis=1)[..., None]
-    return fill + np.roll(grain, offset, axis=1) * source_ok
+    return np.roll(grain, offset, axis=1) * np.roll(plain, offset, axis=1)[..., None]
+
+
+def _analyse(
+    rgb: np.ndarray, skin: np.ndarray, unit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(spot map, colour shift, fill, plain-skin mask) of a region."""
+    spot, contrast = _spots(rgb, skin, unit)
+    fill, plain = _carry(rgb, spot, contrast, skin, unit)
+    return spot, _shift(rgb, skin, spot, unit), fill, plain
 
 
 def prepare(rgb: np.ndarray, skin: np.ndarray, unit: float) -> ToneLayers:
     """Tone layers of an RGB float32 region with its skin mask."""
-    # Spots and tone are found on a copy where the eye distance is at most 100·WORK_UNIT px: on a big
-    # face that is most of the time saved, and a spot too small to see there is a pore, not a blemish.
+    # Spots, tone and fill are found on a copy where the eye distance is at most 100·WORK_UNIT px: on a
+    # big face that is most of the time saved, and a spot too small to see there is a pore, not a blemish.
+    # Only the grain laid over the fill needs the full resolution.
     f = min(1.0, WORK_UNIT / unit)
     if f < 1.0:
         h, w = skin.shape
         size = (max(1, round(w * f)), max(1, round(h * f)))
         small, small_skin = (cv2.resize(a, size, interpolation=cv2.INTER_AREA) for a in (rgb, skin))
-        spot, contrast = _spots(small, small_skin, unit * f)
-        shift = _shift(small, small_skin, spot, unit * f)
-        spot, contrast, shift = (
-            cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) for a in (spot, contrast, shift)
-        )
+        parts = _analyse(small, small_skin, unit * f)
+        spot, shift, fill, plain = (cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) for a in parts)
     else:
-        spot, contrast = _spots(rgb, skin, unit)
-        shift = _shift(rgb, skin, spot, unit)
-    fill = _fill(rgb, spot, contrast, skin, unit)
+        spot, shift, fill, plain = _analyse(rgb, skin, unit)
+    fill = fill + _grain(rgb, plain, unit)
     feather = max(0.8, 0.1 * SPOT_MAX * unit)
     return ToneLayers(shift=shift, heal=fill - rgb, spot=spot, feather=feather)
 
