@@ -105,6 +105,8 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
     )
     out = crop.crop_resize(rgb, plan.box, params.width, params.height)
     notes = list(plan.notes)
+    if params.effective_gen_mode == "reference_char":
+        notes.append("the local engine keeps the background (removing it needs the cloud model)")
     if params.seed not in (-1, 0):
         notes.append("the local engine is deterministic: the seed does not change its result")
     if params.is_identity:
