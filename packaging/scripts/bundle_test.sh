@@ -19,8 +19,10 @@ if [[ "$reported" != "$name $expected" ]]; then
 fi
 echo "version: $reported"
 
-out="$("$exe" --smoke-test)"
+status=0
+out="$("$exe" --smoke-test)" || status=$?
 echo "$out"
+((status == 0)) || { echo "smoke test failed (exit $status)" >&2; exit 1; }
 [[ "$(tail -n 1 <<<"$out")" == "OK" ]] || { echo "smoke test did not end with OK" >&2; exit 1; }
 
 # CLI subcommands are imported by name at run time: one of them proves they were collected.
