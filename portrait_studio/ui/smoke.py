@@ -1,7 +1,8 @@
 """`portrait-studio --smoke-test`: prove that an install or a bundle works, offscreen, in a few seconds.
 
-It opens the main window, finds the face in a sample portrait with the shipped MediaPipe weights, retouches
-that portrait once through the local backend (the in-process gateway and engine), prints OK and exits 0.
+It opens the main window, checks the shipped licence texts and built-in presets, finds the face in a sample
+portrait with the shipped MediaPipe weights, retouches that portrait once through the local backend (the
+in-process gateway and engine), prints OK and exits 0.
 Everything it writes goes to a temporary folder, so the user's journal, settings and photos are untouched.
 """
 
@@ -21,7 +22,7 @@ from PIL import Image
 from portrait_studio import APP_NAME, __version__
 from portrait_studio.core.paths import ENV_DATA_DIR, resources_dir
 
-SMOKE_FLAG = "--smoke-test"
+SMOKE_FLAG = "--smoke-test"  # ui/app.py tests for the literal, so starting the GUI never imports this module
 SAMPLE = Path("samples") / "astronaut.jpg"  # public domain NASA photo (resources/samples/SOURCES.md)
 
 
