@@ -97,6 +97,7 @@ class ControlsPanel(QWidget):
         self.setObjectName("controls")
         self._params = EditParams()
         self._updating = False
+        self._backend = "local"
         self.sliders: dict[str, StrengthSlider] = {}
         self.value_labels: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
@@ -150,7 +151,23 @@ class ControlsPanel(QWidget):
         self.prompt.textChanged.connect(self._on_any_change)
         form.addRow("Mode", self.gen_mode)
         form.addRow("Prompt", self.prompt)
+        self.prompt_hint = QLabel("Prompts and creative mode need the cloud backend (Settings).", self)
+        self.prompt_hint.setObjectName("prompt-hint")
+        self.prompt_hint.setWordWrap(True)
+        self.prompt_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.prompt_hint.hide()
+        form.addRow("", self.prompt_hint)
         return form
+
+    def set_backend(self, kind: str) -> None:
+        """local / cloud: on the local engine a prompt or creative mode gets an explanation under the box."""
+        self._backend = kind
+        self._update_prompt_hint()
+
+    def _update_prompt_hint(self, params: EditParams | None = None) -> None:
+        p = params or self._params
+        wants_cloud = bool(p.effective_prompt) or p.effective_gen_mode == "creative"
+        self.prompt_hint.setVisible(self._backend == "local" and wants_cloud)
 
     def _build_size(self) -> QFormLayout:
         form = _form()
@@ -211,6 +228,7 @@ class ControlsPanel(QWidget):
             self.seed.setText(str(params.seed))
             self._sync_aspect()
             self._update_auto_label()
+            self._update_prompt_hint()
         finally:
             self._updating = False
 
@@ -263,6 +281,7 @@ class ControlsPanel(QWidget):
             seed=int(seed_text) if seed_text not in ("", "-") and int(seed_text) <= SEED_MAX else -1,
         )
         self._update_auto_label(params)
+        self._update_prompt_hint(params)
         self._sync_aspect(params)
         if params != self._params:
             self._params = params

@@ -250,6 +250,7 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
 
     def _update_status_bar(self) -> None:
         s = self.settings
+        self.controls.set_backend(s.backend)
         self.backend_label.setText("Local engine" if s.backend == "local" else f"Cloud · {s.base_url}")
         photo = self.session.current
         count = photo.face_count if photo else None

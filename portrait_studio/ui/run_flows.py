@@ -37,6 +37,8 @@ class RunFlows:
             first = next(p for p in photo.report.problems if is_blocking(p))
             self.run_panel.show_error(f"Not sent: {first.message}", first.fix)
             return False
+        if self.settings.backend == "local" and not self._local_can_run():
+            return False
         params = self.controls.params_for_run()
         photo.params = params
         photo.error = None
@@ -45,6 +47,18 @@ class RunFlows:
         self.run_panel.running("Sending…")
         run_path = photo.meta.get("run_path", photo.path)  # a fixed copy when a one-click fix was applied
         self._submit(RunJob(key=photo.path, path=run_path, params=params, max_cost=self._cost_limit()))
+        return True
+
+    def _local_can_run(self: MainWindow) -> bool:
+        """The local engine only retouches: a prompt (creative mode) is refused here, before any upload."""
+        from portrait_studio.core.errors import PortraitStudioError
+        from portrait_studio.engine import check_local
+
+        try:
+            check_local(self.controls.params())
+        except PortraitStudioError as err:
+            self.run_panel.show_error(f"Not sent: {err.message}", err.fix)
+            return False
         return True
 
     def _submit(self: MainWindow, job: Any) -> None:

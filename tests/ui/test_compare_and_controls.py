@@ -142,3 +142,19 @@ def test_status_bar_zoom_is_in_pixels_of_the_original(qtbot, tmp_path):
     assert w.zoom_label.text().startswith("Fit (")
     w.compare.zoom_to(1.0)  # one screen pixel per working-copy pixel = 75 % of the original
     assert w.zoom_label.text() == "75 %"
+
+
+def test_a_prompt_on_the_local_engine_is_explained_and_not_sent(qtbot, portrait_file, ui_backend):
+    w = MainWindow(Settings(), backend=ui_backend)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        w.open_paths([portrait_file])
+    assert not w.controls.prompt_hint.isVisible()
+    w.controls.prompt.setText("a painted portrait")
+    assert w.controls.prompt_hint.isVisible()
+    assert not w.run_current()
+    assert "needs the cloud model" in w.run_panel.error.text()
+    assert ui_backend.gateway.stats.creates == 0
+    w.apply_settings(Settings(backend="cloud"))
+    assert not w.controls.prompt_hint.isVisible()
