@@ -242,3 +242,25 @@ def test_a_whole_shoot_keeps_only_a_few_screen_copies_in_memory(qtbot, tmp_path,
         w.session.set_current(far)
     assert w.compare.before is w.session.photos[far].meta["image"]
     assert "1 face found" in w.banner.text()
+
+
+def test_presets_dock_sets_the_photo_params_and_recent_files_remember(qtbot, portrait_file, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    qtbot.waitUntil(lambda: hasattr(w, "presets_panel"), timeout=30_000)
+    open_and_wait(qtbot, w, [portrait_file])
+    w.controls.seed_lock.setChecked(True)
+    w.controls.new_seed.click()
+    seed = w.controls.params().seed
+    name = w.presets_panel.names()[0]
+    applied = w.presets_panel.apply(name)
+    assert applied is not None
+    assert (applied.gpen, applied.skin, applied.skin_unifi) != (0.4, 0.3, 0.0), "pick a preset that changes"
+    p = w.session.current.params
+    assert (p.gpen, p.skin, p.skin_unifi) == (applied.gpen, applied.skin, applied.skin_unifi)
+    assert p.seed == seed  # a locked seed survives a preset
+    assert w.controls.params() == p
+
+    paths = [a.toolTip() for a in w.recent_menu.actions()]
+    assert str(portrait_file.resolve()) in paths
+    w2 = make_window(qtbot, ui_backend)  # a new window (next start) lists it too
+    assert str(portrait_file.resolve()) in [a.toolTip() for a in w2.recent_menu.actions()]
