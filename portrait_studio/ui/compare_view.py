@@ -31,6 +31,7 @@ class CompareView(QWidget):
 
     zoom_changed = Signal(float)  # displayed scale (1.0 = 100 % of the shown image)
     divider_moved = Signal(float)
+    view_moved = Signal()  # zoom or pan changed (the window fetches full-resolution detail when zoomed in)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,11 +57,15 @@ class CompareView(QWidget):
         self._cache: dict[str, tuple[tuple[int, int, int], QImage]] = {}
         self._pending: dict[str, tuple[int, int, int]] = {}
         self._scaler: Callable[[str, object, Callable[[], QImage]], None] | None = None
+        # Full-resolution pixels of the visible part of the before image: (before's cacheKey, rect in
+        # before-image pixels, image); drawn over the working copy when zoomed in past its resolution.
+        self._detail: tuple[int, QRectF, QImage] | None = None
 
     # ------------------------------------------------------------------ public API
     def set_before(self, image: QImage | None, *, keep_view: bool = False) -> None:
         """Show a new photo (resets to fit unless `keep_view`)."""
         self.before = image
+        self._detail = None
         self._cache.pop("before", None)
         if not keep_view:
             self.fit = True
@@ -119,6 +124,7 @@ class CompareView(QWidget):
         self.offset = local - img_pt * scale
         self._clamp()
         self.zoom_changed.emit(self.scale)
+        self.view_moved.emit()
         self.update()
 
     def image_to_widget(self, x: float, y: float, right: bool = False) -> QPointF:
@@ -193,6 +199,25 @@ class CompareView(QWidget):
         """Scale off the GUI thread: `submit(key, token, fn)`, then call `scaled_ready` with the result."""
         self._scaler = submit
 
+    def visible_rect(self) -> QRectF:
+        """The part of the before image (its pixels) that the view shows now."""
+        iw, ih = self._image_size()
+        vp = self._viewport()
+        top_left = (QPointF(0, 0) - self.offset) / self.scale
+        rect = QRectF(top_left, QSize(1, 1).toSizeF())
+        rect.setSize(QSize(round(vp.width() / self.scale) + 1, round(vp.height() / self.scale) + 1).toSizeF())
+        return rect.intersected(QRectF(0, 0, iw, ih))
+
+    def set_detail(self, key: int, rect: QRectF, image: QImage) -> None:
+        """Full-resolution pixels for `rect` (before-image pixels) of the before image with cacheKey `key`."""
+        if self.before is not None and self.before.cacheKey() == key:
+            self._detail = (key, QRectF(rect), image)
+            self.update()
+
+    def has_detail(self) -> bool:
+        """True when full-resolution detail is drawn over part of the before image."""
+        return self._detail is not None
+
     def wants_scale(self, key: str, token: object) -> bool:
         """True while a scale job is still the one the view waits for (thread-safe read)."""
         return self._pending.get(key) == token
@@ -261,6 +286,12 @@ class CompareView(QWidget):
             magnify = target.width() >= image.width()
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, magnify and self.scale < 2.0)
             p.drawImage(target, image, QRectF(image.rect()))
+        if key == "before" and self._detail is not None and self.scale > 1.0:
+            _key, rect, detail = self._detail
+            where = QRectF(vp.topLeft() + self.offset + rect.topLeft() * self.scale, rect.size() * self.scale)
+            # Past 2 screen pixels per original pixel show the pixels themselves (as Lightroom's 1:1 and up).
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, where.width() < 2 * detail.width())
+            p.drawImage(where, detail, QRectF(detail.rect()))
         p.restore()
 
     def _paint_faces(self, p: QPainter, vp: QRectF) -> None:
@@ -334,6 +365,7 @@ class CompareView(QWidget):
             self.fit = False
             self.offset += pos - self._last
             self._clamp()
+            self.view_moved.emit()
             self.update()
         elif self.mode == SPLIT and self.after is not None:
             near = abs(pos.x() - self.divider * self.width()) <= GRAB_PX

@@ -7,6 +7,7 @@ Implicitly Shared Classes").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,36 @@ def load_screen(path: Path) -> ScreenLoad:
         thumb=to_qimage(thumb),
         preview_rgb=downscale(rgb, PREVIEW_MAX),
     )
+
+
+_full: dict[Path, Any] = {}  # the last photo decoded at full size (one at a time: ~72 MB for 24 MP)
+_full_lock = threading.Lock()
+
+
+def load_detail(
+    path: Path, rect: tuple[float, float, float, float], working_width: int
+) -> tuple[tuple[float, float, float, float], QImage]:
+    """Full-resolution pixels of `rect` (x, y, w, h in working-copy pixels); returns (rect, image).
+
+    The view magnifies the ≤1920 px working copy when zoomed in; this gives the original's own pixels for
+    the visible part. The full decode is kept for the last photo, so panning and zooming only crop.
+    """
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    with _full_lock:
+        rgb = _full.get(path)
+        if rgb is None:
+            with Image.open(path) as im:
+                rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+            _full.clear()
+            _full[path] = rgb
+    k = rgb.shape[1] / working_width
+    x, y, w, h = rect
+    x0, y0 = max(0, int(x * k)), max(0, int(y * k))
+    x1, y1 = min(rgb.shape[1], int((x + w) * k) + 1), min(rgb.shape[0], int((y + h) * k) + 1)
+    crop = rgb[y0:y1, x0:x1]
+    return (x0 / k, y0 / k, (x1 - x0) / k, (y1 - y0) / k), to_qimage(crop)
 
 
 def warm_up() -> None:
@@ -160,6 +191,7 @@ __all__ = [
     "analyse",
     "apply_fixes",
     "expand_paths",
+    "load_detail",
     "load_screen",
     "warm_up",
 ]

@@ -37,6 +37,7 @@ from portrait_studio.ui.worker import Executor, RunThread
 
 log = logging.getLogger(__name__)
 
+DETAIL_DELAY_MS = 120  # wait for zoom/pan to pause before decoding full-resolution detail
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.heic *.heif);;All files (*)"
 
 
@@ -48,6 +49,7 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
     photo_analysed = Signal(int)  # faces + pre-flight known
     preview_shown = Signal(float)  # milliseconds from slider change to preview on screen
     run_progress = Signal(float)
+    detail_shown = Signal()  # full-resolution pixels drawn over the zoomed-in view
     run_finished = Signal(object)  # RunOutcome, once the result is in the compare view
     run_failed = Signal(str)  # "message — fix"
     run_cancelled = Signal()
@@ -82,6 +84,19 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         build_actions(self)
         self._preset_store = preset_store
         self._optional_docks: dict[str, QDockWidget] = {}
+        self._build_workers(backend, executor)
+        self._connect()
+        self._build_status_bar()
+        self.recent.fill_menu(self.recent_menu, self.open_paths)
+        # Docks of other panels and the warm-up start after the first paint: a zero timer started here would
+        # run before it (same event-loop pass as the expose), doubling the time to a window (bench/startup).
+        self._late_timer = QTimer(self)
+        self._late_timer.setSingleShot(True)
+        self._late_timer.timeout.connect(self._build_late_docks)
+        self.compare.installEventFilter(self)
+
+    def _build_workers(self, backend: Any, executor: Executor | None) -> None:
+        """The threads (loader, io, preview, scaler, run) and the timers that feed them."""
         self.loader = BackgroundRunner("loader", self)
         self.io = BackgroundRunner("io", self)
         self.preview = PreviewController(self)
@@ -96,15 +111,10 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
             executor = PipelineExecutor(self.settings)
         self.executor = executor
         self.runner = RunThread(self.settings, executor, backend, self)
-        self._connect()
-        self._build_status_bar()
-        self.recent.fill_menu(self.recent_menu, self.open_paths)
-        # Docks of other panels and the warm-up start after the first paint: a zero timer started here would
-        # run before it (same event-loop pass as the expose), doubling the time to a window (bench/startup).
-        self._late_timer = QTimer(self)
-        self._late_timer.setSingleShot(True)
-        self._late_timer.timeout.connect(self._build_late_docks)
-        self.compare.installEventFilter(self)
+        self._detail_timer = QTimer(self)  # full-resolution detail once zooming/panning pauses
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(DETAIL_DELAY_MS)
+        self._detail_timer.timeout.connect(self.request_detail)
 
     # ------------------------------------------------------------------ layout
     def _build_central(self) -> None:
@@ -159,6 +169,7 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
     def _connect(self) -> None:
         self.files_chosen.connect(self.open_paths)
         self.compare.zoom_changed.connect(lambda _s: self._update_zoom_label())
+        self.compare.view_moved.connect(self._detail_timer.start)
         self.controls.params_changed.connect(self._on_params_changed)
         self.session.current_changed.connect(self._on_current_changed)
         self.session.added.connect(lambda *_: self.filmstrip.setVisible(len(self.session.photos) > 1))
@@ -313,6 +324,7 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
             return
         self._closed = True
         self._late_timer.stop()
+        self._detail_timer.stop()
         self.preview.stop()
         queue = getattr(self, "batch_queue", None)
         if queue is not None:

@@ -222,6 +222,13 @@ class RunFlows:
         kind, i = token
         if self._closed:
             return
+        if kind == "detail":  # i is the before image's cacheKey here; a detail for another image is dropped
+            from PySide6.QtCore import QRectF
+
+            rect, image = value
+            self.compare.set_detail(i, QRectF(*rect), image)
+            self.detail_shown.emit()
+            return
         photo = self.session.photos[i]
         if kind in ("result", "result-again"):
             photo.meta["result_image"] = value

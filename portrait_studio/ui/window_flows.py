@@ -184,6 +184,25 @@ class WindowFlows:
                 self.run_panel.show_error(photo.error, photo.meta.get("error_fix"))
         self._update_status_bar()
 
+    def request_detail(self: MainWindow) -> bool:
+        """Zoomed in past the working copy's resolution: fetch the original's pixels for the visible part."""
+        from portrait_studio.ui.loader import load_detail
+
+        photo, before = self.session.current, self.compare.before
+        if photo is None or before is None or not photo.source_size or self.compare.scale <= 1.0:
+            return False
+        if photo.source_size[0] <= before.width() or photo.meta.get("run_path"):
+            return False  # nothing sharper to show (small photo, or a fixed copy of another framing)
+        r = self.compare.visible_rect()
+        rect, key, path, width = (
+            (r.x(), r.y(), r.width(), r.height()),
+            before.cacheKey(),
+            photo.path,
+            before.width(),
+        )
+        self.io.submit(("detail", key), lambda: load_detail(path, rect, width))
+        return True
+
     def _start_preview(self: MainWindow, photo: Photo) -> None:
         """Point the preview at `photo` once its faces are known (they are reused, not detected twice)."""
         rgb = photo.meta.get("preview_rgb")

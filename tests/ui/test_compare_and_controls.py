@@ -158,3 +158,26 @@ def test_a_prompt_on_the_local_engine_is_explained_and_not_sent(qtbot, portrait_
     assert ui_backend.gateway.stats.creates == 0
     w.apply_settings(Settings(backend="cloud"))
     assert not w.controls.prompt_hint.isVisible()
+
+
+def test_zooming_in_shows_the_originals_own_pixels(qtbot, tmp_path):
+    from tests.photos import astronaut, save
+
+    big = np.ascontiguousarray(np.repeat(np.repeat(astronaut(), 5, 0), 5, 1))  # 2560 px
+    checker = (np.indices((400, 400)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    big[200:600, 200:600] = checker[..., None]  # 1-px detail the 1920 px working copy cannot hold
+    path = save(big, tmp_path / "detail.png")
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.photo_loaded, timeout=30_000):
+        w.open_paths([path])
+    assert not w.request_detail()  # at fit there is nothing sharper to show
+    k = 1920 / 2560
+    with qtbot.waitSignal(w.detail_shown, timeout=30_000):
+        w.compare.zoom_to(4.0, w.compare.image_to_widget(400 * k, 400 * k))
+    assert w.compare.has_detail()
+    shot = w.compare.grab().toImage()
+    centre = w.compare.image_to_widget(400 * k, 400 * k)
+    values = [shot.pixelColor(int(centre.x()) + dx, int(centre.y())).red() for dx in range(0, 12)]
+    assert max(values) - min(values) > 150, f"the 1-px checker is not visible at 4×: {values}"
