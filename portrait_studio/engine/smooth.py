@@ -17,7 +17,7 @@ from portrait_studio.engine.filters import gauss, guided, luma
 # At s = 1: share of the middle band and of the fine band removed. The fine band is never fully removed
 # (a film of grain keeps skin from looking like plastic), yet the Laplacian energy falls by well over
 # 60 % (tests/engine/test_quality.py, Q2).
-MID_CUT, FINE_CUT = 0.95, 0.75
+MID_CUT, FINE_CUT = 0.95, 0.8
 BASE_RADIUS = 9.0  # guided filter radius at a 100 px eye distance
 # Guided filter eps (on 0..255 values): structures whose local standard deviation is well above √eps
 # (≈ 14 grey levels) count as edges and stay in the base.

@@ -24,12 +24,12 @@ SPOT_MIN = 9.0  # px: on small faces still heal spots up to this size (the issue
 # A spot's centre must stand out this many times above the skin's own texture (the local RMS of
 # darkness/redness, clipped so the spots themselves do not raise it): wrinkles and pores on mature skin
 # are contrasted too, and must not be healed into flat patches.
-STAND_OUT = 3.5
+STAND_OUT = 3.0
 TEXTURE_CLIP = 15.0
 # Spot threshold in grey levels of darkness/redness over the neighbourhood median: the 99th percentile of
 # healthy skin texture in astronaut/grace_hopper at a 100 px eye distance is ~9 (measured while tuning).
 THRESH_AT_0, THRESH_AT_1, RAMP = 24.0, 9.0, 5.0
-ROUNDNESS = 0.4  # weaker / stronger curvature at a spot's centre: 1 = a disc, 0 = a line
+ROUNDNESS = 0.3  # weaker / stronger curvature at a spot's centre: 1 = a disc, 0 = a line
 
 
 @dataclass(frozen=True)
