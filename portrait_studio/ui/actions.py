@@ -48,9 +48,9 @@ def build_actions(w: MainWindow) -> None:
     w.zoom100_action = _action(
         w,
         "Zoom &1:1",
-        lambda: w.compare.zoom_to(1.0),
+        lambda: w.compare.zoom_to(w.compare.one_to_one),
         ("Ctrl+1",),
-        "One screen pixel per pixel of the ≤1920 px working copy (status bar: zoom of the original)",
+        "One screen pixel per pixel of the original (Ctrl+1; double-click toggles with fit)",
     )
     w.faces_action = _action(
         w, "Show &face boxes", lambda: w.compare.set_show_faces(w.faces_action.isChecked())

@@ -51,6 +51,7 @@ class CompareView(QWidget):
         self.show_faces = True
         self.fit = True
         self.scale = 1.0
+        self.one_to_one = 1.0  # view scale at which one screen pixel shows one pixel of the original
         self.offset = QPointF(0, 0)  # widget position of image pixel (0, 0) inside a viewport
         self._drag: str | None = None
         self._last = QPointF()
@@ -379,7 +380,7 @@ class CompareView(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         # Lightroom-style: double-click toggles between fit and 100 %.
         if self.fit:
-            self.zoom_to(1.0, event.position())
+            self.zoom_to(self.one_to_one, event.position())
         else:
             self.zoom_fit()
 

@@ -172,6 +172,10 @@ class WindowFlows:
         self.setWindowTitle(f"{photo.path.name} — {self._app_name()}")
         same = self.compare.before is not None and self.compare.before is photo.meta.get("image")
         self.compare.set_before(photo.meta.get("image"), keep_view=same)
+        if photo.display is not None and photo.source_size and not photo.meta.get("run_path"):
+            self.compare.one_to_one = photo.source_size[0] / photo.display.shape[1]
+        else:
+            self.compare.one_to_one = 1.0
         self._show_after(photo)
         self._show_banner(photo)
         self._start_preview(photo)
