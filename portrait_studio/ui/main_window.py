@@ -220,9 +220,9 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
     # ------------------------------------------------------------------ keys
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Keys no focused control wanted: ←/→ browse the filmstrip, Space shows the before image.
-        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not _typing(self):
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not _typing():
             self.session.step(-1 if event.key() == Qt.Key.Key_Left else 1)
-        elif event.key() == Qt.Key.Key_Space and not _typing(self):
+        elif event.key() == Qt.Key.Key_Space and not _typing():
             if not event.isAutoRepeat():
                 self.compare.set_show_before(True)
         else:
@@ -351,7 +351,7 @@ def _paint(widget: QWidget, **roles: QColor) -> None:
     widget.setAutoFillBackground(True)
 
 
-def _typing(w: QObject) -> bool:
+def _typing() -> bool:
     """True when a text field has the focus (arrows and Space belong to it)."""
     from PySide6.QtWidgets import QApplication
 
