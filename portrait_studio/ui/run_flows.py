@@ -27,6 +27,9 @@ class RunFlows:
         from portrait_studio.ui.worker import RunJob
 
         photo = self.session.current
+        if photo is not None and photo.error and photo.report is None:
+            self.run_panel.show_error(f"Not sent: {photo.error}", photo.meta.get("error_fix"))
+            return False
         if photo is None or (photo.display is None and photo.report is None):
             self.statusBar().showMessage("Open a photo first (Ctrl+O or drop it on the window).", 8000)
             return False

@@ -264,3 +264,21 @@ def test_presets_dock_sets_the_photo_params_and_recent_files_remember(qtbot, por
     assert str(portrait_file.resolve()) in paths
     w2 = make_window(qtbot, ui_backend)  # a new window (next start) lists it too
     assert str(portrait_file.resolve()) in [a.toolTip() for a in w2.recent_menu.actions()]
+
+
+def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backend):
+    from portrait_studio.ui.session import FAILED
+
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    w = make_window(qtbot, ui_backend)
+    assert w.open_paths([notes]) == []
+    assert "not photos" in w.statusBar().currentMessage() and "notes.txt" in w.statusBar().currentMessage()
+    open_and_wait(qtbot, w, [bad])
+    photo = w.session.current
+    assert photo.status == FAILED
+    assert "broken.jpg" in w.banner.text() and "could not be read" in w.banner.text()
+    assert not w.run_current()
+    assert "Not sent" in w.run_panel.error.text() and ui_backend.gateway.stats.creates == 0
