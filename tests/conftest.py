@@ -54,6 +54,16 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def no_session_key() -> Iterator[None]:
+    """Forget a session-only API key (api.keys keeps one when no keyring exists): no leak between tests."""
+    from portrait_studio.api import keys
+
+    keys.delete_api_key()
+    yield
+    keys.delete_api_key()
+
+
 # --------------------------------------------------------------------------- local gateway (issue 3)
 if TYPE_CHECKING:  # imported lazily below so a half-edited gateway never breaks unrelated tests
     from portrait_studio.api.client import Client
@@ -94,3 +104,63 @@ def portrait_data_url() -> str:
     buf = io.BytesIO()
     Image.fromarray(astronaut()).save(buf, "JPEG", quality=90)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# --------------------------------------------------------------------------- crash/resume helpers (issue 6)
+def cli_args(*args: str) -> list[str]:
+    """`portrait-studio ARGS…` run with this interpreter."""
+    import sys
+
+    return [sys.executable, "-m", "portrait_studio", *args]
+
+
+STANDALONE_TASK_SECONDS = 8.0
+
+
+@pytest.fixture
+def standalone_gateway(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A `portrait-studio gateway` process whose tasks take STANDALONE_TASK_SECONDS (so a client is surely
+    polling when it is killed); yields its {"base_url", "token", "cache"}."""
+    import json
+    import signal
+    import subprocess
+
+    cache = tmp_path / "gateway-cache"
+    args = ("gateway", "--engine", "trivial", "--min-task-seconds", str(STANDALONE_TASK_SECONDS))
+    with subprocess.Popen(
+        cli_args(*args, "--cache-dir", str(cache)), stdout=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        yield {**info, "cache": str(cache)}
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def retouch_killed_while_polling(photo: Path, gateway: dict[str, str], env: dict[str, str]) -> int:
+    """Run `portrait-studio retouch` against `gateway`, SIGKILL it while it polls; the journal row id left."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from portrait_studio.core.journal import Journal
+
+    retouch = ("retouch", str(photo), "--backend", "cloud", "--base-url", gateway["base_url"], "--json")
+    with (
+        subprocess.Popen(cli_args(*retouch, "--width", "512", "--height", "512"), env=env) as proc,
+        Journal() as j,
+    ):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until the task runs and the client has polled it
+            rows = j.rows()
+            if rows and rows[0].status == "submitted" and (rows[0].progress or 0) > 0:
+                break
+            assert proc.poll() is None, "retouch ended before it could be killed"
+            time.sleep(0.1)
+        else:
+            pytest.fail("the task never reached polling")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        [row] = j.rows()
+        return row.id

@@ -8,45 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from portrait_studio.core.journal import Journal
+from tests.conftest import cli_args, retouch_killed_while_polling
 from tests.photos import astronaut
-
-TASK_SECONDS = 8.0
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "portrait_studio", *args]
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """A standalone gateway whose tasks take TASK_SECONDS (so the client is surely polling when killed)."""
-    cache = tmp_path / "gateway-cache"
-    args = (
-        "gateway",
-        "--engine",
-        "trivial",
-        "--min-task-seconds",
-        str(TASK_SECONDS),
-        "--cache-dir",
-        str(cache),
-    )
-    with subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout is not None
-        info = json.loads(proc.stdout.readline())
-        yield {**info, "cache": str(cache)}
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
 
 
 def _created_tasks(gateway: dict[str, str]) -> set[str]:
@@ -54,31 +24,25 @@ def _created_tasks(gateway: dict[str, str]) -> set[str]:
     return {p.name.rsplit("-", 1)[0] for p in (Path(gateway["cache"]) / "files").glob("*.jpg")}
 
 
-def test_kill_9_while_polling_then_resume_finishes_with_one_create(tmp_path: Path, gateway: dict[str, str]):
+def test_kill_9_while_polling_then_resume_finishes_with_one_create(
+    tmp_path: Path, standalone_gateway: dict[str, str]
+):
+    gateway = standalone_gateway
     photo = tmp_path / "shoot" / "eileen.jpg"
     photo.parent.mkdir()
     Image.fromarray(astronaut()).save(photo, quality=90)
     env = {**os.environ, "PORTRAIT_STUDIO_API_KEY": gateway["token"]}
-    retouch = ("retouch", str(photo), "--backend", "cloud", "--base-url", gateway["base_url"], "--json")
-    with subprocess.Popen(_cli(*retouch, "--width", "512", "--height", "512"), env=env) as proc:
-        journal = Journal()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # wait until the task runs and the client has polled it
-            rows = journal.rows()
-            if rows and rows[0].status == "submitted" and (rows[0].progress or 0) > 0:
-                break
-            assert proc.poll() is None, "retouch ended before it could be killed"
-            time.sleep(0.1)
-        else:
-            pytest.fail("the task never reached polling")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+    row_id = retouch_killed_while_polling(photo, gateway, env)
+    journal = Journal()
     [row] = journal.rows()
+    assert row.id == row_id
     assert row.status == "submitted" and row.task_id
     assert not (photo.parent / "eileen.retouched.jpg").exists()
     assert [r.id for r in journal.resumable()] == [row.id]
 
-    resumed = subprocess.run(_cli("resume", "--json"), env=env, capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(
+        cli_args("resume", "--json"), env=env, capture_output=True, text=True, timeout=120
+    )
     assert resumed.returncode == 0, resumed.stderr
     [line] = [json.loads(text) for text in resumed.stdout.splitlines()]
     expected = photo.parent / "eileen.retouched.jpg"  # where the original run would have put it
@@ -91,7 +55,7 @@ def test_kill_9_while_polling_then_resume_finishes_with_one_create(tmp_path: Pat
     assert journal.get(row.id).status == "completed"
     assert _created_tasks(gateway) == {row.task_id}  # exactly one create, never resubmitted
     # A second resume has nothing left to do.
-    again = subprocess.run(_cli("resume"), env=env, capture_output=True, text=True, timeout=60)
+    again = subprocess.run(cli_args("resume"), env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "nothing to resume" in again.stdout
     journal.close()
 
@@ -110,15 +74,15 @@ def test_uncertain_rows_are_listed_not_resubmitted_and_can_be_dismissed(tmp_path
             timeout=60,
         )
         assert crashed.returncode == 0  # it exits right after the row: like a crash before the answer
-        out = subprocess.run(_cli("resume", "--json"), capture_output=True, text=True, timeout=60)
+        out = subprocess.run(cli_args("resume", "--json"), capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         [line] = [json.loads(t) for t in out.stdout.splitlines()]
         assert line["status"] == "uncertain" and line["input"] == "/p/a.jpg"
         assert "--dismiss" in line["error"]["fix"]
         dismissed = subprocess.run(
-            _cli("resume", "--dismiss", str(line["row"])), capture_output=True, text=True
+            cli_args("resume", "--dismiss", str(line["row"])), capture_output=True, text=True
         )
         assert dismissed.returncode == 0
         assert journal.uncertain() == []
-        wrong = subprocess.run(_cli("resume", "--dismiss", "999"), capture_output=True, text=True)
+        wrong = subprocess.run(cli_args("resume", "--dismiss", "999"), capture_output=True, text=True)
         assert wrong.returncode == 1 and "no journal row" in wrong.stderr

@@ -307,6 +307,11 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
             except Exception as err:  # a sibling panel that is missing or broken must not stop the window
                 log.warning("%s not available: %s", build.__name__, err)
         docks.add_about(self)
+        if journal is not None:  # finish what a crash interrupted (never resubmits a possibly-paid task)
+            from portrait_studio.ui.resume_flow import ResumeFlow
+
+            self.resume_flow = ResumeFlow(self, journal)
+            self.resume_flow.start()
 
     def _warmed(self, part: str) -> None:
         self._warming.discard(part)
@@ -329,6 +334,9 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         queue = getattr(self, "batch_queue", None)
         if queue is not None:
             queue.close()  # cancels what is left and joins the batch threads (before the backend closes)
+        resume = getattr(self, "resume_flow", None)
+        if resume is not None:
+            resume.stop()  # before the journal closes below
         self.runner.stop()
         self.loader.stop()
         self.io.stop()
