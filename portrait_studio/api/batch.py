@@ -155,10 +155,22 @@ class BatchQueue:
         with self._cond:
             if self._threads:
                 return
-            for n in range(self.concurrency):
-                t = threading.Thread(target=self._worker, name=f"batch-{n + 1}", daemon=True)
-                self._threads.append(t)
-                t.start()
+            self._spawn(self.concurrency)
+
+    def set_concurrency(self, n: int) -> None:
+        """Change the limit while running (local ↔ cloud); items already running finish as they are."""
+        with self._cond:
+            self.concurrency = max(1, int(n))
+            if self._threads:
+                self._spawn(self.concurrency)
+            self._cond.notify_all()
+
+    def _spawn(self, n: int) -> None:
+        """Start workers up to `n` in all (called with the lock held); surplus workers idle in `_take`."""
+        for index in range(len(self._threads), n):
+            t = threading.Thread(target=self._worker, args=(index,), name=f"batch-{index + 1}", daemon=True)
+            self._threads.append(t)
+            t.start()
 
     def retry(self, item_id: int) -> BatchItem:
         """Put a failed, cancelled or skipped item back in the queue."""
@@ -282,9 +294,12 @@ class BatchQueue:
         self._emit(item)
         return item
 
-    def _take(self) -> tuple[int, threading.Event] | None:
+    def _take(self, index: int) -> tuple[int, threading.Event] | None:
         with self._cond:
-            while not self._closed and (not self._pending or self.paused_reason is not None):
+            # Worker `index` works only while it is within the current limit (set_concurrency may lower it).
+            while not self._closed and (
+                not self._pending or self.paused_reason is not None or index >= self.concurrency
+            ):
                 self._cond.wait()
             if self._closed:
                 return None
@@ -296,8 +311,8 @@ class BatchQueue:
         self._emit(item)
         return item_id, cancel
 
-    def _worker(self) -> None:
-        while (taken := self._take()) is not None:
+    def _worker(self, index: int) -> None:
+        while (taken := self._take(index)) is not None:
             item_id, cancel = taken
             self._run(item_id, cancel)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -86,8 +87,7 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
             budget_cap=queue.budget_cap,
         )
 
-    # Local: one task at a time per core is what the engine can use; cloud: 2, as the batch CLI does.
-    queue = BatchQueue(run_one, concurrency=2)
+    queue = BatchQueue(run_one, concurrency=batch_concurrency(w.settings.backend))
     queue.budget_cap = w.settings.budget_cap
     panel = BatchPanel(queue, parent=w)
     w.batch_queue, w.batch_panel = queue, panel
@@ -95,6 +95,11 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
     w.tabifyDockWidget(w._optional_docks["history"], dock) if "history" in w._optional_docks else None
     dock.hide()
     return dock
+
+
+def batch_concurrency(backend: str) -> int:
+    """Local: one photo per core is what the engine can use; cloud: 2, as the batch CLI does (rate limits)."""
+    return 2 if backend == "cloud" else (os.cpu_count() or 2)
 
 
 def add_about(w: MainWindow) -> None:
@@ -113,4 +118,4 @@ def add_about(w: MainWindow) -> None:
         action.triggered.connect(lambda: cls(w).exec())
 
 
-__all__ = ["add_about", "build_batch_dock", "build_history_dock", "build_presets_dock"]
+__all__ = ["add_about", "batch_concurrency", "build_batch_dock", "build_history_dock", "build_presets_dock"]

@@ -309,10 +309,23 @@ class RunFlows:
         if not self.runner.busy:
             self._apply_pending_settings()
         self._apply_theme(settings.theme)
+        self._apply_to_panels(settings)
         self._update_status_bar()
         photo = self.session.current
         if photo is not None:
             self._show_after(photo)
+
+    def _apply_to_panels(self: MainWindow, settings: Settings) -> None:
+        """The batch queue and the history ledger follow the backend and the daily budget cap."""
+        from portrait_studio.ui.docks import batch_concurrency
+
+        queue = getattr(self, "batch_queue", None)
+        if queue is not None:
+            queue.budget_cap = settings.budget_cap
+            queue.set_concurrency(batch_concurrency(settings.backend))
+        history = getattr(self, "history_panel", None)
+        if history is not None:
+            history.set_budget_cap(settings.budget_cap)
 
     def _apply_theme(self: MainWindow, theme: str) -> None:
         from PySide6.QtWidgets import QApplication

@@ -186,3 +186,40 @@ def test_eta_and_concurrency_defaults(tmp_path: Path, client: Client, journal: J
     assert local.wait(60)
     assert local.eta() == 0.0 and local.spent() == Decimal(0)
     local.close()
+
+
+def test_concurrency_can_change_while_running(tmp_path: Path):
+    """Settings switching local ↔ cloud changes how many photos run at once, without restarting the queue."""
+    import time
+
+    lock, running, peak = threading.Lock(), [0], [0]
+    release = threading.Event()
+
+    def run_one(path: Path, progress, cancel: threading.Event) -> Path:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        release.wait(30)
+        with lock:
+            running[0] -= 1
+        return path
+
+    def running_settles_at(n: int) -> bool:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and running[0] != n:
+            time.sleep(0.01)
+        time.sleep(0.2)  # and no further photo starts
+        return running[0] == n
+
+    photos = _shoot(tmp_path, 8, size=16)
+    with BatchQueue(run_one, concurrency=1) as queue:
+        queue.add(photos)
+        queue.start()
+        assert running_settles_at(1)
+        queue.set_concurrency(3)
+        assert running_settles_at(3)
+        queue.set_concurrency(1)
+        release.set()
+        assert queue.wait(30)
+    assert peak[0] == 3
+    assert [item.status for item in queue.items()] == ["done"] * 8

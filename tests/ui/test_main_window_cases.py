@@ -212,8 +212,9 @@ def test_switching_to_cloud_without_a_key_labels_the_preview_and_explains(qtbot,
     open_and_wait(qtbot, w, [portrait_file])
     qtbot.waitUntil(lambda: w.compare.after is not None, timeout=60_000)
     assert w.compare.after_label == "Preview"
-    w.apply_settings(Settings(backend="cloud"))
+    w.apply_settings(Settings(backend="cloud", budget_cap=3.0))
     assert w.backend_label.text() == "Cloud · https://cloud.vtrix.ai"
+    assert w.batch_queue.concurrency == 2 and w.batch_queue.budget_cap == 3.0  # the docks follow Settings
     assert w.compare.after_label == "Local preview"  # the cloud result only comes with Run
     with qtbot.waitSignal(w.run_failed, timeout=30_000) as failed:
         assert w.run_current()
