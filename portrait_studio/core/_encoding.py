@@ -33,10 +33,16 @@ def working_copy(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     if scale == 1.0:
         return rgb, 1.0
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    # OpenCV's INTER_AREA is the right filter but takes a slow path for reductions under 2× (24 MP → 4096 px:
-    # 338 ms vs 59 ms bilinear, measured here); bilinear's 2×2 taps still cover a < 2× footprint.
-    how = cv2.INTER_AREA if scale <= 0.5 else cv2.INTER_LINEAR
-    return cv2.resize(rgb, size, interpolation=how), scale
+    # OpenCV's INTER_AREA is the right filter but is fast only for a whole-number factor given as fx/fy
+    # (24 MP → 1920 px: 100 ms at 3.125×, 36 ms at exactly 3×; measured here). So: area-average by the whole
+    # factor, then bilinear for the last < 2× (its 2×2 taps still cover that footprint; 24 MP → 4096 px was
+    # 338 ms with INTER_AREA vs 59 ms bilinear).
+    k = int(1 / scale)
+    if k >= 2:
+        rgb = cv2.resize(rgb, None, fx=1 / k, fy=1 / k, interpolation=cv2.INTER_AREA)
+    if (rgb.shape[1], rgb.shape[0]) != size:
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
+    return rgb, scale
 
 
 def _pil(rgb: np.ndarray) -> Image.Image:
