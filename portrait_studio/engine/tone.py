@@ -78,12 +78,21 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     # Spread each centre's contrast over its spot: pixels near a centre, at least a quarter as contrasted.
     spread = cv2.dilate(contrast * centres, _disk(round(0.6 * size)))
     spot = np.where(contrast >= 0.4 * spread, spread, 0.0).astype(np.float32)
-    # Centres strung along a crease join into a streak, a diffuse red patch spreads wide: neither is a spot.
-    _, labels, stats, _ = cv2.connectedComponentsWithStats((spot > 0).astype(np.uint8), connectivity=8)
-    long_ = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > max(size, SPOT_MIN + 1)
-    long_[0] = False
-    spot[long_[labels]] = 0.0
+    spot[_streaks(spot > 0, size)] = 0.0
     return cv2.dilate(spot, _disk(round(0.15 * size) + 1)), contrast
+
+
+def _streaks(found: np.ndarray, size: float) -> np.ndarray:
+    """Pixels of found areas that are not spots: centres strung along a crease join into a streak (long and
+    thin, or a sparse diagonal), a diffuse patch spreads wide. Two spots side by side stay spots."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    long_side, short_side = np.maximum(w, h), np.maximum(np.minimum(w, h), 1)
+    fill = stats[:, cv2.CC_STAT_AREA] / (w * h)
+    thin = (long_side / short_side > 2.5) | (fill < 0.35)
+    bad = ((long_side > max(size, SPOT_MIN + 1)) & thin) | (long_side > 3 * size)
+    bad[0] = False  # label 0 is the background
+    return bad[labels]
 
 
 def _blob_centres(contrast: np.ndarray, sigma: float) -> np.ndarray:

@@ -64,12 +64,23 @@ def ab_spread(rgb: np.ndarray, where: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Spot:
-    """A pasted blemish: centre, diameter in px, and its disc mask."""
+    """A pasted blemish: centre and diameter in px."""
 
     x: int
     y: int
     diameter: int
-    disc: np.ndarray
+
+
+def _around(shape: tuple[int, ...], x: int, y: int, half: int) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The window of ±half px around (x, y) clipped to the image, and each pixel's distance to (x, y)."""
+    y0, y1, x0, x1 = (
+        max(0, y - half),
+        min(shape[0], y + half + 1),
+        max(0, x - half),
+        min(shape[1], x + half + 1),
+    )
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    return (slice(y0, y1), slice(x0, x1)), np.hypot(xx - x, yy - y)
 
 
 def paste_spots(rgb: np.ndarray, where: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, list[Spot]]:
@@ -79,32 +90,30 @@ def paste_spots(rgb: np.ndarray, where: np.ndarray, count: int, seed: int) -> tu
     ys, xs = np.nonzero(where)
     spots: list[Spot] = []
     taken = np.zeros(where.shape, bool)
-    yy, xx = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
     while len(spots) < count:
         i = rng.integers(len(ys))
         x, y, d = int(xs[i]), int(ys[i]), int(rng.integers(3, 9))
         r = d / 2
-        dist = np.hypot(xx - x, yy - y)
-        if taken[dist < r * 4].any():
+        win, dist = _around(rgb.shape, x, y, 16)
+        if taken[win][dist < r * 4].any():
             continue
         alpha = np.clip(r + 0.5 - dist, 0, 1)[..., None]  # anti-aliased disc
         # Half dark brown spots (moles, dark marks), half red ones (spots): typical blemish colours.
         colour = np.array([95, 60, 45] if len(spots) % 2 else [200, 70, 70], np.float32)
         strength = 0.75
-        out = out * (1 - strength * alpha) + colour * strength * alpha
-        taken |= dist < r * 2
-        spots.append(Spot(x, y, d, dist <= r))
+        out[win] = out[win] * (1 - strength * alpha) + colour * strength * alpha
+        taken[win] |= dist < r * 2
+        spots.append(Spot(x, y, d))
     return np.clip(out + 0.5, 0, 255).astype(np.uint8), spots
 
 
 def contrast(rgb: np.ndarray, spot: Spot) -> float:
     """How much a spot's disc stands out from the skin just around it (RGB length of the mean difference)."""
-    yy, xx = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
-    dist = np.hypot(xx - spot.x, yy - spot.y)
+    win, dist = _around(rgb.shape, spot.x, spot.y, 10)
     r = spot.diameter / 2
     ring = (dist >= r + 1.5) & (dist < r + 4.5)  # outside the disc's anti-aliased edge
-    img = rgb.astype(np.float64)
-    return float(np.linalg.norm(img[spot.disc].mean(axis=0) - img[ring].mean(axis=0)))
+    img = rgb[win].astype(np.float64)
+    return float(np.linalg.norm(img[dist <= r].mean(axis=0) - img[ring].mean(axis=0)))
 
 
 def residual(

@@ -89,14 +89,20 @@ def _spot_zone(name: str) -> np.ndarray:
 @pytest.mark.parametrize("name", PORTRAITS)
 def test_q3_skin_unifi_removes_pasted_blemishes(name: str) -> None:
     clean = _photo(name)
-    spotted, spots = measure.paste_spots(clean, _spot_zone(name), count=40, seed=5)
     params = EditParams(gpen=0, skin=0, skin_unifi=1, width=SIZE, height=SIZE)
     out_clean = retouch(clean, params, _faces(name)).image
-    out_spotted = retouch(spotted, params, detect_faces(spotted)).image
-    left = [measure.residual(out_spotted, out_clean, spotted, clean, s) for s in spots]
+    left = []
+    # 200 spots: five layouts of 40 (seeds 1–5), so the rate does not hang on one lucky layout. On Grace
+    # Hopper's lined skin single layouts range from 85 % to 100 % (seeds 1–8, measured).
+    for seed in range(1, 6):
+        spotted, spots = measure.paste_spots(clean, _spot_zone(name), count=40, seed=seed)
+        out_spotted = retouch(spotted, params, detect_faces(spotted)).image
+        left += [measure.residual(out_spotted, out_clean, spotted, clean, s) for s in spots]
     # A spot counts as removed when at most a quarter of its contrast is left (it no longer reads as a spot).
     removed = np.mean(np.array(left) <= 0.25)
-    assert removed >= 0.90, f"{removed:.0%} removed; residual contrasts {np.round(sorted(left), 2)}"
+    assert removed >= 0.90, (
+        f"{removed:.0%} removed; largest residual contrasts {np.round(sorted(left)[-25:], 2)}"
+    )
 
 
 @pytest.mark.parametrize("name", PORTRAITS)
@@ -166,4 +172,3 @@ def test_eyes_brows_lips_and_teeth_stay_sharp_at_full_smoothing(name: str) -> No
             continue
         kept = measure.laplacian_energy(_out(name, 0, 1, 1), where) / measure.laplacian_energy(before, where)
         assert kept >= 0.97, f"{part}: {kept:.2f} of its detail kept"
-
