@@ -23,3 +23,16 @@ def test_unknown_subcommand_is_usage_error():
     )
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
+
+
+def test_photos_on_the_command_line_open_the_window(tmp_path):
+    from portrait_studio.cli import gui_request
+
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"x")
+    assert gui_request([]) == ([], [])
+    assert gui_request(["--smoke-test"]) == (["--smoke-test"], [])
+    assert gui_request([str(photo), str(tmp_path)]) == ([], [photo, tmp_path])
+    assert gui_request(["check", str(photo)]) is None  # a subcommand, even with files after it
+    assert gui_request([str(tmp_path / "missing.jpg")]) is None  # argparse explains the bad word
+    assert gui_request(["--help"]) is None

@@ -70,6 +70,8 @@ def test_desktop_entry_launches_the_installed_command():
     assert entry["Type"] == "Application"
     assert entry["Name"] == APP_NAME
     assert entry["Exec"].split()[0] == command == entry["TryExec"]
+    assert entry["Exec"].split()[1:] == ["%F"]  # photos opened from the file manager reach the window
+    assert "image/jpeg" in entry["MimeType"].split(";")
     assert entry["Terminal"] == "false"
     assert "Graphics" in entry["Categories"].split(";")
 

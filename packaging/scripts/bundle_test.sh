@@ -32,7 +32,7 @@ prefix="$(mktemp -d)"
 trap 'rm -rf "$prefix"' EXIT
 bash packaging/scripts/install_linux.sh "$prefix"
 desktop-file-validate "$prefix/share/applications/$app_id.desktop"
-grep -qx "Exec=$prefix/bin/$name" "$prefix/share/applications/$app_id.desktop"
+grep -qx "Exec=$prefix/bin/$name %F" "$prefix/share/applications/$app_id.desktop"
 test -f "$prefix/share/icons/hicolor/scalable/apps/$app_id.svg"
 test -f "$prefix/share/icons/hicolor/256x256/apps/$app_id.png"
 "$prefix/bin/$name" --smoke-test | tail -n 1 | grep -qx OK

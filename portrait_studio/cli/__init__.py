@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from portrait_studio import APP_NAME, __version__
 
@@ -39,14 +40,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def gui_request(args: Sequence[str]) -> tuple[list[str], list[Path]] | None:
+    """(Qt options, photos to open) when `args` ask for the window, else None (a subcommand or bad usage).
+
+    `portrait-studio [PHOTO|FOLDER…]` opens the window with those photos (the .desktop file passes %F).
+    """
+    options = [a for a in args if a.startswith("-")]
+    files = [a for a in args if not a.startswith("-")]
+    if any(a in ("-h", "--help", "--version") for a in options):
+        return None
+    if files and (files[0] in SUBCOMMANDS or not all(Path(f).exists() for f in files)):
+        return None
+    return options, [Path(f) for f in files]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `portrait-studio` and `python -m portrait_studio`."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or all(a.startswith("-") and a not in ("-h", "--help", "--version") for a in args_list):
+    gui = gui_request(args_list)
+    if gui is not None:
         # The GUI path imports no subcommand module and no argparse subparsers: start-up time matters.
         from portrait_studio.ui.app import run_gui
 
-        return run_gui(args_list)
+        return run_gui(*gui)
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -55,4 +71,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(_load(args.command).run(args))
 
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+__all__ = ["SUBCOMMANDS", "build_parser", "gui_request", "main"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
@@ -24,8 +25,8 @@ def make_app(argv: Sequence[str] = ()) -> QApplication:
     return app
 
 
-def run_gui(argv: Sequence[str] = ()) -> int:
-    """Open the main window and run the event loop."""
+def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
+    """Open the main window (with `paths`: photos or folders given on the command line) and run the loop."""
     if "--smoke-test" in argv:  # issue 7: offscreen end-to-end check of an install or a bundle
         from portrait_studio.ui.smoke import run_smoke_test
 
@@ -39,4 +40,6 @@ def run_gui(argv: Sequence[str] = ()) -> int:
     ThemeFollower(app, settings.theme)  # parented to the app: follows the OS light/dark switch
     window = MainWindow(settings)
     window.show()
+    if paths:
+        window.open_paths(list(paths))  # decoding and face detection run on the window's loader thread
     return app.exec()
