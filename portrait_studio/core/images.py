@@ -6,7 +6,7 @@ fixes in `preflight`); this module is the one place callers import from.
 
 from __future__ import annotations
 
-from portrait_studio.core._encoding import encode_jpeg, fit_jpeg, save_image, working_copy
+from portrait_studio.core._encoding import SAVE_FORMATS, encode_jpeg, fit_jpeg, save_image, working_copy
 from portrait_studio.core._loading import (
     MAX_FILE_BYTES,
     MAX_PIXELS,
@@ -35,6 +35,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "MAX_UPLOAD_SIDE",
     "READABLE",
+    "SAVE_FORMATS",
     "UPLOAD_FORMATS",
     "LoadedImage",
     "PreflightReport",

@@ -24,17 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.core.errors import ImageError
+from portrait_studio.core.images import SAVE_FORMATS  # one suffix → format table for every save
 
 FORMATS = (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp"), ("TIFF", ".tif"))
 LOSSY = frozenset({"JPEG", "WEBP"})
-SUFFIX_FORMAT = {
-    ".jpg": "JPEG",
-    ".jpeg": "JPEG",
-    ".png": "PNG",
-    ".webp": "WEBP",
-    ".tif": "TIFF",
-    ".tiff": "TIFF",
-}
 DEFAULT_QUALITY = 92  # visually lossless for portraits at a third of PNG's size (libjpeg 4:4:4 at ≥90)
 
 
@@ -51,7 +44,7 @@ class SaveRequest:
 
 def format_for(path: Path, default: str = "JPEG") -> str:
     """The format a file name asks for (by suffix)."""
-    return SUFFIX_FORMAT.get(path.suffix.lower(), default)
+    return SAVE_FORMATS.get(path.suffix.lower(), default)
 
 
 def sidecar_path(path: Path) -> Path:
