@@ -125,3 +125,15 @@ def test_bad_usage_exits_2_with_a_clear_message(tmp_path: Path):
     assert nothing.returncode == 2 and "no photos" in nothing.stderr
     assert retouch().returncode == 2  # argparse: INPUT is required
     assert not list(tmp_path.glob("*.retouched*"))
+
+
+def test_prompt_on_the_local_engine_is_bad_usage_with_the_right_fix(tmp_path: Path):
+    photo = tmp_path / "grace.jpg"
+    Image.fromarray(grace_hopper()).save(photo, quality=92)
+    out = retouch(str(photo), *SMALL, "--prompt", "studio portrait, soft light", "--json")
+    assert out.returncode == 2
+    [line] = lines(out)
+    assert line["error"]["code"] == "003010002"
+    assert "needs the cloud" in line["error"]["message"]
+    assert "switch the backend to the cloud" in line["error"]["fix"]  # not the generic slider advice
+    assert not (tmp_path / "grace.retouched.jpg").exists()

@@ -111,6 +111,14 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
     from portrait_studio.core.journal import Journal
 
     session, settings = open_session(args)
+    if session.kind == "local":
+        from portrait_studio.engine import check_local
+
+        try:
+            check_local(params)  # a prompt needs the cloud: say so with the engine's own fix, before any work
+        except PortraitStudioError:
+            session.close()
+            raise
     printed: set[int] = set()
     lock = threading.Lock()
 
