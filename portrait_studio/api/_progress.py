@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from portrait_studio.api.polling import PollPlanner
@@ -14,12 +15,17 @@ Stage = Literal["preparing", "estimating", "creating", "running", "downloading",
 
 @dataclass(frozen=True)
 class Progress:
-    """Where one edit is: stage, task progress 0..1 (None = unknown), seconds left (None = unknown)."""
+    """Where one edit is: stage, task progress 0..1 (None = unknown), seconds left (None = unknown).
+
+    `estimate` is the precharge price (USD) once known: reported before the create, so a user sees what a
+    cloud edit will cost before it is paid for.
+    """
 
     stage: Stage
     fraction: float | None = None
     eta: float | None = None
     task_id: str | None = None
+    estimate: Decimal | None = None
 
 
 ProgressFn = Callable[[Progress], None]

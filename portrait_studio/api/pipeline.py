@@ -256,7 +256,7 @@ def run_edit(
         preset=preset,
         estimate=estimate,
     )
-    report(Progress("creating"))
+    report(Progress("creating", estimate=estimate))
     task = _create(backend, params, image_input, journal, row_id)
     return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel)
 

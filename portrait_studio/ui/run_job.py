@@ -40,8 +40,12 @@ class PipelineExecutor:
         from portrait_studio.api.pipeline import run_edit
         from portrait_studio.core.paths import cache_dir
 
+        price: list[str] = []  # the precharge estimate, once the pipeline knows it (before paying)
+
         def report(p: Any) -> None:
-            on_progress(p.fraction, p.eta, STAGES.get(p.stage, p.stage))
+            if p.estimate is not None and backend.kind == "cloud":
+                price[:] = [f"estimate ${p.estimate}"]
+            on_progress(p.fraction, p.eta, " · ".join([STAGES.get(p.stage, p.stage), *price]))
 
         result = run_edit(
             backend,

@@ -86,10 +86,15 @@ def test_cloud_cost_above_the_limit_asks_first(qtbot, portrait_file, ui_backend)
     assert [(str(e), str(lim)) for e, lim in asked] == [("0.50", "0.1")]
     assert "0.50" in failed.args[0] and ui_backend.gateway.stats.creates == 0  # nothing was paid
 
-    ui_backend.gateway.faults.add("precharge", status=200, body=price)
+    ui_backend.gateway.faults.add(
+        "precharge", status=200, body=price, times=2
+    )  # asked, then run at that price
     w.confirm_cost = lambda estimate, limit: True
+    shown: list[str] = []
+    w.run_progress.connect(lambda _f: shown.append(w.run_panel.status.text()))
     with qtbot.waitSignal(w.run_finished, timeout=90_000):
         assert w.run_current()
+    assert any("Sending · estimate $0.50" in text for text in shown), shown  # the price, before paying
     assert ui_backend.gateway.stats.creates == 1
     assert "(estimate $" in w.run_panel.status.text()  # the estimate of the task actually sent
     assert w.backend_label.text().startswith("Cloud")
