@@ -16,12 +16,9 @@ Usage: .venv/bin/python bench/face_count.py [--rounds 5]
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,38 +26,19 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.photos (real photographs shipped by scikit-image/matplotlib)
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _photo24 import photo_24mp, timed  # noqa: E402
 
 from portrait_studio.core.faces import detect_faces, load_models  # noqa: E402
 from portrait_studio.core.images import load_image  # noqa: E402
-
-
-def photo_24mp() -> bytes:
-    """A 6000×4000 JPEG of a real portrait on a real background, with grain (made in memory)."""
-    import cv2
-
-    from tests.photos import astronaut, rocket
-
-    canvas = cv2.resize(rocket(), (6000, 4000), interpolation=cv2.INTER_CUBIC)
-    person = cv2.resize(astronaut(), (3400, 3400), interpolation=cv2.INTER_CUBIC)
-    canvas[600:4000, 1300:4700] = person[:3400, :3400]
-    grain = np.random.default_rng(24).normal(0, 4, canvas.shape)
-    canvas = np.clip(canvas + grain, 0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(canvas).save(buf, "JPEG", quality=92)
-    return buf.getvalue()
-
-
-def _time(fn: Callable[[], object]) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    data = photo_24mp()
+    data = photo_24mp(4.0)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "portrait-24mp.jpg"
         path.write_bytes(data)
@@ -74,9 +52,9 @@ def main() -> int:
         counts = {detect_faces(rgb).count, detect_faces(load_image(path, max_side=1920).rgb).count}
         base, full, check = [], [], []
         for _ in range(args.rounds):  # interleaved, so load from other processes hits all three alike
-            base.append(_time(decode))
-            full.append(_time(lambda: detect_faces(rgb)))
-            check.append(_time(lambda: detect_faces(load_image(path, max_side=1920).rgb)))
+            base.append(timed(decode))
+            full.append(timed(lambda: detect_faces(rgb)))
+            check.append(timed(lambda: detect_faces(load_image(path, max_side=1920).rgb)))
     b, f, c = (statistics.median(x) for x in (base, full, check))
     print(f"24 MP JPEG ({len(data) / 1e6:.1f} MB), faces counted: {sorted(counts)}, rounds: {args.rounds}")
     print(f"baseline  full decode (Pillow)                 {b * 1000:7.0f} ms")

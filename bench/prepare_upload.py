@@ -17,37 +17,17 @@ import argparse
 import io
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.photos (real photographs shipped by scikit-image/matplotlib)
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _photo24 import photo_24mp, timed  # noqa: E402
 
 from portrait_studio.core.images import MAX_UPLOAD_BYTES, load_image_bytes, prepare_upload  # noqa: E402
-
-
-def photo_24mp(grain: float) -> bytes:
-    """A 6000×4000 JPEG (quality 92) of a real portrait on a real background, with grain of σ `grain`."""
-    import cv2
-
-    from tests.photos import astronaut, rocket
-
-    canvas = cv2.resize(rocket(), (6000, 4000), interpolation=cv2.INTER_CUBIC)
-    canvas[600:4000, 1300:4700] = cv2.resize(astronaut(), (3400, 3400), interpolation=cv2.INTER_CUBIC)
-    noise = np.random.default_rng(24).normal(0, grain, canvas.shape)
-    buf = io.BytesIO()
-    Image.fromarray(np.clip(canvas + noise, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=92)
-    return buf.getvalue()
-
-
-def _time(fn: Callable[[], object]) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def main() -> int:
@@ -64,8 +44,8 @@ def main() -> int:
 
         base, prep = [], []
         for _ in range(args.rounds):  # interleaved, so load from other processes hits both alike
-            base.append(_time(encode))
-            prep.append(_time(lambda image=image: prepare_upload(image)))
+            base.append(timed(encode))
+            prep.append(timed(lambda image=image: prepare_upload(image)))
         upload = prepare_upload(image)
         ok &= len(upload.data) <= MAX_UPLOAD_BYTES and max(upload.width, upload.height) <= 4096
         b, p = statistics.median(base), statistics.median(prep)

@@ -12,14 +12,7 @@ from portrait_studio.core.settings import Settings
 from portrait_studio.ui.main_window import MainWindow
 from portrait_studio.ui.session import EDITED, NEEDS_FIX, READY
 from tests import photos
-
-
-def make_window(qtbot, backend=None) -> MainWindow:
-    w = MainWindow(Settings(), backend=backend)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+from tests.ui.windows import make_window
 
 
 def open_and_wait(qtbot, w: MainWindow, paths: list[Path], count: int = 1) -> None:

@@ -11,17 +11,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from portrait_studio.core.settings import Settings
 from portrait_studio.ui.main_window import MainWindow
 from portrait_studio.ui.session import EDITED, SAVED
-
-
-def make_window(qtbot, backend=None) -> MainWindow:
-    w = MainWindow(Settings(), backend=backend)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+from tests.ui.windows import make_window
 
 
 def drop_files(w: MainWindow, paths: list[Path]) -> None:

@@ -10,18 +10,9 @@ from pathlib import Path
 from PIL import Image
 
 from portrait_studio.core.journal import Journal
-from portrait_studio.core.settings import Settings
-from portrait_studio.ui.main_window import MainWindow
 from tests.conftest import retouch_killed_while_polling
 from tests.photos import astronaut
-
-
-def _window(qtbot) -> MainWindow:
-    w = MainWindow(Settings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+from tests.ui.windows import make_window
 
 
 def test_window_start_finishes_a_task_killed_mid_poll(qtbot, tmp_path: Path, standalone_gateway, monkeypatch):
@@ -36,7 +27,7 @@ def test_window_start_finishes_a_task_killed_mid_poll(qtbot, tmp_path: Path, sta
     monkeypatch.setenv(
         "PORTRAIT_STUDIO_API_KEY", standalone_gateway["token"]
     )  # the key the task was made with
-    w = _window(qtbot)
+    w = make_window(qtbot)
     qtbot.waitUntil(lambda: hasattr(w, "resume_flow"), timeout=30_000)
     with qtbot.waitSignal(w.resume_flow.finished, timeout=90_000) as finished:
         pass
@@ -66,7 +57,7 @@ def test_uncertain_cloud_task_is_listed_and_can_be_dismissed(qtbot):
         timeout=60,
     )
     assert crashed.returncode == 0
-    w = _window(qtbot)
+    w = make_window(qtbot)
     qtbot.waitUntil(lambda: hasattr(w, "resume_flow"), timeout=30_000)
     qtbot.waitUntil(lambda: w.resume_flow.dialog is not None, timeout=30_000)
     box = w.resume_flow.dialog
