@@ -28,7 +28,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: $(STAMP)
-	for f in bench/*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
+	for f in bench/[!_]*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
