@@ -41,6 +41,10 @@ class Handler(BaseHTTPRequestHandler):
     """One request; `server.gateway` is the LocalGateway that owns the server."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx and urllib expect
+    # Headers and body go out as two writes; with Nagle's algorithm on, the body waited for the client's
+    # delayed ACK: 40 ms on every kept-alive request (measured: 109 ms per photo through the pipeline with
+    # an engine that does nothing, 19 ms of it CPU).
+    disable_nagle_algorithm = True
     _body: bytes | None = None
     server_version = "PortraitStudioLocalGateway/1"
     timeout = 60  # seconds a kept-alive connection may stay silent before its thread is freed
