@@ -62,15 +62,20 @@ class PacedEngine:
         progress(1.0)
         return result
 
+    def close(self) -> None:
+        """Let waiting tasks end at once (the inner engine belongs to whoever made it)."""
+        self.stop.set()
+
 
 def default_engine() -> Engine:
-    """The local retouch engine when it is importable, else the trivial one."""
+    """The local retouch engine, in worker processes (gateway/processes.py); else the trivial one."""
     try:
         from portrait_studio.engine import LocalEngine
     except ImportError:
         return TrivialEngine()
-    engine: Engine = LocalEngine()
-    return engine
+    from portrait_studio.gateway.processes import ProcessEngine
+
+    return ProcessEngine(LocalEngine)
 
 
 def engine_name(engine: Engine) -> str:

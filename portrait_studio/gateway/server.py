@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import shutil
 import tempfile
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 from portrait_studio.core.errors import ConfigError
 from portrait_studio.gateway.engine import Engine, PacedEngine, default_engine, engine_name
 from portrait_studio.gateway.faults import Faults
+from portrait_studio.gateway.processes import default_workers
 from portrait_studio.gateway.routes import Handler
 from portrait_studio.gateway.tasks import MAX_AGE, TaskRunner
 
@@ -76,6 +76,7 @@ class LocalGateway:
                 f"The local gateway only listens on 127.0.0.1, not {host!r}.",
                 "Leave the host at 127.0.0.1 (sharing the gateway on a network is not supported).",
             )
+        self._own_engine = engine is None  # stop() closes only an engine it made (its worker processes)
         engine = engine if engine is not None else default_engine()
         if min_task_seconds > 0:
             engine = PacedEngine(engine, min_task_seconds)
@@ -88,8 +89,8 @@ class LocalGateway:
         self.files_dir = self.cache_dir / "files"
         self.faults = Faults()
         self.stats = GatewayStats()
-        # Two workers by default: the engine is CPU-bound and numpy/OpenCV already use the cores.
-        count = workers or min(4, max(2, (os.cpu_count() or 2) // 2))
+        # One task thread per engine worker process (gateway/processes.py): a core each.
+        count = workers or default_workers()
         self.runner = TaskRunner(engine, self.files_dir, self.faults, count)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -118,12 +119,17 @@ class LocalGateway:
         if server is None:
             return
         if isinstance(self.engine, PacedEngine):
-            self.engine.stop.set()
+            self.engine.close()
         server.shutdown()
         server.server_close()
         self.runner.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._own_engine:
+            inner = self.engine.inner if isinstance(self.engine, PacedEngine) else self.engine
+            close = getattr(inner, "close", None)
+            if close is not None:
+                close()
         if self._own_cache:
             shutil.rmtree(self.cache_dir, ignore_errors=True)
 

@@ -1,0 +1,137 @@
+"""The engine in worker processes (gateway/processes.py): same results, errors kept, dead workers replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from portrait_studio.api.client import Client
+from portrait_studio.api.hosting import data_url
+from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.params import EditParams
+from portrait_studio.engine import LocalEngine
+from portrait_studio.gateway import LocalGateway
+from portrait_studio.gateway.processes import ProcessEngine
+from tests.gateway.engines import BUG_SEED, FAIL_SEED, HANG_SEED, PidEngine, SeedSwitchedEngine
+from tests.photos import astronaut, save
+
+PARAMS = EditParams(gpen=0.5, skin=0.4, skin_unifi=0.3, width=512, height=512, seed=1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A worker that ended but was not yet reaped is a zombie: gone for our purposes.
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"
+
+
+def _gone(pid: int, timeout: float = 5.0) -> bool:
+    end = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
+def test_default_gateway_retouches_in_workers_exactly_as_in_process(tmp_path: Path) -> None:
+    photo = save(astronaut(), tmp_path / "astronaut.jpg").read_bytes()
+    with (
+        LocalGateway(cache_dir=tmp_path / "gw") as gateway,
+        Client(gateway.base_url, gateway.token) as client,
+    ):
+        engine = gateway.engine
+        assert isinstance(engine, ProcessEngine) and gateway.engine_name == "local"
+        task = client.wait(client.submit(PARAMS, data_url(photo, "image/jpeg")).id)
+        assert task.status == "completed"
+        result = client.download(task.outputs[0].url, tmp_path / "result.jpg").read_bytes()
+        pids = engine.pids
+        assert pids and os.getpid() not in pids
+    # Byte-identical to the engine run here: the worker's single OpenCV thread changes nothing.
+    assert result == LocalEngine().run(photo, PARAMS, lambda p: None)
+    assert all(_gone(pid) for pid in pids), "stopping the gateway stops the workers it started"
+
+
+def test_task_errors_keep_their_code_and_the_worker() -> None:
+    engine = ProcessEngine(SeedSwitchedEngine, workers=1)
+    try:
+        with pytest.raises(PortraitStudioError) as refused:
+            engine.run(b"x", PARAMS.replace(seed=FAIL_SEED), lambda p: None)
+        assert refused.value.code == "003010002"
+        assert refused.value.message == "not a portrait"
+        assert refused.value.fix == "choose one with a face"
+        [pid] = engine.pids
+        with pytest.raises(PortraitStudioError, match=r"generation error \(ZeroDivisionError") as bug:
+            engine.run(b"x", PARAMS.replace(seed=BUG_SEED), lambda p: None)
+        assert bug.value.code == "003010095"
+        assert engine.pids == [pid], "an engine error is the task's, not the worker's: it stays"
+    finally:
+        engine.close()
+
+
+def test_a_killed_worker_fails_its_task_plainly_and_is_replaced(tmp_path: Path) -> None:
+    photo = save(astronaut(), tmp_path / "a.jpg").read_bytes()
+    engine = ProcessEngine(SeedSwitchedEngine, workers=1)
+    try:
+        engine.warm(wait=True)
+        [pid] = engine.pids
+        started = threading.Event()
+        outcome: list[BaseException] = []
+
+        def hang() -> None:
+            try:
+                engine.run(photo, PARAMS.replace(seed=HANG_SEED), lambda p: started.set())
+            except BaseException as err:
+                outcome.append(err)
+
+        runner = threading.Thread(target=hang)
+        runner.start()
+        assert started.wait(30), "the worker never reported progress"
+        os.kill(pid, signal.SIGKILL)
+        runner.join(10)
+        assert not runner.is_alive()
+        [err] = outcome
+        assert isinstance(err, PortraitStudioError) and err.code == "003010095"
+        assert "stopped unexpectedly" in err.message and "Run the photo again" in err.fix
+        result = engine.run(photo, PARAMS, lambda p: None)
+        assert result[:3] == b"\xff\xd8\xff"
+        [new_pid] = engine.pids
+        assert new_pid != pid
+    finally:
+        engine.close()
+
+
+def test_never_more_workers_than_asked_and_close_stops_them() -> None:
+    engine = ProcessEngine(PidEngine, workers=2)
+    try:
+        with ThreadPoolExecutor(5) as pool:
+            warming = pool.submit(engine.warm)
+            ran = list(pool.map(lambda _: int(engine.run(b"", PARAMS, lambda p: None)), range(12)))
+            warming.result()
+        assert set(ran) <= set(engine.pids)
+        assert len(engine.pids) == 2
+        pids = engine.pids
+    finally:
+        engine.close()
+    assert all(_gone(pid) for pid in pids)
+    assert engine.pids == []
+    with pytest.raises(PortraitStudioError, match="shut down"):
+        engine.run(b"", PARAMS, lambda p: None)
+
+
+def test_gateway_leaves_an_engine_it_was_given_running(tmp_path: Path) -> None:
+    engine = ProcessEngine(PidEngine, workers=1)
+    try:
+        with LocalGateway(engine, cache_dir=tmp_path / "gw"):  # type: ignore[arg-type]
+            engine.warm(wait=True)
+        [pid] = engine.pids
+        assert _alive(pid), "whoever made the engine closes it"
+    finally:
+        engine.close()
