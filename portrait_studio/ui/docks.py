@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -98,8 +97,10 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
 
 
 def batch_concurrency(backend: str) -> int:
-    """Local: one photo per core is what the engine can use; cloud: 2, as the batch CLI does (rate limits)."""
-    return 2 if backend == "cloud" else (os.cpu_count() or 2)
+    """The batch queue's own default (api/batch.py), so the panel and the CLI agree."""
+    from portrait_studio.api.batch import default_concurrency
+
+    return default_concurrency(backend)
 
 
 def add_about(w: MainWindow) -> None:

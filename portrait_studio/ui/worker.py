@@ -117,7 +117,10 @@ class RunWorker(QObject):
     def prepare(self) -> None:
         """Open the backend ahead of the first Run (imports, local gateway start) so Run answers at once."""
         try:
-            self._ensure_backend()
+            backend = self._ensure_backend()
+            warm = getattr(backend, "warm", None)
+            if warm is not None:
+                warm()
         except Exception as err:  # e.g. cloud without a key: reported properly when the user presses Run
             self.prepared.emit(str(err) or type(err).__name__)
         else:
