@@ -23,11 +23,11 @@ class BackendSession:
     gateway: LocalGateway | None = None
     engine_name: str = "cloud"
 
-    def warm(self) -> None:
-        """Start the local engine's worker processes now, so the first Run does not wait ~0.6 s for them."""
+    def warm(self, *, wait: bool = False) -> None:
+        """Start the local engine's worker processes now (the first Run would wait ~0.6 s for one)."""
         warm = getattr(self.gateway.engine, "warm", None) if self.gateway is not None else None
         if warm is not None:
-            warm()
+            warm(wait=wait)
 
     def close(self) -> None:
         """Close the client, then stop the gateway (if any)."""

@@ -120,7 +120,9 @@ class RunWorker(QObject):
             backend = self._ensure_backend()
             warm = getattr(backend, "warm", None)
             if warm is not None:
-                warm()
+                # Wait (on this thread, not the GUI's): "prepared" then means the workers have loaded, so
+                # their start-up CPU does not land on the user's first photo open.
+                warm(wait=True)
         except Exception as err:  # e.g. cloud without a key: reported properly when the user presses Run
             self.prepared.emit(str(err) or type(err).__name__)
         else:
