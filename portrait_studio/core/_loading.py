@@ -259,7 +259,8 @@ def _to_rgb(img: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[np.n
         return np.asarray(img.convert("RGB")), icc
     if mode in ("L", "1"):
         return np.asarray(img.convert("RGB")), icc
-    return np.ascontiguousarray(np.asarray(img.convert("RGB"))), icc
+    # convert("RGB") of an RGB image is a full copy: 65 ms of a 24 MP load, for nothing.
+    return np.ascontiguousarray(np.asarray(img if mode == "RGB" else img.convert("RGB"))), icc
 
 
 def _cmyk_to_rgb(img: Image.Image, icc: bytes | None) -> Image.Image:
