@@ -2,8 +2,12 @@
 
 Goal: counting faces adds ≤ 25 % to the JPEG's decode time.
 
-Baseline, measured in the same run: a full decode of the 6000×4000 JPEG to an RGB array with Pillow
-(libjpeg-turbo), which any app must pay to show the photo. Measured:
+Baselines, measured in the same run:
+  1. the JPEG decode itself: Pillow (libjpeg-turbo) decoding all 6000×4000 pixels into memory (`Image.load`);
+  2. the app's own load of the photo into an RGB array (`load_image`: decode, EXIF, ICC, then Pillow's copy
+     into numpy, which alone costs about as much as the decode).
+Earlier versions of this script used a decode-plus-convert-plus-copy baseline (~325 ms, between the two); the
+honest "decode time" is 1, and the goal is judged against it. Measured:
   A. `detect_faces(full_rgb)` — the count added once the photo is decoded (the GUI's path);
   B. `load_image(path, max_side=1920)` + `detect_faces(preview)` — the `check` path, which never decodes
      all pixels (JPEG DCT scaling), as a share of the full decode.
@@ -21,7 +25,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,26 +47,27 @@ def main() -> int:
         path.write_bytes(data)
         load_models()  # model loading is a one-time start-up cost, not part of a count
 
-        def decode() -> np.ndarray:
+        def decode() -> None:
             with Image.open(path) as img:
-                return np.asarray(img.convert("RGB"))
+                img.load()
 
-        rgb = decode()
+        rgb = load_image(path).rgb
         counts = {detect_faces(rgb).count, detect_faces(load_image(path, max_side=1920).rgb).count}
-        base, full, check = [], [], []
-        for _ in range(args.rounds):  # interleaved, so load from other processes hits all three alike
+        base, app, full, check = [], [], [], []
+        for _ in range(args.rounds):  # interleaved, so load from other processes hits all alike
             base.append(timed(decode))
+            app.append(timed(lambda: load_image(path)))
             full.append(timed(lambda: detect_faces(rgb)))
             check.append(timed(lambda: detect_faces(load_image(path, max_side=1920).rgb)))
-    b, f, c = (statistics.median(x) for x in (base, full, check))
+    b, a, f, c = (statistics.median(x) for x in (base, app, full, check))
     print(f"24 MP JPEG ({len(data) / 1e6:.1f} MB), faces counted: {sorted(counts)}, rounds: {args.rounds}")
-    print(f"baseline  full decode (Pillow)                 {b * 1000:7.0f} ms")
-    print(
-        f"A  detect_faces on the decoded photo           {f * 1000:7.0f} ms   ratio {f / b:.2f} (goal ≤ 0.25)"
-    )
-    print(
-        f"B  preview decode (DCT scaling) + detect_faces {c * 1000:7.0f} ms   ratio {c / b:.2f} (goal ≤ 0.25)"
-    )
+    print(f"baseline 1  JPEG decode (Pillow Image.load)      {b * 1000:7.0f} ms")
+    print(f"baseline 2  the app's load_image (to an array)   {a * 1000:7.0f} ms")
+    for name, t in (
+        ("A  detect_faces on the loaded photo         ", f),
+        ("B  preview decode (DCT) + detect_faces      ", c),
+    ):
+        print(f"{name} {t * 1000:7.0f} ms   ratio {t / b:.2f} to 1, {t / a:.2f} to 2 (goal ≤ 0.25 to 1)")
     return 0 if counts == {1} else 1
 
 
