@@ -16,18 +16,12 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import sys
-from pathlib import Path
 
+# `python bench/x.py` puts bench/ on sys.path; _photo24 adds the repository root (for tests.photos).
+from _photo24 import photo_24mp, timed
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.photos (real photographs shipped by scikit-image/matplotlib)
-sys.path.insert(0, str(ROOT / "bench"))
-
-from _photo24 import photo_24mp, timed  # noqa: E402
-
-from portrait_studio.core.images import MAX_UPLOAD_BYTES, load_image_bytes, prepare_upload  # noqa: E402
+from portrait_studio.core.images import MAX_UPLOAD_BYTES, load_image_bytes, prepare_upload
 
 
 def main() -> int:

@@ -76,8 +76,10 @@ class LocalGateway:
                 f"The local gateway only listens on 127.0.0.1, not {host!r}.",
                 "Leave the host at 127.0.0.1 (sharing the gateway on a network is not supported).",
             )
-        self._own_engine = engine is None  # stop() closes only an engine it made (its worker processes)
-        engine = engine if engine is not None else default_engine()
+        # stop() closes only an engine it made (its worker processes); one passed in is the caller's.
+        self._made_engine = default_engine() if engine is None else None
+        engine = engine or self._made_engine
+        assert engine is not None
         if min_task_seconds > 0:
             engine = PacedEngine(engine, min_task_seconds)
         self.engine = engine
@@ -125,11 +127,9 @@ class LocalGateway:
         self.runner.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        if self._own_engine:
-            inner = self.engine.inner if isinstance(self.engine, PacedEngine) else self.engine
-            close = getattr(inner, "close", None)
-            if close is not None:
-                close()
+        close = getattr(self._made_engine, "close", None)
+        if close is not None:
+            close()
         if self._own_cache:
             shutil.rmtree(self.cache_dir, ignore_errors=True)
 

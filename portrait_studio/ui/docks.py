@@ -64,7 +64,7 @@ def build_history_dock(w: MainWindow, journal: Any) -> QDockWidget:
 
 def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
     """The batch queue: the same pipeline over many photos, each with its own parameters when it is open."""
-    from portrait_studio.api.batch import BatchQueue
+    from portrait_studio.api.batch import BatchQueue, default_concurrency
     from portrait_studio.api.pipeline import run_edit
     from portrait_studio.ui.batch_panel import BatchPanel
 
@@ -86,7 +86,7 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
             budget_cap=queue.budget_cap,
         )
 
-    queue = BatchQueue(run_one, concurrency=batch_concurrency(w.settings.backend))
+    queue = BatchQueue(run_one, concurrency=default_concurrency(w.settings.backend))
     queue.budget_cap = w.settings.budget_cap
     panel = BatchPanel(queue, parent=w)
     w.batch_queue, w.batch_panel = queue, panel
@@ -94,13 +94,6 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
     w.tabifyDockWidget(w._optional_docks["history"], dock) if "history" in w._optional_docks else None
     dock.hide()
     return dock
-
-
-def batch_concurrency(backend: str) -> int:
-    """The batch queue's own default (api/batch.py), so the panel and the CLI agree."""
-    from portrait_studio.api.batch import default_concurrency
-
-    return default_concurrency(backend)
 
 
 def add_about(w: MainWindow) -> None:
@@ -119,4 +112,4 @@ def add_about(w: MainWindow) -> None:
         action.triggered.connect(lambda: cls(w).exec())
 
 
-__all__ = ["add_about", "batch_concurrency", "build_batch_dock", "build_history_dock", "build_presets_dock"]
+__all__ = ["add_about", "build_batch_dock", "build_history_dock", "build_presets_dock"]

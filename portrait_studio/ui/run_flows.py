@@ -317,12 +317,12 @@ class RunFlows:
 
     def _apply_to_panels(self: MainWindow, settings: Settings) -> None:
         """The batch queue and the history ledger follow the backend and the daily budget cap."""
-        from portrait_studio.ui.docks import batch_concurrency
+        from portrait_studio.api.batch import default_concurrency
 
         queue = getattr(self, "batch_queue", None)
         if queue is not None:
             queue.budget_cap = settings.budget_cap
-            queue.set_concurrency(batch_concurrency(settings.backend))
+            queue.set_concurrency(default_concurrency(settings.backend))
         history = getattr(self, "history_panel", None)
         if history is not None:
             history.set_budget_cap(settings.budget_cap)
