@@ -132,15 +132,15 @@ class _Prepared:
 
 
 def _prepare(input_path: Path) -> _Prepared:
-    from portrait_studio.core.images import load_image, prepare_upload
+    from portrait_studio.core.images import load_for_upload, prepare_upload
 
-    image = load_image(input_path)
+    image = load_for_upload(input_path)
     upload = prepare_upload(image)
     return _Prepared(
         path=Path(input_path),
         data=upload.data,
         mime=upload.mime,
-        input_sha256=_sha256(Path(input_path).read_bytes()),  # the history key: the original file
+        input_sha256=_sha256(image.data),  # the history key: the original file (the bytes just read)
         upload_sha256=_sha256(upload.data),
         exif=image.exif,
         icc=image.icc_profile,

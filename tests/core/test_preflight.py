@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import detect_faces
 from portrait_studio.core.images import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_SIDE,
     LoadedImage,
     face_crop_box,
+    load_for_upload,
     load_image,
     load_image_bytes,
     min_face_px,
@@ -211,3 +213,37 @@ def test_faces_given_are_used_not_recounted() -> None:
     image = _load(photos.grace_hopper())
     none = detect_faces(photos.coffee())
     assert [p.code for p in preflight(image, faces=none).problems] == ["no_face"]
+
+
+def test_upload_load_checks_a_sendable_jpeg_at_eighth_scale(tmp_path: Path) -> None:
+    path = tmp_path / "ready.jpg"
+    path.write_bytes(_encode(photos.grace_hopper(), quality=92))
+    image = load_for_upload(path)
+    assert image.preview_scale <= 1 / 8 and max(image.rgb.shape[:2]) <= 64  # decoded small…
+    assert (image.width, image.height) == (512, 600)  # the full size is still known
+    upload = prepare_upload(image)
+    assert upload.data == path.read_bytes() and upload.fixes == []  # …and sent as it is
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.9, 0.995])
+def test_upload_load_still_refuses_a_cut_short_jpeg(tmp_path: Path, keep: float) -> None:
+    whole = _encode(photos.grace_hopper(), quality=92)
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(whole[: int(len(whole) * keep)])
+    with pytest.raises(ImageError, match="damaged or cut short"):
+        load_for_upload(path)
+
+
+def test_upload_load_decodes_in_full_what_must_be_reencoded(tmp_path: Path) -> None:
+    g = photos.grace_hopper()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rotated, png = tmp_path / "r.jpg", tmp_path / "p.png"
+    rotated.write_bytes(_encode(np.rot90(g, 1).copy(), exif=exif.tobytes(), quality=95))
+    png.write_bytes(_encode(g, "PNG"))
+    for path in (rotated, png):
+        image = load_for_upload(path)
+        assert image.preview_scale == 1.0 and image.rgb.shape == g.shape  # one full decode, upright
+    sent = prepare_upload(load_for_upload(rotated))
+    assert Image.open(io.BytesIO(sent.data)).size == (g.shape[1], g.shape[0])
+    assert sent.fixes[0] == "turned upright (EXIF orientation)"
