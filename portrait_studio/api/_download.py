@@ -1,11 +1,9 @@
-"""Download a result: http(s) only, streamed to a temp file, size-capped, verified to be an image, renamed."""
+"""Fetch a result: http(s) only, size-capped, retried as one attempt per transfer, verified to be an image."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,20 +38,17 @@ def _fail_status(response: httpx.Response) -> None:
     raise error_for_status(status, response.text[:500])
 
 
-def _stream(response: httpx.Response, path: Path) -> int:
+def _read_capped(response: httpx.Response) -> bytes:
     length = response.headers.get("content-length")
     if length and length.isdigit() and int(length) > C.MAX_DOWNLOAD_BYTES:
         raise _too_big(int(length))
-    total = 0
-    with open(path, "wb") as f:  # truncates what a broken earlier attempt left
-        for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK):
-            total += len(chunk)
-            if total > C.MAX_DOWNLOAD_BYTES:
-                raise _too_big(total)
-            f.write(chunk)
-        f.flush()
-        os.fsync(f.fileno())
-    return total
+    body, total = [], 0
+    for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK):
+        total += len(chunk)
+        if total > C.MAX_DOWNLOAD_BYTES:
+            raise _too_big(total)
+        body.append(chunk)
+    return b"".join(body)
 
 
 def _too_big(size: int) -> APIError:
@@ -64,9 +59,9 @@ def _too_big(size: int) -> APIError:
     )
 
 
-def _verify_image(path: Path) -> None:
+def _verify_image(data: bytes) -> None:
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data)) as img:
             fmt = img.format
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
@@ -83,37 +78,34 @@ def _verify_image(path: Path) -> None:
         )
 
 
-def download_to(
-    http: httpx.Client, url: str, dest: Path, *, headers: dict[str, str], retry: RetryLoop
-) -> Path:
-    """Fetch `url` into `dest` atomically; the previous `dest` (if any) is kept until the new one is good."""
+def fetch(http: httpx.Client, url: str, *, headers: dict[str, str], retry: RetryLoop) -> bytes:
+    """The bytes of a result at `url`, size-capped and verified to be an image.
+
+    Kept in memory, not streamed to a temp file: a result is a few MB at most (the cap is 64 MiB), and the
+    pipeline writes it once, with its metadata, where it belongs (a temp file was written, fsynced, read
+    back and deleted for every photo).
+    """
     _check_url(url)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    body = b""
 
     def attempt() -> httpx.Response:
+        nonlocal body
         # The whole transfer is one attempt, so a connection dropped mid-body is retried too.
         response = http.send(http.build_request("GET", url, headers=headers), stream=True)
         try:
             if response.status_code < 400:
-                _stream(response, tmp)
+                body = _read_capped(response)
             else:
                 response.read()  # error bodies are small; read so the message can quote them
         finally:
             response.close()
         return response
 
-    try:
-        response = retry(attempt, "download")
-        if response.status_code >= 400:
-            _fail_status(response)
-        _verify_image(tmp)
-        os.replace(tmp, dest)
-        return dest
-    finally:
-        tmp.unlink(missing_ok=True)
+    response = retry(attempt, "download")
+    if response.status_code >= 400:
+        _fail_status(response)
+    _verify_image(body)
+    return body
 
 
-__all__ = ["download_to"]
+__all__ = ["fetch"]

@@ -30,15 +30,6 @@ _ICC_CHUNK = 65519  # 65535 - 2 (length) - 12 ("ICC_PROFILE\0") - 2 (sequence nu
 _NAMING = threading.Lock()
 
 
-def _read_umask() -> int:
-    mask = os.umask(0o022)  # reading the umask means setting it: done once, at import
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-
-
 def planned_output(input_path: Path, out_dir: Path | None) -> Path:
     """`<stem>.retouched.jpg` next to the input or in out_dir (before any `-2` suffix)."""
     folder = Path(out_dir) if out_dir else Path(input_path).parent
@@ -123,9 +114,7 @@ def save_result(
         target = unique_path(planned)
         if never is not None and _same_file(target, never):
             target = unique_path(target.with_name(f"{target.stem}-2{target.suffix}"))
-        atomic_write_bytes(target, body)
-    # mkstemp makes 0600 files; a photo should get the usual permissions (umask), like any saved file.
-    target.chmod(0o666 & ~_UMASK)
+        atomic_write_bytes(target, body)  # with the usual permissions (umask), like any saved file
     return target
 
 

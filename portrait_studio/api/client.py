@@ -15,7 +15,7 @@ import httpx
 
 from portrait_studio import __version__
 from portrait_studio.api import _constants as C
-from portrait_studio.api._download import download_to
+from portrait_studio.api._download import fetch
 from portrait_studio.api._retry import MAYBE_SENT, NOT_SENT, TRANSPORT_ERRORS, backoff_delay
 from portrait_studio.api._retry import retry_after_seconds as _retry_after
 from portrait_studio.api.models import Estimate, Task, parse_estimate, parse_task
@@ -33,6 +33,7 @@ from portrait_studio.core.errors import (
     TaskMayExistError,
     error_for_status,
 )
+from portrait_studio.core.fileio import atomic_write_bytes
 from portrait_studio.core.params import EditParams
 
 log = logging.getLogger(__name__)
@@ -179,12 +180,16 @@ class Client:
             else:
                 self._sleep(delay)
 
-    def download(self, url: str, dest: Path) -> Path:
-        """Stream a result to `dest` (temp file + rename), with a size cap; the content must be an image."""
+    def fetch(self, url: str) -> bytes:
+        """A result's bytes, with a size cap; the content must be an image (retried like a poll)."""
         same_origin = urlsplit(url)[:2] == urlsplit(self.base_url)[:2]
         # The key goes only to the gateway itself, never to a CDN host.
         headers = self._auth_headers() if same_origin else {}
-        return download_to(self._http, url, Path(dest), headers=headers, retry=self._retry_loop)
+        return fetch(self._http, url, headers=headers, retry=self._retry_loop)
+
+    def download(self, url: str, dest: Path) -> Path:
+        """A result saved to `dest` atomically (a previous `dest` stays until the new one is good)."""
+        return atomic_write_bytes(dest, self.fetch(url))
 
     # ------------------------------------------------------------------ plumbing
     def _auth_headers(self) -> dict[str, str]:

@@ -42,7 +42,6 @@ from portrait_studio.core.errors import (
 )
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
-from portrait_studio.core.paths import cache_dir
 from portrait_studio.core.settings import Settings
 
 PROGRESS_WRITE_INTERVAL = 1.0  # seconds between journal writes of a task's progress
@@ -348,16 +347,11 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         journal.mark_failed(row.id, err.to_dict())
         raise err
     report(Progress("downloading", 1.0, 0.0, task.id))
-    temp = cache_dir() / "downloads" / f"task-{row.id}.part"
-    temp.parent.mkdir(parents=True, exist_ok=True)
-    backend.client.download(task.outputs[0].url, temp)
+    result = backend.client.fetch(task.outputs[0].url)  # in memory: written once, below, with metadata
     report(Progress("saving", 1.0, 0.0, task.id))
     exif, icc = _output.original_metadata(Path(row.input_path))
     planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
-    output = _output.save_result(
-        temp.read_bytes(), planned, exif=exif, icc_profile=icc, never=Path(row.input_path)
-    )
-    temp.unlink(missing_ok=True)
+    output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=Path(row.input_path))
     job_id = task.outputs[0].job_id
     sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id))
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
