@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import statistics
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
 from portrait_studio.api.polling import PollPlanner
+
+LOCAL_INITIAL_SHARE = 0.9  # a batch's local planner looks first at this share of the typical task time
 
 Stage = Literal["preparing", "estimating", "creating", "running", "downloading", "saving", "done"]
 
@@ -50,15 +55,40 @@ class Eta:
         return (now - t0) / (fraction - f0) * (1.0 - fraction)
 
 
-def planner_for(kind: str) -> PollPlanner:
-    """The client's default planner for the cloud; a quick one for the local gateway."""
+class Pace:
+    """How long one batch's recent tasks took from create to completed: the median of the last few."""
+
+    def __init__(self, window: int = 8) -> None:
+        self._recent: deque[float] = deque(maxlen=window)
+        self._lock = threading.Lock()
+
+    def add(self, seconds: float) -> None:
+        """Record one finished task."""
+        with self._lock:
+            self._recent.append(seconds)
+
+    def typical(self) -> float | None:
+        """The median of the recent tasks (None before the first one)."""
+        with self._lock:
+            return statistics.median(self._recent) if self._recent else None
+
+
+def planner_for(kind: str, typical: float | None = None) -> PollPlanner:
+    """The client's default planner for the cloud; a quick one for the local gateway.
+
+    `typical` (seconds, from a batch's Pace) is how long the same edit took for the photos before: a local
+    planner then takes its first look at that time instead of at once. In a batch each photo waits in the
+    gateway's queue behind others, and polling it all along was a third of the app's own CPU (bench/batch.py:
+    4.3 polls per photo). A single edit has no Pace, so it is not delayed by an earlier, slower one.
+    """
     # Polls on loopback cost ~1 ms and a local task takes well under a second to a few seconds: the default
     # first look after 1 s left the engine idle longer than it worked (bench/batch.py: ratio 6.8 → 1.8 at
     # 512²). The engine's progress jumps unevenly (decode, faces, retouch), so estimates miss by up to 0.3 s;
     # a 0.1 s cap keeps the notice delay small for ~10 polls/s per task (a few % of one core).
     if kind != "local":
         return PollPlanner()
-    return PollPlanner(first=0.05, minimum=0.05, maximum=0.1, margin=0.02)
+    initial = 0.0 if typical is None else LOCAL_INITIAL_SHARE * typical
+    return PollPlanner(first=0.05, minimum=0.05, maximum=0.1, margin=0.02, initial=initial)
 
 
-__all__ = ["Eta", "Progress", "ProgressFn", "Stage", "planner_for"]
+__all__ = ["Eta", "Pace", "Progress", "ProgressFn", "Stage", "planner_for"]

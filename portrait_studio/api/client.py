@@ -143,6 +143,8 @@ class Client:
         """
         planner = planner or PollPlanner()
         errors = 0
+        if planner.initial > 0:
+            self._pause(planner.initial, cancel, deadline)
         while True:
             if cancel is not None and cancel.is_set():
                 raise CancelledError("Stopped waiting for the task (it may still finish on the service).")
@@ -167,18 +169,21 @@ class Client:
                     assert task.error is not None  # parse_task always sets it for failed tasks
                     raise task.error
                 planner.observe(now, task.progress)
-            delay = planner.next_delay(now)
-            if deadline is not None:
-                if now >= deadline:
-                    raise APITimeoutError(
-                        f"Task {task_id} did not finish in time.",
-                        "It may still finish: it is kept in History and checked again later.",
-                    )
-                delay = min(delay, max(deadline - now, 0.0))
-            if cancel is not None:
-                cancel.wait(delay)
-            else:
-                self._sleep(delay)
+            if deadline is not None and now >= deadline:
+                raise APITimeoutError(
+                    f"Task {task_id} did not finish in time.",
+                    "It may still finish: it is kept in History and checked again later.",
+                )
+            self._pause(planner.next_delay(now), cancel, deadline)
+
+    def _pause(self, delay: float, cancel: threading.Event | None, deadline: float | None) -> None:
+        """Wait `delay` seconds before the next poll: less at the deadline, and no longer once cancelled."""
+        if deadline is not None:
+            delay = min(delay, max(deadline - time.monotonic(), 0.0))
+        if cancel is not None:
+            cancel.wait(delay)
+        else:
+            self._sleep(delay)
 
     def fetch(self, url: str) -> bytes:
         """A result's bytes, with a size cap; the content must be an image (retried like a poll)."""

@@ -23,13 +23,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from portrait_studio.api import _output
-from portrait_studio.api._progress import Eta, Progress, ProgressFn, planner_for
+from portrait_studio.api._progress import Eta, Pace, Progress, ProgressFn, planner_for
 from portrait_studio.api.client import Client
 from portrait_studio.api.models import Task
 from portrait_studio.core._journal_rows import JournalRow, dedupe_key
@@ -96,6 +96,7 @@ class Backend:
     client: Client
     kind: str  # "local" | "cloud"
     engine: str = ""
+    pace: Pace = field(default_factory=Pace, compare=False, repr=False)  # shared by a batch's photos
 
     @classmethod
     def of(cls, session_or_client: Any, kind: str | None = None) -> Backend:
@@ -328,7 +329,10 @@ def finish_task(
         report(Progress("running", task.progress, eta(task.progress), task_id))
 
     try:
-        task = backend.client.wait(task_id, progressed, cancel, deadline, planner=planner_for(backend.kind))
+        started = time.monotonic()
+        planner = planner_for(backend.kind, backend.pace.typical())
+        task = backend.client.wait(task_id, progressed, cancel, deadline, planner=planner)
+        backend.pace.add(time.monotonic() - started)
         return _save(backend, journal, journal.get(row_id), task, report)
     except TaskFailedError as err:
         journal.mark_failed(row_id, err.to_dict())

@@ -11,6 +11,7 @@ class PollPlanner:
     With progress: the rate is the slope between the first and the latest observation; while the finish is far
     off the planner waits a share of the remaining time (so the estimate is refined as the baseline grows),
     then polls `margin` after the estimated finish. Without progress, or once overdue: exponential backoff.
+    `initial` delays the first poll (when the task's usual duration is known, looking at once is wasted).
     """
 
     def __init__(
@@ -22,8 +23,10 @@ class PollPlanner:
         backoff: float = C.POLL_BACKOFF,
         margin: float = C.POLL_MARGIN,
         approach: float = C.POLL_APPROACH,
+        initial: float = 0.0,
     ) -> None:
         self.first, self.minimum, self.maximum = first, minimum, maximum
+        self.initial = initial  # seconds before the very first poll (0: look at once)
         self.backoff, self.margin, self.approach = backoff, margin, approach
         self._seen: list[tuple[float, float]] = []
         self._blind = 0  # polls in a row without a usable estimate

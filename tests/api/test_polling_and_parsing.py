@@ -144,3 +144,15 @@ def test_retry_after_forms() -> None:
         delay = backoff_delay(attempt)
         cap = min(8.0, 0.5 * 2**attempt)
         assert cap / 2 <= delay <= cap
+
+
+def test_a_batch_pace_delays_only_the_local_first_look() -> None:
+    from portrait_studio.api._progress import Pace, planner_for
+
+    pace = Pace(window=3)
+    assert pace.typical() is None and planner_for("local", pace.typical()).initial == 0.0
+    for seconds in (0.4, 9.0, 0.5, 0.6):  # the oldest (0.4) falls out of the window; one outlier is ignored
+        pace.add(seconds)
+    assert pace.typical() == 0.6
+    assert planner_for("local", pace.typical()).initial == pytest.approx(0.54)
+    assert planner_for("cloud", pace.typical()).initial == 0.0  # the cloud planner has its own schedule
