@@ -311,9 +311,12 @@ class Journal(LedgerMixin):
         sql = f"SELECT * FROM tasks {where} ORDER BY id DESC LIMIT ?"
         return [row_from_sql(r) for r in self._query(sql, (*args, limit))]
 
-    def _orphaned(self, statuses: tuple[str, ...]) -> list[JournalRow]:
+    def _orphaned(self, statuses: tuple[str, ...], key: str | None = None) -> list[JournalRow]:
         marks = ", ".join("?" for _ in statuses)
-        found = self._query(f"SELECT * FROM tasks WHERE status IN ({marks}) ORDER BY id", statuses)
+        where, args = f"status IN ({marks})", statuses
+        if key is not None:  # one request's rows only, through the (dedupe_key, status) index
+            where, args = f"dedupe_key = ? AND {where}", (key, *statuses)
+        found = self._query(f"SELECT * FROM tasks WHERE {where} ORDER BY id", args)
         me = os.getpid()
         rows = [row_from_sql(r) for r in found]
         return [r for r in rows if r.owner_pid != me and not (r.owner_pid and pid_alive(r.owner_pid))]
@@ -338,7 +341,7 @@ class Journal(LedgerMixin):
 
     def find_resumable(self, key: str) -> list[JournalRow]:
         """Orphaned submitted tasks of this very request (cancelled wait, crash): to finish, not re-pay."""
-        return [r for r in self.resumable() if r.dedupe_key == key]
+        return [r for r in self._orphaned(("submitted",), key) if r.task_id]
 
     def find_reusable(self, key: str) -> JournalRow | None:
         """The newest completed row with this dedupe key whose result file still exists (no double charge)."""
