@@ -8,7 +8,7 @@ those times divided by the core count is what a perfect scheduler with zero over
 with OpenCV's thread pool is printed too; divided by the cores it counts the pool's use of the second core
 twice, so no scheduler can reach it: see docs/BENCHMARKS.md.)
 
-Then the batch: `BatchQueue` (the local default: 2 photos in flight
+Then the batch: `BatchQueue` (the local default: 3 photos in flight
 per engine worker) → pipeline (load, prepare upload, journal, inline data URL) → real HTTP → LocalGateway
 (one task thread per worker) → ProcessEngine (LocalEngine in one worker process per core, started before the
 clock, as the app does after its first paint) → download → result + sidecar on disk.

@@ -86,17 +86,19 @@ def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path
 
 
 def default_concurrency(kind: str) -> int:
-    """Photos in flight by default: 2 for the cloud (its rate limit bites); local: 2 × the engine's workers.
+    """Photos in flight by default: 2 for the cloud (its rate limit bites); local: 3 × the engine's workers.
 
-    Local: the gateway runs one task per core (gateway/processes.py); a photo in flight also spends time
-    being loaded, sent, polled for, downloaded and saved, during which its core would sit idle. With one
-    photo per core the engine was busy ~60 % of a 50-photo batch; with two per core, ~90 % (bench/batch.py).
+    Local: the gateway runs one task per core (gateway/processes.py) and queues the rest, so the photos in
+    flight beyond the cores are its queue. A photo also spends time being loaded, sent, noticed as done (a
+    batch's first look waits for the typical task time: api._progress.Pace), downloaded and saved, and
+    while too few wait in the queue a core sits idle. The engine's share of a 50-photo batch (bench/batch.py,
+    2 cores): one photo per core ~60 %, two 87–91 %, three 93–95 %.
     """
     if kind == "cloud":
         return 2
     from portrait_studio.gateway.processes import default_workers
 
-    return 2 * default_workers()
+    return 3 * default_workers()
 
 
 class BatchQueue:
