@@ -2,9 +2,10 @@
 
 Goal (issue 6): wall time of the batch ≤ 1.3 × (sum of engine time / cores).
 
-Baseline, measured in the same run: the same photos through `LocalEngine.run` one after another in this
-process (no HTTP, no journal, no files), with OpenCV on one thread as each batch worker runs it — the sum of
-those times divided by the core count is what a perfect scheduler with zero overhead would take. (The same sum
+Baseline, measured in the same run: the same photos through `LocalEngine.run` one after another in one
+process set up as each batch worker is (no HTTP, no journal, no files; OpenCV on one thread, freed memory kept
+for the next photo) — the sum of those times divided by the core count is what a perfect scheduler with zero
+overhead would take. (The same sum
 with OpenCV's thread pool is printed too; divided by the cores it counts the pool's use of the second core
 twice, so no scheduler can reach it: see docs/BENCHMARKS.md.)
 
@@ -123,32 +124,39 @@ def usable_cores(cores: int, n: int = 15_000_000) -> float:
     return cores * one / many
 
 
-def engine_baseline(photos: list[Path], params: object, threads: int | None) -> tuple[float, float]:
-    """(sum of LocalEngine.run wall times one photo after another, CPU seconds they used).
-
-    threads=1 is how each batch worker runs the engine (gateway/processes.py); None keeps OpenCV's own
-    thread pool, which makes one photo ~10 % faster by using a share of the second core — so that sum
-    divided by the cores counts that share twice, and is shown only for comparison.
-    """
+def _engine_one_after_another(paths: list[str], params: object, threads: int | None) -> tuple[float, float]:
     import cv2
 
     from portrait_studio.engine import LocalEngine
 
+    cv2.setNumThreads(-1 if threads is None else threads)  # -1: OpenCV's default pool
     engine = LocalEngine()
-    total = 0.0
-    before = cv2.getNumThreads()
-    if threads is not None:
-        cv2.setNumThreads(threads)
-    try:
-        cpu = time.process_time()
-        for path in photos:
-            data = path.read_bytes()
-            start = time.perf_counter()
-            engine.run(data, params, lambda p: None)  # type: ignore[arg-type]
-            total += time.perf_counter() - start
-        return total, time.process_time() - cpu
-    finally:
-        cv2.setNumThreads(before)
+    total, cpu = 0.0, time.process_time()
+    for path in paths:
+        data = Path(path).read_bytes()
+        start = time.perf_counter()
+        engine.run(data, params, lambda p: None)  # type: ignore[arg-type]
+        total += time.perf_counter() - start
+    return total, time.process_time() - cpu
+
+
+def engine_baseline(photos: list[Path], params: object, threads: int | None) -> tuple[float, float]:
+    """(sum of LocalEngine.run wall times one photo after another, CPU seconds they used).
+
+    Run in a fresh process set up as the gateway's workers are (gateway.processes.worker_setup: OpenCV on one
+    thread, freed memory kept for the next photo), so the baseline is the engine as each worker runs it.
+    threads=None gives OpenCV its own pool back, which makes one photo ~10 % faster by using a share of the
+    second core, so that sum divided by the cores counts that share twice; it is shown only for comparison.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from portrait_studio.gateway.processes import worker_setup
+
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn, initializer=worker_setup) as pool:
+        job = pool.submit(_engine_one_after_another, [str(p) for p in photos], params, threads)
+        return job.result()
 
 
 def batch_run(
