@@ -19,7 +19,7 @@ processes, measured just before) and the wall ratio against that; and the batch'
 CPU time, worker processes included (what the pipeline costs on top of the engine, whatever share of the
 machine it gets).
 
-Usage: python bench/batch.py [--photos 50] [--size 1024] [--rounds 1]
+Usage: python bench/batch.py [--photos 50] [--size 1024] [--rounds 1] [--camera]
 """
 
 from __future__ import annotations
@@ -60,18 +60,29 @@ COLUMNS = (
 )
 
 
-def make_photos(folder: Path, count: int) -> list[Path]:
-    """`count` distinct real portraits: the astronaut and Grace Hopper, mirrored and cropped differently."""
+def make_photos(folder: Path, count: int, *, camera: bool = False) -> list[Path]:
+    """`count` distinct real portraits: the astronaut and Grace Hopper, mirrored and cropped differently.
+
+    camera=True: 24 MP camera-size JPEGs instead (bench/_photo24.py's portrait on a background, 4.6 MB),
+    which the app must downscale and re-encode to the service's 4096 px / 5 MB before sending.
+    """
     from tests.photos import astronaut, grace_hopper
 
     sources = [astronaut(), grace_hopper()]
+    if camera:
+        import io
+
+        from _photo24 import photo_24mp
+
+        sources = [np.asarray(Image.open(io.BytesIO(photo_24mp())))]
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(count):
-        rgb = sources[i % 2]
-        if (i // 2) % 2:
+        n = len(sources)
+        rgb = sources[i % n]
+        if (i // n) % 2:
             rgb = rgb[:, ::-1]
-        m = 4 * (i // 4)  # a different crop margin every 4 photos: all 50 uploads differ
+        m = 4 * (i // (2 * n))  # a different crop margin for every source × mirror: all uploads differ
         rgb = np.ascontiguousarray(rgb[m : rgb.shape[0] - m // 2, m // 2 : rgb.shape[1] - m // 2])
         path = folder / f"portrait{i:03d}.jpg"
         Image.fromarray(rgb).save(path, quality=92)
@@ -201,6 +212,7 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=50)
     parser.add_argument("--size", type=int, default=1024, help="result width and height")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--camera", action="store_true", help="24 MP camera-size photos (not the goal's)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
@@ -208,9 +220,10 @@ def main() -> int:
         from portrait_studio.core.params import EditParams
 
         params = EditParams(gpen=0.5, skin=0.4, skin_unifi=0.3, width=args.size, height=args.size, seed=1)
-        photos = make_photos(Path(tmp) / "photos", args.photos)
+        photos = make_photos(Path(tmp) / "photos", args.photos, camera=args.camera)
         ratios, cpu_ratios = [], []
-        print(f"{args.photos} photos → {args.size}², {cores} cores")
+        kind = "24 MP camera JPEGs" if args.camera else "photos of 512-600 px"
+        print(f"{args.photos} {kind} → {args.size}², {cores} cores")
         print("| " + " | ".join(COLUMNS) + " |")
         print("|" + "---|" * len(COLUMNS))
         for n in range(args.rounds):
