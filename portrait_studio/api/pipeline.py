@@ -318,10 +318,11 @@ def finish_task(
     report = on_progress or (lambda p: None)
     eta = Eta()
 
-    last_write = [0.0]
+    last_write = [time.monotonic()]
 
     def progressed(task: Task) -> None:
-        # Progress is for display: journal it at most once a second (each journal commit is an fsync).
+        # Progress is for display: journal it at most once a second (each journal commit is an fsync), and
+        # not at all for a task done within the first second (most local ones).
         now = time.monotonic()
         if now - last_write[0] >= PROGRESS_WRITE_INTERVAL:
             last_write[0] = now
