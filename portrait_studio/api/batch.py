@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from portrait_studio.api._progress import Pace
 from portrait_studio.api.pipeline import Backend, BudgetError, EditResult, Progress, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
 from portrait_studio.core.journal import Journal
@@ -110,6 +111,7 @@ class BatchQueue:
         self.on_change: Callable[[BatchItem], None] | None = None
         self.paused_reason: str | None = None
         self.budget_cap: Decimal | None = None  # USD per day, used by for_session's runner
+        self.pace = Pace()  # how long its photos' tasks take, shared by its runners (run_edit's `pace`)
         self._items: dict[int, BatchItem] = {}
         self._pending: list[int] = []
         self._cancels: dict[int, threading.Event] = {}
@@ -143,6 +145,7 @@ class BatchQueue:
                 on_progress=progress,
                 cancel=cancel,
                 budget_cap=queue.budget_cap,  # read per photo: raising the cap and resume() continues
+                pace=queue.pace,
                 **edit_options,
             )
 

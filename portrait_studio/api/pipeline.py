@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,6 @@ class Backend:
     client: Client
     kind: str  # "local" | "cloud"
     engine: str = ""
-    pace: Pace = field(default_factory=Pace, compare=False, repr=False)  # shared by a batch's photos
 
     @classmethod
     def of(cls, session_or_client: Any, kind: str | None = None) -> Backend:
@@ -220,8 +219,13 @@ def run_edit(
     budget_cap: Decimal | float | None = None,
     force: bool = False,
     preset: str | None = None,
+    pace: Pace | None = None,
 ) -> EditResult:
-    """Retouch one photo through the gateway; see the module docstring for the order of events."""
+    """Retouch one photo through the gateway; see the module docstring for the order of events.
+
+    `pace`: the Pace a batch's photos share (BatchQueue.pace); a local task is then first looked at when the
+    photos before it were done, not polled from the start (api._progress.planner_for).
+    """
     backend = Backend.of(session, backend_kind)
     max_cost, budget_cap = _money(max_cost), _money(budget_cap)  # Settings keeps floats; money is Decimal
     settings = settings or Settings(backend="cloud" if backend.kind == "cloud" else "local")
@@ -238,7 +242,9 @@ def run_edit(
     if not force and (running := _claim_running(journal, key, backend)) is not None:
         # The same request was paid for and is still on the service (cancelled wait, crash): finish that one.
         assert running.task_id is not None
-        return finish_task(backend, journal, running.id, running.task_id, on_progress=report, cancel=cancel)
+        return finish_task(
+            backend, journal, running.id, running.task_id, on_progress=report, cancel=cancel, pace=pace
+        )
     _raise_if_cancelled(cancel)
     image_input = _image_input(prep, backend, settings)
     report(Progress("estimating"))
@@ -258,7 +264,7 @@ def run_edit(
     )
     report(Progress("creating", estimate=estimate))
     task = _create(backend, params, image_input, journal, row_id)
-    return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel)
+    return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel, pace=pace)
 
 
 def _money(value: Decimal | float | str | None) -> Decimal | None:
@@ -312,6 +318,7 @@ def finish_task(
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     deadline: float | None = None,
+    pace: Pace | None = None,
 ) -> EditResult:
     """Wait for a submitted task, download it, save result + sidecar, and complete the journal row."""
     backend = Backend.of(session)
@@ -331,9 +338,10 @@ def finish_task(
 
     try:
         started = time.monotonic()
-        planner = planner_for(backend.kind, backend.pace.typical())
+        planner = planner_for(backend.kind, pace.typical() if pace is not None else None)
         task = backend.client.wait(task_id, progressed, cancel, deadline, planner=planner)
-        backend.pace.add(time.monotonic() - started)
+        if pace is not None:
+            pace.add(time.monotonic() - started)
         return _save(backend, journal, journal.get(row_id), task, report)
     except TaskFailedError as err:
         journal.mark_failed(row_id, err.to_dict())

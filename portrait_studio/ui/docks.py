@@ -84,6 +84,7 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
             on_progress=progress,
             cancel=cancel,
             budget_cap=queue.budget_cap,
+            pace=queue.pace,
         )
 
     queue = BatchQueue(run_one, concurrency=default_concurrency(w.settings.backend))

@@ -221,14 +221,16 @@ def test_result_jpeg_is_not_recompressed(
         assert "icc_profile" not in theirs.info and ours.info["icc_profile"] == SRGB
 
 
-def test_a_shared_backend_learns_the_pace_and_polls_less(tmp_path: Path, journal: Journal) -> None:
-    """A batch's photos share one Backend: after the first, each is first looked at when likely done."""
+def test_a_batch_pace_is_learned_and_later_photos_are_polled_less(tmp_path: Path, journal: Journal) -> None:
+    """A batch's photos share a Pace: after the first, each is first looked at when it is likely done."""
+    from portrait_studio.api._progress import Pace
     from portrait_studio.gateway import PacedEngine
 
     photos = []
     for i, rgb in enumerate((astronaut(), grace_hopper(), astronaut()[:, ::-1])):
         photos.append(tmp_path / f"p{i}.jpg")
         Image.fromarray(rgb.copy()).save(photos[-1], quality=90)
+    pace = Pace()
     with (
         LocalGateway(PacedEngine(TrivialEngine(), 0.4), cache_dir=tmp_path / "gw") as gateway,
         Client(gateway.base_url, gateway.token) as api,
@@ -237,13 +239,12 @@ def test_a_shared_backend_learns_the_pace_and_polls_less(tmp_path: Path, journal
         polls = []
         for photo in photos:
             before = gateway.stats.poll_requests
-            run_edit(backend, photo, SMALL, journal=journal)
+            run_edit(backend, photo, SMALL, journal=journal, pace=pace)
             polls.append(gateway.stats.poll_requests - before)
-        single = Backend(api, "local")  # a new Backend (a single edit in the GUI) starts without a pace
         before = gateway.stats.poll_requests
-        run_edit(single, photos[0], SMALL, journal=journal, force=True)
+        run_edit(backend, photos[0], SMALL, journal=journal, force=True)  # a single edit: no pace
         alone = gateway.stats.poll_requests - before
-    assert backend.pace.typical() is not None and backend.pace.typical() >= 0.4
+    assert pace.typical() is not None and pace.typical() >= 0.4
     # at once, 0.05, 0.125, 0.225, 0.325, then done: ≥ 5 looks; with the pace: at ~0.36 s, then done
     assert polls[0] >= 5 and alone >= 5
     assert max(polls[1:]) <= 3, polls

@@ -197,6 +197,7 @@ def test_history_and_batch_docks_use_the_same_journal_and_backend(qtbot, tmp_pat
     assert done.status == "done", done.error
     assert done.result is not None and done.result.output_path.exists()
     assert ui_backend.gateway.stats.creates == 2  # the batch went through the window's own backend
+    assert w.batch_queue.pace.typical() is not None  # its photos share a pace (later ones are polled less)
 
 
 def test_switching_to_cloud_without_a_key_labels_the_preview_and_explains(qtbot, portrait_file):
