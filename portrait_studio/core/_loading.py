@@ -205,7 +205,7 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
         img.draft("RGB", (max_side, max_side))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 size, far faster
     try:
         img.load()
-        upright = ImageOps.exif_transpose(img) or img
+        turned = upright(img)
     except Image.DecompressionBombError as err:
         raise _too_big(path, img.size) from err
     except (OSError, SyntaxError, ValueError, EOFError) as err:
@@ -214,7 +214,7 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
         notes.append(f"EXIF orientation {orientation} applied.")
     icc = img.info.get("icc_profile") or None
     mode = img.mode
-    rgb, icc = _to_rgb(upright, icc, notes)
+    rgb, icc = _to_rgb(turned, icc, notes)
     if max_side and max(rgb.shape[:2]) > max_side:
         rgb, _ = working_copy(rgb, max_side)
     if 0x0112 in exif:
@@ -234,6 +234,16 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
         mode=mode,
         preview_scale=rgb.shape[1] / full_w,
     )
+
+
+def upright(img: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says; the image itself (no copy) when it is upright already.
+
+    ImageOps.exif_transpose returns a copy even then: 59 ms of every 24 MP load, for nothing.
+    """
+    if int(img.getexif().get(0x0112, 1) or 1) == 1:
+        return img
+    return ImageOps.exif_transpose(img) or img
 
 
 def _to_rgb(img: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, bytes | None]:
@@ -285,4 +295,5 @@ __all__ = [
     "load_image_bytes",
     "read_file",
     "register_heif",
+    "upright",
 ]

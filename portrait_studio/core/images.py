@@ -14,6 +14,7 @@ from portrait_studio.core._loading import (
     LoadedImage,
     load_image,
     load_image_bytes,
+    upright,
 )
 from portrait_studio.core.preflight import (
     MAX_UPLOAD_BYTES,
@@ -53,5 +54,6 @@ __all__ = [
     "prepare_upload",
     "save_image",
     "scale_faces",
+    "upright",
     "working_copy",
 ]

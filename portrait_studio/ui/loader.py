@@ -90,13 +90,17 @@ def load_detail(
     the visible part. The full decode is kept for the last photo, so panning and zooming only crop.
     """
     import numpy as np
-    from PIL import Image, ImageOps
+    from PIL import Image
+
+    from portrait_studio.core.images import upright
 
     with _full_lock:
         rgb = _full.get(path)
         if rgb is None:
             with Image.open(path) as im:
-                rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+                turned = upright(im)
+                # Neither step copies a photo that is upright and RGB already (each was ~60 ms at 24 MP).
+                rgb = np.asarray(turned if turned.mode == "RGB" else turned.convert("RGB"))
             _full.clear()
             _full[path] = rgb
     k = rgb.shape[1] / working_width

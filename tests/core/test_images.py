@@ -74,3 +74,21 @@ def test_working_copy() -> None:
     small, s = working_copy(a, 128)
     assert small.shape == (128, 128, 3) and s == 0.25
     assert abs(float(small.mean()) - float(a.mean())) < 2  # area-averaged, not sampled
+
+
+def test_upright_turns_only_what_needs_turning(tmp_path: Path) -> None:
+    from portrait_studio.core.images import upright
+
+    g = photos.grace_hopper()  # 600 tall × 512 wide
+    plain, one, six = tmp_path / "plain.jpg", tmp_path / "one.jpg", tmp_path / "six.jpg"
+    Image.fromarray(g).save(plain, quality=95)
+    for path, orientation, pixels in ((one, 1, g), (six, 6, np.rot90(g, 1).copy())):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        Image.fromarray(pixels).save(path, quality=95, exif=exif.tobytes())
+    for path in (plain, one):
+        with Image.open(path) as img:
+            assert upright(img) is img  # no copy of an upright photo
+    with Image.open(six) as img:
+        turned = np.asarray(upright(img).convert("RGB"))
+    assert turned.shape == g.shape and np.abs(turned.astype(int) - g).mean() < 6  # stored sideways

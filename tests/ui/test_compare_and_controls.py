@@ -183,3 +183,22 @@ def test_zooming_in_shows_the_originals_own_pixels(qtbot, tmp_path):
     centre = w.compare.image_to_widget(400 * k, 400 * k)
     values = [shot.pixelColor(int(centre.x()) + dx, int(centre.y())).red() for dx in range(0, 12)]
     assert max(values) - min(values) > 150, f"the 1-px checker is not visible at 4×: {values}"
+
+
+def test_screen_and_detail_decodes_of_a_sideways_stored_photo_are_upright(tmp_path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from portrait_studio.ui.imaging import decode_screen
+    from portrait_studio.ui.loader import load_detail
+    from tests import photos
+
+    g = photos.grace_hopper()  # 600 tall × 512 wide
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned by 90°, as phones do
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(np.rot90(g, 1).copy()).save(path, quality=95, exif=exif.tobytes())
+    screen, size = decode_screen(path, 300)
+    assert size == (512, 600) and screen.shape[0] > screen.shape[1]
+    _, detail = load_detail(path, (0.0, 0.0, 512.0, 600.0), 512)
+    assert (detail.width(), detail.height()) == (512, 600)
