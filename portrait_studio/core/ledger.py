@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from portrait_studio.core._journal_rows import JournalRow, row_from_sql
+from portrait_studio.core._journal_rows import JournalRow, _decimal, row_from_sql
 from portrait_studio.core.errors import PortraitStudioError
 
 NO_PRESET = "(no preset)"
@@ -86,43 +86,55 @@ class LedgerMixin:
         return row
 
     # ------------------------------------------------------------------ spend ledger
-    def _charged(self) -> list[JournalRow]:
-        return [
-            row_from_sql(r) for r in self._query("SELECT * FROM tasks WHERE cost IS NOT NULL ORDER BY id")
-        ]
+    # Only the summed columns are read (not whole rows with their params): a batch with a budget cap asks for
+    # committed_today() before every photo, and local tasks (cost 0) make every row a charged one. Sums stay
+    # Decimal in Python: SQLite's SUM of the TEXT amounts would go through floats.
+    def _charges(self, where: str = "", args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        sql = f"SELECT cost, created_at, preset FROM tasks WHERE cost IS NOT NULL {where} ORDER BY id"
+        return self._query(sql, args)
 
     def spend_by_day(self) -> dict[str, Decimal]:
         """Money spent per local day (ISO date → USD), oldest first."""
         out: dict[str, Decimal] = {}
-        for r in self._charged():
-            day = _day(r.created_at)
-            out[day] = out.get(day, Decimal(0)) + (r.cost or 0)
+        for r in self._charges():
+            day = _day(r["created_at"])
+            out[day] = out.get(day, Decimal(0)) + _money(r["cost"])
         return out
 
     def spend_by_preset(self) -> dict[str, Decimal]:
         """Money spent per preset name (NO_PRESET for edits made without one)."""
         out: dict[str, Decimal] = {}
-        for r in self._charged():
-            key = r.preset or NO_PRESET
-            out[key] = out.get(key, Decimal(0)) + (r.cost or 0)
+        for r in self._charges():
+            key = r["preset"] or NO_PRESET
+            out[key] = out.get(key, Decimal(0)) + _money(r["cost"])
         return out
 
     def spent_today(self) -> Decimal:
         """Money spent on tasks created today (local time)."""
-        return self.spend_by_day().get(dt.date.today().isoformat(), Decimal(0))
+        today = self._charges("AND created_at >= ? AND created_at < ?", _today())
+        return _sum(_money(r["cost"]) for r in today)
 
     def total_spent(self) -> Decimal:
         """Money spent on every task in the journal."""
-        return _sum(r.cost for r in self._charged())
+        return _sum(_money(r["cost"]) for r in self._charges())
 
     def committed_today(self) -> Decimal:
         """Spent today plus the precharge estimates of today's unfinished tasks (what a budget cap checks)."""
-        today = dt.date.today().isoformat()
         unfinished = "status IN ('creating', 'submitted', 'uncertain')"
-        sql = f"SELECT * FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
-        pending = self._query(sql)
-        open_estimates = _sum(r.estimate for r in map(row_from_sql, pending) if _day(r.created_at) == today)
-        return self.spent_today() + open_estimates
+        sql = f"SELECT estimate FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
+        pending = self._query(sql + " AND created_at >= ? AND created_at < ?", _today())
+        return self.spent_today() + _sum(_money(r["estimate"]) for r in pending)
+
+
+def _today() -> tuple[float, float]:
+    """Today's local midnight and the next one, as epoch seconds (the journal's created_at)."""
+    start = dt.datetime.combine(dt.date.today(), dt.time())
+    return start.timestamp(), (start + dt.timedelta(days=1)).timestamp()
+
+
+def _money(text: str | None) -> Decimal:
+    """An amount as the journal stores it (TEXT); an unreadable one counts as nothing."""
+    return _decimal(text) or Decimal(0)
 
 
 __all__ = ["NO_PRESET", "HistoryError", "LedgerMixin"]

@@ -223,3 +223,25 @@ def test_reopening_keeps_everything_and_a_newer_schema_is_left_alone(tmp_path: P
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM tasks").fetchone()[0] == 1
     conn.close()
+
+
+def test_spent_today_counts_only_today_and_exact_cents(tmp_path: Path):
+    j = Journal(tmp_path / "j.sqlite3")
+    yesterday = time.time() - 86400
+    old = _begin(j)
+    j.mark_submitted(old, "t-old")
+    j.mark_completed(old, result_path="/r.jpg", cost=Decimal("0.07"))
+    stale = _begin(j, estimate=Decimal("0.50"))  # an unfinished task of yesterday: not today's commitment
+    with sqlite3.connect(tmp_path / "j.sqlite3") as raw:
+        raw.execute("UPDATE tasks SET created_at=? WHERE id IN (?, ?)", (yesterday, old, stale))
+    for _ in range(10):  # ten tasks at 0.01: exactly 0.10, as floats would not add up
+        rid = _begin(j)
+        j.mark_submitted(rid, "t")
+        j.mark_completed(rid, result_path="/r.jpg", cost=Decimal("0.01"))
+    today = time.strftime("%Y-%m-%d")
+    assert j.spend_by_day() == {
+        time.strftime("%Y-%m-%d", time.localtime(yesterday)): Decimal("0.07"),
+        today: Decimal("0.10"),
+    }
+    assert j.spent_today() == Decimal("0.10") and j.total_spent() == Decimal("0.17")
+    assert j.committed_today() == Decimal("0.10")
