@@ -161,6 +161,10 @@ class TaskFailedError(APIError):
         self.server_message = server_message
         self.task_id = task_id
         plain, fix = TASK_CODES.get(code or "", (None, None))
+        if code == "003010002" and "face" in (server_message or "").lower():
+            # The model needs exactly one face in image_input: a refusal about faces is about the photo, and
+            # "check the sliders" would send the photographer the wrong way.
+            plain, fix = FACE_REFUSAL
         parts = [p for p in (plain, server_message) if p]
         message = ": ".join(parts) if parts else "The task failed without saying why."
         super().__init__(message, fix, code=code)
@@ -185,6 +189,14 @@ TASK_CODES: dict[str, tuple[str, str]] = {
     "003010098": ("The service could not check the task's status", "Wait a minute; the app will poll again."),
     "003010099": ("The service could not create the task", "Wait a minute and run the edit again."),
 }
+
+
+#: 003010002 about the photo's face(s) rather than a slider (the local engine's "no face", the seed's rule).
+FACE_REFUSAL = (
+    "The photo was not accepted",
+    "Choose a portrait with one clearly visible face, or let the app crop to one "
+    "(the pre-flight check offers it), then run again.",
+)
 
 
 def normalize_code(code: object) -> str | None:
@@ -249,6 +261,7 @@ def error_for_status(
 
 
 __all__ = [
+    "FACE_REFUSAL",
     "TASK_CODES",
     "APIConnectionError",
     "APIError",

@@ -60,3 +60,12 @@ def test_task_failed_without_anything():
 def test_to_dict():
     d = E.TaskFailedError("003010002", "gpen out of range").to_dict()
     assert d["code"] == "003010002" and "gpen out of range" in d["message"] and d["fix"]
+
+
+def test_a_refusal_about_the_face_points_at_the_photo_not_the_sliders():
+    err = E.TaskFailedError(
+        "003010002", "No face was found in the photo, so the local engine has nothing to retouch."
+    )
+    assert err.message.startswith("The photo was not accepted: No face was found")
+    assert "face" in err.fix and "slider" not in err.fix
+    assert "slider" in E.TaskFailedError("003010002", "gpen out of range").fix  # other parameters: as before
