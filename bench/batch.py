@@ -56,6 +56,7 @@ COLUMNS = (
     "CPU batch: workers (s)",
     "CPU batch: app process (s)",
     "CPU ratio",
+    "polls per photo",
     "results",
 )
 
@@ -172,8 +173,8 @@ def engine_baseline(photos: list[Path], params: object, threads: int | None) -> 
 
 def batch_run(
     photos: list[Path], params: object, work: Path, cores: int
-) -> tuple[float, float, tuple[float, float], int]:
-    """(wall s, engine s inside the gateway, (CPU s of this process, of the workers), results) for a batch."""
+) -> tuple[float, float, tuple[float, float], int, int]:
+    """(wall s, engine s in the gateway, (CPU s of this process, of the workers), polls, results)."""
     from portrait_studio.api.batch import BatchQueue, default_concurrency
     from portrait_studio.api.client import Client
     from portrait_studio.api.pipeline import Backend
@@ -200,11 +201,12 @@ def batch_run(
         wall = time.perf_counter() - start
         own, workers = time.process_time() - own, _children_cpu(processes.pids) - workers
         failed = [i for i in queue.items() if i.status != "done"]
+        polls = gateway.stats.poll_requests
         queue.close()
     processes.close()
     if failed:
         raise SystemExit(f"{len(failed)} photos failed, e.g. {failed[0].path}: {failed[0].error}")
-    return wall, engine.total, (own, workers), len(list(out.glob("*.retouched.jpg")))
+    return wall, engine.total, (own, workers), polls, len(list(out.glob("*.retouched.jpg")))
 
 
 def main() -> int:
@@ -231,7 +233,7 @@ def main() -> int:
             engine_sum, engine_cpu = engine_baseline(photos, params, threads=1)
             threaded_sum, _ = engine_baseline(photos, params, threads=None)
             ideal = engine_sum / cores
-            wall, in_batch, cpu, results = batch_run(photos, params, Path(tmp) / f"round{n}", cores)
+            wall, in_batch, cpu, polls, results = batch_run(photos, params, Path(tmp) / f"round{n}", cores)
             ratios.append(wall / ideal)
             cpu_ratios.append(sum(cpu) / engine_cpu)
             cells = [
@@ -250,6 +252,7 @@ def main() -> int:
                 cpu[1],
                 cpu[0],
                 cpu_ratios[-1],
+                polls / args.photos,
             ]
             row = [f"{c:.2f}" if isinstance(c, float) else str(c) for c in cells]
             print("| " + " | ".join([*row, f"{results}/{args.photos}"]) + " |", flush=True)
