@@ -22,8 +22,12 @@ _FILE_MODE = 0o666 & ~_read_umask()
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temp file next to `path`; on success it replaces `path` at once, on error it vanishes."""
+def atomic_open(path: str | os.PathLike[str], mode: str = "wb", *, durable: bool = True) -> Iterator[IO[Any]]:
+    """Open a temp file next to `path`; on success it replaces `path` at once, on error it vanishes.
+
+    `durable=False` skips the fsync: still all-or-nothing for readers, but a power cut may lose it. Only for
+    copies that can be made again (the local gateway's result cache), never for the user's files.
+    """
     if mode not in ("wb", "w"):
         raise ValueError("atomic_open writes only ('wb' or 'w')")
     target = Path(path)
@@ -35,16 +39,17 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
         with os.fdopen(fd, mode, encoding="utf-8" if mode == "w" else None) as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write bytes atomically; returns the path."""
-    with atomic_open(path, "wb") as f:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> Path:
+    """Write bytes atomically; returns the path. `durable`: see atomic_open."""
+    with atomic_open(path, "wb", durable=durable) as f:
         f.write(data)
     return Path(path)
 

@@ -171,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
         check_image(data)
         ext = ".png" if data.startswith(b"\x89PNG") else ".jpg"
         name = f"uploads/{secrets.token_hex(16)}{ext}"
-        atomic_write_bytes(self.gw.files_dir / name, data)
+        atomic_write_bytes(self.gw.files_dir / name, data, durable=False)  # a hosted copy, like the results
         self._send_json(200, {"url": f"{self.gw.base_url}/files/{name}"})
 
     # ------------------------------------------------------------------ bodies

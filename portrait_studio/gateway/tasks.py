@@ -85,7 +85,9 @@ class TaskRunner:
         try:
             result = self.engine.run(image, record.params, lambda p: self._progress(record, p))
             name = f"{record.id}-{secrets.token_hex(8)}.jpg"  # unguessable: /files/ needs no token
-            atomic_write_bytes(self.files_dir / name, result)
+            # No fsync: this thread feeds the next task to the engine, and a cached result that a power cut
+            # loses is lost with the task itself (tasks live in memory); the app saves its own copy durably.
+            atomic_write_bytes(self.files_dir / name, result, durable=False)
         except PortraitStudioError as err:
             self._finish(record, "failed", error={"code": err.code or "003010095", "message": err.message})
         except Exception as err:  # the engine's bug must fail the task, not kill the worker

@@ -43,3 +43,18 @@ def test_settings_round_trip_and_broken_file():
     assert load_settings() == Settings()
     atomic_write_json(settings_path(), {"backend": "mars"})
     assert load_settings() == Settings()
+
+
+def test_only_a_durable_write_waits_for_the_disk(tmp_path, monkeypatch):
+    import os
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    atomic_write_bytes(tmp_path / "photo.jpg", b"the user's file")
+    assert len(synced) == 1
+    cached = atomic_write_bytes(tmp_path / "cache.jpg", b"old", durable=False)
+    atomic_write_bytes(cached, b"a copy that can be made again", durable=False)
+    assert len(synced) == 1  # no fsync, but still all-or-nothing: the whole new file, no temp left
+    assert cached.read_bytes() == b"a copy that can be made again"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["cache.jpg", "photo.jpg"]
