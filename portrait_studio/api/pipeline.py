@@ -242,9 +242,8 @@ def run_edit(
     if not force and (running := _claim_running(journal, key, backend)) is not None:
         # The same request was paid for and is still on the service (cancelled wait, crash): finish that one.
         assert running.task_id is not None
-        return finish_task(
-            backend, journal, running.id, running.task_id, on_progress=report, cancel=cancel, pace=pace
-        )
+        # No pace: how long an earlier, interrupted task still takes says nothing about this batch's photos.
+        return finish_task(backend, journal, running.id, running.task_id, on_progress=report, cancel=cancel)
     _raise_if_cancelled(cancel)
     image_input = _image_input(prep, backend, settings)
     report(Progress("estimating"))
