@@ -36,6 +36,7 @@ def test_local_engine_by_default_then_the_same_request_is_free(tmp_path: Path):
     Image.fromarray(grace_hopper()).save(photo, quality=92)
     first = retouch(str(photo), *SMALL, "--preset", "studio", "--skin", "0.5", "--seed", "11", "--json")
     assert first.returncode == 0, first.stderr
+    assert "\r" not in first.stderr and "running" not in first.stderr  # no progress line into a pipe
     [line] = lines(first)
     assert set(line) >= {"input", "output", "status", "task_id", "cost", "error"}
     assert line["status"] == "completed" and line["error"] is None and line["cost"] == "0"
@@ -137,3 +138,47 @@ def test_prompt_on_the_local_engine_is_bad_usage_with_the_right_fix(tmp_path: Pa
     assert "needs the cloud" in line["error"]["message"]
     assert "switch the backend to the cloud" in line["error"]["fix"]  # not the generic slider advice
     assert not (tmp_path / "grace.retouched.jpg").exists()
+
+
+def test_a_terminal_sees_a_long_task_progress_and_is_left_clean(tmp_path: Path, standalone_gateway):
+    """stderr on a terminal (a pty) gets one status line, redrawn; piped stderr gets none (first test)."""
+    import pty
+    import select
+
+    photo = tmp_path / "grace.jpg"
+    Image.fromarray(grace_hopper()).save(photo, quality=92)
+    env = {**os.environ, "PORTRAIT_STUDIO_API_KEY": standalone_gateway["token"], "COLUMNS": "200"}
+    args = ("retouch", str(photo), *SMALL, "--backend", "cloud", "--base-url", standalone_gateway["base_url"])
+    terminal, child_end = pty.openpty()
+    seen = b""
+    with subprocess.Popen(
+        [sys.executable, "-m", "portrait_studio", *args],
+        stdout=subprocess.PIPE,
+        stderr=child_end,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    ) as proc:
+        os.close(child_end)
+        while True:
+            ready, _, _ = select.select([terminal], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(terminal, 4096)
+                except OSError:  # EIO: the child has closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif proc.poll() is not None:
+                break
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.wait(60)
+    os.close(terminal)
+    text = seen.decode()
+    assert proc.returncode == 0, text
+    assert "1 photo: 1 running · " in text and " % · about " in text and " s left" in text, text
+    assert "1 done · about" not in text  # no time left is shown once nothing is left
+    assert text.endswith("\r\x1b[K")  # erased at the end: the shell prompt starts on a clean line
+    assert "grace.retouched.jpg" in out and "\r" not in out  # results on stdout stay plain lines

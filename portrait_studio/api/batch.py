@@ -86,6 +86,30 @@ def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path
     return found
 
 
+def duration(seconds: float | None) -> str:
+    """ "—", "12 s", "3 min", "1 h 05 min"."""
+    if seconds is None:
+        return "—"
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{round(s / 60)} min"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def summary(items: list[BatchItem], eta: float | None) -> str:
+    """ "12 photos: 3 done, 2 running, 7 queued · about 4 min left": the batch panel's and the CLI's line."""
+    counts: dict[str, int] = {}
+    for i in items:
+        counts[i.status] = counts.get(i.status, 0) + 1
+    order = ("done", "running", "queued", "failed", "skipped", "cancelled")
+    parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
+    total = len(items)
+    text = f"{total} photo{'s' if total != 1 else ''}" + (": " + ", ".join(parts) if parts else "")
+    return text + (f" · about {duration(eta)} left" if eta is not None else "")
+
+
 def default_concurrency(kind: str) -> int:
     """Photos in flight by default: 2 for the cloud (its rate limit bites); local: 3 × the engine's workers.
 
@@ -372,4 +396,13 @@ class BatchQueue:
         return {"status": "queued", "error": err}
 
 
-__all__ = ["FINAL", "IMAGE_SUFFIXES", "BatchItem", "BatchQueue", "ItemStatus", "expand"]
+__all__ = [
+    "FINAL",
+    "IMAGE_SUFFIXES",
+    "BatchItem",
+    "BatchQueue",
+    "ItemStatus",
+    "duration",
+    "expand",
+    "summary",
+]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import threading
+import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,54 @@ def _line(item: Any, as_json: bool) -> str:
     return f"{item.path}: {item.status}: {err}" if err else f"{item.path}: {item.status}"
 
 
+class _StatusLine:
+    """One line of progress on a terminal's stderr, redrawn in place; nothing when stderr is a file or pipe.
+
+    A cloud task takes 10–60 s: without it a batch printed nothing until its first photo was done.
+    """
+
+    def __init__(self, queue: Any, stream: Any = None) -> None:
+        self.queue = queue
+        self.stream = stream or sys.stderr
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._drawn_at = 0.0
+        self._shown = False
+
+    def text(self) -> str:
+        """ "3 photos: 1 done, 1 running, 1 queued · 40 % · about 25 s left"."""
+        from portrait_studio.api.batch import duration, summary
+
+        items = self.queue.items()
+        running = [i for i in items if i.status == "running"]
+        line = summary(items, None)
+        fractions = [i.progress for i in running if i.progress is not None]
+        if fractions:
+            line += f" · {round(100 * sum(fractions) / len(fractions))} %"
+        if running or any(i.status == "queued" for i in items):
+            # The queue's estimate needs a finished photo; until then the running ones' own.
+            eta = self.queue.eta()
+            eta = eta if eta is not None else max((i.eta for i in running if i.eta is not None), default=None)
+            line += f" · about {duration(eta)} left" if eta is not None else ""
+        return line
+
+    def draw(self, *, now: bool = False) -> None:
+        """Redraw (at most 5 times a second unless `now`)."""
+        if not self.live or (not now and time.monotonic() - self._drawn_at < 0.2):
+            return
+        self._drawn_at = time.monotonic()
+        width = max(20, shutil.get_terminal_size().columns - 1)
+        self.stream.write("\r\033[K" + self.text()[:width])
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        """Erase the line (before a result line is printed, and at the end)."""
+        if self._shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._shown = False
+
+
 def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None) -> int:
     from portrait_studio.api.batch import FINAL, BatchQueue
     from portrait_studio.core.journal import Journal
@@ -121,13 +171,19 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             raise
     printed: set[int] = set()
     lock = threading.Lock()
+    status: _StatusLine | None = None
 
     def on_change(item: Any) -> None:
-        if item.status in FINAL:
-            with lock:
-                if item.id not in printed:
-                    printed.add(item.id)
-                    print(_line(item, args.json), flush=True)
+        with lock:
+            if item.status in FINAL and item.id not in printed:
+                printed.add(item.id)
+                if status is not None:
+                    status.clear()
+                print(_line(item, args.json), flush=True)
+                if status is not None:
+                    status.draw(now=True)
+            elif item.status not in FINAL and status is not None:
+                status.draw()
 
     cap = Decimal(str(settings.budget_cap)) if settings.budget_cap is not None else None
     with session, Journal() as journal:
@@ -135,6 +191,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             session, params, journal=journal, concurrency=args.jobs, settings=settings,
             out_dir=args.out_dir, max_cost=args.max_cost, budget_cap=cap, force=args.force, preset=preset,
         )  # fmt: skip
+        status = _StatusLine(queue)
         queue.on_change = on_change
         items = queue.add(args.inputs, recursive=args.recursive)
         if not items:
@@ -145,7 +202,11 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
         queue.start()
         try:
             queue.wait()
+            with lock:
+                status.clear()
         except KeyboardInterrupt:
+            with lock:
+                status.clear()
             print(
                 "cancelled; paid tasks still running are finished by `portrait-studio resume`",
                 file=sys.stderr,
@@ -157,6 +218,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
         queue.close()  # whatever a budget pause left queued is reported as cancelled
         for item in queue.items():
             on_change(item)
+        status.clear()
         return 0 if all(i.status == "done" for i in queue.items()) else 1
 
 

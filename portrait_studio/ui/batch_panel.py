@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from portrait_studio.api.batch import FINAL, IMAGE_SUFFIXES, BatchItem, BatchQueue
+from portrait_studio.api.batch import FINAL, IMAGE_SUFFIXES, BatchItem, BatchQueue, duration, summary
 from portrait_studio.ui.history_panel import money
 
 OnChange = Callable[[BatchItem], None] | None
@@ -41,18 +41,6 @@ STAGE_WORDS = {
     "saving": "Saving",
     "done": "Finishing",
 }
-
-
-def duration(seconds: float | None) -> str:
-    """ "—", "12 s", "3 min", "1 h 05 min"."""
-    if seconds is None:
-        return "—"
-    s = max(0, round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{round(s / 60)} min"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def status_text(item: BatchItem) -> str:
@@ -214,13 +202,8 @@ class BatchPanel(QWidget):
         self.overall.setRange(0, max(total, 1))
         self.overall.setValue(finished)
         self.overall.setFormat(f"{finished} of {total}")
-        order = ("done", "running", "queued", "failed", "skipped", "cancelled")
-        parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
         busy = bool(counts.get("running") or counts.get("queued"))
-        text = f"{total} photo{'s' if total != 1 else ''}" + (": " + ", ".join(parts) if parts else "")
-        eta = self.queue.eta() if busy else None
-        if eta is not None:
-            text += f" · about {duration(eta)} left"
+        text = summary(items, self.queue.eta() if busy else None)
         spent = sum((i.result.cost or Decimal(0) for i in items if i.result), Decimal(0))
         text += f" · spent {money(spent)}" if any(i.result for i in items) else ""
         self.summary.setText(text)
@@ -337,4 +320,4 @@ class BatchPanel(QWidget):
         self.skip(self.selected_ids())
 
 
-__all__ = ["BatchPanel", "duration", "result_text", "status_text"]
+__all__ = ["BatchPanel", "result_text", "status_text"]

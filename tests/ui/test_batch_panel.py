@@ -8,13 +8,13 @@ import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 
-from portrait_studio.api.batch import BatchQueue
+from portrait_studio.api.batch import BatchQueue, duration
 from portrait_studio.api.client import Client
 from portrait_studio.api.pipeline import Backend, BudgetError, EditResult
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.gateway import LocalGateway, TrivialEngine
-from portrait_studio.ui.batch_panel import BatchPanel, duration
+from portrait_studio.ui.batch_panel import BatchPanel
 from tests.photos import astronaut, coffee, grace_hopper, rocket, save
 
 
