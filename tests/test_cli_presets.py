@@ -35,8 +35,15 @@ def test_list_show_export_import_delete(tmp_path: Path):
     assert json.loads(imported.stdout)["params"] == studio["params"]
     text = cli("list").stdout
     assert "My studio" in text and "user" in text
-    assert cli("delete", "My studio").returncode == 0
-    assert "My studio" not in cli("list").stdout
+    renamed = cli("--json", "rename", "my studio", "Studio warm")
+    assert renamed.returncode == 0, renamed.stderr
+    assert json.loads(renamed.stdout)["name"] == "Studio warm"
+    text = cli("list").stdout
+    assert "Studio warm" in text and "My studio" not in text
+    refused = cli("rename", "Studio", "Mine")  # a built-in keeps its name
+    assert refused.returncode == 1 and "built-in" in refused.stderr and "Save a copy" in refused.stderr
+    assert cli("delete", "Studio warm").returncode == 0
+    assert "Studio warm" not in cli("list").stdout
 
 
 def test_unknown_preset_and_broken_file_are_clear_errors(tmp_path: Path):

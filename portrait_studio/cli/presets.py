@@ -1,4 +1,4 @@
-"""`portrait-studio presets list|show NAME|import FILE|export NAME FILE|delete NAME`."""
+"""`portrait-studio presets list|show NAME|import FILE|export NAME FILE|rename OLD NEW|delete NAME`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from portrait_studio.core.presets import Preset, PresetStore
 
 def add_parser(subparsers: Any) -> None:
     """Register the `presets` subcommand."""
-    parser = subparsers.add_parser("presets", help="list, show, import, export or delete presets")
+    parser = subparsers.add_parser("presets", help="list, show, import, export, rename or delete presets")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="all presets (built-in first)")
@@ -26,6 +26,9 @@ def add_parser(subparsers: Any) -> None:
     exp = actions.add_parser("export", help="write a preset to a JSON file")
     exp.add_argument("name")
     exp.add_argument("file", type=Path)
+    rename = actions.add_parser("rename", help="rename a user preset")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
     delete = actions.add_parser("delete", help="delete a user preset")
     delete.add_argument("name")
 
@@ -56,6 +59,8 @@ def _act(args: argparse.Namespace, store: PresetStore) -> Preset | Path | None:
         return store.import_file(args.file, name=args.name)
     if args.action == "export":
         return store.export(args.name, args.file)
+    if args.action == "rename":
+        return store.rename(args.name, args.new_name)
     store.delete(args.name)
     return None
 
