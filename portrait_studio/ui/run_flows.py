@@ -307,7 +307,7 @@ class RunFlows:
         self.settings = settings
         self._pending_settings = settings
         if not self.runner.busy:
-            self._apply_pending_settings()
+            self._apply_pending_settings()  # or when the Run / the batch's running photos are done
         self._apply_theme(settings.theme)
         self._apply_to_panels(settings)
         self._update_status_bar()
@@ -341,6 +341,9 @@ class RunFlows:
 
     def _apply_pending_settings(self: MainWindow) -> None:
         pending = getattr(self, "_pending_settings", None)
+        queue = getattr(self, "batch_queue", None)
+        if queue is not None and queue.counts().get("running"):
+            return  # the batch's photos use the Run worker's backend: a new one waits until they are done
         if pending is not None:
             self._pending_settings = None
             self.runner.worker.set_settings(pending)  # the worker thread is idle: no job reads them now

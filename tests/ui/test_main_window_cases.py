@@ -282,3 +282,21 @@ def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backen
     assert "broken.jpg" in w.banner.text() and "could not be read" in w.banner.text()
     assert not w.run_current()
     assert "Not sent" in w.run_panel.error.text() and ui_backend.gateway.stats.creates == 0
+
+
+def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_path):
+    w = make_window(qtbot)  # the window opens (and owns) its local gateway; the batch shares it
+    with qtbot.waitSignal(w.warmed_up, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+    shoot = [
+        photos.save(img, tmp_path / "shoot" / f"{n}.jpg")
+        for n, img in enumerate((photos.astronaut(), photos.grace_hopper(), photos.astronaut()[:, ::-1]))
+    ]
+    w.batch_panel.add_paths(shoot)
+    qtbot.waitUntil(lambda: w.batch_queue.counts().get("running", 0) > 0, timeout=30_000)
+    w.apply_settings(Settings(theme="dark"))  # any change re-opens the backend once it is free
+    with qtbot.waitSignal(w.batch_panel.finished, timeout=120_000):
+        pass
+    assert [i.status for i in w.batch_queue.items()] == ["done"] * 3, [i.error for i in w.batch_queue.items()]
+    assert w._pending_settings is None  # applied once the batch was done
