@@ -124,16 +124,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def write_sidecar(output: Path, fields: dict[str, Any]) -> Path:
     """The JSON sidecar next to the result (params, seed, task id, jobId, engine, cost…)."""
-    path = atomic_write_json(sidecar_for(output), fields)
-    path.chmod(output.stat().st_mode & 0o777)
-    return path
+    return atomic_write_json(sidecar_for(output), fields)  # the usual permissions, like the result
 
 
 def original_metadata(path: Path) -> tuple[bytes | None, bytes | None]:
     """EXIF and ICC of the original (None, None when it is gone or unreadable: the result still lands)."""
     try:  # the header only: PIL reads metadata without decoding pixels
         with Image.open(path) as im:
-            return im.info.get("exif"), im.info.get("icc_profile")
+            # A CMYK original's profile describes ink, not the RGB result (core.images drops it likewise).
+            return im.info.get("exif"), None if im.mode == "CMYK" else im.info.get("icc_profile")
     except (OSError, ValueError):
         pass
     try:  # formats that need core.images' openers (HEIC)

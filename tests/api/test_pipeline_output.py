@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from portrait_studio.api._output import as_jpeg, planned_output, save_result, with_metadata
+from portrait_studio.api._output import as_jpeg, original_metadata, planned_output, save_result, with_metadata
 from tests.photos import astronaut
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -71,3 +71,12 @@ def test_names_never_collide_with_the_input_or_earlier_results(tmp_path: Path):
     assert (first.name, second.name) == ("x.retouched.retouched.jpg", "x.retouched.retouched-2.jpg")
     assert src.read_bytes() == _jpeg()
     assert oct(first.stat().st_mode & 0o777) != "0o600"  # normal file permissions, not mkstemp's
+
+
+def test_a_cmyk_originals_profile_is_not_put_on_the_rgb_result(tmp_path: Path):
+    rgb, cmyk = tmp_path / "rgb.jpg", tmp_path / "cmyk.jpg"
+    Image.fromarray(astronaut()).save(rgb, "JPEG", exif=_exif(1), icc_profile=SRGB)
+    Image.fromarray(astronaut()).convert("CMYK").save(cmyk, "JPEG", exif=_exif(1), icc_profile=SRGB)
+    assert original_metadata(rgb)[1] == SRGB
+    exif, icc = original_metadata(cmyk)
+    assert exif is not None and icc is None  # its EXIF still goes on the result
