@@ -46,6 +46,11 @@ def downscale(rgb: Any, max_edge: int) -> Any:
     return cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
 
 
+def screen_image(path: Path) -> QImage:
+    """A result or photo file as a screen-sized QImage (a worker thread's job: it decodes the file)."""
+    return to_qimage(decode_screen(path)[0])
+
+
 def to_qimage(rgb: Any) -> QImage:
     """An RGB888 QImage owning a copy of an H×W×3 uint8 array."""
     import numpy as np
@@ -67,4 +72,13 @@ def from_qimage(image: QImage) -> Any:
     return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
 
 
-__all__ = ["PREVIEW_MAX", "SCREEN_MAX", "THUMB_MAX", "decode_screen", "downscale", "from_qimage", "to_qimage"]
+__all__ = [
+    "PREVIEW_MAX",
+    "SCREEN_MAX",
+    "THUMB_MAX",
+    "decode_screen",
+    "downscale",
+    "from_qimage",
+    "screen_image",
+    "to_qimage",
+]

@@ -129,6 +129,8 @@ def warm_up() -> None:
 
 def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
     """Detect faces on the working copy and run the pre-flight checks of the original file."""
+    import hashlib
+
     from portrait_studio.core.faces import detect_faces
     from portrait_studio.core.images import load_image
     from portrait_studio.core.preflight import preflight, scale_faces
@@ -139,17 +141,8 @@ def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
     # Pre-flight wants faces on loaded.rgb; it is the working copy's size give or take a rounding pixel.
     factor = working_rgb.shape[1] / loaded.rgb.shape[1]
     report = preflight(loaded, scale_faces(faces, factor), params)
-    return Analysis(faces=faces, report=report, sha256=_sha256(path), path=path)
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    sha256 = hashlib.sha256(loaded.data).hexdigest()  # the file's bytes were just read: not a second time
+    return Analysis(faces=faces, report=report, sha256=sha256, path=path)
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ class RunFlows:
         self.run_progress.emit(fraction)
 
     def _on_run_finished(self: MainWindow, outcome: RunOutcome) -> None:
-        from portrait_studio.ui.imaging import decode_screen, to_qimage
+        from portrait_studio.ui.imaging import screen_image
 
         i, photo = self._photo_for(outcome.key)
         self._apply_pending_settings()
@@ -145,7 +145,7 @@ class RunFlows:
             self.run_panel.done(text)
         self._update_status_bar()
         self.session.touch(i)
-        self.io.submit(("result", i), lambda: to_qimage(decode_screen(outcome.result_path)[0]))
+        self.io.submit(("result", i), lambda: screen_image(outcome.result_path))
 
     def _on_run_failed(self: MainWindow, key: object, err: object) -> None:
         i, photo = self._photo_for(key)
@@ -270,11 +270,11 @@ class RunFlows:
         photo = self.session.current
         if photo is None or newer is None or not newer.result_path:
             return
-        from portrait_studio.ui.imaging import decode_screen, to_qimage
+        from portrait_studio.ui.imaging import screen_image
 
         def load() -> tuple[Any, Any]:
-            before = to_qimage(decode_screen(Path(older.result_path))[0]) if older is not None else None
-            return before, to_qimage(decode_screen(Path(newer.result_path))[0])
+            before = screen_image(Path(older.result_path)) if older is not None else None
+            return before, screen_image(Path(newer.result_path))
 
         self.io.submit(("versions", self.session.current_index), load)
 
@@ -283,14 +283,15 @@ class RunFlows:
         photo = self.session.current
         if photo is None or not row.result_path or not Path(row.result_path).exists():
             return
-        from portrait_studio.ui.imaging import decode_screen, to_qimage
+        from portrait_studio.ui.imaging import screen_image
 
         photo.result_path, photo.task_id = Path(row.result_path), row.task_id
         photo.cost = str(row.cost) if row.cost is not None else None
         photo.params = row.params
         self.controls.set_params(row.params)
         path = photo.result_path
-        self.io.submit(("result", self.session.current_index), lambda: to_qimage(decode_screen(path)[0]))
+        # "result-again": showing a version is not a finished run (no run_finished).
+        self.io.submit(("result-again", self.session.current_index), lambda: screen_image(path))
 
     # ------------------------------------------------------------------ settings
     def open_settings(self: MainWindow) -> None:

@@ -223,11 +223,11 @@ class WindowFlows:
 
     def _show_after(self: MainWindow, photo: Photo) -> None:
         if photo.meta.get("after") == "reload-result" and photo.result_path is not None:
-            from portrait_studio.ui.imaging import decode_screen, to_qimage
+            from portrait_studio.ui.imaging import screen_image
 
             path, i = photo.result_path, self.session.photos.index(photo)
             photo.meta["after"] = "result"  # shown when the decode lands (the screen copy was evicted)
-            self.io.submit(("result-again", i), lambda: to_qimage(decode_screen(path)[0]))
+            self.io.submit(("result-again", i), lambda: screen_image(path))
             self.compare.set_after(None)
         elif photo.meta.get("after") == "result" and photo.meta.get("result_image") is not None:
             self.compare.set_after(photo.meta["result_image"], self._result_label())

@@ -189,6 +189,8 @@ def test_history_and_batch_docks_use_the_same_journal_and_backend(qtbot, tmp_pat
         assert w.run_current()
     qtbot.waitUntil(lambda: len(w.history_panel.versions()) == 1, timeout=10_000)
     assert w.history_panel.versions()[0].task_id == w.session.current.task_id
+    with qtbot.assertNotEmitted(w.run_finished, wait=1000):  # showing a version is not a finished run
+        w.show_version(w.history_panel.versions()[0])
 
     other = photos.save(photos.grace_hopper(), tmp_path / "batch" / "hopper.jpg")
     with qtbot.waitSignal(w.batch_panel.finished, timeout=90_000):
