@@ -12,8 +12,8 @@ Item states: queued → running → done | failed | cancelled, plus skipped (by 
 stop the others; `retry` puts it back in the queue (a cancelled item whose task was already paid for finishes
 that task instead of paying again: run_edit finds it in the journal). When an item hits the daily budget cap
 (BudgetError with `daily`), the queue pauses: running items finish, nothing new starts until `resume()`.
-Concurrency (photos in flight) defaults to `default_concurrency(kind)`: 2 for the cloud, twice the engine's
-worker processes for the local backend.
+Concurrency (photos in flight) defaults to `default_concurrency(kind)`: 2 for the cloud, three times the
+engine's worker processes for the local backend.
 """
 
 from __future__ import annotations

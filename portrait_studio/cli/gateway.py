@@ -23,7 +23,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     p.add_argument("--token", default=None, help="Bearer token clients must send (default: a random one)")
     p.add_argument("--cache-dir", type=Path, default=None, help="where results are kept (default: app cache)")
-    p.add_argument("--workers", type=int, default=None, help="tasks run at once (default: 2)")
+    p.add_argument("--workers", type=int, default=None, help="tasks run at once (default: 1 per core, 2-8)")
     p.add_argument(
         "--engine",
         choices=("local", "trivial"),

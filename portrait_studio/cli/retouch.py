@@ -171,18 +171,15 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             raise
     printed: set[int] = set()
     lock = threading.Lock()
-    status: _StatusLine | None = None
 
     def on_change(item: Any) -> None:
         with lock:
             if item.status in FINAL and item.id not in printed:
                 printed.add(item.id)
-                if status is not None:
-                    status.clear()
+                status.clear()
                 print(_line(item, args.json), flush=True)
-                if status is not None:
-                    status.draw(now=True)
-            elif item.status not in FINAL and status is not None:
+                status.draw(now=True)
+            elif item.status not in FINAL:
                 status.draw()
 
     cap = Decimal(str(settings.budget_cap)) if settings.budget_cap is not None else None
@@ -202,8 +199,6 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
         queue.start()
         try:
             queue.wait()
-            with lock:
-                status.clear()
         except KeyboardInterrupt:
             with lock:
                 status.clear()
@@ -214,11 +209,14 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             queue.cancel_all()
             queue.wait(30)
         if queue.paused_reason:
+            with lock:
+                status.clear()
             print(f"paused: {queue.paused_reason}", file=sys.stderr)
         queue.close()  # whatever a budget pause left queued is reported as cancelled
         for item in queue.items():
             on_change(item)
-        status.clear()
+        with lock:
+            status.clear()
         return 0 if all(i.status == "done" for i in queue.items()) else 1
 
 

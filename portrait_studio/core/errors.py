@@ -261,7 +261,6 @@ def error_for_status(
 
 
 __all__ = [
-    "FACE_REFUSAL",
     "TASK_CODES",
     "APIConnectionError",
     "APIError",

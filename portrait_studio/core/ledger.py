@@ -33,8 +33,9 @@ def _day(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch).date().isoformat()  # the user's local day
 
 
-def _sum(values: Iterable[Decimal | None]) -> Decimal:
-    return sum((v for v in values if v is not None), Decimal(0))
+def _sum(amounts: Iterable[str | None]) -> Decimal:
+    """The total of amounts as the journal stores them (TEXT); an unreadable one counts as nothing."""
+    return sum((_money(a) for a in amounts), Decimal(0))
 
 
 class LedgerMixin:
@@ -112,18 +113,18 @@ class LedgerMixin:
     def spent_today(self) -> Decimal:
         """Money spent on tasks created today (local time)."""
         today = self._charges("AND created_at >= ? AND created_at < ?", _today())
-        return _sum(_money(r["cost"]) for r in today)
+        return _sum(r["cost"] for r in today)
 
     def total_spent(self) -> Decimal:
         """Money spent on every task in the journal."""
-        return _sum(_money(r["cost"]) for r in self._charges())
+        return _sum(r["cost"] for r in self._charges())
 
     def committed_today(self) -> Decimal:
         """Spent today plus the precharge estimates of today's unfinished tasks (what a budget cap checks)."""
         unfinished = "status IN ('creating', 'submitted', 'uncertain')"
         sql = f"SELECT estimate FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
         pending = self._query(sql + " AND created_at >= ? AND created_at < ?", _today())
-        return self.spent_today() + _sum(_money(r["estimate"]) for r in pending)
+        return self.spent_today() + _sum(r["estimate"] for r in pending)
 
 
 def _today() -> tuple[float, float]:

@@ -51,11 +51,6 @@ def find(rgb: np.ndarray) -> Found:
     return Found(FaceResult(faces, quick.approximate), small, scale, quick.faces)
 
 
-def find_faces(rgb: np.ndarray) -> FaceResult:
-    """Faces of a photo in its pixels (see `find`)."""
-    return find(rgb).result
-
-
 def mesh(rgb: np.ndarray, found: Found, index: int) -> np.ndarray:
     """The 468-point mesh of face `index`, in photo pixels."""
     if found.small is not None and found.small_faces[index].size >= MESH_MIN_PX:
@@ -63,4 +58,4 @@ def mesh(rgb: np.ndarray, found: Found, index: int) -> np.ndarray:
     return face_mesh(rgb, found.result.faces[index])
 
 
-__all__ = ["Found", "find", "find_faces", "mesh"]
+__all__ = ["Found", "find", "mesh"]

@@ -70,9 +70,4 @@ def guided(guide: np.ndarray, src: np.ndarray, radius: int, eps: float, sub: int
     return a * (guide[..., None] if src.ndim == 3 else guide) + b
 
 
-def feather(mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Soften a 0..1 mask's edge so effects fade in without a visible seam."""
-    return np.clip(gauss(mask.astype(np.float32), sigma), 0.0, 1.0)
-
-
-__all__ = ["LUMA", "feather", "gauss", "guided", "luma", "masked_gauss"]
+__all__ = ["LUMA", "gauss", "guided", "luma", "masked_gauss"]

@@ -67,15 +67,15 @@ class PacedEngine:
         self.stop.set()
 
 
-def default_engine() -> Engine:
-    """The local retouch engine, in worker processes (gateway/processes.py); else the trivial one."""
+def default_engine(workers: int | None = None) -> Engine:
+    """The local engine in `workers` worker processes (gateway/processes.py); else the trivial one."""
     try:
         from portrait_studio.engine import LocalEngine
     except ImportError:
         return TrivialEngine()
     from portrait_studio.gateway.processes import ProcessEngine
 
-    return ProcessEngine(LocalEngine)
+    return ProcessEngine(LocalEngine, workers)
 
 
 def engine_name(engine: Engine) -> str:

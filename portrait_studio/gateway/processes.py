@@ -59,7 +59,7 @@ def _glibc() -> Any:
         return None
 
 
-def worker_setup() -> None:
+def worker_setup() -> Any:
     """How a worker process runs the engine: single-threaded OpenCV, and freed memory kept for the next photo.
 
     One task per process: OpenCV's own pool would only oversubscribe the cores. And by default glibc hands
@@ -68,6 +68,7 @@ def worker_setup() -> None:
     faulting at once cost 10–25 % more CPU than one engine alone (bench/batch.py). Keeping up to 1 GiB free
     (M_TRIM_THRESHOLD) and taking blocks up to 32 MiB (glibc's maximum) from the heap brings that to ~900.
     A worker left idle gives the memory back (`_serve`). bench/batch.py measures its baseline this way too.
+    Returns glibc (for that) or None.
     """
     try:
         import cv2
@@ -79,12 +80,12 @@ def worker_setup() -> None:
     if libc is not None:
         libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
         libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+    return libc
 
 
 def _serve(conn: Connection, factory: Callable[[], Engine]) -> None:
     """A worker's main loop: (image, params) in; progress messages, then the result or the error out."""
-    worker_setup()
-    libc = _glibc()
+    libc = worker_setup()
     engine = factory()
     conn.send(("ready",))
     while True:

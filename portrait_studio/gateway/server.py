@@ -77,7 +77,7 @@ class LocalGateway:
                 "Leave the host at 127.0.0.1 (sharing the gateway on a network is not supported).",
             )
         # stop() closes only an engine it made (its worker processes); one passed in is the caller's.
-        self._made_engine = default_engine() if engine is None else None
+        self._made_engine = default_engine(workers) if engine is None else None
         engine = engine or self._made_engine
         assert engine is not None
         if min_task_seconds > 0:

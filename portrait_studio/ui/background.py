@@ -71,11 +71,6 @@ class BackgroundRunner(QObject):
                 self._jobs.append((token, fn))
         self._kick.emit()
 
-    def pending(self) -> int:
-        """Jobs queued and not started."""
-        with self._lock:
-            return len(self._jobs)
-
     def _take(self) -> tuple[object, Callable[[], Any]] | None:
         with self._lock:
             return self._jobs.popleft() if self._jobs and not self._stopped else None
