@@ -21,26 +21,34 @@ SKIN_DETAIL = 0.5
 
 @dataclass(frozen=True)
 class FaceLayers:
-    """Everything one face needs for any setting: its regions and the three effects' layers."""
+    """What one face needs: its regions and the layers of the effects asked for (None: not prepared)."""
 
     regions: Regions
-    skin: smooth.SkinLayers
-    detail: enhance.DetailLayers
-    tone: tone.ToneLayers
+    skin: smooth.SkinLayers | None
+    detail: enhance.DetailLayers | None
+    tone: tone.ToneLayers | None
 
 
-def analyse(rgb: np.ndarray, mesh: np.ndarray, softness: float = 1.0) -> FaceLayers | None:
-    """Prepare one face (mesh in `rgb`'s pixels); None when the face lies outside the image."""
+def analyse(
+    rgb: np.ndarray, mesh: np.ndarray, softness: float = 1.0, only: tuple[float, float, float] | None = None
+) -> FaceLayers | None:
+    """Prepare one face (mesh in `rgb`'s pixels); None when the face lies outside the image.
+
+    `only` = (gpen, skin, skin_unifi) prepares just the effects a render at those strengths uses (the tone
+    layers were 23 % of a default retouch, whose skin_unifi is 0); None prepares all, for the preview, which
+    renders any setting from one analysis.
+    """
     regions = face_regions(rgb, mesh)
     if regions is None:
         return None
+    gpen, skin, skin_unifi = only or (1.0, 1.0, 1.0)
     x0, y0, x1, y1 = regions.box
     src = rgb[y0:y1, x0:x1].astype(np.float32)
     return FaceLayers(
         regions=regions,
-        skin=smooth.split(src, regions.unit),
-        detail=enhance.prepare(luma(src), regions.unit, softness),
-        tone=tone.prepare(src, regions.skin, regions.unit),
+        skin=smooth.split(src, regions.unit) if skin > 0 else None,
+        detail=enhance.prepare(luma(src), regions.unit, softness) if gpen > 0 else None,
+        tone=tone.prepare(src, regions.skin, regions.unit) if skin_unifi > 0 else None,
     )
 
 
@@ -50,13 +58,16 @@ def face_delta(layers: FaceLayers, gpen: float, skin: float, skin_unifi: float) 
     out = np.zeros((*r.skin.shape, 3), np.float32)
     keep = np.ones(r.skin.shape, np.float32)  # 1 - healed share: a healed spot is not smoothed or sharpened
     if skin_unifi > 0:
+        assert layers.tone is not None, "analysed without the tone layers"
         healed = tone.spot_mask(layers.tone, skin_unifi) * r.skin
         out += healed[..., None] * layers.tone.heal
         out += (skin_unifi * r.skin)[..., None] * layers.tone.shift
         keep -= healed
     if skin > 0:
+        assert layers.skin is not None, "analysed without the skin layers"
         out += (r.skin * keep)[..., None] * smooth.delta(layers.skin, skin)
     if gpen > 0:
+        assert layers.detail is not None, "analysed without the detail layers"
         weight = np.maximum(r.features, SKIN_DETAIL * (1.0 - skin) * r.skin) * keep
         out += (weight * enhance.delta(layers.detail, gpen))[..., None]
     return out

@@ -71,7 +71,12 @@ def _inside(face: Face, box: tuple[int, int, int, int]) -> bool:
 
 
 def _face_layers(
-    rgb: np.ndarray, out: np.ndarray, found: detect.Found, box: tuple[int, int, int, int], first: np.ndarray
+    rgb: np.ndarray,
+    out: np.ndarray,
+    found: detect.Found,
+    box: tuple[int, int, int, int],
+    first: np.ndarray,
+    params: EditParams,
 ) -> list[FaceLayers]:
     """Mesh each face inside the frame (the main one's mesh is given) and prepare its layers."""
     h, w = out.shape[:2]
@@ -83,7 +88,8 @@ def _face_layers(
         if face.size * w / box[2] < MIN_FACE_PX:
             continue
         mesh = first if i == 0 else detect.mesh(rgb, found, i)
-        prepared = analyse(out, crop.to_output(mesh, box, w, h), softness)
+        strengths = (params.gpen, params.skin, params.skin_unifi)
+        prepared = analyse(out, crop.to_output(mesh, box, w, h), softness, only=strengths)
         if prepared is not None:
             layers.append(prepared)
     return layers
@@ -111,7 +117,7 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
         notes.append("the local engine is deterministic: the seed does not change its result")
     if params.is_identity:
         return RetouchResult(out, notes, plan.box, 0)
-    layers = _face_layers(rgb, out, found, plan.box, mesh)
+    layers = _face_layers(rgb, out, found, plan.box, mesh, params)
     count = len(found.result.faces)
     if count > 1:
         notes.append(

@@ -105,3 +105,15 @@ def test_missing_face_models_fail_with_a_task_code(monkeypatch: pytest.MonkeyPat
     with pytest.raises(FaceModelError) as info:
         LocalEngine().run(_jpeg(photos.astronaut()), EditParams(), lambda p: None)
     assert info.value.code == "003010095"
+
+
+def test_an_effect_at_zero_is_not_prepared_and_the_result_is_the_same() -> None:
+    from portrait_studio.engine import detect
+    from portrait_studio.engine.render import analyse, render
+
+    rgb = photos.astronaut()
+    mesh = detect.mesh(rgb, detect.find(rgb), 0)
+    full, lean = analyse(rgb, mesh), analyse(rgb, mesh, only=(0.4, 0.3, 0.0))  # the default sliders
+    assert full is not None and lean is not None
+    assert lean.tone is None and lean.skin is not None and lean.detail is not None
+    assert np.array_equal(render(rgb, [full], 0.4, 0.3, 0.0), render(rgb, [lean], 0.4, 0.3, 0.0))
