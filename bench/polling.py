@@ -10,7 +10,6 @@ Usage: .venv/bin/python bench/polling.py [--seconds 60] [--tasks 5]
 from __future__ import annotations
 
 import argparse
-import base64
 import io
 import statistics
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from PIL import Image
 
 from portrait_studio.api.client import Client
+from portrait_studio.api.hosting import data_url
 from portrait_studio.core.params import EditParams
 from portrait_studio.gateway import LocalGateway, TrivialEngine
 
@@ -85,7 +85,7 @@ def main() -> None:
 
     buf = io.BytesIO()
     Image.fromarray(astronaut()).save(buf, "JPEG")
-    image = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    image = data_url(buf.getvalue(), "image/jpeg")
     jobs = [(name, s) for name in strategies for s in spread]
     with (
         LocalGateway(SeedTimedEngine(), workers=len(jobs)) as gw,

@@ -2,12 +2,11 @@ import subprocess
 import sys
 
 from portrait_studio import __version__
+from tests.conftest import cli_args
 
 
 def test_version_both_entry_points():
-    out = subprocess.run(
-        [sys.executable, "-m", "portrait_studio", "--version"], capture_output=True, text=True
-    )
+    out = subprocess.run(cli_args("--version"), capture_output=True, text=True)
     assert out.returncode == 0 and __version__ in out.stdout
     exe = subprocess.run(
         [str(__import__("pathlib").Path(sys.executable).with_name("portrait-studio")), "--version"],
@@ -18,9 +17,7 @@ def test_version_both_entry_points():
 
 
 def test_unknown_subcommand_is_usage_error():
-    out = subprocess.run(
-        [sys.executable, "-m", "portrait_studio", "frobnicate"], capture_output=True, text=True
-    )
+    out = subprocess.run(cli_args("frobnicate"), capture_output=True, text=True)
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
 

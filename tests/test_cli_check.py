@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from PIL import Image
 
 from tests import photos
+from tests.conftest import cli_args
 from tests.core.test_faces_composites import side_by_side
+from tests.core.test_preflight import REPORT_KEYS
 
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "portrait_studio", "check", *args],
+        cli_args("check", *args),
         capture_output=True,
         text=True,
         timeout=120,
@@ -44,17 +45,7 @@ def test_json_lines_and_exit_codes(tmp_path: Path) -> None:
     assert [p["code"] for p in rows[1]["problems"]] == ["several_faces"]
     assert [p["code"] for p in rows[2]["problems"]] == ["format", "no_face"]
     for r in rows:
-        assert set(r) == {
-            "path",
-            "ok",
-            "format",
-            "bytes",
-            "width",
-            "height",
-            "faces",
-            "face_boxes",
-            "problems",
-        }
+        assert list(r) == REPORT_KEYS
         assert r["bytes"] == Path(r["path"]).stat().st_size
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +16,13 @@ import pytest
 
 from portrait_studio.api.client import Client
 from portrait_studio.core.params import EditParams
+from tests.conftest import cli_args
 
 
 @contextmanager
 def start(tmp_path: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
     """Run the command; on the way out make sure it is gone and its pipes are closed."""
-    cmd = [sys.executable, "-m", "portrait_studio", "gateway", "--cache-dir", str(tmp_path), *args]
+    cmd = cli_args("gateway", "--cache-dir", str(tmp_path), *args)
     with subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
     ) as proc:

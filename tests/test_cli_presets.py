@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.conftest import cli_args
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "portrait_studio", "presets", *args],
+        cli_args("presets", *args),
         capture_output=True,
         text=True,
         timeout=60,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from PIL import Image
 
 from portrait_studio.gateway import LocalGateway
+from tests.conftest import cli_args
 from tests.photos import astronaut, coffee, grace_hopper
 
 SMALL = ("--width", "512", "--height", "512")
@@ -18,7 +18,7 @@ SMALL = ("--width", "512", "--height", "512")
 
 def retouch(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "portrait_studio", "retouch", *args],
+        cli_args("retouch", *args),
         capture_output=True,
         text=True,
         timeout=180,
@@ -152,7 +152,7 @@ def test_a_terminal_sees_a_long_task_progress_and_is_left_clean(tmp_path: Path, 
     terminal, child_end = pty.openpty()
     seen = b""
     with subprocess.Popen(
-        [sys.executable, "-m", "portrait_studio", *args],
+        cli_args(*args),
         stdout=subprocess.PIPE,
         stderr=child_end,
         stdin=subprocess.DEVNULL,

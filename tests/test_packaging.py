@@ -18,6 +18,7 @@ from PIL import Image
 
 from portrait_studio import APP_ID, APP_NAME
 from portrait_studio.core import _blazeface
+from tests.conftest import cli_args
 
 ROOT = Path(__file__).resolve().parents[1]
 LINUX = ROOT / "packaging" / "linux"
@@ -226,7 +227,7 @@ def test_smoke_test_fails_when_only_the_trivial_test_engine_is_there(qapp, monke
     from portrait_studio.gateway import TrivialEngine, server
     from portrait_studio.ui import smoke
 
-    monkeypatch.setattr(server, "default_engine", TrivialEngine)
+    monkeypatch.setattr(server, "default_engine", lambda workers: TrivialEngine())
     assert smoke.run_smoke_test() == 1
     err = capsys.readouterr().err
     assert "FAILED at retouch" in err and "trivial engine" in err
@@ -236,7 +237,7 @@ def test_smoke_test_fails_when_only_the_trivial_test_engine_is_there(qapp, monke
 def test_smoke_test_from_source_retouches_and_prints_ok(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PORTRAIT_STUDIO_DATA_DIR": str(tmp_path / "d")}
     done = subprocess.run(
-        [sys.executable, "-m", "portrait_studio", "--smoke-test"],
+        cli_args("--smoke-test"),
         capture_output=True,
         text=True,
         timeout=300,

@@ -62,20 +62,14 @@ def test_png_passes_through_as_png() -> None:
     assert upload.mime == "image/png" and upload.data == image.data
 
 
+#: `check --json`'s keys, in order (the issue's contract; test_cli_check.py checks the CLI's output too).
+REPORT_KEYS = ["path", "ok", "format", "bytes", "width", "height", "faces", "face_boxes", "problems"]
+
+
 def test_json_shape_matches_the_cli_contract() -> None:
     image = _load(side_by_side(photos.astronaut(), photos.grace_hopper()), "two.jpg")
     data = preflight(image).to_json()
-    assert list(data) == [
-        "path",
-        "ok",
-        "format",
-        "bytes",
-        "width",
-        "height",
-        "faces",
-        "face_boxes",
-        "problems",
-    ]
+    assert list(data) == REPORT_KEYS
     assert data["path"] == "two.jpg" and data["ok"] is False and data["faces"] == 2
     assert len(data["face_boxes"]) == 2 and all(len(b) == 4 for b in data["face_boxes"])
     assert [p["code"] for p in data["problems"]] == ["several_faces"]

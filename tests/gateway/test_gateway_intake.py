@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import os
 import time
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from portrait_studio.api.hosting import data_url
 from portrait_studio.core.errors import ConfigError
 from portrait_studio.gateway import LocalGateway, TrivialEngine
 from tests.photos import astronaut, coffee
@@ -28,10 +28,6 @@ def encode(rgb: np.ndarray, fmt: str = "JPEG", **kw: object) -> bytes:
 
 def body(image_input: str, **params: object) -> dict[str, object]:
     return {"model": "spark_edit_portrait", "input": [{"params": {"image_input": image_input, **params}}]}
-
-
-def data_url(data: bytes, mime: str = "image/jpeg") -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
 @pytest.fixture
@@ -69,14 +65,14 @@ def test_binds_loopback_only(tmp_path: Path) -> None:
         (lambda: {"model": "spark_edit_portrait", "input": []}, "003010001"),
         (lambda: body("ftp://example.org/x.jpg"), "003010001"),
         (lambda: body(data_url(encode(astronaut()), "image/jpeg"), gpen=1.5), "003010002"),
-        (lambda: body(data_url(encode(astronaut())), width=4000), "003010002"),
-        (lambda: body(data_url(encode(astronaut())), gen_mode="cartoon"), "003010002"),
-        (lambda: body(data_url(encode(astronaut())), colour="red"), "003010002"),
-        (lambda: {**body(data_url(encode(astronaut()))), "model": "other_model"}, "003010002"),
+        (lambda: body(data_url(encode(astronaut()), "image/jpeg"), width=4000), "003010002"),
+        (lambda: body(data_url(encode(astronaut()), "image/jpeg"), gen_mode="cartoon"), "003010002"),
+        (lambda: body(data_url(encode(astronaut()), "image/jpeg"), colour="red"), "003010002"),
+        (lambda: {**body(data_url(encode(astronaut()), "image/jpeg")), "model": "other_model"}, "003010002"),
         (lambda: body(data_url(encode(astronaut(), "WEBP"), "image/webp")), "003010003"),
         (lambda: body(data_url(encode(astronaut(), "GIF"), "image/gif")), "003010003"),
         (lambda: body("data:image/jpeg;base64,@@@not-base64@@@"), "003010003"),
-        (lambda: body(data_url(b"\xff\xd8\xff" + b"\0" * 100)), "003010003"),
+        (lambda: body(data_url(b"\xff\xd8\xff" + b"\0" * 100, "image/jpeg")), "003010003"),
     ],
     ids=[
         "no-image",
