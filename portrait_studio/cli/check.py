@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import ImageError, PortraitStudioError
+from portrait_studio.core.faces import WORKING_SIDE
 from portrait_studio.core.fileio import atomic_write_bytes, unique_path
 from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight, prepare_upload
 from portrait_studio.core.params import EditParams
 
-PREVIEW_SIDE = (
-    1920  # faces are counted on this working copy (FACES.md), so the check never decodes all pixels
-)
 EXIT_OK, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 
 
@@ -105,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     for name in args.files:
         try:
-            image = load_image(name, max_side=PREVIEW_SIDE)
+            # Faces are counted at the working size (core.faces): no need to decode more pixels.
+            image = load_image(name, max_side=WORKING_SIDE)
         except ImageError as err:
             worst = EXIT_UNREADABLE
             if args.json:

@@ -26,27 +26,20 @@ from PySide6.QtWidgets import (
 
 from portrait_studio.api.batch import FINAL, IMAGE_SUFFIXES, BatchItem, BatchQueue, duration, summary
 from portrait_studio.ui.history_panel import money
+from portrait_studio.ui.run_job import STAGES
 
 OnChange = Callable[[BatchItem], None] | None
 ID_ROLE = Qt.ItemDataRole.UserRole
 PHOTO_FILTER = f"Photos ({' '.join('*' + s for s in sorted(IMAGE_SUFFIXES))});;All files (*)"
 COLUMNS = ["Photo", "Status", "Progress", "Time left", "Result"]
 STATUS_COLOURS = {"done": "#5fae6a", "failed": "#e06c5a", "cancelled": "#9a9a9a", "skipped": "#9a9a9a"}
-STAGE_WORDS = {
-    "preparing": "Preparing",
-    "estimating": "Checking the price",
-    "creating": "Sending",
-    "running": "Retouching",
-    "downloading": "Downloading",
-    "saving": "Saving",
-    "done": "Finishing",
-}
 
 
 def status_text(item: BatchItem) -> str:
     """What a photographer reads in the Status column."""
     if item.status == "running":
-        return STAGE_WORDS.get(item.stage, "Running")
+        words = STAGES.get(item.stage)  # the Run panel's words for the same pipeline stages
+        return words[0].upper() + words[1:] if words else "Running"
     if item.status == "queued":
         return "Waiting (budget)" if item.error is not None else "Waiting"
     if item.status == "done":
