@@ -280,7 +280,7 @@ def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow |
 
 def _refuse_if_uncertain(journal: Journal, key: str) -> None:
     """The same paid request may already exist on the service: the user decides, never a silent resend."""
-    rows = [r for r in journal.uncertain() if r.dedupe_key == key]
+    rows = journal.uncertain(key)
     if rows:
         raise TaskMayExistError(
             f"This exact edit was sent before (journal row #{rows[0].id}) and may already have been created "

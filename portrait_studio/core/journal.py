@@ -325,11 +325,17 @@ class Journal(LedgerMixin):
         """Submitted tasks (with a task id) that no live process is waiting for: poll them again by id."""
         return [r for r in self._orphaned(("submitted",)) if r.task_id]
 
-    def uncertain(self) -> list[JournalRow]:
-        """Rows whose create may or may not have happened: to show the user, never to resubmit silently."""
+    def uncertain(self, key: str | None = None) -> list[JournalRow]:
+        """Rows whose create may or may not have happened: to show the user, never to resubmit silently.
+
+        `key`: only those of one request (its dedupe key), as the pipeline asks before every cloud edit.
+        """
         me = os.getpid()
-        marked = [row_from_sql(r) for r in self._query("SELECT * FROM tasks WHERE status='uncertain'")]
-        crashed = [r for r in self._orphaned(("creating",)) if r.owner_pid != me]
+        where, args = (
+            ("status='uncertain'", ()) if key is None else ("status='uncertain' AND dedupe_key=?", (key,))
+        )
+        marked = [row_from_sql(r) for r in self._query(f"SELECT * FROM tasks WHERE {where}", args)]
+        crashed = [r for r in self._orphaned(("creating",), key) if r.owner_pid != me]
         return sorted(marked + crashed, key=lambda r: r.id)
 
     def in_flight(self) -> list[JournalRow]:

@@ -136,6 +136,10 @@ def test_released_rows_are_resumable_and_dismissed_rows_leave_the_list():
     u = _begin(j)
     j.mark_uncertain(u, {"code": None, "message": "timeout on create"})
     assert [r.id for r in j.uncertain()] == [u]
+    v = _begin(j, sha="c" * 64)  # another photo's create that may have happened
+    j.mark_uncertain(v, {"code": None, "message": "timeout on create"})
+    assert [r.id for r in j.uncertain(j.get(u).dedupe_key)] == [u]  # only this very request
+    j.dismiss(v)
     j.dismiss(u)
     assert j.uncertain() == []
 
