@@ -225,32 +225,16 @@ def test_panel_gone_queue_lives_on(qtbot, queue, shoot):
 
 
 def test_dropping_a_folder_queues_its_photos(qtbot, queue, shoot):
-    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+
+    from tests.ui.windows import drag_enter, drop
 
     panel = make_panel(qtbot, queue)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(shoot)), QUrl("https://example.com/not-a-file.jpg")])
-    enter = QDragEnterEvent(
-        panel.rect().center(),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    enter.setAccepted(False)  # only the panel's handler may accept it
-    QApplication.sendEvent(panel, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(
-        QPointF(panel.rect().center()),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    drop.setAccepted(False)
-    QApplication.sendEvent(panel, drop)
-    assert drop.isAccepted()
+    centre = QPointF(panel.rect().center())
+    assert drag_enter(panel, mime, centre)
+    assert drop(panel, mime, centre)
     assert sorted(i.path.name for i in panel._items.values()) == [
         "01-astronaut.jpg",
         "02-hopper.jpg",
@@ -261,13 +245,4 @@ def test_dropping_a_folder_queues_its_photos(qtbot, queue, shoot):
     # text without a local file is refused
     text = QMimeData()
     text.setText("hello")
-    refused = QDragEnterEvent(
-        panel.rect().center(),
-        Qt.DropAction.CopyAction,
-        text,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    refused.setAccepted(False)
-    QApplication.sendEvent(panel, refused)
-    assert not refused.isAccepted()
+    assert not drag_enter(panel, text, centre)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from portrait_studio.ui.main_window import MainWindow
 from portrait_studio.ui.session import EDITED, SAVED
-from tests.ui.windows import make_window
+from tests.ui.windows import drag_enter, drop, make_window
 
 
 def drop_files(w: MainWindow, paths: list[Path]) -> None:
@@ -21,17 +21,8 @@ def drop_files(w: MainWindow, paths: list[Path]) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPointF(w.compare.mapTo(w, QPoint(50, 50)))
-    action = Qt.DropAction.CopyAction
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    try:  # PySide6 6.12 takes a QPointF (and deprecates QPoint); 6.11 takes only a QPoint
-        enter = QDragEnterEvent(pos, action, mime, buttons, mods)
-    except TypeError:
-        enter = QDragEnterEvent(pos.toPoint(), action, mime, buttons, mods)
-    QApplication.sendEvent(w, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(pos, action, mime, buttons, mods)
-    QApplication.sendEvent(w, drop)
-    assert drop.isAccepted()
+    assert drag_enter(w, mime, pos)
+    assert drop(w, mime, pos)
 
 
 def sha(path: Path) -> str:

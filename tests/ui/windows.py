@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui.main_window import MainWindow
 
@@ -15,3 +18,28 @@ def make_window(qtbot: Any, backend: Any = None, settings: Settings | None = Non
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+def drag_enter(widget: Any, mime: Any, pos: Any) -> bool:
+    """Send a real drag-enter of `mime` at `pos` (QPointF); True when the widget accepted it."""
+    from PySide6.QtGui import QDragEnterEvent
+
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    try:  # PySide6 6.12 takes a QPointF (and deprecates QPoint); 6.11 takes only a QPoint
+        event = QDragEnterEvent(pos, *args)
+    except TypeError:
+        event = QDragEnterEvent(pos.toPoint(), *args)
+    event.setAccepted(False)  # only the widget's handler may accept it
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def drop(widget: Any, mime: Any, pos: Any) -> bool:
+    """Send a real drop of `mime` at `pos` (QPointF); True when the widget accepted it."""
+    from PySide6.QtGui import QDropEvent
+
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(pos, *args)
+    event.setAccepted(False)
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
