@@ -255,8 +255,9 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         if photo is None or image is None or not photo.source_size:
             self.zoom_label.setText("")
             return
-        # The view's scale is per working-copy pixel; photographers read zoom per original pixel.
-        percent = self.compare.scale * image.width() / photo.source_size[0] * 100
+        # The view's scale is per working-copy pixel; photographers read zoom per original pixel, and
+        # one_to_one is the scale at which those match (1.0 for a fixed copy: its own pixels are the photo).
+        percent = 100 * self.compare.scale / self.compare.one_to_one
         self.zoom_label.setText(f"Fit ({percent:.0f} %)" if self.compare.fit else f"{percent:.0f} %")
 
     def _update_status_bar(self) -> None:

@@ -195,7 +195,7 @@ class WindowFlows:
         photo, before = self.session.current, self.compare.before
         if photo is None or before is None or not photo.source_size or self.compare.scale <= 1.0:
             return False
-        if photo.source_size[0] <= before.width() or photo.meta.get("run_path"):
+        if self.compare.one_to_one <= 1.0:
             return False  # nothing sharper to show (small photo, or a fixed copy of another framing)
         r = self.compare.visible_rect()
         rect, key, path, width = (

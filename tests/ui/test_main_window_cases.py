@@ -53,6 +53,8 @@ def test_three_faces_warn_block_run_and_crop_fix(qtbot, tmp_path, ui_backend):
     assert photo.status == READY
     fixed = photo.meta["run_path"]
     assert fixed != photo.path and fixed.exists()
+    w.compare.zoom_to(1.0)  # the fixed copy's own pixels are the photo now: 1:1 reads 100 %
+    assert w.zoom_label.text() == "100 %"
 
     with qtbot.waitSignal(w.run_finished, timeout=90_000):
         assert w.run_current()  # the cropped copy is what is sent now
