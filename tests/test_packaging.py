@@ -117,8 +117,6 @@ def test_png_icons_are_rendered_from_the_current_svg(qapp):
     render_icons = _load(ROOT / "packaging" / "scripts" / "render_icons.py")
     for size in (32, 128):
         fresh = render_icons.render(size).convertToFormat(render_icons.QImage.Format.Format_RGBA8888)
-        rendered = np.frombuffer(render_icons.png_bytes(fresh), dtype=np.uint8)  # keep PNG round-trip honest
-        assert rendered.size > 0
         fresh_rgba = np.asarray(
             Image.open(_bytes_io(render_icons.png_bytes(fresh))).convert("RGBA"), np.int16
         )

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from skimage.metrics import structural_similarity
 
+from portrait_studio.core import masks as landmarks
 from portrait_studio.core.faces import detect_faces, face_masks, face_mesh
 from tests import photos
 
@@ -20,6 +21,7 @@ class Truth:
     skin: np.ndarray  # surely skin (core mask ≥ 0.95, eroded)
     outside: np.ndarray  # surely not skin, including a band for SSIM's 7×7 window
     oval: np.ndarray  # the face oval (≥ 0.5)
+    features: np.ndarray  # the eyes, brows and lips (inside their landmark contours)
     box: tuple[int, int, int, int]  # the face's region: x0, y0, x1, y1
 
 
@@ -36,7 +38,11 @@ def truth(rgb: np.ndarray) -> Truth:
     x1, y1 = np.ceil(mesh.max(0)).astype(int)
     h, w = rgb.shape[:2]
     box = (max(0, x0), max(0, y0), min(w, x1), min(h, y1))
-    return Truth(skin=skin, outside=outside, oval=masks.oval >= 0.5, box=box)
+    features = np.zeros((h, w), np.uint8)
+    for contour in (landmarks.RIGHT_EYE, landmarks.LEFT_EYE, landmarks.RIGHT_BROW, landmarks.LEFT_BROW):
+        cv2.fillPoly(features, [np.round(mesh[list(contour)]).astype(np.int32)], 1)
+    cv2.fillPoly(features, [np.round(mesh[list(landmarks.LIPS_OUTER)]).astype(np.int32)], 1)
+    return Truth(skin=skin, outside=outside, oval=masks.oval >= 0.5, box=box, features=features > 0)
 
 
 def gray(rgb: np.ndarray) -> np.ndarray:
