@@ -304,3 +304,17 @@ def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_
         pass
     assert [i.status for i in w.batch_queue.items()] == ["done"] * 3, [i.error for i in w.batch_queue.items()]
     assert w._pending_settings is None  # applied once the batch was done
+
+
+def test_a_local_batch_refuses_a_prompt_before_sending_with_the_engines_fix(qtbot, tmp_path, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+    w.controls.prompt.setText("make it an oil painting")  # the params of a photo not open in the window
+    other = photos.save(photos.grace_hopper(), tmp_path / "batch" / "hopper.jpg")
+    with qtbot.waitSignal(w.batch_panel.finished, timeout=60_000):
+        (item,) = w.batch_panel.add_paths([other])
+    failed = w.batch_panel.item(item.id)
+    assert failed.status == "failed" and failed.error is not None
+    assert "needs the cloud model" in failed.error.message
+    assert failed.error.fix is not None and "Clear the prompt" in failed.error.fix
+    assert ui_backend.gateway.stats.creates == 0  # nothing was sent
