@@ -10,7 +10,7 @@ import httpx
 from PIL import Image, UnidentifiedImageError
 
 from portrait_studio.api import _constants as C
-from portrait_studio.core.errors import APIError, NotFoundError, error_for_status
+from portrait_studio.core.errors import CODE_BAD_RESULT, APIError, NotFoundError, error_for_status
 
 RetryLoop = Callable[[Callable[[], httpx.Response], str], httpx.Response]
 _IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -22,7 +22,7 @@ def _check_url(url: str) -> None:
         raise APIError(
             f"The result address is not an http(s) link ({parts.scheme or 'no scheme'}:…).",
             "Report this; the service answered with an address the app will not open.",
-            code="003010096",
+            code=CODE_BAD_RESULT,
         )
 
 
@@ -55,7 +55,7 @@ def _too_big(size: int) -> APIError:
     return APIError(
         f"The result is too large ({size / 1e6:.0f} MB; the limit is {C.MAX_DOWNLOAD_BYTES // 2**20} MiB).",
         "Report this: a portrait result should be a few MB.",
-        code="003010096",
+        code=CODE_BAD_RESULT,
     )
 
 
@@ -68,13 +68,13 @@ def _verify_image(data: bytes) -> None:
         raise APIError(
             "The downloaded result is not a readable image.",
             "Run the edit again; if it keeps happening, report it.",
-            code="003010096",
+            code=CODE_BAD_RESULT,
         ) from err
     if fmt not in _IMAGE_FORMATS:
         raise APIError(
             f"The result is a {fmt} file, not a JPEG/PNG/WebP image.",
             "Run the edit again.",
-            code="003010096",
+            code=CODE_BAD_RESULT,
         )
 
 

@@ -21,6 +21,7 @@ from portrait_studio.api._retry import retry_after_seconds as _retry_after
 from portrait_studio.api.models import Estimate, Task, parse_estimate, parse_task
 from portrait_studio.api.polling import PollPlanner
 from portrait_studio.core.errors import (
+    CODE_STATUS_FAILED,
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -116,7 +117,7 @@ class Client:
             raise APIError(
                 "The service's answer about the task could not be read.",
                 "Wait a minute; the app will poll again.",
-                code="003010098",
+                code=CODE_STATUS_FAILED,
             ) from err
         return parse_task(body, fallback_id=task_id)
 

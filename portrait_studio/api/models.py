@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from portrait_studio.core.errors import APIError, TaskFailedError, normalize_code
+from portrait_studio.core.errors import (
+    CODE_CREATE_FAILED,
+    CODE_STATUS_FAILED,
+    APIError,
+    TaskFailedError,
+    normalize_code,
+)
 
 Status = Literal["in_progress", "completed", "failed"]
 
@@ -168,14 +174,14 @@ def parse_task(body: object, *, fallback_id: str | None = None) -> Task:
         raise APIError(
             "The service answered with something that is not a task.",
             "Check the base URL in Settings: it must point at the Spark Edit Portrait gateway.",
-            code="003010098",
+            code=CODE_STATUS_FAILED,
         )
     task_id = body.get("id") or body.get("task_id") or body.get("taskId") or fallback_id
     if task_id in (None, ""):
         raise APIError(
             "The service did not return a task id.",
             "Check the base URL in Settings, then try again.",
-            code="003010099",
+            code=CODE_CREATE_FAILED,
         )
     task_id = str(task_id)
     status = normalize_status(body.get("status"))

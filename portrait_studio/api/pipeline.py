@@ -34,6 +34,7 @@ from portrait_studio.api.client import Client
 from portrait_studio.api.models import Task
 from portrait_studio.core._journal_rows import JournalRow, dedupe_key
 from portrait_studio.core.errors import (
+    CODE_BAD_RESULT,
     APIError,
     CancelledError,
     PortraitStudioError,
@@ -355,7 +356,9 @@ def finish_task(
 
 def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, report: ProgressFn) -> EditResult:
     if not task.outputs:
-        err = APIError("The task finished without a result image.", "Run the edit again.", code="003010096")
+        err = APIError(
+            "The task finished without a result image.", "Run the edit again.", code=CODE_BAD_RESULT
+        )
         journal.mark_failed(row.id, err.to_dict())
         raise err
     report(Progress("downloading", 1.0, 0.0, task.id))

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from portrait_studio.core._encoding import working_copy
-from portrait_studio.core.errors import ImageError
+from portrait_studio.core.errors import CODE_INVALID_FORMAT, ImageError
 
 #: PIL format names the app reads (MPO is a multi-picture JPEG from some cameras; GIF for its first frame).
 READABLE = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "HEIF", "AVIF", "GIF")
@@ -137,12 +137,14 @@ def _open(data: bytes, path: Path | None) -> Image.Image:
             raise _damaged(path, err) from err
         what = _sniff_unsupported(data)
         if what:
-            raise ImageError(path, f"is {what}, not a photo the app can read.", code="003010003") from err
+            raise ImageError(
+                path, f"is {what}, not a photo the app can read.", code=CODE_INVALID_FORMAT
+            ) from err
         raise ImageError(
             path,
             "is not an image (or its format is unknown).",
             "Choose a JPEG, PNG, WebP, TIFF, BMP or HEIC photo.",
-            code="003010003",
+            code=CODE_INVALID_FORMAT,
         ) from err
     except Image.DecompressionBombError as err:
         raise _too_big(path, None) from err
@@ -153,7 +155,7 @@ def _open(data: bytes, path: Path | None) -> Image.Image:
             path,
             f"is a {img.format} image, a format the app does not read.",
             "Export it as JPEG or PNG and open that.",
-            code="003010003",
+            code=CODE_INVALID_FORMAT,
         )
     w, h = img.size
     if w * h > MAX_PIXELS:

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+# The seed document's task error codes (TASK_CODES below says what each means to a photographer).
+CODE_NO_IMAGE = "003010001"
+CODE_INVALID_PARAM = "003010002"
+CODE_INVALID_FORMAT = "003010003"
+CODE_INTERNAL = "003010095"
+CODE_BAD_RESULT = "003010096"
+CODE_UPSTREAM = "003010097"
+CODE_STATUS_FAILED = "003010098"
+CODE_CREATE_FAILED = "003010099"
+
 
 class PortraitStudioError(Exception):
     """Base of every error the app shows: a plain `message`, a `fix`, and the API `code` if any."""
@@ -34,7 +44,7 @@ class ParamsError(PortraitStudioError, ValueError):
         super().__init__(
             f"{field} {problem}.",
             f"Use {allowed} for {field}.",
-            code="003010002",
+            code=CODE_INVALID_PARAM,
         )
 
 
@@ -161,7 +171,7 @@ class TaskFailedError(APIError):
         self.server_message = server_message
         self.task_id = task_id
         plain, fix = TASK_CODES.get(code or "", (None, None))
-        if code == "003010002" and "face" in (server_message or "").lower():
+        if code == CODE_INVALID_PARAM and "face" in (server_message or "").lower():
             # The model needs exactly one face in image_input: a refusal about faces is about the photo, and
             # "check the sliders" would send the photographer the wrong way.
             plain, fix = FACE_REFUSAL
@@ -174,20 +184,23 @@ class TaskFailedError(APIError):
 #: The seed document's task error codes → (plain message, fix).
 TASK_CODES: dict[str, tuple[str, str]] = {
     "0": ("No error", "Nothing to do."),
-    "003010001": ("The photo was not sent", "Open a photo and run the edit again."),
-    "003010002": ("A parameter was not accepted", "Check the sliders, size and seed, then run again."),
-    "003010003": (
+    CODE_NO_IMAGE: ("The photo was not sent", "Open a photo and run the edit again."),
+    CODE_INVALID_PARAM: ("A parameter was not accepted", "Check the sliders, size and seed, then run again."),
+    CODE_INVALID_FORMAT: (
         "The photo format was not accepted (only JPG/JPEG/PNG)",
         "Let the app convert the photo to JPEG (pre-flight fix), then run again.",
     ),
-    "003010095": (
+    CODE_INTERNAL: (
         "The service failed while generating",
         "Run the edit again; you are not charged for failed tasks.",
     ),
-    "003010096": ("The service could not read its own result", "Run the edit again."),
-    "003010097": ("An upstream service returned an error", "Wait a minute and run the edit again."),
-    "003010098": ("The service could not check the task's status", "Wait a minute; the app will poll again."),
-    "003010099": ("The service could not create the task", "Wait a minute and run the edit again."),
+    CODE_BAD_RESULT: ("The service could not read its own result", "Run the edit again."),
+    CODE_UPSTREAM: ("An upstream service returned an error", "Wait a minute and run the edit again."),
+    CODE_STATUS_FAILED: (
+        "The service could not check the task's status",
+        "Wait a minute; the app will poll again.",
+    ),
+    CODE_CREATE_FAILED: ("The service could not create the task", "Wait a minute and run the edit again."),
 }
 
 
@@ -261,6 +274,14 @@ def error_for_status(
 
 
 __all__ = [
+    "CODE_BAD_RESULT",
+    "CODE_CREATE_FAILED",
+    "CODE_INTERNAL",
+    "CODE_INVALID_FORMAT",
+    "CODE_INVALID_PARAM",
+    "CODE_NO_IMAGE",
+    "CODE_STATUS_FAILED",
+    "CODE_UPSTREAM",
     "TASK_CODES",
     "APIConnectionError",
     "APIError",

@@ -8,14 +8,12 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from portrait_studio.core.errors import ImageError, PortraitStudioError
+from portrait_studio.core.errors import CODE_INTERNAL, CODE_INVALID_FORMAT, ImageError, PortraitStudioError
 from portrait_studio.core.images import load_image_bytes
 from portrait_studio.core.params import EditParams
 from portrait_studio.engine.retouch import check_local, retouch
 
 JPEG_QUALITY = 95  # results are re-saved by the user later: keep the generation loss small
-FORMAT_CODE = "003010003"  # the seed's "invalid image format" task code
-INTERNAL_CODE = "003010095"  # the seed's "internal generation error" task code
 
 
 def _decode(image_bytes: bytes) -> tuple[np.ndarray, bytes | None]:
@@ -24,7 +22,7 @@ def _decode(image_bytes: bytes) -> tuple[np.ndarray, bytes | None]:
         loaded = load_image_bytes(image_bytes, "upload")
     except ImageError as err:
         if err.code is None:
-            err.code = FORMAT_CODE  # the gateway fails the task with this code; every read failure is one
+            err.code = CODE_INVALID_FORMAT  # the gateway fails the task with this code: every read failure
         raise
     return np.ascontiguousarray(loaded.rgb), loaded.icc_profile
 
@@ -52,7 +50,7 @@ class LocalEngine:
             result = retouch(rgb, params)
         except PortraitStudioError as err:
             if err.code is None:  # e.g. FaceModelError: the gateway fails tasks by code, so give one
-                err.code = INTERNAL_CODE
+                err.code = CODE_INTERNAL
             raise
         progress(0.9)
         data = _encode(result.image, icc)

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.errors import CODE_INVALID_PARAM, PortraitStudioError
 from portrait_studio.core.faces import Face, FaceResult
 from portrait_studio.core.params import EditParams
 from portrait_studio.engine import crop, detect
 from portrait_studio.engine.render import FaceLayers, analyse, render
 
-PARAM_CODE = "003010002"  # the seed's "invalid parameter" task code
 MIN_FACE_PX = 24  # faces smaller than this in the output have too few pixels for a mesh worth using
 
 
@@ -53,7 +52,7 @@ def check_local(params: EditParams) -> None:
             "Prompt regeneration needs the cloud model; the local engine only retouches "
             "(detail, skin smoothing, tone and blemishes).",
             "Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings.",
-            code=PARAM_CODE,
+            code=CODE_INVALID_PARAM,
         )
 
 
@@ -103,7 +102,8 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
     if not found.result.faces:
         # The seed requires exactly one face in image_input: a photo without one is an invalid parameter.
         raise NoFaceError(
-            "No face was found in the photo, so the local engine has nothing to retouch.", code=PARAM_CODE
+            "No face was found in the photo, so the local engine has nothing to retouch.",
+            code=CODE_INVALID_PARAM,
         )
     mesh = detect.mesh(rgb, found, 0)  # detect_faces gives the largest face first
     plan = crop.plan_crop(

@@ -13,15 +13,18 @@ from typing import Any
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from portrait_studio.core.errors import ParamsError, PortraitStudioError
+from portrait_studio.core.errors import (
+    CODE_INVALID_FORMAT,
+    CODE_INVALID_PARAM,
+    CODE_NO_IMAGE,
+    ParamsError,
+    PortraitStudioError,
+)
 from portrait_studio.core.params import MODEL, EditParams
 
 #: Limits of the seed document (PROTOCOL.md, image_input).
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4096
-CODE_MISSING_IMAGE = "003010001"
-CODE_INVALID_PARAM = "003010002"
-CODE_INVALID_FORMAT = "003010003"
 
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),(?P<data>.*)$", re.S)
 
@@ -44,11 +47,11 @@ def parse_create(body: Any, header_model: str | None) -> tuple[EditParams, str]:
     first = items[0] if isinstance(items, list) and items else None
     params = first.get("params") if isinstance(first, dict) else None
     if not isinstance(params, dict):
-        raise IntakeError(CODE_MISSING_IMAGE, "input[0].params with image_input is missing.")
+        raise IntakeError(CODE_NO_IMAGE, "input[0].params with image_input is missing.")
     try:
         return EditParams.from_payload(params)
     except ParamsError as err:
-        code = CODE_MISSING_IMAGE if err.field == "image_input" else CODE_INVALID_PARAM
+        code = CODE_NO_IMAGE if err.field == "image_input" else CODE_INVALID_PARAM
         raise IntakeError(code, str(err)) from err
 
 
@@ -68,7 +71,7 @@ def fetch_image(url: str, local_file: Callable[[str], bytes | None]) -> bytes:
     if url.startswith("data:"):
         return decode_data_url(url)
     if not url.startswith(("http://", "https://")):
-        raise IntakeError(CODE_MISSING_IMAGE, "image_input must be an http(s) URL or a data URL.")
+        raise IntakeError(CODE_NO_IMAGE, "image_input must be an http(s) URL or a data URL.")
     own = local_file(url)
     if own is not None:
         return own
@@ -82,15 +85,13 @@ def fetch_image(url: str, local_file: Callable[[str], bytes | None]) -> bytes:
                     break
             return data
     except httpx.HTTPError as err:
-        raise IntakeError(
-            CODE_MISSING_IMAGE, f"image_input could not be fetched ({type(err).__name__})."
-        ) from err
+        raise IntakeError(CODE_NO_IMAGE, f"image_input could not be fetched ({type(err).__name__}).") from err
 
 
 def check_image(data: bytes) -> tuple[int, int]:
     """Sniff the bytes (JPG/PNG only), then the size limits; return (width, height)."""
     if not data:
-        raise IntakeError(CODE_MISSING_IMAGE, "image_input is empty.")
+        raise IntakeError(CODE_NO_IMAGE, "image_input is empty.")
     if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
         raise IntakeError(CODE_INVALID_FORMAT, "Only JPG/JPEG and PNG images are accepted.")
     if len(data) > MAX_IMAGE_BYTES:

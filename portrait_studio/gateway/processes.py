@@ -26,14 +26,13 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.errors import CODE_INTERNAL, PortraitStudioError
 from portrait_studio.core.params import EditParams
 from portrait_studio.gateway.engine import Engine, ProgressFn
 
 log = logging.getLogger(__name__)
 
 _CONTEXT = multiprocessing.get_context("spawn")
-INTERNAL_CODE = "003010095"  # the seed's "internal generation error" task code
 IDLE_TRIM_SECONDS = 2.0  # a worker idle this long returns the memory it kept (worker_setup)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt(3) parameter numbers (glibc's malloc.h)
 _DIED = (
@@ -195,7 +194,7 @@ class ProcessEngine:
         """A new worker, or None when there are already `workers` of them."""
         with self._lock:
             if self._closed:
-                raise PortraitStudioError("The local engine has been shut down.", code=INTERNAL_CODE)
+                raise PortraitStudioError("The local engine has been shut down.", code=CODE_INTERNAL)
             if len(self._all) >= self.workers:
                 return None
             self._spawned += 1
@@ -205,7 +204,7 @@ class ProcessEngine:
 
     def _take(self) -> _Worker:
         if self._closed:
-            raise PortraitStudioError("The local engine has been shut down.", code=INTERNAL_CODE)
+            raise PortraitStudioError("The local engine has been shut down.", code=CODE_INTERNAL)
         try:
             return self._idle.get_nowait()
         except queue.Empty:
@@ -235,15 +234,15 @@ class ProcessEngine:
                 elif kind == "done":
                     return bytes(message[1])
                 elif kind == "error":
-                    return PortraitStudioError(message[1], message[2], code=message[3] or INTERNAL_CODE)
+                    return PortraitStudioError(message[1], message[2], code=message[3] or CODE_INTERNAL)
                 else:
                     log.error("the engine failed in its worker process:\n%s", message[2])
                     return PortraitStudioError(
-                        f"internal generation error ({message[1]})", _DIED[1], code=INTERNAL_CODE
+                        f"internal generation error ({message[1]})", _DIED[1], code=CODE_INTERNAL
                     )
         except (EOFError, OSError) as err:
             log.error("engine worker %s died (exit code %s)", worker.process.name, worker.process.exitcode)
-            raise PortraitStudioError(*_DIED, code=INTERNAL_CODE) from err
+            raise PortraitStudioError(*_DIED, code=CODE_INTERNAL) from err
 
 
-__all__ = ["INTERNAL_CODE", "ProcessEngine", "default_workers", "worker_setup"]
+__all__ = ["ProcessEngine", "default_workers", "worker_setup"]

@@ -13,6 +13,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from portrait_studio.core.errors import CODE_INVALID_PARAM, CODE_NO_IMAGE, CODE_STATUS_FAILED
 from portrait_studio.core.fileio import atomic_write_bytes
 from portrait_studio.core.params import MODEL
 from portrait_studio.gateway.faults import Fault
@@ -97,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             action()
         except IntakeError as err:
-            self._send_error(400, err.code or "003010002", err.message)
+            self._send_error(400, err.code or CODE_INVALID_PARAM, err.message)
         except BrokenPipeError:
             self.close_connection = True
 
@@ -148,7 +149,7 @@ class Handler(BaseHTTPRequestHandler):
     def _poll(self, task_id: str) -> None:
         record = self.gw.runner.get(task_id)
         if record is None:
-            self._send_error(404, "003010098", f"Task {task_id} not found.")
+            self._send_error(404, CODE_STATUS_FAILED, f"Task {task_id} not found.")
             return
         self._send_json(200, self.gw.runner.render(record, self.gw.base_url, poll=True))
 
@@ -181,7 +182,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             self.close_connection = True  # do not read 100 MB just to refuse it
-            raise IntakeError("003010002", "The request is larger than 12 MB; the image limit is 5 MB.")
+            message = "The request is larger than 12 MB; the image limit is 5 MB."
+            raise IntakeError(CODE_INVALID_PARAM, message)
         self._body = self.rfile.read(length) if length else b""
         return self._body
 
@@ -189,13 +191,13 @@ class Handler(BaseHTTPRequestHandler):
         try:
             return json.loads(self._read_body() or b"null")
         except ValueError as err:
-            raise IntakeError("003010002", "The request body is not valid JSON.") from err
+            raise IntakeError(CODE_INVALID_PARAM, "The request body is not valid JSON.") from err
 
     def _multipart_file(self) -> bytes:
         ctype = self.headers.get("Content-Type", "")
         raw = self._read_body()
         if len(raw) > MAX_IMAGE_BYTES + 64 * 1024:
-            raise IntakeError("003010002", "The upload is larger than 5 MB.")
+            raise IntakeError(CODE_INVALID_PARAM, "The upload is larger than 5 MB.")
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + raw
         )
@@ -205,7 +207,7 @@ class Handler(BaseHTTPRequestHandler):
                     payload = part.get_payload(decode=True)
                     if isinstance(payload, bytes):
                         return payload
-        raise IntakeError("003010001", "The upload has no multipart field named 'file'.")
+        raise IntakeError(CODE_NO_IMAGE, "The upload has no multipart field named 'file'.")
 
     # ------------------------------------------------------------------ answers
     def _send_error(self, status: int, code: str, message: str) -> None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.errors import CODE_INTERNAL, PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_bytes
 from portrait_studio.core.params import MODEL, EditParams
 from portrait_studio.gateway.engine import Engine
@@ -89,11 +89,11 @@ class TaskRunner:
             # loses is lost with the task itself (tasks live in memory); the app saves its own copy durably.
             atomic_write_bytes(self.files_dir / name, result, durable=False)
         except PortraitStudioError as err:
-            self._finish(record, "failed", error={"code": err.code or "003010095", "message": err.message})
+            self._finish(record, "failed", error={"code": err.code or CODE_INTERNAL, "message": err.message})
         except Exception as err:  # the engine's bug must fail the task, not kill the worker
             log.exception("engine failed on task %s", record.id)
             message = f"internal generation error ({type(err).__name__})"
-            self._finish(record, "failed", error={"code": "003010095", "message": message})
+            self._finish(record, "failed", error={"code": CODE_INTERNAL, "message": message})
         else:
             record.file_name, record.size, record.job_id = name, len(result), "job_" + secrets.token_hex(6)
             self._finish(record, "completed")
