@@ -138,9 +138,8 @@ class Handler(BaseHTTPRequestHandler):
         params, image_input = parse_create(body, self.headers.get("X-Model"))
         image = fetch_image(image_input, self.gw.local_file)
         check_image(image)
-        record = self.gw.runner.create(params, image)
+        answer = self.gw.runner.create(params, image, self.gw.base_url)
         self.gw.stats.count("creates")
-        answer = self.gw.runner.render(record, self.gw.base_url)
         late = self.gw.faults.take("create", after=True)
         if late is not None and self._apply(late, read_body=False):
             return

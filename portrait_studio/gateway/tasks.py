@@ -51,14 +51,15 @@ class TaskRunner:
         self._tasks: dict[str, TaskRecord] = {}
         self._lock = threading.Lock()
 
-    def create(self, params: EditParams, image: bytes) -> TaskRecord:
-        """Register a task and queue it."""
+    def create(self, params: EditParams, image: bytes, base_url: str) -> dict[str, Any]:
+        """Register a task and queue it; its wire form as the cloud answers a create: still in progress."""
         record = TaskRecord(id="task_" + secrets.token_hex(12), params=params)
         with self._lock:
             self._prune()
             self._tasks[record.id] = record
+        answer = self.render(record, base_url)  # before it is queued: a quick engine may finish it at once
         self._pool.submit(self._run, record, image)
-        return record
+        return answer
 
     def get(self, task_id: str) -> TaskRecord | None:
         """The task, or None when unknown."""
