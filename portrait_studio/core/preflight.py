@@ -31,6 +31,11 @@ CROP_FACE_SIDES = 3.0  # a face crop is 3 face-sizes wide: head, hair and should
 _CHECK_SIDE = 64  # load_for_upload: asks for the smallest DCT scale (1/8) of a JPEG sent as it is
 
 
+# Problems the model would fail on whatever the app does (PROTOCOL.md: "exactly one face"). The others are
+# fixed on upload by prepare_upload (downscale, re-encode, convert) or are advice (a small face).
+BLOCKING_CODES = frozenset({"no_face", "several_faces"})
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason the photo is not ready: stable `code`, plain `message`, the `fix`, and an app fix if any."""
@@ -39,6 +44,11 @@ class Problem:
     message: str
     fix: str
     auto_fix: str | None = None  # "downscale", "reencode", "convert", "crop_to_face" or None (user must act)
+
+    @property
+    def blocks(self) -> bool:
+        """True when a task for the photo would fail: sending it as it is would waste the attempt."""
+        return self.code in BLOCKING_CODES
 
     def to_dict(self) -> dict[str, str]:
         """The CLI/JSON shape."""
@@ -62,6 +72,11 @@ class PreflightReport:
     def ok(self) -> bool:
         """True when the photo can be submitted as it is."""
         return not self.problems
+
+    @property
+    def blocked(self) -> bool:
+        """True when a problem would make the task fail (the others are fixed on upload or are advice)."""
+        return any(p.blocks for p in self.problems)
 
     @property
     def face_boxes(self) -> list[list[int]]:

@@ -7,8 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from portrait_studio.ui.session import is_blocking
-
 OK, WARN, ERROR = "ok", "warn", "error"
 # Headlines of core.preflight's problem codes, in a photographer's words; the message gives the detail.
 TITLES = {
@@ -56,7 +54,7 @@ class PreflightBanner(QFrame):
     def show_report(self, report: Any, face_count: int | None, approximate: bool = False) -> None:
         """Show the report of the current photo (problems first; else the all-clear with the face count)."""
         problems = list(getattr(report, "problems", ()) or ())
-        blocking = [p for p in problems if is_blocking(p)]
+        blocking = [p for p in problems if p.blocks]
         self._reset(ERROR if blocking else (WARN if problems else OK))
         if not blocking:
             faces = "1 face found" if face_count == 1 else f"{face_count} faces found"

@@ -23,7 +23,6 @@ class RunFlows:
     # ------------------------------------------------------------------ run
     def run_current(self: MainWindow) -> bool:
         """Ctrl+Enter: send the current photo with its parameters; False when it cannot start."""
-        from portrait_studio.ui.session import _blocking, is_blocking
         from portrait_studio.ui.worker import RunJob
 
         photo = self.session.current
@@ -36,8 +35,8 @@ class RunFlows:
         if self.runner.busy:
             self.statusBar().showMessage("An edit is already running; wait for it or cancel it (Esc).", 8000)
             return False
-        if photo.report is not None and _blocking(photo.report):
-            first = next(p for p in photo.report.problems if is_blocking(p))
+        if photo.report is not None and photo.report.blocked:
+            first = next(p for p in photo.report.problems if p.blocks)
             self.run_panel.show_error(f"Not sent: {first.message}", first.fix)
             return False
         if self.settings.backend == "local" and not self._local_can_run():

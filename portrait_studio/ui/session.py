@@ -59,24 +59,9 @@ class Photo:
             return FAILED
         if self.display is None and self.report is None:
             return LOADING  # (a screen copy evicted to save memory keeps its report: not "loading")
-        if self.report is not None and _blocking(self.report):
+        if self.report is not None and self.report.blocked:
             return NEEDS_FIX
         return READY
-
-
-# Pre-flight problems the model would fail on (PROTOCOL.md: "exactly one face"). The others are fixed on
-# upload by core.preflight.prepare_upload (downscale, re-encode, convert) or are advice (a small face).
-BLOCKING_CODES = frozenset({"no_face", "several_faces"})
-
-
-def is_blocking(problem: Any) -> bool:
-    """True when this pre-flight problem would make the task fail."""
-    return getattr(problem, "code", None) in BLOCKING_CODES
-
-
-def _blocking(report: Any) -> bool:
-    """True when the pre-flight report has a problem that would make the task fail."""
-    return any(is_blocking(p) for p in getattr(report, "problems", ()) or ())
 
 
 class Session(QObject):
@@ -133,7 +118,6 @@ class Session(QObject):
 
 
 __all__ = [
-    "BLOCKING_CODES",
     "EDITED",
     "FAILED",
     "LOADING",
@@ -143,5 +127,4 @@ __all__ = [
     "SAVED",
     "Photo",
     "Session",
-    "is_blocking",
 ]

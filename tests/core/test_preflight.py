@@ -82,6 +82,7 @@ def test_no_face(name: str) -> None:
     report = preflight(_load(getattr(photos, name)()))
     assert [p.code for p in report.problems] == ["no_face"]
     assert report.problems[0].auto_fix is None  # nothing the app can do: the user picks another photo
+    assert report.blocked  # a task would fail: the window does not send it
 
 
 def test_several_faces_fixed_by_cropping_to_the_largest() -> None:
@@ -94,6 +95,7 @@ def test_several_faces_fixed_by_cropping_to_the_largest() -> None:
         and problem.auto_fix == "crop_to_face"
         and "3 faces" in problem.message
     )
+    assert report.blocked and problem.blocks  # the model takes one face: sent as it is, the task would fail
     upload = prepare_upload(image, crop_to_face=report.faces.faces[0])
     cropped = np.asarray(_assert_compliant(upload.data, upload.mime).convert("RGB"))
     assert any("cropped to the face" in f for f in upload.fixes)
@@ -109,6 +111,7 @@ def test_small_face_in_big_frame_offers_a_crop() -> None:
     report = preflight(image)
     assert [p.code for p in report.problems] == ["small_face"]
     assert report.problems[0].auto_fix == "crop_to_face"
+    assert not report.blocked  # advice: the task still runs
     upload = prepare_upload(image, crop_to_face=report.faces.faces[0])
     again = preflight(load_image_bytes(upload.data, "crop.jpg"))
     assert again.ok, again.problems
@@ -137,6 +140,7 @@ def test_6000px_photo_downscaled_and_fits() -> None:
     report = preflight(image)
     assert {p.code for p in report.problems} >= {"too_many_pixels"}
     assert report.faces.count == 1
+    assert not report.ok and not report.blocked  # fixed on upload (below), so it does not stop a Run
     upload = prepare_upload(image)
     img = _assert_compliant(upload.data, upload.mime)
     assert img.size == (4096, 4096)
