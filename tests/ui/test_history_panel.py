@@ -145,7 +145,7 @@ def test_spend_ledger_per_task_day_and_preset(panel, journal, tmp_path, qtbot):
     show_spending(panel, qtbot)
     summary = panel.ledger_label.text()
     assert "Today $0.09" in summary and "all time $0.09" in summary
-    assert "daily cap $0.08" in summary and "(batches pause)" in summary
+    assert "daily cap $0.08 reached (batches pause)" in summary and "left" not in summary
     today = dt.date.today().isoformat()
     day = panel.by_day.topLevelItem(0)
     assert (day.text(0), day.text(1)) == (today, "$0.09")
@@ -157,6 +157,12 @@ def test_spend_ledger_per_task_day_and_preset(panel, journal, tmp_path, qtbot):
     assert panel.recent.topLevelItemCount() == 3
     assert panel.recent.topLevelItem(0).text(3) == "$0.02"  # newest first
     assert ledger_summary(journal, None) == "Today $0.09 · all time $0.09"
+    assert ledger_summary(journal, 0.5) == "Today $0.09 · all time $0.09 · daily cap $0.50, $0.41 left"
+
+
+def test_ledger_summary_of_nothing_spent_says_zero_not_free(journal):
+    # money() calls a single free edit "free"; a sum of nothing is $0.00, and a full cap leaves nothing.
+    assert ledger_summary(journal, 2.0) == "Today $0.00 · all time $0.00 · daily cap $2.00, $2.00 left"
 
 
 def test_ledger_is_read_off_the_gui_thread_and_only_when_shown(panel, journal, tmp_path, qtbot, monkeypatch):
