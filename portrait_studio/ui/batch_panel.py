@@ -198,7 +198,8 @@ class BatchPanel(QWidget):
         busy = bool(counts.get("running") or counts.get("queued"))
         text = summary(items, self.queue.eta() if busy else None)
         spent = sum((i.result.cost or Decimal(0) for i in items if i.result), Decimal(0))
-        text += f" · spent {money(spent)}" if any(i.result for i in items) else ""
+        if any(i.result for i in items):
+            text += f" · spent {money(spent)}" if spent else " · nothing spent"
         self.summary.setText(text)
         self.concurrency_label.setText(f"{self.queue.concurrency} at a time")
         self._update_pause()

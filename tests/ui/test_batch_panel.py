@@ -90,7 +90,7 @@ def test_folder_runs_through_real_gateway(qtbot, queue, shoot, tmp_path):
         out = panel.item(item.id).result.output_path
         assert out.is_file() and out.parent == tmp_path / "out"
     assert panel.summary.text().startswith("3 photos: 3 done")
-    assert "spent free" in panel.summary.text()
+    assert panel.summary.text().endswith(" · nothing spent")  # local edits cost nothing
     assert panel.overall.value() == 3 and panel.overall.format() == "3 of 3"
     assert (shoot / "01-astronaut.jpg").stat().st_size > 0  # originals untouched, results elsewhere
     assert not list(shoot.glob("*.retouched*"))
