@@ -46,8 +46,11 @@ def test_local_engine_by_default_then_the_same_request_is_free(tmp_path: Path):
     assert side["params"]["gpen"] == 0.6 and side["params"]["skin"] == 0.5  # preset + override
     assert side["seed"] == 11 and side["preset"] == "Studio" and side["engine"].startswith("local")
     assert side["task_id"] == line["task_id"] and side["jobId"]
+    # The local engine's note on the seed reaches the photographer: in the JSON line and the sidecar.
+    assert line["notes"] == side["notes"] and "the seed does not change its result" in line["notes"][0]
     with Image.open(out) as im:
         assert im.size == (512, 512)
+        assert "comment" not in im.info  # the note went to the sidecar, not into the photo
     again = retouch(str(photo), *SMALL, "--preset", "studio", "--skin", "0.5", "--seed", "11")
     assert again.returncode == 0
     assert "reused (no charge)" in again.stdout and str(out) in again.stdout
@@ -182,3 +185,13 @@ def test_a_terminal_sees_a_long_task_progress_and_is_left_clean(tmp_path: Path, 
     assert "1 done · about" not in text  # no time left is shown once nothing is left
     assert text.endswith("\r\x1b[K")  # erased at the end: the shell prompt starts on a clean line
     assert "grace.retouched.jpg" in out and "\r" not in out  # results on stdout stay plain lines
+
+
+def test_the_local_engines_notes_are_printed_under_the_result(tmp_path: Path):
+    photo = tmp_path / "astronaut.jpg"
+    Image.fromarray(astronaut()).save(photo, quality=92)
+    out = retouch(str(photo), "--width", "2048", "--height", "512")  # too wide a frame for the head
+    assert out.returncode == 0, out.stderr
+    first, note = out.stdout.splitlines()
+    assert first.startswith(f"{photo} → ")
+    assert note.startswith("  note: the crop had to cut the top of the head")

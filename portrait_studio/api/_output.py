@@ -2,7 +2,8 @@
 
 The result JPEG is kept bit for bit as the gateway made it; only the original's EXIF (orientation reset to 1,
 because the pixels were already turned upright before upload) and ICC profile segments are put in, so no
-second JPEG compression happens. A non-JPEG result is converted once (quality 95).
+second JPEG compression happens, and the local engine's notes segment is taken out (into the sidecar:
+core.engine_notes). A non-JPEG result is converted once (quality 95).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from PIL import Image
 
 from portrait_studio import __version__
 from portrait_studio.api.models import Task
+from portrait_studio.core import engine_notes
 from portrait_studio.core._journal_rows import JournalRow
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, unique_path
@@ -41,25 +44,41 @@ def sidecar_for(output: Path) -> Path:
     return output.with_suffix(".json")
 
 
+def _header_segments(jpeg: bytes) -> Iterator[tuple[int, int, int]]:
+    """(start, end, marker) of each segment between SOI and the image data."""
+    pos = 2
+    while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF:
+        marker = jpeg[pos + 1]
+        if marker in (0xDA, 0xD9):  # start of scan / end: the rest is image data
+            return
+        (length,) = struct.unpack(">H", jpeg[pos + 2 : pos + 4])
+        yield pos, pos + 2 + length, marker
+        pos += 2 + length
+
+
 def _segments_to_keep(jpeg: bytes) -> tuple[bytes, bytes]:
     """Split a JPEG after SOI, dropping its own APP1-Exif and APP2-ICC segments: (SOI, rest)."""
     if jpeg[:2] != b"\xff\xd8":
         raise ValueError("not a JPEG")
-    pos, kept = 2, bytearray()
-    while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF:
-        marker = jpeg[pos + 1]
-        if marker in (0xDA, 0xD9):  # start of scan / end: the rest is image data
-            break
-        (length,) = struct.unpack(">H", jpeg[pos + 2 : pos + 4])
-        segment = jpeg[pos : pos + 2 + length]
-        payload = segment[4:]
+    kept, end = bytearray(), 2
+    for start, end, marker in _header_segments(jpeg):
+        payload = jpeg[start + 4 : end]
         drop = (marker == 0xE1 and payload.startswith(b"Exif\0\0")) or (
             marker == 0xE2 and payload.startswith(b"ICC_PROFILE\0")
         )
         if not drop:
-            kept += segment
-        pos += 2 + length
-    return b"\xff\xd8", bytes(kept) + jpeg[pos:]
+            kept += jpeg[start:end]
+    return b"\xff\xd8", bytes(kept) + jpeg[end:]
+
+
+def take_notes(data: bytes) -> tuple[bytes, list[str]]:
+    """The result without the local engine's notes segment, and its notes ([] for anyone else's result)."""
+    if data[:2] == b"\xff\xd8":
+        for start, end, marker in _header_segments(data):
+            notes = engine_notes.from_comment(data[start + 4 : end]) if marker == 0xFE else None
+            if notes is not None:
+                return data[:start] + data[end:], notes
+    return data, []
 
 
 def _upright_exif(exif: bytes) -> bytes | None:
@@ -144,7 +163,9 @@ def original_metadata(path: Path) -> tuple[bytes | None, bytes | None]:
     return image.exif, image.icc_profile
 
 
-def sidecar_fields(row: JournalRow, task: Task, output: Path, job_id: str | None) -> dict[str, Any]:
+def sidecar_fields(
+    row: JournalRow, task: Task, output: Path, job_id: str | None, notes: list[str] | None = None
+) -> dict[str, Any]:
     """What the sidecar records: everything needed to know how the result was made (never the API key)."""
     return {
         "app": f"portrait-studio {__version__}",
@@ -165,6 +186,7 @@ def sidecar_fields(row: JournalRow, task: Task, output: Path, job_id: str | None
         "estimate": str(row.estimate) if row.estimate is not None else None,
         "currency": "USD",
         "created_at": task.created_at.isoformat() if task.created_at else None,
+        "notes": notes or [],  # what the local engine did that the sliders do not show (take_notes)
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 
@@ -175,6 +197,7 @@ __all__ = [
     "planned_output",
     "save_result",
     "sidecar_for",
+    "take_notes",
     "with_metadata",
     "write_sidecar",
 ]

@@ -66,6 +66,7 @@ class BatchItem:
             "cost": str(r.cost) if r and r.cost is not None else None,
             "reused": bool(r and r.reused),
             "error": {"code": e.code, "message": e.message, "fix": e.fix} if e else None,
+            "notes": list(r.notes) if r else [],
         }
 
 

@@ -76,6 +76,7 @@ class EditResult:
     reused: bool = False
     row_id: int | None = None
     estimate: Decimal | None = None
+    notes: tuple[str, ...] = ()  # the local engine's notes (api._output.take_notes)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's one-line shape."""
@@ -87,6 +88,7 @@ class EditResult:
             "cost": str(self.cost) if self.cost is not None else None,
             "reused": self.reused,
             "error": None,
+            "notes": list(self.notes),
         }
 
 
@@ -363,12 +365,13 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         raise err
     report(Progress("downloading", 1.0, 0.0, task.id))
     result = backend.client.fetch(task.outputs[0].url)  # in memory: written once, below, with metadata
+    result, notes = _output.take_notes(result)
     report(Progress("saving", 1.0, 0.0, task.id))
     exif, icc = _output.original_metadata(Path(row.input_path))
     planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
     output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=Path(row.input_path))
     job_id = task.outputs[0].job_id
-    sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id))
+    sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id, notes))
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
     report(Progress("done", 1.0, 0.0, task.id))
     return EditResult(
@@ -382,6 +385,7 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         cost=task.cost,
         row_id=row.id,
         estimate=row.estimate,
+        notes=tuple(notes),
     )
 
 

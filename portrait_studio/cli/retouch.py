@@ -103,7 +103,7 @@ def _line(item: Any, as_json: bool) -> str:
     if item.status == "done":
         r = item.result
         note = "already done, reused (no charge)" if r.reused else f"task {r.task_id}, cost ${r.cost or 0}"
-        return f"{item.path} → {r.output_path} ({note})"
+        return "\n  note: ".join([f"{item.path} → {r.output_path} ({note})", *r.notes])
     err = item.error
     return f"{item.path}: {item.status}: {err}" if err else f"{item.path}: {item.status}"
 

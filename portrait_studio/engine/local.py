@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
+from portrait_studio.core import engine_notes
 from portrait_studio.core.errors import CODE_INTERNAL, CODE_INVALID_FORMAT, ImageError, PortraitStudioError
 from portrait_studio.core.images import load_image_bytes
 from portrait_studio.core.params import EditParams
@@ -27,9 +28,11 @@ def _decode(image_bytes: bytes) -> tuple[np.ndarray, bytes | None]:
     return np.ascontiguousarray(loaded.rgb), loaded.icc_profile
 
 
-def _encode(rgb: np.ndarray, icc: bytes | None) -> bytes:
+def _encode(rgb: np.ndarray, icc: bytes | None, notes: list[str]) -> bytes:
     buf = io.BytesIO()
-    extra = {"icc_profile": icc} if icc else {}
+    extra: dict[str, bytes] = {"icc_profile": icc} if icc else {}
+    if notes:
+        extra["comment"] = engine_notes.as_comment(notes)  # the app moves them to the sidecar
     # 4:4:4 chroma: retouched skin tones and red lips suffer visibly from 4:2:0 subsampling.
     Image.fromarray(rgb).save(buf, "JPEG", quality=JPEG_QUALITY, subsampling=0, **extra)
     return buf.getvalue()
@@ -53,7 +56,7 @@ class LocalEngine:
                 err.code = CODE_INTERNAL
             raise
         progress(0.9)
-        data = _encode(result.image, icc)
+        data = _encode(result.image, icc, result.notes)
         progress(1.0)
         return data
 

@@ -244,9 +244,11 @@ class ControlsPanel(QWidget):
     def params_for_run(self) -> EditParams:
         """The params a Run sends: a -1 seed is drawn here so the sidecar records a seed that repeats it.
 
-        With the lock on, the drawn seed is written back to the field and kept for the following runs.
+        With the lock on, the drawn seed is written back to the field and kept for the following runs. Not for
+        the local engine: it is deterministic, so a drawn seed repeats nothing, and the engine would note on
+        every run that the seed does not change its result.
         """
-        if self._params.seed != -1:
+        if self._params.seed != -1 or self._backend == "local":
             return self._params
         params = self._params.replace(seed=random.randint(0, SEED_MAX))
         if self.seed_lock.isChecked():

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from portrait_studio.api._output import as_jpeg, original_metadata, planned_output, save_result, with_metadata
+from portrait_studio.api._output import (
+    as_jpeg,
+    original_metadata,
+    planned_output,
+    save_result,
+    take_notes,
+    with_metadata,
+)
+from portrait_studio.core.engine_notes import as_comment
 from tests.photos import astronaut
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -80,3 +88,23 @@ def test_a_cmyk_originals_profile_is_not_put_on_the_rgb_result(tmp_path: Path):
     assert original_metadata(rgb)[1] == SRGB
     exif, icc = original_metadata(cmyk)
     assert exif is not None and icc is None  # its EXIF still goes on the result
+
+
+def _jpeg_with_comment(comment: bytes) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(astronaut()).save(buf, "JPEG", quality=90, comment=comment)
+    return buf.getvalue()
+
+
+def test_the_engines_notes_are_taken_out_of_the_result_and_nothing_else():
+    segment = as_comment(["the crop had to cut the chin"])
+    data = _jpeg_with_comment(segment)
+    clean, notes = take_notes(data)
+    assert notes == ["the crop had to cut the chin"]
+    assert len(clean) == len(data) - (4 + len(segment))  # marker, length and payload: only that segment
+    with Image.open(io.BytesIO(clean)) as a, Image.open(io.BytesIO(data)) as b:
+        assert "comment" not in a.info and a.tobytes() == b.tobytes()
+    # A photographer's own comment (any other result) is kept as it is.
+    theirs = _jpeg_with_comment(b"Studio 3, key light left")
+    assert take_notes(theirs) == (theirs, [])
+    assert take_notes(b"\x89PNG\r\n\x1a\n") == (b"\x89PNG\r\n\x1a\n", [])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from portrait_studio.core import engine_notes
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.params import EditParams
 from portrait_studio.engine import LocalEngine, NoFaceError, retouch
@@ -27,6 +28,18 @@ def test_run_returns_a_jpeg_of_the_requested_size_with_rising_progress() -> None
     with Image.open(io.BytesIO(data)) as img:
         assert img.format == "JPEG" and img.size == (768, 1024)
     assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_notes_travel_in_the_results_comment_segment() -> None:
+    src = _jpeg(photos.astronaut())
+    wide = LocalEngine().run(src, EditParams(width=2048, height=512, seed=7), lambda p: None)
+    with Image.open(io.BytesIO(wide)) as img:
+        notes = engine_notes.from_comment(img.info["comment"])
+    assert notes is not None and len(notes) == 2
+    assert "the crop had to cut the top of the head" in notes[0] and "the seed does not change" in notes[1]
+    plain = LocalEngine().run(src, EditParams(width=512, height=512), lambda p: None)
+    with Image.open(io.BytesIO(plain)) as img:
+        assert "comment" not in img.info  # nothing to say: no segment
 
 
 def test_run_is_deterministic_and_retouches() -> None:

@@ -98,6 +98,8 @@ def test_controls_emit_one_editparams_and_auto_mode_follows_prompt(qtbot):
 def test_seed_lock_and_new_seed(qtbot):
     panel = ControlsPanel()
     qtbot.addWidget(panel)
+    assert panel.params().seed == -1 and panel.params_for_run().seed == -1  # local: deterministic, none drawn
+    panel.set_backend("cloud")
     panel.new_seed.click()
     drawn = panel.params().seed
     assert drawn >= 0 and panel.seed.text() == str(drawn)

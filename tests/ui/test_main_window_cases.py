@@ -318,3 +318,16 @@ def test_a_local_batch_refuses_a_prompt_before_sending_with_the_engines_fix(qtbo
     assert "needs the cloud model" in failed.error.message
     assert failed.error.fix is not None and "Clear the prompt" in failed.error.fix
     assert ui_backend.gateway.stats.creates == 0  # nothing was sent
+
+
+def test_the_local_engines_notes_reach_the_run_panel(qtbot, portrait_file, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    open_and_wait(qtbot, w, [portrait_file])
+    w.controls.seed.setText("7")  # typed: the photographer may expect another result from another seed
+    w.controls.seed.editingFinished.emit()
+    assert w.controls.params().seed == 7
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    text = w.run_panel.status.text()
+    assert text.startswith("Done in")
+    assert "\nNote: The local engine is deterministic: the seed does not change its result." in text

@@ -69,6 +69,7 @@ def test_drop_preflight_sliders_run_compare_save(qtbot, portrait_file, ui_backen
     assert photo.result_path is not None and photo.result_path.exists()
     assert w.compare.after is not None and w.compare.after_label.startswith("Result")
     assert "Done in" in w.run_panel.status.text()
+    assert "Note" not in w.run_panel.status.text()  # nothing the sliders do not already show
     assert w.cost_label.text().startswith("Session cost:")
 
     out = tmp_path / "out" / "astronaut-final.png"
