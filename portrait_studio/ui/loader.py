@@ -111,6 +111,22 @@ def load_detail(
     return (x0 / k, y0 / k, (x1 - x0) / k, (y1 - y0) / k), to_qimage(crop)
 
 
+def detail_cached() -> Path | None:
+    """Which photo's full-size decode is kept, if any."""
+    return next(iter(_full), None)
+
+
+def forget_detail(keep: Path | None = None) -> None:
+    """Free the kept full-size decode (~72 MB at 24 MP) unless it is `keep`'s: once another photo is shown
+    it would only wait for the next zoom. Never waits: a decode in progress replaces it anyway."""
+    if _full_lock.acquire(blocking=False):
+        try:
+            if keep not in _full:
+                _full.clear()
+        finally:
+            _full_lock.release()
+
+
 def warm_up() -> None:
     """Import the heavy modules (numpy, OpenCV, Pillow, face models) before the first photo needs them.
 
@@ -187,7 +203,9 @@ __all__ = [
     "ScreenLoad",
     "analyse",
     "apply_fixes",
+    "detail_cached",
     "expand_paths",
+    "forget_detail",
     "load_detail",
     "load_screen",
     "warm_up",

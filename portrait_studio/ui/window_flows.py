@@ -156,6 +156,9 @@ class WindowFlows:
 
     # ------------------------------------------------------------------ current photo
     def _on_current_changed(self: MainWindow, index: int) -> None:
+        from portrait_studio.ui.loader import forget_detail
+
+        forget_detail(keep=self.session.photos[index].path)  # the last zoomed photo's full decode
         self._recently_shown = [i for i in self._recently_shown if i != index] + [index]
         self._ensure_loaded(index)
         for neighbour in (index + 1, index - 1):  # prefetch: ←/→ through a shoot shows the next photo at once
