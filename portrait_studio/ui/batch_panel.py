@@ -48,9 +48,10 @@ def status_text(item: BatchItem) -> str:
 
 
 def result_text(item: BatchItem) -> str:
-    """The output file, or the error in plain words."""
+    """The output file (and the engine's first note on it), or the error in plain words."""
     if item.result is not None:
-        return item.result.output_path.name
+        notes = item.result.notes  # e.g. "the crop had to cut the chin": worth seeing in a shoot of 200
+        return item.result.output_path.name + (f" — {notes[0]}" if notes else "")
     if item.error is not None and item.status != "cancelled":
         return item.error.message.removeprefix(f"{item.path}: ")  # the Photo column already names it
     return ""
@@ -180,7 +181,7 @@ class BatchPanel(QWidget):
         row.setText(4, result_text(item))
         colour = STATUS_COLOURS.get(item.status)
         row.setForeground(1, QColor(colour) if colour else self.palette().text().color())
-        tip = str(item.result.output_path) if item.result else ""
+        tip = "\n".join([str(item.result.output_path), *item.result.notes]) if item.result else ""
         if item.error is not None:
             tip = f"{item.error.message}\n{item.error.fix}"
         row.setToolTip(4, tip)

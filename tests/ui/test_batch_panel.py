@@ -246,3 +246,26 @@ def test_dropping_a_folder_queues_its_photos(qtbot, queue, shoot):
     text = QMimeData()
     text.setText("hello")
     assert not drag_enter(panel, text, centre)
+
+
+def test_the_engines_note_shows_beside_the_result(qtbot, journal, tmp_path):
+    from portrait_studio.engine import LocalEngine
+
+    photo = save(astronaut(), tmp_path / "in" / "astronaut.jpg", quality=90)
+    wide = EditParams(width=2048, height=512)  # too wide a frame for her head: the crop must cut it
+    with (
+        LocalGateway(LocalEngine(), cache_dir=tmp_path / "gw") as gateway,
+        Client(gateway.base_url, gateway.token) as client,
+    ):
+        q = BatchQueue.for_session(
+            Backend(client, "local", gateway.engine_name), wide, journal=journal, out_dir=tmp_path / "out"
+        )
+        try:
+            panel = make_panel(qtbot, q)
+            panel.add_paths([photo])
+            wait_finished(qtbot, panel)
+            row = panel.tree.topLevelItem(0)
+            assert row.text(4).startswith("astronaut.retouched.jpg — the crop had to cut the top of the head")
+            assert "the crop had to cut" in row.toolTip(4)
+        finally:
+            q.close()
