@@ -90,3 +90,14 @@ def test_output_size_judges_the_face(tmp_path: Path) -> None:
     assert done.returncode == 1 and "small_face" in done.stdout
     bad = check("--width", "99", str(path))
     assert bad.returncode == 2 and "width" in bad.stderr
+
+
+def test_text_says_which_problems_an_edit_fixes_by_itself(tmp_path: Path) -> None:
+    cat = photos.save(photos.chelsea(), tmp_path / "cat.webp")  # not JPEG/PNG (fixed on upload), no face
+    done = check(str(cat))
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    fmt = next(i for i, line in enumerate(lines) if line.startswith("  ✗ format:"))
+    face = next(i for i, line in enumerate(lines) if line.startswith("  ✗ no_face:"))
+    assert "do this by themselves" in lines[fmt + 2]  # converting is done on upload…
+    assert all("by themselves" not in line for line in lines[face:])  # …finding a face is not

@@ -76,6 +76,8 @@ def _text(report: PreflightReport) -> str:
     lines = [head]
     for p in report.problems:
         lines += [f"  ✗ {p.code}: {p.message}", f"    fix: {p.fix}"]
+        if p.fixed_on_upload:
+            lines.append("    (`retouch` and the window do this by themselves when they send the photo)")
     lines += [f"  note: {note}" for note in report.notes]
     return "\n".join(lines)
 

@@ -50,6 +50,11 @@ class Problem:
         """True when a task for the photo would fail: sending it as it is would waste the attempt."""
         return self.code in BLOCKING_CODES
 
+    @property
+    def fixed_on_upload(self) -> bool:
+        """True when every edit fixes it by itself as it sends the photo (prepare_upload; original kept)."""
+        return self.auto_fix in ("convert", "downscale", "reencode")
+
     def to_dict(self) -> dict[str, str]:
         """The CLI/JSON shape."""
         return {"code": self.code, "message": self.message, "fix": self.fix}
