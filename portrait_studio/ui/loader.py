@@ -112,13 +112,15 @@ def load_detail(
 
 
 def detail_cached() -> Path | None:
-    """Which photo's full-size decode is kept, if any."""
-    return next(iter(_full), None)
+    """Which photo's full-size decode is kept, if any (waits for a decode in progress)."""
+    with _full_lock:
+        return next(iter(_full), None)
 
 
 def forget_detail(keep: Path | None = None) -> None:
     """Free the kept full-size decode (~72 MB at 24 MP) unless it is `keep`'s: once another photo is shown
-    it would only wait for the next zoom. Never waits: a decode in progress replaces it anyway."""
+    it would only wait for the next zoom. Never waits for a decode in progress (the GUI thread calls this);
+    that one is let go at the next switch."""
     if _full_lock.acquire(blocking=False):
         try:
             if keep not in _full:
