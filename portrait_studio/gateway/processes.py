@@ -102,7 +102,8 @@ def _serve(conn: Connection, factory: Callable[[], Engine]) -> None:
         except PortraitStudioError as err:
             conn.send(("error", err.message, err.fix, err.code))
         except Exception as err:  # the engine's bug fails the task; the worker goes on
-            conn.send(("crash", f"{type(err).__name__}: {err}", traceback.format_exc()))
+            # Only the type reaches the task (as TaskRunner does for an in-process engine); the rest is logged
+            conn.send(("crash", type(err).__name__, traceback.format_exc()))
         else:
             conn.send(("done", result))
 
@@ -152,8 +153,15 @@ class ProcessEngine:
         while (worker := self._spawn()) is not None:
             new.append(worker)
         for worker in new:
-            if wait:
-                worker.wait_ready()
+            try:
+                if wait:
+                    worker.wait_ready()
+            except (EOFError, OSError):
+                # It died starting (its engine could not be built): retired, so the next task starts another
+                # and fails plainly if that dies too, instead of waiting for a worker that never comes.
+                log.error("engine worker %s died while starting", worker.process.name)
+                self._retire(worker)
+                continue
             self._idle.put(worker)
 
     @property
@@ -203,14 +211,27 @@ class ProcessEngine:
         return worker
 
     def _take(self) -> _Worker:
-        if self._closed:
-            raise PortraitStudioError("The local engine has been shut down.", code=CODE_INTERNAL)
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        # None: all workers exist and, by the semaphore, one is on its way back to the idle queue (warm()).
-        return self._spawn() or self._idle.get()
+        while True:
+            if self._closed:
+                raise PortraitStudioError("The local engine has been shut down.", code=CODE_INTERNAL)
+            worker: _Worker | None
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                # None: all workers exist and, by the semaphore, one is on its way back to the idle queue
+                # (warm()); look again now and then in case it was retired or the engine closed meanwhile.
+                worker = self._spawn()
+                if worker is None:
+                    try:
+                        worker = self._idle.get(timeout=0.5)
+                    except queue.Empty:
+                        continue
+            if worker.process.exitcode is None:
+                return worker
+            # Killed while idle (e.g. out of memory): not this photo's fault, so it goes to a new worker.
+            name, code = worker.process.name, worker.process.exitcode
+            log.warning("engine worker %s died while idle (exit code %s)", name, code)
+            self._retire(worker)
 
     def _retire(self, worker: _Worker) -> None:
         with self._lock:
@@ -237,9 +258,9 @@ class ProcessEngine:
                     return PortraitStudioError(message[1], message[2], code=message[3] or CODE_INTERNAL)
                 else:
                     log.error("the engine failed in its worker process:\n%s", message[2])
-                    return PortraitStudioError(
-                        f"internal generation error ({message[1]})", _DIED[1], code=CODE_INTERNAL
-                    )
+                    # A bug, not the photo: the default fix (try again, report it), not the memory advice.
+                    what = f"internal generation error ({message[1]})"
+                    return PortraitStudioError(what, code=CODE_INTERNAL)
         except (EOFError, OSError) as err:
             log.error("engine worker %s died (exit code %s)", worker.process.name, worker.process.exitcode)
             raise PortraitStudioError(*_DIED, code=CODE_INTERNAL) from err

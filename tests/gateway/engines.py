@@ -38,3 +38,15 @@ class PidEngine:
 
     def run(self, image_bytes: bytes, params: EditParams, progress: ProgressFn) -> bytes:
         return str(os.getpid()).encode()
+
+
+class BrokenEngine:
+    """An engine whose worker dies while building it (as when its models cannot be loaded)."""
+
+    name = "broken"
+
+    def __init__(self) -> None:
+        os._exit(3)
+
+    def run(self, image_bytes: bytes, params: EditParams, progress: ProgressFn) -> bytes:
+        raise AssertionError("never built")

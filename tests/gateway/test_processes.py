@@ -18,7 +18,7 @@ from portrait_studio.core.params import EditParams
 from portrait_studio.engine import LocalEngine
 from portrait_studio.gateway import LocalGateway
 from portrait_studio.gateway.processes import ProcessEngine
-from tests.gateway.engines import BUG_SEED, FAIL_SEED, HANG_SEED, PidEngine, SeedSwitchedEngine
+from tests.gateway.engines import BUG_SEED, FAIL_SEED, HANG_SEED, BrokenEngine, PidEngine, SeedSwitchedEngine
 from tests.photos import astronaut, save
 
 PARAMS = EditParams(gpen=0.5, skin=0.4, skin_unifi=0.3, width=512, height=512, seed=1)
@@ -104,6 +104,32 @@ def test_a_killed_worker_fails_its_task_plainly_and_is_replaced(tmp_path: Path) 
         assert result[:3] == b"\xff\xd8\xff"
         [new_pid] = engine.pids
         assert new_pid != pid
+    finally:
+        engine.close()
+
+
+def test_a_worker_killed_while_idle_does_not_fail_the_next_photo() -> None:
+    engine = ProcessEngine(PidEngine, workers=1)
+    try:
+        engine.warm(wait=True)
+        [pid] = engine.pids
+        os.kill(pid, signal.SIGKILL)
+        assert _gone(pid)
+        ran = int(engine.run(b"", PARAMS, lambda p: None))  # the photo goes to a new worker, not an error
+        assert ran != pid and engine.pids == [ran]
+    finally:
+        engine.close()
+
+
+def test_a_worker_that_dies_starting_fails_tasks_plainly_instead_of_hanging() -> None:
+    engine = ProcessEngine(BrokenEngine, workers=1)
+    try:
+        engine.warm(wait=True)  # the worker died building its engine: retired, nothing waits for it
+        assert engine.pids == []
+        with ThreadPoolExecutor(1) as pool:
+            task = pool.submit(engine.run, b"", PARAMS, lambda p: None)
+            with pytest.raises(PortraitStudioError, match="stopped unexpectedly"):
+                task.result(timeout=60)
     finally:
         engine.close()
 
