@@ -256,7 +256,7 @@ class BatchQueue:
         """Block until nothing is queued or running (True) or the timeout passes (False)."""
         end = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while not self._idle():
+            while not self.idle():
                 left = None if end is None else end - time.monotonic()
                 if left is not None and left <= 0:
                     return False
@@ -312,10 +312,13 @@ class BatchQueue:
         left_running = sum(i.eta if i.eta is not None else mean / 2 for i in running)
         return (queued * mean + left_running) / self.concurrency
 
+    def idle(self) -> bool:
+        """True when no photo is running and none will start: all done, or paused by the budget."""
+        with self._cond:
+            running = any(i.status == "running" for i in self._items.values())
+            return not running and (not self._pending or self.paused_reason is not None)
+
     # ------------------------------------------------------------------ internals
-    def _idle(self) -> bool:
-        running = any(i.status == "running" for i in self._items.values())
-        return not running and (not self._pending or self.paused_reason is not None)
 
     def _set(self, item_id: int, **changes: Any) -> BatchItem:
         item = replace(self._items[item_id], **changes)

@@ -62,6 +62,7 @@ class BatchPanel(QWidget):
 
     item_updated = Signal(object)  # BatchItem, always delivered on the GUI thread
     finished = Signal()  # nothing queued or running any more
+    settled = Signal()  # nothing running and nothing about to start: finished, or paused by the budget
     _from_worker = Signal(int)  # an item id, emitted in a worker thread, delivered on the GUI thread
 
     def __init__(self, queue: BatchQueue, parent: QWidget | None = None, *, autostart: bool = True) -> None:
@@ -72,6 +73,7 @@ class BatchPanel(QWidget):
         self._items: dict[int, BatchItem] = {}
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._was_busy = False
+        self._was_idle = True
         self.setAcceptDrops(True)  # drop photos or folders of a shoot straight onto the list
         self._build()
         # Qt delivers a signal emitted in another thread through the receiver's event loop (QueuedConnection):
@@ -207,6 +209,10 @@ class BatchPanel(QWidget):
         if self._was_busy and not busy:
             self.finished.emit()
         self._was_busy = busy
+        idle = self.queue.idle()
+        if idle and not self._was_idle:
+            self.settled.emit()
+        self._was_idle = idle
 
     def _update_pause(self) -> None:
         reason = self.queue.paused_reason

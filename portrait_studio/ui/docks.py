@@ -98,8 +98,9 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
     queue.budget_cap = w.settings.budget_cap
     panel = BatchPanel(queue, parent=w)
     w.batch_queue, w.batch_panel = queue, panel
-    # Settings changed while photos were running wait for the batch too (they share the Run worker's backend).
-    panel.finished.connect(lambda: None if w.runner.busy else w._apply_pending_settings())
+    # Settings changed while photos were running wait for the batch too (they share the Run worker's backend),
+    # until it is done or paused by the budget: a paused batch never "finishes".
+    panel.settled.connect(lambda: None if w.runner.busy else w._apply_pending_settings())
     dock = _dock(w, "Batch", "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
     w.tabifyDockWidget(w._optional_docks["history"], dock) if "history" in w._optional_docks else None
     dock.hide()

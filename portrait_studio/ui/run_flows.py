@@ -344,8 +344,8 @@ class RunFlows:
     def _apply_pending_settings(self: MainWindow) -> None:
         pending = getattr(self, "_pending_settings", None)
         queue = getattr(self, "batch_queue", None)
-        if queue is not None and queue.counts().get("running"):
-            return  # the batch's photos use the Run worker's backend: a new one waits until they are done
+        if queue is not None and not queue.idle():
+            return  # the batch's photos use the Run worker's backend: a new one waits until none will start
         if pending is not None:
             self._pending_settings = None
             self.runner.worker.set_settings(pending)  # the worker thread is idle: no job reads them now

@@ -170,8 +170,10 @@ def test_budget_cap_pauses_before_paying_and_resume_continues(
         assert queue.wait(30)
         assert queue.paused_reason and "budget" in queue.paused_reason
         assert queue.counts() == {"queued": 3} and local_gateway.stats.creates == 0
+        assert queue.idle()  # photos wait, but none will start until resume(): the backend may change
         queue.budget_cap = Decimal("1")
         queue.resume()
+        assert not queue.idle()  # queued and no longer paused: about to start
         assert queue.wait(60)
         assert queue.counts() == {"done": 3} and local_gateway.stats.creates == 3
 

@@ -300,10 +300,12 @@ def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_
     w.batch_panel.add_paths(shoot)
     qtbot.waitUntil(lambda: w.batch_queue.counts().get("running", 0) > 0, timeout=30_000)
     w.apply_settings(Settings(theme="dark"))  # any change re-opens the backend once it is free
+    assert w._pending_settings == Settings(theme="dark")  # held back while the batch's photos use the backend
     with qtbot.waitSignal(w.batch_panel.finished, timeout=120_000):
         pass
     assert [i.status for i in w.batch_queue.items()] == ["done"] * 3, [i.error for i in w.batch_queue.items()]
-    assert w._pending_settings is None  # applied once the batch was done
+    qtbot.waitUntil(lambda: w._pending_settings is None, timeout=5_000)  # applied once the batch was done
+    assert w.runner.worker._settings == Settings(theme="dark")
 
 
 def test_a_local_batch_refuses_a_prompt_before_sending_with_the_engines_fix(qtbot, tmp_path, ui_backend):
