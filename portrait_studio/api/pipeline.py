@@ -42,7 +42,7 @@ from portrait_studio.core.errors import (
     TaskMayExistError,
 )
 from portrait_studio.core.journal import Journal
-from portrait_studio.core.params import EditParams
+from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.core.settings import Settings
 
 PROGRESS_WRITE_INTERVAL = 1.0  # seconds between journal writes of a task's progress
@@ -233,6 +233,8 @@ def run_edit(
     max_cost, budget_cap = _money(max_cost), _money(budget_cap)  # Settings keeps floats; money is Decimal
     settings = settings or Settings(backend="cloud" if backend.kind == "cloud" else "local")
     report = on_progress or (lambda p: None)
+    if backend.kind == "local":
+        check_local(params)  # before any work, with its own fix (over the wire only the code would come back)
     path = Path(input_path)
     report(Progress("preparing"))
     prep = _prepare(path)

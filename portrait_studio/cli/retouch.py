@@ -162,7 +162,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
 
     session, settings = open_session(args)
     if session.kind == "local":
-        from portrait_studio.engine import check_local
+        from portrait_studio.core.params import check_local
 
         try:
             check_local(params)  # a prompt needs the cloud: say so with the engine's own fix, before any work

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, get_args
 
-from portrait_studio.core.errors import ParamsError
+from portrait_studio.core.errors import CODE_INVALID_PARAM, ParamsError, PortraitStudioError
 
 MODEL = "spark_edit_portrait"
 
@@ -189,4 +189,28 @@ class EditParams:
         return cls.from_dict(p), image_input
 
 
-__all__ = ["AUTO", "DEFAULTS", "GEN_MODES", "MODEL", "STRENGTH_FIELDS", "EditParams", "snap_strength"]
+def check_local(params: EditParams) -> None:
+    """Refuse what only the cloud model can do (regenerating from a prompt, creative mode) before any work.
+
+    The local engine checks it too, but a refusal that comes back over the protocol keeps only its code, whose
+    generic fix ("check the sliders") misleads; so run_edit checks it first for a local backend.
+    """
+    if params.effective_prompt or params.effective_gen_mode == "creative":
+        raise PortraitStudioError(
+            "Prompt regeneration needs the cloud model; the local engine only retouches "
+            "(detail, skin smoothing, tone and blemishes).",
+            "Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings.",
+            code=CODE_INVALID_PARAM,
+        )
+
+
+__all__ = [
+    "AUTO",
+    "DEFAULTS",
+    "GEN_MODES",
+    "MODEL",
+    "STRENGTH_FIELDS",
+    "EditParams",
+    "check_local",
+    "snap_strength",
+]

@@ -11,7 +11,6 @@ from portrait_studio.engine.retouch import (
     LocalEngineError,
     NoFaceError,
     RetouchResult,
-    check_local,
     retouch,
 )
 
@@ -21,6 +20,5 @@ __all__ = [
     "NoFaceError",
     "PreviewRenderer",
     "RetouchResult",
-    "check_local",
     "retouch",
 ]

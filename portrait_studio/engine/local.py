@@ -11,8 +11,8 @@ from PIL import Image
 from portrait_studio.core import engine_notes
 from portrait_studio.core.errors import CODE_INTERNAL, CODE_INVALID_FORMAT, ImageError, PortraitStudioError
 from portrait_studio.core.images import load_image_bytes
-from portrait_studio.core.params import EditParams
-from portrait_studio.engine.retouch import check_local, retouch
+from portrait_studio.core.params import EditParams, check_local
+from portrait_studio.engine.retouch import retouch
 
 JPEG_QUALITY = 95  # results are re-saved by the user later: keep the generation loss small
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from portrait_studio.core.errors import CODE_INVALID_PARAM, PortraitStudioError
 from portrait_studio.core.faces import Face, FaceResult
-from portrait_studio.core.params import EditParams
+from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.engine import crop, detect
 from portrait_studio.engine.render import FaceLayers, analyse, render
 
@@ -43,17 +43,6 @@ class RetouchResult:
     notes: list[str] = field(default_factory=list)
     crop_box: tuple[int, int, int, int] = (0, 0, 0, 0)
     faces_retouched: int = 0
-
-
-def check_local(params: EditParams) -> None:
-    """Refuse what only the cloud model can do: regenerating from a prompt (creative mode)."""
-    if params.effective_prompt or params.effective_gen_mode == "creative":
-        raise LocalEngineError(
-            "Prompt regeneration needs the cloud model; the local engine only retouches "
-            "(detail, skin smoothing, tone and blemishes).",
-            "Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings.",
-            code=CODE_INVALID_PARAM,
-        )
 
 
 def _check_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -128,4 +117,4 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
     return RetouchResult(image, notes, plan.box, len(layers))
 
 
-__all__ = ["LocalEngineError", "NoFaceError", "RetouchResult", "check_local", "retouch"]
+__all__ = ["LocalEngineError", "NoFaceError", "RetouchResult", "retouch"]

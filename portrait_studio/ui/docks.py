@@ -75,17 +75,10 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
 
     def run_one(path: Any, progress: Any, cancel: Any) -> Any:
         backend = w.runner.worker.backend()
-        params = params_for(path)
-        if backend.kind == "local":
-            from portrait_studio.engine import check_local
-
-            # As Run does: a prompt is refused before any upload, with the engine's own fix. Sent, it came
-            # back as a bare parameter code, whose generic fix ("check the sliders") misleads.
-            check_local(params)
         return run_edit(
             backend,
             path,
-            params,
+            params_for(path),
             journal=journal,
             settings=w.settings,
             on_progress=progress,

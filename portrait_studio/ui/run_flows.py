@@ -54,7 +54,7 @@ class RunFlows:
     def _local_can_run(self: MainWindow) -> bool:
         """The local engine only retouches: a prompt (creative mode) is refused here, before any upload."""
         from portrait_studio.core.errors import PortraitStudioError
-        from portrait_studio.engine import check_local
+        from portrait_studio.core.params import check_local
 
         try:
             check_local(self.controls.params())

@@ -16,6 +16,7 @@ from portrait_studio.api.pipeline import Backend, BudgetError, Progress, finish_
 from portrait_studio.core.errors import (
     CancelledError,
     ImageError,
+    PortraitStudioError,
     TaskFailedError,
     TaskMayExistError,
 )
@@ -179,6 +180,17 @@ def test_bad_input_costs_nothing(
     with pytest.raises(ImageError) as info:
         run_edit(Backend(client, "local"), bad, SMALL, journal=journal)
     assert "notes.jpg" in info.value.message and info.value.fix
+    assert local_gateway.stats.creates == 0 and journal.rows() == []
+
+
+def test_a_prompt_on_the_local_backend_is_refused_before_any_work_with_its_own_fix(
+    tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
+):
+    src = _photo_with_metadata(tmp_path / "eileen.jpg")
+    with pytest.raises(PortraitStudioError) as info:
+        run_edit(Backend(client, "local"), src, SMALL.replace(prompt="an oil painting"), journal=journal)
+    assert info.value.code == "003010002" and "needs the cloud model" in info.value.message
+    assert info.value.fix is not None and "Clear the prompt" in info.value.fix  # not "check the sliders"
     assert local_gateway.stats.creates == 0 and journal.rows() == []
 
 
