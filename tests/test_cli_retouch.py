@@ -54,6 +54,7 @@ def test_local_engine_by_default_then_the_same_request_is_free(tmp_path: Path):
     again = retouch(str(photo), *SMALL, "--preset", "studio", "--skin", "0.5", "--seed", "11")
     assert again.returncode == 0
     assert "reused (no charge)" in again.stdout and str(out) in again.stdout
+    assert "note: the local engine is deterministic" in again.stdout  # a reused result keeps its notes
     assert not (tmp_path / "grace.retouched-2.jpg").exists()
 
 

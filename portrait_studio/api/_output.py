@@ -9,6 +9,7 @@ core.engine_notes). A non-JPEG result is converted once (quality 95).
 from __future__ import annotations
 
 import io
+import json
 import os
 import struct
 import threading
@@ -141,6 +142,15 @@ def _same_file(a: Path, b: Path) -> bool:
     return os.path.abspath(a) == os.path.abspath(b)
 
 
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """A sidecar's fields; {} when it is gone or unreadable (the result itself is what matters)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write_sidecar(output: Path, fields: dict[str, Any]) -> Path:
     """The JSON sidecar next to the result (params, seed, task id, jobId, engine, cost…)."""
     return atomic_write_json(sidecar_for(output), fields)  # the usual permissions, like the result
@@ -195,6 +205,7 @@ __all__ = [
     "SUFFIX",
     "as_jpeg",
     "planned_output",
+    "read_sidecar",
     "save_result",
     "sidecar_for",
     "take_notes",

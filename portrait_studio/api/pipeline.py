@@ -193,10 +193,11 @@ def _check_budget(
 def _reuse(row: JournalRow, input_path: Path) -> EditResult:
     assert row.result_path is not None
     result = Path(row.result_path)
+    sidecar = Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result)
     return EditResult(
         input_path=input_path,
         output_path=result,
-        sidecar_path=Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result),
+        sidecar_path=sidecar,
         params=row.params,
         engine=row.engine or row.backend,
         task_id=row.task_id,
@@ -204,6 +205,7 @@ def _reuse(row: JournalRow, input_path: Path) -> EditResult:
         cost=Decimal(0),  # nothing is paid for a reused result
         reused=True,
         row_id=row.id,
+        notes=tuple(_output.read_sidecar(sidecar).get("notes") or ()),  # what the engine said the first time
     )
 
 

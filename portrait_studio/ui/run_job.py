@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -37,6 +36,7 @@ class PipelineExecutor:
     def __call__(
         self, job: RunJob, backend: Any, on_progress: ProgressFn, cancel: threading.Event
     ) -> RunOutcome:
+        from portrait_studio.api._output import read_sidecar
         from portrait_studio.api.pipeline import run_edit
         from portrait_studio.core.paths import cache_dir
 
@@ -65,7 +65,7 @@ class PipelineExecutor:
             task_id=result.task_id,
             cost=str(result.cost) if result.cost is not None else None,
             engine=result.engine,
-            sidecar=_read_sidecar(Path(result.sidecar_path)),
+            sidecar=read_sidecar(Path(result.sidecar_path)),
             estimate=str(result.estimate) if result.estimate is not None else None,
         )
 
@@ -90,14 +90,6 @@ def _cap(settings: Settings | None) -> Decimal | None:
     """The daily budget cap of Settings as the pipeline takes it."""
     cap = settings.budget_cap if settings is not None else None
     return Decimal(str(cap)) if cap is not None else None
-
-
-def _read_sidecar(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 __all__ = ["STAGES", "PipelineExecutor"]
