@@ -208,17 +208,23 @@ class RunFlows:
         else:
             path = Path(target)
             request = SaveRequest(path, fmt or format_for(path), quality or DEFAULT_QUALITY)
-        outcome = photo.meta.get("outcome")
-        sidecar = {
+        from portrait_studio.api._output import read_sidecar, sidecar_for
+
+        basics = {
             "params": photo.params.to_dict(),
             "seed": photo.params.seed,
             "task_id": photo.task_id,
-            "engine": getattr(outcome, "engine", self.settings.backend),
+            "engine": self.settings.backend,
             "cost": photo.cost,
-            **(getattr(outcome, "sidecar", None) or {}),
         }
         i, result, original = self.session.current_index, photo.result_path, photo.path
-        self.io.submit(("save", i), lambda: write_result(request, result, original, sidecar))
+
+        def save() -> Any:
+            # The sidecar of the result being saved (the last run's, or a History version's), read off the GUI
+            # thread, over the basics the window knows.
+            return write_result(request, result, original, {**basics, **read_sidecar(sidecar_for(result))})
+
+        self.io.submit(("save", i), save)
         self.statusBar().showMessage(f"Saving {request.path.name}…")
         return True
 
@@ -289,6 +295,9 @@ class RunFlows:
         photo.result_path, photo.task_id = Path(row.result_path), row.task_id
         photo.cost = str(row.cost) if row.cost is not None else None
         photo.params = row.params
+        photo.meta.pop("outcome", None)  # the last run's: its "Done · Note" no longer describes this result
+        photo.meta["run_text"] = ""
+        self.run_panel.idle("")
         self.controls.set_params(row.params)
         path = photo.result_path
         # "result-again": showing a version is not a finished run (no run_finished).

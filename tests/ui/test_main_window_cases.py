@@ -333,3 +333,37 @@ def test_the_local_engines_notes_reach_the_run_panel(qtbot, portrait_file, ui_ba
     text = w.run_panel.status.text()
     assert text.startswith("Done in")
     assert "\nNote: The local engine is deterministic: the seed does not change its result." in text
+
+
+def test_a_history_version_made_current_is_saved_with_its_own_sidecar(
+    qtbot, tmp_path, portrait_file, ui_backend
+):
+    import json
+
+    w = make_window(qtbot, ui_backend)
+    qtbot.waitUntil(lambda: hasattr(w, "history_panel"), timeout=30_000)
+    w._optional_docks["history"].show()
+    open_and_wait(qtbot, w, [portrait_file])
+    w.controls.seed.setText("7")  # the first version carries the engine's note about the seed
+    w.controls.seed.editingFinished.emit()
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    first_task = w.session.current.task_id
+    w.controls.sliders["gpen"].setValue(9)
+    w.controls.seed.setText("-1")
+    w.controls.seed.editingFinished.emit()
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+    qtbot.waitUntil(lambda: len(w.history_panel.versions()) == 2, timeout=10_000)
+    first = next(v for v in w.history_panel.versions() if v.task_id == first_task)
+    shown = w.session.current.meta["result_image"]
+    with qtbot.assertNotEmitted(w.run_finished, wait=0):  # showing a version is not a finished run
+        w.show_version(first)
+        qtbot.waitUntil(lambda: w.session.current.meta["result_image"] is not shown, timeout=10_000)
+    assert w.run_panel.status.text() == ""  # the second run's "Done" no longer describes what is shown
+    out = tmp_path / "out" / "first.jpg"
+    with qtbot.waitSignal(w.saved, timeout=30_000):
+        assert w.save_as(out)
+    sidecar = json.loads(out.with_name(out.name + ".json").read_text())
+    assert sidecar["task_id"] == first_task and sidecar["params"]["gpen"] == first.params.gpen != 0.9
+    assert sidecar["seed"] == 7 and "the seed does not change its result" in sidecar["notes"][0]
