@@ -26,6 +26,7 @@ from portrait_studio.core import engine_notes
 from portrait_studio.core._journal_rows import JournalRow
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, unique_path
+from portrait_studio.core.images import rgb_profile
 
 SUFFIX = ".retouched.jpg"
 _ORIENTATION = 0x0112
@@ -160,8 +161,8 @@ def original_metadata(path: Path) -> tuple[bytes | None, bytes | None]:
     """EXIF and ICC of the original (None, None when it is gone or unreadable: the result still lands)."""
     try:  # the header only: PIL reads metadata without decoding pixels
         with Image.open(path) as im:
-            # A CMYK original's profile describes ink, not the RGB result (core.images drops it likewise).
-            return im.info.get("exif"), None if im.mode == "CMYK" else im.info.get("icc_profile")
+            # Only an RGB profile describes the RGB result (a CMYK one describes ink, a grey one grey).
+            return im.info.get("exif"), rgb_profile(im.info.get("icc_profile"), im.mode)
     except (OSError, ValueError):
         pass
     try:  # formats that need core.images' openers (HEIC)

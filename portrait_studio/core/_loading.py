@@ -217,6 +217,7 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
     icc = img.info.get("icc_profile") or None
     mode = img.mode
     rgb, icc = _to_rgb(turned, icc, notes)
+    icc = rgb_profile(icc, mode)
     if max_side and max(rgb.shape[:2]) > max_side:
         rgb, _ = working_copy(rgb, max_side)
     if 0x0112 in exif:
@@ -246,6 +247,13 @@ def upright(img: Image.Image) -> Image.Image:
     if int(img.getexif().get(0x0112, 1) or 1) == 1:
         return img
     return ImageOps.exif_transpose(img) or img
+
+
+def rgb_profile(icc: bytes | None, mode: str) -> bytes | None:
+    """The profile of an image of `mode` that still describes it once made RGB, else None: a CMYK image is
+    converted to sRGB, and a grey (or any non-RGB) profile on RGB pixels makes colour-managed viewers show
+    wrong colours (ICC.1 header: the colour space at bytes 16–20)."""
+    return icc if icc and mode != "CMYK" and icc[16:20] == b"RGB " else None
 
 
 def _to_rgb(img: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, bytes | None]:
@@ -297,5 +305,6 @@ __all__ = [
     "load_image_bytes",
     "read_file",
     "register_heif",
+    "rgb_profile",
     "upright",
 ]

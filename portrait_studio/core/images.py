@@ -14,6 +14,7 @@ from portrait_studio.core._loading import (
     LoadedImage,
     load_image,
     load_image_bytes,
+    rgb_profile,
     upright,
 )
 from portrait_studio.core.preflight import (
@@ -52,6 +53,7 @@ __all__ = [
     "min_face_px",
     "preflight",
     "prepare_upload",
+    "rgb_profile",
     "save_image",
     "scale_faces",
     "upright",

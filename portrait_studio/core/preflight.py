@@ -301,9 +301,8 @@ def prepare_upload(image: LoadedImage, *, crop_to_face: Face | None = None) -> P
         before = f"{rgb.shape[1]}×{rgb.shape[0]}"
         rgb, _ = working_copy(rgb, MAX_UPLOAD_SIDE)
         fixes.append(f"downscaled from {before} to {rgb.shape[1]}×{rgb.shape[0]}")
-    icc = image.icc_profile if image.mode != "CMYK" else None
     while True:
-        fitted = fit_jpeg(rgb, MAX_UPLOAD_BYTES, icc_profile=icc)
+        fitted = fit_jpeg(rgb, MAX_UPLOAD_BYTES, icc_profile=image.icc_profile)  # an RGB one or None
         if fitted is not None:
             break
         rgb, _ = working_copy(rgb, round(max(rgb.shape[:2]) * 0.8))  # noise so dense no quality fits: shrink

@@ -90,6 +90,22 @@ def test_a_cmyk_originals_profile_is_not_put_on_the_rgb_result(tmp_path: Path):
     assert exif is not None and icc is None  # its EXIF still goes on the result
 
 
+def test_only_an_rgb_profile_goes_on_the_rgb_upload_and_result(tmp_path: Path):
+    from portrait_studio.core.images import load_image
+
+    # A profile for other pixels than RGB (here a real CIELAB one, as a grey photo's "Gray" profile would be)
+    # describes the original, not the RGB pixels the app makes of it.
+    other = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    grey = tmp_path / "grey.jpg"
+    Image.fromarray(astronaut()).convert("L").save(grey, "JPEG", exif=_exif(1), icc_profile=other)
+    assert load_image(grey).icc_profile is None  # so not on the upload
+    exif, icc = original_metadata(grey)
+    assert exif is not None and icc is None  # nor on the result
+    rgb = tmp_path / "rgb.jpg"
+    Image.fromarray(astronaut()).save(rgb, "JPEG", icc_profile=SRGB)
+    assert load_image(rgb).icc_profile == SRGB and original_metadata(rgb)[1] == SRGB
+
+
 def _jpeg_with_comment(comment: bytes) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(astronaut()).save(buf, "JPEG", quality=90, comment=comment)
