@@ -301,14 +301,18 @@ class BatchQueue:
         return sum((i.result.cost or Decimal(0) for i in self.items() if i.result), Decimal(0))
 
     def eta(self) -> float | None:
-        """Seconds until the queue is empty, from the mean time of finished items (None before the first)."""
+        """Seconds until the queue is empty, from the mean time of finished items; before the first one, from
+        the running ones' time so far plus their own estimate of the rest (None while nothing can be said)."""
         items = self.items()
+        running = [i for i in items if i.status == "running"]
         times = [i.finished - i.started for i in items if i.status == "done" and i.started and i.finished]
+        if not times:  # a cloud task takes 10–60 s: the first photo must not leave the estimate blank so long
+            now = time.time()
+            times = [now - i.started + i.eta for i in running if i.started and i.eta is not None]
         if not times:
             return None
         mean = sum(times) / len(times)
         queued = sum(1 for i in items if i.status == "queued")
-        running = [i for i in items if i.status == "running"]
         left_running = sum(i.eta if i.eta is not None else mean / 2 for i in running)
         return (queued * mean + left_running) / self.concurrency
 

@@ -131,11 +131,8 @@ class _StatusLine:
         fractions = [i.progress for i in running if i.progress is not None]
         if fractions:
             line += f" · {round(100 * sum(fractions) / len(fractions))} %"
-        if running or any(i.status == "queued" for i in items):
-            # The queue's estimate needs a finished photo; until then the running ones' own.
-            eta = self.queue.eta()
-            eta = eta if eta is not None else max((i.eta for i in running if i.eta is not None), default=None)
-            line += f" · about {duration(eta)} left" if eta is not None else ""
+        eta = self.queue.eta() if running or any(i.status == "queued" for i in items) else None
+        line += f" · about {duration(eta)} left" if eta is not None else ""
         return line
 
     def draw(self, *, now: bool = False) -> None:

@@ -225,3 +225,24 @@ def test_concurrency_can_change_while_running(tmp_path: Path):
         assert queue.wait(30)
     assert peak[0] == 3
     assert [item.status for item in queue.items()] == ["done"] * 8
+
+
+def test_eta_before_the_first_photo_is_done_comes_from_the_running_one(tmp_path: Path):
+    from portrait_studio.api._progress import Progress
+
+    reported, release = threading.Event(), threading.Event()
+
+    def slow(path: Path, progress, cancel: threading.Event):  # type: ignore[no-untyped-def]
+        progress(Progress("running", 0.5, 10.0, "task_1"))  # "10 s left" after a moment's work
+        reported.set()
+        release.wait(30)
+        raise RuntimeError("stopped by the test")
+
+    with BatchQueue(slow, concurrency=1) as queue:
+        queue.add(_shoot(tmp_path, 3))
+        queue.start()
+        assert reported.wait(30)
+        eta = queue.eta()
+        # ~10 s for the running photo, and as much for each of the two waiting behind it.
+        assert eta is not None and 29 < eta <= 31, eta
+        release.set()
