@@ -111,12 +111,6 @@ def load_detail(
     return (x0 / k, y0 / k, (x1 - x0) / k, (y1 - y0) / k), to_qimage(crop)
 
 
-def detail_cached() -> Path | None:
-    """Which photo's full-size decode is kept, if any (waits for a decode in progress)."""
-    with _full_lock:
-        return next(iter(_full), None)
-
-
 def forget_detail(keep: Path | None = None) -> None:
     """Free the kept full-size decode (~72 MB at 24 MP) unless it is `keep`'s: once another photo is shown
     it would only wait for the next zoom. Never waits for a decode in progress (the GUI thread calls this);
@@ -205,7 +199,6 @@ __all__ = [
     "ScreenLoad",
     "analyse",
     "apply_fixes",
-    "detail_cached",
     "expand_paths",
     "forget_detail",
     "load_detail",

@@ -37,14 +37,16 @@ def journal(tmp_path) -> Iterator[Journal]:
 
 @contextmanager
 def make_queue(
-    gateway: LocalGateway, journal: Journal, out: Path, concurrency: int = 2
+    gateway: LocalGateway,
+    journal: Journal,
+    out: Path,
+    concurrency: int = 2,
+    params: EditParams = EditParams(gpen=0.5),  # noqa: B008 (frozen dataclass)
 ) -> Iterator[BatchQueue]:
     """The real queue over the real pipeline, through a real gateway; closed (workers joined) after."""
     with Client(gateway.base_url, gateway.token) as client:
         backend = Backend(client, "local", gateway.engine_name)
-        q = BatchQueue.for_session(
-            backend, EditParams(gpen=0.5), journal=journal, concurrency=concurrency, out_dir=out
-        )
+        q = BatchQueue.for_session(backend, params, journal=journal, concurrency=concurrency, out_dir=out)
         try:
             yield q
         finally:
@@ -255,17 +257,11 @@ def test_the_engines_note_shows_beside_the_result(qtbot, journal, tmp_path):
     wide = EditParams(width=2048, height=512)  # too wide a frame for her head: the crop must cut it
     with (
         LocalGateway(LocalEngine(), cache_dir=tmp_path / "gw") as gateway,
-        Client(gateway.base_url, gateway.token) as client,
+        make_queue(gateway, journal, tmp_path / "out", params=wide) as q,
     ):
-        q = BatchQueue.for_session(
-            Backend(client, "local", gateway.engine_name), wide, journal=journal, out_dir=tmp_path / "out"
-        )
-        try:
-            panel = make_panel(qtbot, q)
-            panel.add_paths([photo])
-            wait_finished(qtbot, panel)
-            row = panel.tree.topLevelItem(0)
-            assert row.text(4).startswith("astronaut.retouched.jpg — the crop had to cut the top of the head")
-            assert "the crop had to cut" in row.toolTip(4)
-        finally:
-            q.close()
+        panel = make_panel(qtbot, q)
+        panel.add_paths([photo])
+        wait_finished(qtbot, panel)
+        row = panel.tree.topLevelItem(0)
+        assert row.text(4).startswith("astronaut.retouched.jpg — the crop had to cut the top of the head")
+        assert "the crop had to cut" in row.toolTip(4)

@@ -187,15 +187,15 @@ def test_zooming_in_shows_the_originals_own_pixels(qtbot, tmp_path):
     assert max(values) - min(values) > 150, f"the 1-px checker is not visible at 4×: {values}"
 
     # The full-size decode is kept for panning this photo, and let go once another photo is shown.
-    from portrait_studio.ui.loader import detail_cached
+    from portrait_studio.ui import loader
 
-    assert detail_cached() == path
+    assert list(loader._full) == [path]
     other = save(astronaut(), tmp_path / "other.png")
     with qtbot.waitSignal(w.photo_loaded, timeout=30_000):
         w.open_paths([other])
     w.session.set_current(w.session.index_of(other))
     qtbot.waitUntil(lambda: w.session.current is not None and w.session.current.path == other)
-    assert detail_cached() is None
+    assert not loader._full
 
 
 def test_screen_and_detail_decodes_of_a_sideways_stored_photo_are_upright(tmp_path) -> None:
