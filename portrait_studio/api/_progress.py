@@ -80,9 +80,10 @@ def planner_for(kind: str, typical: float | None = None) -> PollPlanner:
     """The client's default planner for the cloud; a quick one for the local gateway.
 
     `typical` (seconds, BatchQueue.pace) is how long the same edit took for the photos before: a local
-    planner then takes its first look at that time instead of at once. In a batch each photo waits in the
-    gateway's queue behind others, and polling it all along was a third of the app's own CPU (bench/batch.py:
-    4.3 polls per photo). A single edit has no Pace, so it is not delayed by an earlier, slower one.
+    planner then takes its first look at LOCAL_INITIAL_SHARE (0.9) × that time instead of at once. In a batch
+    each photo waits in the gateway's queue behind others, and polling it all along was a third of the app's
+    own CPU (bench/batch.py: 4.3 polls per photo). A single edit has no Pace, so it is not delayed by an
+    earlier, slower one.
     """
     # Polls on loopback cost ~1 ms and a local task takes well under a second to a few seconds: the default
     # first look after 1 s left the engine idle longer than it worked (bench/batch.py: ratio 6.8 → 1.8 at

@@ -56,7 +56,7 @@ class BatchItem:
     finished: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's one-line shape: {"input", "output", "status", "task_id", "cost", "error"}."""
+        """The CLI's one-line shape: input, output, status, task_id, cost, reused, error, notes."""
         r, e = self.result, self.error
         return {
             "input": str(self.path),
@@ -112,11 +112,12 @@ def summary(items: list[BatchItem], eta: float | None) -> str:
 
 
 def default_concurrency(kind: str) -> int:
-    """Photos in flight by default: 2 for the cloud (its rate limit bites); local: 3 × the engine's workers.
+    """Photos in flight by default: 2 for the cloud (its rate limit bites); local: 3 × the default number of
+    engine workers (gateway.processes.default_workers, what the app's own gateway starts).
 
     Local: the gateway runs one task per core (gateway/processes.py) and queues the rest, so the photos in
     flight beyond the cores are its queue. A photo also spends time being loaded, sent, noticed as done (a
-    batch's first look waits for the typical task time: api._progress.Pace), downloaded and saved, and
+    batch's first look waits for 0.9 × the typical task time: api._progress), downloaded and saved, and
     while too few wait in the queue a core sits idle. The engine's share of a 50-photo batch (bench/batch.py,
     2 cores): one photo per core ~60 %, two 87–91 %, three 93–95 %.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # The seed document's task error codes (TASK_CODES below says what each means to a photographer).
@@ -171,7 +172,7 @@ class TaskFailedError(APIError):
         self.server_message = server_message
         self.task_id = task_id
         plain, fix = TASK_CODES.get(code or "", (None, None))
-        if code == CODE_INVALID_PARAM and "face" in (server_message or "").lower():
+        if code == CODE_INVALID_PARAM and re.search(r"\bfaces?\b", server_message or "", re.IGNORECASE):
             # The model needs exactly one face in image_input: a refusal about faces is about the photo, and
             # "check the sliders" would send the photographer the wrong way.
             plain, fix = FACE_REFUSAL

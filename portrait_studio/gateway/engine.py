@@ -47,7 +47,7 @@ class PacedEngine:
     def __init__(self, inner: Engine, seconds: float, *, tick: float = 0.05) -> None:
         self.inner, self.seconds, self.tick = inner, float(seconds), tick
         self.name = f"{getattr(inner, 'name', type(inner).__name__)}+paced{self.seconds:g}s"
-        self.stop = threading.Event()  # set by the gateway on shutdown so workers do not linger
+        self.stop = threading.Event()  # set by close() (the gateway's stop) so waiting tasks end at once
 
     def run(self, image_bytes: bytes, params: EditParams, progress: ProgressFn) -> bytes:
         """Run the inner engine, then wait out the rest of `seconds` while reporting linear progress."""

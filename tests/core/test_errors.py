@@ -69,3 +69,4 @@ def test_a_refusal_about_the_face_points_at_the_photo_not_the_sliders():
     assert err.message.startswith("The photo was not accepted: No face was found")
     assert "face" in err.fix and "slider" not in err.fix
     assert "slider" in E.TaskFailedError("003010002", "gpen out of range").fix  # other parameters: as before
+    assert "slider" in E.TaskFailedError("003010002", "surface must be matte").fix  # a word, not a substring
