@@ -129,8 +129,6 @@ class _Prepared:
     mime: str
     input_sha256: str
     upload_sha256: str
-    exif: bytes | None
-    icc: bytes | None
 
 
 def _prepare(input_path: Path) -> _Prepared:
@@ -144,8 +142,6 @@ def _prepare(input_path: Path) -> _Prepared:
         mime=upload.mime,
         input_sha256=_sha256(image.data),  # the history key: the original file (the bytes just read)
         upload_sha256=_sha256(upload.data),
-        exif=image.exif,
-        icc=image.icc_profile,
     )
 
 
