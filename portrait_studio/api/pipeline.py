@@ -274,7 +274,7 @@ def _money(value: Decimal | float | str | None) -> Decimal | None:
 
 
 def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow | None:
-    for row in journal.find_resumable(key):
+    for row in journal.resumable(key):
         # A local task lives only in the gateway that made it: skip rows of another (dead) gateway.
         if row.base_url == backend.client.base_url and journal.claim(row.id):
             return row

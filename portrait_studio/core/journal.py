@@ -321,21 +321,23 @@ class Journal(LedgerMixin):
         rows = [row_from_sql(r) for r in found]
         return [r for r in rows if r.owner_pid != me and not (r.owner_pid and pid_alive(r.owner_pid))]
 
-    def resumable(self) -> list[JournalRow]:
-        """Submitted tasks (with a task id) that no live process is waiting for: poll them again by id."""
-        return [r for r in self._orphaned(("submitted",)) if r.task_id]
+    def resumable(self, key: str | None = None) -> list[JournalRow]:
+        """Submitted tasks (with a task id) that no live process is waiting for: poll them again by id.
+
+        `key`: only those of one request (its dedupe key: a cancelled wait, a crash), to finish, not re-pay.
+        """
+        return [r for r in self._orphaned(("submitted",), key) if r.task_id]
 
     def uncertain(self, key: str | None = None) -> list[JournalRow]:
         """Rows whose create may or may not have happened: to show the user, never to resubmit silently.
 
         `key`: only those of one request (its dedupe key), as the pipeline asks before every cloud edit.
         """
-        me = os.getpid()
         where, args = (
             ("status='uncertain'", ()) if key is None else ("status='uncertain' AND dedupe_key=?", (key,))
         )
         marked = [row_from_sql(r) for r in self._query(f"SELECT * FROM tasks WHERE {where}", args)]
-        crashed = [r for r in self._orphaned(("creating",), key) if r.owner_pid != me]
+        crashed = self._orphaned(("creating",), key)
         return sorted(marked + crashed, key=lambda r: r.id)
 
     def in_flight(self) -> list[JournalRow]:
@@ -344,10 +346,6 @@ class Journal(LedgerMixin):
         return [
             row_from_sql(r) for r in self._query(f"SELECT * FROM tasks WHERE status IN ({marks})", IN_FLIGHT)
         ]
-
-    def find_resumable(self, key: str) -> list[JournalRow]:
-        """Orphaned submitted tasks of this very request (cancelled wait, crash): to finish, not re-pay."""
-        return [r for r in self._orphaned(("submitted",), key) if r.task_id]
 
     def find_reusable(self, key: str) -> JournalRow | None:
         """The newest completed row with this dedupe key whose result file still exists (no double charge)."""

@@ -131,8 +131,8 @@ def test_released_rows_are_resumable_and_dismissed_rows_leave_the_list():
     other = _begin(j, sha="b" * 64)  # another photo's task, also let go
     j.mark_submitted(other, "t2")
     j.release(other)
-    assert [r.id for r in j.find_resumable(j.get(rid).dedupe_key)] == [rid]  # only this very request
-    assert [r.id for r in j.find_resumable(j.get(other).dedupe_key)] == [other]
+    assert [r.id for r in j.resumable(j.get(rid).dedupe_key)] == [rid]  # only this very request
+    assert [r.id for r in j.resumable(j.get(other).dedupe_key)] == [other]
     u = _begin(j)
     j.mark_uncertain(u, {"code": None, "message": "timeout on create"})
     assert [r.id for r in j.uncertain()] == [u]
