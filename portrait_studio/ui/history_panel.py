@@ -292,10 +292,11 @@ class HistoryPanel(QWidget):
     def _version_item(self, n: int, r: JournalRow) -> QTreeWidgetItem:
         is_current = r.id == self._current_id
         engine = r.engine or r.backend
-        cells = ["●" if is_current else "", f"v{n}", when(r.finished_at), engine, describe_params(r.params)]
+        settings = describe_params(r.params, local=r.backend == "local")
+        cells = ["●" if is_current else "", f"v{n}", when(r.finished_at), engine, settings]
         item = QTreeWidgetItem([*cells, money(r.cost)])
         item.setData(0, ROW_ROLE, r.id)
-        tip = [describe_params(r.params), f"Task {r.task_id or '—'}", f"Result: {r.result_path}"]
+        tip = [settings, f"Task {r.task_id or '—'}", f"Result: {r.result_path}"]
         if r.preset:
             tip.append(f"Preset: {r.preset}")
         item.setToolTip(4, "\n".join(tip))

@@ -28,13 +28,16 @@ PRESET_FILTER = "Portrait Studio preset (*.json);;All files (*)"
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
-def describe_params(p: EditParams) -> str:
-    """One line a photographer reads at a glance: strengths, size, mode, seed."""
+def describe_params(p: EditParams, *, local: bool = False) -> str:
+    """One line a photographer reads at a glance: strengths, size, mode, seed.
+
+    `local`: a result of the local engine, which uses no seed ("random seed" would suggest runs differ).
+    """
     mode = p.gen_mode or f"auto ({p.effective_gen_mode})"
-    seed = "random seed" if p.seed < 0 else f"seed {p.seed}"
+    seed = "" if local and p.seed < 0 else " · random seed" if p.seed < 0 else f" · seed {p.seed}"
     return (
         f"detail {p.gpen:.1f} · skin {p.skin:.1f} · tone {p.skin_unifi:.1f} · "
-        f"{p.width}×{p.height} · {mode} · {seed}"
+        f"{p.width}×{p.height} · {mode}{seed}"
     )
 
 

@@ -29,7 +29,9 @@ def journal(tmp_path):
         yield j
 
 
-def record(journal: Journal, tmp_path: Path, gpen: float, cost: str | None, *, sha=SHA, preset=None) -> int:
+def record(
+    journal: Journal, tmp_path: Path, gpen: float, cost: str | None, *, sha=SHA, preset=None, backend="cloud"
+) -> int:
     """One completed task written through the journal's own lifecycle (begin → submitted → completed)."""
     params = EditParams(gpen=gpen)
     row = journal.begin(
@@ -37,9 +39,9 @@ def record(journal: Journal, tmp_path: Path, gpen: float, cost: str | None, *, s
         input_sha256=sha,
         upload_sha256=sha,
         params=params,
-        backend="cloud",
+        backend=backend,
         base_url="https://cloud.example",
-        engine="cloud",
+        engine=backend,
         preset=preset,
     )
     journal.mark_submitted(row, f"task-{row}")
@@ -85,6 +87,15 @@ def test_lists_versions_of_the_photo_only(panel, journal, tmp_path):
     assert "portrait.jpg: 2 versions" in panel.photo_label.text()
     panel.set_photo(None)
     assert panel.tree.topLevelItemCount() == 0 and "No photo" in panel.photo_label.text()
+
+
+def test_a_local_version_does_not_claim_a_random_seed(panel, journal, tmp_path):
+    record(journal, tmp_path, 0.2, "0.035")  # seed -1 on the cloud: a new seed each run
+    record(journal, tmp_path, 0.6, None, backend="local")  # the local engine uses no seed at all
+    panel.set_photo(SHA, tmp_path / "portrait.jpg")
+    cloud, local = panel.tree.topLevelItem(1), panel.tree.topLevelItem(2)
+    assert cloud.text(4).endswith("· random seed")
+    assert local.text(3) == "local" and "seed" not in local.text(4)
 
 
 def test_compare_any_two_or_one_with_original(panel, journal, tmp_path, qtbot):
