@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ class BackendSession:
     kind: Literal["local", "cloud"]
     gateway: LocalGateway | None = None
     engine_name: str = "cloud"
+    opened_with: tuple[str, ...] = ()  # session_identity() of the settings (and key) it was opened with
 
     def warm(self, *, wait: bool = False) -> None:
         """Start the local engine's worker processes now (the first Run would wait ~0.6 s for one)."""
@@ -42,6 +44,21 @@ class BackendSession:
         self.close()
 
 
+def session_identity(settings: Settings) -> tuple[str, ...]:
+    """What an open session depends on: the backend and, for the cloud, its URL and the API key (hashed).
+
+    Settings with the same identity can keep the session: a new theme, output folder or budget must not
+    restart the local engine's workers, while a replaced API key must take effect from the next request.
+    """
+    return _identity(settings, None if settings.backend == "local" else get_api_key())
+
+
+def _identity(settings: Settings, key: str | None) -> tuple[str, ...]:
+    if settings.backend == "local":
+        return ("local",)
+    return ("cloud", settings.base_url, hashlib.sha256((key or "").encode()).hexdigest())
+
+
 def open_backend(
     settings: Settings, *, engine: Engine | None = None, gateway_cache: Path | None = None
 ) -> BackendSession:
@@ -53,7 +70,7 @@ def open_backend(
         except BaseException:
             gateway.stop()
             raise
-        return BackendSession(client, "local", gateway, gateway.engine_name)
+        return BackendSession(client, "local", gateway, gateway.engine_name, _identity(settings, None))
     key = get_api_key()
     if not key:
         raise ConfigError(
@@ -61,7 +78,7 @@ def open_backend(
             "Open Settings and paste your API key (or set PORTRAIT_STUDIO_API_KEY), "
             "or switch to the free local backend.",
         )
-    return BackendSession(Client(settings.base_url, key), "cloud")
+    return BackendSession(Client(settings.base_url, key), "cloud", opened_with=_identity(settings, key))
 
 
-__all__ = ["BackendSession", "open_backend"]
+__all__ = ["BackendSession", "open_backend", "session_identity"]

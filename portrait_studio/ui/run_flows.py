@@ -357,7 +357,7 @@ class RunFlows:
             return  # the batch's photos use the Run worker's backend: a new one waits until none will start
         if pending is not None:
             self._pending_settings = None
-            self.runner.worker.set_settings(pending)  # the worker thread is idle: no job reads them now
+            self.runner.set_settings(pending)  # the worker thread is idle: no job reads them now
             if hasattr(self.executor, "settings"):
                 self.executor.settings = pending
 

@@ -72,16 +72,28 @@ class RunWorker(QObject):
         self._owns_backend = backend is None
         self._cancel = threading.Event()
         self._backend_lock = threading.Lock()  # the batch threads share the backend with this worker
+        self._recheck = False  # new settings came: does the open backend still fit them?
 
     def cancel(self) -> None:
         """Stop the job in hand as soon as possible (thread-safe)."""
         self._cancel.set()
 
     def set_settings(self, settings: Settings) -> None:
-        """Use new settings from the next job on (re-opens the backend if it changed)."""
-        if settings != self._settings and self._owns_backend:
-            self._close_backend()
+        """Use new settings from the next job on; call only while no job (nor batch photo) runs.
+
+        Whether the open backend still fits them (`api.backend.session_identity`: the backend, the cloud's
+        URL and API key) is checked later, off the GUI thread (`drop_stale`, queued by RunThread): closing the
+        local gateway stops its engine's workers, which takes 0.1–0.15 s.
+        """
         self._settings = settings
+        self._recheck = True
+
+    @Slot()
+    def drop_stale(self) -> None:
+        """Close the backend if the settings or API key it was opened with have changed (worker thread)."""
+        with self._backend_lock:
+            stale = self._take_stale()
+        _close(stale)
 
     @Slot(object)
     def run(self, job: RunJob) -> None:
@@ -138,21 +150,40 @@ class RunWorker(QObject):
 
     def _ensure_backend(self) -> Any:
         with self._backend_lock:
+            _close(self._take_stale())  # in case a batch photo asks before drop_stale has run
             if self._backend is None:
                 from portrait_studio.api.backend import open_backend
 
                 self._backend = open_backend(self._settings)
             return self._backend
 
+    def _take_stale(self) -> Any:
+        """Detach and return the open backend when new settings no longer fit it (hold the lock)."""
+        if not self._recheck:
+            return None
+        self._recheck = False
+        backend = self._backend
+        if backend is None or not self._owns_backend:
+            return None
+        from portrait_studio.api.backend import session_identity
+
+        if getattr(backend, "opened_with", None) == session_identity(self._settings):
+            return None
+        self._backend = None
+        return backend
+
     def _close_backend(self) -> None:
         with self._backend_lock:
             backend = self._backend if self._owns_backend else None
             if backend is not None:
                 self._backend = None
-        if backend is not None:
-            close = getattr(backend, "close", None)
-            if close is not None:
-                close()
+        _close(backend)
+
+
+def _close(backend: Any) -> None:
+    close = getattr(backend, "close", None) if backend is not None else None
+    if close is not None:
+        close()
 
 
 def _with_time(outcome: RunOutcome, seconds: float) -> RunOutcome:
@@ -166,6 +197,7 @@ class RunThread(QObject):
 
     _run = Signal(object)
     _prepare = Signal()
+    _check = Signal()
 
     def __init__(
         self, settings: Settings, executor: Executor, backend: Any = None, parent: QObject | None = None
@@ -177,6 +209,7 @@ class RunThread(QObject):
         self.worker.moveToThread(self.thread)
         self._run.connect(self.worker.run)
         self._prepare.connect(self.worker.prepare)
+        self._check.connect(self.worker.drop_stale)
         self.busy = False
         self.worker.started.connect(lambda _k: setattr(self, "busy", True))
         for sig in (self.worker.finished, self.worker.failed, self.worker.cancelled):
@@ -186,6 +219,12 @@ class RunThread(QObject):
     def prepare(self) -> None:
         """Open the backend on the worker thread now (answers with `worker.prepared`)."""
         self._prepare.emit()
+
+    def set_settings(self, settings: Settings) -> None:
+        """Use new settings from the next job on (call while no job runs); a backend they no longer fit is
+        closed on the worker thread."""
+        self.worker.set_settings(settings)
+        self._check.emit()
 
     def submit(self, job: RunJob) -> None:
         """Queue a job on the worker thread."""

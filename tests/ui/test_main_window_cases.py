@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -299,7 +300,7 @@ def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_
     ]
     w.batch_panel.add_paths(shoot)
     qtbot.waitUntil(lambda: w.batch_queue.counts().get("running", 0) > 0, timeout=30_000)
-    w.apply_settings(Settings(theme="dark"))  # any change re-opens the backend once it is free
+    w.apply_settings(Settings(theme="dark"))  # applied to the Run worker once the backend is free
     assert w._pending_settings == Settings(theme="dark")  # held back while the batch's photos use the backend
     with qtbot.waitSignal(w.batch_panel.finished, timeout=120_000):
         pass
@@ -367,3 +368,42 @@ def test_a_history_version_made_current_is_saved_with_its_own_sidecar(
     sidecar = json.loads(out.with_name(out.name + ".json").read_text())
     assert sidecar["task_id"] == first_task and sidecar["params"]["gpen"] == first.params.gpen != 0.9
     assert sidecar["seed"] == 7 and "the seed does not change its result" in sidecar["notes"][0]
+
+
+def test_a_replaced_api_key_is_used_from_the_next_run(qtbot, portrait_file, local_gateway):
+    from portrait_studio.api import keys
+
+    # The local gateway speaking as "the cloud": it accepts only its own token as the API key.
+    keys.set_api_key("an-old-revoked-key")
+    w = make_window(qtbot, settings=Settings(backend="cloud", base_url=local_gateway.base_url))
+    open_and_wait(qtbot, w, [portrait_file])
+    with qtbot.waitSignal(w.run_failed, timeout=60_000) as failed:
+        assert w.run_current()
+    assert "key" in failed.args[0].lower()
+    # What the Settings dialog does on OK: the new key goes to the keyring, the same settings are applied.
+    keys.set_api_key(local_gateway.token)
+    w.apply_settings(w.settings)
+    outcome: list[str] = []
+    w.run_finished.connect(lambda _o: outcome.append("done"))
+    w.run_failed.connect(outcome.append)
+    assert w.run_current()
+    qtbot.waitUntil(lambda: bool(outcome), timeout=90_000)
+    assert outcome == ["done"] and local_gateway.stats.creates == 1
+
+
+def test_a_theme_change_keeps_the_running_local_engine(qtbot):
+    w = make_window(qtbot)  # the window opens (and owns) its local gateway
+    with qtbot.waitSignal(w.warmed_up, timeout=60_000):
+        pass
+    backend = w.runner.worker.backend()
+    pids = backend.gateway.engine.pids
+    assert pids
+    w.apply_settings(w.settings.replace(theme="dark"))
+    qtbot.wait(100)  # a backend check queued on the Run worker's thread runs meanwhile
+    assert w.runner.worker.backend() is backend and backend.gateway.engine.pids == pids  # not restarted
+    closed_on: list[str] = []
+    close = backend.close
+    backend.close = lambda: closed_on.append(threading.current_thread().name) or close()
+    w.apply_settings(w.settings.replace(backend="cloud"))
+    qtbot.waitUntil(lambda: backend.gateway.engine.pids == [], timeout=10_000)  # its workers were stopped
+    assert closed_on and threading.main_thread().name not in closed_on  # ... and not by the GUI thread
