@@ -12,6 +12,7 @@ import io
 import json
 import os
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from portrait_studio import __version__
 from portrait_studio.api.models import Task
 from portrait_studio.core import engine_notes
 from portrait_studio.core._journal_rows import JournalRow
-from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.errors import ConfigError, PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, unique_path
 from portrait_studio.core.images import rgb_profile
 
@@ -39,6 +40,44 @@ def planned_output(input_path: Path, out_dir: Path | None) -> Path:
     """`<stem>.retouched.jpg` next to the input or in out_dir (before any `-2` suffix)."""
     folder = Path(out_dir) if out_dir else Path(input_path).parent
     return folder / f"{Path(input_path).stem}{SUFFIX}"
+
+
+def ready_folder(folder: Path) -> Path:
+    """`folder`, created if needed and proven writable: a result that cannot be saved must not be paid for.
+
+    A tiny file is made and removed: permission bits say too little (root, ACLs, read-only mounts).
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".portrait-studio-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as err:
+        raise ConfigError(
+            f"Results cannot be saved in {folder} ({err.strerror or type(err).__name__}); nothing was sent.",
+            "Choose another output folder (Settings, or --out-dir), or make this one writable.",
+        ) from err
+    return folder
+
+
+def unsaved(folder: Path, err: OSError) -> PortraitStudioError:
+    """The error for a result that was made (and paid for) but could not be written."""
+    return PortraitStudioError(
+        f"The result is ready but could not be saved in {folder} ({err.strerror or type(err).__name__}).",
+        "Free some space or make the folder writable, then run `portrait-studio resume` (the app does it at "
+        "start): the result is fetched again, not paid again.",
+    )
+
+
+def copy_result(result: Path, planned: Path) -> tuple[Path, Path]:
+    """A copy of an earlier result (and its sidecar) at `planned`, or `-2`, `-3`… when taken."""
+    body = result.read_bytes()
+    fields = read_sidecar(sidecar_for(result))
+    with _NAMING:
+        target = unique_path(planned)
+        atomic_write_bytes(target, body)
+    fields["output"], fields["copied_from"] = str(target), str(result)  # reused: nothing was run or paid
+    return target, write_sidecar(target, fields)
 
 
 def sidecar_for(output: Path) -> Path:

@@ -21,6 +21,7 @@ Order of events for one photo (each arrow is a journal write that survives a cra
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -186,10 +187,17 @@ def _check_budget(
     return estimate
 
 
-def _reuse(row: JournalRow, input_path: Path) -> EditResult:
+def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
+    """The earlier result, copied into `folder` when it lies elsewhere (made by the app, asked for by the CLI
+    with -o): it is found where this run puts results, and the app's cache may be cleared."""
     assert row.result_path is not None
     result = Path(row.result_path)
     sidecar = Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result)
+    if os.path.normcase(os.path.abspath(result.parent)) != os.path.normcase(os.path.abspath(folder)):
+        try:
+            result, sidecar = _output.copy_result(result, _output.planned_output(input_path, folder))
+        except OSError as err:
+            raise _output.unsaved(folder, err) from err
     return EditResult(
         input_path=input_path,
         output_path=result,
@@ -236,10 +244,11 @@ def run_edit(
     path = Path(input_path)
     report(Progress("preparing"))
     prep = _prepare(path)
+    folder = _output.ready_folder(Path(out_dir).expanduser() if out_dir else path.resolve().parent)
     key = dedupe_key(prep.upload_sha256, params, backend.kind, backend.client.base_url)
     if not force and (earlier := journal.find_reusable(key)) is not None:
         report(Progress("done", 1.0, 0.0, earlier.task_id))
-        return _reuse(earlier, path)
+        return _reuse(earlier, path, folder)
     if not force and backend.kind == "cloud":
         _refuse_if_uncertain(journal, key)
     if not force and (running := _claim_running(journal, key, backend)) is not None:
@@ -260,7 +269,7 @@ def run_edit(
         backend=backend.kind,
         base_url=backend.client.base_url,
         engine=backend.engine_label,
-        out_path=_output.planned_output(path.resolve(), Path(out_dir) if out_dir else None),
+        out_path=_output.planned_output(path.resolve(), folder),
         preset=preset,
         estimate=estimate,
     )
@@ -369,9 +378,12 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
     report(Progress("saving", 1.0, 0.0, task.id))
     exif, icc = _output.original_metadata(Path(row.input_path))
     planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
-    output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=Path(row.input_path))
     job_id = task.outputs[0].job_id
-    sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id, notes))
+    try:
+        output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=Path(row.input_path))
+        sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id, notes))
+    except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
+        raise _output.unsaved(planned.parent, err) from err
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
     report(Progress("done", 1.0, 0.0, task.id))
     return EditResult(

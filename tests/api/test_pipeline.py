@@ -15,6 +15,7 @@ from portrait_studio.api.client import Client
 from portrait_studio.api.pipeline import Backend, BudgetError, Progress, finish_task, run_edit
 from portrait_studio.core.errors import (
     CancelledError,
+    ConfigError,
     ImageError,
     PortraitStudioError,
     TaskFailedError,
@@ -170,6 +171,41 @@ def test_max_cost_and_daily_budget_stop_before_paying(
     assert ok.estimate == Decimal("0.05") and local_gateway.stats.creates == 1
     # The price is reported before the create is sent, so the user sees it before paying.
     assert [(p.stage, p.estimate) for p in seen if p.estimate is not None] == [("creating", Decimal("0.05"))]
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_anything_is_sent(
+    tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
+):
+    src = tmp_path / "a.jpg"
+    Image.fromarray(astronaut()).save(src, quality=90)
+    blocker = tmp_path / "results"
+    blocker.write_text("a file where the output folder should be")  # refused even when run as root
+    with pytest.raises(ConfigError) as info:
+        run_edit(Backend(client, "local"), src, SMALL, journal=journal, out_dir=blocker / "shoot")
+    assert "cannot be saved in" in info.value.message and "nothing was sent" in info.value.message
+    assert "output folder" in info.value.fix
+    assert local_gateway.stats.creates == 0 and journal.rows() == []  # nothing paid, nothing to resume
+    made = run_edit(Backend(client, "local"), src, SMALL, journal=journal, out_dir=tmp_path / "new" / "shoot")
+    assert made.output_path.parent == tmp_path / "new" / "shoot"  # a missing folder is simply made
+    assert [p.name for p in made.output_path.parent.iterdir()] == ["a.retouched.jpg", "a.retouched.json"]
+
+
+def test_a_reused_result_is_copied_to_where_this_run_puts_results(
+    tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
+):
+    src = tmp_path / "a.jpg"
+    Image.fromarray(astronaut()).save(src, quality=90)
+    backend = Backend(client, "local")
+    first = run_edit(backend, src, SMALL, journal=journal, out_dir=tmp_path / "app-cache")  # as the window
+    again = run_edit(backend, src, SMALL, journal=journal, out_dir=tmp_path / "export")  # as `retouch -o`
+    assert again.reused and again.cost == Decimal(0) and local_gateway.stats.creates == 1
+    assert again.output_path == tmp_path / "export" / "a.retouched.jpg"
+    assert again.output_path.read_bytes() == first.output_path.read_bytes()
+    sidecar = json.loads(again.sidecar_path.read_text())
+    assert sidecar["output"] == str(again.output_path) and sidecar["copied_from"] == str(first.output_path)
+    assert sidecar["seed"] == SMALL.seed  # the earlier result's record, not a blank one
+    here = run_edit(backend, src, SMALL, journal=journal, out_dir=tmp_path / "app-cache")
+    assert here.output_path == first.output_path  # already there: not copied again
 
 
 def test_bad_input_costs_nothing(
