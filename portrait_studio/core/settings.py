@@ -44,6 +44,10 @@ class Settings:
         if self.theme not in ("system", "light", "dark"):
             raise ConfigError(f"Unknown theme {self.theme!r}.", "Choose system, light or dark.")
 
+    def output_folder(self) -> Path | None:
+        """Where results are saved, `~` expanded; None: next to each original."""
+        return Path(self.output_dir.strip()).expanduser() if self.output_dir.strip() else None
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 

@@ -81,6 +81,7 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
             params_for(path),
             journal=journal,
             settings=w.settings,
+            out_dir=w.settings.output_folder(),  # Settings' output folder; None: next to each original
             on_progress=progress,
             cancel=cancel,
             budget_cap=queue.budget_cap,

@@ -174,13 +174,13 @@ class RunFlows:
     # ------------------------------------------------------------------ save
     def quick_save(self: MainWindow) -> None:
         """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
-        from portrait_studio.core.fileio import unique_path
+        from portrait_studio.ui.save_dialog import SaveRequest
 
         photo = self.session.current
         if photo is None:
             return
-        folder = Path(self.settings.output_dir) if self.settings.output_dir else photo.path.parent
-        self.save_as(unique_path(folder / f"{photo.path.stem}-retouched.jpg"))
+        folder = self.settings.output_folder() or photo.path.parent
+        self.save_as(SaveRequest(folder / f"{photo.path.stem}-retouched.jpg", new_name=True))
 
     def choose_save_as(self: MainWindow) -> None:
         """Ctrl+Shift+S: the Save as dialog."""
@@ -190,7 +190,7 @@ class RunFlows:
         if photo is None or photo.result_path is None:
             self.statusBar().showMessage("Nothing to save yet: run the edit first (Ctrl+Enter).", 8000)
             return
-        folder = Path(self.settings.output_dir) if self.settings.output_dir else photo.path.parent
+        folder = self.settings.output_folder() or photo.path.parent
         dialog = SaveAsDialog(folder / f"{photo.path.stem}-retouched.jpg", photo.path, self)
         if dialog.exec():
             self.save_as(dialog.request())
@@ -253,10 +253,11 @@ class RunFlows:
                 self.compare.set_before(before or photo.meta.get("image"), keep_view=True)
                 self.compare.set_after(after, "Newer version")
         elif kind == "save":
-            photo.saved_path = value
-            self.statusBar().showMessage(f"Saved {value}", 10000)
+            photo.saved_path = value.path
+            note = f", {value.note}" if value.note else ""
+            self.statusBar().showMessage(f"Saved {value.path}{note}", 10000)
             self.session.touch(i)
-            self.saved.emit(value)
+            self.saved.emit(value.path)
 
     def _on_io_failed(self: MainWindow, token: Any, err: Any) -> None:
         message, fix = message_of(err)

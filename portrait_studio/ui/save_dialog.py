@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,9 @@ from portrait_studio.core.images import SAVE_FORMATS  # one suffix → format ta
 FORMATS = (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp"), ("TIFF", ".tif"))
 LOSSY = frozenset({"JPEG", "WEBP"})
 DEFAULT_QUALITY = 92  # visually lossless for portraits at a third of PNG's size (libjpeg 4:4:4 at ≥90)
+_NAMING = threading.Lock()  # a free name is chosen and taken in one step: two saves never share one
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,15 @@ class SaveRequest:
     quality: int = DEFAULT_QUALITY
     keep_metadata: bool = True
     sidecar: bool = True
+    new_name: bool = False  # `path` or, when taken, `-2`, `-3`…: chosen as the file is written (Ctrl+S)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where the result was saved, and what the photographer should know about it ("" when nothing)."""
+
+    path: Path
+    note: str = ""
 
 
 def format_for(path: Path, default: str = "JPEG") -> str:
@@ -60,34 +74,41 @@ def is_same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def write_result(request: SaveRequest, result_path: Path, original: Path, sidecar: dict[str, Any]) -> Path:
+def write_result(request: SaveRequest, result_path: Path, original: Path, sidecar: dict[str, Any]) -> Saved:
     """Write the result in the asked format with the original's EXIF/ICC, and its sidecar (both atomic)."""
     import numpy as np
     from PIL import Image
 
-    from portrait_studio.core.fileio import atomic_write_json
+    from portrait_studio.core.fileio import atomic_write_json, unique_path
     from portrait_studio.core.images import load_image, save_image
 
-    if is_same_file(request.path, original):
-        raise ImageError(
-            request.path,
-            "this is the original photo.",
-            "Choose another file name: originals are never replaced.",
-        )
     with Image.open(result_path) as im:
         rgb = np.asarray(im.convert("RGB"))
     icc = exif = None
+    note = ""
     if request.keep_metadata:
-        # Only the metadata is needed: a tiny reduced decode (JPEG DCT scaling) instead of all 24 MP.
-        source = load_image(original, max_side=64)
-        icc, exif = source.icc_profile, source.exif
-    save_image(rgb, request.path, fmt=request.fmt, quality=request.quality, icc_profile=icc, exif=exif)
+        try:
+            # Only the metadata is needed: a tiny reduced decode (JPEG DCT scaling) instead of all 24 MP.
+            source = load_image(original, max_side=64)
+            icc, exif = source.icc_profile, source.exif
+        except ImageError as err:  # moved, deleted, its card ejected: the paid result is saved all the same
+            log.warning("saving without the original's metadata: %s", err)
+            note = "without the original's EXIF and colour profile: the original could not be read"
+    with _NAMING:
+        path = unique_path(request.path) if request.new_name else request.path
+        if is_same_file(path, original):
+            raise ImageError(
+                path,
+                "this is the original photo.",
+                "Choose another file name: originals are never replaced.",
+            )
+        save_image(rgb, path, fmt=request.fmt, quality=request.quality, icc_profile=icc, exif=exif)
     if request.sidecar:
         atomic_write_json(
-            sidecar_path(request.path),
-            {**sidecar, "original": str(original), "saved": str(request.path), "format": request.fmt},
+            sidecar_path(path),
+            {**sidecar, "original": str(original), "saved": str(path), "format": request.fmt},
         )
-    return request.path
+    return Saved(path, note)
 
 
 class SaveAsDialog(QDialog):
@@ -140,9 +161,12 @@ class SaveAsDialog(QDialog):
 
     def request(self) -> SaveRequest:
         """The choices as a SaveRequest."""
+        path = Path(self.path_edit.text()).expanduser()
+        if not path.suffix:
+            path = path.with_suffix(self.format.currentData())
         return SaveRequest(
-            path=Path(self.path_edit.text()).expanduser(),
-            fmt=self.format.currentText(),
+            path=path,
+            fmt=format_for(path, self.format.currentText()),  # a typed ".png" means PNG
             quality=self.quality.value(),
             keep_metadata=self.keep_metadata.isChecked(),
             sidecar=self.sidecar.isChecked(),
@@ -178,4 +202,4 @@ class SaveAsDialog(QDialog):
         self.accept()
 
 
-__all__ = ["FORMATS", "SaveAsDialog", "SaveRequest", "format_for", "sidecar_path", "write_result"]
+__all__ = ["FORMATS", "SaveAsDialog", "SaveRequest", "Saved", "format_for", "sidecar_path", "write_result"]

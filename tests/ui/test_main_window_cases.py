@@ -407,3 +407,16 @@ def test_a_theme_change_keeps_the_running_local_engine(qtbot):
     w.apply_settings(w.settings.replace(backend="cloud"))
     qtbot.waitUntil(lambda: backend.gateway.engine.pids == [], timeout=10_000)  # its workers were stopped
     assert closed_on and threading.main_thread().name not in closed_on  # ... and not by the GUI thread
+
+
+def test_a_batch_saves_in_the_output_folder_of_settings(qtbot, tmp_path, ui_backend):
+    out = tmp_path / "Retouched"
+    w = make_window(qtbot, ui_backend, settings=Settings(output_dir=str(out)))
+    qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+    shot = photos.save(photos.grace_hopper(), tmp_path / "card" / "hopper.jpg")
+    with qtbot.waitSignal(w.batch_panel.finished, timeout=90_000):
+        (item,) = w.batch_panel.add_paths([shot])
+    done = w.batch_panel.item(item.id)
+    assert done.status == "done", done.error
+    assert sorted(p.name for p in out.iterdir()) == ["hopper.retouched.jpg", "hopper.retouched.json"]
+    assert sorted(p.name for p in shot.parent.iterdir()) == ["hopper.jpg"]  # the card is left as it was

@@ -124,3 +124,75 @@ def test_save_keeps_exif_and_icc_and_writes_each_format(qtbot, tmp_path, ui_back
             assert im.info.get("icc_profile") == icc, f"{fmt}: colour profile lost"
             assert im.getexif().get(0x010F) == "TestCam", f"{fmt}: EXIF lost"
         assert json.loads(out.with_name(out.name + ".json").read_text())["format"] == fmt
+
+
+def _run(qtbot, w: MainWindow) -> None:
+    with qtbot.waitSignal(w.run_finished, timeout=90_000):
+        assert w.run_current()
+
+
+def test_ctrl_s_on_two_same_named_photos_keeps_both(qtbot, tmp_path, ui_backend):
+    from portrait_studio.core.settings import Settings
+    from tests.photos import astronaut, grace_hopper, save
+
+    first = save(astronaut(), tmp_path / "card1" / "IMG_0001.jpg")  # two cards, the camera's same numbering
+    second = save(grace_hopper(), tmp_path / "card2" / "IMG_0001.jpg")
+    out = tmp_path / "out"
+    w = make_window(qtbot, ui_backend, settings=Settings(output_dir=str(out)))
+    seen: list[int] = []
+    w.photo_analysed.connect(seen.append)
+    w.open_paths([first, second])
+    qtbot.waitUntil(lambda: len(set(seen)) >= 2, timeout=60_000)
+    for i in (0, 1):
+        w.session.set_current(i)
+        _run(qtbot, w)
+    saved: list[Path] = []
+    w.saved.connect(saved.append)
+    w.session.set_current(0)
+    w.quick_save()
+    w.session.set_current(1)
+    w.quick_save()  # queued before the first is written: each takes its own free name when it is written
+    qtbot.waitUntil(lambda: len(saved) == 2, timeout=30_000)
+    assert sorted(p.name for p in saved) == ["IMG_0001-retouched-2.jpg", "IMG_0001-retouched.jpg"]
+    assert len({sha(p) for p in saved}) == 2  # two different results, neither over the other
+    assert sorted(p.name for p in out.glob("*.json")) == [p.name + ".json" for p in sorted(saved)]
+
+
+def test_ctrl_s_expands_home_in_the_output_folder(qtbot, tmp_path, ui_backend, portrait_file, monkeypatch):
+    from portrait_studio.core.settings import Settings
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    w = make_window(qtbot, ui_backend, settings=Settings(output_dir="~/Retouched"))
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        w.open_paths([portrait_file])
+    _run(qtbot, w)
+    with qtbot.waitSignal(w.saved, timeout=30_000) as saved:
+        w.quick_save()
+    assert saved.args == [home / "Retouched" / "astronaut-retouched.jpg"]
+    assert not any(p.name == "~" for p in Path.cwd().iterdir())
+
+
+def test_ctrl_s_still_saves_when_the_original_is_gone(qtbot, tmp_path, ui_backend, portrait_file):
+    w = make_window(qtbot, ui_backend)
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        w.open_paths([portrait_file])
+    _run(qtbot, w)
+    moved = portrait_file.rename(tmp_path / "elsewhere.jpg")  # the card was ejected, the file moved
+    with qtbot.waitSignal(w.saved, timeout=30_000) as saved:
+        w.quick_save()
+    out = saved.args[0]
+    assert out == portrait_file.with_name("astronaut-retouched.jpg") and out.is_file()
+    assert "without the original's EXIF" in w.statusBar().currentMessage()
+    assert moved.is_file()
+
+
+def test_save_as_a_typed_extension_chooses_the_format(qtbot, tmp_path, portrait_file):
+    from portrait_studio.ui.save_dialog import SaveAsDialog
+
+    dialog = SaveAsDialog(tmp_path / "a-retouched.jpg", portrait_file)
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(str(tmp_path / "a-retouched.png"))  # typed, the format list left at JPEG
+    assert (dialog.request().fmt, dialog.request().path.name) == ("PNG", "a-retouched.png")
+    dialog.path_edit.setText(str(tmp_path / "a-retouched"))  # no extension: the chosen format's
+    assert (dialog.request().fmt, dialog.request().path.name) == ("JPEG", "a-retouched.jpg")
