@@ -18,6 +18,7 @@ engine's worker processes for the local backend.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -71,20 +72,27 @@ class BatchItem:
 
 
 def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path]:
-    """Files as given; folders → their image files (sorted; sub-folders when recursive); results skipped."""
+    """Files as given; folders → their image files (sorted; sub-folders when recursive).
+
+    From folders, the app's own results are skipped (`x.retouched.jpg` from an edit, `x-retouched.jpg` from
+    Save), or a batch over a folder it already did would pay for its results again; so are hidden files and
+    folders (macOS `._x.jpg` resource forks, `.thumbnails`), which are not photos to retouch.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             pattern = "**/*" if recursive else "*"
-            found += sorted(
-                p
-                for p in path.glob(pattern)
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and ".retouched" not in p.name
-            )
+            found += sorted(p for p in path.glob(pattern) if _is_photo_to_do(p, path))
         else:
             found.append(path)
     return found
+
+
+def _is_photo_to_do(path: Path, folder: Path) -> bool:
+    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+    result = ".retouched" in path.name or path.stem.endswith("-retouched") or "-retouched-" in path.name
+    return not hidden and not result and path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
 
 
 def duration(seconds: float | None) -> str:
@@ -181,10 +189,20 @@ class BatchQueue:
 
     # ------------------------------------------------------------------ control
     def add(self, paths: Iterable[Path | str], *, recursive: bool = False) -> list[BatchItem]:
-        """Queue files (and the images of folders); allowed while running."""
+        """Queue files (and the images of folders); allowed while running.
+
+        A photo already queued or running is not added again (a file dropped on its own and with its folder
+        would be paid for twice: both copies would start before either had a result to reuse).
+        """
         added = []
         with self._cond:
+            waiting = {
+                os.path.abspath(i.path) for i in self._items.values() if i.status in ("queued", "running")
+            }
             for path in expand(paths, recursive=recursive):
+                if os.path.abspath(path) in waiting:
+                    continue
+                waiting.add(os.path.abspath(path))
                 item = BatchItem(self._next_id, path)
                 self._next_id += 1
                 self._items[item.id] = item
@@ -306,7 +324,12 @@ class BatchQueue:
         the running ones' time so far plus their own estimate of the rest (None while nothing can be said)."""
         items = self.items()
         running = [i for i in items if i.status == "running"]
-        times = [i.finished - i.started for i in items if i.status == "done" and i.started and i.finished]
+        # A reused result takes no time: counted, it would make the photos still to run look instant.
+        times = [
+            i.finished - i.started
+            for i in items
+            if i.status == "done" and i.started and i.finished and not (i.result and i.result.reused)
+        ]
         if not times:  # a cloud task takes 10–60 s: the first photo must not leave the estimate blank so long
             now = time.time()
             times = [now - i.started + i.eta for i in running if i.started and i.eta is not None]
@@ -314,8 +337,9 @@ class BatchQueue:
             return None
         mean = sum(times) / len(times)
         queued = sum(1 for i in items if i.status == "queued")
-        left_running = sum(i.eta if i.eta is not None else mean / 2 for i in running)
-        return (queued * mean + left_running) / self.concurrency
+        left = [i.eta if i.eta is not None else mean / 2 for i in running]
+        # The work shared over the photos in flight, but never less than the longest running photo's own rest.
+        return max([(queued * mean + sum(left)) / self.concurrency, *left])
 
     def idle(self) -> bool:
         """True when no photo is running and none will start: all done, or paused by the budget."""
@@ -359,7 +383,10 @@ class BatchQueue:
             cancel = threading.Event()
             self._cancels[item_id] = cancel
             attempts = self._items[item_id].attempts + 1
-            item = self._set(item_id, status="running", started=time.time(), attempts=attempts, stage="")
+            # error=None: a photo requeued by a budget pause starts clean (the pause is not its result)
+            item = self._set(
+                item_id, status="running", started=time.time(), attempts=attempts, stage="", error=None
+            )
         self._emit(item)
         return item_id, cancel
 

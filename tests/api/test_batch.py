@@ -56,6 +56,34 @@ def test_expand_folders(tmp_path: Path):
     assert expand([tmp_path / "missing.jpg"]) == [tmp_path / "missing.jpg"]  # reported by the run
 
 
+def test_a_folder_leaves_out_the_apps_results_and_hidden_files(tmp_path: Path):
+    shoot = tmp_path / "shoot"
+    _shoot(shoot, 1)
+    for name in ("img000-retouched.jpg", "img000-retouched-2.jpg", "img000.retouched-2.jpg", "._img000.png"):
+        (shoot / name).write_bytes(b"x")  # Save's names, an edit's second result, a macOS resource fork
+    _shoot(shoot / ".thumbnails", 1, start=9)
+    assert [p.name for p in expand([shoot], recursive=True)] == ["img000.png"]
+    given = shoot / "img000-retouched.jpg"
+    assert expand([given]) == [given]  # a file named on its own is taken as asked
+
+
+def test_a_photo_added_twice_is_queued_once(
+    tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
+):
+    photos = _shoot(tmp_path / "shoot", 3)
+    with BatchQueue.for_session(Backend(client, "local"), SMALL, journal=journal, concurrency=4) as queue:
+        first = queue.add([tmp_path / "shoot", photos[0]])  # a folder dropped with one of its files
+        again = queue.add([photos[1]])  # and one of them dropped again while it waits or runs
+        assert len(first) == 3 and again == []
+        queue.start()
+        assert queue.wait(60)
+        assert queue.counts() == {"done": 3} and local_gateway.stats.creates == 3  # nothing paid twice
+        (redo,) = queue.add([photos[2]])  # once done, adding it again is allowed (and reuses the result)
+        assert queue.wait(60)
+        done = queue.get(redo.id)
+        assert done.result is not None and done.result.reused and local_gateway.stats.creates == 3
+
+
 def test_200_tasks_at_concurrency_8_none_lost_none_duplicated(
     tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
 ):
@@ -176,6 +204,7 @@ def test_budget_cap_pauses_before_paying_and_resume_continues(
         assert not queue.idle()  # queued and no longer paused: about to start
         assert queue.wait(60)
         assert queue.counts() == {"done": 3} and local_gateway.stats.creates == 3
+        assert all(item.error is None for item in queue.items())  # the pause is not their result
 
 
 def test_eta_and_concurrency_defaults(tmp_path: Path, client: Client, journal: Journal):
@@ -245,4 +274,6 @@ def test_eta_before_the_first_photo_is_done_comes_from_the_running_one(tmp_path:
         eta = queue.eta()
         # ~10 s for the running photo, and as much for each of the two waiting behind it.
         assert eta is not None and 29 < eta <= 31, eta
+        queue.set_concurrency(8)  # more in flight than photos: still never less than the running one's rest
+        assert (eta := queue.eta()) is not None and 9 < eta <= 11, eta
         release.set()
