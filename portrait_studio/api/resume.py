@@ -24,7 +24,12 @@ from portrait_studio.api.client import Client
 from portrait_studio.api.keys import get_api_key
 from portrait_studio.api.pipeline import Backend, EditResult, ProgressFn, finish_task, run_edit
 from portrait_studio.core._journal_rows import JournalRow
-from portrait_studio.core.errors import APIConnectionError, APIStatusError, PortraitStudioError
+from portrait_studio.core.errors import (
+    APIConnectionError,
+    APIStatusError,
+    CancelledError,
+    PortraitStudioError,
+)
 from portrait_studio.core.journal import Journal
 
 INTERRUPTED = "interrupted"
@@ -40,20 +45,34 @@ class ResumeReport:
 
 
 def _rerun_locally(row: JournalRow, journal: Journal, open_local: Callable[[], Any], **kw: Any) -> EditResult:
-    """The local task died with its gateway: run it again (free), into the folder first planned."""
-    journal.mark_failed(
-        row.id,
-        {
-            "code": INTERRUPTED,
-            "message": "The local engine stopped before this edit finished; it was run again (free).",
-            "fix": None,
-        },
-    )
+    """The local task died with its gateway: run it again (free), into the folder first planned.
+
+    The old row is closed only once the new run has an outcome: an app closed while the engine starts
+    (cancelled before anything was sent) leaves it for the next start, instead of losing the edit. `force`:
+    this row *is* the request, so it is not waited on as "the same request still running".
+    """
     out_dir = Path(row.out_path).parent if row.out_path else None
-    with open_local() as session:
-        return run_edit(
-            session, row.input_path, row.params, journal=journal, out_dir=out_dir, preset=row.preset, **kw
-        )
+    try:
+        with open_local() as session:
+            result = run_edit(
+                session,
+                row.input_path,
+                row.params,
+                journal=journal,
+                out_dir=out_dir,
+                preset=row.preset,
+                force=True,
+                **kw,
+            )
+    except CancelledError:
+        journal.release(row.id)
+        raise
+    except PortraitStudioError as err:
+        journal.mark_failed(row.id, err.to_dict())  # e.g. the original is gone: not retried at every start
+        raise
+    interrupted = "The local engine stopped before this edit finished; it was run again (free)."
+    journal.mark_failed(row.id, {"code": INTERRUPTED, "message": interrupted, "fix": None})
+    return result
 
 
 def _finish_remote(row: JournalRow, journal: Journal, **kw: Any) -> EditResult:

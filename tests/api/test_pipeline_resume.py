@@ -83,6 +83,46 @@ def test_local_row_whose_gateway_died_is_run_again_free(tmp_path: Path):
         assert fresh.stats.creates == 1 and journal.resumable() == []
 
 
+def test_a_local_rerun_cancelled_before_sending_is_left_for_the_next_start(tmp_path: Path):
+    import threading
+
+    photo = tmp_path / "a.jpg"
+    Image.fromarray(astronaut()).save(photo)
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw1", min_task_seconds=30) as dying:
+        _submit_and_die(dying, "local", photo, tmp_path / "out" / "a.retouched.jpg")
+    cancel = threading.Event()
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw2") as fresh, Journal() as journal:
+        [old] = journal.resumable()
+
+        def open_local() -> _Session:
+            cancel.set()  # the window is closed while the local engine starts (ResumeFlow.stop)
+            return _Session(Client(fresh.base_url, fresh.token))
+
+        report = resume_pending(journal, open_local=open_local, cancel=cancel)
+        assert report.finished == [] and [r.id for r, _err in report.failed] == [old.id]
+        assert fresh.stats.creates == 0 and [r.id for r in journal.resumable()] == [old.id]  # not lost
+        report = resume_pending(journal, open_local=lambda: _Session(Client(fresh.base_url, fresh.token)))
+        [result] = report.finished  # the next start finishes it
+        assert result.output_path == tmp_path / "out" / "a.retouched.jpg" and fresh.stats.creates == 1
+        assert journal.get(old.id).status == "failed" and journal.resumable() == []
+
+
+def test_a_local_rerun_that_cannot_work_closes_the_row_with_its_reason(tmp_path: Path):
+    photo = tmp_path / "a.jpg"
+    Image.fromarray(astronaut()).save(photo)
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw1", min_task_seconds=30) as dying:
+        _submit_and_die(dying, "local", photo, tmp_path / "out" / "a.retouched.jpg")
+    photo.unlink()  # the original is gone: running it again at every start would fail every time
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw2") as fresh, Journal() as journal:
+        [old] = journal.resumable()
+        report = resume_pending(journal, open_local=lambda: _Session(Client(fresh.base_url, fresh.token)))
+        [(row, err)] = report.failed
+        assert row.id == old.id and "a.jpg" in err.message
+        closed = journal.get(old.id)
+        assert closed.status == "failed" and closed.error and closed.error["message"] == err.message
+        assert journal.resumable() == [] and fresh.stats.creates == 0
+
+
 def test_uncertain_cloud_rows_are_only_listed(tmp_path: Path, local_gateway: LocalGateway):
     photo = tmp_path / "a.jpg"
     Image.fromarray(astronaut()).save(photo)
