@@ -282,11 +282,13 @@ class Journal(LedgerMixin):
         self._update(row_id, status="dismissed", finished_at=time.time())
 
     def claim(self, row_id: int) -> bool:
-        """Become the row's owner unless a live process owns it; True when this process now owns it."""
+        """Become the row's owner unless a live process owns it; True only for the one caller that took it.
+
+        This process counts as live too: start-up resume and a batch photo of the same request may both try,
+        and the second must leave the task to the first (else it is downloaded and saved twice).
+        """
         row = self.get(row_id)
-        if row.owner_pid == os.getpid():
-            return True
-        if row.owner_pid and pid_alive(row.owner_pid):
+        if row.owner_pid and (row.owner_pid == os.getpid() or pid_alive(row.owner_pid)):
             return False
         with self._lock:
             cur = self._conn.execute(

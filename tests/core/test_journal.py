@@ -117,6 +117,7 @@ def test_rows_survive_kill_9_and_are_sorted_into_resumable_and_uncertain():
     assert j.rows(status="failed")[0].error == {"code": "003010095", "message": "boom"}
     # Exactly one resumer wins a row.
     assert j.claim(resumable[0].id) is True
+    assert j.claim(resumable[0].id) is False  # not twice, even within this process (resume and a batch)
     assert j.resumable() == []
     assert j.get(resumable[0].id).owner_pid == os.getpid()
 
