@@ -409,7 +409,11 @@ class BatchQueue:
             skipped = item_id in self._skipping
             final = {"status": "skipped" if skipped else "cancelled", "error": err}
         except BudgetError as err:
-            final = self._on_budget(item_id, err)
+            if cancel.is_set():  # cancelled (or skipped) while its price was checked: not put back in line
+                status = "skipped" if item_id in self._skipping else "cancelled"
+                final = {"status": status, "error": CancelledError("Cancelled before anything was sent.")}
+            else:
+                final = self._on_budget(item_id, err)
         except PortraitStudioError as err:
             final = {"status": "failed", "error": err}
         except Exception as err:  # a bug must fail one item, not kill the worker and hang the queue

@@ -207,6 +207,27 @@ def test_budget_cap_pauses_before_paying_and_resume_continues(
         assert all(item.error is None for item in queue.items())  # the pause is not their result
 
 
+def test_cancel_all_while_a_photo_meets_the_budget_cancels_it_too(tmp_path: Path):
+    from portrait_studio.api.pipeline import BudgetError
+
+    checking, release = threading.Event(), threading.Event()
+
+    def over_budget(path: Path, progress, cancel: threading.Event):  # type: ignore[no-untyped-def]
+        checking.set()
+        release.wait(30)  # the price check answers after the user pressed Cancel all
+        raise BudgetError("Today's budget would be exceeded.", estimate=Decimal("0.05"), daily=True)
+
+    with BatchQueue(over_budget, concurrency=1) as queue:
+        queue.add(_shoot(tmp_path, 2))
+        queue.start()
+        assert checking.wait(30)
+        queue.cancel_all()
+        release.set()
+        assert queue.wait(30)
+        assert [i.status for i in queue.items()] == ["cancelled", "cancelled"]  # none back in line
+        assert queue.paused_reason is None
+
+
 def test_eta_and_concurrency_defaults(tmp_path: Path, client: Client, journal: Journal):
     assert BatchQueue.for_session(Backend(client, "cloud"), SMALL, journal=journal).concurrency == 2
     local = BatchQueue.for_session(Backend(client, "local"), SMALL, journal=journal)
