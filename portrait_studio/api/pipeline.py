@@ -154,16 +154,20 @@ def _image_input(prep: _Prepared, backend: Backend, settings: Settings) -> str:
     return image_input_for(prep.data, prep.mime, use, backend.client)
 
 
-def _check_budget(
+# The daily cap's check and the journal row that commits the estimate are one step: photos of a batch checking
+# at the same moment would otherwise each see the others' money as not yet committed, and all pass.
+_COMMITTING = threading.Lock()
+
+
+def _estimate(
     backend: Backend,
     params: EditParams,
     image_input: str,
-    journal: Journal,
     *,
     max_cost: Decimal | None,
     budget_cap: Decimal | None,
 ) -> Decimal | None:
-    """Precharge when a limit applies or on the cloud; raise BudgetError before anything is paid."""
+    """Precharge when a limit applies or on the cloud; raise BudgetError above this task's own limit."""
     if backend.kind != "cloud" and max_cost is None and budget_cap is None:
         return None  # the local engine is free: no need to send the photo twice
     estimate = backend.client.precharge(params, image_input).cost
@@ -174,6 +178,11 @@ def _check_budget(
             estimate=estimate,
             daily=False,
         )
+    return estimate
+
+
+def _check_cap(journal: Journal, estimate: Decimal | None, budget_cap: Decimal | None) -> None:
+    """Raise BudgetError (daily) when this task would take today's spending over the cap; hold _COMMITTING."""
     if budget_cap is not None and estimate is not None:
         committed = journal.committed_today()
         if committed + estimate > budget_cap:
@@ -184,7 +193,6 @@ def _check_budget(
                 estimate=estimate,
                 daily=True,
             )
-    return estimate
 
 
 def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
@@ -259,20 +267,22 @@ def run_edit(
     _raise_if_cancelled(cancel)
     image_input = _image_input(prep, backend, settings)
     report(Progress("estimating"))
-    estimate = _check_budget(backend, params, image_input, journal, max_cost=max_cost, budget_cap=budget_cap)
+    estimate = _estimate(backend, params, image_input, max_cost=max_cost, budget_cap=budget_cap)
     _raise_if_cancelled(cancel)
-    row_id = journal.begin(
-        input_path=path.resolve(),
-        input_sha256=prep.input_sha256,
-        upload_sha256=prep.upload_sha256,
-        params=params,
-        backend=backend.kind,
-        base_url=backend.client.base_url,
-        engine=backend.engine_label,
-        out_path=_output.planned_output(path.resolve(), folder),
-        preset=preset,
-        estimate=estimate,
-    )
+    with _COMMITTING:
+        _check_cap(journal, estimate, budget_cap)
+        row_id = journal.begin(
+            input_path=path.resolve(),
+            input_sha256=prep.input_sha256,
+            upload_sha256=prep.upload_sha256,
+            params=params,
+            backend=backend.kind,
+            base_url=backend.client.base_url,
+            engine=backend.engine_label,
+            out_path=_output.planned_output(path.resolve(), folder),
+            preset=preset,
+            estimate=estimate,
+        )
     report(Progress("creating", estimate=estimate))
     task = _create(backend, params, image_input, journal, row_id)
     return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel, pace=pace)
