@@ -207,19 +207,23 @@ def test_budget_cap_pauses_before_paying_and_resume_continues(
         assert all(item.error is None for item in queue.items())  # the pause is not their result
 
 
-def test_photos_checked_at_once_never_pass_the_budget_together(
-    tmp_path: Path, client: Client, local_gateway: LocalGateway, journal: Journal
-):
+def test_photos_checked_at_once_never_pass_the_budget_together(tmp_path: Path, journal: Journal):
     estimate = {"status": "success", "data": {"cost": "0.05", "currency": "USD"}}
-    local_gateway.faults.add("precharge", status=200, body=estimate, times=-1)
-    with BatchQueue.for_session(
-        Backend(client, "cloud"), SMALL, journal=journal, concurrency=8, budget_cap=Decimal("0.10")
-    ) as queue:
-        queue.add(_shoot(tmp_path, 8))
-        queue.start()  # eight photos ask their price at the same moment
-        assert queue.wait(60)
-        assert local_gateway.stats.creates == 2  # exactly what the cap allows, however the checks interleave
-        assert queue.paused_reason and queue.counts() == {"done": 2, "queued": 6}
+    # Tasks that run 5 s: their estimates stay committed while the other photos check (this test gateway
+    # bills 0 once a task is done, which would rightly free the money for more photos).
+    with (
+        LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=5) as gateway,
+        Client(gateway.base_url, gateway.token) as client,
+    ):
+        gateway.faults.add("precharge", status=200, body=estimate, times=-1)
+        with BatchQueue.for_session(
+            Backend(client, "cloud"), SMALL, journal=journal, concurrency=8, budget_cap=Decimal("0.10")
+        ) as queue:
+            queue.add(_shoot(tmp_path / "shoot", 8))
+            queue.start()  # eight photos ask their price at the same moment
+            assert queue.wait(60)
+            assert gateway.stats.creates == 2  # exactly what the cap allows, however the checks interleave
+            assert queue.paused_reason and queue.counts() == {"done": 2, "queued": 6}
 
 
 def test_cancel_all_while_a_photo_meets_the_budget_cancels_it_too(tmp_path: Path):
