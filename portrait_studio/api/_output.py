@@ -80,6 +80,17 @@ def copy_result(result: Path, planned: Path) -> tuple[Path, Path]:
     return target, write_sidecar(target, fields)
 
 
+def saved_before(planned: Path, task_id: str) -> Path | None:
+    """This task's result if it was already written at `planned` or a `-N` after it (the app stopped after the
+    write, before the journal recorded it), by its sidecar's task id; else None."""
+    candidate, n = planned, 2
+    while candidate.exists():
+        if read_sidecar(sidecar_for(candidate)).get("task_id") == task_id:
+            return candidate
+        candidate, n = planned.with_name(f"{planned.stem}-{n}{planned.suffix}"), n + 1
+    return None
+
+
 def sidecar_for(output: Path) -> Path:
     """`x.retouched.jpg` → `x.retouched.json`."""
     return output.with_suffix(".json")

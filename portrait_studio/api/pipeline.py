@@ -389,11 +389,15 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
     exif, icc = _output.original_metadata(Path(row.input_path))
     planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
     job_id = task.outputs[0].job_id
-    try:
-        output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=Path(row.input_path))
-        sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id, notes))
-    except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
-        raise _output.unsaved(planned.parent, err) from err
+    if (earlier := _output.saved_before(planned, task.id)) is not None:
+        output, sidecar = earlier, _output.sidecar_for(earlier)  # resumed after a stop right after the write
+    else:
+        try:
+            never = Path(row.input_path)
+            output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=never)
+            sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id, notes))
+        except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
+            raise _output.unsaved(planned.parent, err) from err
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
     report(Progress("done", 1.0, 0.0, task.id))
     return EditResult(

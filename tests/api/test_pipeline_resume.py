@@ -62,6 +62,29 @@ def test_cloud_row_is_polled_again_by_id(tmp_path: Path, local_gateway: LocalGat
     assert local_gateway.stats.creates == 1
 
 
+def test_a_result_saved_just_before_a_crash_is_not_saved_twice(
+    tmp_path: Path, local_gateway: LocalGateway, monkeypatch
+):
+    import json
+
+    photo = tmp_path / "a.jpg"
+    Image.fromarray(astronaut()).save(photo)
+    out = tmp_path / "a.retouched.jpg"
+    _submit_and_die(local_gateway, "cloud", photo, out)
+    monkeypatch.setenv("PORTRAIT_STUDIO_API_KEY", local_gateway.token)
+    with Journal() as journal:
+        [row] = journal.resumable()
+        with Client(local_gateway.base_url, local_gateway.token) as client:
+            done = client.wait(row.task_id)  # type: ignore[arg-type]
+            client.download(done.outputs[0].url, out)
+        # The crash came after the result and its sidecar were written, before the journal said so.
+        out.with_suffix(".json").write_text(json.dumps({"task_id": row.task_id, "output": str(out)}))
+        [result] = resume_pending(journal).finished
+        assert result.output_path == out and journal.get(row.id).result_path == str(out)
+        assert sorted(p.name for p in tmp_path.glob("a.retouched*")) == [out.name, "a.retouched.json"]
+    assert local_gateway.stats.creates == 1
+
+
 def test_local_row_whose_gateway_died_is_run_again_free(tmp_path: Path):
     photo = tmp_path / "a.jpg"
     Image.fromarray(astronaut()).save(photo)
