@@ -26,10 +26,23 @@ from portrait_studio.api.models import Task
 from portrait_studio.core import engine_notes
 from portrait_studio.core._journal_rows import JournalRow
 from portrait_studio.core.errors import ConfigError, PortraitStudioError
-from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, unique_path
+from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, numbered, unique_path
 from portrait_studio.core.images import rgb_profile
 
 SUFFIX = ".retouched.jpg"
+SAVED_SUFFIX = "-retouched"  # the window's Save: `<stem>-retouched.jpg` (a copy the photographer keeps)
+
+
+def saved_name(original: Path) -> str:
+    """The file name the window's Save suggests for a result of `original`."""
+    return f"{original.stem}{SAVED_SUFFIX}.jpg"
+
+
+def is_result_name(path: Path) -> bool:
+    """A name the app gives its results (an edit's `.retouched`, Save's `-retouched`, with any `-N`)."""
+    return ".retouched" in path.name or path.stem.endswith(SAVED_SUFFIX) or f"{SAVED_SUFFIX}-" in path.name
+
+
 _ORIENTATION = 0x0112
 _ICC_CHUNK = 65519  # 65535 - 2 (length) - 12 ("ICC_PROFILE\0") - 2 (sequence numbers): ICC.1:2010 B.4
 # unique_path + write is one step for every thread of this process, so two results never pick one name.
@@ -83,12 +96,12 @@ def copy_result(result: Path, planned: Path) -> tuple[Path, Path]:
 def saved_before(planned: Path, task_id: str) -> Path | None:
     """This task's result if it was already written at `planned` or a `-N` after it (the app stopped after the
     write, before the journal recorded it), by its sidecar's task id; else None."""
-    candidate, n = planned, 2
-    while candidate.exists():
+    for candidate in numbered(planned):
+        if not candidate.exists():
+            return None
         if read_sidecar(sidecar_for(candidate)).get("task_id") == task_id:
             return candidate
-        candidate, n = planned.with_name(f"{planned.stem}-{n}{planned.suffix}"), n + 1
-    return None
+    return None  # (numbered() is endless: only for the type checker)
 
 
 def sidecar_for(output: Path) -> Path:
@@ -183,13 +196,14 @@ def save_result(
     body = with_metadata(as_jpeg(data), exif=exif, icc_profile=icc_profile)
     with _NAMING:
         target = unique_path(planned)
-        if never is not None and _same_file(target, never):
+        if never is not None and same_path(target, never):
             target = unique_path(target.with_name(f"{target.stem}-2{target.suffix}"))
         atomic_write_bytes(target, body)  # with the usual permissions (umask), like any saved file
     return target
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_path(a: Path, b: Path) -> bool:
+    """The same place, as written (no file system access: either may not exist yet)."""
     return os.path.abspath(a) == os.path.abspath(b)
 
 
@@ -253,6 +267,7 @@ def sidecar_fields(
 
 
 __all__ = [
+    "SAVED_SUFFIX",
     "SUFFIX",
     "as_jpeg",
     "planned_output",

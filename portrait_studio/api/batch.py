@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from portrait_studio.api import _output
 from portrait_studio.api._progress import Pace
 from portrait_studio.api.pipeline import Backend, BudgetError, EditResult, Progress, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
@@ -91,7 +92,7 @@ def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path
 
 def _is_photo_to_do(path: Path, folder: Path) -> bool:
     hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-    result = ".retouched" in path.name or path.stem.endswith("-retouched") or "-retouched-" in path.name
+    result = _output.is_result_name(path)
     return not hidden and not result and path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
 
 
@@ -406,12 +407,10 @@ class BatchQueue:
             result = self._run_one(path, progress, cancel)
             final: dict[str, Any] = {"status": "done", "result": result, "progress": 1.0, "eta": 0.0}
         except CancelledError as err:
-            skipped = item_id in self._skipping
-            final = {"status": "skipped" if skipped else "cancelled", "error": err}
+            final = self._stopped(item_id, err)
         except BudgetError as err:
             if cancel.is_set():  # cancelled (or skipped) while its price was checked: not put back in line
-                status = "skipped" if item_id in self._skipping else "cancelled"
-                final = {"status": status, "error": CancelledError("Cancelled before anything was sent.")}
+                final = self._stopped(item_id, CancelledError("Cancelled before anything was sent."))
             else:
                 final = self._on_budget(item_id, err)
         except PortraitStudioError as err:
@@ -426,6 +425,9 @@ class BatchQueue:
             item = self._set(item_id, finished=finished, **final)
             self._cond.notify_all()
         self._emit(item)
+
+    def _stopped(self, item_id: int, err: CancelledError) -> dict[str, Any]:
+        return {"status": "skipped" if item_id in self._skipping else "cancelled", "error": err}
 
     def _on_budget(self, item_id: int, err: BudgetError) -> dict[str, Any]:
         if not err.daily:

@@ -21,7 +21,6 @@ Order of events for one photo (each arrow is a journal write that survives a cra
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -201,7 +200,7 @@ def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
     assert row.result_path is not None
     result = Path(row.result_path)
     sidecar = Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result)
-    if os.path.normcase(os.path.abspath(result.parent)) != os.path.normcase(os.path.abspath(folder)):
+    if not _output.same_path(result.parent, folder):
         try:
             result, sidecar = _output.copy_result(result, _output.planned_output(input_path, folder))
         except OSError as err:
@@ -375,6 +374,24 @@ def finish_task(
         raise
 
 
+def _fetch_and_write(
+    backend: Backend, row: JournalRow, task: Task, planned: Path, report: ProgressFn
+) -> tuple[Path, Path, list[str]]:
+    """Fetch the result; write it with the original's metadata, and its sidecar: (result, sidecar, notes)."""
+    report(Progress("downloading", 1.0, 0.0, task.id))
+    result = backend.client.fetch(task.outputs[0].url)  # in memory: written once, below, with metadata
+    result, notes = _output.take_notes(result)
+    report(Progress("saving", 1.0, 0.0, task.id))
+    never = Path(row.input_path)
+    exif, icc = _output.original_metadata(never)
+    try:
+        output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=never)
+        fields = _output.sidecar_fields(row, task, output, task.outputs[0].job_id, notes)
+        return output, _output.write_sidecar(output, fields), notes
+    except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
+        raise _output.unsaved(planned.parent, err) from err
+
+
 def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, report: ProgressFn) -> EditResult:
     if not task.outputs:
         err = APIError(
@@ -382,22 +399,14 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         )
         journal.mark_failed(row.id, err.to_dict())
         raise err
-    report(Progress("downloading", 1.0, 0.0, task.id))
-    result = backend.client.fetch(task.outputs[0].url)  # in memory: written once, below, with metadata
-    result, notes = _output.take_notes(result)
-    report(Progress("saving", 1.0, 0.0, task.id))
-    exif, icc = _output.original_metadata(Path(row.input_path))
     planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
     job_id = task.outputs[0].job_id
     if (earlier := _output.saved_before(planned, task.id)) is not None:
-        output, sidecar = earlier, _output.sidecar_for(earlier)  # resumed after a stop right after the write
+        # Resumed after the app stopped right after writing it: nothing to fetch or write again.
+        output, sidecar = earlier, _output.sidecar_for(earlier)
+        notes = list(_output.read_sidecar(sidecar).get("notes") or ())
     else:
-        try:
-            never = Path(row.input_path)
-            output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=never)
-            sidecar = _output.write_sidecar(output, _output.sidecar_fields(row, task, output, job_id, notes))
-        except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
-            raise _output.unsaved(planned.parent, err) from err
+        output, sidecar, notes = _fetch_and_write(backend, row, task, planned, report)
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
     report(Progress("done", 1.0, 0.0, task.id))
     return EditResult(

@@ -73,17 +73,19 @@ def atomic_write_with(path: str | os.PathLike[str], writer: Callable[[IO[bytes]]
     return Path(path)
 
 
-def unique_path(path: str | os.PathLike[str]) -> Path:
-    """`path`, or `name-2.ext`, `name-3.ext`… — the first that does not exist (never overwrite silently)."""
+def numbered(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """`path`, then `name-2.ext`, `name-3.ext`… (endless): the names a file takes when the first is in use."""
     p = Path(path)
-    if not p.exists():
-        return p
+    yield p
     n = 2
     while True:
-        candidate = p.with_name(f"{p.stem}-{n}{p.suffix}")
-        if not candidate.exists():
-            return candidate
+        yield p.with_name(f"{p.stem}-{n}{p.suffix}")
         n += 1
+
+
+def unique_path(path: str | os.PathLike[str]) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext`… — the first that does not exist (never overwrite silently)."""
+    return next(p for p in numbered(path) if not p.exists())
 
 
 __all__ = [
@@ -92,5 +94,6 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "atomic_write_with",
+    "numbered",
     "unique_path",
 ]

@@ -179,8 +179,7 @@ class RunFlows:
         photo = self.session.current
         if photo is None:
             return
-        folder = self.settings.output_folder() or photo.path.parent
-        self.save_as(SaveRequest(folder / f"{photo.path.stem}-retouched.jpg", new_name=True))
+        self.save_as(SaveRequest(self._save_target(photo), new_name=True))
 
     def choose_save_as(self: MainWindow) -> None:
         """Ctrl+Shift+S: the Save as dialog."""
@@ -190,10 +189,15 @@ class RunFlows:
         if photo is None or photo.result_path is None:
             self.statusBar().showMessage("Nothing to save yet: run the edit first (Ctrl+Enter).", 8000)
             return
-        folder = self.settings.output_folder() or photo.path.parent
-        dialog = SaveAsDialog(folder / f"{photo.path.stem}-retouched.jpg", photo.path, self)
+        dialog = SaveAsDialog(self._save_target(photo), photo.path, self)
         if dialog.exec():
             self.save_as(dialog.request())
+
+    def _save_target(self: MainWindow, photo: Photo) -> Path:
+        """Where Save puts a result: the output folder of Settings, or next to the original."""
+        from portrait_studio.api._output import saved_name
+
+        return (self.settings.output_folder() or photo.path.parent) / saved_name(photo.path)
 
     def save_as(self: MainWindow, target: Any, fmt: str | None = None, quality: int | None = None) -> bool:
         """Save the result to `target` (path or SaveRequest) off the GUI thread; False: nothing to save."""
