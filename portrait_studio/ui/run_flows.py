@@ -139,7 +139,7 @@ class RunFlows:
             text += f" (estimate ${outcome.estimate})" if outcome.estimate is not None else ""
         else:
             text += " · free"
-        for note in (outcome.sidecar or {}).get("notes") or []:  # what the engine did that the sliders hide
+        for note in outcome.notes:  # what the engine did that the sliders hide
             text += f"\nNote: {note[:1].upper()}{note[1:]}."
         photo.meta["run_text"] = text
         if i == self.session.current_index:

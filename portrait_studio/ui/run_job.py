@@ -36,7 +36,6 @@ class PipelineExecutor:
     def __call__(
         self, job: RunJob, backend: Any, on_progress: ProgressFn, cancel: threading.Event
     ) -> RunOutcome:
-        from portrait_studio.api._output import read_sidecar
         from portrait_studio.api.pipeline import run_edit
         from portrait_studio.core.paths import cache_dir
 
@@ -65,7 +64,7 @@ class PipelineExecutor:
             task_id=result.task_id,
             cost=str(result.cost) if result.cost is not None else None,
             engine=result.engine,
-            sidecar=read_sidecar(Path(result.sidecar_path)),
+            notes=result.notes,
             estimate=str(result.estimate) if result.estimate is not None else None,
         )
 

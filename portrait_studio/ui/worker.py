@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ class RunOutcome:
     task_id: str | None
     cost: str | None
     engine: str
-    sidecar: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the engine did that the sliders do not show (EditResult.notes)
     seconds: float = 0.0
     estimate: str | None = None  # the precharge estimate (cloud), for "estimate vs cost"
 
