@@ -217,7 +217,6 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
     icc = img.info.get("icc_profile") or None
     mode = img.mode
     rgb, icc = _to_rgb(turned, icc, notes)
-    icc = rgb_profile(icc, mode)
     if max_side and max(rgb.shape[:2]) > max_side:
         rgb, _ = working_copy(rgb, max_side)
     if 0x0112 in exif:
@@ -257,30 +256,35 @@ def rgb_profile(icc: bytes | None, mode: str) -> bytes | None:
 
 
 def _to_rgb(img: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, bytes | None]:
-    """RGB uint8 from any mode; returns the ICC profile that still describes the pixels (None if dropped)."""
+    """RGB uint8 from any mode, and the ICC profile that still describes those pixels (None if dropped)."""
+    return _rgb_pixels(img, icc, notes), rgb_profile(icc, img.mode)
+
+
+def _rgb_pixels(img: Image.Image, icc: bytes | None, notes: list[str]) -> np.ndarray:
+    """RGB uint8 from any mode (a CMYK image through its own profile, `icc`)."""
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         notes.append("16-bit image: reduced to 8 bits per channel.")
         a = np.asarray(img, dtype=np.float64)
         a = a * 255.0 if mode == "F" and a.max() <= 1.0 else a / 257.0 if a.max() > 255 or "16" in mode else a
         grey = np.clip(np.round(a), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.stack([grey] * 3, axis=-1)), icc
+        return np.ascontiguousarray(np.stack([grey] * 3, axis=-1))
     if mode == "CMYK":
         notes.append("CMYK image: converted to RGB.")
-        return np.asarray(_cmyk_to_rgb(img, icc)), None
+        return np.asarray(_cmyk_to_rgb(img, icc))
     if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         alpha = np.asarray(rgba)[..., 3]
         if alpha.min() < 255:
             notes.append("transparent areas were placed on white.")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB")), icc
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
     if mode == "P":
-        return np.asarray(img.convert("RGB")), icc
+        return np.asarray(img.convert("RGB"))
     if mode in ("L", "1"):
-        return np.asarray(img.convert("RGB")), icc
+        return np.asarray(img.convert("RGB"))
     # convert("RGB") of an RGB image is a full copy: 65 ms of a 24 MP load, for nothing.
-    return np.ascontiguousarray(np.asarray(img if mode == "RGB" else img.convert("RGB"))), icc
+    return np.ascontiguousarray(np.asarray(img if mode == "RGB" else img.convert("RGB")))
 
 
 def _cmyk_to_rgb(img: Image.Image, icc: bytes | None) -> Image.Image:
