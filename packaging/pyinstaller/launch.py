@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-from portrait_studio.cli import main
+from portrait_studio.entry import main
 
 if __name__ == "__main__":
     # A frozen app that ever starts a process must call this first (PyInstaller docs, "multiprocessing").

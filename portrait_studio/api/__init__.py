@@ -1,1 +1,4 @@
-"""api layer of Portrait Studio (see ARCHITECTURE.md)."""
+"""The protocol client and what an edit needs above it: pipeline, batch, resume, results on disk (no Qt).
+
+Layers and flow: docs/ARCHITECTURE.md; the protocol: docs/PROTOCOL.md.
+"""

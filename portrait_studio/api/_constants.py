@@ -1,4 +1,4 @@
-"""Every number the protocol client uses, in one place (STYLE.md item 4, after openai-python)."""
+"""Every number the protocol client uses, in one place (docs/STYLE.md item 4, after openai-python)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ POLL_ERROR_LIMIT = 5
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 DOWNLOAD_CHUNK = 64 * 1024
 
-#: The keyring service name (ARCHITECTURE.md) and the environment variable that overrides it.
+#: The keyring service name (docs/ARCHITECTURE.md) and the environment variable that overrides it.
 KEYRING_SERVICE = "portrait-studio"
 KEYRING_USER = "api-key"
 ENV_API_KEY = "PORTRAIT_STUDIO_API_KEY"

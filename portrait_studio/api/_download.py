@@ -29,7 +29,7 @@ def _check_url(url: str) -> None:
 def _fail_status(response: httpx.Response) -> None:
     status = response.status_code
     if status in (403, 404, 410):
-        # CDN links of results are signed (PROTOCOL.md): an old link answers 403/404/410.
+        # CDN links of results are signed (docs/PROTOCOL.md): an old link answers 403/404/410.
         raise NotFoundError(
             f"The result file is no longer available (HTTP {status}); its link may have expired.",
             "Check the task again to get a fresh link, or run the edit again.",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from portrait_studio.api.client import Client
-from portrait_studio.api.keys import get_api_key
+from portrait_studio.api.keys import ENV_API_KEY, get_api_key
 from portrait_studio.core.errors import ConfigError
 from portrait_studio.core.paths import cache_dir
 from portrait_studio.core.settings import Settings
@@ -75,7 +75,7 @@ def open_backend(
     if not key:
         raise ConfigError(
             "The cloud backend needs an API key, and none is set.",
-            "Open Settings and paste your API key (or set PORTRAIT_STUDIO_API_KEY), "
+            f"Open Settings and paste your API key (or set {ENV_API_KEY}), "
             "or switch to the free local backend.",
         )
     return BackendSession(Client(settings.base_url, key), "cloud", opened_with=_identity(settings, key))

@@ -21,23 +21,23 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from portrait_studio.api import _output
+from portrait_studio.api import output
 from portrait_studio.api._progress import Pace
 from portrait_studio.api.pipeline import Backend, BudgetError, EditResult, Progress, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
+from portrait_studio.core.images import IMAGE_SUFFIXES
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 
 ItemStatus = Literal["queued", "running", "done", "failed", "skipped", "cancelled"]
 FINAL: frozenset[str] = frozenset({"done", "failed", "skipped", "cancelled"})
-#: What a folder contributes: the formats core.images reads (JPEG/PNG are sent as is, others converted).
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".bmp"})
 RunOne = Callable[[Path, Callable[[Progress], None], threading.Event], EditResult]
 
 
@@ -73,26 +73,29 @@ class BatchItem:
 
 
 def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path]:
-    """Files as given; folders → their image files (sorted; sub-folders when recursive).
-
-    From folders, the app's own results are skipped (`x.retouched.jpg` from an edit, `x-retouched.jpg` from
-    Save), or a batch over a folder it already did would pay for its results again; so are hidden files and
-    folders (macOS `._x.jpg` resource forks, `.thumbnails`), which are not photos to retouch.
-    """
+    """Files as given; folders → `folder_photos(folder, recursive=)`."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            found += sorted(p for p in path.glob(pattern) if _is_photo_to_do(p, path))
-        else:
-            found.append(path)
+        found += folder_photos(path, recursive=recursive) if path.is_dir() else [path]
     return found
+
+
+def folder_photos(folder: Path, *, recursive: bool = False) -> list[Path]:
+    """The photos to retouch in a folder (sorted; sub-folders too when recursive): the one rule for a folder
+    dropped on the window, added to a batch or given to `retouch`.
+
+    The app's own results are left out (`x.retouched.jpg` from an edit, `x-retouched.jpg` from Save), or a
+    batch over a folder it already did would pay for its results again; so are hidden files and folders
+    (macOS `._x.jpg` resource forks, `.thumbnails`), which are not photos, and files of other formats.
+    """
+    found = folder.glob("**/*" if recursive else "*")
+    return sorted(p for p in found if _is_photo_to_do(p, folder))
 
 
 def _is_photo_to_do(path: Path, folder: Path) -> bool:
     hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-    result = _output.is_result_name(path)
+    result = output.is_result_name(path)
     return not hidden and not result and path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
 
 
@@ -110,14 +113,17 @@ def duration(seconds: float | None) -> str:
 
 def summary(items: list[BatchItem], eta: float | None) -> str:
     """ "12 photos: 3 done, 2 running, 7 queued · about 4 min left": the batch panel's and the CLI's line."""
-    counts: dict[str, int] = {}
-    for i in items:
-        counts[i.status] = counts.get(i.status, 0) + 1
+    counts = status_counts(items)
     order = ("done", "running", "queued", "failed", "skipped", "cancelled")
     parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
     total = len(items)
     text = f"{total} photo{'s' if total != 1 else ''}" + (": " + ", ".join(parts) if parts else "")
     return text + (f" · about {duration(eta)} left" if eta is not None else "")
+
+
+def status_counts(items: Iterable[BatchItem]) -> dict[str, int]:
+    """How many items are in each state (a state no item is in is left out)."""
+    return dict(Counter(i.status for i in items))
 
 
 def default_concurrency(kind: str) -> int:
@@ -311,10 +317,7 @@ class BatchQueue:
 
     def counts(self) -> dict[str, int]:
         """How many items are in each state."""
-        out: dict[str, int] = {}
-        for item in self.items():
-            out[item.status] = out.get(item.status, 0) + 1
-        return out
+        return status_counts(self.items())
 
     def spent(self) -> Decimal:
         """Money spent by this queue's finished items."""
@@ -446,5 +449,7 @@ __all__ = [
     "ItemStatus",
     "duration",
     "expand",
+    "folder_photos",
+    "status_counts",
     "summary",
 ]

@@ -235,7 +235,7 @@ class Client:
         return self._check(response)
 
     def _create(self, payload: dict[str, Any]) -> httpx.Response:
-        """POST a create; repeated only when the service certainly created nothing (see STYLE.md item 5)."""
+        """POST a create; repeated only when the service certainly created nothing (docs/STYLE.md item 5)."""
         for n in range(self.max_retries + 1):
             last = n == self.max_retries
             try:

@@ -12,6 +12,7 @@ import keyring
 from keyring.errors import KeyringError
 
 from portrait_studio.api import _constants as C
+from portrait_studio.api._constants import ENV_API_KEY, KEYRING_SERVICE, KEYRING_USER
 
 log = logging.getLogger(__name__)
 
@@ -105,4 +106,14 @@ def redact(text: str, key: str | None = None) -> str:
     return text.replace(key, C.REDACTED) if key else text
 
 
-__all__ = ["KeyStorage", "delete_api_key", "get_api_key", "keyring_available", "redact", "set_api_key"]
+__all__ = [
+    "ENV_API_KEY",
+    "KEYRING_SERVICE",
+    "KEYRING_USER",
+    "KeyStorage",
+    "delete_api_key",
+    "get_api_key",
+    "keyring_available",
+    "redact",
+    "set_api_key",
+]

@@ -1,10 +1,10 @@
-"""Typed views of the gateway's answers, parsed leniently (every variant PROTOCOL.md says to tolerate)."""
+"""Typed views of the gateway's answers, parsed leniently (each variant docs/PROTOCOL.md says to tolerate)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from portrait_studio.core.errors import (
@@ -14,10 +14,11 @@ from portrait_studio.core.errors import (
     TaskFailedError,
     normalize_code,
 )
+from portrait_studio.core.money import parse_money
 
 Status = Literal["in_progress", "completed", "failed"]
 
-#: Statuses that mean "still running" (PROTOCOL.md); anything unknown also counts as running.
+#: Statuses that mean "still running" (docs/PROTOCOL.md); anything unknown also counts as running.
 _RUNNING = frozenset({"in_progress", "pending", "processing", "queued", "running", "created", "submitted"})
 _COMPLETED = frozenset({"completed", "succeeded", "success", "done", "finished"})
 _FAILED = frozenset({"failed", "failure", "error", "cancelled", "canceled"})
@@ -63,7 +64,7 @@ class Estimate:
 
 
 def normalize_status(value: object) -> Status:
-    """Any case, any synonym; unknown means still running, never an exception (PROTOCOL.md)."""
+    """Any case, any synonym; unknown means still running, never an exception (docs/PROTOCOL.md)."""
     text = str(value or "").strip().lower()
     if text in _COMPLETED:
         return "completed"
@@ -85,18 +86,6 @@ def parse_progress(value: object) -> float | None:
     if number > 1.0:
         number = number / 100.0 if number <= 100.0 else 1.0
     return number
-
-
-def parse_decimal(value: object) -> Decimal | None:
-    """A cost sent as "0.02", 0.02 or 2 → Decimal; anything else → None."""
-    if value is None or isinstance(value, bool) or value == "":
-        return None
-    try:
-        # str() first: Decimal(0.02) would keep the binary float's 50 digits.
-        result = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return result if result.is_finite() else None
 
 
 def parse_time(value: object) -> datetime | None:
@@ -186,7 +175,7 @@ def parse_task(body: object, *, fallback_id: str | None = None) -> Task:
     task_id = str(task_id)
     status = normalize_status(body.get("status"))
     usage = body.get("usage")
-    cost = parse_decimal(usage.get("cost")) if isinstance(usage, dict) else None
+    cost = parse_money(usage.get("cost")) if isinstance(usage, dict) else None
     error = parse_error(body.get("error"), task_id) if status == "failed" else None
     return Task(
         id=task_id,
@@ -208,7 +197,7 @@ def parse_estimate(body: object) -> Estimate:
     discount = data.get("discount")
     reason = data.get("reason") or (body.get("message") if isinstance(body, dict) else None)
     return Estimate(
-        cost=parse_decimal(data.get("cost")),
+        cost=parse_money(data.get("cost")),
         currency=str(data.get("currency") or "USD"),
         discount=float(discount)
         if isinstance(discount, int | float | str) and _is_number(discount)
@@ -232,7 +221,6 @@ __all__ = [
     "Status",
     "Task",
     "normalize_status",
-    "parse_decimal",
     "parse_error",
     "parse_estimate",
     "parse_progress",

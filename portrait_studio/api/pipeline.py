@@ -28,11 +28,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.api import _output
+from portrait_studio.api import output as _output
 from portrait_studio.api._progress import Eta, Pace, Progress, ProgressFn, planner_for
 from portrait_studio.api.client import Client
 from portrait_studio.api.models import Task
-from portrait_studio.core._journal_rows import JournalRow, dedupe_key
 from portrait_studio.core.errors import (
     CODE_BAD_RESULT,
     APIError,
@@ -42,6 +41,7 @@ from portrait_studio.core.errors import (
     TaskMayExistError,
 )
 from portrait_studio.core.journal import Journal
+from portrait_studio.core.journal_rows import JournalRow, dedupe_key
 from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.core.settings import Settings
 
@@ -76,7 +76,7 @@ class EditResult:
     reused: bool = False
     row_id: int | None = None
     estimate: Decimal | None = None
-    notes: tuple[str, ...] = ()  # the local engine's notes (api._output.take_notes)
+    notes: tuple[str, ...] = ()  # the local engine's notes (api.output.take_notes)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's one-line shape."""
@@ -231,8 +231,8 @@ def run_edit(
     out_dir: Path | str | None = None,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
-    max_cost: Decimal | float | None = None,
-    budget_cap: Decimal | float | None = None,
+    max_cost: Decimal | None = None,
+    budget_cap: Decimal | None = None,
     force: bool = False,
     preset: str | None = None,
     pace: Pace | None = None,
@@ -243,7 +243,6 @@ def run_edit(
     photos before it were done, not polled from the start (api._progress.planner_for).
     """
     backend = Backend.of(session, backend_kind)
-    max_cost, budget_cap = _money(max_cost), _money(budget_cap)  # Settings keeps floats; money is Decimal
     settings = settings or Settings(backend="cloud" if backend.kind == "cloud" else "local")
     report = on_progress or (lambda p: None)
     if backend.kind == "local":
@@ -285,10 +284,6 @@ def run_edit(
     report(Progress("creating", estimate=estimate))
     task = _create(backend, params, image_input, journal, row_id)
     return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel, pace=pace)
-
-
-def _money(value: Decimal | float | str | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
 
 
 def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow | None:

@@ -23,7 +23,6 @@ from typing import Any
 from portrait_studio.api.client import Client
 from portrait_studio.api.keys import get_api_key
 from portrait_studio.api.pipeline import Backend, EditResult, ProgressFn, finish_task, run_edit
-from portrait_studio.core._journal_rows import JournalRow
 from portrait_studio.core.errors import (
     APIConnectionError,
     APIStatusError,
@@ -31,6 +30,7 @@ from portrait_studio.core.errors import (
     PortraitStudioError,
 )
 from portrait_studio.core.journal import Journal
+from portrait_studio.core.journal_rows import JournalRow
 
 INTERRUPTED = "interrupted"
 

@@ -1,4 +1,4 @@
-"""`portrait-studio` command line: no subcommand opens the GUI.
+"""`portrait-studio` subcommands (no subcommand opens the window: `portrait_studio.entry`).
 
 Each subcommand lives in its own module of this package exposing `add_parser(subparsers)` and
 `run(args) -> int`; modules are imported only when needed so that starting the GUI stays fast.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from portrait_studio import APP_NAME, __version__
 
-#: subcommand → module under portrait_studio.cli (each issue adds its own module here)
+#: subcommand → module under portrait_studio.cli
 SUBCOMMANDS: dict[str, str] = {
     "presets": "presets",
     "retouch": "retouch",
@@ -55,16 +55,9 @@ def gui_request(args: Sequence[str]) -> tuple[list[str], list[Path]] | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `portrait-studio` and `python -m portrait_studio`."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    gui = gui_request(args_list)
-    if gui is not None:
-        # The GUI path imports no subcommand module and no argparse subparsers: start-up time matters.
-        from portrait_studio.ui.app import run_gui
-
-        return run_gui(*gui)
+    """Run one subcommand (`portrait_studio.entry.main` decides first whether the window is asked for)."""
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help()
         return 2

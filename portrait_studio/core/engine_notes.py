@@ -2,7 +2,7 @@
 
 A note says what the engine did that the sliders do not show: the crop had to cut the chin, three faces were
 found and the largest framed, the seed changes nothing locally. The protocol's task object has no place for
-them (PROTOCOL.md), so the engine writes them where any JPEG can hold text; the app moves them into the
+them (docs/PROTOCOL.md), so the engine writes them where any JPEG can hold text; the app moves them into the
 sidecar and its messages, and takes the segment out of the saved photo.
 """
 

@@ -1,4 +1,4 @@
-"""Faces: count, boxes, keypoints, 468-point mesh and retouch masks (the design is ../shared/FACES.md).
+"""Faces: count, boxes, keypoints, 468-point mesh and retouch masks (the design is docs/FACES.md).
 
 Detection runs on a ≤ 1920 px working copy; every result is given in the pixels of the array passed in.
 When the MediaPipe weights are missing or damaged, OpenCV's Haar cascade takes over and the result is marked
@@ -23,8 +23,8 @@ from portrait_studio.core.masks import FaceMasks, face_masks
 
 log = logging.getLogger(__name__)
 
-WORKING_SIDE = 1920  # detection never looks at more pixels than this (FACES.md: 21/21 correct at this size)
-# FACES.md chose 0.6 for the bare detector. With every detection verified by FaceMesh's presence flag, 0.5
+WORKING_SIDE = 1920  # detection never looks at more pixels than this (docs/FACES.md: 21/21 correct at it)
+# docs/FACES.md: 0.6 for the bare detector. With every detection verified by FaceMesh's presence flag, 0.5
 # finds 15 of 15 placements of a 30 px face (0.6: 14; one scored 0.594) and still no face in the cat, coffee,
 # rocket, their composites and upscales (measured, 11 negatives).
 SCORE_THRESHOLD = 0.5

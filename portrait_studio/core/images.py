@@ -32,7 +32,11 @@ from portrait_studio.core.preflight import (
     scale_faces,
 )
 
+#: The photos a folder contributes and the Open dialog offers: the suffixes the app saves, plus BMP and HEIC.
+IMAGE_SUFFIXES = frozenset({*SAVE_FORMATS, ".bmp", ".heic", ".heif"})
+
 __all__ = [
+    "IMAGE_SUFFIXES",
     "MAX_FILE_BYTES",
     "MAX_PIXELS",
     "MAX_UPLOAD_BYTES",

@@ -35,7 +35,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.core._journal_rows import (
+from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.journal_rows import (
     IN_FLIGHT,
     STATUSES,
     JournalRow,
@@ -43,7 +44,6 @@ from portrait_studio.core._journal_rows import (
     pid_alive,
     row_from_sql,
 )
-from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.ledger import LedgerMixin
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.paths import data_dir

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from portrait_studio.core._journal_rows import JournalRow, _decimal, row_from_sql
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.journal_rows import JournalRow, row_from_sql
+from portrait_studio.core.money import parse_money
 
 NO_PRESET = "(no preset)"
 
@@ -135,7 +136,7 @@ def _today() -> tuple[float, float]:
 
 def _money(text: str | None) -> Decimal:
     """An amount as the journal stores it (TEXT); an unreadable one counts as nothing."""
-    return _decimal(text) or Decimal(0)
+    return parse_money(text) or Decimal(0)
 
 
 __all__ = ["NO_PRESET", "HistoryError", "LedgerMixin"]

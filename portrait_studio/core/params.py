@@ -6,7 +6,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from portrait_studio.core.errors import CODE_INVALID_PARAM, ParamsError, PortraitStudioError
 
@@ -75,13 +75,13 @@ def _check_seed(value: object) -> int:
     return value
 
 
-def _check_gen_mode(value: object) -> str | None:
+def _check_gen_mode(value: object) -> GenMode | None:
     if value is None or value == AUTO:
         return None
     if value not in GEN_MODES:
         allowed = ", ".join((AUTO, *GEN_MODES))
         raise ParamsError("gen_mode", f"unknown mode {value!r}", allowed=allowed)
-    return str(value)
+    return cast(GenMode, value)
 
 
 def _check_prompt(value: object) -> str | None:
@@ -102,7 +102,7 @@ class EditParams:
     width: int = DEFAULTS["width"]
     height: int = DEFAULTS["height"]
     seed: int = DEFAULTS["seed"]
-    gen_mode: str | None = DEFAULTS["gen_mode"]  # None = automatic
+    gen_mode: GenMode | None = DEFAULTS["gen_mode"]  # None = automatic
     prompt: str | None = DEFAULTS["prompt"]
 
     def __post_init__(self) -> None:
@@ -124,7 +124,7 @@ class EditParams:
         return self.prompt.strip() or None
 
     @property
-    def effective_gen_mode(self) -> str:
+    def effective_gen_mode(self) -> GenMode:
         """The seed's rule: a manual choice wins; else a prompt → creative, none → reference."""
         if self.gen_mode is not None:
             return self.gen_mode
@@ -141,7 +141,7 @@ class EditParams:
 
     # ------------------------------------------------------------------ wire
     def to_payload(self, image_input: str) -> dict[str, Any]:
-        """The exact create body of PROTOCOL.md for this image URL."""
+        """The exact create body of docs/PROTOCOL.md for this image URL."""
         if not isinstance(image_input, str) or not image_input.strip():
             raise ParamsError("image_input", "is missing", allowed="an image URL or data URL")
         params: dict[str, Any] = {
@@ -211,6 +211,7 @@ __all__ = [
     "MODEL",
     "STRENGTH_FIELDS",
     "EditParams",
+    "GenMode",
     "check_local",
     "snap_strength",
 ]

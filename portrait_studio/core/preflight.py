@@ -1,4 +1,4 @@
-"""Pre-flight: will this photo be accepted and work, and the one-click fixes that make it so (PROTOCOL.md)."""
+"""Pre-flight: will the photo be accepted and work, and one-click fixes (docs/PROTOCOL.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
@@ -17,7 +17,7 @@ from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
 from portrait_studio.core.params import EditParams
 
-# Limits of spark_edit_portrait's image_input (PROTOCOL.md, parameters): JPG/JPEG/PNG, ≤ 5 MB, ≤ 4096×4096.
+# Limits of spark_edit_portrait's image_input (docs/PROTOCOL.md, parameters): JPG/PNG, ≤ 5 MB, ≤ 4096×4096.
 UPLOAD_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 MAX_UPLOAD_BYTES = 5_000_000  # "5 MB" read the strict (decimal) way: safe whichever the service means
 MAX_UPLOAD_SIDE = 4096
@@ -31,19 +31,22 @@ CROP_FACE_SIDES = 3.0  # a face crop is 3 face-sizes wide: head, hair and should
 _CHECK_SIDE = 64  # load_for_upload: asks for the smallest DCT scale (1/8) of a JPEG sent as it is
 
 
-# Problems the model would fail on whatever the app does (PROTOCOL.md: "exactly one face"). The others are
+ProblemCode = Literal["format", "too_many_bytes", "too_many_pixels", "no_face", "several_faces", "small_face"]
+AutoFix = Literal["downscale", "reencode", "convert", "crop_to_face"]  # None: the user must act
+
+# Problems the model fails on whatever the app does (docs/PROTOCOL.md: "exactly one face"). The others are
 # fixed on upload by prepare_upload (downscale, re-encode, convert) or are advice (a small face).
-BLOCKING_CODES = frozenset({"no_face", "several_faces"})
+BLOCKING_CODES: frozenset[ProblemCode] = frozenset({"no_face", "several_faces"})
 
 
 @dataclass(frozen=True)
 class Problem:
     """One reason the photo is not ready: stable `code`, plain `message`, the `fix`, and an app fix if any."""
 
-    code: str
+    code: ProblemCode
     message: str
     fix: str
-    auto_fix: str | None = None  # "downscale", "reencode", "convert", "crop_to_face" or None (user must act)
+    auto_fix: AutoFix | None = None
 
     @property
     def blocks(self) -> bool:
@@ -320,9 +323,11 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "MAX_UPLOAD_SIDE",
     "UPLOAD_FORMATS",
+    "AutoFix",
     "PreflightReport",
     "PreparedUpload",
     "Problem",
+    "ProblemCode",
     "face_crop_box",
     "load_for_upload",
     "min_face_px",

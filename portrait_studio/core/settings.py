@@ -6,17 +6,20 @@ import dataclasses
 import json
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from portrait_studio.core.errors import ConfigError
 from portrait_studio.core.fileio import atomic_write_json
+from portrait_studio.core.money import parse_money
 from portrait_studio.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-DEFAULT_CLOUD_BASE_URL = "https://cloud.vtrix.ai"  # the provider's docs (PROTOCOL.md)
+DEFAULT_CLOUD_BASE_URL = "https://cloud.vtrix.ai"  # the provider's docs (docs/PROTOCOL.md)
+_MONEY = ("confirm_cost_above", "budget_cap")  # Decimal USD; written as text, read from text or numbers
 
 Backend = Literal["local", "cloud"]
 ImageHost = Literal["inline", "upload", "url"]
@@ -33,10 +36,19 @@ class Settings:
     upload_url: str = ""  # for image_host == "upload": multipart field `file` → {"url"} or {"data": {"url"}}
     output_dir: str = ""  # empty: next to the original
     theme: Theme = "system"
-    confirm_cost_above: float = 0.10  # USD: ask before paying more than this per task
-    budget_cap: float | None = None  # USD per day; batches pause before exceeding it
+    confirm_cost_above: Decimal = Decimal("0.10")  # USD: ask before paying more than this per task
+    budget_cap: Decimal | None = None  # USD per day; batches pause before exceeding it
 
     def __post_init__(self) -> None:
+        for name in _MONEY:  # a number from an older settings file, or from a spin box, becomes exact here
+            value = getattr(self, name)
+            amount = parse_money(value)
+            if amount is None and not (value is None and name == "budget_cap"):
+                raise ConfigError(
+                    f"The {name.replace('_', ' ')} {value!r} is not an amount in USD.",
+                    "Enter an amount such as 0.10 in Settings.",
+                )
+            object.__setattr__(self, name, amount)
         if self.backend not in ("local", "cloud"):
             raise ConfigError(f"Unknown backend {self.backend!r}.", "Choose local or cloud in Settings.")
         if self.image_host not in ("inline", "upload", "url"):
@@ -52,7 +64,9 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": SCHEMA_VERSION, **dataclasses.asdict(self)}
+        data = dataclasses.asdict(self)
+        data.update({k: str(data[k]) for k in _MONEY if data[k] is not None})
+        return {"schema": SCHEMA_VERSION, **data}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:

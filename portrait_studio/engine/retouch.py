@@ -3,7 +3,7 @@
 Order matters for speed: the crop and resize come FIRST, so the effects only ever see the output-size
 image (≤ 2048²) and, within it, only the face region plus a margin.
 
-Several faces: the cloud model accepts exactly one face (PROTOCOL.md). Locally, refusing a group photo
+Several faces: the cloud model accepts exactly one face (docs/PROTOCOL.md). Locally, refusing a group photo
 would help nobody, so the frame is placed on the largest face and every face inside the frame is
 retouched; the result's notes say so.
 """

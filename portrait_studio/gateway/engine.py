@@ -67,20 +67,9 @@ class PacedEngine:
         self.stop.set()
 
 
-def default_engine(workers: int | None = None) -> Engine:
-    """The local engine in `workers` worker processes (gateway/processes.py); else the trivial one."""
-    try:
-        from portrait_studio.engine import LocalEngine
-    except ImportError:
-        return TrivialEngine()
-    from portrait_studio.gateway.processes import ProcessEngine
-
-    return ProcessEngine(LocalEngine, workers)
-
-
 def engine_name(engine: Engine) -> str:
     """A short name for the sidecar and the status bar."""
     return str(getattr(engine, "name", type(engine).__name__))
 
 
-__all__ = ["Engine", "PacedEngine", "ProgressFn", "TrivialEngine", "default_engine", "engine_name"]
+__all__ = ["Engine", "PacedEngine", "ProgressFn", "TrivialEngine", "engine_name"]

@@ -25,7 +25,7 @@ class Fault:
 
 @dataclass
 class WireStyle:
-    """How task objects are spelled: every variant PROTOCOL.md says a client must tolerate."""
+    """How task objects are spelled: every variant docs/PROTOCOL.md says a client must tolerate."""
 
     status_case: Literal["lower", "upper", "title"] = "lower"
     running_status: str = "in_progress"  # or pending / processing / queued / anything unknown

@@ -22,7 +22,7 @@ from portrait_studio.core.errors import (
 )
 from portrait_studio.core.params import MODEL, EditParams
 
-#: Limits of the seed document (PROTOCOL.md, image_input).
+#: Limits of the seed document (docs/PROTOCOL.md, image_input).
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4096
 

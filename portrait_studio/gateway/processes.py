@@ -28,7 +28,7 @@ from typing import Any
 
 from portrait_studio.core.errors import CODE_INTERNAL, PortraitStudioError
 from portrait_studio.core.params import EditParams
-from portrait_studio.gateway.engine import Engine, ProgressFn
+from portrait_studio.gateway.engine import Engine, ProgressFn, TrivialEngine
 
 log = logging.getLogger(__name__)
 
@@ -266,4 +266,13 @@ class ProcessEngine:
             raise PortraitStudioError(*_DIED, code=CODE_INTERNAL) from err
 
 
-__all__ = ["ProcessEngine", "default_workers", "worker_setup"]
+def default_engine(workers: int | None = None) -> Engine:
+    """The local engine in `workers` worker processes; else (no engine importable) the trivial one."""
+    try:
+        from portrait_studio.engine import LocalEngine
+    except ImportError:
+        return TrivialEngine()
+    return ProcessEngine(LocalEngine, workers)
+
+
+__all__ = ["ProcessEngine", "default_engine", "default_workers", "worker_setup"]

@@ -1,4 +1,4 @@
-"""Request handler of the local gateway: the routes of PROTOCOL.md, auth, faults, uploads and /files/."""
+"""Request handler of the local gateway: the routes of docs/PROTOCOL.md, auth, faults, uploads and /files/."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import re
 import secrets
 import time
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from portrait_studio.core.errors import CODE_INVALID_PARAM, CODE_NO_IMAGE, CODE_STATUS_FAILED
 from portrait_studio.core.fileio import atomic_write_bytes
 from portrait_studio.core.params import MODEL
-from portrait_studio.gateway.faults import Fault
+from portrait_studio.gateway.faults import Fault, Faults
 from portrait_studio.gateway.intake import (
     MAX_IMAGE_BYTES,
     IntakeError,
@@ -25,9 +26,7 @@ from portrait_studio.gateway.intake import (
     parse_create,
 )
 from portrait_studio.gateway.spec import model_spec
-
-if TYPE_CHECKING:
-    from portrait_studio.gateway.server import LocalGateway
+from portrait_studio.gateway.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +35,25 @@ MAX_BODY = 12 * 1024 * 1024
 _TASK = re.compile(r"^/model/v1/generation/task/(?P<id>[\w-]+)$")
 _SPEC = re.compile(r"^/api/v1/skill/models/(?P<model>[\w.-]+)/spec$")
 _FILE = re.compile(r"^/files/(?P<name>(uploads/)?[\w.-]+)$")
+
+
+class Served(Protocol):
+    """What a request uses of the LocalGateway that owns the server (server.py imports this module)."""
+
+    token: str
+    files_dir: Path
+    faults: Faults
+    runner: TaskRunner
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def stats(self) -> _Counts: ...
+    def local_file(self, url: str) -> bytes | None: ...
+
+
+class _Counts(Protocol):
+    def count(self, name: str) -> None: ...
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 60  # seconds a kept-alive connection may stay silent before its thread is freed
 
     @property
-    def gw(self) -> LocalGateway:
+    def gw(self) -> Served:
         return self.server.gateway  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -1,4 +1,4 @@
-"""LocalGateway: PROTOCOL.md served on 127.0.0.1 with a per-run token, backed by a local engine."""
+"""LocalGateway: docs/PROTOCOL.md served on 127.0.0.1 with a per-run token, backed by a local engine."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from portrait_studio.core.errors import ConfigError
-from portrait_studio.gateway.engine import Engine, PacedEngine, default_engine, engine_name
+from portrait_studio.gateway.engine import Engine, PacedEngine, engine_name
 from portrait_studio.gateway.faults import Faults
-from portrait_studio.gateway.processes import default_workers
+from portrait_studio.gateway.processes import default_engine, default_workers
 from portrait_studio.gateway.routes import Handler
 from portrait_studio.gateway.tasks import MAX_AGE, TaskRunner
 

@@ -18,7 +18,7 @@ def _strength(name: str, doc: str) -> dict[str, Any]:
 
 
 def model_spec(model: str, base_url: str) -> dict[str, Any]:
-    """The envelope of PROTOCOL.md's model spec route; an unknown model gets status 404 inside it."""
+    """The envelope of docs/PROTOCOL.md's model spec route; an unknown model gets status 404 inside it."""
     if model != MODEL:
         return {"status": {"code": 404, "message": f"model {model} not found"}, "data": None}
     size = {"min": SIZE_MIN, "max": SIZE_MAX, "default": DEFAULTS["width"]}

@@ -112,7 +112,7 @@ class TaskRunner:
 
     # ------------------------------------------------------------------ wire format
     def render(self, record: TaskRecord, base_url: str, *, poll: bool = False) -> dict[str, Any]:
-        """The task object as PROTOCOL.md spells it, in the variant the fault switch asks for."""
+        """The task object as docs/PROTOCOL.md spells it, in the variant the fault switch asks for."""
         wire = self.faults.wire
         with self._lock:
             if poll:

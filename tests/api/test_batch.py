@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from portrait_studio.api.batch import BatchItem, BatchQueue, expand
+from portrait_studio.api.batch import BatchItem, BatchQueue, expand, folder_photos, status_counts, summary
 from portrait_studio.api.client import Client
 from portrait_studio.api.pipeline import Backend
 from portrait_studio.core.journal import Journal
@@ -65,6 +65,22 @@ def test_a_folder_leaves_out_the_apps_results_and_hidden_files(tmp_path: Path):
     assert [p.name for p in expand([shoot], recursive=True)] == ["img000.png"]
     given = shoot / "img000-retouched.jpg"
     assert expand([given]) == [given]  # a file named on its own is taken as asked
+
+
+def test_folder_photos_is_the_one_folder_rule_in_any_letter_case(tmp_path: Path):
+    shoot = tmp_path / "shoot"
+    _shoot(shoot, 1)
+    for name in ("IMG_9.JPG", "scan.HEIC", "clip.mov", "IMG_9-retouched.JPG"):
+        (shoot / name).write_bytes(b"x")
+    assert [p.name for p in folder_photos(shoot)] == ["IMG_9.JPG", "img000.png", "scan.HEIC"]
+    assert expand([shoot]) == folder_photos(shoot)
+
+
+def test_status_counts_are_what_the_summary_says(tmp_path: Path):
+    statuses = ["done", "failed", "done"]
+    items = [BatchItem(i, tmp_path / f"{i}.jpg", status) for i, status in enumerate(statuses)]
+    assert status_counts(items) == {"done": 2, "failed": 1}
+    assert summary(items, None) == "3 photos: 2 done, 1 failed"
 
 
 def test_a_photo_added_twice_is_queued_once(

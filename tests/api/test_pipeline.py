@@ -166,8 +166,14 @@ def test_max_cost_and_daily_budget_stop_before_paying(
     assert local_gateway.stats.creates == 0 and journal.rows() == []
     seen: list[Progress] = []
     ok = run_edit(
-        cloud, src, SMALL, journal=journal, max_cost=Decimal("0.05"), budget_cap=1.0, on_progress=seen.append
-    )  # Settings: float
+        cloud,
+        src,
+        SMALL,
+        journal=journal,
+        max_cost=Decimal("0.05"),
+        budget_cap=Decimal("1.0"),
+        on_progress=seen.append,
+    )
     assert ok.estimate == Decimal("0.05") and local_gateway.stats.creates == 1
     # The price is reported before the create is sent, so the user sees it before paying.
     assert [(p.stage, p.estimate) for p in seen if p.estimate is not None] == [("creating", Decimal("0.05"))]

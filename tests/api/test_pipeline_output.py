@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from portrait_studio.api._output import (
+from portrait_studio.api.output import (
     as_jpeg,
     original_metadata,
     planned_output,

@@ -1,4 +1,4 @@
-"""PollPlanner on simulated clocks, and the lenient parsers on the raw variants of PROTOCOL.md."""
+"""PollPlanner on simulated clocks, and the lenient parsers on the raw variants of docs/PROTOCOL.md."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from portrait_studio.api.models import (
     normalize_status,
-    parse_decimal,
     parse_estimate,
     parse_progress,
     parse_task,
@@ -19,6 +18,7 @@ from portrait_studio.api.models import (
 )
 from portrait_studio.api.polling import PollPlanner
 from portrait_studio.core.errors import APIError
+from portrait_studio.core.money import parse_money
 
 
 def simulate(duration: float, *, with_progress: bool = True, start_lag: float = 0.0) -> tuple[int, float]:
@@ -98,8 +98,8 @@ def test_status_variants(raw: object, expected: str) -> None:
 def test_scalar_variants() -> None:
     assert parse_progress("0.25") == 0.25 and parse_progress(None) is None and parse_progress("n/a") is None
     assert parse_progress("45%") == 0.45 and parse_progress(True) is None
-    assert parse_decimal("0.02") == Decimal("0.02") and parse_decimal(0.035) == Decimal("0.035")
-    assert parse_decimal(None) is None and parse_decimal("free") is None
+    assert parse_money("0.02") == Decimal("0.02") and parse_money(0.035) == Decimal("0.035")
+    assert parse_money(None) is None and parse_money("free") is None
     when = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     assert parse_time(int(when.timestamp())) == when == parse_time("2025-03-01T12:00:00Z")
     assert parse_time(int(when.timestamp() * 1000)) == when and parse_time("yesterday") is None

@@ -1,4 +1,4 @@
-"""Every task-object variant PROTOCOL.md says to tolerate, served by the gateway and read by the client."""
+"""Each task-object variant docs/PROTOCOL.md says to tolerate, served by the gateway, read by the client."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Face detection and mesh on real photos and composites made from them (FACES.md's 21-image set)."""
+"""Face detection and mesh on real photos and composites made from them (docs/FACES.md's 21-image set)."""
 
 from __future__ import annotations
 

@@ -24,10 +24,10 @@ from PIL import Image
 from portrait_studio import __version__
 from portrait_studio.api.models import Task
 from portrait_studio.core import engine_notes
-from portrait_studio.core._journal_rows import JournalRow
 from portrait_studio.core.errors import ConfigError, PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, numbered, unique_path
 from portrait_studio.core.images import rgb_profile
+from portrait_studio.core.journal_rows import JournalRow
 
 SUFFIX = ".retouched.jpg"
 SAVED_SUFFIX = "-retouched"  # the window's Save: `<stem>-retouched.jpg` (a copy the photographer keeps)

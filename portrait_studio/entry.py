@@ -1,0 +1,27 @@
+"""Entry point of `portrait-studio` and `python -m portrait_studio`: the window, or a CLI subcommand.
+
+It sits above both `ui` and `cli`, which are independent layers: neither may import the other, so the choice
+between them is made here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from portrait_studio import cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the window when the arguments ask for it (none, or photos), else run the CLI subcommand."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    gui = cli.gui_request(args)
+    if gui is not None:
+        # The GUI path imports no subcommand module and no argparse subparsers: start-up time matters.
+        from portrait_studio.ui.app import run_gui
+
+        return run_gui(*gui)
+    return cli.main(args)
+
+
+__all__ = ["main"]
