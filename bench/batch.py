@@ -1,6 +1,6 @@
 """Batch throughput: N photos through the local gateway vs. the engine's own time divided by the cores.
 
-Goal (issue 6): wall time of the batch ≤ 1.3 × (sum of engine time / cores).
+Goal: wall time of the batch ≤ 1.3 × (sum of engine time / cores).
 
 Baseline, measured in the same run: the same photos through `LocalEngine.run` one after another in one
 process set up as each batch worker is (no HTTP, no journal, no files; OpenCV on one thread, freed memory kept

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/engine.py [rounds] [opencv_threads]
 
-Goal (issue 5): `retouch()` at gpen .4, skin .3, skin_unifi .3 (1328² output) of a 12 MP portrait takes
+Goal: `retouch()` at gpen .4, skin .3, skin_unifi .3 (1328² output) of a 12 MP portrait takes
 ≤ 0.5× the time of one `cv2.bilateralFilter(img, 9, 40, 7)` on the same image, measured in the same run.
 Also prints how the time grows from 3 to 12 to 24 MP. The portrait is Grace Hopper (matplotlib's sample)
 enlarged to each size with light grain, so the face is found and retouched as in a real photo. Times

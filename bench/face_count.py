@@ -1,4 +1,4 @@
-"""Face count on a 24 MP JPEG vs. that JPEG's decode time (issue 4).
+"""Face count on a 24 MP JPEG vs. that JPEG's decode time.
 
 Goal: counting faces adds ≤ 25 % to the JPEG's decode time.
 

@@ -1,6 +1,6 @@
 """Polling benchmark: a ~60 s task with linear progress on the local gateway.
 
-Goal (issue 3): at most 12 polls AND a median of ≤ 1 s between the task completing and the client noticing.
+Goal: at most 12 polls AND a median of ≤ 1 s between the task completing and the client noticing.
 Baselines measured in the same run: a fixed 5 s poller (vtrix-cli) and a fixed 3 s poller (the SDKs).
 Each strategy follows the same five tasks of 58–62 s (so no poller is lucky with a round 60 s), all at once.
 

@@ -1,4 +1,4 @@
-"""Preparing a compliant upload from a 24 MP photo vs. one full JPEG encode of it (issue 4).
+"""Preparing a compliant upload from a 24 MP photo vs. one full JPEG encode of it.
 
 Goal: `prepare_upload` (downscale to ≤ 4096, JPEG at the highest quality that fits 5 MB, searched) takes
 ≤ 2× one full JPEG encode of the 24 MP photo.

