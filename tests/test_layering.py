@@ -1,9 +1,9 @@
 """The floors between packages: no Qt outside ui, no private module crossing a package, no import circles.
 
 The layer order itself (entry > ui | cli > api > gateway > engine > core) is import-linter's job
-(`[tool.importlinter]` in pyproject.toml, run by `make test`); it has no contract for private modules or for
-circles between single files, so those two are checked here over the source (every import statement,
-including those under `if TYPE_CHECKING:` and inside functions).
+(`[tool.importlinter]` in pyproject.toml, run by `make test`). The private-module rule (it has no contract for
+it) and circles between single files are checked here over the source: every import statement, including
+those under `if TYPE_CHECKING:` and inside functions.
 """
 
 from __future__ import annotations
