@@ -63,7 +63,7 @@ def make_photos(folder: Path) -> dict[str, Path]:
 
 
 def new_window(app, backend, settings):
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
     w = MainWindow(settings, backend=backend)
     w.resize(*SIZE)
@@ -128,7 +128,7 @@ def shots_shoot(app, slow_backend, settings, files) -> None:
 
 def shots_settings(app, backend, settings) -> None:
     """The Settings dialog over the window."""
-    from portrait_studio.ui.settings_dialog import SettingsDialog
+    from portrait_studio.ui.dialogs.settings_dialog import SettingsDialog
 
     w = new_window(app, backend, settings)
     dialog = SettingsDialog(settings, w)
@@ -149,7 +149,7 @@ def main() -> int:
     from portrait_studio.core.settings import Settings
     from portrait_studio.gateway import LocalGateway
     from portrait_studio.ui.app import make_app
-    from portrait_studio.ui.theme import apply_theme
+    from portrait_studio.ui.style.theme import apply_theme
 
     app = make_app()
     apply_theme(app, "dark")

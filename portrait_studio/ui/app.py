@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from portrait_studio import APP_ID, APP_NAME, __version__
-from portrait_studio.ui.app_icon import app_icon
+from portrait_studio.ui.style.app_icon import app_icon
 
 
 def make_app(argv: Sequence[str] = ()) -> QApplication:
@@ -33,8 +33,8 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
         return run_smoke_test()
     app = make_app(argv)
     from portrait_studio.core.settings import load_settings
-    from portrait_studio.ui.main_window import MainWindow
-    from portrait_studio.ui.theme import ThemeFollower
+    from portrait_studio.ui.style.theme import ThemeFollower
+    from portrait_studio.ui.window.main_window import MainWindow
 
     settings = load_settings()
     ThemeFollower(app, settings.theme)  # parented to the app: follows the OS light/dark switch

@@ -14,7 +14,7 @@ from portrait_studio.api.pipeline import Backend, BudgetError, EditResult
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.gateway import LocalGateway, TrivialEngine
-from portrait_studio.ui.batch_panel import BatchPanel
+from portrait_studio.ui.panels.batch_panel import BatchPanel
 from tests.photos import astronaut, coffee, grace_hopper, rocket, save
 
 

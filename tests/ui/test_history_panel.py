@@ -10,7 +10,7 @@ from PIL import Image
 
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
-from portrait_studio.ui.history_panel import (
+from portrait_studio.ui.panels.history_panel import (
     ORIGINAL,
     REFRESH_DELAY_MS,
     HistoryPanel,

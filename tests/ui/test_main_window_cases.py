@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.main_window import MainWindow
-from portrait_studio.ui.session import EDITED, NEEDS_FIX, READY
+from portrait_studio.ui.model.session import EDITED, NEEDS_FIX, READY
+from portrait_studio.ui.window.main_window import MainWindow
 from tests import photos
 from tests.ui.windows import make_window
 
@@ -226,8 +226,8 @@ def test_switching_to_cloud_without_a_key_labels_the_preview_and_explains(qtbot,
 
 
 def test_a_whole_shoot_keeps_only_a_few_screen_copies_in_memory(qtbot, tmp_path, ui_backend):
-    from portrait_studio.ui.session import LOADING
-    from portrait_studio.ui.window_flows import KEEP_SCREEN_COPIES
+    from portrait_studio.ui.model.session import LOADING
+    from portrait_studio.ui.window.window_flows import KEEP_SCREEN_COPIES
 
     folder = tmp_path / "shoot"
     a, g = photos.astronaut(), photos.grace_hopper()
@@ -272,7 +272,7 @@ def test_presets_dock_sets_the_photo_params_and_recent_files_remember(qtbot, por
 
 
 def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backend):
-    from portrait_studio.ui.session import FAILED
+    from portrait_studio.ui.model.session import FAILED
 
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")

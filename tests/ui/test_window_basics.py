@@ -1,6 +1,6 @@
 from portrait_studio import APP_ID, APP_NAME
 from portrait_studio.ui.app import make_app
-from portrait_studio.ui.main_window import MainWindow
+from portrait_studio.ui.window.main_window import MainWindow
 
 
 def test_window_opens_with_title_and_open_action(qtbot):

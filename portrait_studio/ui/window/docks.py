@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 if TYPE_CHECKING:
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def _dock(w: MainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWi
 def build_presets_dock(w: MainWindow) -> QDockWidget:
     """The presets panel under the edit controls; applying a preset sets the current photo's parameters."""
     from portrait_studio.core.presets import PresetStore
-    from portrait_studio.ui.presets_panel import PresetsPanel
+    from portrait_studio.ui.panels.presets_panel import PresetsPanel
 
     store = w._preset_store if w._preset_store is not None else PresetStore()
     panel = PresetsPanel(store, current_params=w.controls.params, parent=w)
@@ -49,7 +49,7 @@ def _keep_locked_seed(w: MainWindow, params: Any) -> Any:
 
 def build_history_dock(w: MainWindow, journal: Any) -> QDockWidget:
     """Versions of the current photo from the journal; compare two, or make one current (undo)."""
-    from portrait_studio.ui.history_panel import HistoryPanel
+    from portrait_studio.ui.panels.history_panel import HistoryPanel
 
     panel = HistoryPanel(journal, parent=w)
     panel.set_budget_cap(w.settings.budget_cap)
@@ -66,7 +66,7 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
     """The batch queue: the same pipeline over many photos, each with its own parameters when it is open."""
     from portrait_studio.api.batch import BatchQueue, default_concurrency
     from portrait_studio.api.pipeline import run_edit
-    from portrait_studio.ui.batch_panel import BatchPanel
+    from portrait_studio.ui.panels.batch_panel import BatchPanel
 
     def params_for(path: Any) -> Any:
         # Read on a batch thread: EditParams is immutable, so taking the reference is safe.
@@ -104,7 +104,7 @@ def build_batch_dock(w: MainWindow, journal: Any) -> QDockWidget:
 def add_about(w: MainWindow) -> None:
     """Help ▸ About (licences, including the MediaPipe weights notice)."""
     try:
-        about = importlib.import_module("portrait_studio.ui.about_dialog")
+        about = importlib.import_module("portrait_studio.ui.dialogs.about_dialog")
     except ImportError as err:
         log.warning("About dialog not available: %s", err)
         return

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.worker import RunJob, RunOutcome
+from portrait_studio.ui.threads.run_worker import RunJob, RunOutcome
 
 ProgressFn = Callable[[float | None, float | None, str], None]
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.ledger import HistoryError
-from portrait_studio.ui.presets_panel import describe_params
+from portrait_studio.ui.panels.presets_panel import describe_params
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
 ORIGINAL = -1  # the id the "Original" line carries (it is not a journal row)

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.api.batch import FINAL, IMAGE_SUFFIXES, BatchItem, BatchQueue, duration, summary
-from portrait_studio.ui.history_panel import money
-from portrait_studio.ui.run_job import STAGES
+from portrait_studio.ui.jobs.run_job import STAGES
+from portrait_studio.ui.panels.history_panel import money
 
 OnChange = Callable[[BatchItem], None] | None
 ID_ROLE = Qt.ItemDataRole.UserRole

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from portrait_studio.core.params import EditParams
-from portrait_studio.ui.background import BackgroundRunner
+from portrait_studio.ui.threads.runner import BackgroundRunner
 
 DEBOUNCE_MS = 15  # one 60 Hz frame: merges the burst of valueChanged of a drag without adding visible lag
 
@@ -88,7 +88,7 @@ class PreviewController(QObject):
         if gen != self._latest:
             return None  # a newer request exists: skip the work entirely
         from portrait_studio.engine import PreviewRenderer
-        from portrait_studio.ui.imaging import to_qimage
+        from portrait_studio.ui.jobs.imaging import to_qimage
 
         if self._renderer_key != key:
             # Analyse once per photo; faces found by the loader are reused instead of detected again.

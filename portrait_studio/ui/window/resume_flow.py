@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from portrait_studio.ui.background import BackgroundRunner
+from portrait_studio.ui.threads.runner import BackgroundRunner
 
 if TYPE_CHECKING:
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
 
 def _resume(journal: Any, cancel: threading.Event) -> Any:

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
-from portrait_studio.ui.compare_view import SIDE, SPLIT, TOGGLE
+from portrait_studio.ui.panels.compare_view import SIDE, SPLIT, TOGGLE
 
 if TYPE_CHECKING:
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
 
 def _action(

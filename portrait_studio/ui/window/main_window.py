@@ -21,19 +21,19 @@ from PySide6.QtWidgets import (
 
 from portrait_studio import APP_NAME
 from portrait_studio.core.settings import Settings, load_settings
-from portrait_studio.ui.actions import build_actions
-from portrait_studio.ui.background import BackgroundRunner
-from portrait_studio.ui.banner import PreflightBanner
-from portrait_studio.ui.compare_view import CANVAS, CompareView
-from portrait_studio.ui.controls import ControlsPanel
-from portrait_studio.ui.filmstrip import Filmstrip
-from portrait_studio.ui.preview import PreviewController
-from portrait_studio.ui.recent import RecentFiles
-from portrait_studio.ui.run_flows import RunFlows
-from portrait_studio.ui.run_panel import RunPanel
-from portrait_studio.ui.session import Session
-from portrait_studio.ui.window_flows import WindowFlows
-from portrait_studio.ui.worker import Executor, RunThread
+from portrait_studio.ui.model.session import Session
+from portrait_studio.ui.panels.banner import PreflightBanner
+from portrait_studio.ui.panels.compare_view import CANVAS, CompareView
+from portrait_studio.ui.panels.controls import ControlsPanel
+from portrait_studio.ui.panels.filmstrip import Filmstrip
+from portrait_studio.ui.panels.run_panel import RunPanel
+from portrait_studio.ui.threads.run_worker import Executor, RunThread
+from portrait_studio.ui.threads.runner import BackgroundRunner
+from portrait_studio.ui.window.actions import build_actions
+from portrait_studio.ui.window.preview import PreviewController
+from portrait_studio.ui.window.recent import RecentFiles
+from portrait_studio.ui.window.run_flows import RunFlows
+from portrait_studio.ui.window.window_flows import WindowFlows
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
             lambda token, image: image is not None and self.compare.scaled_ready(token[0], token[1], image)
         )
         if executor is None:
-            from portrait_studio.ui.run_job import PipelineExecutor
+            from portrait_studio.ui.jobs.run_job import PipelineExecutor
 
             executor = PipelineExecutor(self.settings)
         self.executor = executor
@@ -287,8 +287,8 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
         self.scaler.submit((key, token), lambda: fn() if wanted(key, token) else None)
 
     def _build_late_docks(self) -> None:
-        from portrait_studio.ui import docks
-        from portrait_studio.ui.loader import warm_up
+        from portrait_studio.ui.jobs.loader import warm_up
+        from portrait_studio.ui.window import docks
 
         # Warm up after the first paint: imports and the local gateway start would otherwise land on the
         # first open and the first Run (measured: 100+ ms GUI stalls from imports holding the GIL).
@@ -309,7 +309,7 @@ class MainWindow(WindowFlows, RunFlows, QMainWindow):
                 log.warning("%s not available: %s", build.__name__, err)
         docks.add_about(self)
         if journal is not None:  # finish what a crash interrupted (never resubmits a possibly-paid task)
-            from portrait_studio.ui.resume_flow import ResumeFlow
+            from portrait_studio.ui.window.resume_flow import ResumeFlow
 
             self.resume_flow = ResumeFlow(self, journal)
             self.resume_flow.start()

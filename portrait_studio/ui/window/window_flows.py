@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.params import EditParams
-from portrait_studio.ui.session import Photo
+from portrait_studio.ui.model.session import Photo
 
 if TYPE_CHECKING:
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 KEEP_SCREEN_COPIES = 6  # photos whose screen copies stay in memory (the ones just seen: ←/→ is instant)
@@ -30,7 +30,7 @@ class WindowFlows:
     # ------------------------------------------------------------------ open
     def open_paths(self: MainWindow, paths: list[Path]) -> list[int]:
         """Open photos and folders; returns the session indexes of the photos opened now."""
-        from portrait_studio.ui.loader import expand_paths, load_screen
+        from portrait_studio.ui.jobs.loader import expand_paths, load_screen
 
         files, skipped = expand_paths(paths)
         if skipped:
@@ -53,7 +53,7 @@ class WindowFlows:
 
     def _ensure_loaded(self: MainWindow, index: int, first: bool = True) -> None:
         """The photo shown needs its screen copy: load it ahead of everything queued (it may be evicted)."""
-        from portrait_studio.ui.loader import load_screen
+        from portrait_studio.ui.jobs.loader import load_screen
 
         photo = self.session.photos[index]
         if photo.display is None and not photo.error and index not in self._loading:
@@ -81,7 +81,7 @@ class WindowFlows:
             return
         photo = self.session.photos[i]
         if kind == "screen":
-            from portrait_studio.ui.loader import analyse
+            from portrait_studio.ui.jobs.loader import analyse
 
             self._loading.discard(i)
             photo.display, photo.source_size = result.rgb, result.size
@@ -130,7 +130,7 @@ class WindowFlows:
 
     def apply_fix(self: MainWindow, problem: Any) -> None:
         """A banner's one-click fix: make a fixed copy off the GUI thread; Run then sends that copy."""
-        from portrait_studio.ui.loader import apply_fixes
+        from portrait_studio.ui.jobs.loader import apply_fixes
 
         photo = self.session.current
         if photo is None or not getattr(problem, "auto_fix", None):
@@ -156,7 +156,7 @@ class WindowFlows:
 
     # ------------------------------------------------------------------ current photo
     def _on_current_changed(self: MainWindow, index: int) -> None:
-        from portrait_studio.ui.loader import forget_detail
+        from portrait_studio.ui.jobs.loader import forget_detail
 
         forget_detail(keep=self.session.photos[index].path)  # the last zoomed photo's full decode
         self._recently_shown = [i for i in self._recently_shown if i != index] + [index]
@@ -193,7 +193,7 @@ class WindowFlows:
 
     def request_detail(self: MainWindow) -> bool:
         """Zoomed in past the working copy's resolution: fetch the original's pixels for the visible part."""
-        from portrait_studio.ui.loader import load_detail
+        from portrait_studio.ui.jobs.loader import load_detail
 
         photo, before = self.session.current, self.compare.before
         if photo is None or before is None or not photo.source_size or self.compare.scale <= 1.0:
@@ -226,7 +226,7 @@ class WindowFlows:
 
     def _show_after(self: MainWindow, photo: Photo) -> None:
         if photo.meta.get("after") == "reload-result" and photo.result_path is not None:
-            from portrait_studio.ui.imaging import screen_image
+            from portrait_studio.ui.jobs.imaging import screen_image
 
             path, i = photo.result_path, self.session.photos.index(photo)
             photo.meta["after"] = "result"  # shown when the decode lands (the screen copy was evicted)

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.session import Photo
-from portrait_studio.ui.window_flows import message_of
+from portrait_studio.ui.model.session import Photo
+from portrait_studio.ui.window.window_flows import message_of
 
 if TYPE_CHECKING:
-    from portrait_studio.ui.main_window import MainWindow
-    from portrait_studio.ui.worker import RunOutcome
+    from portrait_studio.ui.threads.run_worker import RunOutcome
+    from portrait_studio.ui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class RunFlows:
     # ------------------------------------------------------------------ run
     def run_current(self: MainWindow) -> bool:
         """Ctrl+Enter: send the current photo with its parameters; False when it cannot start."""
-        from portrait_studio.ui.worker import RunJob
+        from portrait_studio.ui.threads.run_worker import RunJob
 
         photo = self.session.current
         if photo is not None and photo.error and photo.report is None:
@@ -121,7 +121,7 @@ class RunFlows:
         self.run_progress.emit(fraction)
 
     def _on_run_finished(self: MainWindow, outcome: RunOutcome) -> None:
-        from portrait_studio.ui.imaging import screen_image
+        from portrait_studio.ui.jobs.imaging import screen_image
 
         i, photo = self._photo_for(outcome.key)
         self._apply_pending_settings()
@@ -174,7 +174,7 @@ class RunFlows:
     # ------------------------------------------------------------------ save
     def quick_save(self: MainWindow) -> None:
         """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
-        from portrait_studio.ui.save_dialog import SaveRequest
+        from portrait_studio.ui.dialogs.save_dialog import SaveRequest
 
         photo = self.session.current
         if photo is None:
@@ -183,7 +183,7 @@ class RunFlows:
 
     def choose_save_as(self: MainWindow) -> None:
         """Ctrl+Shift+S: the Save as dialog."""
-        from portrait_studio.ui.save_dialog import SaveAsDialog
+        from portrait_studio.ui.dialogs.save_dialog import SaveAsDialog
 
         photo = self.session.current
         if photo is None or photo.result_path is None:
@@ -201,7 +201,12 @@ class RunFlows:
 
     def save_as(self: MainWindow, target: Any, fmt: str | None = None, quality: int | None = None) -> bool:
         """Save the result to `target` (path or SaveRequest) off the GUI thread; False: nothing to save."""
-        from portrait_studio.ui.save_dialog import DEFAULT_QUALITY, SaveRequest, format_for, write_result
+        from portrait_studio.ui.dialogs.save_dialog import (
+            DEFAULT_QUALITY,
+            SaveRequest,
+            format_for,
+            write_result,
+        )
 
         photo = self.session.current
         if photo is None or photo.result_path is None:
@@ -282,7 +287,7 @@ class RunFlows:
         photo = self.session.current
         if photo is None or newer is None or not newer.result_path:
             return
-        from portrait_studio.ui.imaging import screen_image
+        from portrait_studio.ui.jobs.imaging import screen_image
 
         def load() -> tuple[Any, Any]:
             before = screen_image(Path(older.result_path)) if older is not None else None
@@ -295,7 +300,7 @@ class RunFlows:
         photo = self.session.current
         if photo is None or not row.result_path or not Path(row.result_path).exists():
             return
-        from portrait_studio.ui.imaging import screen_image
+        from portrait_studio.ui.jobs.imaging import screen_image
 
         photo.result_path, photo.task_id = Path(row.result_path), row.task_id
         photo.cost = str(row.cost) if row.cost is not None else None
@@ -311,7 +316,7 @@ class RunFlows:
     # ------------------------------------------------------------------ settings
     def open_settings(self: MainWindow) -> None:
         """The Settings dialog (backend, key, hosting, output folder, theme)."""
-        from portrait_studio.ui.settings_dialog import SettingsDialog
+        from portrait_studio.ui.dialogs.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self)
         dialog.settings_changed.connect(self.apply_settings)
@@ -346,7 +351,7 @@ class RunFlows:
     def _apply_theme(self: MainWindow, theme: str) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from portrait_studio.ui.theme import ThemeFollower, apply_theme
+        from portrait_studio.ui.style.theme import ThemeFollower, apply_theme
 
         app = QApplication.instance()
         follower = app.findChild(ThemeFollower) if app is not None else None

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
-from portrait_studio.ui.session import EDITED, FAILED, LOADING, NEEDS_FIX, RUNNING, SAVED, Session
+from portrait_studio.ui.model.session import EDITED, FAILED, LOADING, NEEDS_FIX, RUNNING, SAVED, Session
 
 TILE = QSize(132, 100)
 BADGE_COLOURS = {

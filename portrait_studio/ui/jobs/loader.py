@@ -15,7 +15,14 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
-from portrait_studio.ui.imaging import PREVIEW_MAX, SCREEN_MAX, THUMB_MAX, decode_screen, downscale, to_qimage
+from portrait_studio.ui.jobs.imaging import (
+    PREVIEW_MAX,
+    SCREEN_MAX,
+    THUMB_MAX,
+    decode_screen,
+    downscale,
+    to_qimage,
+)
 
 # Suffixes offered for folders and drops; anything else dropped is reported, not silently opened.
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"})
