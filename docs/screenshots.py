@@ -1,6 +1,6 @@
 """Render the real main window offscreen in its main states into docs/screenshots/*.png (used by the README).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
 (after a real local run), filmstrip of a shoot, settings. Photos: the real test photographs (tests/photos.py).
@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "docs" / "screenshots"
+OUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
 SIZE = (1440, 900)
 
 
@@ -44,7 +44,7 @@ def settle(app, seconds: float) -> None:
 def shoot(widget, name: str) -> Path:
     path = OUT / f"{name}.png"
     widget.grab().save(str(path))
-    print(f"wrote {path.relative_to(ROOT)}")
+    print(f"wrote {path}")
     return path
 
 
@@ -95,13 +95,13 @@ def shots_single(app, backend, settings, files) -> None:
     wait(app, lambda: bool(done))
     # Zoom on the face with the divider through it, as a retoucher checks skin (face boxes off).
     x, y, fw, fh = w.session.current.faces.faces[0].box
-    w.faces_action.trigger()
+    w.window_actions.faces_action.trigger()
     w.compare.zoom_to(w.compare.scale * 2.2, w.compare.image_to_widget(x + fw / 2, y + fh / 2))
     w.compare.set_divider(w.compare.image_to_widget(x + fw / 2, 0).x() / w.compare.width())
     settle(app, 0.3)
     shoot(w, "04-compare-split")
     w.compare.zoom_fit()
-    w.faces_action.trigger()
+    w.window_actions.faces_action.trigger()
     w.set_compare_mode("side")
     settle(app, 0.2)
     shoot(w, "05-compare-side-by-side")

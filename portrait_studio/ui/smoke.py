@@ -36,7 +36,7 @@ def _check(condition: bool, problem: str) -> None:
 
 
 def _open_window() -> str:
-    from portrait_studio.ui.app import make_app
+    from portrait_studio.ui.style.application import make_app
     from portrait_studio.ui.window.main_window import MainWindow
 
     app = make_app()

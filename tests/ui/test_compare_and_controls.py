@@ -144,7 +144,7 @@ def test_status_bar_zoom_is_in_pixels_of_the_original(qtbot, tmp_path):
     assert w.zoom_label.text().startswith("Fit (")
     w.compare.zoom_to(1.0)  # one screen pixel per working-copy pixel = 75 % of the original
     assert w.zoom_label.text() == "75 %"
-    w.zoom100_action.trigger()  # Ctrl+1: one screen pixel per pixel of the original
+    w.window_actions.zoom100_action.trigger()  # Ctrl+1: one screen pixel per pixel of the original
     assert w.zoom_label.text() == "100 %"
 
 

@@ -11,5 +11,5 @@ def test_window_opens_with_title_and_open_action(qtbot):
     w.show()
     qtbot.waitExposed(w)
     assert w.windowTitle() == APP_NAME
-    assert w.open_action.shortcut().toString() == "Ctrl+O"
+    assert w.window_actions.open_action.shortcut().toString() == "Ctrl+O"
     assert not w.grab().isNull()

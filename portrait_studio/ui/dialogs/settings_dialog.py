@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from PIL import Image
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +35,7 @@ from portrait_studio.api.client import Client
 from portrait_studio.core.errors import ConfigError, PortraitStudioError
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, save_settings
+from portrait_studio.ui.threads.runner import BackgroundRunner
 
 BACKENDS = (("local", "Local engine — free, works offline"), ("cloud", "Cloud — Spark Edit Portrait (paid)"))
 HOSTS = (
@@ -146,23 +147,14 @@ def check_connection(settings: Settings, typed_key: str | None = None) -> str:
 
 
 # ---------------------------------------------------------------------- dialog
-class _ProbeWorker(QObject):
-    """Runs one blocking call on a QThread and reports (ok, message) back by signal."""
-
-    finished = Signal(bool, str)
-
-    def __init__(self, fn: Callable[[], str]) -> None:
-        super().__init__()
-        self._fn = fn
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            self.finished.emit(True, self._fn())
-        except PortraitStudioError as err:
-            self.finished.emit(False, str(err))
-        except Exception as err:  # a probe must never kill the worker thread silently
-            self.finished.emit(False, f"Unexpected error: {err!r}")
+def _probe(fn: Callable[[], str]) -> tuple[bool, str]:
+    """Run one blocking check (on the probe thread): (ok, plain-language message)."""
+    try:
+        return True, fn()
+    except PortraitStudioError as err:
+        return False, str(err)
+    except Exception as err:  # a probe must never end without an answer
+        return False, f"Unexpected error: {err!r}"
 
 
 def _combo(items: tuple[tuple[str, str], ...], current: str) -> QComboBox:
@@ -188,7 +180,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(560)
         self._initial = settings
         self._settings_file = settings_file
-        self._probe_thread: QThread | None = None
+        self._probe: BackgroundRunner | None = None  # one per connection test, stopped when it answers
         self.key_storage: keys.KeyStorage | None = None  # where Save put a typed key (None: no new key)
         self._build(settings)
         self._refresh_key_status()
@@ -342,48 +334,31 @@ class SettingsDialog(QDialog):
     # ------------------------------------------------------------------ test connection
     def test_connection(self) -> None:
         """Check the backend off the GUI thread; the answer lands in test_result and connection_tested."""
-        if self._probe_thread is not None:
+        if self._probe is not None:
             return  # one probe at a time
         settings = self.result_settings()
         typed = self.key_edit.text().strip() or None
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing…")
-        thread = QThread(self)
-        worker = _ProbeWorker(lambda: check_connection(settings, typed))
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(self._on_probe_done)
-        worker.finished.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_probe_thread_finished)
-        self._probe_worker = worker  # keep the Python wrapper alive while it runs
-        self._probe_thread = thread
-        thread.start()
+        self._probe = BackgroundRunner("settings-probe", self)
+        self._probe.submit(lambda: _probe(lambda: check_connection(settings, typed)), self._on_probe_done)
 
     def is_testing(self) -> bool:
         """True while a connection test is running."""
-        return self._probe_thread is not None
+        return self._probe is not None
 
-    @Slot(bool, str)
-    def _on_probe_done(self, ok: bool, message: str) -> None:
+    def _on_probe_done(self, answer: tuple[bool, str]) -> None:
+        ok, message = answer
+        self._stop_probe()  # (the call has returned: its thread only has to quit)
+        self.test_button.setEnabled(True)
         self.test_result.setText(("✔ " if ok else "✘ ") + message)
         self.test_result.setStyleSheet("" if ok else "color: #e06c5a;")
         self.connection_tested.emit(ok, message)
 
-    @Slot()
-    def _on_probe_thread_finished(self) -> None:
-        thread, self._probe_thread = self._probe_thread, None
-        if thread is not None:
-            thread.deleteLater()
-        self.test_button.setEnabled(True)
-
     def _stop_probe(self) -> None:
-        thread = self._probe_thread
-        if thread is not None:
-            thread.quit()
-            thread.wait()  # bounded: the client's own timeouts end the request
-            self._probe_thread = None
-            thread.deleteLater()
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.stop()  # waits for a test in hand: bounded, the client's own timeouts end the request
 
     # ------------------------------------------------------------------ close
     def accept(self) -> None:

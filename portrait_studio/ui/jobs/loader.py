@@ -24,9 +24,6 @@ from portrait_studio.ui.jobs.imaging import (
     to_qimage,
 )
 
-# Suffixes offered for folders and drops; anything else dropped is reported, not silently opened.
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"})
-
 
 @dataclass(frozen=True)
 class ScreenLoad:
@@ -50,13 +47,18 @@ class Analysis:
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """(image files, skipped) from files and folders; folders contribute their images, sorted by name."""
+    """(image files, skipped) from files and folders, by the batch's rule (api.batch.expand).
+
+    A folder gives its photos sorted by name, without the app's own results and hidden files (macOS
+    `._x.jpg`); a file given by name is opened when its suffix is a photo's, else reported as skipped.
+    """
+    from portrait_studio.api.batch import IMAGE_SUFFIXES, expand  # (on use: api.batch loads the pipeline)
+
     found: list[Path] = []
     skipped: list[Path] = []
-    for p in paths:
-        p = Path(p)
+    for p in map(Path, paths):
         if p.is_dir():
-            found.extend(sorted(c for c in p.iterdir() if c.is_file() and c.suffix.lower() in IMAGE_SUFFIXES))
+            found.extend(expand([p]))
         elif p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
             found.append(p)
         else:
@@ -200,7 +202,6 @@ def apply_fixes(path: Path, auto_fix: str, params: Any) -> FixResult:
 
 
 __all__ = [
-    "IMAGE_SUFFIXES",
     "Analysis",
     "FixResult",
     "ScreenLoad",

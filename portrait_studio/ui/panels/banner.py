@@ -7,16 +7,10 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from portrait_studio.ui import text as words
+from portrait_studio.ui.model.session import Photo, Session
+
 OK, WARN, ERROR = "ok", "warn", "error"
-# Headlines of core.preflight's problem codes, in a photographer's words; the message gives the detail.
-TITLES = {
-    "no_face": "No face found",
-    "several_faces": "{n} faces — the model needs exactly one",
-    "small_face": "Face is small",
-    "too_many_pixels": "Too large — will be downscaled",
-    "too_many_bytes": "Over 5 MB — will be re-encoded",
-    "format": "Not JPEG/PNG — will be converted",
-}
 STYLE = {
     OK: ("#20342a", "#7fd39a"),
     WARN: ("#3a3020", "#f0c060"),
@@ -37,7 +31,37 @@ class PreflightBanner(QFrame):
         self._layout.setSpacing(4)
         self.level = OK
         self.buttons: list[QPushButton] = []
+        self._session: Session | None = None
+        self._shown: tuple[object, ...] | None = None  # what the banner last drew from the current photo
         self.hide()
+
+    def bind(self, session: Session) -> None:
+        """Follow the session's current photo: what is wrong with it, or that it is ready."""
+        self._session = session
+        session.current_changed.connect(lambda _i: self._follow(force=True))
+        session.photo_changed.connect(lambda i: self._follow() if i == session.current_index else None)
+
+    def _follow(self, force: bool = False) -> None:
+        photo = self._session.current if self._session is not None else None
+        if photo is None:
+            return
+        # Redraw only when what the banner says changed (a preview landing must not rebuild its rows).
+        state = (photo.error, photo.load_failed, photo.display is None, id(photo.report), photo.fixing)
+        if force or state != self._shown:
+            self._shown = state
+            self.show_photo(photo)
+
+    def show_photo(self, photo: Photo) -> None:
+        """One photo's banner: its read error, "loading" / "looking for faces", or its pre-flight report."""
+        if photo.error and (photo.display is None or photo.load_failed):
+            self.show_error(photo.error, photo.error_fix)
+        elif photo.fixing:
+            self.show_busy("Applying the fix…")
+        elif photo.report is None:
+            self.show_busy("Looking for faces…" if photo.display is not None else "Loading…")
+        else:
+            approx = bool(getattr(photo.faces, "approximate", False))
+            self.show_report(photo.report, photo.face_count, approx)
 
     def text(self) -> str:
         """Everything the banner says, as plain text (for tests and screen readers)."""
@@ -61,7 +85,7 @@ class PreflightBanner(QFrame):
             note = " (approximate detector)" if approximate else ""
             self._row(f"{faces}{note} — ready to retouch", None, None)
         for problem in problems:
-            title = TITLES.get(problem.code, "").format(n=face_count)
+            title = words.problem_title(problem.code, face_count)
             # The face-count titles say all the message says; the others keep their detail (sizes, MB).
             detail = "" if problem.code in ("no_face", "several_faces") else f" {problem.message}"
             text = f"<b>{title}.</b>{detail}" if title else problem.message
@@ -108,18 +132,12 @@ class PreflightBanner(QFrame):
             hint.setWordWrap(True)
             h.addWidget(hint, 3)
         if problem is not None and getattr(problem, "auto_fix", None):
-            button = QPushButton(_fix_label(problem), row)
+            button = QPushButton(words.fix_label(problem.auto_fix), row)
             button.setObjectName("fix-button")
             button.clicked.connect(lambda _=False, p=problem: self.fix_requested.emit(p))
             h.addWidget(button, 0)
             self.buttons.append(button)
         self._layout.addWidget(row)
-
-
-def _fix_label(problem: Any) -> str:
-    auto = getattr(problem, "auto_fix", None)
-    labels = {"crop_to_face": "Crop to face", "downscale": "Downscale now", "reencode": "Re-encode now"}
-    return labels.get(auto, "Convert now" if auto == "convert" else "Fix")
 
 
 __all__ = ["PreflightBanner"]

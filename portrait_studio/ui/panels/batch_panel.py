@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -24,37 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from portrait_studio.api.batch import FINAL, IMAGE_SUFFIXES, BatchItem, BatchQueue, duration, summary
-from portrait_studio.ui.jobs.run_job import STAGES
-from portrait_studio.ui.panels.history_panel import money
+from portrait_studio.api.batch import FINAL, BatchItem, BatchQueue, duration, summary
+from portrait_studio.ui import text as words
+from portrait_studio.ui.threads.bridge import Bridge
 
-OnChange = Callable[[BatchItem], None] | None
 ID_ROLE = Qt.ItemDataRole.UserRole
-PHOTO_FILTER = f"Photos ({' '.join('*' + s for s in sorted(IMAGE_SUFFIXES))});;All files (*)"
 COLUMNS = ["Photo", "Status", "Progress", "Time left", "Result"]
 STATUS_COLOURS = {"done": "#5fae6a", "failed": "#e06c5a", "cancelled": "#9a9a9a", "skipped": "#9a9a9a"}
-
-
-def status_text(item: BatchItem) -> str:
-    """What a photographer reads in the Status column."""
-    if item.status == "running":
-        words = STAGES.get(item.stage)  # the Run panel's words for the same pipeline stages
-        return words[0].upper() + words[1:] if words else "Running"
-    if item.status == "queued":
-        return "Waiting (budget)" if item.error is not None else "Waiting"
-    if item.status == "done":
-        return "Done (earlier result, free)" if item.result and item.result.reused else "Done"
-    return {"failed": "Failed", "skipped": "Skipped", "cancelled": "Cancelled"}[item.status]
-
-
-def result_text(item: BatchItem) -> str:
-    """The output file (and the engine's first note on it), or the error in plain words."""
-    if item.result is not None:
-        notes = item.result.notes  # e.g. "the crop had to cut the chin": worth seeing in a shoot of 200
-        return item.result.output_path.name + (f" — {notes[0]}" if notes else "")
-    if item.error is not None and item.status != "cancelled":
-        return item.error.message.removeprefix(f"{item.path}: ")  # the Photo column already names it
-    return ""
 
 
 class BatchPanel(QWidget):
@@ -63,7 +38,6 @@ class BatchPanel(QWidget):
     item_updated = Signal(object)  # BatchItem, always delivered on the GUI thread
     finished = Signal()  # nothing queued or running any more
     settled = Signal()  # nothing running and nothing about to start: finished, or paused by the budget
-    _from_worker = Signal(int)  # an item id, emitted in a worker thread, delivered on the GUI thread
 
     def __init__(self, queue: BatchQueue, parent: QWidget | None = None, *, autostart: bool = True) -> None:
         super().__init__(parent)
@@ -76,22 +50,14 @@ class BatchPanel(QWidget):
         self._was_idle = True
         self.setAcceptDrops(True)  # drop photos or folders of a shoot straight onto the list
         self._build()
-        # Qt delivers a signal emitted in another thread through the receiver's event loop (QueuedConnection):
-        # the widgets are only ever touched on the GUI thread (napari#2598).
-        self._from_worker.connect(self._on_item_id, Qt.ConnectionType.QueuedConnection)
-        self._previous_callback = queue.on_change
-        queue.on_change = self._on_queue_change
-        self.destroyed.connect(self._make_detach(queue, self._previous_callback))
+        # The queue reports on its worker threads; only the item id crosses to the GUI thread (the Bridge), so
+        # the widgets are only ever touched there (napari#2598).
+        bridge = Bridge(self._on_item_id, self)
+        unsubscribe = queue.subscribe(lambda item: bridge.call(item.id))
+        self.destroyed.connect(lambda *_: unsubscribe())  # (not the panel: it is being destroyed)
         for item in queue.items():
             self._on_item(item)
         self._update_summary()
-
-    @staticmethod
-    def _make_detach(queue: BatchQueue, previous: OnChange) -> Callable[..., None]:
-        def detach(*_: object) -> None:  # must not reference the panel: it runs while it is destroyed
-            queue.on_change = previous
-
-        return detach
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -148,13 +114,6 @@ class BatchPanel(QWidget):
         return b
 
     # ------------------------------------------------------------------ queue → view
-    def _on_queue_change(self, item: BatchItem) -> None:
-        """Called by the queue in whatever thread changed the item; never touches a widget."""
-        if self._previous_callback is not None:
-            self._previous_callback(item)
-        with contextlib.suppress(RuntimeError):  # the panel is gone; the queue may outlive it
-            self._from_worker.emit(item.id)
-
     @Slot(int)
     def _on_item_id(self, item_id: int) -> None:
         # Only the id crosses threads; the snapshot is read here, so it is always the newest one and
@@ -176,11 +135,11 @@ class BatchPanel(QWidget):
         self.item_updated.emit(item)
 
     def _paint_row(self, row: QTreeWidgetItem, item: BatchItem) -> None:
-        row.setText(1, status_text(item))
+        row.setText(1, words.batch_status(item))
         pct = item.progress if item.status == "running" else (1.0 if item.status == "done" else None)
         row.setText(2, f"{round(pct * 100)} %" if pct is not None else "")
         row.setText(3, duration(item.eta) if item.status == "running" else "")
-        row.setText(4, result_text(item))
+        row.setText(4, words.batch_result(item))
         colour = STATUS_COLOURS.get(item.status)
         row.setForeground(1, QColor(colour) if colour else self.palette().text().color())
         tip = "\n".join([str(item.result.output_path), *item.result.notes]) if item.result else ""
@@ -202,7 +161,7 @@ class BatchPanel(QWidget):
         text = summary(items, self.queue.eta() if busy else None)
         spent = sum((i.result.cost or Decimal(0) for i in items if i.result), Decimal(0))
         if any(i.result for i in items):
-            text += f" · spent {money(spent)}" if spent else " · nothing spent"
+            text += f" · spent {words.money(spent)}" if spent else " · nothing spent"
         self.summary.setText(text)
         self.concurrency_label.setText(f"{self.queue.concurrency} at a time")
         self._update_pause()
@@ -305,7 +264,7 @@ class BatchPanel(QWidget):
 
     # ------------------------------------------------------------------ button handlers (dialogs)
     def _on_add_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos", str(Path.home()), PHOTO_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos", str(Path.home()), words.photo_filter())
         if paths:
             self.add_paths(paths)
 
@@ -321,4 +280,4 @@ class BatchPanel(QWidget):
         self.skip(self.selected_ids())
 
 
-__all__ = ["BatchPanel", "result_text", "status_text"]
+__all__ = ["BatchPanel"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -18,6 +19,9 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from portrait_studio.ui import text as words
+from portrait_studio.ui.model.session import AfterPane, Session
 
 SPLIT, SIDE, TOGGLE = "split", "side", "toggle"
 MODES = (SPLIT, SIDE, TOGGLE)
@@ -193,7 +197,7 @@ class CompareView(QWidget):
             return self._cache[key][1]
         if self._pending.get(key) != want:
             self._pending[key] = want
-            self._scaler(key, want, lambda img=image, sz=size: _smooth(img, sz))
+            self._scaler(key, want, functools.partial(_smooth, image, size))
         return None
 
     def set_scaler(self, submit: Callable[[str, object, Callable[[], QImage]], None] | None) -> None:
@@ -407,10 +411,64 @@ class CompareView(QWidget):
         super().keyReleaseEvent(event)
 
 
+class CompareBinding(QObject):
+    """Keeps a CompareView on the session's current photo: its before, its after pane, its face boxes."""
+
+    def __init__(self, view: CompareView, session: Session) -> None:
+        super().__init__(view)
+        self.view = view
+        self.session = session
+        self.backend = "local"  # the captions name the engine ("Result · cloud", "Local preview")
+        self.preview_enabled = True
+        self._versions_shown = False
+        session.current_changed.connect(lambda _i: self.refresh(new_photo=True))
+        session.photo_changed.connect(lambda i: self.refresh() if i == session.current_index else None)
+
+    def refresh(self, *, new_photo: bool = False) -> None:
+        """Draw the current photo's state (only what changed: a new before image resets zoom and detail)."""
+        photo, view = self.session.current, self.view
+        if photo is None:
+            return
+        before = photo.before_image()
+        versions = photo.after is AfterPane.VERSIONS and photo.screen.versions is not None
+        if new_photo or before is not view.before:
+            same = view.before is not None and view.before is before
+            # Comparing History versions (and coming back from them) keeps the zoom the user is looking at.
+            keep = same or (not new_photo and (versions or self._versions_shown))
+            view.set_before(before, keep_view=keep)
+            if photo.display is not None and photo.source_size and photo.run_path is None:
+                view.one_to_one = photo.source_size[0] / photo.display.shape[1]
+            else:
+                view.one_to_one = 1.0
+        self._versions_shown = versions
+        kind, after = photo.after_image(self.preview_enabled)
+        label = (
+            {
+                AfterPane.RESULT: words.result_label(self.backend),
+                AfterPane.PREVIEW: words.preview_label(self.backend),
+                AfterPane.VERSIONS: "Newer version",
+            }.get(kind, "After")
+            if kind is not None
+            else "After"
+        )
+        if after is not view.after or label != view.after_label:
+            view.set_after(after, label)
+        boxes = [f.box for f in photo.faces.faces] if photo.faces is not None else []
+        if boxes != view.face_boxes:
+            view.set_faces(boxes)
+
+
 def _smooth(image: QImage, size: tuple[int, int]) -> QImage:
     return image.scaled(
         size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
     )
 
 
-__all__ = ["MODES", "SIDE", "SPLIT", "TOGGLE", "CompareView"]
+__all__ = [
+    "MODES",
+    "SIDE",
+    "SPLIT",
+    "TOGGLE",
+    "CompareBinding",
+    "CompareView",
+]

@@ -6,7 +6,16 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
-from portrait_studio.ui.model.session import EDITED, FAILED, LOADING, NEEDS_FIX, RUNNING, SAVED, Session
+from portrait_studio.ui.model.session import (
+    EDITED,
+    FAILED,
+    LOADING,
+    NEEDS_FIX,
+    RUNNING,
+    SAVED,
+    Session,
+    Status,
+)
 
 TILE = QSize(132, 100)
 BADGE_COLOURS = {
@@ -26,7 +35,6 @@ class Filmstrip(QListWidget):
         super().__init__(parent)
         self.setObjectName("filmstrip")
         self.session = session
-        self._thumbs: dict[int, QImage] = {}
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(False)
@@ -46,14 +54,9 @@ class Filmstrip(QListWidget):
         palette.setColor(QPalette.ColorRole.HighlightedText, QColor(235, 235, 235))
         self.setPalette(palette)
         session.added.connect(self._on_added)
-        session.changed.connect(self._on_changed)
+        session.photo_changed.connect(self._on_changed)
         session.current_changed.connect(self._on_current)
         self.currentRowChanged.connect(session.set_current)
-
-    def set_thumbnail(self, index: int, image: QImage) -> None:
-        """Use `image` (made on the loader thread) as photo `index`'s thumbnail."""
-        self._thumbs[index] = image
-        self._on_changed(index)
 
     def _on_added(self, start: int, count: int) -> None:
         for i in range(start, start + count):
@@ -68,7 +71,7 @@ class Filmstrip(QListWidget):
         if item is None:
             return
         photo = self.session.photos[index]
-        item.setIcon(QIcon(self._tile(self._thumbs.get(index), photo.status)))
+        item.setIcon(QIcon(self._tile(photo.thumb, photo.status)))
         item.setToolTip(f"{photo.path}\n{photo.status}")
         item.setData(Qt.ItemDataRole.UserRole, photo.status)
 
@@ -79,7 +82,7 @@ class Filmstrip(QListWidget):
             self.blockSignals(False)
         self.scrollToItem(self.item(index))
 
-    def _tile(self, thumb: QImage | None, status: str) -> QPixmap:
+    def _tile(self, thumb: QImage | None, status: Status) -> QPixmap:
         """Thumbnail centred on a dark tile with the status badge in its corner."""
         pix = QPixmap(TILE)
         pix.fill(QColor(28, 28, 30))

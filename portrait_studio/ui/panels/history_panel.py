@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import sqlite3
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFont, QHideEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,57 +26,29 @@ from PySide6.QtWidgets import (
 
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.ledger import HistoryError
-from portrait_studio.ui.panels.presets_panel import describe_params
+from portrait_studio.ui.text import describe_params, money, total, when
+from portrait_studio.ui.threads.bridge import Bridge
+from portrait_studio.ui.threads.runner import BackgroundRunner
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
 ORIGINAL = -1  # the id the "Original" line carries (it is not a journal row)
 REFRESH_DELAY_MS = 150  # journal writes come in bursts (a progress write per poll): redraw once per burst
 
 
-def money(value: Decimal | None) -> str:
-    """USD for people: "$0.035", "free" for zero, "—" when unknown."""
-    if value is None:
-        return "—"
-    if value == 0:
-        return "free"
-    if value < Decimal("0.001"):
-        return "<$0.001"
-    text = f"{value:.3f}"  # cloud prices are quoted to a tenth of a cent ("0.035")
-    return "$" + (text[:-1] if text.endswith("0") else text)
-
-
-def when(epoch: float | None, now: dt.datetime | None = None) -> str:
-    """ "14:03" today, "Mon 14:03" this week, else "2026-11-02 14:03"."""
-    if epoch is None:
-        return "—"
-    t = dt.datetime.fromtimestamp(epoch)
-    now = now or dt.datetime.now()
-    if t.date() == now.date():
-        return t.strftime("%H:%M")
-    if (now.date() - t.date()).days < 7:
-        return t.strftime("%a %H:%M")
-    return t.strftime("%Y-%m-%d %H:%M")
-
-
 def ledger_summary(
-    journal: Journal, budget_cap: float | None, by_day: dict[str, Decimal] | None = None
+    journal: Journal, budget_cap: Decimal | None, by_day: dict[str, Decimal] | None = None
 ) -> str:
     """Today, total and the budget cap's headroom in one line."""
     by_day = journal.spend_by_day() if by_day is None else by_day
     today = by_day.get(dt.date.today().isoformat(), Decimal(0))
-    text = f"Today {_total(today)} · all time {_total(sum(by_day.values(), Decimal(0)))}"
+    text = f"Today {total(today)} · all time {total(sum(by_day.values(), Decimal(0)))}"
     if budget_cap is not None:
-        left = Decimal(str(budget_cap)) - journal.committed_today()
+        left = budget_cap - journal.committed_today()
         if left > 0:
             text += f" · daily cap ${budget_cap:.2f}, {money(left)} left"
         else:  # money(0) is "free", which said "free left" when nothing was
             text += f" · daily cap ${budget_cap:.2f} reached (batches pause)"
     return text
-
-
-def _total(value: Decimal) -> str:
-    """A sum of money: "$0.00" for nothing spent (money() says "free" of a single edit)."""
-    return money(value) if value else "$0.00"
 
 
 @dataclass(frozen=True)
@@ -91,7 +61,7 @@ class LedgerSnapshot:
     recent: list[tuple[str, str, str, str]]
 
 
-def ledger_snapshot(journal: Journal, budget_cap: float | None) -> LedgerSnapshot:
+def ledger_snapshot(journal: Journal, budget_cap: Decimal | None) -> LedgerSnapshot:
     """Read the spend ledger once (~50 ms for 10,000 journal rows): off the GUI thread."""
     by_day = journal.spend_by_day()
     paid = [r for r in journal.rows(limit=200) if r.cost][:50]  # cost > 0: local edits are free
@@ -110,8 +80,6 @@ class HistoryPanel(QWidget):
     version_restored = Signal(object)  # JournalRow now current (undo/redo/make current)
     error = Signal(str)
     ledger_updated = Signal()  # the Spending tab shows fresh figures
-    _journal_changed = Signal()  # journal callbacks come from writer threads: re-emitted on the GUI thread
-    _ledger_ready = Signal(object)  # LedgerSnapshot | error text, from the ledger-read thread
 
     def __init__(self, journal: Journal, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,7 +87,7 @@ class HistoryPanel(QWidget):
         self.journal = journal
         self._sha: str | None = None
         self._path: str | None = None
-        self._budget_cap: float | None = None
+        self._budget_cap: Decimal | None = None
         self._rows: dict[int, JournalRow] = {}
         self._order: list[int] = []  # row ids, oldest first
         self._current_id: int | None = None
@@ -129,10 +97,10 @@ class HistoryPanel(QWidget):
         self._timer.timeout.connect(self.refresh)
         self._stale = False
         self._ledger_stale = self._ledger_busy = self._ledger_again = False
+        self._ledger = BackgroundRunner("ledger-read", self)  # stopped by shutdown() (or closing the panel)
         self._build()
-        self._ledger_ready.connect(self._on_ledger_ready, Qt.ConnectionType.QueuedConnection)
-        self._journal_changed.connect(self._schedule_refresh, Qt.ConnectionType.QueuedConnection)
-        unsubscribe = journal.subscribe(self._on_journal_write)
+        bridge = Bridge(self._schedule_refresh, self)  # journal callbacks come from writer threads
+        unsubscribe = journal.subscribe(lambda _row_id: bridge.call())
         self.destroyed.connect(lambda *_: unsubscribe())
         self.refresh()
 
@@ -218,14 +186,10 @@ class HistoryPanel(QWidget):
         self._path = str(input_path) if input_path is not None else None
         self.refresh()
 
-    def set_budget_cap(self, cap: float | None) -> None:
+    def set_budget_cap(self, cap: Decimal | None) -> None:
         """The daily budget cap from Settings (None: no cap)."""
         self._budget_cap = cap
         self._refresh_ledger()
-
-    def _on_journal_write(self, _row_id: int) -> None:
-        with contextlib.suppress(RuntimeError):  # the panel was deleted while the journal lives on
-            self._journal_changed.emit()
 
     # ------------------------------------------------------------------ model → view
     @Slot()
@@ -322,20 +286,25 @@ class HistoryPanel(QWidget):
             self._ledger_again = True
             return
         self._ledger_busy = True
-        args = (self.journal, self._budget_cap)
-        threading.Thread(target=self._read_ledger, args=args, name="ledger-read", daemon=True).start()
+        journal, cap = self.journal, self._budget_cap
+        self._ledger.submit(
+            lambda: ledger_snapshot(journal, cap), self._on_ledger_ready, self._on_ledger_failed
+        )
 
-    def _read_ledger(self, journal: Journal, cap: float | None) -> None:
-        """Worker thread: read, then hand the plain-text snapshot to the GUI thread by signal."""
-        result: LedgerSnapshot | str
-        try:
-            result = ledger_snapshot(journal, cap)
-        except sqlite3.Error as err:  # the journal was closed under us
-            result = f"The spend ledger is unavailable ({err})."
-        with contextlib.suppress(RuntimeError):  # the panel is gone
-            self._ledger_ready.emit(result)
+    def _on_ledger_failed(self, err: Exception) -> None:
+        # e.g. sqlite3.Error: the journal was closed under the read
+        self._on_ledger_ready(f"The spend ledger is unavailable ({err}).")
 
-    @Slot(object)
+    def shutdown(self) -> None:
+        """Stop the ledger-read thread, waiting for a read in hand (before the journal closes)."""
+        self._timer.stop()
+        self._ledger.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """A panel closed on its own (not in a dock of the window) stops its thread too."""
+        self.shutdown()
+        super().closeEvent(event)
+
     def _on_ledger_ready(self, result: LedgerSnapshot | str) -> None:
         self._ledger_busy = False
         if isinstance(result, str):
@@ -436,4 +405,4 @@ class HistoryPanel(QWidget):
         self.message.show()
 
 
-__all__ = ["ORIGINAL", "HistoryPanel", "LedgerSnapshot", "ledger_snapshot", "ledger_summary", "money", "when"]
+__all__ = ["ORIGINAL", "HistoryPanel", "LedgerSnapshot", "ledger_snapshot", "ledger_summary"]

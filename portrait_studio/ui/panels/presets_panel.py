@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,37 +21,12 @@ from PySide6.QtWidgets import (
 
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.params import EditParams
-from portrait_studio.core.presets import Preset, PresetError, PresetProblem, PresetStore
+from portrait_studio.core.presets import Preset, PresetError, PresetStore
+from portrait_studio.ui import text as words
+from portrait_studio.ui.threads.bridge import Bridge
 
 PRESET_FILTER = "Portrait Studio preset (*.json);;All files (*)"
 NAME_ROLE = Qt.ItemDataRole.UserRole
-
-
-def describe_params(p: EditParams, *, local: bool = False) -> str:
-    """One line a photographer reads at a glance: strengths, size, mode, seed.
-
-    `local`: a result of the local engine, which uses no seed ("random seed" would suggest runs differ).
-    """
-    mode = p.gen_mode or f"auto ({p.effective_gen_mode})"
-    seed = "" if local and p.seed < 0 else " · random seed" if p.seed < 0 else f" · seed {p.seed}"
-    return (
-        f"detail {p.gpen:.1f} · skin {p.skin:.1f} · tone {p.skin_unifi:.1f} · "
-        f"{p.width}×{p.height} · {mode}{seed}"
-    )
-
-
-def describe_problems(problems: list[PresetProblem]) -> str:
-    """A plain warning for preset files that were skipped ("" when there are none)."""
-    if not problems:
-        return ""
-    n = len(problems)
-    head = (
-        f"{n} preset file{'s' if n > 1 else ''} could not be read and {'were' if n > 1 else 'was'} skipped:"
-    )
-    lines = [f"• {p.path.name}: {p.message.removeprefix(f'{p.path}: ')}" for p in problems[:5]]
-    if n > 5:
-        lines.append(f"• … and {n - 5} more")
-    return "\n".join([head, *lines, "Fix or delete these files; your other presets are fine."])
 
 
 class PresetsPanel(QWidget):
@@ -60,7 +34,6 @@ class PresetsPanel(QWidget):
 
     preset_applied = Signal(str, object)  # name, EditParams
     error = Signal(str)  # plain "message — fix", also shown in the panel
-    _store_changed = Signal()  # store callbacks may come from any thread: re-emitted onto the GUI thread
 
     def __init__(
         self,
@@ -74,8 +47,8 @@ class PresetsPanel(QWidget):
         self._current_params = current_params
         self._presets: dict[str, Preset] = {}
         self._build()
-        self._store_changed.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
-        unsubscribe = store.subscribe(self._emit_store_changed)
+        bridge = Bridge(self.refresh, self)  # store callbacks may come from any thread
+        unsubscribe = store.subscribe(bridge.call)
         self.destroyed.connect(lambda *_: unsubscribe())
         # Presets saved by the CLI or another window appear without a restart.
         self._watcher = QFileSystemWatcher([str(store.user_dir)], self)
@@ -140,10 +113,6 @@ class PresetsPanel(QWidget):
         return b
 
     # ------------------------------------------------------------------ model → view
-    def _emit_store_changed(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the panel was deleted while the store lives on
-            self._store_changed.emit()
-
     @Slot()
     def refresh(self) -> None:
         """Re-read the store and redraw the list, keeping the selection."""
@@ -157,14 +126,14 @@ class PresetsPanel(QWidget):
         self.list.blockSignals(False)
         if not (keep and self.select(keep)):
             self._on_selection()
-        text = describe_problems(self.store.problems)
+        text = words.describe_problems(self.store.problems)
         self.problems_label.setText(text)
         self.problems_label.setVisible(bool(text))
 
     def _item(self, p: Preset) -> QListWidgetItem:
         item = QListWidgetItem(f"{p.name}  ·  built-in" if p.builtin else p.name)
         item.setData(NAME_ROLE, p.name)
-        item.setToolTip("\n".join(x for x in (p.description, describe_params(p.params)) if x))
+        item.setToolTip("\n".join(x for x in (p.description, words.describe_params(p.params)) if x))
         return item
 
     def names(self) -> list[str]:
@@ -201,7 +170,7 @@ class PresetsPanel(QWidget):
         else:
             lock = " Built-in: save a copy to change it." if p.builtin else ""
             self.details.setText(
-                f"<b>{p.name}</b><br>{describe_params(p.params)}<br><i>{p.description}{lock}</i>"
+                f"<b>{p.name}</b><br>{words.describe_params(p.params)}<br><i>{p.description}{lock}</i>"
             )
 
     # ------------------------------------------------------------ actions (no dialogs: tests call these)
@@ -350,4 +319,4 @@ class PresetsPanel(QWidget):
             self.export_to(name, path)
 
 
-__all__ = ["PresetsPanel", "describe_params", "describe_problems"]
+__all__ = ["NAME_ROLE", "PresetsPanel"]

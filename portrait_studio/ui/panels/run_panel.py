@@ -6,9 +6,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from portrait_studio.ui import text as words
+from portrait_studio.ui.model.session import Session
+
 
 class RunPanel(QWidget):
-    """Buttons and feedback of a run; the window drives it with `running` / `progress` / `done` / `error`."""
+    """Buttons and feedback of a run: follows the session's current photo (`bind`); progress and messages
+    that belong to no photo ("Not sent: …") come from the run controller's signals."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +64,28 @@ class RunPanel(QWidget):
         self.error.hide()
         layout.addWidget(self.error)
 
+    def bind(self, session: Session) -> None:
+        """Follow the current photo: running or not, its last run's line, its run error."""
+        self._session = session
+        self._shown: tuple[object, ...] | None = None
+        session.current_changed.connect(lambda _i: self._follow(force=True))
+        session.photo_changed.connect(lambda i: self._follow() if i == session.current_index else None)
+
+    def _follow(self, force: bool = False) -> None:
+        photo = self._session.current
+        if photo is None:
+            return
+        state = (photo.running, photo.run_text, photo.error, photo.load_failed)
+        if not force and state == self._shown:
+            return  # (a preview landing must not wipe the progress line)
+        self._shown = state
+        if photo.running:
+            self.running(photo.run_text or "Running…")
+        else:
+            self.idle(photo.run_text)
+            if photo.error and photo.display is not None and not photo.load_failed:
+                self.show_error(photo.error, photo.error_fix)
+
     def idle(self, text: str = "") -> None:
         """Ready for a run."""
         self.run_button.setEnabled(True)
@@ -81,12 +107,7 @@ class RunPanel(QWidget):
         if fraction >= 0:
             self.bar.setRange(0, 1000)
             self.bar.setValue(round(fraction * 1000))
-        parts = [stage.capitalize()] if stage else []
-        if fraction >= 0:
-            parts.append(f"{fraction:.0%}")
-        if eta >= 0:
-            parts.append(f"about {eta:.0f} s left" if eta >= 1 else "almost done")
-        self.status.setText(" · ".join(parts))
+        self.status.setText(words.progress(fraction, eta, stage))
 
     def done(self, text: str) -> None:
         """The run finished; `text` names the result and its cost."""

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from portrait_studio.core.params import EditParams
+from portrait_studio.ui.model.session import Session
 from portrait_studio.ui.threads.runner import BackgroundRunner
 
 DEBOUNCE_MS = 15  # one 60 Hz frame: merges the burst of valueChanged of a drag without adding visible lag
@@ -26,8 +27,6 @@ class PreviewController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = BackgroundRunner("preview", self)
-        self._runner.done.connect(self._on_done)
-        self._runner.failed.connect(self._on_failed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -43,15 +42,47 @@ class PreviewController(QObject):
         self._asked_at = 0.0
         self.enabled = True
         self._stopped = False
+        self._session: Session | None = None
 
-    def set_photo(self, key: object, rgb: Any, faces: Any = None) -> None:
-        """Preview this photo from now on (`rgb`: its preview-size copy; `faces` on it, if already found)."""
-        if key == self._key and rgb is self._rgb:
+    def follow(self, session: Session) -> None:
+        """Preview the session's current photo once its faces are known; its renders go to the session."""
+        self._session = session
+        session.current_changed.connect(lambda _i: self._point(session))
+        session.photo_changed.connect(lambda i: self._point(session) if i == session.current_index else None)
+        self.ready.connect(self._store)
+
+    def _point(self, session: Session) -> None:
+        photo = session.current
+        if photo is None:
             return
+        rgb = photo.screen.preview_rgb
+        if rgb is None or photo.faces is None:
+            self.set_photo(photo.send_path, None)  # nothing to render until faces are known
+            return
+        from portrait_studio.core.preflight import scale_faces
+
+        # scale_faces divides by its factor: working-copy pixels per preview pixel.
+        faces = scale_faces(photo.faces, photo.display.shape[1] / rgb.shape[1])
+        if self.set_photo(photo.send_path, rgb, faces) and photo.result_path is None:
+            self.request(photo.params)
+
+    def _store(self, key: object, image: Any, _ms: float) -> None:
+        # Previews are per file (`send_path`): a fixed copy gets its own, its faces and framing differ.
+        session = self._session
+        photo = session.current if session is not None else None
+        if session is not None and photo is not None and photo.send_path == key:
+            session.set_preview_image(session.current_index, image)
+
+    def set_photo(self, key: object, rgb: Any, faces: Any = None) -> bool:
+        """Preview this photo from now on (`rgb`: its preview-size copy; `faces` on it, if already found);
+        False when it is the photo already previewed."""
+        if key == self._key and rgb is self._rgb:
+            return False
         self._key = key
         self._rgb = rgb
         self._faces = faces
         self._latest += 1  # results for the previous photo are now stale
+        return True
 
     def request(self, params: EditParams) -> None:
         """Ask for a render of the current photo with `params` (debounced)."""
@@ -81,7 +112,11 @@ class PreviewController(QObject):
         gen, key, rgb, faces = self._latest, self._key, self._rgb, self._faces
         asked, self._asked_at = self._asked_at, 0.0
         self._busy = True
-        self._runner.submit((gen, key, asked), lambda: self._render(gen, key, rgb, faces, params))
+        self._runner.submit(
+            lambda: self._render(gen, key, rgb, faces, params),
+            lambda image: self._on_done(gen, key, asked, image),
+            lambda err: self._on_failed(key, err),
+        )
 
     def _render(self, gen: int, key: object, rgb: Any, faces: Any, params: EditParams) -> Any:
         """Runs on the preview thread."""
@@ -96,16 +131,14 @@ class PreviewController(QObject):
             self._renderer_key = key
         return to_qimage(self._renderer.render(params))
 
-    def _on_done(self, token: object, image: Any) -> None:
-        gen, key, asked = token  # type: ignore[misc]
+    def _on_done(self, gen: int, key: object, asked: float, image: Any) -> None:
         self._busy = False
         if image is not None and gen == self._latest and key == self._key:
             self.ready.emit(key, image, (time.perf_counter() - asked) * 1000)
         if self._pending is not None:
             self._submit()
 
-    def _on_failed(self, token: object, err: object) -> None:
-        _gen, key, _asked = token  # type: ignore[misc]
+    def _on_failed(self, key: object, err: object) -> None:
         self._busy = False
         self.failed.emit(key, str(err))
         if self._pending is not None:

@@ -23,7 +23,7 @@ class RecentFiles:
         self.path = path or config_dir() / "recent.json"
         self.items: list[Path] = self._read()
         self._menu: QMenu | None = None
-        self._open: Callable[[list[Path]], None] | None = None
+        self._open: Callable[[list[Path]], object] | None = None
 
     def _read(self) -> list[Path]:
         try:
@@ -45,7 +45,7 @@ class RecentFiles:
             log.warning("could not save the recent list: %s", err)
         self._refill()
 
-    def fill_menu(self, menu: QMenu, open_paths: Callable[[list[Path]], None]) -> None:
+    def fill_menu(self, menu: QMenu, open_paths: Callable[[list[Path]], object]) -> None:
         """Keep `menu` listing the recent paths; choosing one calls `open_paths([path])`."""
         self._menu = menu
         self._open = open_paths

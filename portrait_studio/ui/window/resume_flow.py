@@ -8,18 +8,16 @@ for the user to check and dismiss, never resubmitted (ARCHITECTURE.md flow 7, is
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
+from portrait_studio.core.journal import Journal
 from portrait_studio.ui.threads.runner import BackgroundRunner
 
-if TYPE_CHECKING:
-    from portrait_studio.ui.window.main_window import MainWindow
 
-
-def _resume(journal: Any, cancel: threading.Event) -> Any:
+def _resume(journal: Journal, cancel: threading.Event) -> Any:
     """Background: finish orphaned tasks (local ones on a local gateway opened only if one is needed)."""
     from portrait_studio.api.backend import open_backend
     from portrait_studio.api.resume import resume_pending
@@ -32,37 +30,32 @@ class ResumeFlow(QObject):
     """Owns one start-up resume: `finished(report)` once it is done; `dialog` lists uncertain tasks."""
 
     finished = Signal(object)  # api.resume.ResumeReport
+    message = Signal(str, int)  # status bar text, milliseconds
 
-    def __init__(self, window: MainWindow, journal: Any) -> None:
-        super().__init__(window)
-        self._window = window
+    def __init__(self, journal: Journal, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._parent = parent  # the uncertain tasks' dialog opens over it
         self._journal = journal
         self._cancel = threading.Event()
         self.dialog: QMessageBox | None = None
         self.report: Any = None
         self._runner = BackgroundRunner("resume", self)
-        self._runner.done.connect(self._on_done)
-        self._runner.failed.connect(self._on_failed)
 
     def start(self) -> None:
         """Queue the resume on its thread (nothing blocks the GUI thread)."""
         journal, cancel = self._journal, self._cancel
-        self._runner.submit(("resume", 0), lambda: _resume(journal, cancel))
+        self._runner.submit(lambda: _resume(journal, cancel), self._on_done, self._on_failed)
 
     def stop(self) -> None:
         """Stop polling and wait for the thread (the window is closing)."""
         self._cancel.set()
         self._runner.stop()
 
-    def _on_failed(self, token: object, err: object) -> None:
-        if token != ("resume", 0):
-            return
-        self._window.statusBar().showMessage(f"Could not finish interrupted edits: {err}", 15000)
+    def _on_failed(self, err: Exception) -> None:
+        self.message.emit(f"Could not finish interrupted edits: {err}", 15000)
         self.finished.emit(None)
 
-    def _on_done(self, token: object, report: Any) -> None:
-        if token != ("resume", 0):
-            return
+    def _on_done(self, report: Any) -> None:
         self.report = report
         parts = []
         if report.finished:
@@ -71,13 +64,13 @@ class ResumeFlow(QObject):
         if report.failed:
             parts.append(f"{len(report.failed)} interrupted edit(s) could not be finished (see History)")
         if parts:
-            self._window.statusBar().showMessage(" · ".join(parts), 20000)
+            self.message.emit(" · ".join(parts), 20000)
         if report.uncertain:
             self._show_uncertain(report.uncertain)
         self.finished.emit(report)
 
     def _show_uncertain(self, rows: list[Any]) -> None:
-        box = QMessageBox(self._window)
+        box = QMessageBox(self._parent)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Edits that may have been charged")
         box.setText(
@@ -98,7 +91,12 @@ class ResumeFlow(QObject):
 
     def _dismiss(self, ids: list[int]) -> None:
         journal = self._journal
-        self._runner.submit(("resume-dismiss", 0), lambda: [journal.dismiss(i) for i in ids])
+
+        def dismiss() -> None:
+            for i in ids:
+                journal.dismiss(i)
+
+        self._runner.submit(dismiss)
 
 
 __all__ = ["ResumeFlow"]
