@@ -68,6 +68,7 @@ def new_window(app, backend, settings):
     w = MainWindow(settings, backend=backend)
     w.resize(*SIZE)
     w.show()
+    wait(app, lambda: w.presets_panel is not None)  # the docks are built after the first paint
     settle(app, 0.3)
     return w
 

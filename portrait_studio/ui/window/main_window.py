@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QImage, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,10 +48,9 @@ from portrait_studio.ui.window.recent import RecentFiles
 from portrait_studio.ui.window.run_flow import RunController
 from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
+from portrait_studio.ui.window.view_flow import ViewController
 
 log = logging.getLogger(__name__)
-
-DETAIL_DELAY_MS = 120  # wait for zoom/pan to pause before decoding full-resolution detail
 
 
 class MainWindow(QMainWindow):
@@ -124,7 +123,6 @@ class MainWindow(QMainWindow):
         self.io = BackgroundRunner("io", self)
         self.scaler = BackgroundRunner("scaler", self)
         self.preview = PreviewController(self)
-        self.compare.set_scaler(self._submit_scale)
         if executor is None:
             from portrait_studio.ui.jobs.run_job import PipelineExecutor
 
@@ -147,10 +145,7 @@ class MainWindow(QMainWindow):
         )
         self.save_flow = SaveController(self.session, self.io, current, self)
         self.history_flow = HistoryController(self.session, self.io, self.run_flow.show_result, self)
-        self._detail_timer = QTimer(self)  # full-resolution detail once zooming/panning pauses
-        self._detail_timer.setSingleShot(True)
-        self._detail_timer.setInterval(DETAIL_DELAY_MS)
-        self._detail_timer.timeout.connect(self.request_detail)
+        self.view_flow = ViewController(self.compare, self.session, self.scaler, self.io, self)
 
     def _slots(self) -> Slots:
         return Slots(
@@ -228,7 +223,6 @@ class MainWindow(QMainWindow):
         s, say = self.session, self.statusBar().showMessage
         self.files_chosen.connect(self.open_paths)
         self.compare.zoom_changed.connect(lambda _s: self._update_zoom_label())
-        self.compare.view_moved.connect(self._detail_timer.start)
         self.controls.params_changed.connect(self._on_params_changed)
         s.current_changed.connect(self._on_current_changed)
         s.photo_changed.connect(self._on_photo_changed)
@@ -258,7 +252,8 @@ class MainWindow(QMainWindow):
         sf.saved.connect(self.saved)
         sf.save_failed.connect(self.save_failed)
         hf.params_restored.connect(self.controls.set_params)
-        for flow in (of, rf, sf, hf):
+        self.view_flow.detail_shown.connect(self.detail_shown)
+        for flow in (of, rf, sf, hf, self.view_flow):
             flow.message.connect(say)
 
     # ------------------------------------------------------------------ entry points (menus, tests)
@@ -465,31 +460,7 @@ class MainWindow(QMainWindow):
 
     def request_detail(self) -> bool:
         """Zoomed in past the working copy's resolution: fetch the original's pixels for the visible part."""
-        from portrait_studio.ui.jobs.loader import load_detail
-
-        photo, before = self.session.current, self.compare.before
-        if photo is None or before is None or not photo.source_size or self.compare.scale <= 1.0:
-            return False
-        if self.compare.one_to_one <= 1.0:
-            return False  # nothing sharper to show (small photo, or a fixed copy of another framing)
-        r = self.compare.visible_rect()
-        rect, key, path, width = (
-            (r.x(), r.y(), r.width(), r.height()),
-            before.cacheKey(),
-            photo.path,
-            before.width(),
-        )
-
-        def shown(answer: tuple[tuple[float, float, float, float], QImage]) -> None:
-            # A detail for another image than the one on screen now is dropped by the view (its cacheKey).
-            self.compare.set_detail(key, QRectF(*answer[0]), answer[1])
-            self.detail_shown.emit()
-
-        def failed(err: Exception) -> None:  # the working copy stays on screen: nothing is lost
-            self.statusBar().showMessage(f"Could not load full-resolution detail: {err}", 8000)
-
-        self.io.submit(lambda: load_detail(path, rect, width), shown, failed)
-        return True
+        return self.view_flow.request_detail()
 
     def compare_versions(self, older: JournalRow | None, newer: JournalRow | None) -> None:
         """History ▸ Compare: two versions (or the original and a version) in the compare view."""
@@ -500,16 +471,6 @@ class MainWindow(QMainWindow):
             self.compare.removeEventFilter(self)  # only the first paint matters
             self._late_timer.start(0)
         return False
-
-    def _submit_scale(self, key: str, token: object, fn: Any) -> None:
-        # Skip scales the view no longer wants by the time the thread gets to them (a resize burst).
-        wanted = self.compare.wants_scale
-
-        def shown(image: QImage | None) -> None:
-            if image is not None:
-                self.compare.scaled_ready(key, token, image)
-
-        self.scaler.submit(lambda: fn() if wanted(key, token) else None, shown)
 
     # ------------------------------------------------------------------ docks, after the first paint
     def _build_late_docks(self) -> None:
@@ -614,7 +575,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._late_timer.stop()
-        self._detail_timer.stop()
+        self.view_flow.stop()
         self.preview.stop()
         if self.batch_queue is not None:
             self.batch_queue.close()  # cancels what is left and joins the batch threads (before the backend)
