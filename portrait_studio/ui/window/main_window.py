@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QImage, QKeyEvent, QPalette
@@ -50,6 +50,13 @@ from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
 from portrait_studio.ui.window.view_flow import ViewController
 
+if TYPE_CHECKING:  # (imported where they are built, after the first paint: start-up time)
+    from portrait_studio.api.batch import BatchQueue
+    from portrait_studio.ui.panels.batch_panel import BatchPanel
+    from portrait_studio.ui.panels.history_panel import HistoryPanel
+    from portrait_studio.ui.panels.presets_panel import PresetsPanel
+    from portrait_studio.ui.window.resume_flow import ResumeFlow
+
 log = logging.getLogger(__name__)
 
 
@@ -90,11 +97,12 @@ class MainWindow(QMainWindow):
         self._warming: set[str] = set()
         self._preset_store = preset_store
         self.docks: dict[str, QDockWidget] = {}
-        self.history_panel: Any = None
-        self.batch_queue: Any = None
-        self.batch_panel: Any = None
-        self.presets_panel: Any = None
-        self.resume_flow: Any = None
+        # Built after the first paint (and left None when one cannot be built: the window works without it).
+        self.history_panel: HistoryPanel | None = None
+        self.batch_queue: BatchQueue | None = None
+        self.batch_panel: BatchPanel | None = None
+        self.presets_panel: PresetsPanel | None = None
+        self.resume_flow: ResumeFlow | None = None
         self._build_central()
         self._build_controls_dock()
         self._build_workers(first, backend, executor)
