@@ -23,7 +23,7 @@ def window_changes(photo, changes: int) -> tuple[float, list[float]]:
 
     from portrait_studio.core.settings import Settings
     from portrait_studio.ui.app import make_app
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
     app = make_app()
     w = MainWindow(Settings())
@@ -63,7 +63,7 @@ def naive_changes(photo, changes: int) -> list[float]:
     """ms per change when every change re-analyses the photo (no analyse-once renderer)."""
     from portrait_studio.core.params import EditParams
     from portrait_studio.engine import PreviewRenderer
-    from portrait_studio.ui.imaging import PREVIEW_MAX, decode_screen, downscale
+    from portrait_studio.ui.jobs.imaging import PREVIEW_MAX, decode_screen, downscale
 
     rgb = downscale(decode_screen(photo)[0], PREVIEW_MAX)
     times = []

@@ -57,8 +57,8 @@ import sys
 from portrait_studio.ui.app import make_app
 APP = make_app([])
 from portrait_studio.core.settings import load_settings
-from portrait_studio.ui.main_window import MainWindow
-from portrait_studio.ui.theme import ThemeFollower
+from portrait_studio.ui.window.main_window import MainWindow
+from portrait_studio.ui.style.theme import ThemeFollower
 settings = load_settings()
 ThemeFollower(APP, settings.theme)
 WINDOW = MainWindow(settings)

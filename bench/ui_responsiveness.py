@@ -72,7 +72,7 @@ def whole_loop(app, photo, out_dir) -> tuple[Heartbeat, float]:
     from PySide6.QtTest import QTest
 
     from portrait_studio.core.settings import Settings
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
     w = MainWindow(Settings())
     w.resize(1440, 900)

@@ -1,6 +1,6 @@
 """Render the real main window offscreen in its main states into docs/screenshots/*.png (used by the README).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
 (after a real local run), filmstrip of a shoot, settings. Photos: the real test photographs (tests/photos.py).
@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "docs" / "screenshots"
+OUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
 SIZE = (1440, 900)
 
 
@@ -44,7 +44,7 @@ def settle(app, seconds: float) -> None:
 def shoot(widget, name: str) -> Path:
     path = OUT / f"{name}.png"
     widget.grab().save(str(path))
-    print(f"wrote {path.relative_to(ROOT)}")
+    print(f"wrote {path}")
     return path
 
 
@@ -63,11 +63,12 @@ def make_photos(folder: Path) -> dict[str, Path]:
 
 
 def new_window(app, backend, settings):
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.window.main_window import MainWindow
 
     w = MainWindow(settings, backend=backend)
     w.resize(*SIZE)
     w.show()
+    wait(app, lambda: w.presets_panel is not None)  # the docks are built after the first paint
     settle(app, 0.3)
     return w
 
@@ -95,13 +96,13 @@ def shots_single(app, backend, settings, files) -> None:
     wait(app, lambda: bool(done))
     # Zoom on the face with the divider through it, as a retoucher checks skin (face boxes off).
     x, y, fw, fh = w.session.current.faces.faces[0].box
-    w.faces_action.trigger()
+    w.window_actions.faces_action.trigger()
     w.compare.zoom_to(w.compare.scale * 2.2, w.compare.image_to_widget(x + fw / 2, y + fh / 2))
     w.compare.set_divider(w.compare.image_to_widget(x + fw / 2, 0).x() / w.compare.width())
     settle(app, 0.3)
     shoot(w, "04-compare-split")
     w.compare.zoom_fit()
-    w.faces_action.trigger()
+    w.window_actions.faces_action.trigger()
     w.set_compare_mode("side")
     settle(app, 0.2)
     shoot(w, "05-compare-side-by-side")
@@ -128,7 +129,7 @@ def shots_shoot(app, slow_backend, settings, files) -> None:
 
 def shots_settings(app, backend, settings) -> None:
     """The Settings dialog over the window."""
-    from portrait_studio.ui.settings_dialog import SettingsDialog
+    from portrait_studio.ui.dialogs.settings_dialog import SettingsDialog
 
     w = new_window(app, backend, settings)
     dialog = SettingsDialog(settings, w)
@@ -149,7 +150,7 @@ def main() -> int:
     from portrait_studio.core.settings import Settings
     from portrait_studio.gateway import LocalGateway
     from portrait_studio.ui.app import make_app
-    from portrait_studio.ui.theme import apply_theme
+    from portrait_studio.ui.style.theme import apply_theme
 
     app = make_app()
     apply_theme(app, "dark")

@@ -1,7 +1,7 @@
 """The batch queue (Qt-free): many photos through the one pipeline, with a concurrency limit.
 
     queue = BatchQueue.for_session(session, params, journal=journal, out_dir=out)   # or BatchQueue(run_one)
-    queue.on_change = lambda item: ...      # called from worker threads after every change of an item
+    unsubscribe = queue.subscribe(lambda item: ...)  # called from worker threads after each item change
     queue.add(["a.jpg", "shoot/"], recursive=True)   # files and folders, also while it runs
     queue.start(); queue.wait()             # or poll queue.items() / queue.eta()
     queue.retry(item_id); queue.skip(item_id); queue.cancel_all()
@@ -149,6 +149,8 @@ class BatchQueue:
     def __init__(self, run_one: RunOne, *, concurrency: int = 2) -> None:
         self._run_one = run_one
         self.concurrency = max(1, int(concurrency))
+        self._subscribers: list[Callable[[BatchItem], None]] = []
+        # The older single callback; kept until cli/retouch.py and tests/api use subscribe() (then removed).
         self.on_change: Callable[[BatchItem], None] | None = None
         self.paused_reason: str | None = None
         self.budget_cap: Decimal | None = None  # USD per day, used by for_session's runner
@@ -358,9 +360,15 @@ class BatchQueue:
         self._items[item_id] = item
         return item
 
+    def subscribe(self, callback: Callable[[BatchItem], None]) -> Callable[[], None]:
+        """Call `callback(item)` after each item change (on a worker thread); returns an unsubscriber.
+
+        Like `Journal.subscribe` and `PresetStore.subscribe`."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
     def _emit(self, item: BatchItem) -> None:
-        callback = self.on_change
-        if callback is not None:
+        for callback in [*self._subscribers, *([self.on_change] if self.on_change is not None else [])]:
             callback(item)
 
     def _requeue(self, item_id: int, allowed: tuple[str, ...]) -> BatchItem:

@@ -1,28 +1,11 @@
-"""QApplication set-up and the GUI entry point."""
+"""The GUI entry point: the QApplication (`make_app`), then the main window or the smoke test."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
-
-from portrait_studio import APP_ID, APP_NAME, __version__
-from portrait_studio.ui.app_icon import app_icon
-
-
-def make_app(argv: Sequence[str] = ()) -> QApplication:
-    """The one QApplication, with the identity the .desktop file and metainfo use."""
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        app = QApplication([sys.argv[0], *argv])
-    app.setApplicationName(APP_NAME)
-    app.setApplicationVersion(__version__)
-    app.setOrganizationName("Portrait Studio")
-    app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(app_icon())
-    return app
+from portrait_studio.ui.style.application import make_app
 
 
 def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
@@ -33,8 +16,8 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
         return run_smoke_test()
     app = make_app(argv)
     from portrait_studio.core.settings import load_settings
-    from portrait_studio.ui.main_window import MainWindow
-    from portrait_studio.ui.theme import ThemeFollower
+    from portrait_studio.ui.style.theme import ThemeFollower
+    from portrait_studio.ui.window.main_window import MainWindow
 
     settings = load_settings()
     ThemeFollower(app, settings.theme)  # parented to the app: follows the OS light/dark switch
@@ -43,3 +26,6 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
     if paths:
         window.open_paths(list(paths))  # decoding and face detection run on the window's loader thread
     return app.exec()
+
+
+__all__ = ["make_app", "run_gui"]

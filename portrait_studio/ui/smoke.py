@@ -36,8 +36,8 @@ def _check(condition: bool, problem: str) -> None:
 
 
 def _open_window() -> str:
-    from portrait_studio.ui.app import make_app
-    from portrait_studio.ui.main_window import MainWindow
+    from portrait_studio.ui.style.application import make_app
+    from portrait_studio.ui.window.main_window import MainWindow
 
     app = make_app()
     window = MainWindow()
@@ -56,7 +56,7 @@ def _open_window() -> str:
 
 
 def _about() -> str:
-    from portrait_studio.ui.about_dialog import AboutDialog, licences
+    from portrait_studio.ui.dialogs.about_dialog import AboutDialog, licences
 
     dialog = AboutDialog()
     dialog.deleteLater()

@@ -1,4 +1,4 @@
-"""UI fixtures: fail any test that leaves a QThread running or a QTimer active (STYLE.md item 9).
+"""UI fixtures: fail any test that leaves a QThread or a Python thread running, or a QTimer active.
 
 "QThread: Destroyed while thread is still running" aborts the whole test process (pytest-qt#276), so a
 leak must fail the test that caused it, not a random later one. napari's conftest does the same.
@@ -6,6 +6,7 @@ leak must fail the test that caused it, not a random later one. napari's conftes
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +18,17 @@ from PySide6.QtCore import QThread, QTimer
 
 @pytest.fixture(autouse=True)
 def no_dangling_qt(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Record every QThread/QTimer started in the test; after teardown none may still run."""
+    """Record every QThread, Python thread and QTimer started in the test; after teardown none may run."""
     threads: list[weakref.ref[QThread]] = []
     timers: list[weakref.ref[QTimer]] = []
+    py_threads: list[threading.Thread] = []
     thread_start = QThread.start
     timer_start = QTimer.start
+    py_start = threading.Thread.start
+
+    def track_py_thread(self: threading.Thread) -> None:
+        py_threads.append(self)
+        py_start(self)
 
     def track_thread(self: QThread, *args: Any) -> None:
         threads.append(weakref.ref(self))
@@ -33,6 +40,7 @@ def no_dangling_qt(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(QThread, "start", track_thread)
     monkeypatch.setattr(QTimer, "start", track_timer)
+    monkeypatch.setattr(threading.Thread, "start", track_py_thread)
     yield
     # Autouse and requested before qtbot, so this runs after qtbot has closed the test's widgets.
     running = [t.objectName() or repr(t) for t in _alive(threads) if _safe(t.isRunning)]
@@ -41,7 +49,10 @@ def no_dangling_qt(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if _safe(thread.isRunning):
             thread.quit()
             thread.wait(5000)
+    # A thread that is ending (a server's handler, a pool's worker told to stop) gets a moment to finish.
+    alive = [t.name for t in py_threads if (t.join(2.0) or t.is_alive())]
     assert not running, f"QThreads still running after the test: {running}"
+    assert not alive, f"Python threads still running after the test: {alive}"
     assert not active, f"QTimers still active after the test: {active}"
 
 

@@ -8,8 +8,8 @@ import PySide6
 from PySide6.QtCore import qVersion
 
 from portrait_studio import APP_NAME, __version__
-from portrait_studio.ui import about_dialog
-from portrait_studio.ui.about_dialog import AboutDialog, licences, licences_html
+from portrait_studio.ui.dialogs import about_dialog
+from portrait_studio.ui.dialogs.about_dialog import AboutDialog, licences, licences_html
 
 
 def test_dialog_shows_version_and_every_licence(qtbot):

@@ -14,7 +14,7 @@ from portrait_studio.api.pipeline import Backend, BudgetError, EditResult
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.gateway import LocalGateway, TrivialEngine
-from portrait_studio.ui.batch_panel import BatchPanel
+from portrait_studio.ui.panels.batch_panel import BatchPanel
 from tests.photos import astronaut, coffee, grace_hopper, rocket, save
 
 
@@ -171,12 +171,8 @@ def test_queue_callbacks_reach_the_gui_thread(qtbot, queue, shoot):
     panel.item_updated.connect(
         lambda item: seen.append((QThread.currentThread() is gui, panel.on_gui_thread()))
     )
-    # the queue's own callback is still chained (a main window may have set one before)
-    queue_callback = queue.on_change
-    queue.on_change = lambda item: (
-        worker_calls.append(threading.current_thread().name.startswith("batch-")),
-        queue_callback(item),
-    )
+    # the panel is one subscriber of the queue among others (a main window may subscribe too)
+    queue.subscribe(lambda item: worker_calls.append(threading.current_thread().name.startswith("batch-")))
     panel.add_paths([shoot / "01-astronaut.jpg", shoot / "02-hopper.jpg"])
     wait_finished(qtbot, panel)
     assert any(worker_calls), "the queue should have reported from its worker threads"
@@ -216,11 +212,11 @@ def test_budget_pause_is_shown_and_resume_continues(qtbot, shoot):
 
 
 def test_panel_gone_queue_lives_on(qtbot, queue, shoot):
-    before = queue.on_change
+    before = list(queue._subscribers)
     panel = BatchPanel(queue)
-    assert queue.on_change is not before
+    assert queue._subscribers != before
     panel.deleteLater()
-    qtbot.waitUntil(lambda: queue.on_change is before, timeout=2000)
+    qtbot.waitUntil(lambda: queue._subscribers == before, timeout=2000)
     queue.add([shoot / "01-astronaut.jpg"])
     queue.start()
     assert queue.wait(timeout=30)  # no callback into a deleted widget

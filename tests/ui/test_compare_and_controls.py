@@ -8,10 +8,10 @@ from PySide6.QtGui import QColor
 
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.compare_view import SIDE, SPLIT, CompareView
-from portrait_studio.ui.controls import ControlsPanel
-from portrait_studio.ui.imaging import to_qimage
-from portrait_studio.ui.main_window import MainWindow
+from portrait_studio.ui.jobs.imaging import to_qimage
+from portrait_studio.ui.panels.compare_view import SIDE, SPLIT, CompareView
+from portrait_studio.ui.panels.controls import ControlsPanel
+from portrait_studio.ui.window.main_window import MainWindow
 
 
 def solid(rgb: tuple[int, int, int], w: int = 400, h: int = 300):
@@ -144,7 +144,7 @@ def test_status_bar_zoom_is_in_pixels_of_the_original(qtbot, tmp_path):
     assert w.zoom_label.text().startswith("Fit (")
     w.compare.zoom_to(1.0)  # one screen pixel per working-copy pixel = 75 % of the original
     assert w.zoom_label.text() == "75 %"
-    w.zoom100_action.trigger()  # Ctrl+1: one screen pixel per pixel of the original
+    w.window_actions.zoom100_action.trigger()  # Ctrl+1: one screen pixel per pixel of the original
     assert w.zoom_label.text() == "100 %"
 
 
@@ -187,7 +187,7 @@ def test_zooming_in_shows_the_originals_own_pixels(qtbot, tmp_path):
     assert max(values) - min(values) > 150, f"the 1-px checker is not visible at 4×: {values}"
 
     # The full-size decode is kept for panning this photo, and let go once another photo is shown.
-    from portrait_studio.ui import loader
+    from portrait_studio.ui.jobs import loader
 
     assert list(loader._full) == [path]
     other = save(astronaut(), tmp_path / "other.png")
@@ -202,8 +202,8 @@ def test_screen_and_detail_decodes_of_a_sideways_stored_photo_are_upright(tmp_pa
     import numpy as np
     from PIL import Image
 
-    from portrait_studio.ui.imaging import decode_screen
-    from portrait_studio.ui.loader import load_detail
+    from portrait_studio.ui.jobs.imaging import decode_screen
+    from portrait_studio.ui.jobs.loader import load_detail
     from tests import photos
 
     g = photos.grace_hopper()  # 600 tall × 512 wide

@@ -10,14 +10,8 @@ from PIL import Image
 
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
-from portrait_studio.ui.history_panel import (
-    ORIGINAL,
-    REFRESH_DELAY_MS,
-    HistoryPanel,
-    ledger_summary,
-    money,
-    when,
-)
+from portrait_studio.ui.panels.history_panel import ORIGINAL, REFRESH_DELAY_MS, HistoryPanel, ledger_summary
+from portrait_studio.ui.text import money, when
 from tests.photos import astronaut
 
 SHA = hashlib.sha256(b"portrait bytes").hexdigest()
@@ -152,7 +146,7 @@ def test_spend_ledger_per_task_day_and_preset(panel, journal, tmp_path, qtbot):
     record(journal, tmp_path, 0.2, "0.035", preset="Studio")
     record(journal, tmp_path, 0.3, "0.035", preset="Studio")
     record(journal, tmp_path, 0.4, "0.02")
-    panel.set_budget_cap(0.08)
+    panel.set_budget_cap(Decimal("0.08"))
     show_spending(panel, qtbot)
     summary = panel.ledger_label.text()
     assert "Today $0.09" in summary and "all time $0.09" in summary
@@ -168,12 +162,18 @@ def test_spend_ledger_per_task_day_and_preset(panel, journal, tmp_path, qtbot):
     assert panel.recent.topLevelItemCount() == 3
     assert panel.recent.topLevelItem(0).text(3) == "$0.02"  # newest first
     assert ledger_summary(journal, None) == "Today $0.09 · all time $0.09"
-    assert ledger_summary(journal, 0.5) == "Today $0.09 · all time $0.09 · daily cap $0.50, $0.41 left"
+    assert (
+        ledger_summary(journal, Decimal("0.5"))
+        == "Today $0.09 · all time $0.09 · daily cap $0.50, $0.41 left"
+    )
 
 
 def test_ledger_summary_of_nothing_spent_says_zero_not_free(journal):
     # money() calls a single free edit "free"; a sum of nothing is $0.00, and a full cap leaves nothing.
-    assert ledger_summary(journal, 2.0) == "Today $0.00 · all time $0.00 · daily cap $2.00, $2.00 left"
+    assert (
+        ledger_summary(journal, Decimal("2.0"))
+        == "Today $0.00 · all time $0.00 · daily cap $2.00, $2.00 left"
+    )
 
 
 def test_ledger_is_read_off_the_gui_thread_and_only_when_shown(panel, journal, tmp_path, qtbot, monkeypatch):

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.main_window import MainWindow
-from portrait_studio.ui.session import EDITED, NEEDS_FIX, READY
+from portrait_studio.ui.model.session import EDITED, NEEDS_FIX, READY
+from portrait_studio.ui.window.main_window import MainWindow
 from tests import photos
 from tests.ui.windows import make_window
 
@@ -52,7 +52,7 @@ def test_three_faces_warn_block_run_and_crop_fix(qtbot, tmp_path, ui_backend):
     assert photo.face_count == 1
     assert "1 face found" in w.banner.text()
     assert photo.status == READY
-    fixed = photo.meta["run_path"]
+    fixed = photo.run_path
     assert fixed != photo.path and fixed.exists()
     w.compare.zoom_to(1.0)  # the fixed copy's own pixels are the photo now: 1:1 reads 100 %
     assert w.zoom_label.text() == "100 %"
@@ -119,7 +119,7 @@ def test_cancel_mid_task_stops_and_leaves_no_thread(qtbot, tmp_path, portrait_fi
         assert "Cancelled" in w.run_panel.status.text()
         assert w.run_panel.run_button.isEnabled()
         w.close()
-        assert not w.runner.thread.isRunning()
+        assert not w.runner.is_running()
         assert not w.loader.is_running() and not w.io.is_running()
     finally:
         backend.close()
@@ -185,8 +185,8 @@ def test_filmstrip_keeps_params_per_photo_and_arrows_move(qtbot, tmp_path, ui_ba
 
 def test_history_and_batch_docks_use_the_same_journal_and_backend(qtbot, tmp_path, portrait_file, ui_backend):
     w = make_window(qtbot, ui_backend)
-    qtbot.waitUntil(lambda: hasattr(w, "history_panel") and hasattr(w, "batch_panel"), timeout=30_000)
-    w._optional_docks["history"].show()  # View ▸ Panels ▸ History
+    qtbot.waitUntil(lambda: w.history_panel is not None and w.batch_panel is not None, timeout=30_000)
+    w.docks["history"].show()  # View ▸ Panels ▸ History
     open_and_wait(qtbot, w, [portrait_file])
     with qtbot.waitSignal(w.run_finished, timeout=90_000):
         assert w.run_current()
@@ -226,8 +226,8 @@ def test_switching_to_cloud_without_a_key_labels_the_preview_and_explains(qtbot,
 
 
 def test_a_whole_shoot_keeps_only_a_few_screen_copies_in_memory(qtbot, tmp_path, ui_backend):
-    from portrait_studio.ui.session import LOADING
-    from portrait_studio.ui.window_flows import KEEP_SCREEN_COPIES
+    from portrait_studio.ui.model.session import LOADING
+    from portrait_studio.ui.window.open_flow import KEEP_SCREEN_COPIES
 
     folder = tmp_path / "shoot"
     a, g = photos.astronaut(), photos.grace_hopper()
@@ -245,13 +245,13 @@ def test_a_whole_shoot_keeps_only_a_few_screen_copies_in_memory(qtbot, tmp_path,
     assert w.session.photos[far].display is None  # evicted after its analysis
     with qtbot.waitSignal(w.photo_loaded, timeout=30_000, check_params_cb=lambda i: i == far):
         w.session.set_current(far)
-    assert w.compare.before is w.session.photos[far].meta["image"]
+    assert w.compare.before is w.session.photos[far].screen.image
     assert "1 face found" in w.banner.text()
 
 
 def test_presets_dock_sets_the_photo_params_and_recent_files_remember(qtbot, portrait_file, ui_backend):
     w = make_window(qtbot, ui_backend)
-    qtbot.waitUntil(lambda: hasattr(w, "presets_panel"), timeout=30_000)
+    qtbot.waitUntil(lambda: w.presets_panel is not None, timeout=30_000)
     open_and_wait(qtbot, w, [portrait_file])
     w.controls.seed_lock.setChecked(True)
     w.controls.new_seed.click()
@@ -265,14 +265,14 @@ def test_presets_dock_sets_the_photo_params_and_recent_files_remember(qtbot, por
     assert p.seed == seed  # a locked seed survives a preset
     assert w.controls.params() == p
 
-    paths = [a.toolTip() for a in w.recent_menu.actions()]
+    paths = [a.toolTip() for a in w.window_actions.recent_menu.actions()]
     assert str(portrait_file.resolve()) in paths
     w2 = make_window(qtbot, ui_backend)  # a new window (next start) lists it too
-    assert str(portrait_file.resolve()) in [a.toolTip() for a in w2.recent_menu.actions()]
+    assert str(portrait_file.resolve()) in [a.toolTip() for a in w2.window_actions.recent_menu.actions()]
 
 
 def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backend):
-    from portrait_studio.ui.session import FAILED
+    from portrait_studio.ui.model.session import FAILED
 
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
@@ -293,7 +293,7 @@ def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_
     w = make_window(qtbot)  # the window opens (and owns) its local gateway; the batch shares it
     with qtbot.waitSignal(w.warmed_up, timeout=60_000):
         pass
-    qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+    qtbot.waitUntil(lambda: w.batch_panel is not None, timeout=30_000)
     shoot = [
         photos.save(img, tmp_path / "shoot" / f"{n}.jpg")
         for n, img in enumerate((photos.astronaut(), photos.grace_hopper(), photos.astronaut()[:, ::-1]))
@@ -301,17 +301,18 @@ def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_
     w.batch_panel.add_paths(shoot)
     qtbot.waitUntil(lambda: w.batch_queue.counts().get("running", 0) > 0, timeout=30_000)
     w.apply_settings(Settings(theme="dark"))  # applied to the Run worker once the backend is free
-    assert w._pending_settings == Settings(theme="dark")  # held back while the batch's photos use the backend
+    # held back while the batch's photos use the backend
+    assert w.settings_flow.pending == Settings(theme="dark")
     with qtbot.waitSignal(w.batch_panel.finished, timeout=120_000):
         pass
     assert [i.status for i in w.batch_queue.items()] == ["done"] * 3, [i.error for i in w.batch_queue.items()]
-    qtbot.waitUntil(lambda: w._pending_settings is None, timeout=5_000)  # applied once the batch was done
+    qtbot.waitUntil(lambda: w.settings_flow.pending is None, timeout=5_000)  # applied once the batch was done
     assert w.runner.worker._settings == Settings(theme="dark")
 
 
 def test_a_local_batch_refuses_a_prompt_before_sending_with_the_engines_fix(qtbot, tmp_path, ui_backend):
     w = make_window(qtbot, ui_backend)
-    qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+    qtbot.waitUntil(lambda: w.batch_panel is not None, timeout=30_000)
     w.controls.prompt.setText("make it an oil painting")  # the params of a photo not open in the window
     other = photos.save(photos.grace_hopper(), tmp_path / "batch" / "hopper.jpg")
     with qtbot.waitSignal(w.batch_panel.finished, timeout=60_000):
@@ -342,8 +343,8 @@ def test_a_history_version_made_current_is_saved_with_its_own_sidecar(
     import json
 
     w = make_window(qtbot, ui_backend)
-    qtbot.waitUntil(lambda: hasattr(w, "history_panel"), timeout=30_000)
-    w._optional_docks["history"].show()
+    qtbot.waitUntil(lambda: w.history_panel is not None, timeout=30_000)
+    w.docks["history"].show()
     open_and_wait(qtbot, w, [portrait_file])
     w.controls.seed.setText("7")  # the first version carries the engine's note about the seed
     w.controls.seed.editingFinished.emit()
@@ -357,10 +358,10 @@ def test_a_history_version_made_current_is_saved_with_its_own_sidecar(
         assert w.run_current()
     qtbot.waitUntil(lambda: len(w.history_panel.versions()) == 2, timeout=10_000)
     first = next(v for v in w.history_panel.versions() if v.task_id == first_task)
-    shown = w.session.current.meta["result_image"]
+    shown = w.session.current.screen.result_image
     with qtbot.assertNotEmitted(w.run_finished, wait=0):  # showing a version is not a finished run
         w.show_version(first)
-        qtbot.waitUntil(lambda: w.session.current.meta["result_image"] is not shown, timeout=10_000)
+        qtbot.waitUntil(lambda: w.session.current.screen.result_image is not shown, timeout=10_000)
     assert w.run_panel.status.text() == ""  # the second run's "Done" no longer describes what is shown
     out = tmp_path / "out" / "first.jpg"
     with qtbot.waitSignal(w.saved, timeout=30_000):
@@ -412,7 +413,7 @@ def test_a_theme_change_keeps_the_running_local_engine(qtbot):
 def test_a_batch_saves_in_the_output_folder_of_settings(qtbot, tmp_path, ui_backend):
     out = tmp_path / "Retouched"
     w = make_window(qtbot, ui_backend, settings=Settings(output_dir=str(out)))
-    qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+    qtbot.waitUntil(lambda: w.batch_panel is not None, timeout=30_000)
     shot = photos.save(photos.grace_hopper(), tmp_path / "card" / "hopper.jpg")
     with qtbot.waitSignal(w.batch_panel.finished, timeout=90_000):
         (item,) = w.batch_panel.add_paths([shot])

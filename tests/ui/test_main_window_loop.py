@@ -11,8 +11,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from portrait_studio.ui.main_window import MainWindow
-from portrait_studio.ui.session import EDITED, SAVED
+from portrait_studio.ui.model.session import EDITED, SAVED
+from portrait_studio.ui.window.main_window import MainWindow
 from tests.ui.windows import drag_enter, drop, make_window
 
 
@@ -188,7 +188,7 @@ def test_ctrl_s_still_saves_when_the_original_is_gone(qtbot, tmp_path, ui_backen
 
 
 def test_save_as_a_typed_extension_chooses_the_format(qtbot, tmp_path, portrait_file):
-    from portrait_studio.ui.save_dialog import SaveAsDialog
+    from portrait_studio.ui.dialogs.save_dialog import SaveAsDialog
 
     dialog = SaveAsDialog(tmp_path / "a-retouched.jpg", portrait_file)
     qtbot.addWidget(dialog)

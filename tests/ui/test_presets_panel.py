@@ -4,7 +4,7 @@ import pytest
 
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.presets import PresetStore
-from portrait_studio.ui.presets_panel import NAME_ROLE, PresetsPanel
+from portrait_studio.ui.panels.presets_panel import NAME_ROLE, PresetsPanel
 
 CURRENT = EditParams(gpen=0.7, skin=0.5, skin_unifi=0.2, width=1024, height=1536, seed=42)
 

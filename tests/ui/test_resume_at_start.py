@@ -28,7 +28,7 @@ def test_window_start_finishes_a_task_killed_mid_poll(qtbot, tmp_path: Path, sta
         "PORTRAIT_STUDIO_API_KEY", standalone_gateway["token"]
     )  # the key the task was made with
     w = make_window(qtbot)
-    qtbot.waitUntil(lambda: hasattr(w, "resume_flow"), timeout=30_000)
+    qtbot.waitUntil(lambda: w.resume_flow is not None, timeout=30_000)
     with qtbot.waitSignal(w.resume_flow.finished, timeout=90_000) as finished:
         pass
     report = finished.args[0]
@@ -58,7 +58,7 @@ def test_uncertain_cloud_task_is_listed_and_can_be_dismissed(qtbot):
     )
     assert crashed.returncode == 0
     w = make_window(qtbot)
-    qtbot.waitUntil(lambda: hasattr(w, "resume_flow"), timeout=30_000)
+    qtbot.waitUntil(lambda: w.resume_flow is not None, timeout=30_000)
     qtbot.waitUntil(lambda: w.resume_flow.dialog is not None, timeout=30_000)
     box = w.resume_flow.dialog
     assert box.isVisible() and "may have created" in box.text()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QLineEdit
 from portrait_studio.api import keys
 from portrait_studio.api._constants import KEYRING_SERVICE, KEYRING_USER
 from portrait_studio.core.settings import Settings, load_settings, settings_path
-from portrait_studio.ui.settings_dialog import SettingsDialog, mask_key
+from portrait_studio.ui.dialogs.settings_dialog import SettingsDialog, mask_key
 
 SECRET = "sk-test-0123456789abcdef"
 

@@ -5,7 +5,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from portrait_studio.ui.theme import ThemeFollower, apply_theme, current_scheme, make_palette, resolve_scheme
+from portrait_studio.ui.style.theme import (
+    ThemeFollower,
+    apply_theme,
+    current_scheme,
+    make_palette,
+    resolve_scheme,
+)
 
 R = QPalette.ColorRole
 

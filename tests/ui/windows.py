@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.main_window import MainWindow
+from portrait_studio.ui.window.main_window import MainWindow
 
 
 def make_window(qtbot: Any, backend: Any = None, settings: Settings | None = None) -> MainWindow:

@@ -1,0 +1,1 @@
+"""Modal and modeless dialogs: About, Save as, Settings (each opened by the window, none imports it)."""

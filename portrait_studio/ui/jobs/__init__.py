@@ -1,0 +1,1 @@
+"""Work done off the GUI thread: decoding, analysing, fixing and running edits (no widgets)."""

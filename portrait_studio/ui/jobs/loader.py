@@ -1,0 +1,215 @@
+"""Background work for opening photos: screen-size decode + thumbnail, then faces and pre-flight.
+
+These functions run on the loader thread (ui.background.BackgroundRunner); they touch no widget and return
+plain values plus QImages (QImage, unlike QPixmap, is safe to build off the GUI thread: Qt docs, "Threads and
+Implicitly Shared Classes").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+from portrait_studio.ui.jobs.imaging import (
+    PREVIEW_MAX,
+    SCREEN_MAX,
+    THUMB_MAX,
+    decode_screen,
+    downscale,
+    to_qimage,
+)
+
+
+@dataclass(frozen=True)
+class ScreenLoad:
+    """The first view of a photo: working copy, original size, and ready-to-paint images."""
+
+    rgb: Any
+    size: tuple[int, int]
+    image: QImage
+    thumb: QImage
+    preview_rgb: Any  # ≤ PREVIEW_MAX copy the live preview renders on
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Faces (on the working copy's pixels) and the pre-flight report of the original file."""
+
+    faces: Any
+    report: Any
+    sha256: str = ""
+    path: Path | None = None  # the file analysed  # of the file: the journal's key for a photo's history
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(image files, skipped) from files and folders, by the batch's rule (api.batch.expand).
+
+    A folder gives its photos sorted by name, without the app's own results and hidden files (macOS
+    `._x.jpg`); a file given by name is opened when its suffix is a photo's, else reported as skipped.
+    """
+    from portrait_studio.api.batch import IMAGE_SUFFIXES, expand  # (on use: api.batch loads the pipeline)
+
+    found: list[Path] = []
+    skipped: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(expand([p]))
+        elif p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
+            found.append(p)
+        else:
+            skipped.append(p)
+    return found, skipped
+
+
+def load_screen(path: Path) -> ScreenLoad:
+    """Decode a screen-size working copy (draft mode for JPEG) and its filmstrip thumbnail."""
+    from portrait_studio.core.errors import ImageError
+
+    try:
+        rgb, size = decode_screen(path)
+    except FileNotFoundError as err:
+        raise ImageError(path, "the file is gone.", "Check that the photo was not moved or deleted.") from err
+    except (OSError, ValueError, SyntaxError) as err:
+        raise ImageError(path, f"this file could not be read as a photo ({err}).") from err
+    thumb = downscale(rgb, THUMB_MAX)
+    return ScreenLoad(
+        rgb=rgb,
+        size=size,
+        image=to_qimage(rgb),
+        thumb=to_qimage(thumb),
+        preview_rgb=downscale(rgb, PREVIEW_MAX),
+    )
+
+
+_full: dict[Path, Any] = {}  # the last photo decoded at full size (one at a time: ~72 MB for 24 MP)
+_full_lock = threading.Lock()
+
+
+def load_detail(
+    path: Path, rect: tuple[float, float, float, float], working_width: int
+) -> tuple[tuple[float, float, float, float], QImage]:
+    """Full-resolution pixels of `rect` (x, y, w, h in working-copy pixels); returns (rect, image).
+
+    The view magnifies the ≤1920 px working copy when zoomed in; this gives the original's own pixels for
+    the visible part. The full decode is kept for the last photo, so panning and zooming only crop.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from portrait_studio.core.images import upright
+
+    with _full_lock:
+        rgb = _full.get(path)
+        if rgb is None:
+            with Image.open(path) as im:
+                turned = upright(im)
+                # Neither step copies a photo that is upright and RGB already (each was ~60 ms at 24 MP).
+                rgb = np.asarray(turned if turned.mode == "RGB" else turned.convert("RGB"))
+            _full.clear()
+            _full[path] = rgb
+    k = rgb.shape[1] / working_width
+    x, y, w, h = rect
+    x0, y0 = max(0, int(x * k)), max(0, int(y * k))
+    x1, y1 = min(rgb.shape[1], int((x + w) * k) + 1), min(rgb.shape[0], int((y + h) * k) + 1)
+    crop = rgb[y0:y1, x0:x1]
+    return (x0 / k, y0 / k, (x1 - x0) / k, (y1 - y0) / k), to_qimage(crop)
+
+
+def forget_detail(keep: Path | None = None) -> None:
+    """Free the kept full-size decode (~72 MB at 24 MP) unless it is `keep`'s: once another photo is shown
+    it would only wait for the next zoom. Never waits for a decode in progress (the GUI thread calls this);
+    that one is let go at the next switch."""
+    if _full_lock.acquire(blocking=False):
+        try:
+            if keep not in _full:
+                _full.clear()
+        finally:
+            _full_lock.release()
+
+
+def warm_up() -> None:
+    """Import the heavy modules (numpy, OpenCV, Pillow, face models) before the first photo needs them.
+
+    Runs on the loader thread after the first paint, so neither start-up nor the first open pays for it.
+    """
+    import cv2  # noqa: F401
+    import numpy  # noqa: F401
+    from PIL import Image  # noqa: F401
+
+    from portrait_studio.api import pipeline  # noqa: F401
+    from portrait_studio.core import faces, images, preflight  # noqa: F401
+    from portrait_studio.engine import PreviewRenderer  # noqa: F401
+
+    faces.models_available()
+
+
+def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
+    """Detect faces on the working copy and run the pre-flight checks of the original file."""
+    import hashlib
+
+    from portrait_studio.core.faces import detect_faces
+    from portrait_studio.core.images import load_image
+    from portrait_studio.core.preflight import preflight, scale_faces
+
+    faces = detect_faces(working_rgb)
+    # A reduced decode (JPEG DCT scaling) is enough: pre-flight needs the file's facts, not all its pixels.
+    loaded = load_image(path, max_side=SCREEN_MAX)
+    # Pre-flight wants faces on loaded.rgb; it is the working copy's size give or take a rounding pixel.
+    factor = working_rgb.shape[1] / loaded.rgb.shape[1]
+    report = preflight(loaded, scale_faces(faces, factor), params)
+    sha256 = hashlib.sha256(loaded.data).hexdigest()  # the file's bytes were just read: not a second time
+    return Analysis(faces=faces, report=report, sha256=sha256, path=path)
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """A fixed copy of a photo (in the cache) that Run sends instead of the original."""
+
+    path: Path
+    screen: ScreenLoad
+    analysis: Analysis
+    fixes: list[str]
+
+
+def apply_fixes(path: Path, auto_fix: str, params: Any) -> FixResult:
+    """Apply a pre-flight fix ("crop_to_face", "downscale", "reencode", "convert") into a cached copy."""
+    import hashlib
+
+    from portrait_studio.core.faces import detect_faces
+    from portrait_studio.core.fileio import atomic_write_bytes
+    from portrait_studio.core.images import load_image
+    from portrait_studio.core.paths import cache_dir
+    from portrait_studio.core.preflight import prepare_upload
+
+    loaded = load_image(path)
+    face = None
+    if auto_fix == "crop_to_face":
+        found = detect_faces(loaded.rgb)
+        face = found.faces[0] if found.faces else None  # largest first (core.faces)
+    upload = prepare_upload(loaded, crop_to_face=face)
+    digest = hashlib.sha256(upload.data).hexdigest()[:12]
+    suffix = ".png" if upload.mime == "image/png" else ".jpg"
+    fixed = atomic_write_bytes(
+        cache_dir() / "fixed" / f"{path.stem}.{auto_fix}.{digest}{suffix}", upload.data
+    )
+    screen = load_screen(fixed)
+    return FixResult(fixed, screen, analyse(fixed, screen.rgb, params), list(upload.fixes))
+
+
+__all__ = [
+    "Analysis",
+    "FixResult",
+    "ScreenLoad",
+    "analyse",
+    "apply_fixes",
+    "expand_paths",
+    "forget_detail",
+    "load_detail",
+    "load_screen",
+    "warm_up",
+]

@@ -1,0 +1,1 @@
+"""Dockable views and the widgets of the main window: each takes its model and connects to its signals."""

@@ -1,0 +1,128 @@
+"""The Run area: Run / Cancel, progress with ETA, estimate or cost, errors in plain words."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from portrait_studio.ui import text as words
+from portrait_studio.ui.model.session import Session
+
+
+class RunPanel(QWidget):
+    """Buttons and feedback of a run: follows the session's current photo (`bind`); progress and messages
+    that belong to no photo ("Not sent: …") come from the run controller's signals."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("run-panel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 12)
+        layout.setSpacing(6)
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Run", self)
+        self.run_button.setObjectName("run-button")
+        self.run_button.setToolTip("Send the edit (Ctrl+Enter)")
+        self.run_button.setMinimumHeight(34)
+        # The one accent of the window: Run in the highlight colour (palette, not a style sheet: start-up).
+        palette = self.run_button.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):  # disabled stays grey
+            palette.setColor(group, QPalette.ColorRole.Button, palette.color(QPalette.ColorRole.Highlight))
+            highlighted = palette.color(QPalette.ColorRole.HighlightedText)
+            palette.setColor(group, QPalette.ColorRole.ButtonText, highlighted)
+        self.run_button.setPalette(palette)
+        font = self.run_button.font()
+        font.setBold(True)
+        self.run_button.setFont(font)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancel-button")
+        self.cancel_button.setToolTip("Stop waiting for this edit (Esc)")
+        self.cancel_button.setEnabled(False)
+        row.addWidget(self.run_button, 3)
+        row.addWidget(self.cancel_button, 1)
+        layout.addLayout(row)
+        self.bar = QProgressBar(self)
+        self.bar.setObjectName("run-progress")
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(6)
+        self.bar.hide()
+        layout.addWidget(self.bar)
+        self.status = QLabel("", self)
+        self.status.setObjectName("run-status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
+        self.error = QLabel("", self)
+        self.error.setObjectName("run-error")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        palette = self.error.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(240, 138, 128))
+        self.error.setPalette(palette)
+        self.error.hide()
+        layout.addWidget(self.error)
+
+    def bind(self, session: Session) -> None:
+        """Follow the current photo: running or not, its last run's line, its run error."""
+        self._session = session
+        self._shown: tuple[object, ...] | None = None
+        session.current_changed.connect(lambda _i: self._follow(force=True))
+        session.photo_changed.connect(lambda i: self._follow() if i == session.current_index else None)
+
+    def _follow(self, force: bool = False) -> None:
+        photo = self._session.current
+        if photo is None:
+            return
+        state = (photo.running, photo.run_text, photo.error, photo.load_failed)
+        if not force and state == self._shown:
+            return  # (a preview landing must not wipe the progress line)
+        self._shown = state
+        if photo.running:
+            self.running(photo.run_text or "Running…")
+        else:
+            self.idle(photo.run_text)
+            if photo.error and photo.display is not None and not photo.load_failed:
+                self.show_error(photo.error, photo.error_fix)
+
+    def idle(self, text: str = "") -> None:
+        """Ready for a run."""
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.bar.hide()
+        self.status.setText(text)
+
+    def running(self, text: str = "Starting…") -> None:
+        """A run was submitted."""
+        self.error.hide()
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.bar.setRange(0, 0)  # busy until the first progress figure arrives
+        self.bar.show()
+        self.status.setText(text)
+
+    def progress(self, fraction: float, eta: float, stage: str) -> None:
+        """Progress of the run; negative numbers mean unknown."""
+        if fraction >= 0:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(round(fraction * 1000))
+        self.status.setText(words.progress(fraction, eta, stage))
+
+    def done(self, text: str) -> None:
+        """The run finished; `text` names the result and its cost."""
+        self.idle(text)
+
+    def show_error(self, message: str, fix: str | None) -> None:
+        """An error in plain words with what to do."""
+        self.idle("")
+        self.error.setText(f"{message}\n{fix}" if fix else message)
+        self.error.show()
+
+    def clear_error(self) -> None:
+        """Hide the last error."""
+        self.error.hide()
+        self.error.setText("")
+
+
+__all__ = ["RunPanel"]

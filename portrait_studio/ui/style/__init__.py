@@ -1,0 +1,1 @@
+"""Look of the app: palettes that follow the system scheme and the app icon."""

@@ -1,0 +1,1 @@
+"""The one threading idiom: BackgroundRunner (a joined QThread) and the callback-to-signal bridge."""
