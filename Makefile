@@ -24,7 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy portrait_studio/core portrait_studio/api portrait_studio/engine portrait_studio/gateway
+	$(PY) -m mypy portrait_studio
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 

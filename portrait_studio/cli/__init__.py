@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from portrait_studio import APP_NAME, __version__
 
@@ -24,7 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-def _load(name: str):  # type: ignore[no-untyped-def]
+def _load(name: str) -> ModuleType:
     return importlib.import_module(f"portrait_studio.cli.{SUBCOMMANDS[name]}")
 
 

@@ -10,7 +10,7 @@ from portrait_studio.ui.style.application import make_app
 
 def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
     """Open the main window (with `paths`: photos or folders given on the command line) and run the loop."""
-    if "--smoke-test" in argv:  # issue 7: offscreen end-to-end check of an install or a bundle
+    if "--smoke-test" in argv:  # offscreen end-to-end check of an install or a bundle
         from portrait_studio.ui.smoke import run_smoke_test
 
         return run_smoke_test()

@@ -35,8 +35,8 @@ class Outcome(Protocol):
 
 
 def photo_filter() -> str:
-    """The file dialogs' filter: the suffixes the batch and the window open (api.batch.IMAGE_SUFFIXES)."""
-    from portrait_studio.api.batch import IMAGE_SUFFIXES  # (imported on use: api.batch loads the pipeline)
+    """The file dialogs' filter: the suffixes the batch and the window open (core.images.IMAGE_SUFFIXES)."""
+    from portrait_studio.core.images import IMAGE_SUFFIXES
 
     return f"Photos ({' '.join('*' + s for s in sorted(IMAGE_SUFFIXES))});;All files (*)"
 

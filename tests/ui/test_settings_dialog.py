@@ -7,7 +7,7 @@ from keyring.backends import fail
 from PySide6.QtWidgets import QDialog, QLineEdit
 
 from portrait_studio.api import keys
-from portrait_studio.api._constants import KEYRING_SERVICE, KEYRING_USER
+from portrait_studio.api.keys import KEYRING_SERVICE, KEYRING_USER
 from portrait_studio.core.settings import Settings, load_settings, settings_path
 from portrait_studio.ui.dialogs.settings_dialog import SettingsDialog, mask_key
 

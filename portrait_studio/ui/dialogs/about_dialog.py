@@ -50,7 +50,7 @@ def app_licence_file() -> Path:
 
 
 def face_model_notice() -> Path:
-    """The Apache-2.0 notice for the MediaPipe weights (resources/licenses/, from issue 4)."""
+    """The Apache-2.0 notice for the MediaPipe weights (resources/licenses/)."""
     return resources_dir() / "licenses" / FACE_MODEL_NOTICE
 
 

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.api import hosting, keys
-from portrait_studio.api._constants import ENV_API_KEY
 from portrait_studio.api.backend import open_backend
 from portrait_studio.api.client import Client
+from portrait_studio.api.keys import ENV_API_KEY
 from portrait_studio.core.errors import ConfigError, PortraitStudioError
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, save_settings
@@ -266,14 +266,14 @@ class SettingsDialog(QDialog):
         self.confirm_spin.setDecimals(3)  # cloud costs are quoted to a tenth of a cent ("0.035")
         self.confirm_spin.setSingleStep(0.01)
         self.confirm_spin.setPrefix("$ ")
-        self.confirm_spin.setValue(s.confirm_cost_above)
+        self.confirm_spin.setValue(float(s.confirm_cost_above))  # the spin box is a float widget
         form.addRow("Ask before paying more than", self.confirm_spin)
         self.budget_check = QCheckBox("Daily budget cap")
         self.budget_spin = QDoubleSpinBox()
         self.budget_spin.setRange(0.01, 100000.0)
         self.budget_spin.setDecimals(2)
         self.budget_spin.setPrefix("$ ")
-        self.budget_spin.setValue(s.budget_cap if s.budget_cap is not None else 5.0)
+        self.budget_spin.setValue(float(s.budget_cap) if s.budget_cap is not None else 5.0)
         self.budget_check.setChecked(s.budget_cap is not None)
         self.budget_spin.setEnabled(s.budget_cap is not None)
         self.budget_check.toggled.connect(self.budget_spin.setEnabled)

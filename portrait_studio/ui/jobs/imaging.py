@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
-SCREEN_MAX = 1920  # long edge of the working copy: the size faces.detect_faces works at (FACES.md)
+SCREEN_MAX = 1920  # long edge of the working copy: the size faces.detect_faces works at (docs/FACES.md)
 PREVIEW_MAX = 1280  # long edge of live previews: a fit-to-window canvas is rarely wider
 THUMB_MAX = 160
 

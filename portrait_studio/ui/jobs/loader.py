@@ -47,18 +47,19 @@ class Analysis:
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """(image files, skipped) from files and folders, by the batch's rule (api.batch.expand).
+    """(image files, skipped) from files and folders, by the batch's rule (api.batch.folder_photos).
 
     A folder gives its photos sorted by name, without the app's own results and hidden files (macOS
     `._x.jpg`); a file given by name is opened when its suffix is a photo's, else reported as skipped.
     """
-    from portrait_studio.api.batch import IMAGE_SUFFIXES, expand  # (on use: api.batch loads the pipeline)
+    from portrait_studio.api.batch import folder_photos  # (on use: api.batch loads the pipeline)
+    from portrait_studio.core.images import IMAGE_SUFFIXES
 
     found: list[Path] = []
     skipped: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(expand([p]))
+            found.extend(folder_photos(p))
         elif p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
             found.append(p)
         else:

@@ -17,7 +17,6 @@ from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui import text
-from portrait_studio.ui.model.money import budget_cap
 
 #: on_progress(fraction | None, eta seconds | None, stage words)
 ProgressFn = Callable[[float | None, float | None, str], None]
@@ -98,7 +97,7 @@ class PipelineExecutor:
             on_progress=report,
             cancel=cancel,
             max_cost=job.max_cost,
-            budget_cap=budget_cap(self.settings),
+            budget_cap=self.settings.budget_cap if self.settings is not None else None,
         )
         return RunOutcome(
             key=job.key,

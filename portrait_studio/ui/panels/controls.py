@@ -1,7 +1,7 @@
 """The edit controls: 0.1-step strength sliders, gen_mode picker, prompt, output size and seed.
 
-Every widget reads and writes one `EditParams` (STYLE.md item 2): `set_params` shows a value, user changes
-emit `params_changed` with the new, validated `EditParams`.
+Every widget reads and writes one `EditParams` (docs/STYLE.md item 2): `set_params` shows a value,
+user changes emit `params_changed` with the new, validated `EditParams`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from portrait_studio.core.params import DEFAULTS, SEED_MAX, SIZE_MAX, SIZE_MIN, EditParams, snap_strength
 
-# Labels of the seed document's three strengths (PROTOCOL.md).
+# Labels of the seed document's three strengths (docs/PROTOCOL.md).
 STRENGTHS = (
     ("gpen", "Face HD", "Face detail enhancement (gpen)"),
     ("skin", "Skin", "Skin beautification (skin)"),

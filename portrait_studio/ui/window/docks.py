@@ -17,7 +17,6 @@ from portrait_studio.api.batch import BatchQueue
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.model.money import budget_cap
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def batch_queue(
 
     first = settings()
     queue = BatchQueue(run_one, concurrency=default_concurrency(first.backend))
-    queue.budget_cap = budget_cap(first)
+    queue.budget_cap = first.budget_cap
     return queue
 
 

@@ -31,7 +31,6 @@ from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, load_settings
 from portrait_studio.ui import text
 from portrait_studio.ui.jobs.run_job import Executor
-from portrait_studio.ui.model.money import budget_cap
 from portrait_studio.ui.model.session import Session
 from portrait_studio.ui.panels.banner import PreflightBanner
 from portrait_studio.ui.panels.compare_view import CANVAS, CompareBinding, CompareView
@@ -417,10 +416,10 @@ class MainWindow(QMainWindow):
         if self.batch_queue is not None:  # the batch follows the backend and the daily budget cap
             from portrait_studio.api.batch import default_concurrency
 
-            self.batch_queue.budget_cap = budget_cap(settings)
+            self.batch_queue.budget_cap = settings.budget_cap
             self.batch_queue.set_concurrency(default_concurrency(settings.backend))
         if self.history_panel is not None:
-            self.history_panel.set_budget_cap(budget_cap(settings))
+            self.history_panel.set_budget_cap(settings.budget_cap)
         current = self.session.current_index
         if current >= 0:
             self.run_flow.show_result(current)
@@ -539,7 +538,7 @@ class MainWindow(QMainWindow):
         from portrait_studio.ui.panels.history_panel import HistoryPanel
 
         panel = HistoryPanel(journal, parent=self)
-        panel.set_budget_cap(budget_cap(self.settings))
+        panel.set_budget_cap(self.settings.budget_cap)
         panel.compare_requested.connect(self.compare_versions)
         panel.version_restored.connect(self.show_version)
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))

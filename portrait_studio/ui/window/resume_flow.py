@@ -2,7 +2,7 @@
 
 Runs `api.resume.resume_pending` on a thread of its own (it polls, downloads and saves). Paid cloud tasks are
 finished by id, never created again; rows whose create may or may not have reached the service are listed
-for the user to check and dismiss, never resubmitted (ARCHITECTURE.md flow 7, issue 6).
+for the user to check and dismiss, never resubmitted (docs/ARCHITECTURE.md, flow step 7).
 """
 
 from __future__ import annotations

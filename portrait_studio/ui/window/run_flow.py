@@ -17,7 +17,6 @@ from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui import text
 from portrait_studio.ui.jobs.run_job import RunJob, RunOutcome
-from portrait_studio.ui.model.money import confirm_above
 from portrait_studio.ui.model.session import AfterPane, Photo, Session
 from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
@@ -84,7 +83,9 @@ class RunController(QObject):
         settings = self._settings()
         if settings.backend == "local" and not self._local_can_run(photo.params):
             return False
-        limit = confirm_above(settings) if settings.backend == "cloud" else None  # the pipeline stops there
+        limit = (
+            settings.confirm_cost_above if settings.backend == "cloud" else None
+        )  # the pipeline stops there
         job = RunJob(key=photo.path, path=photo.send_path, params=self._params_for_run(), max_cost=limit)
         self._send(i, job)
         return True

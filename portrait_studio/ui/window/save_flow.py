@@ -40,7 +40,7 @@ class SaveController(QObject):
 
     def target(self, photo: Photo) -> Path:
         """Where Save puts a result: the output folder of Settings, or next to the original."""
-        from portrait_studio.api._output import saved_name
+        from portrait_studio.api.output import saved_name
 
         return (self._settings().output_folder() or photo.path.parent) / saved_name(photo.path)
 
@@ -56,7 +56,7 @@ class SaveController(QObject):
         self, target: SaveRequest | Path | str, fmt: str | None = None, quality: int | None = None
     ) -> bool:
         """Save the result to `target` (path or SaveRequest) off the GUI thread; False: nothing to save."""
-        from portrait_studio.api._output import read_sidecar, sidecar_for
+        from portrait_studio.api.output import read_sidecar, sidecar_for
         from portrait_studio.ui.dialogs.save_dialog import (
             DEFAULT_QUALITY,
             SaveRequest,
