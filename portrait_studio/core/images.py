@@ -10,10 +10,12 @@ from portrait_studio.core._encoding import SAVE_FORMATS, encode_jpeg, fit_jpeg, 
 from portrait_studio.core._loading import (
     MAX_FILE_BYTES,
     MAX_PIXELS,
+    MAX_PROFILE_BYTES,
     READABLE,
     LoadedImage,
     load_image,
     load_image_bytes,
+    orientation_of,
     rgb_profile,
     upright,
 )
@@ -35,6 +37,7 @@ from portrait_studio.core.preflight import (
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PIXELS",
+    "MAX_PROFILE_BYTES",
     "MAX_UPLOAD_BYTES",
     "MAX_UPLOAD_SIDE",
     "READABLE",
@@ -51,6 +54,7 @@ __all__ = [
     "load_image",
     "load_image_bytes",
     "min_face_px",
+    "orientation_of",
     "preflight",
     "prepare_upload",
     "rgb_profile",
