@@ -534,3 +534,37 @@ def test_a_file_growing_while_read_is_read_only_up_to_its_checked_size(
         assert "too large" in err.message
     else:
         assert len(data) <= limit
+
+
+# --------------------------------------------------------------------------- issue 14, item 6: huge profiles
+def test_a_huge_profile_is_applied_not_embedded_in_the_upload(tmp_path: Path) -> None:
+    from portrait_studio.core.images import MAX_UPLOAD_BYTES, prepare_upload, rgb_profile
+
+    path = tmp_path / "scan.tif"
+    path.write_bytes(_huge_profile_tiff(16))  # made the upload "impossible to fit" after 47 s
+    image = load_image(path)
+    assert image.icc_profile is None
+    assert np.abs(image.rgb.astype(int) - SMALL).max() <= 2  # an sRGB profile: the colours stay
+    upload = prepare_upload(image)
+    assert len(upload.data) <= MAX_UPLOAD_BYTES and upload.quality is not None and upload.quality >= 90
+    with Image.open(io.BytesIO(upload.data)) as sent:
+        assert "icc_profile" not in sent.info
+    with Image.open(path) as original:  # the result's metadata is read from the original the same way
+        assert rgb_profile(original.info.get("icc_profile"), original.mode) is None
+
+
+def test_a_normal_profile_is_still_kept(tmp_path: Path) -> None:
+    from portrait_studio.core.images import prepare_upload
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    image = load_image_bytes(_save(Image.fromarray(SMALL), "TIFF", icc_profile=icc), "scan.tif")
+    assert image.icc_profile == icc
+    with Image.open(io.BytesIO(prepare_upload(image).data)) as sent:
+        assert sent.info.get("icc_profile") == icc
+
+
+def test_an_unreadable_huge_profile_is_dropped_with_a_note() -> None:
+    data = _save(Image.fromarray(SMALL), "TIFF", icc_profile=b"\0" * 16 + b"RGB " + bytes(2_000_000))
+    image = load_image_bytes(data, "broken-profile.tif")
+    assert image.icc_profile is None and np.array_equal(image.rgb, SMALL)
+    assert any("colour profile cannot be read" in n for n in image.notes)
