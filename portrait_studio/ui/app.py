@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from portrait_studio import APP_ID, APP_NAME, __version__
+from portrait_studio.core.logs import setup_logging
 from portrait_studio.ui.app_icon import app_icon
 
 
@@ -31,6 +32,7 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
         from portrait_studio.ui.smoke import run_smoke_test
 
         return run_smoke_test()
+    setup_logging("window")  # the log file that error messages point at (core/logs.py)
     app = make_app(argv)
     from portrait_studio.core.settings import load_settings
     from portrait_studio.ui.main_window import MainWindow
