@@ -273,8 +273,8 @@ def _damaged(path: Path | None, err: BaseException) -> ImageError:
 def _reason(err: BaseException) -> str:
     """A decoder's complaint fit for a photographer: its first line, without object reprs or addresses
     ("cannot identify image file <_io.BytesIO object at 0x7f…>") and never OpenCV's assertion text."""
-    if type(err).__module__.startswith("cv2"):
-        return ""
+    if type(err).__module__.startswith("cv2") or isinstance(err, (KeyError, IndexError)):
+        return ""  # an assertion, or a bare key/index ("0"): nothing a person can read
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
     text = re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", text)
     text = re.sub(r"\b0x[0-9a-fA-F]{6,}\b", "", text)
@@ -288,11 +288,12 @@ def _decode(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage
         if not _png_metadata_too_large(data, err):
             raise
     # Pillow refuses a PNG whose text or colour-profile chunk inflates past MAX_TEXT_CHUNK (its zip-bomb
-    # guard); the picture itself is fine: decode it without those chunks, and keep the file's own bytes.
+    # guard); the picture itself is fine: decode it without those chunks. `data` stays the stripped PNG, so
+    # an upload that passes it through carries the same pixels without what no decoder would read either.
     image = _decode_guarded(_png_without_metadata(data), path, max_side)
     limit = f"{PngImagePlugin.MAX_TEXT_CHUNK / 1e6:.0f} MB"
     note = f"its text metadata or colour profile is over {limit}: ignored (colours are read as sRGB)."
-    return replace(image, data=data, file_bytes=len(data), notes=[*image.notes, note])
+    return replace(image, file_bytes=len(data), notes=[*image.notes, note])
 
 
 def _png_metadata_too_large(data: bytes, err: ImageError) -> bool:
