@@ -181,14 +181,14 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
 
 
 # SQLite text must be UTF-8, but a POSIX file name is any bytes (Python keeps the undecodable ones as
-# surrogate escapes, PEP 383). Such text is stored with its surrogates written as \U0010FF80 + byte and read
-# back the same way; the escape mark itself is doubled, so every string round-trips.
+# surrogate escapes U+DC80–U+DCFF, PEP 383). Such text is stored with each surrogate written as the mark and
+# one of U+10FF00–U+10FF7F, and read back the same way; the mark itself is doubled: every string round-trips.
 _MARK = "\U0010fffe"  # a noncharacter: never in a real name
 
 
 def _stored(text: str) -> str:
-    if _MARK not in text and not any("\udc80" <= c <= "\udcff" for c in text):
-        return text
+    if text.isascii() or (_MARK not in text and not any("\udc80" <= c <= "\udcff" for c in text)):
+        return text  # isascii: a flag of the str object, so nearly every value costs nothing
     return "".join(
         _MARK + _MARK
         if c == _MARK
