@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PIL import Image
 from tests import photos
 from tests.conftest import cli_args
 from tests.core.test_faces_composites import side_by_side
+from tests.core.test_images_corpus import CORPUS, assert_plain
 from tests.core.test_preflight import REPORT_KEYS
 
 
@@ -101,3 +103,90 @@ def test_text_says_which_problems_an_edit_fixes_by_itself(tmp_path: Path) -> Non
     face = next(i for i, line in enumerate(lines) if line.startswith("  ✗ no_face:"))
     assert "do this by themselves" in lines[fmt + 2]  # converting is done on upload…
     assert all("by themselves" not in line for line in lines[face:])  # …finding a face is not
+
+
+# --------------------------------------------------------------------------- issue 14: the bad-input corpus
+ISSUE_14 = CORPUS[[c.name for c in CORPUS].index("line-wide.png") :]
+
+
+def _corpus(folder: Path, *, latin1: bool = True) -> list[Path]:
+    """The issue-14 corpus files, a pipe, a link to /dev/zero and two hostile names, in `folder`."""
+    folder.mkdir()
+    paths = []
+    for case in ISSUE_14:
+        paths.append(folder / case.name)
+        paths[-1].write_bytes(case.make())
+    os.mkfifo(folder / "pipe.jpg")
+    (folder / "zero.jpg").symlink_to("/dev/zero")
+    hostile = [folder / "evil\x1b[2J\x1b]0;owned\x07.jpg"]  # would clear the screen and retitle the terminal
+    if latin1:
+        hostile.append(folder / os.fsdecode(b"caf\xe9.jpg"))  # a name that is not UTF-8
+    for path in hostile:
+        photos.save(photos.grace_hopper(), path)
+    return [*paths, folder / "pipe.jpg", folder / "zero.jpg", *hostile]
+
+
+def _block(out: str, name: str) -> str:
+    """The lines `check` printed about the file `name` (its head line and the indented ones under it)."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if not line.startswith(" ") and f"/{name}: " in line)
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def test_the_corpus_through_check_text_and_json(tmp_path: Path) -> None:
+    files = _corpus(tmp_path / "corpus")
+    args = [os.fsencode(f) for f in files]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}  # the strictest terminal
+    for mode in ([], ["--json"]):
+        done = subprocess.run(cli_args("check", *mode) + args, capture_output=True, timeout=300, env=env)
+        out = done.stdout.decode("utf-8")  # strict: every byte printed is UTF-8
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == b"", done.stderr.decode()
+        assert "\x1b" not in out and "\x07" not in out  # control characters never reach the terminal
+        assert_plain(out)
+        if mode:
+            rows = [json.loads(line) for line in out.splitlines()]
+            assert [os.fsencode(r["path"]) for r in rows] == args  # JSON round-trips even a Latin-1 name
+            by_name = {Path(r["path"]).name: r for r in rows}
+            assert "named pipe" in by_name["pipe.jpg"]["problems"][0]["message"]
+            assert "a link to /dev/zero" in by_name["zero.jpg"]["problems"][0]["message"]
+            loads = {c.name for c in ISSUE_14 if c.loads_as}
+            assert {n for n, r in by_name.items() if r["format"]} >= loads
+        else:
+            assert "evil\\x1b[2J\\x1b]0;owned\\x07.jpg: ready" in out
+            assert "caf\\udce9.jpg: ready" in out
+            assert "EXIF orientation 9 is not one of the 8 valid values: ignored" in out
+            for name in ("orientation-9.jpg", "orientation-65535.jpg"):
+                assert "applied" not in _block(out, name)
+            assert "EXIF orientation 6 applied" in _block(out, "orientation-text.jpg")
+            assert "32-bit floating-point" in _block(out, "rgb-float32.tif")
+
+
+def test_the_corpus_through_retouch(tmp_path: Path) -> None:
+    # Not the Latin-1 name yet: the journal stores it (tests/core/test_journal_damage.py), but the sidecar
+    # writer (core/fileio.atomic_write_json) still encodes strict UTF-8.
+    files = _corpus(tmp_path / "corpus", latin1=False)
+    out_dir = tmp_path / "out"
+    done = subprocess.run(
+        cli_args("retouch", "--json", "-o", str(out_dir), "--width", "512", "--height", "512")
+        + [os.fsencode(f) for f in files],
+        capture_output=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},
+    )
+    text = done.stdout.decode("utf-8") + done.stderr.decode("utf-8")
+    assert done.returncode == 1, text  # some photos have no face: failed, with a reason
+    assert_plain(text)
+    rows = {Path(r["input"]).name: r for r in map(json.loads, done.stdout.decode().splitlines())}
+    assert len(rows) == len(files)
+    for row in rows.values():
+        if row["status"] != "completed":
+            assert row["error"]["message"] and row["error"]["fix"], row
+    assert "named pipe" in rows["pipe.jpg"]["error"]["message"]
+    assert "a link to /dev/zero" in rows["zero.jpg"]["error"]["message"]
+    for name in ("big-ztxt.png", "big-iccp.png", "rgb-float32.tif", "grey-int32.tif", "orientation-text.jpg"):
+        assert rows[name]["status"] == "completed", rows[name]
+    hostile = rows["evil\x1b[2J\x1b]0;owned\x07.jpg"]
+    assert hostile["status"] == "completed" and Path(hostile["output"]).is_file()

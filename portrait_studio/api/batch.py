@@ -18,6 +18,7 @@ engine's worker processes for the local backend.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -39,6 +40,7 @@ from portrait_studio.core.params import EditParams
 ItemStatus = Literal["queued", "running", "done", "failed", "skipped", "cancelled"]
 FINAL: frozenset[str] = frozenset({"done", "failed", "skipped", "cancelled"})
 RunOne = Callable[[Path, Callable[[Progress], None], threading.Event], EditResult]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -426,8 +428,9 @@ class BatchQueue:
                 final = self._on_budget(item_id, err)
         except PortraitStudioError as err:
             final = {"status": "failed", "error": err}
-        except Exception as err:  # a bug must fail one item, not kill the worker and hang the queue
-            wrapped = PortraitStudioError(f"Unexpected error: {type(err).__name__}: {err}")
+        except Exception:  # a bug must fail one item, not kill the worker and hang the queue
+            log.exception("batch item %s (%r) failed", item_id, path)  # the details, for the report
+            wrapped = PortraitStudioError("An unexpected problem stopped this photo.")
             final = {"status": "failed", "error": wrapped}
         with self._cond:
             self._cancels.pop(item_id, None)

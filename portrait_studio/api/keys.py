@@ -13,6 +13,7 @@ from keyring.errors import KeyringError
 
 from portrait_studio.api import _constants as C
 from portrait_studio.api._constants import ENV_API_KEY, KEYRING_SERVICE, KEYRING_USER
+from portrait_studio.core.logs import add_secret
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,12 @@ def keyring_available() -> bool:
 
 def get_api_key() -> str | None:
     """The environment variable wins, then the keyring, then a key kept for this session."""
+    key = _find_api_key()
+    add_secret(key)  # whatever key the app holds never reaches its log file
+    return key
+
+
+def _find_api_key() -> str | None:
     env = os.environ.get(C.ENV_API_KEY, "").strip()
     if env:
         return env
@@ -74,6 +81,7 @@ def set_api_key(key: str) -> KeyStorage:
     key = key.strip()
     if not key:
         raise ValueError("the API key is empty")
+    add_secret(key)
     if keyring_available():
         try:
             keyring.set_password(C.KEYRING_SERVICE, C.KEYRING_USER, key)

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 from portrait_studio import APP_NAME, __version__
+from portrait_studio.core.errors import PortraitStudioError, printable
+from portrait_studio.core.logs import current_log, setup_logging
+
+log = logging.getLogger(__name__)
+EXIT_STOPPED = 2  # an error that stopped the whole command (as for bad usage)
 
 #: subcommand → module under portrait_studio.cli
 SUBCOMMANDS: dict[str, str] = {
@@ -55,14 +62,50 @@ def gui_request(args: Sequence[str]) -> tuple[list[str], list[Path]] | None:
     return options, [Path(f) for f in files]
 
 
+def _tolerant_output() -> None:
+    """A non-UTF-8 file name (its bytes kept as surrogate escapes) is printed as \\udcff, never a crash
+    halfway through a batch's report; JSON lines stay valid JSON (the same escape)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _run(command: str, args: argparse.Namespace) -> int:
+    """The subcommand, with every error that escapes it said in plain words (and the details in the log)."""
+    try:
+        return int(_load(command).run(args))
+    except PortraitStudioError as err:
+        log.warning("%s stopped: %s", command, err)
+        print(f"error: {printable(str(err))}", file=sys.stderr)
+    except sqlite3.Error as err:  # the journal went bad while in use (it is checked when opened)
+        from portrait_studio.core.journal import journal_error, journal_path
+
+        log.exception("%s: journal error", command)
+        print(f"error: {printable(str(journal_error(err, journal_path())))}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("%s: unexpected error", command)
+        where = current_log()
+        details = (
+            f"The details are in the log file {where}; please report it with that file." if where else ""
+        )
+        print(f"error: an unexpected problem stopped `{command}`. {details}".rstrip(), file=sys.stderr)
+    return EXIT_STOPPED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand (`portrait_studio.entry.main` decides first whether the window is asked for)."""
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help()
         return 2
-    return int(_load(args.command).run(args))
+    setup_logging(f"portrait-studio {args.command}")
+    return _run(args.command, args)
 
 
 __all__ = ["SUBCOMMANDS", "build_parser", "gui_request", "main"]

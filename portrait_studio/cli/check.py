@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.core.errors import ImageError, PortraitStudioError
+from portrait_studio.core.errors import PortraitStudioError, printable
 from portrait_studio.core.faces import WORKING_SIDE
 from portrait_studio.core.fileio import atomic_write_bytes, unique_path
 from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight, prepare_upload
 from portrait_studio.core.params import EditParams
 
 EXIT_OK, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
+log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,7 +51,10 @@ def _params(args: argparse.Namespace) -> EditParams | None:
 
 
 def _unreadable_json(path: str, err: PortraitStudioError) -> dict[str, Any]:
-    size = Path(path).stat().st_size if Path(path).is_file() else None
+    try:
+        size = Path(path).stat().st_size if Path(path).is_file() else None
+    except OSError:  # a name too long, a loop of links: the message already says why
+        size = None
     problem = {"code": "unreadable", "message": err.message, "fix": err.fix}
     return {
         "path": path,
@@ -72,13 +77,14 @@ def _text(report: PreflightReport) -> str:
     faces = f"{report.faces.count} face{'s' if report.faces.count != 1 else ''}"
     facts = f"{report.format}, {_size(report.file_bytes)}, {report.width}×{report.height}, {faces}"
     n = len(report.problems)
-    head = f"{report.path}: {'ready' if report.ok else f'{n} problem' + ('s' if n > 1 else '')} — {facts}"
+    state = "ready" if report.ok else f"{n} problem" + ("s" if n > 1 else "")
+    head = f"{printable(str(report.path))}: {state} — {facts}"
     lines = [head]
     for p in report.problems:
         lines += [f"  ✗ {p.code}: {p.message}", f"    fix: {p.fix}"]
         if p.fixed_on_upload:
             lines.append("    (`retouch` and the window do this by themselves when they send the photo)")
-    lines += [f"  note: {note}" for note in report.notes]
+    lines += [f"  note: {printable(note)}" for note in report.notes]
     return "\n".join(lines)
 
 
@@ -105,26 +111,35 @@ def run(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     for name in args.files:
         try:
-            # Faces are counted at the working size (core.faces): no need to decode more pixels.
-            image = load_image(name, max_side=WORKING_SIDE)
-        except ImageError as err:
+            worst = max(worst, _check_one(name, args, params))
+        except PortraitStudioError as err:  # unreadable, or --fix could not write its copy
             worst = EXIT_UNREADABLE
             if args.json:
                 print(json.dumps(_unreadable_json(name, err), ensure_ascii=False))
             else:
-                print(f"{err.message}\n    fix: {err.fix}")
-            continue
-        report = preflight(image, params=params)
-        if not report.ok:
-            worst = max(worst, EXIT_PROBLEM)
-        print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else _text(report))
-        if args.fix is not None and _fixable(report):
-            written, fixes = _write_fix(image, report, args.fix)
-            print(
-                f"  fixed copy: {written} ({'; '.join(fixes)})", file=sys.stderr if args.json else sys.stdout
-            )
+                print(f"{printable(err.message)}\n    fix: {printable(err.fix)}")
+        except Exception:  # a bug, not the photo: say so, keep the details for the report, check the rest
+            log.exception("check failed on %r", name)
+            worst = EXIT_UNREADABLE
+            bug = PortraitStudioError(f"{name}: could not be checked (an unexpected problem).")
+            if args.json:
+                print(json.dumps(_unreadable_json(name, bug), ensure_ascii=False))
+            else:
+                print(f"{printable(bug.message)}\n    fix: {printable(bug.fix)}")
         sys.stdout.flush()
     return worst
+
+
+def _check_one(name: str, args: argparse.Namespace, params: EditParams | None) -> int:
+    # Faces are counted at the working size (core.faces): no need to decode more pixels.
+    image = load_image(name, max_side=WORKING_SIDE)
+    report = preflight(image, params=params)
+    print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else _text(report))
+    if args.fix is not None and _fixable(report):
+        written, fixes = _write_fix(image, report, args.fix)
+        line = f"  fixed copy: {written} ({'; '.join(fixes)})"
+        print(line if args.json else printable(line), file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
 
 
 __all__ = ["add_parser", "run"]

@@ -38,8 +38,10 @@ def working_copy(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     # factor, then bilinear for the last < 2× (its 2×2 taps still cover that footprint; 24 MP → 4096 px was
     # 338 ms with INTER_AREA vs 59 ms bilinear).
     k = int(1 / scale)
-    if k >= 2:
+    if k >= 2 and min(h, w) >= k:
         rgb = cv2.resize(rgb, None, fx=1 / k, fy=1 / k, interpolation=cv2.INTER_AREA)
+    elif k >= 2:  # a line of pixels (1×60000): fx/fy would round its short side to 0 (an OpenCV assertion)
+        return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
     if (rgb.shape[1], rgb.shape[0]) != size:
         rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
     return rgb, scale

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import stat
+import struct
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, PngImagePlugin, UnidentifiedImageError
 
 from portrait_studio.core._encoding import working_copy
 from portrait_studio.core.errors import CODE_INVALID_FORMAT, ImageError
@@ -19,6 +22,9 @@ from portrait_studio.core.errors import CODE_INVALID_FORMAT, ImageError
 READABLE = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "HEIF", "AVIF", "GIF")
 #: Refuse to decode above this many pixels: a 150 MP medium-format frame fits, a decompression bomb does not.
 MAX_PIXELS = 160_000_000
+#: An ICC profile above this is applied (pixels converted to sRGB) and dropped: a fifth of the 5 MB upload.
+#: Real RGB profiles are a few KB, LUT-based camera profiles some hundred KB.
+MAX_PROFILE_BYTES = 1_000_000
 #: Refuse to read files above this size (a 150 MP 16-bit TIFF is ~900 MB; anything bigger is not a photo).
 MAX_FILE_BYTES = 1_000_000_000
 
@@ -67,19 +73,20 @@ def register_heif() -> None:
 
 
 def read_file(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of a photo file, or an ImageError that says why they cannot be read."""
+    """The bytes of a photo file, or an ImageError that says why they cannot be read.
+
+    Only a regular file (after following links) is read, and at most the size it had when opened: a named
+    pipe would block for ever, /dev/zero never ends, and a file still being written would grow past the
+    size checked against MAX_FILE_BYTES.
+    """
     p = Path(path)
     try:
-        if p.is_dir():
-            raise ImageError(p, "is a folder, not a photo.", "Choose a photo file inside the folder.")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImageError(
-                p,
-                f"is too large to open ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB).",
-                "Export a smaller JPEG of it from your photo editor.",
-            )
-        return p.read_bytes()
+        _refuse_non_photo_file(p, os.stat(p))  # before open: opening a pipe with no writer blocks
+        # O_NONBLOCK: a pipe swapped in after the stat above opens at once instead of hanging.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
+            size = _refuse_non_photo_file(p, os.fstat(fd))
+            return f.read(size)
     except FileNotFoundError as err:
         raise ImageError(p, "does not exist.", "Check the file name and folder.") from err
     except PermissionError as err:
@@ -90,8 +97,32 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
         ) from err
     except OSError as err:
         raise ImageError(
-            p, f"cannot be read ({err.strerror or err}).", "Check the disk and try again."
+            p, f"cannot be read ({err.strerror or 'input/output error'}).", "Check the disk and try again."
         ) from err
+
+
+def _refuse_non_photo_file(p: Path, st: os.stat_result) -> int:
+    """The file's size, or an ImageError for a folder, a device, a pipe or a file over MAX_FILE_BYTES."""
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageError(p, "is a folder, not a photo.", "Choose a photo file inside the folder.")
+    if not stat.S_ISREG(st.st_mode):
+        what = (
+            "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode)
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "a special file"
+        )  # fmt: skip
+        link = f" (a link to {os.path.realpath(p)})" if p.is_symlink() else ""
+        raise ImageError(
+            p, f"is {what}{link}, not a photo file.", "Choose a photo file (JPEG, PNG, HEIC, TIFF…)."
+        )
+    if st.st_size > MAX_FILE_BYTES:
+        raise ImageError(
+            p,
+            f"is too large to open ({st.st_size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB).",
+            "Export a smaller JPEG of it from your photo editor.",
+        )
+    return st.st_size
 
 
 def load_image(path: str | os.PathLike[str], *, max_side: int | None = None) -> LoadedImage:
@@ -124,7 +155,7 @@ def _sniff_unsupported(data: bytes) -> str | None:
     return None
 
 
-def _open(data: bytes, path: Path | None) -> Image.Image:
+def _open(data: bytes, path: Path | None, notes: list[str]) -> Image.Image:
     if not data:
         raise ImageError(path, "is empty (0 bytes).", "The file was not saved completely; copy it again.")
     register_heif()
@@ -133,6 +164,8 @@ def _open(data: bytes, path: Path | None) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own MAX_PIXELS decides
             img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError as err:
+        if data.startswith((b"II*\x00", b"MM\x00*")):
+            return _open_tiff(data, path, notes)  # RGB float or 32-bit integer samples: not in Pillow
         if _looks_like_photo(data):
             raise _damaged(path, err) from err
         what = _sniff_unsupported(data)
@@ -163,6 +196,62 @@ def _open(data: bytes, path: Path | None) -> Image.Image:
     return img
 
 
+def _open_tiff(data: bytes, path: Path | None, notes: list[str]) -> Image.Image:
+    """A TIFF Pillow has no mode for, through tifffile: its first picture as an 8-bit RGB image."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            page = tif.pages.first
+            if page.imagewidth * page.imagelength > MAX_PIXELS:
+                raise _too_big(path, (page.imagewidth, page.imagelength))
+            samples = page.asarray()
+    except ImageError:
+        raise
+    except Exception as err:  # tifffile raises TiffFileError, ValueError, KeyError… on damaged files
+        raise _damaged(path, err) from err
+    if samples.ndim == 3 and samples.shape[0] in (3, 4) and samples.shape[2] not in (3, 4):
+        samples = np.moveaxis(samples, 0, -1)  # planar (one plane per channel): make it interleaved
+    if samples.ndim == 2:
+        samples = samples[..., None]
+    if samples.ndim != 3 or samples.shape[2] not in (1, 2, 3, 4):
+        raise ImageError(path, f"is a TIFF of shape {samples.shape}, not a photo the app can read.")
+    pixels = _to_8bit(samples, notes)
+    colour = pixels[..., :3] if pixels.shape[2] >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
+    if pixels.shape[2] in (2, 4):  # the last channel is alpha: place the picture on white
+        alpha = pixels[..., -1:].astype(np.float32) / 255.0
+        colour = np.round(colour * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+        if alpha.min() < 1.0:
+            notes.append("transparent areas were placed on white.")
+    img = Image.fromarray(np.ascontiguousarray(colour), "RGB")
+    img.format = "TIFF"
+    return img
+
+
+def _to_8bit(samples: np.ndarray, notes: list[str]) -> np.ndarray:
+    """uint8 samples from 16-bit, 32-bit integer or floating-point ones, with a note that says which.
+
+    Floats are 0–1 by convention (scaled by their maximum when brighter, e.g. scene-linear HDR); 32-bit
+    integers that use more than 16 bits are scaled by their maximum, so a 0–255 000 image is not all white.
+    """
+    if samples.dtype == np.uint8:
+        return samples
+    a = samples.astype(np.float64)
+    if samples.dtype.kind == "f":
+        notes.append(f"{8 * samples.dtype.itemsize}-bit floating-point image: reduced to 8 bits per channel.")
+        a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
+        top = a.max() if a.size else 0.0
+        a = a * (255.0 / top if top > 1.0 else 255.0)
+    elif samples.dtype.itemsize <= 2:
+        notes.append(f"{8 * samples.dtype.itemsize}-bit image: reduced to 8 bits per channel.")
+        a = a / 257.0 if samples.dtype.itemsize == 2 else a
+    else:
+        notes.append(f"{8 * samples.dtype.itemsize}-bit integer image: reduced to 8 bits per channel.")
+        top = a.max() if a.size else 0.0
+        a = a / 257.0 if 255 < top <= 65535 else a * (255.0 / top) if top > 65535 else a
+    return np.clip(np.round(a), 0, 255).astype(np.uint8)
+
+
 def _too_big(path: Path | None, size: tuple[int, int] | None) -> ImageError:
     dims = f" ({size[0]}×{size[1]} pixels)" if size else ""
     return ImageError(
@@ -173,14 +262,63 @@ def _too_big(path: Path | None, size: tuple[int, int] | None) -> ImageError:
 
 
 def _damaged(path: Path | None, err: BaseException) -> ImageError:
+    reason = _reason(err)
     return ImageError(
         path,
-        f"is damaged or cut short (truncated) and cannot be decoded ({err}).",
+        f"is damaged or cut short (truncated) and cannot be decoded{f' ({reason})' if reason else ''}.",
         "Copy the file again from the camera or the original source, or re-export it.",
     )
 
 
+def _reason(err: BaseException) -> str:
+    """A decoder's complaint fit for a photographer: its first line, without object reprs or addresses
+    ("cannot identify image file <_io.BytesIO object at 0x7f…>") and never OpenCV's assertion text."""
+    if type(err).__module__.startswith("cv2") or isinstance(err, (KeyError, IndexError)):
+        return ""  # an assertion, or a bare key/index ("0"): nothing a person can read
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    text = re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", text)
+    text = re.sub(r"\b0x[0-9a-fA-F]{6,}\b", "", text)
+    return text.strip(" :")[:200]
+
+
 def _decode(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage:
+    try:
+        return _decode_guarded(data, path, max_side)
+    except ImageError as err:
+        if not _png_metadata_too_large(data, err):
+            raise
+    # Pillow refuses a PNG whose text or colour-profile chunk inflates past MAX_TEXT_CHUNK (its zip-bomb
+    # guard); the picture itself is fine: decode it without those chunks. `data` stays the stripped PNG, so
+    # an upload that passes it through carries the same pixels without what no decoder would read either.
+    image = _decode_guarded(_png_without_metadata(data), path, max_side)
+    limit = f"{PngImagePlugin.MAX_TEXT_CHUNK / 1e6:.0f} MB"
+    note = f"its text metadata or colour profile is over {limit}: ignored (colours are read as sRGB)."
+    return replace(image, file_bytes=len(data), notes=[*image.notes, note])
+
+
+def _png_metadata_too_large(data: bytes, err: ImageError) -> bool:
+    cause = str(err.__cause__ or "")
+    return data.startswith(_PNG) and ("PngImagePlugin.MAX_TEXT" in cause or "text chunks" in cause)
+
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+_PNG_METADATA = (b"tEXt", b"zTXt", b"iTXt", b"iCCP")
+
+
+def _png_without_metadata(data: bytes) -> bytes:
+    """The PNG with its text and ICC chunks left out (chunk = length, type, body, CRC: PNG spec 5.3)."""
+    out, at = [data[:8]], 8
+    while at + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        end = at + 12 + length
+        if data[at + 4 : at + 8] not in _PNG_METADATA:
+            out.append(data[at:end])
+        at = end
+    out.append(data[at:])
+    return b"".join(out)
+
+
+def _decode_guarded(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage:
     try:
         return _decode_checked(data, path, max_side)
     except ImageError:
@@ -192,8 +330,8 @@ def _decode(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage
 
 
 def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage:
-    img = _open(data, path)
     notes: list[str] = []
+    img = _open(data, path, notes)
     fmt = str(img.format)
     frames = int(getattr(img, "n_frames", 1))
     if frames > 1 and fmt not in ("TIFF", "MPO", "HEIF"):
@@ -201,7 +339,7 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
     elif frames > 1:
         notes.append(f"{frames} pictures in the file: the first one is used.")
     exif = img.getexif()
-    orientation = int(exif.get(0x0112, 1) or 1)
+    orientation = orientation_of(exif)
     full_w, full_h = (img.height, img.width) if orientation in (5, 6, 7, 8) else (img.width, img.height)
     if max_side and fmt in ("JPEG", "MPO") and max(img.size) > max_side:
         img.draft("RGB", (max_side, max_side))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 size, far faster
@@ -214,6 +352,8 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
         raise _damaged(path, err) from err
     if orientation != 1:
         notes.append(f"EXIF orientation {orientation} applied.")
+    elif _orientation_text(exif) != "1":
+        notes.append(f"EXIF orientation {_orientation_text(exif)} is not one of the 8 valid values: ignored.")
     icc = img.info.get("icc_profile") or None
     mode = img.mode
     rgb, icc = _to_rgb(turned, icc, notes)
@@ -238,36 +378,93 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
     )
 
 
+#: EXIF orientation → the transpose that makes the pixels upright (EXIF 2.32, tag 0x0112).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def orientation_of(exif: Image.Exif) -> int:
+    """The EXIF orientation 1–8, whether stored as a number or (by some software) as text "6"; 1 when it is
+    absent or not one of the eight values (65535, 9…): nothing is turned then."""
+    text = _orientation_text(exif)
+    return int(text) if text in ("1", "2", "3", "4", "5", "6", "7", "8") else 1
+
+
+def _orientation_text(exif: Image.Exif) -> str:
+    value = exif.get(0x0112, 1)
+    if isinstance(value, tuple):
+        value = value[0] if value else 1
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return str(value).strip("\x00 ")[:20]
+
+
 def upright(img: Image.Image) -> Image.Image:
     """The image turned as its EXIF orientation says; the image itself (no copy) when it is upright already.
 
-    ImageOps.exif_transpose returns a copy even then: 59 ms of every 24 MP load, for nothing.
+    (ImageOps.exif_transpose copies even then, 59 ms of a 24 MP load, and ignores an orientation stored as
+    text.)
     """
-    if int(img.getexif().get(0x0112, 1) or 1) == 1:
-        return img
-    return ImageOps.exif_transpose(img) or img
+    orientation = orientation_of(img.getexif())
+    return img if orientation == 1 else img.transpose(_TRANSPOSE[orientation])
+
+
+def _is_rgb_profile(icc: bytes | None, mode: str) -> bool:
+    # ICC.1 header: the profile's colour space at bytes 16–20; a CMYK image is converted to sRGB anyway.
+    return bool(icc) and mode != "CMYK" and icc is not None and icc[16:20] == b"RGB "
 
 
 def rgb_profile(icc: bytes | None, mode: str) -> bytes | None:
-    """The profile of an image of `mode` that still describes it once made RGB, else None: a CMYK image is
-    converted to sRGB, and a grey (or any non-RGB) profile on RGB pixels makes colour-managed viewers show
-    wrong colours (ICC.1 header: the colour space at bytes 16–20)."""
-    return icc if icc and mode != "CMYK" and icc[16:20] == b"RGB " else None
+    """The profile of an image of `mode` that still describes it once made RGB and is small enough to carry,
+    else None: a grey (or any non-RGB) profile on RGB pixels makes colour-managed viewers show wrong colours,
+    and one over MAX_PROFILE_BYTES is converted away on load (`_to_rgb`), never embedded."""
+    return icc if _is_rgb_profile(icc, mode) and icc is not None and len(icc) <= MAX_PROFILE_BYTES else None
 
 
 def _to_rgb(img: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, bytes | None]:
-    """RGB uint8 from any mode, and the ICC profile that still describes those pixels (None if dropped)."""
-    return _rgb_pixels(img, icc, notes), rgb_profile(icc, img.mode)
+    """RGB uint8 from any mode, and the ICC profile that still describes those pixels (None if dropped).
+
+    A huge RGB profile (a 16 MB one made every trial encode of the upload carry it, and a 50 MB one kept
+    `retouch` busy for minutes) is applied instead: the pixels are converted to sRGB and it is dropped.
+    """
+    rgb = _rgb_pixels(img, icc, notes)
+    kept = rgb_profile(icc, img.mode)
+    if icc is not None and kept is None and _is_rgb_profile(icc, img.mode):
+        rgb = _to_srgb(rgb, icc, notes)
+    return rgb, kept
+
+
+def _to_srgb(rgb: np.ndarray, icc: bytes, notes: list[str]) -> np.ndarray:
+    size = f"{len(icc) / 1e6:.0f} MB"
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        out = ImageCms.profileToProfile(
+            Image.fromarray(rgb, "RGB"), src, ImageCms.createProfile("sRGB"), outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        out = None
+    if out is None:
+        notes.append(f"its {size} colour profile cannot be read: ignored (colours are read as sRGB).")
+        return rgb
+    notes.append(f"its {size} colour profile is too large to send: the colours were converted to sRGB.")
+    return np.asarray(out)
 
 
 def _rgb_pixels(img: Image.Image, icc: bytes | None, notes: list[str]) -> np.ndarray:
     """RGB uint8 from any mode (a CMYK image through its own profile, `icc`)."""
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        notes.append("16-bit image: reduced to 8 bits per channel.")
-        a = np.asarray(img, dtype=np.float64)
-        a = a * 255.0 if mode == "F" and a.max() <= 1.0 else a / 257.0 if a.max() > 255 or "16" in mode else a
-        grey = np.clip(np.round(a), 0, 255).astype(np.uint8)
+        samples = np.asarray(img)
+        if "16" in mode:
+            samples = samples.astype(np.uint16)
+        grey = _to_8bit(samples, notes)
         return np.ascontiguousarray(np.stack([grey] * 3, axis=-1))
     if mode == "CMYK":
         notes.append("CMYK image: converted to RGB.")
@@ -303,10 +500,12 @@ def _cmyk_to_rgb(img: Image.Image, icc: bytes | None) -> Image.Image:
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PIXELS",
+    "MAX_PROFILE_BYTES",
     "READABLE",
     "LoadedImage",
     "load_image",
     "load_image_bytes",
+    "orientation_of",
     "read_file",
     "register_heif",
     "rgb_profile",

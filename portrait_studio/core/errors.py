@@ -19,11 +19,11 @@ CODE_CREATE_FAILED = "003010099"
 class PortraitStudioError(Exception):
     """Base of every error the app shows: a plain `message`, a `fix`, and the API `code` if any."""
 
-    default_fix = "Try again. If it keeps happening, report it with the log file."
+    default_fix = "Try again. If it keeps happening, report it{with_log}."
 
     def __init__(self, message: str, fix: str | None = None, *, code: str | None = None) -> None:
         self.message = message
-        self.fix = fix or self.default_fix
+        self.fix = fix or self.default_fix.replace("{with_log}", with_log())
         self.code = code
         super().__init__(message)
 
@@ -33,6 +33,15 @@ class PortraitStudioError(Exception):
     def to_dict(self) -> dict[str, Any]:
         """JSON shape used by the CLI and the journal."""
         return {"code": self.code, "message": self.message, "fix": self.fix}
+
+
+def with_log() -> str:
+    """ " with the log file (PATH)" when this process writes one (core.logs), else "": never name a file
+    that does not exist."""
+    from portrait_studio.core.logs import current_log  # lazy: logs → paths → the package, not errors
+
+    path = current_log()
+    return f" with the log file ({path})" if path is not None else ""
 
 
 # --------------------------------------------------------------------------- input
@@ -213,6 +222,23 @@ FACE_REFUSAL = (
 )
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` safe for a terminal: control characters (an escape sequence in a file name could rewrite the
+    screen) and undecodable bytes of a non-UTF-8 name (surrogate escapes) shown as \\x1b, \\udcff."""
+
+    def escape(m: re.Match[str]) -> str:
+        c = m.group()
+        if keep_newlines and c == "\n":
+            return c
+        code = ord(c)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
 def normalize_code(code: object) -> str | None:
     """Codes arrive as "003010003", 3010003 or "3010003": give the documented 9-digit form."""
     if code is None or code == "":
@@ -306,4 +332,6 @@ __all__ = [
     "TaskMayExistError",
     "error_for_status",
     "normalize_code",
+    "printable",
+    "with_log",
 ]

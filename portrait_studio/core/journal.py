@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sqlite3
 import threading
 import time
@@ -35,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.errors import PortraitStudioError, with_log
 from portrait_studio.core.journal_rows import (
     IN_FLIGHT,
     STATUSES,
@@ -46,7 +47,7 @@ from portrait_studio.core.journal_rows import (
 )
 from portrait_studio.core.ledger import LedgerMixin
 from portrait_studio.core.params import EditParams
-from portrait_studio.core.paths import data_dir
+from portrait_studio.core.paths import ENV_DATA_DIR, data_dir
 
 log = logging.getLogger(__name__)
 
@@ -101,24 +102,146 @@ def journal_path() -> Path:
     return data_dir() / FILE_NAME
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection in the journal's modes, or a JournalError that says what is wrong with the file."""
+    if path.is_dir():
+        raise JournalError(f"The task journal at {path} is a folder, not a file.", _move_aside(path))
+    conn = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: autocommit; multi-statement changes use explicit BEGIN IMMEDIATE.
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.text_factory = _text  # a non-UTF-8 file name (see _stored) reads back as it was given
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+    except (sqlite3.Error, OSError) as err:
+        if conn is not None:
+            conn.close()
+        raise journal_error(err, path) from err
+
+
+def journal_error(err: BaseException, path: Path) -> JournalError:
+    """A JournalError with the fix for what SQLite (or the OS) said about the journal file."""
+    name = getattr(err, "sqlite_errorname", "") or ""
+    text = str(err)
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
+        return JournalError(f"The task journal at {path} is damaged ({text}).", _move_aside(path))
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or isinstance(err, PermissionError):
+        return JournalError(
+            f"The task journal at {path} cannot be written (it or its folder is read-only).",
+            f"Give yourself write permission on {path} and its folder, or set {ENV_DATA_DIR} to a folder "
+            "you own.",
+        )
+    if name == "SQLITE_BUSY" or "locked" in text:
+        return JournalError(f"The task journal at {path} is in use by another program (locked).")
+    if name == "SQLITE_FULL" or "full" in text:
+        return JournalError(f"The task journal at {path} cannot grow: the disk is full.", "Free disk space.")
+    return JournalError(
+        f"The task journal at {path} cannot be opened ({text}).",
+        f"Check the disk and the folder {path.parent}, then try again; if it keeps happening, "
+        f"report it{with_log()}.",
+    )
+
+
+def _move_aside(path: Path) -> str:
+    bad = path.with_name(path.name + ".bad")
+    mv = "move" if os.name == "nt" else "mv"
+    return (
+        f"Move it aside: {mv} {shlex.quote(str(path))} {shlex.quote(str(bad))} — a new journal is started on "
+        "the next run; paid results already saved are not affected."
+    )
+
+
+def _expected_columns() -> dict[str, list[str]]:
+    """Each table's columns as the migrations make them (built in memory, so it follows every migration)."""
+    with sqlite3.connect(":memory:") as mem:
+        for version in sorted(MIGRATIONS):
+            mem.executescript(MIGRATIONS[version])
+        tables = [r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        expected = {t: [c[1] for c in mem.execute(f"PRAGMA table_info({t})")] for t in tables}
+    mem.close()
+    return {t: cols for t, cols in expected.items() if not t.startswith("sqlite_")}
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """A journal of the right version whose tables or columns are gone (hand-edited, a half-copied file)
+    would fail at the first query: say so now, with the fix."""
+    problems = [r[0] for r in conn.execute("PRAGMA quick_check")]  # every page readable: ms for a journal
+    if problems != ["ok"]:
+        raise JournalError(f"The task journal at {path} is damaged ({problems[0]}).", _move_aside(path))
+    for table, columns in _expected_columns().items():
+        found = {c[1] for c in conn.execute(f"PRAGMA table_info({table})")}
+        missing = [c for c in columns if c not in found]
+        if missing:
+            what = f"the table {table} is missing" if not found else f"{table} lacks {', '.join(missing)}"
+            raise JournalError(f"The task journal at {path} is damaged ({what}).", _move_aside(path))
+
+
+# SQLite text must be UTF-8, but a POSIX file name is any bytes (Python keeps the undecodable ones as
+# surrogate escapes U+DC80–U+DCFF, PEP 383). Such text is stored with each surrogate written as the mark and
+# one of U+10FF00–U+10FF7F, and read back the same way; the mark itself is doubled: every string round-trips.
+_MARK = "\U0010fffe"  # a noncharacter: never in a real name
+
+
+def _stored(text: str) -> str:
+    if text.isascii() or (_MARK not in text and not any("\udc80" <= c <= "\udcff" for c in text)):
+        return text  # isascii: a flag of the str object, so nearly every value costs nothing
+    return "".join(
+        _MARK + _MARK
+        if c == _MARK
+        else _MARK + chr(0x10FF00 + ord(c) - 0xDC80)
+        if "\udc80" <= c <= "\udcff"
+        else c
+        for c in text
+    )
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    if _MARK not in text:
+        return text
+    out, chars = [], iter(text)
+    for c in chars:
+        if c == _MARK:
+            nxt = next(chars, "")
+            c = _MARK if nxt == _MARK else chr(0xDC80 + ord(nxt) - 0x10FF00) if nxt else ""
+        out.append(c)
+    return "".join(out)
+
+
+sqlite3.register_adapter(str, _stored)  # every str bound to a query: one check, nothing changed if UTF-8
+
+
+def _decoded(found: list[sqlite3.Row]) -> list[JournalRow]:
+    """The rows that decode. A damaged one (edited by hand, written by a buggy build) is logged and left
+    out, so every other row still resumes and lists."""
+    rows = []
+    for r in found:
+        try:
+            rows.append(row_from_sql(r))
+        except (ValueError, TypeError, KeyError) as err:
+            log.warning("journal row #%s is damaged and skipped (%s)", r["id"], err)
+    return rows
+
+
 class Journal(LedgerMixin):
     """The SQLite task journal (see the module docstring for the row lifecycle)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else journal_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[int], None]] = []
-        # isolation_level=None: autocommit; multi-statement changes use explicit BEGIN IMMEDIATE.
-        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn = _open(self.path)
         try:
             self._migrate()
-        except BaseException:
+            _check_schema(self._conn, self.path)
+        except BaseException as err:
             self._conn.close()
+            if isinstance(err, sqlite3.Error):
+                raise journal_error(err, self.path) from err
             raise
 
     # ------------------------------------------------------------------ plumbing
@@ -129,7 +252,8 @@ class Journal(LedgerMixin):
                 version = self._conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
                     raise JournalError(
-                        f"The task journal {self.path} was written by a newer Portrait Studio.",
+                        f"The task journal at {self.path} was written by a newer Portrait Studio "
+                        f"(journal version {version}; this one reads up to {SCHEMA_VERSION}).",
                         "Update Portrait Studio; the journal is left untouched.",
                     )
                 while version < SCHEMA_VERSION:
@@ -303,7 +427,9 @@ class Journal(LedgerMixin):
         rows = self._query("SELECT * FROM tasks WHERE id=?", (row_id,))
         if not rows:
             raise KeyError(row_id)
-        return row_from_sql(rows[0])
+        if not (decoded := _decoded(rows)):
+            raise JournalError(f"Row #{row_id} of the task journal {self.path} is damaged.", "Run again.")
+        return decoded[0]
 
     def rows(self, *, status: str | None = None, limit: int = 1000) -> list[JournalRow]:
         """The newest rows first, optionally of one status."""
@@ -311,7 +437,7 @@ class Journal(LedgerMixin):
             raise ValueError(f"unknown status {status!r}")
         where, args = ("WHERE status=?", (status,)) if status else ("", ())
         sql = f"SELECT * FROM tasks {where} ORDER BY id DESC LIMIT ?"
-        return [row_from_sql(r) for r in self._query(sql, (*args, limit))]
+        return _decoded(self._query(sql, (*args, limit)))
 
     def _orphaned(self, statuses: tuple[str, ...], key: str | None = None) -> list[JournalRow]:
         marks = ", ".join("?" for _ in statuses)
@@ -320,7 +446,7 @@ class Journal(LedgerMixin):
             where, args = f"dedupe_key = ? AND {where}", (key, *statuses)
         found = self._query(f"SELECT * FROM tasks WHERE {where} ORDER BY id", args)
         me = os.getpid()
-        rows = [row_from_sql(r) for r in found]
+        rows = _decoded(found)
         return [r for r in rows if r.owner_pid != me and not (r.owner_pid and pid_alive(r.owner_pid))]
 
     def resumable(self, key: str | None = None) -> list[JournalRow]:
@@ -338,23 +464,21 @@ class Journal(LedgerMixin):
         where, args = (
             ("status='uncertain'", ()) if key is None else ("status='uncertain' AND dedupe_key=?", (key,))
         )
-        marked = [row_from_sql(r) for r in self._query(f"SELECT * FROM tasks WHERE {where}", args)]
+        marked = _decoded(self._query(f"SELECT * FROM tasks WHERE {where}", args))
         crashed = self._orphaned(("creating",), key)
         return sorted(marked + crashed, key=lambda r: r.id)
 
     def in_flight(self) -> list[JournalRow]:
         """Rows not yet finished, whoever owns them."""
         marks = ", ".join("?" for _ in IN_FLIGHT)
-        return [
-            row_from_sql(r) for r in self._query(f"SELECT * FROM tasks WHERE status IN ({marks})", IN_FLIGHT)
-        ]
+        return _decoded(self._query(f"SELECT * FROM tasks WHERE status IN ({marks})", IN_FLIGHT))
 
     def find_reusable(self, key: str) -> JournalRow | None:
         """The newest completed row with this dedupe key whose result file still exists (no double charge)."""
         found = self._query(
             "SELECT * FROM tasks WHERE dedupe_key=? AND status='completed' ORDER BY id DESC", (key,)
         )
-        for r in map(row_from_sql, found):
+        for r in _decoded(found):
             if r.result_path and Path(r.result_path).is_file():
                 return r
         return None
@@ -368,5 +492,6 @@ __all__ = [
     "JournalError",
     "JournalRow",
     "dedupe_key",
+    "journal_error",
     "journal_path",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from portrait_studio.core._encoding import fit_jpeg, working_copy
-from portrait_studio.core._loading import LoadedImage, load_image_bytes, read_file
+from portrait_studio.core._loading import LoadedImage, load_image_bytes, orientation_of, read_file
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
 from portrait_studio.core.params import EditParams
@@ -263,7 +263,7 @@ def _sendable_jpeg(data: bytes) -> bool:
         return False
     try:
         with Image.open(io.BytesIO(data)) as img:  # reads the header only
-            orientation = int(img.getexif().get(0x0112, 1) or 1)
+            orientation = orientation_of(img.getexif())
             return img.format == "JPEG" and not _must_reencode(
                 "JPEG", img.mode, len(data), img.width, img.height, orientation
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from portrait_studio.core.logs import setup_logging
 from portrait_studio.ui.style.application import make_app
 
 
@@ -14,6 +15,7 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
         from portrait_studio.ui.smoke import run_smoke_test
 
         return run_smoke_test()
+    setup_logging("window")  # the log file that error messages point at (core/logs.py)
     app = make_app(argv)
     from portrait_studio.core.settings import load_settings
     from portrait_studio.ui.style.theme import ThemeFollower

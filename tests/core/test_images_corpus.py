@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
+from portrait_studio.core import _loading
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.images import LoadedImage, load_image, load_image_bytes, preflight
 from tests import photos
@@ -109,6 +110,54 @@ def _garbled_jpeg() -> bytes:
     return bytes(data)
 
 
+def _exif_orientation(value: bytes, kind: int) -> bytes:
+    """EXIF holding only an orientation entry of TIFF type `kind` (2 ASCII, 3 SHORT), as odd software writes.
+
+    Pillow's Exif cannot write a text orientation, so the IFD is packed by hand (TIFF 6.0, section 2).
+    """
+    entry = struct.pack("<HHI", 0x0112, kind, len(value) if kind == 2 else 1) + value.ljust(4, b"\0")
+    return b"Exif\0\0II*\0" + struct.pack("<IH", 8, 1) + entry + struct.pack("<I", 0)
+
+
+def _line(width: int, height: int) -> bytes:
+    ramp = np.linspace(0, 255, max(width, height)).astype(np.uint8).reshape(height, width)
+    return _png(Image.fromarray(np.dstack([ramp] * 3)))
+
+
+def _tifffile(samples: np.ndarray, **kw: object) -> bytes:
+    import tifffile
+
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, samples, **{"photometric": "rgb", **kw})
+    return buf.getvalue()
+
+
+_FLOAT = SMALL.astype(np.float32) / 255.0
+
+
+def _png_big_chunk(kind: str) -> bytes:
+    """A PNG whose zTXt text or iCCP profile inflates to 3 MB (past Pillow's 1 MB MAX_TEXT_CHUNK guard)."""
+    from PIL import PngImagePlugin
+
+    img = Image.fromarray(SMALL)
+    if kind == "zTXt":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("comment", "retouch notes " * 220_000, zip=True)
+        return _png(img, pnginfo=info)
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return _png(img, icc_profile=srgb + bytes(3_000_000))
+
+
+def _huge_profile_tiff(megabytes: int) -> bytes:
+    """A TIFF whose ICC profile is a real sRGB one padded to `megabytes` (read by its header)."""
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return _save(Image.fromarray(SMALL), "TIFF", icc_profile=srgb + bytes(megabytes * 1_000_000))
+
+
+def _not_white(image: LoadedImage) -> bool:
+    return 40 < float(image.rgb.mean()) < 215 and image.rgb.std() > 20
+
+
 @dataclass(frozen=True)
 class Case:
     """One corpus file: its name, how to make its bytes, what must happen (format loaded, or error text)."""
@@ -118,6 +167,7 @@ class Case:
     loads_as: str | None = None
     error: str | None = None
     note: str | None = None
+    pixels: Callable[[LoadedImage], bool] | None = None  # a check of the decoded picture itself
 
 
 CORPUS = [
@@ -159,7 +209,86 @@ CORPUS = [
     Case("picture.ppm", lambda: _save(Image.fromarray(SMALL), "PPM"), error="format the app does not read"),
     Case("cut.gif", lambda: _animated("GIF")[:200], error="truncated"),
     Case("header-only.bmp", lambda: _save(Image.fromarray(SMALL), "BMP")[:60], error="truncated"),
+    # issue 14, item 8: valid photos that were refused or mis-described
+    Case("line-wide.png", lambda: _line(60000, 1), loads_as="PNG"),
+    Case("line-tall.png", lambda: _line(1, 60000), loads_as="PNG"),
+    Case(
+        "orientation-text.jpg",
+        lambda: _jpeg(SMALL[:, :200].copy(), exif=_exif_orientation(b"6\0", 2)),
+        loads_as="JPEG",
+        note="EXIF orientation 6 applied",
+        pixels=lambda im: im.rgb.shape[:2] == (200, 256),  # turned: the stored 256 wide is now 256 tall
+    ),
+    Case(
+        "orientation-9.jpg",
+        lambda: _jpeg(exif=_exif_orientation(struct.pack("<H", 9), 3)),
+        loads_as="JPEG",
+        note="EXIF orientation 9 is not one of the 8 valid values: ignored",
+    ),
+    Case(
+        "orientation-65535.jpg",
+        lambda: _jpeg(exif=_exif_orientation(struct.pack("<H", 65535), 3)),
+        loads_as="JPEG",
+        note="EXIF orientation 65535 is not one of the 8 valid values: ignored",
+    ),
+    Case(
+        "grey-float32.tif",
+        lambda: _save(Image.fromarray(_FLOAT[..., 0], "F"), "TIFF"),
+        loads_as="TIFF",
+        note="32-bit floating-point image",
+        pixels=lambda im: abs(int(im.rgb[100, 100, 0]) - int(SMALL[100, 100, 0])) <= 1,
+    ),
+    Case(
+        "rgb-float32.tif",
+        lambda: _tifffile(_FLOAT),
+        loads_as="TIFF",
+        note="32-bit floating-point image",
+        pixels=lambda im: np.abs(im.rgb.astype(int) - SMALL).max() <= 1,
+    ),
+    Case(
+        "rgb-float16.tif", lambda: _tifffile(_FLOAT.astype(np.float16)), loads_as="TIFF", note="16-bit float"
+    ),
+    Case(
+        "rgba-float32.tif",
+        lambda: _tifffile(np.dstack([_FLOAT, np.ones(SMALL.shape[:2], np.float32)])),
+        loads_as="TIFF",
+        pixels=lambda im: np.abs(im.rgb.astype(int) - SMALL).max() <= 1,
+    ),
+    Case(
+        "grey-int32.tif",
+        lambda: _save(Image.fromarray(SMALL[..., 0].astype(np.int32) * 1000, "I"), "TIFF"),
+        loads_as="TIFF",
+        note="32-bit integer image",
+        pixels=_not_white,
+    ),
+    Case(
+        "rgb-int32.tif",
+        lambda: _tifffile(SMALL.astype(np.int32) * 8_000_000),
+        loads_as="TIFF",
+        note="32-bit integer image",
+        pixels=lambda im: np.abs(im.rgb.astype(int) - SMALL).max() <= 2,
+    ),
+    Case(
+        "planar.tif",
+        lambda: _tifffile(_FLOAT.transpose(2, 0, 1).copy(), planarconfig="separate"),
+        loads_as="TIFF",
+        pixels=lambda im: np.abs(im.rgb.astype(int) - SMALL).max() <= 1,
+    ),
+    Case("big-ztxt.png", lambda: _png_big_chunk("zTXt"), loads_as="PNG", note="over 1 MB: ignored"),
+    Case("big-iccp.png", lambda: _png_big_chunk("iCCP"), loads_as="PNG", note="over 1 MB: ignored"),
+    Case("icc-16mb.tif", lambda: _huge_profile_tiff(16), loads_as="TIFF", note="converted to sRGB"),
+    Case("cut.tif", lambda: _save(Image.fromarray(SMALL), "TIFF")[:300], error="truncated"),
+    Case("header.tif", lambda: b"II*\x00" + bytes(60), error="truncated"),
 ]
+
+#: What a message the photographer reads must never contain (a repr, an address, a library's internals).
+RAW = ("Traceback", "0x", "BytesIO", "Error:", "error:", "Exception", "OpenCV", "assert")
+
+
+def assert_plain(text: str) -> None:
+    """No traceback, object address or raw exception class name in a message meant for a person."""
+    for raw in RAW:
+        assert raw not in text, (raw, text)
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
@@ -173,6 +302,7 @@ def test_corpus_file(case: Case, tmp_path: Path) -> None:
         assert case.error in err.message
         assert str(path) in err.message  # names the file
         assert err.fix and err.fix != err.message  # and says what to do
+        assert_plain(str(err))
         return
     image = load_image(path)
     assert image.format == case.loads_as
@@ -181,6 +311,12 @@ def test_corpus_file(case: Case, tmp_path: Path) -> None:
     assert image.file_bytes == path.stat().st_size
     if case.note:
         assert any(case.note in n for n in image.notes), image.notes
+    if case.pixels:
+        assert case.pixels(image)
+    if "orientation" not in case.name:
+        assert not any("orientation" in n for n in image.notes), image.notes  # never "9 applied"
+    if "float" in case.name:
+        assert not any(n.startswith("16-bit image") for n in image.notes), image.notes
     report = preflight(image)  # every loadable file also goes through the check without crashing
     assert report.to_json()["format"] == case.loads_as
 
@@ -241,10 +377,10 @@ def test_permission_error_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     path = tmp_path / "locked.jpg"
     path.write_bytes(_jpeg())
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(*args: object, **kw: object) -> int:
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(_loading.os, "open", refuse)
     with pytest.raises(ImageError) as info:
         load_image(path)
     assert "permission denied" in info.value.message and "read permission" in info.value.fix
@@ -344,3 +480,91 @@ def test_heic_with_orientation_comes_upright() -> None:
     image = load_image_bytes(data, "turned.heic")
     assert image.rgb.shape == g.shape
     assert np.abs(image.rgb.astype(int) - g).mean() < 4
+
+
+# --------------------------------------------------------------------------- issue 14, item 5: not a file
+def test_named_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "x.jpg"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
+    with pytest.raises(ImageError) as info:
+        load_image(fifo)
+    assert "named pipe" in info.value.message and "not a photo file" in info.value.message
+    assert_plain(str(info.value))
+
+
+def test_link_to_dev_zero_is_refused_without_reading(tmp_path: Path) -> None:
+    link = tmp_path / "zero.jpg"
+    link.symlink_to("/dev/zero")  # never ends: reading it filled the memory
+    with pytest.raises(ImageError) as info:
+        load_image(link)
+    assert "a device (a link to /dev/zero)" in info.value.message
+    assert_plain(str(info.value))
+
+
+def test_link_to_a_photo_still_loads(tmp_path: Path) -> None:
+    real = tmp_path / "real.jpg"
+    real.write_bytes(_jpeg())
+    (tmp_path / "link.jpg").symlink_to(real)
+    assert load_image(tmp_path / "link.jpg").format == "JPEG"
+
+
+def test_a_file_growing_while_read_is_read_only_up_to_its_checked_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "copying.jpg"
+    start = _jpeg()
+    path.write_bytes(start)
+    limit = len(start) + 10
+    monkeypatch.setattr(_loading, "MAX_FILE_BYTES", limit)
+    real_stat, real_fstat = os.stat, os.fstat
+    looks = []
+
+    def grow(result: os.stat_result) -> os.stat_result:
+        looks.append(result.st_size)
+        if len(looks) > 1:  # another program is still writing it: it grows after it was first checked
+            with path.open("ab") as f:
+                f.write(bytes(2 * limit))
+        return result
+
+    monkeypatch.setattr(_loading.os, "stat", lambda *a, **kw: grow(real_stat(*a, **kw)))
+    monkeypatch.setattr(_loading.os, "fstat", lambda *a, **kw: grow(real_fstat(*a, **kw)))
+    try:
+        data = _loading.read_file(path)
+    except ImageError as err:
+        assert "too large" in err.message
+    else:
+        assert len(data) <= limit
+
+
+# --------------------------------------------------------------------------- issue 14, item 6: huge profiles
+def test_a_huge_profile_is_applied_not_embedded_in_the_upload(tmp_path: Path) -> None:
+    from portrait_studio.core.images import MAX_UPLOAD_BYTES, prepare_upload, rgb_profile
+
+    path = tmp_path / "scan.tif"
+    path.write_bytes(_huge_profile_tiff(16))  # made the upload "impossible to fit" after 47 s
+    image = load_image(path)
+    assert image.icc_profile is None
+    assert np.abs(image.rgb.astype(int) - SMALL).max() <= 2  # an sRGB profile: the colours stay
+    upload = prepare_upload(image)
+    assert len(upload.data) <= MAX_UPLOAD_BYTES and upload.quality is not None and upload.quality >= 90
+    with Image.open(io.BytesIO(upload.data)) as sent:
+        assert "icc_profile" not in sent.info
+    with Image.open(path) as original:  # the result's metadata is read from the original the same way
+        assert rgb_profile(original.info.get("icc_profile"), original.mode) is None
+
+
+def test_a_normal_profile_is_still_kept(tmp_path: Path) -> None:
+    from portrait_studio.core.images import prepare_upload
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    image = load_image_bytes(_save(Image.fromarray(SMALL), "TIFF", icc_profile=icc), "scan.tif")
+    assert image.icc_profile == icc
+    with Image.open(io.BytesIO(prepare_upload(image).data)) as sent:
+        assert sent.info.get("icc_profile") == icc
+
+
+def test_an_unreadable_huge_profile_is_dropped_with_a_note() -> None:
+    data = _save(Image.fromarray(SMALL), "TIFF", icc_profile=b"\0" * 16 + b"RGB " + bytes(2_000_000))
+    image = load_image_bytes(data, "broken-profile.tif")
+    assert image.icc_profile is None and np.array_equal(image.rgb, SMALL)
+    assert any("colour profile cannot be read" in n for n in image.notes)
