@@ -21,11 +21,11 @@ def decode_screen(path: Path, max_edge: int = SCREEN_MAX) -> tuple[Any, tuple[in
     import numpy as np
     from PIL import Image
 
-    from portrait_studio.core.images import upright
+    from portrait_studio.core.images import orientation_of, upright
 
     with Image.open(path) as im:
         size = im.size
-        if im.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF orientations that turn the photo by 90°
+        if orientation_of(im.getexif()) in (5, 6, 7, 8):  # EXIF orientations that turn the photo by 90°
             size = (size[1], size[0])
         im.draft("RGB", (max_edge, max_edge))
         rgb = upright(im).convert("RGB")
