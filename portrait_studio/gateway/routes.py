@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
@@ -99,6 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         except _Refused as err:
             self.close_connection = True  # the body's end is unknown (or not worth reading): no keep-alive
             self._send_error(err.status, CODE_INVALID_PARAM, err.message)
+            self._drain()
         except (ConnectionError, TimeoutError):
             self.close_connection = True  # the client went away or went silent: nobody to answer
         except Exception:  # a bug: an answer the client can show, the traceback only in the log
@@ -127,7 +129,8 @@ class Handler(BaseHTTPRequestHandler):
             secret = m["secret"]
             if secret is None:
                 return "upload", self._upload, token
-            return "upload", self._upload, lambda: hmac.compare_digest(secret, self.gw.upload_secret)
+            own = self.gw.upload_secret.encode()
+            return "upload", self._upload, lambda: hmac.compare_digest(secret.encode(), own)
         return "unknown", lambda: self._send_error(404, "404", f"No route for {method} {path}."), anyone
 
     def _foreign(self) -> str | None:
@@ -203,12 +206,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _file(self, name: str) -> None:
         path = self.gw.files_dir / name
-        if not path.is_file():
+        try:
+            data = path.read_bytes()
+        except OSError:  # missing, evicted meanwhile (cap_uploads), or a folder
             self._send_error(404, "404", "No such file (results are kept for a day).")
             return
         self.gw.stats.count("downloads")
         mime = "image/png" if path.suffix == ".png" else "image/jpeg"
-        self._send(200, path.read_bytes(), mime)
+        self._send(200, data, mime)
 
     def _upload(self) -> None:
         data = self._multipart_file()
@@ -258,6 +263,25 @@ class Handler(BaseHTTPRequestHandler):
                     if isinstance(payload, bytes):
                         return payload
         raise IntakeError(CODE_NO_IMAGE, "The upload has no multipart field named 'file'.")
+
+    def _drain(self, seconds: float = 1.0, limit: int = MAX_BODY) -> None:
+        """Read and drop what the client is still sending, briefly, after a refusal.
+
+        Closing a socket with unread data in it sends a TCP reset, and a reset can destroy the answer before
+        the client has read it: it would see "connection reset" instead of why it was refused.
+        """
+        deadline, seen = time.monotonic() + seconds, 0
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)  # the answer is complete: the client reads it to EOF
+            while seen < limit and (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    return
+                seen += len(chunk)
+        except OSError:
+            pass  # gone or silent: nothing more to do
 
     # ------------------------------------------------------------------ answers
     def _send_error(self, status: int, code: str, message: str) -> None:

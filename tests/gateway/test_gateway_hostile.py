@@ -122,6 +122,8 @@ def test_upload_needs_the_token_or_the_upload_urls_secret(gw: Standalone) -> Non
     with httpx.Client(base_url=gw.base_url, timeout=10) as http:
         assert http.post("/upload", files=files).status_code == 401
         assert http.post("/upload/not-the-secret", files=files).status_code == 401
+        status, _ = raw(gw.port, post_head(gw, "Content-Length: 0", path="/upload/g\u00e9n\u00e9ral"))
+        assert status == 401  # a secret that is not ASCII (compare_digest would raise on it as str)
         wrong = {"Authorization": "Bearer " + "x" * 32}
         assert http.post("/upload", files=files, headers=wrong).status_code == 401
         by_token = http.post("/upload", files=files, headers=gw.auth())
