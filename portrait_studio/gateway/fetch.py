@@ -17,13 +17,14 @@ import socket
 import ssl
 import threading
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 #: Seconds for the whole fetch, redirects included.
 FETCH_SECONDS = 20.0
 MAX_REDIRECTS = 3
 _REDIRECTS = (301, 302, 303, 307, 308)
 _CHUNK = 64 * 1024
+_URL_SAFE = "/?&=%:@!$'()*+,;~[]"  # what a path and query keep as they are (letters and digits always)
 
 
 class FetchError(Exception):
@@ -55,7 +56,10 @@ def fetch_url(url: str, max_bytes: int) -> bytes:
         watchdog.start()
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            conn.request("GET", path, headers={"Host": parts.netloc, "Accept": "image/jpeg, image/png"})
+            path = quote(path, safe=_URL_SAFE)  # spaces and non-ASCII as a browser sends them
+            host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+            host += f":{parts.port}" if parts.port else ""  # never the user:password part of the URL
+            conn.request("GET", path, headers={"Host": host, "Accept": "image/jpeg, image/png"})
             response = conn.getresponse()
             location = response.getheader("Location")
             if response.status in _REDIRECTS and location:
@@ -64,7 +68,11 @@ def fetch_url(url: str, max_bytes: int) -> bytes:
             if response.status != 200:
                 raise FetchError(f"image_input could not be fetched (HTTP {response.status}).")
             return _read(response, max_bytes, deadline)
-        except (OSError, http.client.HTTPException) as err:
+        except (
+            OSError,
+            http.client.HTTPException,
+            ValueError,
+        ) as err:  # ValueError: a path http.client refuses
             if time.monotonic() >= deadline:
                 raise FetchError(_too_slow()) from err
             raise FetchError(f"image_input could not be fetched ({type(err).__name__}).") from err

@@ -344,8 +344,12 @@ def test_every_redirect_hop_is_checked(
     assert r.status_code == 400 and "local or private address" in r.json()["error"]["message"], r.text
     r = _create(local_gateway, f"{base}/loop")
     assert r.status_code == 400 and "redirects more than" in r.json()["error"]["message"], r.text
+    r = _create(local_gateway, f"{base}/to?u=ftp://x.org/a.jpg")
+    assert r.status_code == 400 and "not an http(s) URL" in r.json()["error"]["message"], r.text
     assert _create(local_gateway, f"{base}/to?u={base}/a.jpg").status_code == 200  # a fair redirect
-    assert local_gateway.stats.creates == 1
+    assert _create(local_gateway, f"{base}/caf\u00e9 au lait.jpg").status_code == 200  # sent quoted
+    assert image_host.hits[-1] == "/caf%C3%A9%20au%20lait.jpg"  # type: ignore[attr-defined]
+    assert local_gateway.stats.creates == 2
     assert "Traceback" not in capfd.readouterr().err
 
 
