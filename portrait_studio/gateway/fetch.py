@@ -17,7 +17,7 @@ import socket
 import ssl
 import threading
 import time
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 #: Seconds for the whole fetch, redirects included.
 FETCH_SECONDS = 20.0
@@ -42,44 +42,72 @@ def is_public(ip: str) -> bool:
 def fetch_url(url: str, max_bytes: int) -> bytes:
     """The body of a 200 answer, at most `max_bytes` + 1 bytes (the caller refuses more); FetchError else."""
     deadline = time.monotonic() + FETCH_SECONDS
-    for _ in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError("image_input redirects to something that is not an http(s) URL.")
+    opened: list[http.client.HTTPConnection] = []  # the watchdog cuts the latest at the deadline
+    watchdog = threading.Timer(FETCH_SECONDS, lambda: _cut(opened[-1]) if opened else None)
+    watchdog.start()
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError(f"image_input (or a redirect) is not an http(s) URL: {url[:100]!r}.")
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError as err:
+                raise FetchError("image_input has an invalid port.") from err
+            addresses = _public_addresses(parts.hostname, port, deadline)
+            try:
+                response = _get(parts, addresses, port, deadline, opened)
+                location = response.getheader("Location")
+                if response.status in _REDIRECTS and location:
+                    url = urljoin(url, location)
+                    continue
+                if response.status != 200:
+                    raise FetchError(f"image_input could not be fetched (HTTP {response.status}).")
+                return _read(response, max_bytes, deadline)
+            except (OSError, http.client.HTTPException, ValueError) as err:  # ValueError: a refused path
+                if time.monotonic() >= deadline:
+                    raise FetchError(_too_slow()) from err
+                raise FetchError(f"image_input could not be fetched ({type(err).__name__}).") from err
+            finally:
+                for conn in opened:
+                    conn.close()
+        raise FetchError(f"image_input redirects more than {MAX_REDIRECTS} times.")
+    finally:
+        watchdog.cancel()
+
+
+def _get(
+    parts: SplitResult,
+    addresses: list[str],
+    port: int,
+    deadline: float,
+    opened: list[http.client.HTTPConnection],
+) -> http.client.HTTPResponse:
+    """GET from the first of the checked addresses that accepts a connection."""
+    assert parts.hostname is not None
+    for number, ip in enumerate(addresses, 1):
+        timeout = max(0.01, deadline - time.monotonic())
+        conn: http.client.HTTPConnection
+        if parts.scheme == "https":
+            conn = _PinnedHTTPS(ip, port, parts.hostname, timeout)
+        else:
+            conn = http.client.HTTPConnection(ip, port, timeout=timeout)
+        opened.append(conn)
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as err:
-            raise FetchError("image_input has an invalid port.") from err
-        ip = _public_address(parts.hostname, port, deadline)
-        conn = _connect(parts.scheme, parts.hostname, ip, port, deadline)
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, args=(conn,))
-        watchdog.start()
-        try:
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            path = quote(path, safe=_URL_SAFE)  # spaces and non-ASCII as a browser sends them
-            host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-            host += f":{parts.port}" if parts.port else ""  # never the user:password part of the URL
-            conn.request("GET", path, headers={"Host": host, "Accept": "image/jpeg, image/png"})
-            response = conn.getresponse()
-            location = response.getheader("Location")
-            if response.status in _REDIRECTS and location:
-                url = urljoin(url, location)
-                continue
-            if response.status != 200:
-                raise FetchError(f"image_input could not be fetched (HTTP {response.status}).")
-            return _read(response, max_bytes, deadline)
-        except (
-            OSError,
-            http.client.HTTPException,
-            ValueError,
-        ) as err:  # ValueError: a path http.client refuses
-            if time.monotonic() >= deadline:
-                raise FetchError(_too_slow()) from err
-            raise FetchError(f"image_input could not be fetched ({type(err).__name__}).") from err
-        finally:
-            watchdog.cancel()
-            conn.close()
-    raise FetchError(f"image_input redirects more than {MAX_REDIRECTS} times.")
+            conn.connect()
+        except ssl.SSLError:
+            raise  # it answered, with TLS the gateway cannot trust: no other address changes that
+        except OSError:
+            if number == len(addresses):
+                raise
+            continue  # as socket.create_connection does: e.g. an IPv6 address without a route
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        path = quote(path, safe=_URL_SAFE)  # spaces and non-ASCII as a browser sends them
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        host += f":{parts.port}" if parts.port else ""  # never the user:password part of the URL
+        conn.request("GET", path, headers={"Host": host, "Accept": "image/jpeg, image/png"})
+        return conn.getresponse()
+    raise FetchError("image_input's host has no address.")  # not reached: _public_addresses has one
 
 
 def _too_slow() -> str:
@@ -89,8 +117,8 @@ def _too_slow() -> str:
     )
 
 
-def _public_address(host: str, port: int, deadline: float) -> str:
-    """The first address of `host` when every one it resolves to is public (FetchError otherwise)."""
+def _public_addresses(host: str, port: int, deadline: float) -> list[str]:
+    """Every address of `host`, when every one is public (FetchError otherwise)."""
     found: list[object] = []
     # getaddrinfo has no timeout of its own: it runs on a helper thread so the deadline holds for it too.
     resolver = threading.Thread(target=_resolve, args=(host, port, found), daemon=True)
@@ -100,16 +128,16 @@ def _public_address(host: str, port: int, deadline: float) -> str:
         raise FetchError(_too_slow())
     answer = found[0]
     if isinstance(answer, OSError):
-        raise FetchError(f"image_input's host {host!r} could not be resolved.")
+        raise FetchError(f"image_input's host {host[:100]!r} could not be resolved.")
     addresses = [str(a) for a in answer]  # type: ignore[attr-defined]
     refused = [a for a in addresses if not is_public(a)]
     if refused or not addresses:
         raise FetchError(
-            f"image_input points at a local or private address ({host} → {refused[0] if refused else '?'}); "
-            "the gateway fetches only public URLs and its own /files/ URLs. "
-            "Send the photo inline as a data URL, or upload it to this gateway first."
+            f"image_input points at a local or private address ({host[:100]} → "
+            f"{refused[0] if refused else 'none'}); the gateway fetches only public URLs and its own "
+            "/files/ URLs. Send the photo inline as a data URL, or upload it to this gateway first."
         )
-    return addresses[0]
+    return addresses
 
 
 def _resolve(host: str, port: int, found: list[object]) -> None:
@@ -120,24 +148,22 @@ def _resolve(host: str, port: int, found: list[object]) -> None:
         found.append(OSError(str(err)))
 
 
-def _connect(scheme: str, host: str, ip: str, port: int, deadline: float) -> http.client.HTTPConnection:
-    timeout = max(0.01, deadline - time.monotonic())
-    if scheme == "https":
-        return _PinnedHTTPS(ip, port, host, timeout)
-    return http.client.HTTPConnection(ip, port, timeout=timeout)
+def tls_context() -> ssl.SSLContext:
+    """The system's trusted certificates (a test swaps in its own authority)."""
+    return ssl.create_default_context()
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
     """HTTPS to the checked address, with the certificate verified for the host name (SNI)."""
 
     def __init__(self, ip: str, port: int, hostname: str, timeout: float) -> None:
-        self._tls = ssl.create_default_context()
+        self._tls = tls_context()
         super().__init__(ip, port, timeout=timeout, context=self._tls)
         self._hostname = hostname
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self._hostname)
+        self.sock = socket.create_connection((self.host, self.port), self.timeout)  # the watchdog sees it
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self._hostname)
 
 
 def _cut(conn: http.client.HTTPConnection) -> None:

@@ -324,13 +324,49 @@ def test_image_input_on_a_local_or_private_address_is_refused(
     assert "Traceback" not in capfd.readouterr().err
 
 
+def _fake_dns(monkeypatch: pytest.MonkeyPatch, name: str, *addresses: str) -> None:
+    """`name` resolves to these addresses, in this order (every other name as usual)."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_every_address_of_a_name_is_checked(
+    local_gateway: LocalGateway, image_host: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A name whose first address is public and second is loopback: connecting might pick either.
+    _fake_dns(monkeypatch, "mixed.example", "93.184.216.34", "127.0.0.1")
+    r = _create(local_gateway, f"http://mixed.example:{image_host.server_address[1]}/a.jpg")
+    assert r.status_code == 400 and "127.0.0.1" in r.json()["error"]["message"], r.text
+    assert image_host.hits == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("loopback_is_public")
+def test_the_next_checked_address_is_tried_when_one_does_not_answer(
+    local_gateway: LocalGateway, image_host: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = image_host.server_address[1]
+    _fake_dns(monkeypatch, "two.example", "::1", "127.0.0.1")  # nothing listens on [::1]:port
+    assert _create(local_gateway, f"http://two.example:{port}/a.jpg").status_code == 200
+    assert image_host.hits == ["/a.jpg"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let the test image host on 127.0.0.1 stand for a public host (everything else is still checked)."""
     from portrait_studio.gateway import fetch
 
     public = fetch.is_public
-    monkeypatch.setattr(fetch, "is_public", lambda ip: ip == "127.0.0.1" or public(ip))
+    # ::1 too: where "localhost" also resolves to it, the fetch must move on to 127.0.0.1 (the test hosts').
+    monkeypatch.setattr(fetch, "is_public", lambda ip: ip in ("127.0.0.1", "::1") or public(ip))
 
 
 @pytest.mark.usefixtures("loopback_is_public")
@@ -340,7 +376,7 @@ def test_every_redirect_hop_is_checked(
     base = f"http://127.0.0.1:{image_host.server_address[1]}"
     r = _create(local_gateway, f"{base}/to?u=http://169.254.169.254/latest/meta-data/")
     assert r.status_code == 400 and "local or private address" in r.json()["error"]["message"], r.text
-    r = _create(local_gateway, f"{base}/to?u=http://[::1]:{image_host.server_address[1]}/a.jpg")
+    r = _create(local_gateway, f"{base}/to?u=http://[fd00::1]:{image_host.server_address[1]}/a.jpg")
     assert r.status_code == 400 and "local or private address" in r.json()["error"]["message"], r.text
     r = _create(local_gateway, f"{base}/loop")
     assert r.status_code == 400 and "redirects more than" in r.json()["error"]["message"], r.text
@@ -370,6 +406,63 @@ def test_a_slow_drip_is_cut_at_the_time_limit(
     took = time.monotonic() - start
     assert r.status_code == 400 and "longer than 1 s" in r.json()["error"]["message"], r.text
     assert took < 2.0, took  # the drip would last ~1,000 × 50 ms
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.fixture
+def tls_image_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, image_host: ThreadingHTTPServer
+) -> ThreadingHTTPServer:
+    """The image host over TLS with a certificate for "localhost" only, trusted by the gateway's fetch."""
+    import ssl
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from portrait_studio.gateway import fetch
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert_file, key_file)
+    image_host.socket = server_side.wrap_socket(image_host.socket, server_side=True)
+    monkeypatch.setattr(fetch, "tls_context", lambda: ssl.create_default_context(cafile=str(cert_file)))
+    return image_host
+
+
+@pytest.mark.usefixtures("loopback_is_public")
+def test_https_goes_to_the_checked_address_and_verifies_the_name(
+    local_gateway: LocalGateway, tls_image_host: ThreadingHTTPServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    port = tls_image_host.server_address[1]
+    assert _create(local_gateway, f"https://localhost:{port}/a.jpg").status_code == 200
+    # Connected by address, but the certificate is still checked against the name in the URL.
+    r = _create(local_gateway, f"https://127.0.0.1:{port}/a.jpg")
+    assert r.status_code == 400 and "SSLCertVerificationError" in r.json()["error"]["message"], r.text
+    assert tls_image_host.hits == ["/a.jpg"] and local_gateway.stats.creates == 1  # type: ignore[attr-defined]
     assert "Traceback" not in capfd.readouterr().err
 
 
