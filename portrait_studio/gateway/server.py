@@ -184,10 +184,11 @@ class LocalGateway:
         return f"{self.base_url}/upload/{self.upload_secret}"
 
     def cap_uploads(self) -> None:
-        """Keep at most MAX_UPLOADS uploads and MAX_UPLOAD_BYTES bytes of them, removing the oldest."""
+        """Keep uploads a day, at most MAX_UPLOADS of them and MAX_UPLOAD_BYTES in all; oldest go first."""
+        cutoff = int((time.time() - MAX_AGE) * 1e9)
         with self._upload_lock:
             kept = []
-            for path in (self.files_dir / "uploads").glob("*"):
+            for path in (self.files_dir / "uploads").glob("[!.]*"):  # not ".name.part": still being written
                 try:
                     stat = path.stat()
                 except OSError:
@@ -195,8 +196,8 @@ class LocalGateway:
                 kept.append((stat.st_mtime_ns, path.name, stat.st_size, path))
             kept.sort()
             count, total = len(kept), sum(size for _, _, size, _ in kept)
-            for _, _, size, path in kept:
-                if count <= MAX_UPLOADS and total <= MAX_UPLOAD_BYTES:
+            for mtime, _, size, path in kept:
+                if count <= MAX_UPLOADS and total <= MAX_UPLOAD_BYTES and mtime >= cutoff:
                     break
                 path.unlink(missing_ok=True)
                 count, total = count - 1, total - size

@@ -175,17 +175,24 @@ def test_what_uploads_keep_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(server, "MAX_UPLOADS", 3)
     with LocalGateway(TrivialEngine(), cache_dir=tmp_path) as gateway, httpx.Client(timeout=10) as http:
-        urls = []
-        for _ in range(5):
-            r = http.post(gateway.upload_url, files={"file": ("p.jpg", JPEG, "image/jpeg")})
-            urls.append(r.json()["url"])
+
+        def up() -> str:
+            return str(
+                http.post(gateway.upload_url, files={"file": ("p.jpg", JPEG, "image/jpeg")}).json()["url"]
+            )
+
+        urls = [up() for _ in range(5)]
         assert [http.get(u).status_code for u in urls] == [404, 404, 200, 200, 200]  # oldest went first
         monkeypatch.setattr(server, "MAX_UPLOAD_BYTES", int(2.5 * len(JPEG)))
-        urls.append(
-            http.post(gateway.upload_url, files={"file": ("p.jpg", JPEG, "image/jpeg")}).json()["url"]
-        )
+        urls.append(up())
         assert [http.get(u).status_code for u in urls[2:]] == [404, 404, 200, 200]
-        assert len(list((gateway.files_dir / "uploads").iterdir())) == 2
+        uploads = gateway.files_dir / "uploads"
+        assert len(list(uploads.iterdir())) == 2
+        monkeypatch.setattr(server, "MAX_UPLOAD_BYTES", 10**9)  # room again, but a day is a day
+        two_days_ago = time.time() - 2 * 86400
+        os.utime(uploads / urls[4].rsplit("/", 1)[1], (two_days_ago, two_days_ago))
+        urls.append(up())
+        assert [http.get(u).status_code for u in urls[4:]] == [404, 200, 200]
 
 
 # --------------------------------------------------------------------------- item 11: malformed bodies
