@@ -47,19 +47,19 @@ def fetch_url(url: str, max_bytes: int) -> bytes:
     watchdog.start()
     try:
         for _ in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError as err:  # "http://[::1/", a port over 65535
+                raise FetchError(f"image_input (or a redirect) is not a valid URL: {url[:100]!r}.") from err
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(f"image_input (or a redirect) is not an http(s) URL: {url[:100]!r}.")
-            try:
-                port = parts.port or (443 if parts.scheme == "https" else 80)
-            except ValueError as err:
-                raise FetchError("image_input has an invalid port.") from err
             addresses = _public_addresses(parts.hostname, port, deadline)
             try:
                 response = _get(parts, addresses, port, deadline, opened)
                 location = response.getheader("Location")
                 if response.status in _REDIRECTS and location:
-                    url = urljoin(url, location)
+                    url = _redirect(url, location)
                     continue
                 if response.status != 200:
                     raise FetchError(f"image_input could not be fetched (HTTP {response.status}).")
@@ -74,6 +74,15 @@ def fetch_url(url: str, max_bytes: int) -> bytes:
         raise FetchError(f"image_input redirects more than {MAX_REDIRECTS} times.")
     finally:
         watchdog.cancel()
+
+
+def _redirect(url: str, location: str) -> str:
+    try:
+        return urljoin(url, location.strip())
+    except ValueError as err:
+        raise FetchError(
+            f"image_input redirects to something that is not a valid URL: {location[:100]!r}."
+        ) from err
 
 
 def _get(

@@ -209,7 +209,10 @@ class LocalGateway:
 
     def local_file(self, url: str) -> bytes | None:
         """The bytes of a URL this gateway serves itself (read from disk, not over HTTP)."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "http://[::1/": not a URL of this gateway (fetch.py says what is wrong)
+            return None
         if self._server is None or f"{parts.scheme}://{parts.netloc}" != self.base_url:
             return None
         if not parts.path.startswith("/files/"):
