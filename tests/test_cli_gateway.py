@@ -38,10 +38,13 @@ def start(tmp_path: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
 def test_standalone_gateway_serves_a_paced_task_then_stops(
     tmp_path: Path, portrait_data_url: str, sig: signal.Signals
 ) -> None:
-    with start(tmp_path, "--engine", "trivial", "--token", "tok-123", "--min-task-seconds", "3") as proc:
+    with start(
+        tmp_path, "--engine", "trivial", "--token", "tok-123-long-enough", "--min-task-seconds", "3"
+    ) as proc:
         assert proc.stdout is not None
         info = json.loads(proc.stdout.readline())
-        assert info["token"] == "tok-123" and info["base_url"].startswith("http://127.0.0.1:")
+        assert info["token"] == "tok-123-long-enough" and info["base_url"].startswith("http://127.0.0.1:")
+        assert info["upload_url"].startswith(info["base_url"] + "/upload/")
         with Client(info["base_url"], info["token"]) as c:
             task = c.submit(EditParams(width=512, height=512), portrait_data_url)
             time.sleep(0.6)

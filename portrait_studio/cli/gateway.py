@@ -18,12 +18,20 @@ def add_parser(subparsers: Any) -> None:
         "gateway",
         help="serve the local gateway on 127.0.0.1",
         description="Serve the Spark Edit Portrait protocol on 127.0.0.1, backed by the local engine. "
-        'Prints one JSON line {"base_url": ..., "token": ...} once it accepts connections.',
+        'Prints one JSON line {"base_url": ..., "token": ..., "upload_url": ...} once it accepts '
+        "connections.",
     )
-    p.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
-    p.add_argument("--token", default=None, help="Bearer token clients must send (default: a random one)")
+    p.add_argument("--port", type=_port, default=0, help="port to listen on, 1-65535 (default: a free one)")
+    p.add_argument(
+        "--token",
+        type=_token,
+        default=None,
+        help="Bearer token clients must send, at least 16 characters (default: a random one)",
+    )
     p.add_argument("--cache-dir", type=Path, default=None, help="where results are kept (default: app cache)")
-    p.add_argument("--workers", type=int, default=None, help="tasks run at once (default: 1 per core, 2-8)")
+    p.add_argument(
+        "--workers", type=_positive, default=None, help="tasks run at once (default: 1 per core, 2-8)"
+    )
     p.add_argument(
         "--engine",
         choices=("local", "trivial"),
@@ -32,11 +40,45 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument(
         "--min-task-seconds",
-        type=float,
+        type=_seconds,
         default=0.0,
         metavar="S",
         help="test/dev: every task takes at least S seconds with linear progress",
     )
+
+
+# argparse turns a ValueError from a type into "invalid <name> value"; ArgumentTypeError shows its own text.
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535, or 0 for a free one)")
+    return int(text)
+
+
+def _token(text: str) -> str:
+    from portrait_studio.gateway.server import MIN_TOKEN_LENGTH  # only when --token is given: CLI start-up
+
+    if len(text) < MIN_TOKEN_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"the token has {len(text)} characters; it needs at least {MIN_TOKEN_LENGTH} "
+            "(or leave --token out to get a random one)"
+        )
+    return text
+
+
+def _positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 24 * 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more, under a day)")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return 1
     try:
-        print(json.dumps({"base_url": gateway.base_url, "token": gateway.token}), flush=True)
+        line = {"base_url": gateway.base_url, "token": gateway.token, "upload_url": gateway.upload_url}
+        print(json.dumps(line), flush=True)
         while not stop.wait(0.5):
             pass
     finally:

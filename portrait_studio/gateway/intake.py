@@ -10,7 +10,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from PIL import Image, UnidentifiedImageError
 
 from portrait_studio.core.errors import (
@@ -21,6 +20,7 @@ from portrait_studio.core.errors import (
     PortraitStudioError,
 )
 from portrait_studio.core.params import MODEL, EditParams
+from portrait_studio.gateway.fetch import FetchError, fetch_url
 
 #: Limits of the seed document (docs/PROTOCOL.md, image_input).
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -67,7 +67,7 @@ def decode_data_url(url: str) -> bytes:
 
 
 def fetch_image(url: str, local_file: Callable[[str], bytes | None]) -> bytes:
-    """The bytes behind image_input: a data URL, a file this gateway serves, or an http(s) URL."""
+    """The bytes behind image_input: a data URL, a file this gateway serves, or a public http(s) URL."""
     if url.startswith("data:"):
         return decode_data_url(url)
     if not url.startswith(("http://", "https://")):
@@ -76,16 +76,9 @@ def fetch_image(url: str, local_file: Callable[[str], bytes | None]) -> bytes:
     if own is not None:
         return own
     try:
-        with httpx.stream("GET", url, timeout=10.0, follow_redirects=True) as response:
-            response.raise_for_status()
-            data = b""
-            for chunk in response.iter_bytes():
-                data += chunk
-                if len(data) > MAX_IMAGE_BYTES:
-                    break
-            return data
-    except httpx.HTTPError as err:
-        raise IntakeError(CODE_NO_IMAGE, f"image_input could not be fetched ({type(err).__name__}).") from err
+        return fetch_url(url, MAX_IMAGE_BYTES)  # public addresses only, one time limit (fetch.py)
+    except FetchError as err:
+        raise IntakeError(CODE_NO_IMAGE, str(err)) from err
 
 
 def check_image(data: bytes) -> tuple[int, int]:

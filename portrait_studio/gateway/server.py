@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -23,6 +24,11 @@ from portrait_studio.gateway.tasks import MAX_AGE, TaskRunner
 log = logging.getLogger(__name__)
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
+#: A token given by the caller must be at least this long (a random one is 32 characters).
+MIN_TOKEN_LENGTH = 16
+#: What /upload keeps at most; the oldest uploads go first (a task reads its upload when it is created).
+MAX_UPLOADS = 200
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 
 class GatewayStats:
@@ -56,6 +62,13 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     gateway: LocalGateway
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # socketserver prints a traceback to stderr for anything a handler raises. A client that resets or
+        # abandons its connection is normal life for a server: nothing to report. Anything else is a bug.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        log.error("the local gateway failed serving %s", client_address, exc_info=True)
+
 
 class LocalGateway:
     """The local gateway; use as a context manager or call start()/stop()."""
@@ -85,7 +98,15 @@ class LocalGateway:
         self.engine = engine
         self.engine_name = engine_name(engine)
         self.host, self._port = "127.0.0.1" if host == "localhost" else host, port
+        if token is not None and len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"The gateway's token has {len(token)} characters; it needs at least {MIN_TOKEN_LENGTH}.",
+                "Give a longer token, or none to get a random one.",
+            )
         self.token = token or secrets.token_urlsafe(24)
+        # The secret of upload_url: an image host's upload protocol has no header for a key (routes.py).
+        self.upload_secret = secrets.token_urlsafe(24)
+        self._upload_lock = threading.Lock()
         self._own_cache = cache_dir is None
         self.cache_dir = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix="ps-gateway-"))
         self.files_dir = self.cache_dir / "files"
@@ -157,6 +178,30 @@ class LocalGateway:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def upload_url(self) -> str:
+        """Where a photo may be POSTed without the token (multipart field 'file'); keep it as secret."""
+        return f"{self.base_url}/upload/{self.upload_secret}"
+
+    def cap_uploads(self) -> None:
+        """Keep uploads a day, at most MAX_UPLOADS of them and MAX_UPLOAD_BYTES in all; oldest go first."""
+        cutoff = int((time.time() - MAX_AGE) * 1e9)
+        with self._upload_lock:
+            kept = []
+            for path in (self.files_dir / "uploads").glob("[!.]*"):  # not ".name.part": still being written
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue  # removed meanwhile (another gateway process on this cache folder)
+                kept.append((stat.st_mtime_ns, path.name, stat.st_size, path))
+            kept.sort()
+            count, total = len(kept), sum(size for _, _, size, _ in kept)
+            for mtime, _, size, path in kept:
+                if count <= MAX_UPLOADS and total <= MAX_UPLOAD_BYTES and mtime >= cutoff:
+                    break
+                path.unlink(missing_ok=True)
+                count, total = count - 1, total - size
+
     def task_finished_at(self, task_id: str) -> float | None:
         """When a task finished, as time.monotonic() in this process (for the polling benchmark)."""
         record = self.runner.get(task_id)
@@ -164,7 +209,10 @@ class LocalGateway:
 
     def local_file(self, url: str) -> bytes | None:
         """The bytes of a URL this gateway serves itself (read from disk, not over HTTP)."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "http://[::1/": not a URL of this gateway (fetch.py says what is wrong)
+            return None
         if self._server is None or f"{parts.scheme}://{parts.netloc}" != self.base_url:
             return None
         if not parts.path.startswith("/files/"):
@@ -184,4 +232,4 @@ class LocalGateway:
                 pass  # another process may be cleaning too
 
 
-__all__ = ["GatewayStats", "LocalGateway"]
+__all__ = ["MAX_UPLOADS", "MAX_UPLOAD_BYTES", "MIN_TOKEN_LENGTH", "GatewayStats", "LocalGateway"]

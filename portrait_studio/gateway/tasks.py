@@ -90,11 +90,11 @@ class TaskRunner:
             # loses is lost with the task itself (tasks live in memory); the app saves its own copy durably.
             atomic_write_bytes(self.files_dir / name, result, durable=False)
         except PortraitStudioError as err:
-            self._finish(record, "failed", error={"code": err.code or CODE_INTERNAL, "message": err.message})
+            self._finish(record, "failed", error=_error(err.code or CODE_INTERNAL, err.message))
         except Exception as err:  # the engine's bug must fail the task, not kill the worker
             log.exception("engine failed on task %s", record.id)
             message = f"internal generation error ({type(err).__name__})"
-            self._finish(record, "failed", error={"code": CODE_INTERNAL, "message": message})
+            self._finish(record, "failed", error=_error(CODE_INTERNAL, message))
         else:
             record.file_name, record.size, record.job_id = name, len(result), "job_" + secrets.token_hex(6)
             self._finish(record, "completed")
@@ -147,6 +147,11 @@ class TaskRunner:
             if record.status == "failed":
                 body["error"] = record.error
         return body
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    """A task's `error`; `error_message` too, the only key the official SDKs read (PROTOCOL.md)."""
+    return {"code": code, "message": message, "error_message": message}
 
 
 def _case(text: str, style: str) -> str:

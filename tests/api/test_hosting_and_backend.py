@@ -41,7 +41,7 @@ def test_local_backend_is_always_inline(jpeg: bytes) -> None:
 def test_upload_to_the_gateway_then_run_a_task_on_that_url(
     jpeg: bytes, local_gateway: LocalGateway, client: Client
 ) -> None:
-    settings = Settings(backend="cloud", image_host="upload", upload_url=f"{local_gateway.base_url}/upload")
+    settings = Settings(backend="cloud", image_host="upload", upload_url=local_gateway.upload_url)
     url = image_input_for(jpeg, "image/jpeg", settings, client)
     assert url.startswith(f"{local_gateway.base_url}/files/uploads/") and url.endswith(".jpg")
     done = client.wait(client.submit(EditParams(width=512, height=600), url).id)
@@ -51,7 +51,7 @@ def test_upload_to_the_gateway_then_run_a_task_on_that_url(
 def test_upload_answer_wrapped_in_data_is_understood(jpeg: bytes, local_gateway: LocalGateway) -> None:
     wrapped = {"data": {"url": "https://img.example.org/p/abc.jpg"}}
     local_gateway.faults.add("upload", status=200, body=wrapped)
-    assert upload(jpeg, "image/jpeg", f"{local_gateway.base_url}/upload") == wrapped["data"]["url"]
+    assert upload(jpeg, "image/jpeg", local_gateway.upload_url) == wrapped["data"]["url"]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_upload_failures_name_the_setting_to_change(
 ) -> None:
     local_gateway.faults.add("upload", **fault)
     with pytest.raises(APIError) as info:
-        upload(jpeg, "image/jpeg", f"{local_gateway.base_url}/upload")
+        upload(jpeg, "image/jpeg", local_gateway.upload_url)
     assert "Upload URL" in info.value.fix and "inline" in info.value.fix
 
 
@@ -79,7 +79,7 @@ def test_upload_endpoint_down_or_unset(jpeg: bytes) -> None:
 
 def test_gateway_upload_refuses_what_is_not_a_photo(local_gateway: LocalGateway) -> None:
     with pytest.raises(APIError, match="HTTP 400"):
-        upload(b"GIF89a not really", "image/gif", f"{local_gateway.base_url}/upload")
+        upload(b"GIF89a not really", "image/gif", local_gateway.upload_url)
 
 
 def test_public_url_mode(jpeg: bytes) -> None:

@@ -191,14 +191,18 @@ def test_concurrent_creates_are_each_counted_once(
 
 
 def test_image_input_from_another_server_is_fetched_over_http(
-    local_gateway: LocalGateway, tmp_path: Path
+    local_gateway: LocalGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from portrait_studio.api.client import Client
     from portrait_studio.api.hosting import upload
     from portrait_studio.core.params import EditParams
+    from portrait_studio.gateway import fetch
 
+    # The other server stands for a public image host: only here may 127.0.0.1 count as public.
+    public = fetch.is_public
+    monkeypatch.setattr(fetch, "is_public", lambda ip: ip == "127.0.0.1" or public(ip))
     with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "host") as host:
-        url = upload(encode(astronaut()), "image/jpeg", f"{host.base_url}/upload")
+        url = upload(encode(astronaut()), "image/jpeg", host.upload_url)
         with Client(local_gateway.base_url, local_gateway.token) as c:
             done = c.wait(c.submit(EditParams(width=512, height=512), url).id)
         assert done.status == "completed" and host.stats.files_requests == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import urllib.request
+from pathlib import Path
 
 import pytest
 import seaart_sdk
@@ -51,8 +52,26 @@ def test_sdk_sees_a_failed_task_and_an_auth_error(local_gateway: LocalGateway) -
     wrong = seaart_sdk.Client(seaart_sdk.ClientConfig(api_key="wrong", base_url=local_gateway.base_url))
     with pytest.raises(seaart_sdk.SeaArtError) as info:
         wrong.modal.create(body)
-    assert "401" in str(info.value) or "auth" in str(info.value).lower()
+    # The SDK shows an HTTP error body's `error_message` only (before it was there: "Unauthorized").
+    assert info.value.status == 401 and info.value.message == "API key missing or invalid."
     assert local_gateway.stats.creates == 1
+
+
+def test_sdk_reports_our_own_task_failure_and_refusal(tmp_path: Path) -> None:
+    # Our engine's failure text, not a programmed error: with only `message` the SDK said "task failed".
+    from tests.gateway.engines import FAIL_SEED, SeedSwitchedEngine
+
+    with LocalGateway(SeedSwitchedEngine(), cache_dir=tmp_path) as gateway:
+        sdk = seaart_sdk.Client(seaart_sdk.ClientConfig(api_key=gateway.token, base_url=gateway.base_url))
+        params = {"image_input": _upload(gateway), "seed": FAIL_SEED}
+        body = {"model": "spark_edit_portrait", "input": [{"params": params}]}
+        with pytest.raises(seaart_sdk.SeaArtError) as failed:
+            sdk.modal.create(body).wait(with_poll_interval(0.1), with_poll_timeout(30))
+        assert failed.value.message == "task failed: not a portrait"
+        body["input"][0]["params"] = {**params, "gpen": 1.5}  # type: ignore[index]
+        with pytest.raises(seaart_sdk.SeaArtError) as refused:
+            sdk.modal.create(body)
+        assert refused.value.status == 400 and "gpen" in refused.value.message
 
 
 def test_sdk_reads_our_variant_spellings(local_gateway: LocalGateway) -> None:
@@ -78,4 +97,4 @@ def _upload(gateway: LocalGateway) -> str:
 
     buf = io.BytesIO()
     Image.fromarray(astronaut()).save(buf, "JPEG")
-    return upload(buf.getvalue(), "image/jpeg", f"{gateway.base_url}/upload")
+    return upload(buf.getvalue(), "image/jpeg", gateway.upload_url)

@@ -199,7 +199,7 @@ def test_closing_during_a_test_waits_for_the_thread(qtbot, local_gateway):
 
 
 def test_test_connection_goes_through_the_upload_endpoint(qtbot, local_gateway):
-    upload_url = f"{local_gateway.base_url}/upload"  # the local gateway's own upload route (no key needed)
+    upload_url = local_gateway.upload_url  # the local gateway's upload URL (its secret, no key)
     d = make_dialog(
         qtbot,
         Settings(
