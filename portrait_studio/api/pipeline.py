@@ -42,7 +42,7 @@ from portrait_studio.core.errors import (
     TaskFailedError,
     TaskMayExistError,
 )
-from portrait_studio.core.journal import AlreadyRunning, Journal
+from portrait_studio.core.journal import AlreadyBegun, Journal
 from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.core.settings import Settings
 
@@ -298,10 +298,10 @@ def run_edit(
                     out_path=_output.planned_output(path.resolve(), folder),
                     preset=preset,
                     estimate=estimate,
-                    once=not force,  # the same request already in flight (another window, a CLI run): wait
+                    once=not force,  # the same request in flight elsewhere (another window, a CLI run): wait
                 )
             break
-        except AlreadyRunning as running:
+        except AlreadyBegun as running:
             _wait_for(journal, running.row, report, cancel)
         if (done := done_before()) is not None:  # its result, or (it died) its paid task to finish
             return done

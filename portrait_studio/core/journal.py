@@ -16,8 +16,9 @@ After a crash, rows owned by a dead process are found by `resumable()` ("submitt
 again by id and finish) and `uncertain()` ("creating" with no answer, or "uncertain": shown to the user, never
 resubmitted). `claim()` makes one process the owner of a row, so two resumers never finish a task twice.
 `begin(once=True)` is begin() unless a live process (or another thread of this one) already runs the same
-request: the check and the insert are one BEGIN IMMEDIATE transaction, so two processes on one folder never
-both create (and pay for) it; the one that finds the other's row waits for it (api.pipeline).
+request, or has just finished it: the look and the insert are one BEGIN IMMEDIATE transaction, so two
+processes on one folder never both create (and pay for) it; the one that finds the other's row waits for it
+or reuses its result (api.pipeline).
 
 Safety: WAL mode with synchronous=FULL (a committed row survives kill -9 and power loss, sqlite.org/wal.html),
 one connection per Journal guarded by a lock (one writer; safe from many threads), busy_timeout for the GUI
@@ -104,11 +105,11 @@ class JournalError(PortraitStudioError):
     default_fix = "Close other Portrait Studio windows and try again."
 
 
-class AlreadyRunning(Exception):
-    """begin(once=True) found the same request in flight in a live process: wait for `row` instead."""
+class AlreadyBegun(Exception):
+    """begin(once=True) found the same request running in a live process, or completed: use `row` instead."""
 
     def __init__(self, row: JournalRow) -> None:
-        super().__init__(f"row #{row.id} is running the same request")
+        super().__init__(f"row #{row.id} has begun the same request")
         self.row = row
 
 
@@ -211,8 +212,9 @@ class Journal(LedgerMixin):
     ) -> int:
         """Write the "creating" row (synced to disk) BEFORE the create request; returns its id.
 
-        `once`: raise AlreadyRunning instead when a live process (this one included) is already creating or
-        waiting for the same request; the look and the insert are one transaction across processes.
+        `once`: raise AlreadyBegun instead when a live process (this one included) is already creating or
+        waiting for the same request, or it is completed (its result still there); the look and the insert
+        are one transaction across processes.
         """
         now = time.time()
         key = dedupe_key(upload_sha256, params, backend, base_url)
@@ -238,7 +240,7 @@ class Journal(LedgerMixin):
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")  # no other process can insert between our look and ours
             try:
-                running = self._running(key) if once else None
+                running = (self._running(key) or self.find_reusable(key)) if once else None
                 if running is None:
                     cur = self._conn.execute(
                         f"INSERT INTO tasks ({cols}) VALUES ({marks})", tuple(row.values())
@@ -248,7 +250,7 @@ class Journal(LedgerMixin):
                 self._conn.execute("ROLLBACK")
                 raise
         if running is not None:
-            raise AlreadyRunning(running)
+            raise AlreadyBegun(running)
         row_id = int(cur.lastrowid or 0)
         self._notify(row_id)
         return row_id
@@ -417,7 +419,7 @@ __all__ = [
     "FILE_NAME",
     "MIGRATIONS",
     "SCHEMA_VERSION",
-    "AlreadyRunning",
+    "AlreadyBegun",
     "Journal",
     "JournalError",
     "JournalRow",
