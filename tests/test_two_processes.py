@@ -12,7 +12,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -24,23 +27,37 @@ from tests.conftest import cli_args
 from tests.photos import astronaut, grace_hopper
 
 ROUNDS = 10
+SMALL = ("--width", "512", "--height", "512")
 
 
-def _created(cache: Path) -> int:
+def created(cache: Path) -> int:
     """Tasks the gateway made (each leaves one result file `<task id>-<random>.jpg`)."""
     return len(list((cache / "files").glob("*.jpg")))
 
 
-@pytest.fixture
-def gateway(tmp_path: Path):
-    cache = tmp_path / "gateway-cache"
-    args = ("gateway", "--engine", "trivial", "--min-task-seconds", "0.5", "--cache-dir", str(cache))
+@contextmanager
+def trivial_gateway(cache: Path, seconds: float = 0.5) -> Iterator[dict[str, Any]]:
+    """A `portrait-studio gateway` process (trivial engine): {"base_url", "token", "cache"}."""
+    args = ("gateway", "--engine", "trivial", "--min-task-seconds", str(seconds), "--cache-dir", str(cache))
     with subprocess.Popen(cli_args(*args), stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
         info = json.loads(proc.stdout.readline())
-        yield {**info, "cache": cache}
-        proc.terminate()
-        proc.wait(30)
+        try:
+            yield {**info, "cache": cache}
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
+def retouch_args(gateway: dict[str, Any], *args: str) -> list[str]:
+    """`portrait-studio retouch ARGS` on the local backend served by `gateway` (its token as the key)."""
+    return cli_args("retouch", *args, "--backend", "local", "--base-url", gateway["base_url"], "--json")
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with trivial_gateway(tmp_path / "gateway-cache") as info:
+        yield info
 
 
 def test_two_retouch_runs_at_once_create_each_task_once_and_overwrite_nothing(tmp_path: Path, gateway):
@@ -51,32 +68,18 @@ def test_two_retouch_runs_at_once_create_each_task_once_and_overwrite_nothing(tm
     Image.fromarray(grace_hopper()).save(shoot / "b.jpg", quality=90)
     for n in range(ROUNDS):
         out = tmp_path / f"round-{n}"
-        before = _created(gateway["cache"])
+        before = created(gateway["cache"])
         # A new seed each round: a new request, so each round must create (not reuse) both photos.
-        args = (
-            "retouch",
-            str(shoot),
-            "-o",
-            str(out),
-            "--seed",
-            str(100 + n),
-            "--width",
-            "512",
-            "--height",
-            "512",
-        )
-        args += ("--backend", "local", "--base-url", gateway["base_url"], "--json")
+        args = retouch_args(gateway, str(shoot), "-o", str(out), "--seed", str(100 + n), *SMALL)
         runs = [
-            subprocess.Popen(
-                cli_args(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
+            subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)
         ]
         outputs = [run.communicate(timeout=180) for run in runs]
         for run, (_stdout, stderr) in zip(runs, outputs, strict=True):
             assert run.returncode == 0, stderr
         lines = [[json.loads(t) for t in stdout.splitlines()] for stdout, _ in outputs]
-        assert _created(gateway["cache"]) - before == 2, f"round {n}: {lines}"  # each photo created once
+        assert created(gateway["cache"]) - before == 2, f"round {n}: {lines}"  # each photo created once
         names = sorted(p.name for p in out.iterdir())
         assert names == ["a.retouched.jpg", "a.retouched.json", "b.retouched.jpg", "b.retouched.json"], n
         first, second = ({d["input"]: d["output"] for d in run} for run in lines)
