@@ -67,6 +67,15 @@ def get_api_key() -> str | None:
         return _session_key
 
 
+def gateway_token() -> str | None:
+    """The token for a standalone `portrait-studio gateway` the user pointed the local backend at.
+
+    Only the environment variable (set for that run, to the token the gateway printed): the keyring holds the
+    cloud key, which must never go to a local port.
+    """
+    return os.environ.get(C.ENV_API_KEY, "").strip() or None
+
+
 def set_api_key(key: str) -> KeyStorage:
     """Store the key in the keyring, or for this session only when there is none."""
     global _session_key
@@ -105,4 +114,12 @@ def redact(text: str, key: str | None = None) -> str:
     return text.replace(key, C.REDACTED) if key else text
 
 
-__all__ = ["KeyStorage", "delete_api_key", "get_api_key", "keyring_available", "redact", "set_api_key"]
+__all__ = [
+    "KeyStorage",
+    "delete_api_key",
+    "gateway_token",
+    "get_api_key",
+    "keyring_available",
+    "redact",
+    "set_api_key",
+]

@@ -42,6 +42,7 @@ from portrait_studio.core.errors import (
     TaskFailedError,
     TaskMayExistError,
 )
+from portrait_studio.core.fileio import clean_stale_temps
 from portrait_studio.core.journal import AlreadyBegun, Journal
 from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.core.settings import Settings
@@ -447,6 +448,7 @@ def _fetch_and_write(
     never = Path(row.input_path)
     exif, icc = _output.original_metadata(never)
     body = _output.result_body(result, exif=exif, icc_profile=icc)
+    clean_stale_temps(planned.parent)  # what a run killed while writing here left (resume writes here too)
     try:
         written = Path(row.saving_path) if row.saving_path else None
         if written is None or not _output.holds(written, body):

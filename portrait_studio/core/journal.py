@@ -56,6 +56,9 @@ from portrait_studio.core.paths import data_dir
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
+#: A process waiting for a task writes its row at every poll (at most 20 s apart): a row silent this long is
+#: not being worked on, whatever its pid says (a reused pid, a hung process), so no run waits for it.
+RUNNING_SILENCE = 600.0
 FILE_NAME = "journal.sqlite3"
 
 _SCHEMA_1 = """
@@ -344,8 +347,12 @@ class Journal(LedgerMixin):
             " AND owner_pid != 0 ORDER BY id",
             (key,),
         )
-        me = os.getpid()
-        live = [r for r in map(row_from_sql, rows) if r.owner_pid == me or pid_alive(r.owner_pid)]
+        me, recent = os.getpid(), time.time() - RUNNING_SILENCE
+        live = [
+            r
+            for r in map(row_from_sql, rows)
+            if r.updated_at > recent and (r.owner_pid == me or pid_alive(r.owner_pid))
+        ]
         return live[0] if live else None
 
     def running(self, key: str) -> JournalRow | None:

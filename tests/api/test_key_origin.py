@@ -167,3 +167,17 @@ def test_a_planted_key_is_in_no_file_and_no_byte_sent_to_another_port(
     assert any(p.name == "journal.sqlite3" for p in written) and any(p.suffix == ".json" for p in written)
     assert [p for p in written if key.encode() in p.read_bytes()] == []
     assert [text for text in printed if key in text] == []
+
+
+def test_retouch_at_a_given_local_gateway_never_sends_the_keyrings_cloud_key(key: str):
+    from portrait_studio.cli import build_parser
+    from portrait_studio.cli.retouch import open_session
+    from portrait_studio.core.errors import NotFoundError
+
+    with Trap() as gateway_port:
+        argv = ["retouch", "x.jpg", "--backend", "local", "--base-url", gateway_port.base_url]
+        session, _settings = open_session(build_parser().parse_args(argv))
+        with session, pytest.raises(NotFoundError):
+            session.client.poll("t1")
+        assert b"GET /model/" in bytes(gateway_port.received)  # it was asked, without the key
+        assert key.encode() not in bytes(gateway_port.received)
