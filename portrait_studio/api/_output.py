@@ -30,6 +30,7 @@ from portrait_studio.core.fileio import (
     clean_stale_temps,
     create_unique,
     fit_name,
+    name_max,
     numbered,
 )
 from portrait_studio.core.images import rgb_profile
@@ -65,8 +66,13 @@ def planned_output(input_path: Path, out_dir: Path | None) -> Path:
 
 
 def fitted(planned: Path) -> Path:
-    """A planned name recorded by an older version, shortened the same way if it does not fit."""
+    """A planned name an older version recorded, shortened like planned_output when its sidecar is too long.
+
+    A name that fits is kept as it is: the older version may have written its result there already.
+    """
     name = planned.name
+    if len(sidecar_for(planned).name.encode("utf-8", "surrogateescape")) <= name_max(planned.parent):
+        return planned
     stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else planned.stem
     suffix = SUFFIX if name.endswith(SUFFIX) else planned.suffix
     return planned.with_name(fit_name(planned.parent, stem, suffix))
