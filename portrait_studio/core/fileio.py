@@ -36,7 +36,9 @@ _FILE_MODE = 0o666 & ~_read_umask()
 #: Bytes a temp file's name may take from its target's: `.<name>.<pid>-<8 random>.part` must fit NAME_MAX too.
 _TEMP_NAME_BYTES = 120
 #: `<pid>-<random>.part` at the end of a temp file's name (see _temp_prefix).
-_TEMP_TAIL = re.compile(r"\.(\d+)-[A-Za-z0-9_]{8}\.part$")
+_TEMP_NAME = re.compile(
+    r"^\..+\.(?:(\d+)-)?[a-z0-9_]{8}\.part$"
+)  # the pid is missing in older versions' names
 #: A temp file older than this is stale whatever its name says (a crash of an older version, a reused pid).
 STALE_TEMP_SECONDS = 24 * 3600
 
@@ -217,12 +219,12 @@ def clean_stale_temps(folder: str | os.PathLike[str], *, now: float | None = Non
     except OSError:
         return removed
     for entry in entries:
-        if not (entry.name.startswith(".") and entry.name.endswith(".part")):
-            continue
-        match = _TEMP_TAIL.search(entry.name)
+        match = _TEMP_NAME.match(entry.name)
+        if match is None:
+            continue  # not a temp file of this app: never touched
         try:
             old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS
-            if old or (match is not None and not pid_alive(int(match.group(1)))):
+            if old or (match.group(1) is not None and not pid_alive(int(match.group(1)))):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:

@@ -117,8 +117,11 @@ def test_temp_files_of_dead_processes_are_cleaned_and_live_ones_kept(tmp_path: P
     os.utime(ancient, (time.time() - STALE_TEMP_SECONDS - 60,) * 2)
     recent = folder / ".w.jpg.abcdefgh.part"  # no process in its name, but recent: maybe being written
     recent.write_bytes(b"")
+    foreign = folder / ".film.part"  # another program's file: never touched, however old
+    foreign.write_bytes(b"")
+    os.utime(foreign, (time.time() - STALE_TEMP_SECONDS - 60,) * 2)
     _output.ready_folder(folder)  # what every run does before it sends anything
-    assert sorted(p.name for p in folder.iterdir()) == sorted([mine.name, recent.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([mine.name, recent.name, foreign.name])
     assert not left.exists()
 
 
