@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -31,6 +32,7 @@ from portrait_studio.core.errors import (
     ConfigError,
     NotFoundError,
     PermissionDeniedError,
+    TaskFailedError,
     TaskMayExistError,
     error_for_status,
 )
@@ -102,7 +104,7 @@ class Client:
         payload = params.to_payload(image_input)
         response = self._create(payload)
         try:
-            return parse_task(response.json())
+            return self._scrub_task(parse_task(response.json()))
         except (ValueError, APIError) as err:
             raise TaskMayExistError(
                 "The service accepted the request but its answer could not be read, so the task may exist."
@@ -119,7 +121,7 @@ class Client:
                 "Wait a minute; the app will poll again.",
                 code=CODE_STATUS_FAILED,
             ) from err
-        return parse_task(body, fallback_id=task_id)
+        return self._scrub_task(parse_task(body, fallback_id=task_id))
 
     def precharge(self, params: EditParams, image_input: str) -> Estimate:
         """What the task would cost; nothing is created (so this request is safe to repeat)."""
@@ -188,24 +190,35 @@ class Client:
 
     def fetch(self, url: str) -> bytes:
         """A result's bytes, with a size cap; the content must be an image (retried like a poll)."""
-        same_origin = urlsplit(url)[:2] == urlsplit(self.base_url)[:2]
-        # The key goes only to the gateway itself, never to a CDN host.
-        headers = self._auth_headers() if same_origin else {}
-        return fetch(self._http, url, headers=headers, retry=self._retry_loop)
+        if self._api_key and self._api_key in url and not self._own_origin(url):
+            raise APIError(
+                "The service's result link carries your API key to another host; it was not opened.",
+                "Report this to the service; the key was not sent.",
+                code=CODE_STATUS_FAILED,
+            )
+        return fetch(self._http, url, headers=self._auth_headers(url), retry=self._retry_loop)
 
     def download(self, url: str, dest: Path) -> Path:
         """A result saved to `dest` atomically (a previous `dest` stays until the new one is good)."""
         return atomic_write_bytes(dest, self.fetch(url))
 
     # ------------------------------------------------------------------ plumbing
-    def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+    def _own_origin(self, url: str) -> bool:
+        return _origin(url) == _origin(self.base_url)
+
+    def _auth_headers(self, url: str) -> dict[str, str]:
+        """The one place the key is put on a request: only for this client's own origin (scheme, host, port).
+
+        A CDN link, a redirect target or any other host gets no Authorization header.
+        """
+        if not self._api_key or not self._own_origin(url):
+            return {}
+        return {"Authorization": f"Bearer {self._api_key}"}
 
     def _send(self, method: str, path: str, json_body: Any = None) -> httpx.Response:
         started = time.monotonic()
-        response = self._http.request(
-            method, self.base_url + path, json=json_body, headers=self._auth_headers()
-        )
+        url = self.base_url + path
+        response = self._http.request(method, url, json=json_body, headers=self._auth_headers(url))
         log.debug("%s %s → %d in %.2f s", method, path, response.status_code, time.monotonic() - started)
         return response
 
@@ -294,6 +307,33 @@ class Client:
         if self._api_key and self._api_key in json.dumps(err.body, default=str):
             err.body = C.REDACTED
         return err
+
+    def _scrub_task(self, task: Task) -> Task:
+        """The same for a task: its failure text and job ids go to the screen, the journal and the sidecar."""
+        key = self._api_key
+        if not key or key not in json.dumps(task.raw, default=str):
+            return task
+        error = task.error
+        if error is not None and key in json.dumps([error.message, error.server_message]):
+            error = TaskFailedError(
+                error.code, (error.server_message or "").replace(key, C.REDACTED), task.id
+            )
+        outputs = [
+            dataclasses.replace(o, job_id=o.job_id.replace(key, C.REDACTED)) if o.job_id else o
+            for o in task.outputs
+        ]
+        return dataclasses.replace(task, error=error, outputs=outputs, raw={})
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in: http://h and http://h:80 are one origin."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # a bad port matches nothing
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
 
 
 __all__ = ["CREATE_PATH", "PRECHARGE_PATH", "TASK_PATH", "Client"]

@@ -75,6 +75,15 @@ def _find_api_key() -> str | None:
         return _session_key
 
 
+def gateway_token() -> str | None:
+    """The token for a standalone `portrait-studio gateway` the user pointed the local backend at.
+
+    Only the environment variable (set for that run, to the token the gateway printed): the keyring holds the
+    cloud key, which must never go to a local port.
+    """
+    return os.environ.get(C.ENV_API_KEY, "").strip() or None
+
+
 def set_api_key(key: str) -> KeyStorage:
     """Store the key in the keyring, or for this session only when there is none."""
     global _session_key
@@ -120,6 +129,7 @@ __all__ = [
     "KEYRING_USER",
     "KeyStorage",
     "delete_api_key",
+    "gateway_token",
     "get_api_key",
     "keyring_available",
     "redact",

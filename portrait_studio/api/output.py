@@ -13,9 +13,8 @@ import json
 import os
 import struct
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,14 @@ from portrait_studio import __version__
 from portrait_studio.api.models import Task
 from portrait_studio.core import engine_notes
 from portrait_studio.core.errors import ConfigError, PortraitStudioError
-from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_json, numbered, unique_path
+from portrait_studio.core.fileio import (
+    atomic_write_json,
+    clean_stale_temps,
+    create_unique,
+    fit_name,
+    name_max,
+    numbered,
+)
 from portrait_studio.core.images import rgb_profile
 from portrait_studio.core.journal_rows import JournalRow
 
@@ -34,8 +40,8 @@ SAVED_SUFFIX = "-retouched"  # the window's Save: `<stem>-retouched.jpg` (a copy
 
 
 def saved_name(original: Path) -> str:
-    """The file name the window's Save suggests for a result of `original`."""
-    return f"{original.stem}{SAVED_SUFFIX}.jpg"
+    """The file name the window's Save suggests for a result of `original` (shortened to fit: fit_name)."""
+    return fit_name(original.parent, original.stem, f"{SAVED_SUFFIX}.jpg")
 
 
 def is_result_name(path: Path) -> bool:
@@ -45,21 +51,40 @@ def is_result_name(path: Path) -> bool:
 
 _ORIENTATION = 0x0112
 _ICC_CHUNK = 65519  # 65535 - 2 (length) - 12 ("ICC_PROFILE\0") - 2 (sequence numbers): ICC.1:2010 B.4
-# unique_path + write is one step for every thread of this process, so two results never pick one name.
-_NAMING = threading.Lock()
+#: Called with a result's name just before it is created there (the journal records it: pipeline._save).
+BeforeWrite = Callable[[Path], None]
 
 
 def planned_output(input_path: Path, out_dir: Path | None) -> Path:
-    """`<stem>.retouched.jpg` next to the input or in out_dir (before any `-2` suffix)."""
+    """`<stem>.retouched.jpg` next to the input or in out_dir (before any `-2` suffix).
+
+    Known before anything is sent: a stem too long for the file system is shortened here (fit_name), so a
+    paid result always has a name it can be saved under.
+    """
     folder = Path(out_dir) if out_dir else Path(input_path).parent
-    return folder / f"{Path(input_path).stem}{SUFFIX}"
+    return folder / fit_name(folder, Path(input_path).stem, SUFFIX)
+
+
+def fitted(planned: Path) -> Path:
+    """A planned name an older version recorded, shortened like planned_output when its sidecar is too long.
+
+    A name that fits is kept as it is: the older version may have written its result there already.
+    """
+    name = planned.name
+    if len(sidecar_for(planned).name.encode("utf-8", "surrogateescape")) <= name_max(planned.parent):
+        return planned
+    stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else planned.stem
+    suffix = SUFFIX if name.endswith(SUFFIX) else planned.suffix
+    return planned.with_name(fit_name(planned.parent, stem, suffix))
 
 
 def ready_folder(folder: Path) -> Path:
     """`folder`, created if needed and proven writable: a result that cannot be saved must not be paid for.
 
-    A tiny file is made and removed: permission bits say too little (root, ACLs, read-only mounts).
+    A tiny file is made and removed: permission bits say too little (root, ACLs, read-only mounts). Temp files
+    a killed run left there are removed (fileio.clean_stale_temps: only those of dead processes).
     """
+    clean_stale_temps(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(prefix=".portrait-studio-", dir=folder)
@@ -86,9 +111,7 @@ def copy_result(result: Path, planned: Path) -> tuple[Path, Path]:
     """A copy of an earlier result (and its sidecar) at `planned`, or `-2`, `-3`… when taken."""
     body = result.read_bytes()
     fields = read_sidecar(sidecar_for(result))
-    with _NAMING:
-        target = unique_path(planned)
-        atomic_write_bytes(target, body)
+    target = create_unique(planned, body)
     fields["output"], fields["copied_from"] = str(target), str(result)  # reused: nothing was run or paid
     return target, write_sidecar(target, fields)
 
@@ -102,6 +125,16 @@ def saved_before(planned: Path, task_id: str) -> Path | None:
         if read_sidecar(sidecar_for(candidate)).get("task_id") == task_id:
             return candidate
     return None  # (numbered() is endless: only for the type checker)
+
+
+def holds(path: Path | None, body: bytes) -> bool:
+    """True when `path` is a file with exactly `body` in it (a result written before the app was killed)."""
+    if path is None:
+        return False
+    try:
+        return path.is_file() and path.stat().st_size == len(body) and path.read_bytes() == body
+    except OSError:
+        return False
 
 
 def sidecar_for(output: Path) -> Path:
@@ -189,17 +222,35 @@ def as_jpeg(data: bytes) -> bytes:
         return out.getvalue()
 
 
+def result_body(data: bytes, *, exif: bytes | None, icc_profile: bytes | None) -> bytes:
+    """The bytes a result is saved as: JPEG with the original's metadata (the same for the same result)."""
+    return with_metadata(as_jpeg(data), exif=exif, icc_profile=icc_profile)
+
+
 def save_result(
-    data: bytes, planned: Path, *, exif: bytes | None, icc_profile: bytes | None, never: Path | None = None
+    data: bytes,
+    planned: Path,
+    *,
+    exif: bytes | None,
+    icc_profile: bytes | None,
+    never: Path | None = None,
+    before: BeforeWrite | None = None,
 ) -> Path:
-    """Write the result atomically at `planned`, or `-2`, `-3`… when taken (never over the input)."""
-    body = with_metadata(as_jpeg(data), exif=exif, icc_profile=icc_profile)
-    with _NAMING:
-        target = unique_path(planned)
-        if never is not None and same_path(target, never):
-            target = unique_path(target.with_name(f"{target.stem}-2{target.suffix}"))
-        atomic_write_bytes(target, body)  # with the usual permissions (umask), like any saved file
-    return target
+    """Write the result at `planned`, or `-2`, `-3`… when taken; see write_body."""
+    return write_body(
+        result_body(data, exif=exif, icc_profile=icc_profile), planned, never=never, before=before
+    )
+
+
+def write_body(
+    body: bytes, planned: Path, *, never: Path | None = None, before: BeforeWrite | None = None
+) -> Path:
+    """Create `body` at `planned` or the first free `-N` name, exclusively: never over any file, even one
+    another process makes at the same moment (fileio.create_unique), nor at the input's own path."""
+    start = planned
+    if never is not None and same_path(planned, never):
+        start = planned.with_name(f"{planned.stem}-2{planned.suffix}")
+    return create_unique(start, body, before=before)  # the usual permissions (umask), like any saved file
 
 
 def same_path(a: Path, b: Path) -> bool:
@@ -270,11 +321,15 @@ __all__ = [
     "SAVED_SUFFIX",
     "SUFFIX",
     "as_jpeg",
+    "fitted",
+    "holds",
     "planned_output",
     "read_sidecar",
+    "result_body",
     "save_result",
     "sidecar_for",
     "take_notes",
     "with_metadata",
+    "write_body",
     "write_sidecar",
 ]

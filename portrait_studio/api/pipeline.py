@@ -36,16 +36,20 @@ from portrait_studio.core.errors import (
     CODE_BAD_RESULT,
     APIError,
     CancelledError,
+    NotFoundError,
     PortraitStudioError,
     TaskFailedError,
     TaskMayExistError,
 )
-from portrait_studio.core.journal import Journal
+from portrait_studio.core.fileio import clean_stale_temps
+from portrait_studio.core.journal import AlreadyBegun, Journal
 from portrait_studio.core.journal_rows import JournalRow, dedupe_key
 from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.core.settings import Settings
 
+CODE_TASK_GONE = "task_gone"  # the service answers 404 for the task: closed (resume would ask forever)
 PROGRESS_WRITE_INTERVAL = 1.0  # seconds between journal writes of a task's progress
+WAIT_INTERVAL = 0.2  # seconds between looks at the same request running in another process (_wait_for)
 
 
 class BudgetError(PortraitStudioError):
@@ -252,38 +256,70 @@ def run_edit(
     prep = _prepare(path)
     folder = _output.ready_folder(Path(out_dir).expanduser() if out_dir else path.resolve().parent)
     key = dedupe_key(prep.upload_sha256, params, backend.kind, backend.client.base_url)
-    if not force and (earlier := journal.find_reusable(key)) is not None:
-        report(Progress("done", 1.0, 0.0, earlier.task_id))
-        return _reuse(earlier, path, folder)
-    if not force and backend.kind == "cloud":
-        _refuse_if_uncertain(journal, key)
-    if not force and (running := _claim_running(journal, key, backend)) is not None:
-        # The same request was paid for and is still on the service (cancelled wait, crash): finish that one.
-        assert running.task_id is not None
-        # No pace: how long an earlier, interrupted task still takes says nothing about this batch's photos.
-        return finish_task(backend, journal, running.id, running.task_id, on_progress=report, cancel=cancel)
+
+    def done_before() -> EditResult | None:
+        """The request's result when it is done already, or paid for and still running (finish that one)."""
+        if force:
+            return None
+        if (earlier := journal.find_reusable(key)) is not None:
+            report(Progress("done", 1.0, 0.0, earlier.task_id))
+            return _reuse(earlier, path, folder)
+        if backend.kind == "cloud":
+            _refuse_if_uncertain(journal, key)
+        if (running := _claim_running(journal, key, backend)) is not None:
+            # Paid for and still on the service (cancelled wait, crash): finish that one.
+            assert running.task_id is not None
+            # No pace: how long an earlier, interrupted task takes says nothing about this batch's photos.
+            return finish_task(
+                backend, journal, running.id, running.task_id, on_progress=report, cancel=cancel
+            )
+        return None
+
+    if (done := done_before()) is not None:
+        return done
     _raise_if_cancelled(cancel)
     image_input = _image_input(prep, backend, settings)
     report(Progress("estimating"))
     estimate = _estimate(backend, params, image_input, max_cost=max_cost, budget_cap=budget_cap)
-    _raise_if_cancelled(cancel)
-    with _COMMITTING:
-        _check_cap(journal, estimate, budget_cap)
-        row_id = journal.begin(
-            input_path=path.resolve(),
-            input_sha256=prep.input_sha256,
-            upload_sha256=prep.upload_sha256,
-            params=params,
-            backend=backend.kind,
-            base_url=backend.client.base_url,
-            engine=backend.engine_label,
-            out_path=_output.planned_output(path.resolve(), folder),
-            preset=preset,
-            estimate=estimate,
-        )
     report(Progress("creating", estimate=estimate))
+    while True:
+        _raise_if_cancelled(cancel)
+        try:
+            with _COMMITTING:
+                _check_cap(journal, estimate, budget_cap)
+                row_id = journal.begin(
+                    input_path=path.resolve(),
+                    input_sha256=prep.input_sha256,
+                    upload_sha256=prep.upload_sha256,
+                    params=params,
+                    backend=backend.kind,
+                    base_url=backend.client.base_url,
+                    engine=backend.engine_label,
+                    out_path=_output.planned_output(path.resolve(), folder),
+                    preset=preset,
+                    estimate=estimate,
+                    once=not force,  # the same request in flight elsewhere (another window, a CLI run): wait
+                )
+            break
+        except AlreadyBegun as running:
+            _wait_for(journal, running.row, report, cancel)
+        if (done := done_before()) is not None:  # its result, or (it died) its paid task to finish
+            return done
     task = _create(backend, params, image_input, journal, row_id)
     return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel, pace=pace)
+
+
+def _wait_for(journal: Journal, row: JournalRow, report: ProgressFn, cancel: threading.Event | None) -> None:
+    """Another process (or thread) runs this very request: wait for its outcome instead of paying twice.
+
+    It ends when that row does (completed, failed, uncertain) or its process dies; run_edit then looks again.
+    """
+    while (now := journal.running(row.dedupe_key)) is not None:
+        report(Progress("running", now.progress, None, now.task_id))
+        if cancel is None:
+            time.sleep(WAIT_INTERVAL)
+        elif cancel.wait(WAIT_INTERVAL):
+            raise CancelledError("Cancelled while the same edit was running elsewhere (it goes on there).")
 
 
 def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow | None:
@@ -320,6 +356,11 @@ def _create(backend: Backend, params: EditParams, image_input: str, journal: Jou
     except PortraitStudioError as err:
         journal.mark_failed(row_id, err.to_dict())  # the client only raises these when nothing was created
         raise
+    except BaseException as err:  # interrupted (Ctrl-C) or a bug mid-request: it may have been sent
+        journal.mark_uncertain(
+            row_id, {"code": None, "message": f"Interrupted ({type(err).__name__}).", "fix": None}
+        )
+        raise
     journal.mark_submitted(row_id, task.id)
     return task
 
@@ -354,7 +395,14 @@ def finish_task(
     try:
         started = time.monotonic()
         planner = planner_for(backend.kind, pace.typical() if pace is not None else None)
-        task = backend.client.wait(task_id, progressed, cancel, deadline, planner=planner)
+        try:
+            task = backend.client.wait(task_id, progressed, cancel, deadline, planner=planner)
+        except NotFoundError as err:
+            # The service does not know the task (expired, or never made there): asking again at every start
+            # cannot help. Closed with the reason; nothing more can be charged for it.
+            gone = _gone(task_id, err)
+            journal.mark_failed(row_id, gone.to_dict())
+            raise gone from err
         if pace is not None:
             pace.add(time.monotonic() - started)
         return _save(backend, journal, journal.get(row_id), task, report)
@@ -362,6 +410,8 @@ def finish_task(
         journal.mark_failed(row_id, err.to_dict())
         raise
     except BaseException:
+        if journal.get(row_id).status == "failed":  # closed above (the task is gone)
+            raise
         # Cancelled, timed out, or the download broke: the task is still (paid and) on the service, so
         # the row stays "submitted" and is let go for `resume` to finish — unless it already finished.
         if journal.get(row_id).status == "submitted":
@@ -369,20 +419,39 @@ def finish_task(
         raise
 
 
+def _gone(task_id: str, err: NotFoundError) -> APIError:
+    return APIError(
+        f"The service no longer knows task {task_id} (HTTP {err.status}); it is closed, not asked again.",
+        "Run the edit again if you still need it (check your account's task list for a charge).",
+        code=CODE_TASK_GONE,
+    )
+
+
 def _fetch_and_write(
-    backend: Backend, row: JournalRow, task: Task, planned: Path, report: ProgressFn
+    backend: Backend, journal: Journal, row: JournalRow, task: Task, planned: Path, report: ProgressFn
 ) -> tuple[Path, Path, list[str]]:
-    """Fetch the result; write it with the original's metadata, and its sidecar: (result, sidecar, notes)."""
+    """Fetch the result; write it with the original's metadata, and its sidecar: (result, sidecar, notes).
+
+    The name is journalled before the file is created (mark_saving): when the app was killed right after an
+    earlier write, the file at that name holding exactly this result is this row's, and is kept (not saved
+    again as `-2`).
+    """
     report(Progress("downloading", 1.0, 0.0, task.id))
     result = backend.client.fetch(task.outputs[0].url)  # in memory: written once, below, with metadata
     result, notes = _output.take_notes(result)
     report(Progress("saving", 1.0, 0.0, task.id))
     never = Path(row.input_path)
     exif, icc = _output.original_metadata(never)
+    body = _output.result_body(result, exif=exif, icc_profile=icc)
+    clean_stale_temps(planned.parent)  # what a run killed while writing here left (resume writes here too)
     try:
-        output = _output.save_result(result, planned, exif=exif, icc_profile=icc, never=never)
-        fields = _output.sidecar_fields(row, task, output, task.outputs[0].job_id, notes)
-        return output, _output.write_sidecar(output, fields), notes
+        written = Path(row.saving_path) if row.saving_path else None
+        if written is None or not _output.holds(written, body):
+            written = _output.write_body(
+                body, planned, never=never, before=lambda name: journal.mark_saving(row.id, name)
+            )
+        fields = _output.sidecar_fields(row, task, written, task.outputs[0].job_id, notes)
+        return written, _output.write_sidecar(written, fields), notes
     except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
         raise _output.unsaved(planned.parent, err) from err
 
@@ -394,14 +463,18 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         )
         journal.mark_failed(row.id, err.to_dict())
         raise err
-    planned = Path(row.out_path) if row.out_path else _output.planned_output(Path(row.input_path), None)
+    planned = (
+        _output.fitted(Path(row.out_path))
+        if row.out_path
+        else _output.planned_output(Path(row.input_path), None)
+    )
     job_id = task.outputs[0].job_id
     if (earlier := _output.saved_before(planned, task.id)) is not None:
         # Resumed after the app stopped right after writing it: nothing to fetch or write again.
         output, sidecar = earlier, _output.sidecar_for(earlier)
         notes = list(_output.read_sidecar(sidecar).get("notes") or ())
     else:
-        output, sidecar, notes = _fetch_and_write(backend, row, task, planned, report)
+        output, sidecar, notes = _fetch_and_write(backend, journal, row, task, planned, report)
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
     report(Progress("done", 1.0, 0.0, task.id))
     return EditResult(

@@ -5,15 +5,19 @@
 
 - Cloud rows "submitted" with a task id: polled again by id at the base URL they were created on (with the
   current API key), downloaded, saved where the original run would have put them. Nothing is created again.
+  A task the service answers 404 for is closed with the reason (pipeline.finish_task), not retried forever.
 - Cloud rows whose create may or may not have happened ("creating" left by a dead process, or "uncertain"):
   listed in `report.uncertain` for the user, never resubmitted (that could charge twice).
-- Local rows: the recorded gateway is asked first (a standalone `portrait-studio gateway` may still hold the
-  task); when it is gone — an in-process gateway dies with the app — the edit is run again on the local
-  engine, which costs nothing, and the old row is closed as failed with the reason.
+- Local rows: the edit is run again on the local engine, which costs nothing, and the old row is closed as
+  failed with the reason. The gateway the row recorded is never asked: an in-process gateway dies with the
+  app, and whatever listens on its port now must not be sent anything — least of all the cloud API key,
+  which only ever goes to a cloud row's own origin (`_finish_remote`).
+- One row that cannot be finished (any error) is reported and let go; it never stops the others.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,14 +27,9 @@ from typing import Any
 from portrait_studio.api.client import Client
 from portrait_studio.api.keys import get_api_key
 from portrait_studio.api.pipeline import Backend, EditResult, ProgressFn, finish_task, run_edit
-from portrait_studio.core.errors import (
-    APIConnectionError,
-    APIStatusError,
-    CancelledError,
-    PortraitStudioError,
-)
+from portrait_studio.core.errors import CancelledError, PortraitStudioError
 from portrait_studio.core.journal import Journal
-from portrait_studio.core.journal_rows import JournalRow
+from portrait_studio.core.journal_rows import IN_FLIGHT, JournalRow
 
 INTERRUPTED = "interrupted"
 
@@ -76,21 +75,10 @@ def _rerun_locally(row: JournalRow, journal: Journal, open_local: Callable[[], A
 
 
 def _finish_remote(row: JournalRow, journal: Journal, **kw: Any) -> EditResult:
-    assert row.task_id is not None
+    """A cloud row: polled by id at the cloud origin it was created on, with the API key."""
+    assert row.task_id is not None and row.backend == "cloud"  # a local row must never get the cloud key
     with Client(row.base_url, get_api_key()) as client:
         return finish_task(Backend(client, row.backend, row.engine), journal, row.id, row.task_id, **kw)
-
-
-def _still_there(row: JournalRow) -> bool:
-    """One quick poll: does the recorded local gateway still know this task?"""
-    assert row.task_id is not None
-    try:
-        with Client(row.base_url, get_api_key(), max_retries=0) as client:
-            client.poll(row.task_id)
-    except (APIConnectionError, APIStatusError):
-        # Gateway gone (connection refused), or a new one that does not know the task or the token.
-        return False
-    return True
 
 
 def _resume_one(
@@ -98,14 +86,25 @@ def _resume_one(
 ) -> EditResult:
     if row.backend == "cloud":
         return _finish_remote(row, journal, **kw)
-    if row.task_id and row.base_url and _still_there(row):
-        return _finish_remote(row, journal, **kw)
     if open_local is None:
         raise PortraitStudioError(
             "This local edit was interrupted and the local engine is not available to run it again.",
             "Run the edit again.",
         )
     return _rerun_locally(row, journal, open_local, **kw)
+
+
+def _isolated(row: JournalRow, journal: Journal, err: Exception) -> PortraitStudioError:
+    """A failed row is let go (so the next start, or a batch of the same photo, can take it) and reported."""
+    current = journal.get(row.id)
+    if current.status in IN_FLIGHT and current.owner_pid == os.getpid():
+        journal.release(row.id)
+    if isinstance(err, PortraitStudioError):
+        return err
+    return PortraitStudioError(
+        f"Row #{row.id} could not be resumed ({type(err).__name__}: {err}).",
+        "The other interrupted edits were resumed; run this one again, or report it.",
+    )
 
 
 def resume_pending(
@@ -127,10 +126,11 @@ def resume_pending(
             continue  # another live process took it
         try:
             result = _resume_one(row, journal, open_local, on_progress=on_progress, cancel=cancel)
-        except PortraitStudioError as err:
-            report.failed.append((journal.get(row.id), err))
+        except Exception as err:  # one bad row (a name the disk refuses, a bug) never blocks the others
+            failure = _isolated(row, journal, err)
+            report.failed.append((journal.get(row.id), failure))
             if on_result:
-                on_result(row, err)
+                on_result(row, failure)
             continue
         report.finished.append(result)
         if on_result:

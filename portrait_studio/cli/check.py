@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import PortraitStudioError, printable
 from portrait_studio.core.faces import WORKING_SIDE
-from portrait_studio.core.fileio import atomic_write_bytes, unique_path
+from portrait_studio.core.fileio import create_unique, fit_name
 from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight, prepare_upload
 from portrait_studio.core.params import EditParams
 
@@ -97,8 +98,22 @@ def _write_fix(image: LoadedImage, report: PreflightReport, folder: Path) -> tup
     upload = prepare_upload(image, crop_to_face=report.faces.faces[0] if wants_crop else None)
     ext = ".png" if upload.mime == "image/png" else ".jpg"
     stem = image.path.stem if image.path is not None else "photo"
-    target = unique_path(folder / f"{stem}-ready{ext}")  # never overwrite anything, originals included
-    return atomic_write_bytes(target, upload.data), upload.fixes
+    # Never over anything, originals included; a stem too long for the file system is shortened.
+    return create_unique(folder / fit_name(folder, stem, f"-ready{ext}"), upload.data), upload.fixes
+
+
+def _fix_folder_problem(folder: Path) -> str | None:
+    """Why `--fix DIR` cannot be written into (checked before any photo is read), or None."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as err:
+        return (
+            f"error: --fix {folder}: copies cannot be written there ({err.strerror or type(err).__name__}). "
+            "Give a folder you can write to (it is created if missing)."
+        )
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +122,10 @@ def run(args: argparse.Namespace) -> int:
         params = _params(args)
     except PortraitStudioError as err:
         print(f"{err.message} {err.fix}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    problem = _fix_folder_problem(args.fix) if args.fix is not None else None
+    if problem:
+        print(problem, file=sys.stderr)
         return EXIT_UNREADABLE
     worst = EXIT_OK
     for name in args.files:
@@ -136,7 +155,13 @@ def _check_one(name: str, args: argparse.Namespace, params: EditParams | None) -
     report = preflight(image, params=params)
     print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else _text(report))
     if args.fix is not None and _fixable(report):
-        written, fixes = _write_fix(image, report, args.fix)
+        try:
+            written, fixes = _write_fix(image, report, args.fix)
+        except OSError as err:  # the disk filled up, the folder was removed meanwhile
+            raise PortraitStudioError(
+                f"{name}: the fixed copy could not be written ({err.strerror or type(err).__name__}).",
+                "Free some space or give --fix a folder you can write to, then check again.",
+            ) from err
         line = f"  fixed copy: {written} ({'; '.join(fixes)})"
         print(line if args.json else printable(line), file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK if report.ok else EXIT_PROBLEM

@@ -79,7 +79,7 @@ def open_session(args: argparse.Namespace) -> tuple[Any, Any]:
     """(BackendSession, Settings) for the chosen backend; never asks anything."""
     from portrait_studio.api.backend import BackendSession, open_backend
     from portrait_studio.api.client import Client
-    from portrait_studio.api.keys import get_api_key
+    from portrait_studio.api.keys import gateway_token
     from portrait_studio.core.settings import load_settings
 
     settings = load_settings()
@@ -92,8 +92,11 @@ def open_session(args: argparse.Namespace) -> tuple[Any, Any]:
         changes["base_url"] = args.base_url
     settings = settings.replace(**changes)
     if args.base_url and settings.backend == "local":
-        # A standalone `portrait-studio gateway`: its token comes like a key (PORTRAIT_STUDIO_API_KEY).
-        return BackendSession(Client(args.base_url, get_api_key()), "local", None, "local gateway"), settings
+        # A standalone `portrait-studio gateway`: its token from PORTRAIT_STUDIO_API_KEY, never the keyring's
+        # cloud key (that goes only to the cloud).
+        return BackendSession(
+            Client(args.base_url, gateway_token()), "local", None, "local gateway"
+        ), settings
     return open_backend(settings), settings
 
 

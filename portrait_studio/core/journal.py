@@ -5,6 +5,7 @@ Lifecycle of a row (one row per create request)::
     begin()            → "creating"   written and synced before the create request is sent
     mark_submitted()   → "submitted"  the gateway answered with a task id
     mark_progress()      (progress, still "submitted")
+    mark_saving()        (the name its result is about to be created under, before it is written)
     mark_completed()   → "completed"  result saved (path, sidecar, cost, jobId); the photo's current version
     mark_failed()      → "failed"     the task (or the request, certainly uncreated) failed; error kept
     mark_uncertain()   → "uncertain"  the create may have reached the server (TaskMayExistError): never resend
@@ -14,6 +15,10 @@ Lifecycle of a row (one row per create request)::
 After a crash, rows owned by a dead process are found by `resumable()` ("submitted" with a task id: poll
 again by id and finish) and `uncertain()` ("creating" with no answer, or "uncertain": shown to the user, never
 resubmitted). `claim()` makes one process the owner of a row, so two resumers never finish a task twice.
+`begin(once=True)` is begin() unless a live process (or another thread of this one) already runs the same
+request, or has just finished it: the look and the insert are one BEGIN IMMEDIATE transaction, so two
+processes on one folder never both create (and pay for) it; the one that finds the other's row waits for it
+or reuses its result (api.pipeline).
 
 Safety: WAL mode with synchronous=FULL (a committed row survives kill -9 and power loss, sqlite.org/wal.html),
 one connection per Journal guarded by a lock (one writer; safe from many threads), busy_timeout for the GUI
@@ -51,7 +56,10 @@ from portrait_studio.core.paths import ENV_DATA_DIR, data_dir
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: A process waiting for a task writes its row at every poll (at most 20 s apart): a row silent this long is
+#: not being worked on, whatever its pid says (a reused pid, a hung process), so no run waits for it.
+RUNNING_SILENCE = 600.0
 FILE_NAME = "journal.sqlite3"
 
 _SCHEMA_1 = """
@@ -87,14 +95,26 @@ CREATE INDEX tasks_input ON tasks(input_sha256);
 CREATE TABLE current_version (input_sha256 TEXT PRIMARY KEY, row_id INTEGER NOT NULL);
 """
 
+# 2: the name a result is being created under, recorded before the write (a kill -9 right after the write
+# leaves a file that resume recognises as this row's, instead of saving a `-2` copy next to it).
+_SCHEMA_2 = "ALTER TABLE tasks ADD COLUMN saving_path TEXT"
+
 #: schema N → SQL that upgrades it to N+1 (the migrations hook; version 0 is an empty file).
-MIGRATIONS: dict[int, str] = {0: _SCHEMA_1}
+MIGRATIONS: dict[int, str] = {0: _SCHEMA_1, 1: _SCHEMA_2}
 
 
 class JournalError(PortraitStudioError):
     """The journal file cannot be used."""
 
     default_fix = "Close other Portrait Studio windows and try again."
+
+
+class AlreadyBegun(Exception):
+    """begin(once=True) found the same request running in a live process, or completed: use `row` instead."""
+
+    def __init__(self, row: JournalRow) -> None:
+        super().__init__(f"row #{row.id} has begun the same request")
+        self.row = row
 
 
 def journal_path() -> Path:
@@ -315,9 +335,16 @@ class Journal(LedgerMixin):
         out_path: Path | str | None = None,
         preset: str | None = None,
         estimate: Decimal | None = None,
+        once: bool = False,
     ) -> int:
-        """Write the "creating" row (synced to disk) BEFORE the create request; returns its id."""
+        """Write the "creating" row (synced to disk) BEFORE the create request; returns its id.
+
+        `once`: raise AlreadyBegun instead when a live process (this one included) is already creating or
+        waiting for the same request, or it is completed (its result still there); the look and the insert
+        are one transaction across processes.
+        """
         now = time.time()
+        key = dedupe_key(upload_sha256, params, backend, base_url)
         row = {
             "status": "creating",
             "input_path": str(input_path),
@@ -327,7 +354,7 @@ class Journal(LedgerMixin):
             "backend": backend,
             "base_url": base_url,
             "engine": engine,
-            "dedupe_key": dedupe_key(upload_sha256, params, backend, base_url),
+            "dedupe_key": key,
             "preset": preset,
             "out_path": str(out_path) if out_path else None,
             "estimate": str(estimate) if estimate is not None else None,
@@ -338,8 +365,20 @@ class Journal(LedgerMixin):
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self._lock:
-            cur = self._conn.execute(f"INSERT INTO tasks ({cols}) VALUES ({marks})", tuple(row.values()))
-            row_id = int(cur.lastrowid or 0)
+            self._conn.execute("BEGIN IMMEDIATE")  # no other process can insert between our look and ours
+            try:
+                running = (self._running(key) or self.find_reusable(key)) if once else None
+                if running is None:
+                    cur = self._conn.execute(
+                        f"INSERT INTO tasks ({cols}) VALUES ({marks})", tuple(row.values())
+                    )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        if running is not None:
+            raise AlreadyBegun(running)
+        row_id = int(cur.lastrowid or 0)
         self._notify(row_id)
         return row_id
 
@@ -350,6 +389,10 @@ class Journal(LedgerMixin):
     def mark_progress(self, row_id: int, progress: float | None) -> None:
         """Record the task's progress (0..1)."""
         self._update(row_id, progress=progress)
+
+    def mark_saving(self, row_id: int, path: Path | str) -> None:
+        """The name the row's result is about to be created under (synced before the file is written)."""
+        self._update(row_id, saving_path=str(path))
 
     def mark_completed(
         self,
@@ -422,6 +465,25 @@ class Journal(LedgerMixin):
         return cur.rowcount == 1
 
     # ------------------------------------------------------------------ reads
+    def _running(self, key: str) -> JournalRow | None:
+        rows = self._query(
+            "SELECT * FROM tasks WHERE dedupe_key=? AND status IN ('creating', 'submitted')"
+            " AND owner_pid != 0 ORDER BY id",
+            (key,),
+        )
+        me, recent = os.getpid(), time.time() - RUNNING_SILENCE
+        live = [
+            r
+            for r in map(row_from_sql, rows)
+            if r.updated_at > recent and (r.owner_pid == me or pid_alive(r.owner_pid))
+        ]
+        return live[0] if live else None
+
+    def running(self, key: str) -> JournalRow | None:
+        """The row of this request that a live process (this one included) is creating or waiting for."""
+        with self._lock:
+            return self._running(key)
+
     def get(self, row_id: int) -> JournalRow:
         """One row by id (KeyError when absent)."""
         rows = self._query("SELECT * FROM tasks WHERE id=?", (row_id,))
@@ -488,6 +550,7 @@ __all__ = [
     "FILE_NAME",
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "AlreadyBegun",
     "Journal",
     "JournalError",
     "JournalRow",

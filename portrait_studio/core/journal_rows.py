@@ -45,6 +45,7 @@ class JournalRow:
     created_at: float
     updated_at: float
     finished_at: float | None
+    saving_path: str | None = None  # the name its result is being created under (mark_saving)
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -83,6 +84,7 @@ def row_from_sql(r: sqlite3.Row) -> JournalRow:
         created_at=r["created_at"],
         updated_at=r["updated_at"],
         finished_at=r["finished_at"],
+        saving_path=r["saving_path"],
     )
 
 

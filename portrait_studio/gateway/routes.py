@@ -52,12 +52,16 @@ class Served(Protocol):
     """What a request uses of the LocalGateway that owns the server (server.py imports this module)."""
 
     token: str
+    upload_secret: str
     files_dir: Path
     faults: Faults
     runner: TaskRunner
 
     @property
+    def port(self) -> int: ...
+    @property
     def base_url(self) -> str: ...
+    def cap_uploads(self) -> None: ...
     @property
     def stats(self) -> _Counts: ...
     def local_file(self, url: str) -> bytes | None: ...

@@ -250,3 +250,43 @@ def test_spent_today_counts_only_today_and_exact_cents(tmp_path: Path):
     }
     assert j.spent_today() == Decimal("0.10") and j.total_spent() == Decimal("0.17")
     assert j.committed_today() == Decimal("0.10")
+
+
+def test_a_journal_of_the_previous_schema_is_upgraded_with_its_rows(tmp_path: Path):
+    from portrait_studio.core.journal import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:  # what version 1 of the app wrote
+        old.executescript(MIGRATIONS[0] + "; PRAGMA user_version=1;")
+        old.execute(
+            "INSERT INTO tasks (status, input_path, input_sha256, upload_sha256, params, backend, dedupe_key,"
+            " task_id, created_at, updated_at) VALUES ('submitted', '/p/a.jpg', 's', 'u', '{}', 'cloud', 'k',"
+            " 't1', 1, 1)"
+        )
+    with Journal(path) as j:
+        [row] = j.rows()
+        assert row.task_id == "t1" and row.saving_path is None
+        j.mark_saving(row.id, "/p/a.retouched.jpg")
+        assert j.get(row.id).saving_path == "/p/a.retouched.jpg"
+    with sqlite3.connect(path) as again:
+        assert again.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
+def test_the_same_request_is_begun_once_while_running_or_done():
+    from portrait_studio.core.journal import RUNNING_SILENCE, AlreadyBegun
+
+    with Journal() as j:
+        first = _begin(j, once=True)
+        with pytest.raises(AlreadyBegun) as running:  # this process's own thread is running it
+            _begin(j, once=True)
+        assert running.value.row.id == first
+        assert _begin(j, once=False) != first  # --force: always a new row
+        with sqlite3.connect(j.path) as raw:  # a row nobody has touched for long is not waited for
+            raw.execute("UPDATE tasks SET updated_at=?", (time.time() - RUNNING_SILENCE - 1,))
+        assert j.running(j.get(first).dedupe_key) is None
+        finished = _begin(j, once=True)
+        j.mark_submitted(finished, "t")
+        j.mark_completed(finished, result_path=__file__)  # done, its result on disk: reused, not begun
+        with pytest.raises(AlreadyBegun) as done:
+            _begin(j, once=True)
+        assert done.value.row.id == finished
