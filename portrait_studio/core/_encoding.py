@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from portrait_studio.core.errors import ImageError
-from portrait_studio.core.fileio import atomic_write_with
+from portrait_studio.core.fileio import atomic_write_bytes, create_unique
 
 SAVE_FORMATS = {
     ".jpg": "JPEG",
@@ -119,6 +119,30 @@ def _format_for(path: Path, fmt: str | None) -> str:
     )
 
 
+def encode_image(
+    rgb: np.ndarray,
+    fmt: str,
+    *,
+    quality: int = 92,
+    icc_profile: bytes | None = None,
+    exif: bytes | None = None,
+) -> bytes:
+    """RGB pixels as a JPEG/PNG/WebP/TIFF file's bytes (fmt: a PIL format name), keeping ICC and EXIF."""
+    img = _pil(rgb)
+    kw: dict[str, Any] = {}
+    if icc_profile:
+        kw["icc_profile"] = icc_profile
+    if exif:
+        kw["exif"] = exif
+    if fmt in ("JPEG", "WEBP"):
+        kw["quality"] = int(quality)
+    if fmt == "TIFF":
+        kw["compression"] = "tiff_lzw"  # lossless and read by every editor
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
 def save_image(
     rgb: np.ndarray,
     path: str | os.PathLike[str],
@@ -127,26 +151,29 @@ def save_image(
     quality: int = 92,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
+    new_name: bool = False,
 ) -> Path:
-    """Save RGB pixels as JPEG/PNG/WebP/TIFF atomically (never a half-written file), keeping ICC and EXIF."""
+    """Save RGB pixels as JPEG/PNG/WebP/TIFF atomically (never a half-written file), keeping ICC and EXIF.
+
+    `new_name`: write at `path` or its first free `-2`, `-3`… name, exclusively (another process saving at the
+    same moment never gets the same file); else `path` is replaced, as the user asked for it by name.
+    """
     target = Path(path)
-    name = _format_for(target, fmt)
-    img = _pil(rgb)
-    kw: dict[str, Any] = {}
-    if icc_profile:
-        kw["icc_profile"] = icc_profile
-    if exif:
-        kw["exif"] = exif
-    if name in ("JPEG", "WEBP"):
-        kw["quality"] = int(quality)
-    if name == "TIFF":
-        kw["compression"] = "tiff_lzw"  # lossless and read by every editor
+    data = encode_image(rgb, _format_for(target, fmt), quality=quality, icc_profile=icc_profile, exif=exif)
     try:
-        return atomic_write_with(target, lambda f: img.save(f, name, **kw))
+        return create_unique(target, data) if new_name else atomic_write_bytes(target, data)
     except OSError as err:
         raise ImageError(
             target, f"could not be written ({err.strerror or err}).", "Check the folder and free space."
         ) from err
 
 
-__all__ = ["QUALITY_MAX", "QUALITY_MIN", "encode_jpeg", "fit_jpeg", "save_image", "working_copy"]
+__all__ = [
+    "QUALITY_MAX",
+    "QUALITY_MIN",
+    "encode_image",
+    "encode_jpeg",
+    "fit_jpeg",
+    "save_image",
+    "working_copy",
+]

@@ -92,3 +92,26 @@ def test_upright_turns_only_what_needs_turning(tmp_path: Path) -> None:
     with Image.open(six) as img:
         turned = np.asarray(upright(img).convert("RGB"))
     assert turned.shape == g.shape and np.abs(turned.astype(int) - g).mean() < 6  # stored sideways
+
+
+def _save_new_name(args: tuple[str, int, float]) -> str:
+    path, value, start = args
+    import time
+
+    time.sleep(max(0.0, start - time.time()))  # every process saves at the same moment
+    rgb = np.full((64, 64, 3), value, np.uint8)
+    return str(save_image(rgb, path, new_name=True))
+
+
+def test_saves_under_a_new_name_from_several_processes_never_share_a_file(tmp_path: Path) -> None:
+    """Save (Ctrl+S) takes a free name: processes saving the same name at once each get their own file."""
+    import multiprocessing
+    import time
+
+    target = tmp_path / "photo-retouched.png"
+    start = time.time() + 1.5
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        written = pool.map(_save_new_name, [(str(target), 40 * i, start) for i in range(1, 5)])
+    assert len(set(written)) == 4
+    values = sorted(int(np.asarray(Image.open(p))[0, 0, 0]) for p in written)
+    assert values == [40, 80, 120, 160]  # each file holds what its own process wrote: none replaced

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ from portrait_studio.core.images import SAVE_FORMATS  # one suffix → format ta
 FORMATS = (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp"), ("TIFF", ".tif"))
 LOSSY = frozenset({"JPEG", "WEBP"})
 DEFAULT_QUALITY = 92  # visually lossless for portraits at a third of PNG's size (libjpeg 4:4:4 at ≥90)
-_NAMING = threading.Lock()  # a free name is chosen and taken in one step: two saves never share one
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +77,7 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
     import numpy as np
     from PIL import Image
 
-    from portrait_studio.core.fileio import atomic_write_json, unique_path
+    from portrait_studio.core.fileio import atomic_write_json
     from portrait_studio.core.images import load_image, save_image
 
     with Image.open(result_path) as im:
@@ -94,15 +92,22 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
         except ImageError as err:  # moved, deleted, its card ejected: the paid result is saved all the same
             log.warning("saving without the original's metadata: %s", err)
             note = "without the original's EXIF and colour profile: the original could not be read"
-    with _NAMING:
-        path = unique_path(request.path) if request.new_name else request.path
-        if is_same_file(path, original):
-            raise ImageError(
-                path,
-                "this is the original photo.",
-                "Choose another file name: originals are never replaced.",
-            )
-        save_image(rgb, path, fmt=request.fmt, quality=request.quality, icc_profile=icc, exif=exif)
+    if not request.new_name and is_same_file(request.path, original):
+        raise ImageError(
+            request.path,
+            "this is the original photo.",
+            "Choose another file name: originals are never replaced.",
+        )
+    # A new name is taken exclusively (-2, -3… if another save or process has it): nothing is replaced.
+    path = save_image(
+        rgb,
+        request.path,
+        fmt=request.fmt,
+        quality=request.quality,
+        icc_profile=icc,
+        exif=exif,
+        new_name=request.new_name,
+    )
     if request.sidecar:
         atomic_write_json(
             sidecar_path(path),
