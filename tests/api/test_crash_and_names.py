@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from portrait_studio.api import _output
+from portrait_studio.api import output
 from portrait_studio.api.client import Client
 from portrait_studio.api.hosting import data_url
 from portrait_studio.api.pipeline import Backend, run_edit
@@ -36,13 +36,13 @@ _KILLED_AFTER_THE_WRITE = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from portrait_studio.api import _output
+    from portrait_studio.api import output
     from portrait_studio.api.client import Client
     from portrait_studio.api.pipeline import Backend, run_edit
     from portrait_studio.core.journal import Journal
     from portrait_studio.core.params import EditParams
     base_url, token, photo, out = sys.argv[1:5]
-    _output.write_sidecar = lambda *args, **kw: os._exit(9)
+    output.write_sidecar = lambda *args, **kw: os._exit(9)
     with Client(base_url, token) as client, Journal() as journal:
         run_edit(Backend(client, "cloud"), photo, EditParams(width=512, height=512, seed=5), journal=journal,
                  out_dir=out)
@@ -120,7 +120,7 @@ def test_temp_files_of_dead_processes_are_cleaned_and_live_ones_kept(tmp_path: P
     foreign = folder / ".film.part"  # another program's file: never touched, however old
     foreign.write_bytes(b"")
     os.utime(foreign, (time.time() - STALE_TEMP_SECONDS - 60,) * 2)
-    _output.ready_folder(folder)  # what every run does before it sends anything
+    output.ready_folder(folder)  # what every run does before it sends anything
     assert sorted(p.name for p in folder.iterdir()) == sorted([mine.name, recent.name, foreign.name])
     assert not left.exists()
 
@@ -187,14 +187,14 @@ def test_resume_reports_an_unexpected_failure_of_one_row_and_goes_on(
             journal.mark_submitted(row, client.submit(SMALL, image).id)
             journal.release(row)
             rows.append(row)
-        real = _output.original_metadata
+        real = output.original_metadata
 
         def broken_for_a(path: Path):  # a bug that only one photo meets
             if path.name == "a.jpg":
                 raise RuntimeError("boom")
             return real(path)
 
-        monkeypatch.setattr(_output, "original_metadata", broken_for_a)
+        monkeypatch.setattr(output, "original_metadata", broken_for_a)
         monkeypatch.setenv("PORTRAIT_STUDIO_API_KEY", local_gateway.token)
         report = resume_pending(journal)
         [(failed, err)] = report.failed
