@@ -139,18 +139,18 @@ def _reduce(px: np.ndarray, factor: int) -> np.ndarray:
     return cv2.resize(px[:h, :w], (w // factor, h // factor), interpolation=cv2.INTER_AREA)
 
 
-def _fit_side(px: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
-    """A copy at most `side` long (area filter by a whole factor, then area again) and its 3×3 pixel map."""
+def _fit_side(px: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray, _Frame]:
+    """A copy at most `side` long (area filter by a whole factor, then area again), its 3×3 pixel map, and
+    the copy after the whole-factor step alone (a reduced original to take other copies from, cheaply)."""
     h, w = px.shape[:2]
-    factor = max(1, int(max(h, w) / side))
-    small = _reduce(px, factor)
-    to_small = _resize_map((w // factor * factor, h // factor * factor), (small.shape[1], small.shape[0]))
+    step = _reduced(_Frame(px, np.eye(3)), max(1, int(max(h, w) / side)))
+    small, to_small = step.pixels, step.to_frame
     scale = side / max(small.shape[:2])
     if scale < 1:
         size = (max(1, round(small.shape[1] * scale)), max(1, round(small.shape[0] * scale)))
         to_small = _resize_map((small.shape[1], small.shape[0]), size) @ to_small
         small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
-    return small, to_small
+    return small, to_small, step
 
 
 def _grey8(srgb: np.ndarray) -> np.ndarray:
@@ -163,12 +163,18 @@ def face_region(shape: tuple[int, int], boxes: list[tuple[float, float, float, f
     """A soft 0..1 mask of generous ellipses around face boxes (x, y, w, h) in an image of `shape` (h, w)."""
     h, w = shape
     mask = np.zeros((h, w), np.float32)
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     for x, y, bw, bh in boxes:
         cx, cy = x + bw / 2, y + bh * 0.55
         ax, ay = REGION_W * bw, REGION_H * bh
-        r = np.sqrt(((xs - cx) / ax) ** 2 + ((ys - cy) / ay) ** 2)
-        mask = np.maximum(mask, np.clip((1.15 - r) / 0.3, 0, 1))  # soft edge from r = 0.85 to 1.15
+        x0, x1 = max(0, int(cx - 1.15 * ax)), min(w, int(np.ceil(cx + 1.15 * ax)) + 1)
+        y0, y1 = max(0, int(cy - 1.15 * ay)), min(h, int(np.ceil(cy + 1.15 * ay)) + 1)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        xs = ((np.arange(x0, x1, dtype=np.float32) - cx) / ax) ** 2
+        ys = ((np.arange(y0, y1, dtype=np.float32) - cy) / ay) ** 2
+        r = np.sqrt(ys[:, None] + xs[None, :])
+        part = mask[y0:y1, x0:x1]
+        np.maximum(part, np.clip((1.15 - r) / 0.3, 0, 1), out=part)  # soft edge from r = 0.85 to 1.15
     return mask
 
 
@@ -177,7 +183,7 @@ def _detect_boxes(answer: np.ndarray) -> list[tuple[float, float, float, float]]
     at its full size the detector took 1.5 s here, at 512 px a tenth of it)."""
     from portrait_studio.core.faces import detect_faces
 
-    small, to_small = _fit_side(answer, DETECT_SIDE)
+    small, to_small, _ = _fit_side(answer, DETECT_SIDE)
     k = 1.0 / to_small[0, 0]
     return [(x * k, y * k, bw * k, bh * k) for x, y, bw, bh in (f.box for f in detect_faces(small).faces)]
 
@@ -207,7 +213,7 @@ def _match(answer_grey: np.ndarray, original_grey: np.ndarray) -> tuple[np.ndarr
 
 def _ecc(template: np.ndarray, image: np.ndarray, warp: np.ndarray) -> np.ndarray:
     """Refine `warp` (template px → image px, 2×3) by ECC; the first guess when ECC does not converge."""
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)  # from ORB's start: < 15 steps
     try:
         _, w = cv2.findTransformECC(  # type: ignore[call-overload]  # (no mask: None; the stubs lack it)
             template.astype(np.float32), image.astype(np.float32), warp.astype(np.float32),
@@ -218,27 +224,41 @@ def _ecc(template: np.ndarray, image: np.ndarray, warp: np.ndarray) -> np.ndarra
     return np.asarray(w, np.float64)
 
 
-def _footprint(original: np.ndarray, fit: np.ndarray, answer_size: tuple[int, int]) -> _Frame:
-    """The part of the original the answer shows (plus a margin), area-reduced to the answer's pixel density:
-    so the warp onto the answer's frame is near 1:1 and resamples as the model's own resize did (a bilinear
-    warp that shrinks 1.9× aliases, and every aliased edge would read as a retouch)."""
-    w, h = answer_size
-    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64) - [0.5, 0.5, 0]
-    pts = corners @ fit.T
-    scale = _scale(fit)
+def _footprint(
+    source: _Frame,
+    fit: np.ndarray,
+    size: tuple[int, int],
+    origin: tuple[int, int] = (0, 0),
+    density: float = 1,
+) -> _Frame:
+    """The part of the original (`source`: it, or a reduced copy) under the answer's rectangle (`origin`,
+    `size`; plus a margin), reduced to `density` × the answer's pixel density. At 1 the warp onto the
+    answer's frame is near 1:1 and resamples as the model's own resize did (a bilinear warp that shrinks
+    1.9× aliases, and every aliased edge would read as a retouch); below 1 (for ECC), by a whole factor."""
+    w, h = size
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64) - [
+        0.5 - origin[0],
+        0.5 - origin[1],
+        0,
+    ]
+    into = source.to_frame @ _h(fit)  # answer px → source px
+    pts = corners @ into[:2].T
+    scale = _scale(into) / density
     pad = 4 * max(1, int(scale))
-    x0 = int(np.clip(np.floor(pts[:, 0].min()) - pad, 0, original.shape[1]))
-    y0 = int(np.clip(np.floor(pts[:, 1].min()) - pad, 0, original.shape[0]))
-    x1 = int(np.clip(np.ceil(pts[:, 0].max()) + pad, 0, original.shape[1]))
-    y1 = int(np.clip(np.ceil(pts[:, 1].max()) + pad, 0, original.shape[0]))
-    frame = _reduced(_Frame(original[y0:y1, x0:x1], _shift(-x0, -y0)), max(1, int(scale)))
+    sh, sw = source.pixels.shape[:2]
+    x0 = int(np.clip(np.floor(pts[:, 0].min()) - pad, 0, sw))
+    y0 = int(np.clip(np.floor(pts[:, 1].min()) - pad, 0, sh))
+    x1 = int(np.clip(np.ceil(pts[:, 0].max()) + pad, 0, sw))
+    y1 = int(np.clip(np.ceil(pts[:, 1].max()) + pad, 0, sh))
+    part = _Frame(source.pixels[y0:y1, x0:x1], _shift(-x0, -y0) @ source.to_frame)
+    frame = _reduced(part, max(1, int(scale)))
     rest = scale / max(1, int(scale))
-    if rest > 1.05:
+    if rest > 1.05 and density == 1:
         big = (frame.pixels.shape[1], frame.pixels.shape[0])
-        size = (max(1, round(big[0] / rest)), max(1, round(big[1] / rest)))
+        small = (max(1, round(big[0] / rest)), max(1, round(big[1] / rest)))
         frame = _Frame(
-            cv2.resize(frame.pixels, size, interpolation=cv2.INTER_AREA),
-            _resize_map(big, size) @ frame.to_frame,
+            cv2.resize(frame.pixels, small, interpolation=cv2.INTER_AREA),
+            _resize_map(big, small) @ frame.to_frame,
         )
     return _Frame(np.ascontiguousarray(frame.pixels), frame.to_frame)
 
@@ -272,21 +292,25 @@ def _register(
     answer: np.ndarray,
     space: Space,
     faces: list[tuple[float, float, float, float]] | None,
-) -> tuple[Fit, _Frame, list[tuple[float, float, float, float]]]:
-    """The fit, the original's footprint at about the answer's density, and the face boxes in the answer."""
+) -> tuple[Fit, list[tuple[float, float, float, float]]]:
+    """The fit and the face boxes in the answer."""
     original = original[..., None] if original.ndim == 2 else original
     h, w = answer.shape[:2]
-    small, o_map = _fit_side(original, MATCH_SIDE)
-    ans_small, a_map = _fit_side(answer, MATCH_SIDE)
+    small, o_map, step = _fit_side(original, MATCH_SIDE)
+    ans_small, a_map, _ = _fit_side(answer, MATCH_SIDE)
     m, inliers = _match(_grey8(ans_small), _grey8(_srgb8(small, space)))
     fit = (np.linalg.inv(o_map) @ _h(m) @ a_map)[:2]
     if not 0.05 < _scale(fit) < 50:
         raise NotMergeable(NOT_SAME + ": the matching details do not agree on one framing.")
-    frame = _footprint(original, fit, (w, h))
-    # ECC on the answer reduced to ≤ ECC_SIDE, against the footprint reduced to about that density: ~0.05 px
-    # there, well under 1 px at full size; at the answer's full size it would cost 4× for nothing visible.
-    ecc_ans, e_map = _fit_side(answer, ECC_SIDE)
-    coarse = _reduced(frame, max(1, int(_scale((frame.to_frame @ _h(fit) @ np.linalg.inv(e_map))[:2]))))
+    # ECC on the answer reduced to ≤ ECC_SIDE, against the footprint reduced to about that density (by a whole
+    # factor, so at least that): ~0.05 px there, well under 1 px at full size; at the answer's full size it
+    # would cost 4× for nothing visible.
+    ecc_ans, e_map, _ = _fit_side(answer, ECC_SIDE)
+    whole = _Frame(original, np.eye(3))
+    needed = _scale(fit) / e_map[0, 0]  # original px per ECC template px
+    coarse = _footprint(
+        step if needed >= 1 / step.to_frame[0, 0] else whole, fit, (w, h), density=e_map[0, 0]
+    )
     guess = (coarse.to_frame @ _h(fit) @ np.linalg.inv(e_map))[:2]
     refined = _ecc(_grey8(ecc_ans), _grey8(_srgb8(coarse.pixels, space)), guess)
     fit = (np.linalg.inv(coarse.to_frame) @ _h(refined) @ e_map)[:2]
@@ -302,7 +326,7 @@ def _register(
             NOT_SAME + f": outside the face {share:.0%} of it differs from the original "
             f"(typical difference {median:.1f} of 255)."
         )
-    return Fit(fit, inliers, median, share), frame, boxes
+    return Fit(fit, inliers, median, share), boxes
 
 
 def _fit_check(
@@ -348,17 +372,19 @@ def merge(
     """
     squeeze = original.ndim == 2
     original = original[..., None] if squeeze else original
-    fit, frame, boxes = _register(original, answer, space, faces)
+    fit, boxes = _register(original, answer, space, faces)
     h, w = answer.shape[:2]
     region = face_region((h, w), boxes)
-    inside = np.argwhere(region > 0)
-    if len(inside) == 0:
+    rx0, ry0, rw, rh = cv2.boundingRect((region > 0).astype(np.uint8))
+    if rw == 0 or rh == 0:
         raise NotMergeable(NOT_SAME + ": no face was found in the model's answer.")
-    (ry0, rx0), (ry1, rx1) = inside.min(0), inside.max(0) + 1
+    rx1, ry1 = rx0 + rw, ry0 + rh
     # What the model changed: its answer minus what it was given (the original through 8-bit sRGB), both
     # back in the original's space; on the face region's box only (the rest is not merged).
     crop = (slice(ry0, ry1), slice(rx0, rx1))
-    warped, valid = _warp(frame, fit.matrix, (int(rx1 - rx0), int(ry1 - ry0)), (int(rx0), int(ry0)))
+    size, origin = (int(rx1 - rx0), int(ry1 - ry0)), (int(rx0), int(ry0))
+    frame = _footprint(_Frame(original, np.eye(3)), fit.matrix, size, origin)
+    warped, valid = _warp(frame, fit.matrix, size, origin)
     delta = space.from_srgb(answer[crop]) - space.from_srgb(_srgb8(warped, space))
     face_w = max(b[2] for b in boxes)
     mask = np.zeros((h, w), np.float32)
@@ -370,10 +396,10 @@ def merge(
 
 def _changed_box(mask: np.ndarray, fit: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     """The original's pixels (x, y, w, h) that a mask in the answer's frame reaches, with a pixel to spare."""
-    pts = np.argwhere(mask > 0)
-    if len(pts) == 0:
+    mx, my, mw, mh = cv2.boundingRect((mask > 0).astype(np.uint8))
+    if mw == 0 or mh == 0:
         return (0, 0, 0, 0)
-    (y0, x0), (y1, x1) = pts.min(0) - 1, pts.max(0) + 1
+    x0, y0, x1, y1 = mx - 1, my - 1, mx + mw, my + mh
     corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64) @ fit.T
     bx0, by0 = np.floor(corners.min(0)).astype(int) - 1
     bx1, by1 = np.ceil(corners.max(0)).astype(int) + 2
@@ -396,17 +422,20 @@ def _apply(
         return out
     # full-size pixel (x + i, y + j) → answer px → delta px
     to_delta = _shift(-origin[0], -origin[1]) @ np.linalg.inv(_h(fit)) @ _shift(x, y)
-    top = float(np.iinfo(original.dtype).max)
+    scaled = delta * float(np.iinfo(original.dtype).max)  # in the original's levels (scaled while small)
     channels = delta.shape[2]
     up = np.empty((bh, bw, channels), np.float32)
     for c0 in range(0, channels, 4):  # warpAffine takes at most 4 channels
-        part = np.ascontiguousarray(delta[..., c0 : c0 + 4])
+        part = np.ascontiguousarray(scaled[..., c0 : c0 + 4])
         warped = cv2.warpAffine(
             part, to_delta[:2], (bw, bh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=0
         )
         up[..., c0 : c0 + part.shape[2]] = warped.reshape(bh, bw, -1)
     region = out[y : y + bh, x : x + bw]
-    region[...] = np.clip(np.rint(region.astype(np.float32) + up * top), 0, top).astype(original.dtype)
+    # One pass: the sum in float, rounded and saturated to the original's dtype (a zero delta adds nothing).
+    depth = cv2.CV_8U if original.dtype == np.uint8 else cv2.CV_16U
+    summed = cv2.add(region, up, dtype=depth)
+    region[...] = summed.reshape(region.shape)
     return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from portrait_studio.core.deep_io import orient, read_deep, write_png, write_tiff
+from portrait_studio.core.deep_io import eight_bits, orient, read_deep, write_png, write_tiff
 from portrait_studio.core.errors import ImageError
 from tests.core import icc_profiles
 from tests.photos import astronaut
@@ -102,3 +102,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_litter(tmp_path: Path, writer
         writer(target, np.zeros((4, 4, 5), np.uint16))  # five channels: no such photo
     assert target.read_bytes() == b"the photographer's file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.out"]
+
+
+def test_eight_bits_rounds_every_sixteen_bit_level_to_the_nearest() -> None:
+    levels = np.arange(65536, dtype=np.uint16).reshape(256, 256, 1).repeat(3, axis=-1)
+    want = np.clip(np.rint(levels / 257.0), 0, 255).astype(np.uint8)
+    got = eight_bits(levels)
+    assert got.dtype == np.uint8 and np.abs(got.astype(int) - want).max() == 0
