@@ -99,6 +99,8 @@ def test_registration_finds_the_models_framing_within_a_pixel() -> None:
     fit = register(c.original, c.answer, c.space)
     assert corner_error(fit.matrix, c.truth, 1024, 1024) < 1.0
     assert fit.median_diff < 2 and fit.changed_share < 0.02 and fit.inliers > 100
+    record = fit.to_json()  # what the sidecar keeps
+    assert record["inliers"] == fit.inliers and abs(record["scale"] - c.truth[0, 0]) < 0.01
 
 
 @pytest.mark.parametrize(
@@ -253,3 +255,17 @@ def test_a_24_megapixel_sixteen_bit_adobe_rgb_original() -> None:
     outside[y : y + h, x : x + w] = False
     assert np.array_equal(m.pixels[outside], c.original[outside])
     assert _face_ssim(c, m.pixels, m.mask) >= 0.97
+
+
+def test_a_sixteen_bit_grey_original_stays_grey() -> None:
+    space = Space.of(icc_profiles.grey_22(), 1)
+    photo = large_photo().astype(np.float32) / 255
+    grey = quantise(space.from_srgb(photo), np.uint16)[..., 0]  # H×W, as a grey TIFF reads
+    c = model_answer(grey, space)
+    m = merge(c.original, c.answer, c.space)
+    assert m.pixels.shape == grey.shape and m.pixels.dtype == np.uint16
+    x, y, w, h = m.box
+    outside = np.ones(grey.shape, bool)
+    outside[y : y + h, x : x + w] = False
+    assert np.array_equal(m.pixels[outside], grey[outside]) and np.any(m.pixels != grey)
+    assert corner_error(m.fit.matrix, c.truth, 1024, 1024) < 1.0
