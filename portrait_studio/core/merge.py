@@ -202,10 +202,15 @@ def _match(answer_grey: np.ndarray, original_grey: np.ndarray) -> tuple[np.ndarr
         raise NotMergeable(NOT_SAME + ": the two images have too little in common to be aligned.")
     src = np.array([ka[m.queryIdx].pt for m in good], np.float32)
     dst = np.array([ko[m.trainIdx].pt for m in good], np.float32)
-    m, inl = cv2.estimateAffinePartial2D(
-        src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0, maxIters=4000
-    )
-    count = int(inl.sum()) if inl is not None else 0
+    # A similarity (the model crops and scales); a full affine when that explains far more matches (a model
+    # that stretched its answer to another aspect). ECC refines either.
+    fits = []
+    for estimate in (cv2.estimateAffinePartial2D, cv2.estimateAffine2D):
+        m, inl = estimate(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0, maxIters=4000)
+        fits.append((m, int(inl.sum()) if inl is not None and m is not None else 0))
+    (m, count), (affine, affine_count) = fits
+    if affine_count > 1.5 * count:
+        m, count = affine, affine_count
     if m is None or count < MIN_INLIERS:
         raise NotMergeable(NOT_SAME + f": only {count} details line up between the two.")
     return m.astype(np.float64), count

@@ -104,7 +104,13 @@ def test_registration_finds_the_models_framing_within_a_pixel() -> None:
 
 
 @pytest.mark.parametrize(
-    "crop, size", [((60, 40, 900, 940), (700, 731)), ((0, 130, 1024, 700), (1536, 1050))]
+    "crop, size",
+    [
+        ((60, 40, 900, 940), (700, 731)),
+        ((0, 130, 1024, 700), (1536, 1050)),
+        ((0, 0, 1024, 1024), (1024, 768)),
+    ],
+    ids=["crop-shrink", "crop-enlarge", "stretch-to-4:3"],
 )
 def test_registration_recovers_a_known_crop_scale_and_shift(crop, size) -> None:
     """The model may frame and resize its answer as it likes: a further crop + scale of the engine's."""
