@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.core.errors import ImageError, PortraitStudioError
-from portrait_studio.core.faces import WORKING_SIDE
+from portrait_studio.cli.check_pool import check_files
+from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_bytes, unique_path
-from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight, prepare_upload
+from portrait_studio.core.images import LoadedImage, PreflightReport, prepare_upload
 from portrait_studio.core.params import EditParams
 
 EXIT_OK, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl+C
 
 
 def add_parser(subparsers: Any) -> None:
@@ -103,27 +104,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"{err.message} {err.fix}", file=sys.stderr)
         return EXIT_UNREADABLE
     worst = EXIT_OK
-    for name in args.files:
-        try:
-            # Faces are counted at the working size (core.faces): no need to decode more pixels.
-            image = load_image(name, max_side=WORKING_SIDE)
-        except ImageError as err:
-            worst = EXIT_UNREADABLE
-            if args.json:
-                print(json.dumps(_unreadable_json(name, err), ensure_ascii=False))
-            else:
-                print(f"{err.message}\n    fix: {err.fix}")
-            continue
-        report = preflight(image, params=params)
-        if not report.ok:
-            worst = max(worst, EXIT_PROBLEM)
-        print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else _text(report))
-        if args.fix is not None and _fixable(report):
-            written, fixes = _write_fix(image, report, args.fix)
-            print(
-                f"  fixed copy: {written} ({'; '.join(fixes)})", file=sys.stderr if args.json else sys.stdout
-            )
-        sys.stdout.flush()
+    try:
+        # Loaded and counted on every core (check_pool), reported here in the order given.
+        for checked in check_files(args.files, params, keep_image=args.fix is not None):
+            name, err, report, image = checked.name, checked.error, checked.report, checked.image
+            if err is not None:
+                worst = EXIT_UNREADABLE
+                if args.json:
+                    print(json.dumps(_unreadable_json(name, err), ensure_ascii=False))
+                else:
+                    print(f"{err.message}\n    fix: {err.fix}")
+                sys.stdout.flush()
+                continue
+            assert report is not None
+            if not report.ok:
+                worst = max(worst, EXIT_PROBLEM)
+            print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else _text(report))
+            if args.fix is not None and image is not None and _fixable(report):
+                written, fixes = _write_fix(image, report, args.fix)
+                print(
+                    f"  fixed copy: {written} ({'; '.join(fixes)})",
+                    file=sys.stderr if args.json else sys.stdout,
+                )
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        print("check: interrupted; the files above were checked, the rest were not.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return worst
 
 
