@@ -75,6 +75,16 @@ def _worker_start() -> None:
         load_models()  # every worker loads the models at once, in parallel, not at its first photo
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Not fork: it would copy the parent's threads and library state. forkserver where there is one: this
+    module (numpy, OpenCV, LiteRT: ~1 s) is imported once by the server, not again by every worker."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # Windows
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def check_files(
     names: Iterable[str], params: EditParams | None, *, keep_image: bool = False, workers: int | None = None
 ) -> Iterator[Checked]:
@@ -85,9 +95,7 @@ def check_files(
         for name in names:
             yield check_file(name, params, keep_image)
         return
-    # spawn: a fresh interpreter per worker (fork would copy the parent's threads and LiteRT state).
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
+    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_start)
     try:
         todo = iter(names)
         pending: deque[Future[Checked]] = deque()
