@@ -5,7 +5,8 @@ case of bench/_face_sets.py, both measured in this one run.
 
 Baseline: the JPEG decode itself, Pillow (libjpeg-turbo) decoding all 6000×4000 pixels (`Image.load`).
 Measured:
-  A. `detect_faces(full_rgb)` — the count once the photo is decoded (the GUI's path);
+  A. `detect_faces(full_rgb)` — the count once the photo is decoded, its 1920 px working copy included;
+  A'. `detect_faces(working_copy)` — the GUI's path: ui/loader.py counts on the 1920 px copy it shows;
   B. `load_image(path, max_side=WORKING_SIDE)` (1920) + `detect_faces(preview)` — the `check` path, which
      never decodes all pixels (JPEG DCT scaling);
   the ways tried, on the same 1920 px working copy (issue 22's table, docs/FACES-speed.md):
@@ -97,10 +98,11 @@ def main() -> int:
             "old grid, LiteRT": lambda: tiled_candidates(models, small),
             "scans, LiteRT (shipped)": lambda: models.candidates(small),
         }
-        t: dict[str, list[float]] = {k: [] for k in ("decode", "A", "B", "C", *ways)}
+        t: dict[str, list[float]] = {k: [] for k in ("decode", "A", "A'", "B", "C", *ways)}
         for _ in range(args.rounds):  # interleaved, so load from other processes hits all alike
             t["decode"].append(timed(decode))
             t["A"].append(timed(lambda: detect_faces(rgb)))
+            t["A'"].append(timed(lambda: detect_faces(small)))
             t["B"].append(timed(lambda: detect_faces(load_image(path, max_side=WORKING_SIDE).rgb)))
             t["C"].append(timed(lambda: detect_faces_cached(preview, path, cache_dir=cache)))
             for name, fn in ways.items():
@@ -111,6 +113,7 @@ def main() -> int:
     print(f"baseline  JPEG decode (Pillow Image.load)           {b * 1000:7.0f} ms")
     for key, label in (
         ("A", "A  detect_faces on the loaded photo"),
+        ("A'", "A' detect_faces on its 1920 px copy (the GUI)"),
         ("B", "B  preview decode (DCT) + detect_faces"),
         ("C", "C  the count again, from the cache (hash + read)"),
     ):
