@@ -96,10 +96,19 @@ def verified_bytes(model_dir: Path | None, name: str) -> bytes:
     return data
 
 
+_announced = False  # LiteRT's start-up notice is printed (and muted) once per process
+
+
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate" from C++ on the first interpreter of a
-    process, into `check --json`'s stderr; no log-level switch silences it, so fd 2 is muted meanwhile."""
+    process, into `check --json`'s stderr; no log-level switch silences it, so fd 2 is muted meanwhile (only
+    then: whatever another thread writes to stderr in those milliseconds is lost)."""
+    global _announced
+    if _announced:
+        yield
+        return
+    _announced = True
     sys.stderr.flush()
     saved = os.dup(2)
     try:
