@@ -1,5 +1,5 @@
 """The full-resolution merge of a 24 MP original vs. one decode of it; saving the result vs. a plain encode;
-peak memory of a 16-bit merge (issue 16).
+peak memory of a 16-bit merge.
 
 Goals:
 - `core.merge.merge` (register + transfer, no final encode) of a 24 MP original ≤ 1.0× one decode of that

@@ -105,7 +105,7 @@ def test_text_says_which_problems_an_edit_fixes_by_itself(tmp_path: Path) -> Non
     assert all("by themselves" not in line for line in lines[face:])  # …finding a face is not
 
 
-# --------------------------------------------------------------------------- issue 14: the bad-input corpus
+# --------------------------------------------------------------------------- the bad-input corpus
 ISSUE_14 = CORPUS[[c.name for c in CORPUS].index("line-wide.png") :]
 
 

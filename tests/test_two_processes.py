@@ -1,4 +1,4 @@
-"""Two processes on one folder create each task once and overwrite nothing (issue 14 item 2).
+"""Two processes on one folder create each task once and overwrite nothing.
 
 Real processes only: a standalone `portrait-studio gateway` (the trivial engine) counts the creates, two
 `portrait-studio retouch` runs on the same photos start at once and share only the journal file.

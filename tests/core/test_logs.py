@@ -1,4 +1,4 @@
-"""The log file (issue 14, item 9): it exists where messages say, rotates, and never holds the API key."""
+"""The log file: it exists where messages say, rotates, and never holds the API key."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile requests to the local gateway (issue 14, items 10-13), over real sockets.
+"""Hostile requests to the local gateway, over real sockets.
 
 The standalone gateway (`portrait-studio gateway`) runs in a child process so that what it prints on stderr
 can be checked: a malformed request or a vanished client gets a clean answer or a silent close, never a

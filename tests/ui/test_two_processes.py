@@ -1,5 +1,5 @@
 """The window's batch and a `portrait-studio retouch` run on one folder at once create each task once and
-overwrite nothing (issue 14 item 2). Only public window APIs; both share one gateway, which counts creates."""
+overwrite nothing. Only public window APIs; both share one gateway, which counts creates."""
 
 from __future__ import annotations
 
