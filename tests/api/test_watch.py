@@ -201,7 +201,7 @@ def test_a_result_reused_from_elsewhere_is_copied_once_not_at_every_restart(
         watcher = watcher_for(backend, journal, shoot, out, settle=0.2)
         watcher.start()
         try:
-            wait_for(lambda: len(results(out)) >= 1 and watcher.queue.idle())
+            wait_for(lambda w=watcher: len(results(out)) >= 1 and w.queue.idle())
             time.sleep(0.5)
         finally:
             watcher.stop()
