@@ -261,3 +261,23 @@ def test_stopping_leaves_a_running_task_resumable_and_the_next_start_finishes_it
         finally:
             again.stop()
         assert gateway.stats.creates == 1 and journal.get(row.id).status == "completed"
+
+
+def test_the_rescan_finds_photos_whose_events_were_lost(
+    tmp_path: Path, client: Client, gateway: LocalGateway, journal: Journal, monkeypatch: pytest.MonkeyPatch
+):
+    from portrait_studio.api import watch
+
+    monkeypatch.setattr(watch._Handler, "dispatch", lambda self, event: None)  # inotify overflowed
+    shoot, out = tmp_path / "shoot", tmp_path / "out"
+    shoot.mkdir()
+    watcher = watcher_for(Backend(client, "local"), journal, shoot, out, settle=0.2, rescan=0.5)
+    watcher.start()
+    try:
+        time.sleep(0.3)  # after the first scan
+        for i in range(3):
+            (shoot / f"late{i}.jpg").write_bytes(photo_bytes(40 + i))
+        wait_for(lambda: len(results(out)) == 3)
+    finally:
+        watcher.stop()
+    assert gateway.stats.creates == 3
