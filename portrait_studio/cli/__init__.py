@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "resume": "resume",
     "gateway": "gateway",
     "check": "check",
+    "watch": "watch",
 }
 
 

@@ -23,6 +23,7 @@ from portrait_studio.core.errors import ImageError
 from portrait_studio.core.face_cache import detect_faces_cached
 from portrait_studio.core.faces import WORKING_SIDE, load_models, models_available
 from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight
+from portrait_studio.core.logs import setup_logging
 from portrait_studio.core.params import EditParams
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ def usable_cores() -> int:
 
 def _worker_start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker's warnings and bugs go to the log file as the parent's do, never raw onto the terminal.
+    setup_logging("portrait-studio check worker")
     import cv2
 
     cv2.setNumThreads(1)

@@ -251,7 +251,8 @@ class BlazeFace:
         square, s, ox, oy = _letterbox(rgb)
         found = self._scan(square, s, (ox, oy))
         for factor in SCAN_FACTORS:
-            if max(rgb.shape[:2]) > 1.5 * SIZE * factor:
+            # (a strip narrower than the smallest face the model finds, 15 px at its input, holds none)
+            if max(rgb.shape[:2]) > 1.5 * SIZE * factor and min(rgb.shape[:2]) >= 16 * factor:
                 small = cv2.resize(rgb, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
                 found += self._scan(_padded(small), small.shape[1] / rgb.shape[1], (0, 0))
         return found
