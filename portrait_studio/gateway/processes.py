@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 import traceback
@@ -84,6 +85,9 @@ def worker_setup() -> Any:
 
 def _serve(conn: Connection, factory: Callable[[], Engine]) -> None:
     """A worker's main loop: (image, params) in; progress messages, then the result or the error out."""
+    # Ctrl+C in a terminal reaches the whole process group: the parent decides what stops (and ends its
+    # workers by closing their pipes); a worker that died of it would print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     libc = worker_setup()
     engine = factory()
     conn.send(("ready",))

@@ -210,3 +210,22 @@ def test_a_worker_keeps_its_memory_between_photos_and_gives_it_back_when_idle(tm
     # With glibc's defaults every photo here faulted ~6,500 pages (25 MB) in again; kept, it is ~0.
     assert max(faults) < 1_000, faults
     assert busy - idle > 4_000, (busy, idle)  # an idle worker gave back what it kept (~10,000 pages here)
+
+
+def test_ctrl_c_in_the_terminal_does_not_kill_the_workers() -> None:
+    """Ctrl+C reaches the whole process group: the parent decides what stops; a worker neither dies of it nor
+    prints a KeyboardInterrupt traceback."""
+    import signal
+
+    engine = ProcessEngine(SeedSwitchedEngine, workers=1)
+    try:
+        engine.warm(wait=True)
+        [pid] = engine.pids
+        os.kill(pid, signal.SIGINT)
+        time.sleep(0.5)
+        assert not _reapable(pid, timeout=0.5), "the worker died of SIGINT"
+        with pytest.raises(PortraitStudioError, match="not a portrait"):
+            engine.run(b"x", PARAMS.replace(seed=FAIL_SEED), lambda p: None)
+        assert engine.pids == [pid]
+    finally:
+        engine.close()
