@@ -196,3 +196,24 @@ def test_the_local_engines_notes_are_printed_under_the_result(tmp_path: Path):
     first, note = out.stdout.splitlines()
     assert first.startswith(f"{photo} → ")
     assert note.startswith("  note: the crop had to cut the top of the head")
+
+
+def test_without_o_the_results_go_to_the_settings_output_folder(tmp_path: Path):
+    """The folder chosen in Settings is the default of `-o` (the error for an unwritable one says so)."""
+    from portrait_studio.core.settings import Settings, save_settings
+
+    photo = tmp_path / "shoot" / "grace.jpg"
+    photo.parent.mkdir()
+    Image.fromarray(grace_hopper()).save(photo, quality=92)
+    chosen = tmp_path / "chosen"
+    save_settings(Settings(output_dir=str(chosen)))  # the subprocess shares PORTRAIT_STUDIO_DATA_DIR
+    done = retouch(str(photo), *SMALL, "--json")
+    assert done.returncode == 0, done.stderr
+    [line] = lines(done)
+    assert (
+        Path(line["output"]) == chosen / "grace.retouched.jpg" and (chosen / "grace.retouched.json").is_file()
+    )
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["grace.jpg"]  # nothing next to the original
+    elsewhere = tmp_path / "elsewhere"
+    given = retouch(str(photo), *SMALL, "-o", str(elsewhere), "--json", "--force")
+    assert given.returncode == 0 and Path(lines(given)[0]["output"]).parent == elsewhere  # -o wins

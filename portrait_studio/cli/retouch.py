@@ -1,6 +1,7 @@
 """`portrait-studio retouch INPUT...`: the same client → gateway path as the GUI, through the batch queue.
 
-Writes `<name>.retouched.jpg` (never over the input) and a `.json` sidecar per photo. Never prompts.
+Writes `<name>.retouched.jpg` (never over the input) and a `.json` sidecar per photo, in -o DIR, else in
+Settings' output folder, else next to each photo. Never prompts.
 With --json, one line per input: {"input", "output", "status", "task_id", "cost", "error"}.
 Exit 0 all done, 1 some failed, 2 bad usage (or a setting that stops everything, e.g. no API key).
 """
@@ -39,10 +40,16 @@ def add_parser(subparsers: Any) -> None:
         "retouch",
         help="retouch photos (files or folders) without the window",
         description="Retouch portraits through the local engine (default) or the cloud. Writes "
-        "NAME.retouched.jpg and NAME.retouched.json next to each photo (or in -o DIR); never overwrites.",
+        "NAME.retouched.jpg and NAME.retouched.json in -o DIR, else in the output folder chosen in Settings, "
+        "else next to each photo; never overwrites.",
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photos or folders")
-    p.add_argument("-o", "--out-dir", type=Path, help="write results here (default: next to each photo)")
+    p.add_argument(
+        "-o",
+        "--out-dir",
+        type=Path,
+        help="write results here (default: Settings' output folder, else next to each photo)",
+    )
     p.add_argument("-r", "--recursive", action="store_true", help="include sub-folders of folders")
     p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
     p.add_argument("--gpen", type=float, help="face HD effect, 0–1 in 0.1 steps")
@@ -184,7 +191,8 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
 
     with session, Journal() as journal:
         queue = BatchQueue.for_session(
-            session, params, journal=journal, concurrency=args.jobs, settings=settings, out_dir=args.out_dir,
+            session, params, journal=journal, concurrency=args.jobs, settings=settings,
+            out_dir=args.out_dir or settings.output_folder(),  # Settings' folder, as the window saves
             max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
         )  # fmt: skip
         status = _StatusLine(queue)
