@@ -3,13 +3,15 @@
 Writes `<name>.retouched.jpg` (never over the input) and a `.json` sidecar per photo, in -o DIR, else in
 Settings' output folder, else next to each photo. Never prompts.
 With --json, one line per input: {"input", "output", "status", "task_id", "cost", "error"}.
-Exit 0 all done, 1 some failed, 2 bad usage (or a setting that stops everything, e.g. no API key).
+Exit 0 all done, 1 some failed, 2 bad usage (or a setting that stops everything, e.g. no API key), 141 when
+stdout was closed (`… | head -1`): the run stops as on Ctrl+C, paid tasks left for `portrait-studio resume`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import threading
@@ -21,6 +23,7 @@ from typing import Any
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.params import AUTO, GEN_MODES, EditParams
 
+EXIT_READER_GONE = 141  # 128 + SIGPIPE: what a shell reports for a program whose reader (`| head`) left
 _OVERRIDES = ("gpen", "skin", "skin_unifi", "width", "height", "prompt", "gen_mode", "seed")
 
 
@@ -163,6 +166,17 @@ class _StatusLine:
             self._shown = False
 
 
+def _drop_stdout() -> None:
+    """After a BrokenPipeError: point stdout at /dev/null, so what is still buffered for the closed pipe is
+    dropped silently at exit instead of a second error (the Python docs' advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor behind stdout: nothing is buffered for it
+        pass
+
+
 def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None) -> int:
     from portrait_studio.api.batch import FINAL, BatchQueue
     from portrait_studio.core.journal import Journal
@@ -178,16 +192,29 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             raise
     printed: set[int] = set()
     lock = threading.Lock()
+    # Set by a worker thread whose result line met a closed stdout (a worker killed by the BrokenPipeError
+    # left the queue waiting for ever); the main thread then says so and ends the run.
+    reader_gone = threading.Event()
 
     def on_change(item: Any) -> None:
         with lock:
             if item.status in FINAL and item.id not in printed:
                 printed.add(item.id)
                 status.clear()
-                print(_line(item, args.json), flush=True)
+                if reader_gone.is_set():
+                    return
+                try:
+                    print(_line(item, args.json), flush=True)
+                except BrokenPipeError:
+                    _drop_stdout()
+                    reader_gone.set()
                 status.draw(now=True)
             elif item.status not in FINAL:
                 status.draw()
+        if reader_gone.is_set():
+            # At once, on this worker thread (outside the lock: the cancelled items come back here): it would
+            # otherwise take, and pay for, the next photo before the main thread has noticed.
+            queue.cancel_all()
 
     with session, Journal() as journal:
         queue = BatchQueue.for_session(
@@ -205,12 +232,16 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             return 2
         queue.start()
         try:
-            queue.wait()
+            while not queue.wait(0.5) and not reader_gone.is_set():
+                pass
+            stopped = "stopped: stdout was closed" if reader_gone.is_set() else None
         except KeyboardInterrupt:
+            stopped = "cancelled"
+        if stopped:
             with lock:
                 status.clear()
             print(
-                "cancelled; paid tasks still running are finished by `portrait-studio resume`",
+                f"{stopped}; paid tasks still running are finished by `portrait-studio resume`",
                 file=sys.stderr,
             )
             queue.cancel_all()
@@ -224,11 +255,14 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             on_change(item)
         with lock:
             status.clear()
+        if reader_gone.is_set():
+            return EXIT_READER_GONE
         return 0 if all(i.status == "done" for i in queue.items()) else 1
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 when every photo was retouched, 1 when some failed, 2 on bad usage or settings."""
+    """Exit 0 when every photo was retouched, 1 when some failed, 2 on bad usage or settings, 141 when stdout
+    was closed."""
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be 1 or more", file=sys.stderr)
         return 2
