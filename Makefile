@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps $(FACE_WHEEL)
 	touch $(STAMP)
 
+# Qt's xcb plugin needs system libraries its wheel does not ship: installed (root + apt) or named, first.
 run: $(STAMP)
+	PY=$(PY) sh packaging/scripts/check_qt_libs.sh
 	$(PY) -m portrait_studio
 
 test: $(STAMP)
