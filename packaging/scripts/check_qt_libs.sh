@@ -12,7 +12,9 @@ qt=$("$PY" -c 'import os, PySide6; print(os.path.join(os.path.dirname(PySide6.__
 # Linked libraries ldd cannot find, plus libxcb-cursor, which Qt >= 6.5 opens at run time (not linked).
 missing=$(ldd "$qt/plugins/platforms/libqxcb.so" "$qt/lib/libQt6XcbQpa.so.6" 2>/dev/null |
 	awk '/not found/ {print $1}' | sort -u)
-ldconfig -p 2>/dev/null | grep -q 'libxcb-cursor\.so\.0' || missing="$missing libxcb-cursor.so.0"
+# (ldconfig is in /sbin, often not on a user's PATH; without it the check is left out, not guessed.)
+ldconfig=$(command -v ldconfig || ls /sbin/ldconfig /usr/sbin/ldconfig 2>/dev/null | head -n 1)
+if [ -n "$ldconfig" ] && ! "$ldconfig" -p | grep -q 'libxcb-cursor\.so\.0'; then missing="$missing libxcb-cursor.so.0"; fi
 packages=""
 for lib in $missing; do
 	case $lib in  # Debian's package name from the library's soname: libxcb-icccm.so.4 -> libxcb-icccm4
