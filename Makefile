@@ -18,10 +18,14 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps $(FACE_WHEEL)
 	touch $(STAMP)
 
+# Qt's xcb plugin needs system libraries its wheel does not ship: installed (root + apt) or named, first.
 run: $(STAMP)
+	PY=$(PY) sh packaging/scripts/check_qt_libs.sh
 	$(PY) -m portrait_studio
 
+# FOR_TESTS=1: also Xvfb, for tests/test_xcb_start.py (the real window on a real X server; CI runs as root).
 test: $(STAMP)
+	PY=$(PY) FOR_TESTS=1 sh packaging/scripts/check_qt_libs.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy portrait_studio

@@ -33,3 +33,14 @@ def test_photos_on_the_command_line_open_the_window(tmp_path):
     assert gui_request(["check", str(photo)]) is None  # a subcommand, even with files after it
     assert gui_request([str(tmp_path / "missing.jpg")]) is None  # argparse explains the bad word
     assert gui_request(["--help"]) is None
+
+
+def test_help_lists_the_smoke_test(capsys):
+    """`--smoke-test` is handled before the parser (entry.py → ui/app.py) but --help must still name it."""
+    import pytest
+
+    from portrait_studio.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    assert "--smoke-test" in capsys.readouterr().out

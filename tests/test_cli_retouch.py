@@ -11,7 +11,7 @@ from PIL import Image
 
 from portrait_studio.gateway import LocalGateway
 from tests.conftest import cli_args
-from tests.photos import astronaut, coffee, grace_hopper
+from tests.photos import astronaut, chelsea, coffee, grace_hopper
 
 SMALL = ("--width", "512", "--height", "512")
 
@@ -196,3 +196,87 @@ def test_the_local_engines_notes_are_printed_under_the_result(tmp_path: Path):
     first, note = out.stdout.splitlines()
     assert first.startswith(f"{photo} → ")
     assert note.startswith("  note: the crop had to cut the top of the head")
+
+
+def test_without_o_the_results_go_to_the_settings_output_folder(tmp_path: Path):
+    """The folder chosen in Settings is the default of `-o` (the error for an unwritable one says so)."""
+    from portrait_studio.core.settings import Settings, save_settings
+
+    photo = tmp_path / "shoot" / "grace.jpg"
+    photo.parent.mkdir()
+    Image.fromarray(grace_hopper()).save(photo, quality=92)
+    chosen = tmp_path / "chosen"
+    save_settings(Settings(output_dir=str(chosen)))  # the subprocess shares PORTRAIT_STUDIO_DATA_DIR
+    done = retouch(str(photo), *SMALL, "--json")
+    assert done.returncode == 0, done.stderr
+    [line] = lines(done)
+    assert (
+        Path(line["output"]) == chosen / "grace.retouched.jpg" and (chosen / "grace.retouched.json").is_file()
+    )
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["grace.jpg"]  # nothing next to the original
+    elsewhere = tmp_path / "elsewhere"
+    given = retouch(str(photo), *SMALL, "-o", str(elsewhere), "--json", "--force")
+    assert given.returncode == 0 and Path(lines(given)[0]["output"]).parent == elsewhere  # -o wins
+
+
+def test_a_closed_stdout_ends_the_run_and_keeps_the_paid_task_resumable(tmp_path: Path):
+    """`portrait-studio retouch DIR | head -1`: the reader goes away, the run stops at once (it used to hang
+    with a BrokenPipeError in a worker thread), and a task already paid for is left for `resume`, not lost."""
+    import time
+
+    from portrait_studio.core.journal import Journal
+    from portrait_studio.gateway import TrivialEngine
+
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    photos = (("a", astronaut), ("b", grace_hopper), ("c", coffee), ("d", chelsea))  # no reuse between them
+    for name, photo in photos:
+        Image.fromarray(photo()).save(shoot / f"{name}.jpg")
+    # Tasks of 10 s; the first create is answered 5 s late. So with -j 2: one photo is done at ~10 s (line 1,
+    # read by the "head"), the third starts then; the late one is done at ~15 s and its line meets the closed
+    # pipe while the third task (paid, created at ~10 s) still has ~5 s to run, and the fourth is queued.
+    # (5 s margins: the machine running the suite may be busy.)
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "cache", min_task_seconds=10) as gateway:
+        gateway.faults.add("create", delay=5)
+        env = {**os.environ, "PORTRAIT_STUDIO_API_KEY": gateway.token}
+        cloud = ("--backend", "cloud", "--base-url", gateway.base_url)
+        with subprocess.Popen(
+            cli_args("retouch", str(shoot), *SMALL, *cloud, "-j", "2"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        ) as proc:
+            assert proc.stdout is not None and proc.stderr is not None
+            first = proc.stdout.readline()
+            deadline = time.monotonic() + 30
+            while gateway.stats.creates < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            proc.stdout.close()  # what `head -1` does after its line
+            try:
+                code = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise AssertionError("the run did not end after its stdout was closed") from None
+            err = proc.stderr.read()
+        assert " → " in first and ".retouched.jpg" in first
+        assert code == 141, err  # 128 + SIGPIPE, as a shell reports a reader that left
+        assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err, err
+        assert "stdout was closed" in err and "portrait-studio resume" in err
+        assert gateway.stats.creates == 3
+        with Journal() as journal:
+            [left] = journal.resumable()  # the third photo's task: paid, its wait cancelled
+        assert not Path(left.out_path or "").exists()
+        resumed = subprocess.run(
+            cli_args("resume", "--json"), capture_output=True, text=True, timeout=120, env=env
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        [line] = [json.loads(t) for t in resumed.stdout.splitlines()]
+        assert line["status"] == "completed" and line["task_id"] == left.task_id
+        assert gateway.stats.creates == 3  # fetched again, not paid again; the fourth never started
+    assert sorted(p.name for p in shoot.glob("*.retouched.jpg")) == [
+        "a.retouched.jpg",
+        "b.retouched.jpg",
+        "c.retouched.jpg",
+    ]

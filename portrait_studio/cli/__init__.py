@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: portrait retouching (no subcommand opens the window).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # Handled by entry.py before this parser is built (ui/app.py); listed here so that --help shows it.
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check that this install works: open the window offscreen and retouch a sample portrait",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         _load(name).add_parser(sub)

@@ -1,14 +1,17 @@
 """`portrait-studio retouch INPUT...`: the same client → gateway path as the GUI, through the batch queue.
 
-Writes `<name>.retouched.jpg` (never over the input) and a `.json` sidecar per photo. Never prompts.
+Writes `<name>.retouched.jpg` (never over the input) and a `.json` sidecar per photo, in -o DIR, else in
+Settings' output folder, else next to each photo. Never prompts.
 With --json, one line per input: {"input", "output", "status", "task_id", "cost", "error"}.
-Exit 0 all done, 1 some failed, 2 bad usage (or a setting that stops everything, e.g. no API key).
+Exit 0 all done, 1 some failed, 2 bad usage (or a setting that stops everything, e.g. no API key), 141 when
+stdout was closed (`… | head -1`): the run stops as on Ctrl+C, paid tasks left for `portrait-studio resume`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import threading
@@ -20,6 +23,7 @@ from typing import Any
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.params import AUTO, GEN_MODES, EditParams
 
+EXIT_READER_GONE = 141  # 128 + SIGPIPE: what a shell reports for a program whose reader (`| head`) left
 _OVERRIDES = ("gpen", "skin", "skin_unifi", "width", "height", "prompt", "gen_mode", "seed")
 
 
@@ -39,10 +43,16 @@ def add_parser(subparsers: Any) -> None:
         "retouch",
         help="retouch photos (files or folders) without the window",
         description="Retouch portraits through the local engine (default) or the cloud. Writes "
-        "NAME.retouched.jpg and NAME.retouched.json next to each photo (or in -o DIR); never overwrites.",
+        "NAME.retouched.jpg and NAME.retouched.json in -o DIR, else in the output folder chosen in Settings, "
+        "else next to each photo; never overwrites.",
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photos or folders")
-    p.add_argument("-o", "--out-dir", type=Path, help="write results here (default: next to each photo)")
+    p.add_argument(
+        "-o",
+        "--out-dir",
+        type=Path,
+        help="write results here (default: Settings' output folder, else next to each photo)",
+    )
     p.add_argument("-r", "--recursive", action="store_true", help="include sub-folders of folders")
     p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
     p.add_argument("--gpen", type=float, help="face HD effect, 0–1 in 0.1 steps")
@@ -156,6 +166,17 @@ class _StatusLine:
             self._shown = False
 
 
+def _drop_stdout() -> None:
+    """After a BrokenPipeError: point stdout at /dev/null, so what is still buffered for the closed pipe is
+    dropped silently at exit instead of a second error (the Python docs' advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor behind stdout: nothing is buffered for it
+        pass
+
+
 def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None) -> int:
     from portrait_studio.api.batch import FINAL, BatchQueue
     from portrait_studio.core.journal import Journal
@@ -171,20 +192,34 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             raise
     printed: set[int] = set()
     lock = threading.Lock()
+    # Set by a worker thread whose result line met a closed stdout (a worker killed by the BrokenPipeError
+    # left the queue waiting for ever); the main thread then says so and ends the run.
+    reader_gone = threading.Event()
 
     def on_change(item: Any) -> None:
         with lock:
             if item.status in FINAL and item.id not in printed:
                 printed.add(item.id)
                 status.clear()
-                print(_line(item, args.json), flush=True)
+                if reader_gone.is_set():
+                    return
+                try:
+                    print(_line(item, args.json), flush=True)
+                except BrokenPipeError:
+                    _drop_stdout()
+                    reader_gone.set()
                 status.draw(now=True)
             elif item.status not in FINAL:
                 status.draw()
+        if reader_gone.is_set():
+            # At once, on this worker thread (outside the lock: the cancelled items come back here): it would
+            # otherwise take, and pay for, the next photo before the main thread has noticed.
+            queue.cancel_all()
 
     with session, Journal() as journal:
         queue = BatchQueue.for_session(
-            session, params, journal=journal, concurrency=args.jobs, settings=settings, out_dir=args.out_dir,
+            session, params, journal=journal, concurrency=args.jobs, settings=settings,
+            out_dir=args.out_dir or settings.output_folder(),  # Settings' folder, as the window saves
             max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
         )  # fmt: skip
         status = _StatusLine(queue)
@@ -197,12 +232,16 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             return 2
         queue.start()
         try:
-            queue.wait()
+            while not queue.wait(0.5) and not reader_gone.is_set():
+                pass
+            stopped = "stopped: stdout was closed" if reader_gone.is_set() else None
         except KeyboardInterrupt:
+            stopped = "cancelled"
+        if stopped:
             with lock:
                 status.clear()
             print(
-                "cancelled; paid tasks still running are finished by `portrait-studio resume`",
+                f"{stopped}; paid tasks still running are finished by `portrait-studio resume`",
                 file=sys.stderr,
             )
             queue.cancel_all()
@@ -216,11 +255,14 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             on_change(item)
         with lock:
             status.clear()
+        if reader_gone.is_set():
+            return EXIT_READER_GONE
         return 0 if all(i.status == "done" for i in queue.items()) else 1
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 when every photo was retouched, 1 when some failed, 2 on bad usage or settings."""
+    """Exit 0 when every photo was retouched, 1 when some failed, 2 on bad usage or settings, 141 when stdout
+    was closed."""
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be 1 or more", file=sys.stderr)
         return 2
