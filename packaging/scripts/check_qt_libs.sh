@@ -19,12 +19,13 @@ packages=""
 for lib in $missing; do
 	case $lib in  # Debian's package name from the library's soname: libxcb-icccm.so.4 -> libxcb-icccm4
 	libxkbcommon-x11.so.0) pkg=libxkbcommon-x11-0 ;;
-	*.so.*) pkg=$(echo "$lib" | sed 's/\.so\./ /' | awk '{n=$1; v=$2; if (n ~ /[0-9]$/) n=n "-"; print n v}') ;;
+	*.so.*) pkg=$(echo "$lib" | sed 's/\.so\./ /' | awk '{n=tolower($1); v=$2; if (n ~ /[0-9]$/) n=n "-"; print n v}') ;;
 	*) pkg=$lib ;;
 	esac
 	packages="$packages $pkg"
 done
 if [ -n "$FOR_TESTS" ] && ! command -v Xvfb >/dev/null 2>&1; then packages="$packages xvfb"; fi
+if [ -n "$FOR_TESTS" ] && ! command -v xwininfo >/dev/null 2>&1; then packages="$packages x11-utils"; fi
 packages=$(echo $packages)
 [ -n "$packages" ] || exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
