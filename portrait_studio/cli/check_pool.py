@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from portrait_studio.core.errors import ImageError
+from portrait_studio.core.errors import ImageError, PortraitStudioError
 from portrait_studio.core.face_cache import detect_faces_cached
 from portrait_studio.core.faces import WORKING_SIDE, load_models, models_available
 from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight
@@ -27,6 +27,7 @@ from portrait_studio.core.logs import setup_logging
 from portrait_studio.core.params import EditParams
 
 log = logging.getLogger(__name__)
+BUG = "bug"  # the code of a Checked whose check failed on a bug, not on the photo
 AHEAD = 2  # files in flight per worker: one running, one queued, so no worker waits for the parent
 
 
@@ -41,11 +42,13 @@ class Checked:
     unreadable: tuple[str | None, str, str, str | None] | None = None
 
     @property
-    def error(self) -> ImageError | None:
-        """The ImageError the file raised, rebuilt in this process."""
+    def error(self) -> PortraitStudioError | None:
+        """The ImageError the file raised, rebuilt in this process (or the plain message of a bug)."""
         if self.unreadable is None:
             return None
         path, message, fix, code = self.unreadable
+        if code == BUG:  # its fix names this process's log file, where the worker logged the traceback
+            return PortraitStudioError(f"{self.name}: {message}")
         return ImageError(path, message, fix, code=code)
 
 
@@ -54,17 +57,14 @@ def check_file(name: str, params: EditParams | None, keep_image: bool) -> Checke
     try:
         # Faces are counted at the working size (core.faces): no need to decode more pixels.
         image = load_image(name, max_side=WORKING_SIDE)
-        faces = detect_faces_cached(
-            image.rgb, image.data or name
-        )  # a photo checked before is not counted again
+        # A photo checked before is not counted again.
+        faces = detect_faces_cached(image.rgb, image.data or name)
         report = preflight(image, faces=faces, params=params)
     except ImageError as err:
         return Checked(name, unreadable=(err.path, err.message, err.fix, err.code))
     except Exception:  # a bug, not the photo: say so, keep the details for the report, check the rest
         log.exception("check failed on %r", name)
-        return Checked(
-            name, unreadable=(name, f"{name}: could not be checked (an unexpected problem).", "", None)
-        )
+        return Checked(name, unreadable=(name, "could not be checked (an unexpected problem).", "", BUG))
     return Checked(name, report, image if keep_image and not report.ok else None)
 
 

@@ -78,7 +78,7 @@ def test_messages_name_the_log_only_when_there_is_one(isolated_app_dirs: Path) -
 def test_an_unexpected_error_in_check_is_a_message_and_a_logged_traceback(
     isolated_app_dirs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from portrait_studio.cli import check, main
+    from portrait_studio.cli import check_pool, main
     from tests import photos
 
     photo = photos.save(photos.grace_hopper(), tmp_path / "grace.jpg")
@@ -89,7 +89,8 @@ def test_an_unexpected_error_in_check_is_a_message_and_a_logged_traceback(
     from portrait_studio.api.keys import set_api_key
 
     set_api_key(PLANTED)
-    monkeypatch.setattr(check, "preflight", broken)
+    monkeypatch.setattr(check_pool, "preflight", broken)
+    monkeypatch.setattr(check_pool, "usable_cores", lambda: 1)  # in this process, where the patch is
     try:
         code = main(["check", str(photo), str(photo)])
         out = capsys.readouterr().out
