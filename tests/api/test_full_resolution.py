@@ -18,7 +18,7 @@ from skimage.metrics import structural_similarity
 from portrait_studio.api.client import Client
 from portrait_studio.api.pipeline import Backend, EditResult, run_edit
 from portrait_studio.core.colour import Space, quantise
-from portrait_studio.core.deep_io import read_deep, write_tiff
+from portrait_studio.core.deep_io import eight_bits, read_deep, write_tiff
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.merge import NOT_SAME
 from portrait_studio.core.params import EditParams
@@ -120,10 +120,12 @@ def check_full_resolution(tmp_path: Path, local: Backend, journal: Journal, size
     face = (slice(ay0, ay1), slice(ax0, ax1))
     assert structural_similarity(seen[face], answer[face], channel_axis=2, data_range=255) >= 0.97
     # The upload was converted from Adobe RGB: the answer's background has the original's sRGB colours
-    # (sent unconverted, Adobe RGB numbers read as sRGB look duller: ~10 levels off in this scene's greens).
+    # (sent unconverted, as before, its Adobe RGB numbers would be read as sRGB: several levels off there).
     srgb = onto_answer(quantise(space.to_srgb(original), np.uint8), side["merge"]["matrix"], (1024, 1024))
     corner = (slice(0, 150), slice(0, 150))
     assert np.abs(srgb[corner].mean((0, 1)) - answer[corner].astype(float).mean((0, 1))).max() < 2.0
+    raw = onto_answer(eight_bits(original), side["merge"]["matrix"], (1024, 1024))  # what was sent before
+    assert np.abs(raw[corner].mean((0, 1)) - answer[corner].astype(float).mean((0, 1))).max() > 3.0
 
 
 def test_a_16_bit_adobe_rgb_tiff_comes_back_at_its_size_depth_and_profile(tmp_path, local, journal):
