@@ -49,7 +49,7 @@ def test_local_engine_by_default_then_the_same_request_is_free(tmp_path: Path):
     # The local engine's note on the seed reaches the photographer: in the JSON line and the sidecar.
     assert line["notes"] == side["notes"] and "the seed does not change its result" in line["notes"][0]
     with Image.open(out) as im:
-        assert im.size == (512, 512)
+        assert im.size == (512, 600)  # the retouch merged onto the 512×600 original (--size original)
         assert "comment" not in im.info  # the note went to the sidecar, not into the photo
     again = retouch(str(photo), *SMALL, "--preset", "studio", "--skin", "0.5", "--seed", "11")
     assert again.returncode == 0

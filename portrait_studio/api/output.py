@@ -1,6 +1,13 @@
-"""Where a result goes and how it is written: `<name>.retouched.jpg` (never over anything) + a JSON sidecar.
+"""Where a result goes and how it is written: `<name>.retouched.<ext>` (never over anything) + a JSON sidecar.
 
-The result JPEG is kept bit for bit as the gateway made it; only the original's EXIF (orientation reset to 1,
+One naming rule: `.retouched` + the result's own extension — `.jpg` for the model's image (the model-size
+result, and every result before the full-resolution merge), `.tif`/`.png`/`.jpg` for a full-resolution result
+in the original's format (`result_suffix`; HEIC/WebP/other originals give JPEG). The sidecar is the result's
+name with `.json`; a name whose sidecar is taken (another format's result of the same photo) is skipped.
+
+A full-resolution result (`full_size_body`) is encoded once from the merged pixels: TIFF (the original's
+depth, ZIP), PNG, or JPEG at the quality the original JPEG was saved at (`jpeg_quality`). The model-size
+result JPEG is kept bit for bit as the gateway made it; only the original's EXIF (orientation reset to 1,
 because the pixels were already turned upright before upload) and ICC profile segments are put in, so no
 second JPEG compression happens, and the local engine's notes segment is taken out (into the sidecar:
 core.engine_notes). A non-JPEG result is converted once (quality 95).
@@ -36,6 +43,9 @@ from portrait_studio.core.images import rgb_profile
 from portrait_studio.core.journal_rows import JournalRow
 
 SUFFIX = ".retouched.jpg"
+#: The full-resolution result's extension per original format (anything else: JPEG, e.g. HEIC and WebP).
+FORMAT_EXT = {"TIFF": ".tif", "PNG": ".png", "JPEG": ".jpg"}
+SIZES = ("original", "model")  # the result size choice: the original's own size (merged), or the model's
 SAVED_SUFFIX = "-retouched"  # the window's Save: `<stem>-retouched.jpg` (a copy the photographer keeps)
 
 
@@ -55,14 +65,20 @@ _ICC_CHUNK = 65519  # 65535 - 2 (length) - 12 ("ICC_PROFILE\0") - 2 (sequence nu
 BeforeWrite = Callable[[Path], None]
 
 
-def planned_output(input_path: Path, out_dir: Path | None) -> Path:
-    """`<stem>.retouched.jpg` next to the input or in out_dir (before any `-2` suffix).
+def result_suffix(original_format: str | None = None) -> str:
+    """`.retouched` + the extension of a full-resolution result of an original in this format; `.jpg` for
+    None (the model's image)."""
+    return ".retouched" + FORMAT_EXT.get(original_format or "", ".jpg")
+
+
+def planned_output(input_path: Path, out_dir: Path | None, suffix: str = SUFFIX) -> Path:
+    """`<stem>.retouched.jpg` (or `suffix`) next to the input or in out_dir (before any `-2` suffix).
 
     Known before anything is sent: a stem too long for the file system is shortened here (fit_name), so a
     paid result always has a name it can be saved under.
     """
     folder = Path(out_dir) if out_dir else Path(input_path).parent
-    return folder / fit_name(folder, Path(input_path).stem, SUFFIX)
+    return folder / fit_name(folder, Path(input_path).stem, suffix)
 
 
 def fitted(planned: Path) -> Path:
@@ -73,8 +89,9 @@ def fitted(planned: Path) -> Path:
     name = planned.name
     if len(sidecar_for(planned).name.encode("utf-8", "surrogateescape")) <= name_max(planned.parent):
         return planned
-    stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else planned.stem
-    suffix = SUFFIX if name.endswith(SUFFIX) else planned.suffix
+    ours = name.rfind(".retouched.")
+    stem = name[:ours] if ours > 0 else planned.stem
+    suffix = name[ours:] if ours > 0 else planned.suffix
     return planned.with_name(fit_name(planned.parent, stem, suffix))
 
 
@@ -121,6 +138,8 @@ def saved_before(planned: Path, task_id: str) -> Path | None:
     write, before the journal recorded it), by its sidecar's task id; else None."""
     for candidate in numbered(planned):
         if not candidate.exists():
+            if sidecar_for(candidate).exists():
+                continue  # a result of another format holds this stem (write_body skipped it too)
             return None
         if read_sidecar(sidecar_for(candidate)).get("task_id") == task_id:
             return candidate
@@ -222,6 +241,62 @@ def as_jpeg(data: bytes) -> bytes:
         return out.getvalue()
 
 
+# The IJG (libjpeg) luminance table at quality 50 (ITU-T T.81 K.1), whose scaling quality q sets.
+_IJG_LUMA = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+DEFAULT_JPEG_QUALITY = 95  # for a JPEG result of a non-JPEG original (HEIC, WebP) or unreadable tables
+
+
+def jpeg_quality(path: Path) -> int:
+    """The quality (1–100) a JPEG was saved at, estimated from its luminance quantisation table.
+
+    libjpeg scales the standard table by s = 5000/q (q < 50) or 200 − 2q (q ≥ 50), in percent: the ratio of
+    the table's sum to the standard one's gives s back, whatever the order the entries are listed in. Other
+    encoders (cameras) use their own tables; the estimate is then the libjpeg quality of the same overall
+    coarseness, which is what matters for matching the file size and look.
+    """
+    try:
+        with Image.open(path) as im:
+            tables = getattr(im, "quantization", None) or {}
+            luma = tables.get(0)
+    except (OSError, ValueError):
+        luma = None
+    if not luma or len(luma) != 64:
+        return DEFAULT_JPEG_QUALITY
+    s = 100.0 * sum(luma) / sum(_IJG_LUMA)
+    q = 5000.0 / s if s > 100 else (200.0 - s) / 2
+    return int(min(100, max(1, round(q))))
+
+
+def full_size_body(
+    pixels: Any,
+    original_format: str,
+    *,
+    exif: bytes | None,
+    icc_profile: bytes | None,
+    alpha: Any = None,
+    quality: int = DEFAULT_JPEG_QUALITY,
+) -> bytes:
+    """A full-resolution result's bytes in the format `result_suffix(original_format)` names: TIFF and PNG
+    at the pixels' depth with the ICC profile (and alpha); JPEG at `quality` with the EXIF (orientation 1:
+    the pixels are upright) and ICC put in as for a model-size result."""
+    from portrait_studio.core import deep_io
+
+    ext = FORMAT_EXT.get(original_format, ".jpg")
+    if ext == ".tif":
+        return deep_io.tiff_bytes(pixels, icc_profile, alpha=alpha)
+    if ext == ".png" and pixels.shape[-1] in (1, 3):
+        return deep_io.png_bytes(pixels, icc_profile, alpha=alpha)
+    eight = deep_io.eight_bits(pixels)
+    mode = {1: "L", 3: "RGB", 4: "CMYK"}[eight.shape[-1]]
+    out = io.BytesIO()
+    Image.fromarray(eight[..., 0] if mode == "L" else eight, mode).save(out, "JPEG", quality=quality)
+    return with_metadata(out.getvalue(), exif=exif, icc_profile=icc_profile)
+
+
 def result_body(data: bytes, *, exif: bytes | None, icc_profile: bytes | None) -> bytes:
     """The bytes a result is saved as: JPEG with the original's metadata (the same for the same result)."""
     return with_metadata(as_jpeg(data), exif=exif, icc_profile=icc_profile)
@@ -250,7 +325,10 @@ def write_body(
     start = planned
     if never is not None and same_path(planned, never):
         start = planned.with_name(f"{planned.stem}-2{planned.suffix}")
-    return create_unique(start, body, before=before)  # the usual permissions (umask), like any saved file
+    for free in numbered(start):  # x.retouched.tif and x.retouched.jpg would share x.retouched.json
+        if not sidecar_for(free).exists() or free.exists():
+            break
+    return create_unique(free, body, before=before)  # the usual permissions (umask), like any saved file
 
 
 def same_path(a: Path, b: Path) -> bool:
@@ -318,14 +396,20 @@ def sidecar_fields(
 
 
 __all__ = [
+    "DEFAULT_JPEG_QUALITY",
+    "FORMAT_EXT",
     "SAVED_SUFFIX",
+    "SIZES",
     "SUFFIX",
     "as_jpeg",
     "fitted",
+    "full_size_body",
     "holds",
+    "jpeg_quality",
     "planned_output",
     "read_sidecar",
     "result_body",
+    "result_suffix",
     "save_result",
     "sidecar_for",
     "take_notes",

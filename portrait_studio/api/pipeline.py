@@ -12,7 +12,15 @@ Order of events for one photo (each arrow is a journal write that survives a cra
 3. image_input (api.hosting), precharge estimate; `max_cost` / the daily budget cap stop here, before paying;
 4. → "creating" row, create request → "submitted" with the task id (TaskMayExistError → "uncertain");
 5. wait with progress and ETA (cancel stops waiting; the paid task stays resumable) → download →
-   `<name>.retouched.jpg` with the original's EXIF/ICC + `.json` sidecar → "completed".
+   result + `.json` sidecar → "completed". `size="original"` (the default): the answer is merged onto the
+   original at its full size, depth and colour space (core.merge) and saved in its format
+   (`<name>.retouched.tif|png|jpg`); when the merge is refused (not a local retouch of this photo) or the
+   original is no larger than the answer, the model's image is the result (`<name>.retouched.jpg`, with the
+   reason in the notes). `size="model"`: always the model's image.
+
+The upload is sRGB: a photo in another colour space, or at 16 bits, is converted first (core.images.
+colour_managed). The size choice is part of the dedupe key (the two results differ); a row's size is read
+back from its key (journal_rows.size_of), so resume saves what the run asked for.
 
 `finish_task()` is step 5 alone: resume after a crash uses it (api/resume.py).
 `on_progress(Progress)` is called from the calling thread; a GUI must marshal it to its own thread.
@@ -43,7 +51,7 @@ from portrait_studio.core.errors import (
 )
 from portrait_studio.core.fileio import clean_stale_temps
 from portrait_studio.core.journal import AlreadyBegun, Journal
-from portrait_studio.core.journal_rows import JournalRow, dedupe_key
+from portrait_studio.core.journal_rows import JournalRow, dedupe_key, size_of
 from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.core.settings import Settings
 
@@ -133,19 +141,21 @@ class _Prepared:
     mime: str
     input_sha256: str
     upload_sha256: str
+    format: str  # the original's file format (JPEG, PNG, TIFF, HEIF…): the full-size result's format
 
 
 def _prepare(input_path: Path) -> _Prepared:
-    from portrait_studio.core.images import load_for_upload, prepare_upload
+    from portrait_studio.core.images import colour_managed, load_for_upload, prepare_upload
 
     image = load_for_upload(input_path)
-    upload = prepare_upload(image)
+    upload = prepare_upload(colour_managed(image)[0])  # sRGB pixels, whatever the photo's space and depth
     return _Prepared(
         path=Path(input_path),
         data=upload.data,
         mime=upload.mime,
         input_sha256=_sha256(image.data),  # the history key: the original file (the bytes just read)
         upload_sha256=_sha256(upload.data),
+        format=image.format,
     )
 
 
@@ -206,7 +216,8 @@ def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
     sidecar = Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result)
     if not _output.same_path(result.parent, folder):
         try:
-            result, sidecar = _output.copy_result(result, _output.planned_output(input_path, folder))
+            planned = _output.planned_output(input_path, folder, ".retouched" + result.suffix)
+            result, sidecar = _output.copy_result(result, planned)
         except OSError as err:
             raise _output.unsaved(folder, err) from err
     return EditResult(
@@ -240,8 +251,11 @@ def run_edit(
     force: bool = False,
     preset: str | None = None,
     pace: Pace | None = None,
+    size: str = "original",
 ) -> EditResult:
     """Retouch one photo through the gateway; see the module docstring for the order of events.
+
+    `size`: "original" (merged onto the original at its full size) or "model" (the model's image).
 
     `pace`: the Pace a batch's photos share (BatchQueue.pace); a local task is then first looked at when the
     photos before it were done, not polled from the start (api._progress.planner_for).
@@ -251,11 +265,14 @@ def run_edit(
     report = on_progress or (lambda p: None)
     if backend.kind == "local":
         check_local(params)  # before any work, with its own fix (over the wire only the code would come back)
+    if size not in _output.SIZES:
+        raise ValueError(f"size must be one of {_output.SIZES}, not {size!r}")
     path = Path(input_path)
     report(Progress("preparing"))
     prep = _prepare(path)
     folder = _output.ready_folder(Path(out_dir).expanduser() if out_dir else path.resolve().parent)
-    key = dedupe_key(prep.upload_sha256, params, backend.kind, backend.client.base_url)
+    key = dedupe_key(prep.upload_sha256, params, backend.kind, backend.client.base_url, size)
+    suffix = _output.result_suffix(prep.format if size == "original" else None)
 
     def done_before() -> EditResult | None:
         """The request's result when it is done already, or paid for and still running (finish that one)."""
@@ -295,10 +312,11 @@ def run_edit(
                     backend=backend.kind,
                     base_url=backend.client.base_url,
                     engine=backend.engine_label,
-                    out_path=_output.planned_output(path.resolve(), folder),
+                    out_path=_output.planned_output(path.resolve(), folder, suffix),
                     preset=preset,
                     estimate=estimate,
                     once=not force,  # the same request in flight elsewhere (another window, a CLI run): wait
+                    size=size,
                 )
             break
         except AlreadyBegun as running:
@@ -427,33 +445,114 @@ def _gone(task_id: str, err: NotFoundError) -> APIError:
     )
 
 
+def _full_size(original: Path, answer: bytes, exif: bytes | None) -> tuple[bytes, dict[str, Any]] | None:
+    """The answer merged onto the original at its full size, depth and colour space, encoded in its format,
+    and the sidecar's record of it; None when the original is no larger than the answer (nothing to gain).
+
+    NotMergeable (plain words) when the answer is not a local retouch of this photo; ImageError when the
+    original cannot be read at full depth any more.
+    """
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from portrait_studio.core.colour import Space
+    from portrait_studio.core.deep_io import read_deep
+    from portrait_studio.core.merge import merge
+
+    deep = read_deep(original)
+    with Image.open(io.BytesIO(answer)) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    h, w = deep.pixels.shape[:2]
+    if h * w <= rgb.shape[0] * rgb.shape[1]:
+        return None
+    space = Space.of(deep.icc_profile, deep.channels)
+    merged = merge(deep.pixels, rgb, space)
+    quality = _output.jpeg_quality(original) if deep.format == "JPEG" else _output.DEFAULT_JPEG_QUALITY
+    body = _output.full_size_body(
+        merged.pixels, deep.format, exif=exif, icc_profile=deep.icc_profile, alpha=deep.alpha, quality=quality
+    )
+    record = {
+        "result_size": "original",
+        "size": [w, h],
+        "bits": deep.bits,
+        "format": _output.FORMAT_EXT.get(deep.format, ".jpg")[1:],
+        "jpeg_quality": quality if _output.FORMAT_EXT.get(deep.format, ".jpg") == ".jpg" else None,
+        "merge": {
+            **merged.fit.to_json(),
+            "box": list(merged.box),
+            "answer_size": [rgb.shape[1], rgb.shape[0]],
+        },
+    }
+    return body, record
+
+
+def _colour_record(icc: bytes | None) -> dict[str, Any]:
+    """The sidecar's colour space: the original's, and whether it was untagged (taken as sRGB)."""
+    from portrait_studio.core.colour import Space
+
+    space = Space.of(icc, 3)
+    note = "untagged: colours taken as sRGB" if space.untagged else "converted to sRGB for the model"
+    return {"colour_space": space.name, "untagged": space.untagged, "colour_note": note}
+
+
 def _fetch_and_write(
     backend: Backend, journal: Journal, row: JournalRow, task: Task, planned: Path, report: ProgressFn
 ) -> tuple[Path, Path, list[str]]:
-    """Fetch the result; write it with the original's metadata, and its sidecar: (result, sidecar, notes).
+    """Fetch the result; write it (merged at full size, or the model's image with the original's metadata),
+    and its sidecar: (result, sidecar, notes).
 
     The name is journalled before the file is created (mark_saving): when the app was killed right after an
     earlier write, the file at that name holding exactly this result is this row's, and is kept (not saved
     again as `-2`).
     """
+    from portrait_studio.core.colour import Space
+    from portrait_studio.core.errors import ImageError
+    from portrait_studio.core.images import srgb_like
+    from portrait_studio.core.merge import NotMergeable
+
     report(Progress("downloading", 1.0, 0.0, task.id))
     result = backend.client.fetch(task.outputs[0].url)  # in memory: written once, below, with metadata
     result, notes = _output.take_notes(result)
     report(Progress("saving", 1.0, 0.0, task.id))
     never = Path(row.input_path)
     exif, icc = _output.original_metadata(never)
-    body = _output.result_body(result, exif=exif, icc_profile=icc)
+    extra: dict[str, Any] = {**_colour_record(icc), "result_size": "model"}
+    full = None
+    if size_of(row) == "original":
+        try:
+            full = _full_size(never, _output.as_jpeg(result), exif)
+        except (NotMergeable, ImageError) as err:
+            notes.append(f"{err.message}.".replace("..", "."))
+            extra["merge_refused"] = err.message
+    if full is not None:
+        body, record = full
+        extra.update(record)
+        target = planned
+    else:
+        # The model's answer is sRGB (the upload was converted): a profile of another space would be wrong.
+        if icc is not None and not srgb_like(Space.of(icc, 3)):
+            icc = _srgb_profile()
+        body = _output.result_body(result, exif=exif, icc_profile=icc)
+        target = planned.with_suffix(".jpg")
     clean_stale_temps(planned.parent)  # what a run killed while writing here left (resume writes here too)
     try:
         written = Path(row.saving_path) if row.saving_path else None
         if written is None or not _output.holds(written, body):
             written = _output.write_body(
-                body, planned, never=never, before=lambda name: journal.mark_saving(row.id, name)
+                body, target, never=never, before=lambda name: journal.mark_saving(row.id, name)
             )
-        fields = _output.sidecar_fields(row, task, written, task.outputs[0].job_id, notes)
+        fields = {**_output.sidecar_fields(row, task, written, task.outputs[0].job_id, notes), **extra}
         return written, _output.write_sidecar(written, fields), notes
     except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
         raise _output.unsaved(planned.parent, err) from err
+
+
+def _srgb_profile() -> bytes:
+    from PIL import ImageCms
+
+    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
 
 
 def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, report: ProgressFn) -> EditResult:
@@ -469,7 +568,11 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         else _output.planned_output(Path(row.input_path), None)
     )
     job_id = task.outputs[0].job_id
-    if (earlier := _output.saved_before(planned, task.id)) is not None:
+    # The model's image may have been written instead of a full-size one (a refused merge): either name.
+    earlier = _output.saved_before(planned, task.id) or _output.saved_before(
+        planned.with_suffix(".jpg"), task.id
+    )
+    if earlier is not None:
         # Resumed after the app stopped right after writing it: nothing to fetch or write again.
         output, sidecar = earlier, _output.sidecar_for(earlier)
         notes = list(_output.read_sidecar(sidecar).get("notes") or ())

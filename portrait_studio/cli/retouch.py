@@ -70,6 +70,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--max-cost", type=_money, metavar="USD", help="skip a photo whose estimate is higher")
     p.add_argument("--force", action="store_true", help="run again even when an identical result exists")
     p.add_argument(
+        "--size", choices=("original", "model"), default="original",
+        help="result size: the original's own (the retouch merged onto it; default) or the model's",
+    )  # fmt: skip
+    p.add_argument(
         "-j", "--jobs", type=int, default=None, help="photos at once (default: 2 cloud, cores local)"
     )
     p.add_argument("--json", action="store_true", help="one JSON line per input")
@@ -221,6 +225,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             session, params, journal=journal, concurrency=args.jobs, settings=settings,
             out_dir=args.out_dir or settings.output_folder(),  # Settings' folder, as the window saves
             max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
+            size=args.size,
         )  # fmt: skip
         status = _StatusLine(queue)
         queue.on_change = on_change

@@ -54,6 +54,7 @@ class LoadedImage:
     orientation: int = 1  # EXIF orientation found in the file (1 = upright already)
     mode: str = "RGB"  # PIL mode of the file (CMYK, I;16, P, RGBA…)
     preview_scale: float = 1.0
+    srgb_from: str | None = None  # `rgb` was converted to sRGB from this space (preflight.colour_managed)
 
     @property
     def name(self) -> str:

@@ -12,6 +12,7 @@ import io
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -184,6 +185,36 @@ def _checked(pixels: np.ndarray, channels: tuple[int, ...]) -> np.ndarray:
     return px
 
 
+def _tiff_writer(
+    pixels: np.ndarray, icc_profile: bytes | None, alpha: np.ndarray | None, level: int
+) -> Callable[[IO[bytes], str], None]:
+    """What writes the TIFF (8/16-bit grey, RGB or CMYK, ZIP + predictor, ICC embedded) into a file object."""
+    import tifffile
+
+    px = _checked(pixels, (1, 3, 4))
+    photometric = {1: "minisblack", 3: "rgb", 4: "separated"}[px.shape[2]]
+    extras = {}
+    if alpha is not None:
+        px = np.concatenate([px, alpha.astype(px.dtype)[..., None]], axis=-1)
+        extras["extrasamples"] = (2,)  # unassociated alpha
+    body = px[..., 0] if px.shape[2] == 1 else px
+
+    def write(f: IO[bytes], name: str) -> None:
+        tifffile.imwrite(
+            tifffile.FileHandle(f, name=name),  # a temp file's own name is its descriptor number
+            body,
+            photometric=photometric,
+            compression="zlib",
+            compressionargs={"level": level},
+            predictor=2,
+            iccprofile=icc_profile,
+            metadata=None,
+            **extras,  # type: ignore[arg-type]
+        )
+
+    return write
+
+
 def write_tiff(
     path: str | os.PathLike[str],
     pixels: np.ndarray,
@@ -196,30 +227,17 @@ def write_tiff(
 
     zlib level 1: a 24 MP 16-bit frame is 144 MB of pixels; the higher levels cost seconds for a few percent.
     """
-    import tifffile
+    write = _tiff_writer(pixels, icc_profile, alpha, level)
+    return atomic_write_with(path, lambda f: write(f, Path(path).name))
 
-    px = _checked(pixels, (1, 3, 4))
-    photometric = {1: "minisblack", 3: "rgb", 4: "separated"}[px.shape[2]]
-    extras = {}
-    if alpha is not None:
-        px = np.concatenate([px, alpha.astype(px.dtype)[..., None]], axis=-1)
-        extras["extrasamples"] = (2,)  # unassociated alpha
-    body = px[..., 0] if px.shape[2] == 1 else px
 
-    def write(f: IO[bytes]) -> None:
-        tifffile.imwrite(
-            tifffile.FileHandle(f, name=Path(path).name),  # the temp file's own name is its descriptor number
-            body,
-            photometric=photometric,
-            compression="zlib",
-            compressionargs={"level": level},
-            predictor=2,
-            iccprofile=icc_profile,
-            metadata=None,
-            **extras,  # type: ignore[arg-type]
-        )
-
-    return atomic_write_with(path, write)
+def tiff_bytes(
+    pixels: np.ndarray, icc_profile: bytes | None = None, *, alpha: np.ndarray | None = None, level: int = 1
+) -> bytes:
+    """The bytes write_tiff would write (for a result created exclusively under a new name)."""
+    buf = io.BytesIO()
+    _tiff_writer(pixels, icc_profile, alpha, level)(buf, "result.tif")
+    return buf.getvalue()
 
 
 def png_bytes(
@@ -256,4 +274,13 @@ def write_png(
     return atomic_write_bytes(path, png_bytes(pixels, icc_profile, alpha=alpha))
 
 
-__all__ = ["DeepImage", "eight_bits", "orient", "png_bytes", "read_deep", "write_png", "write_tiff"]
+__all__ = [
+    "DeepImage",
+    "eight_bits",
+    "orient",
+    "png_bytes",
+    "read_deep",
+    "tiff_bytes",
+    "write_png",
+    "write_tiff",
+]

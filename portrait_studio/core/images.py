@@ -26,12 +26,14 @@ from portrait_studio.core.preflight import (
     PreflightReport,
     PreparedUpload,
     Problem,
+    colour_managed,
     face_crop_box,
     load_for_upload,
     min_face_px,
     preflight,
     prepare_upload,
     scale_faces,
+    srgb_like,
 )
 
 #: The photos a folder contributes and the Open dialog offers: the suffixes the app saves, plus BMP and HEIC.
@@ -51,6 +53,7 @@ __all__ = [
     "PreflightReport",
     "PreparedUpload",
     "Problem",
+    "colour_managed",
     "encode_jpeg",
     "face_crop_box",
     "fit_jpeg",
@@ -64,6 +67,7 @@ __all__ = [
     "rgb_profile",
     "save_image",
     "scale_faces",
+    "srgb_like",
     "upright",
     "working_copy",
 ]

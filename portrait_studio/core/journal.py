@@ -336,6 +336,7 @@ class Journal(LedgerMixin):
         preset: str | None = None,
         estimate: Decimal | None = None,
         once: bool = False,
+        size: str = "model",
     ) -> int:
         """Write the "creating" row (synced to disk) BEFORE the create request; returns its id.
 
@@ -344,7 +345,7 @@ class Journal(LedgerMixin):
         are one transaction across processes.
         """
         now = time.time()
-        key = dedupe_key(upload_sha256, params, backend, base_url)
+        key = dedupe_key(upload_sha256, params, backend, base_url, size)
         row = {
             "status": "creating",
             "input_path": str(input_path),

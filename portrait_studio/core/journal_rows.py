@@ -88,14 +88,26 @@ def row_from_sql(r: sqlite3.Row) -> JournalRow:
     )
 
 
-def dedupe_key(upload_sha256: str, params: EditParams, backend: str, base_url: str = "") -> str:
-    """sha256 of (uploaded bytes' sha256, canonical params JSON, backend, and the base URL for the cloud).
+def dedupe_key(
+    upload_sha256: str, params: EditParams, backend: str, base_url: str = "", size: str = "model"
+) -> str:
+    """sha256 of (uploaded bytes' sha256, canonical params JSON, backend, and the base URL for the cloud),
+    plus the result size when it is "original" (the full-resolution merge).
 
     The local gateway picks a new port on every start, so its URL is left out: same engine, same result.
+    "model" adds nothing, so rows written before the size choice existed (all model-size) keep their key;
+    a row's size is known again from its key alone (`size_of`), which resume needs.
     """
     where = base_url.rstrip("/") if backend == "cloud" else ""
     canonical = json.dumps(params.to_dict(), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256("\n".join((upload_sha256, canonical, backend, where)).encode()).hexdigest()
+    parts = (upload_sha256, canonical, backend, where) + (("size=original",) if size == "original" else ())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def size_of(row: JournalRow) -> str:
+    """The result size ("original" | "model") a row was begun with, from its dedupe key."""
+    full = dedupe_key(row.upload_sha256, row.params, row.backend, row.base_url, "original")
+    return "original" if row.dedupe_key == full else "model"
 
 
 def pid_alive(pid: int) -> bool:
@@ -121,4 +133,4 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["IN_FLIGHT", "STATUSES", "JournalRow", "dedupe_key", "pid_alive", "row_from_sql"]
+__all__ = ["IN_FLIGHT", "STATUSES", "JournalRow", "dedupe_key", "pid_alive", "row_from_sql", "size_of"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +13,7 @@ from PIL import Image
 
 from portrait_studio.core._encoding import fit_jpeg, working_copy
 from portrait_studio.core._loading import LoadedImage, load_image_bytes, orientation_of, read_file
+from portrait_studio.core.colour import Space, quantise
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
 from portrait_studio.core.params import EditParams
@@ -252,9 +253,64 @@ def _must_reencode(fmt: str, mode: str, file_bytes: int, width: int, height: int
 
 
 def _needs_work(image: LoadedImage) -> bool:
-    return _must_reencode(
+    return image.srgb_from is not None or _must_reencode(
         image.format, image.mode, image.file_bytes, image.width, image.height, image.orientation
     )
+
+
+def _is_deep(data: bytes) -> bool:
+    """From the header: a PNG or TIFF of 16 bits per channel (Pillow would read it at 8)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return len(data) > 24 and data[24] == 16  # IHDR bit depth (PNG 11.2.2)
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        import tifffile
+
+        try:
+            with tifffile.TiffFile(io.BytesIO(data)) as tif:
+                return int(tif.pages.first.bitspersample) == 16
+        except Exception:  # a damaged TIFF: the 8-bit load already said what it could
+            return False
+    return False
+
+
+def srgb_like(space: Space) -> bool:
+    """True when converting from `space` changes nothing visible (an sRGB profile: most camera JPEGs), so
+    the file can go as it is: a grey ramp and the primaries land within half a level of 255."""
+    if space.is_srgb_like:
+        return True
+    probe = np.concatenate([np.linspace(0, 1, 64)[:, None].repeat(3, 1), np.eye(3)]).astype(np.float32)
+    try:
+        out = space.to_srgb(probe[None])[0]
+    except Exception:  # a profile littleCMS cannot use: read as sRGB, as the 8-bit load did
+        return True
+    return bool(np.abs(out - probe).max() < 0.5 / 255)
+
+
+def colour_managed(image: LoadedImage) -> tuple[LoadedImage, Space]:
+    """The image with `rgb` in sRGB (what the model expects), and the space it came from.
+
+    A tagged photo in another space (Adobe RGB, ProPhoto, P3…) is converted from its embedded profile
+    (core.colour; relative colorimetric), not sent with its profile on unconverted pixels; a 16-bit TIFF/PNG
+    is read at its depth (core.deep_io) and converted in float before the 8-bit upload. Untagged: sRGB.
+    Nothing is done (and the file may go as it is) when it is sRGB already.
+    """
+    space = Space.of(image.icc_profile, 3)
+    deep = image.path is not None and _is_deep(image.data)
+    if srgb_like(space) and not deep:
+        return image, space
+    if deep and image.path is not None:
+        from portrait_studio.core.deep_io import read_deep
+
+        px = read_deep(image.path)
+        space = Space.of(px.icc_profile, px.channels)
+        rgb = quantise(space.to_srgb(px.pixels), np.uint8)
+    else:
+        full = image.rgb if image.preview_scale == 1.0 else load_image_bytes(image.data, image.name).rgb
+        rgb = quantise(space.to_srgb(full), np.uint8)
+    converted = replace(
+        image, rgb=np.ascontiguousarray(rgb), icc_profile=None, preview_scale=1.0, srgb_from=space.name
+    )
+    return converted, space
 
 
 def _sendable_jpeg(data: bytes) -> bool:
@@ -294,6 +350,8 @@ def prepare_upload(image: LoadedImage, *, crop_to_face: Face | None = None) -> P
         return PreparedUpload(image.data, UPLOAD_FORMATS[image.format], image.width, image.height)
     rgb = image.rgb if image.preview_scale == 1.0 else load_image_bytes(image.data, image.name).rgb
     fixes = []
+    if image.srgb_from is not None:
+        fixes.append(f"converted to sRGB from {image.srgb_from}")
     if image.orientation != 1:
         fixes.append("turned upright (EXIF orientation)")
     if crop_to_face is not None:
@@ -328,10 +386,12 @@ __all__ = [
     "PreparedUpload",
     "Problem",
     "ProblemCode",
+    "colour_managed",
     "face_crop_box",
     "load_for_upload",
     "min_face_px",
     "preflight",
     "prepare_upload",
     "scale_faces",
+    "srgb_like",
 ]

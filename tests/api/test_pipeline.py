@@ -93,7 +93,8 @@ def test_identical_request_is_reused_free_and_force_runs_again(
     other = run_edit(backend, src, SMALL.replace(seed=8), journal=journal)  # a new seed is a new request
     forced = run_edit(backend, src, SMALL, journal=journal, force=True)
     assert not other.reused and not forced.reused and local_gateway.stats.creates == 3
-    assert forced.output_path == tmp_path / "grace.retouched-3.jpg"  # never over an earlier result
+    # never over an earlier result (a PNG original larger than the answer: a full-size PNG, issue 16)
+    assert forced.output_path == tmp_path / "grace.retouched-3.png"
     # History keeps every version of the photo.
     assert [v.id for v in journal.versions(input_path=str(src.resolve()))] == [
         first.row_id,
