@@ -153,7 +153,6 @@ class BatchQueue:
         self.concurrency = max(1, int(concurrency))
         self._subscribers: list[Callable[[BatchItem], None]] = []
         # The older single callback; kept until cli/retouch.py and tests/api use subscribe() (then removed).
-        self.on_change: Callable[[BatchItem], None] | None = None
         self.paused_reason: str | None = None
         self.budget_cap: Decimal | None = None  # USD per day, used by for_session's runner
         self.pace = Pace()  # how long its photos' tasks take, shared by its runners (run_edit's `pace`)
@@ -370,7 +369,7 @@ class BatchQueue:
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
     def _emit(self, item: BatchItem) -> None:
-        for callback in [*self._subscribers, *([self.on_change] if self.on_change is not None else [])]:
+        for callback in list(self._subscribers):
             callback(item)
 
     def _requeue(self, item_id: int, allowed: tuple[str, ...]) -> BatchItem:

@@ -228,7 +228,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             size=args.size,
         )  # fmt: skip
         status = _StatusLine(queue)
-        queue.on_change = on_change
+        queue.subscribe(on_change)
         items = queue.add(args.inputs, recursive=args.recursive)
         if not items:
             print(

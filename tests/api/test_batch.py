@@ -135,7 +135,7 @@ def test_skipping_a_running_item(tmp_path: Path, journal: Journal):
         Client(gw.base_url, gw.token) as client,
         BatchQueue.for_session(Backend(client, "local"), SMALL, journal=journal, concurrency=1) as queue,
     ):
-        queue.on_change = lambda item: running.set() if item.stage == "running" else None
+        queue.subscribe(lambda item: running.set() if item.stage == "running" else None)
         [first, second] = queue.add(photos)
         queue.start()
         assert running.wait(30)
@@ -153,7 +153,7 @@ def test_failed_items_do_not_stop_the_rest_and_can_be_retried_or_skipped(
     missing = tmp_path / "gone.jpg"
     changes: list[BatchItem] = []
     with BatchQueue.for_session(Backend(client, "local"), SMALL, journal=journal, concurrency=2) as queue:
-        queue.on_change = changes.append
+        queue.subscribe(changes.append)
         queue.add([good[0], broken, good[1], missing, good[2]])
         queue.start()
         assert queue.wait(60)
@@ -181,7 +181,7 @@ def test_cancel_all_stops_waiting_and_paid_tasks_stay_resumable(tmp_path: Path, 
         Client(gw.base_url, gw.token) as client,
         BatchQueue.for_session(Backend(client, "cloud"), SMALL, journal=journal, concurrency=2) as queue,
     ):
-        queue.on_change = lambda item: started.set() if item.stage == "running" else None
+        queue.subscribe(lambda item: started.set() if item.stage == "running" else None)
         queue.add(photos)
         queue.start()
         assert started.wait(30)
