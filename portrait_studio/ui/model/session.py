@@ -29,14 +29,15 @@ class Status(StrEnum):
 
     LOADING = "loading"
     READY = "ready"
-    NEEDS_FIX = "needs a face fix"
+    NEEDS_FIX = "needs a face fix"  # the app can fix it (one click: crop to one face)
+    BLOCKED = "cannot be sent"  # nothing the app can fix (no face): the user must choose another photo
     FAILED = "failed"
     RUNNING = "running"
     EDITED = "edited"
     SAVED = "saved"
 
 
-LOADING, READY, NEEDS_FIX, FAILED, RUNNING, EDITED, SAVED = Status
+LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED = Status
 
 
 class AfterPane(StrEnum):
@@ -100,7 +101,7 @@ class Photo:
 
     @property
     def status(self) -> Status:
-        """The badge: loading / ready / needs a face fix / failed / running / edited / saved."""
+        """The badge: loading / ready / needs a fix / cannot be sent / failed / running / edited / saved."""
         if self.running:
             return Status.RUNNING
         if self.saved_path is not None:
@@ -112,7 +113,8 @@ class Photo:
         if self.display is None and self.report is None:
             return Status.LOADING  # (a screen copy evicted to save memory keeps its report: not "loading")
         if self.report is not None and self.report.blocked:
-            return Status.NEEDS_FIX
+            blocking = [p for p in self.report.problems if p.blocks]
+            return Status.NEEDS_FIX if all(p.auto_fix for p in blocking) else Status.BLOCKED
         return Status.READY
 
     def after_image(self, preview_enabled: bool) -> tuple[AfterPane | None, QImage | None]:
@@ -301,6 +303,7 @@ class Session(QObject):
 
 
 __all__ = [
+    "BLOCKED",
     "EDITED",
     "FAILED",
     "LOADING",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
@@ -68,6 +70,9 @@ class RunPanel(QWidget):
         """Follow the current photo: running or not, its last run's line, its run error."""
         self._session = session
         self._shown: tuple[object, ...] | None = None
+        # Messages that belong to no photo state ("Not sent: …", "could not save"), kept with the photo that
+        # was current: another photo does not show them, coming back does.
+        self._problems: dict[Path, tuple[str, str | None]] = {}
         session.current_changed.connect(lambda _i: self._follow(force=True))
         session.photo_changed.connect(lambda i: self._follow() if i == session.current_index else None)
 
@@ -79,12 +84,16 @@ class RunPanel(QWidget):
         if not force and state == self._shown:
             return  # (a preview landing must not wipe the progress line)
         self._shown = state
+        self.clear_error()
         if photo.running:
+            self._problems.pop(photo.path, None)  # a new run: the last "Not sent" is history
             self.running(photo.run_text or "Running…")
         else:
             self.idle(photo.run_text)
             if photo.error and photo.display is not None and not photo.load_failed:
-                self.show_error(photo.error, photo.error_fix)
+                self._show(photo.error, photo.error_fix)
+            elif photo.path in self._problems:
+                self._show(*self._problems[photo.path])
 
     def idle(self, text: str = "") -> None:
         """Ready for a run."""
@@ -114,7 +123,13 @@ class RunPanel(QWidget):
         self.idle(text)
 
     def show_error(self, message: str, fix: str | None) -> None:
-        """An error in plain words with what to do."""
+        """An error in plain words with what to do, kept with the current photo (shown again on return)."""
+        photo = self._session.current if hasattr(self, "_session") else None
+        if photo is not None:
+            self._problems[photo.path] = (message, fix)
+        self._show(message, fix)
+
+    def _show(self, message: str, fix: str | None) -> None:
         self.idle("")
         self.error.setText(f"{message}\n{fix}" if fix else message)
         self.error.show()

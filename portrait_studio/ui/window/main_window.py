@@ -461,7 +461,10 @@ class MainWindow(QMainWindow):
 
     def _update_status_bar(self) -> None:
         photo = self.session.current
-        self.faces_label.setText(text.faces(photo.face_count if photo else None, opened=photo is not None))
+        failed = photo is not None and photo.load_failed
+        self.faces_label.setText(
+            text.faces(photo.face_count if photo else None, opened=photo is not None, failed=failed)
+        )
         self.cost_label.setText(text.session_cost(self.session.total_cost))
         self._update_zoom_label()
 

@@ -100,6 +100,7 @@ class SaveController(QObject):
     def _failed(self, err: Exception) -> None:
         message, fix = message_of(err)
         self.problem.emit(message, fix)
+        self.message.emit(f"Not saved: {message}", 10000)  # (replaces "Saving …", which would stay)
         self.save_failed.emit(text.error(message, fix))
 
 
