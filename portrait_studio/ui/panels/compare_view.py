@@ -249,11 +249,14 @@ class CompareView(QWidget):
             return
         after = self.after if (self.after is not None and not self.showing_before) else None
         if self.mode == SIDE:
+            # Space held: the before on both sides, so the right pane visibly flips between the two.
+            right, key = (self.before, "before") if self.showing_before else (self.after, "after")
             self._paint_image(p, "before", self.before, self._viewport(False))
-            self._paint_image(p, "after", self.after, self._viewport(True))
+            self._paint_image(p, key, right, self._viewport(True))
             self._paint_faces(p, self._viewport(False))
             self._label(p, self._viewport(False), "Before", left=True)
-            self._label(p, self._viewport(True), self.after_label if self.after else "No result yet", True)
+            label = "Before" if self.showing_before else (self.after_label if self.after else "No result yet")
+            self._label(p, self._viewport(True), label, True)
             p.setPen(QPen(QColor(20, 20, 20), 2))
             p.drawLine(QPointF(self.width() / 2, 0), QPointF(self.width() / 2, self.height()))
         elif self.mode == SPLIT and after is not None:
@@ -382,9 +385,12 @@ class CompareView(QWidget):
         event.accept()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        # Lightroom-style: double-click toggles between fit and 100 %.
+        self.toggle_zoom(event.position())
+
+    def toggle_zoom(self, anchor: QPointF | None = None) -> None:
+        """Lightroom-style (double-click, Z): between fit and 1:1, around `anchor` (default: the centre)."""
         if self.fit:
-            self.zoom_to(self.one_to_one, event.position())
+            self.zoom_to(self.one_to_one, anchor)
         else:
             self.zoom_fit()
 

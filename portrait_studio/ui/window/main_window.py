@@ -41,6 +41,7 @@ from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
 from portrait_studio.ui.window.actions import Slots, build_actions
 from portrait_studio.ui.window.history_flow import HistoryController
+from portrait_studio.ui.window.image_keys import ImageKeys
 from portrait_studio.ui.window.open_flow import OpenController
 from portrait_studio.ui.window.preview import PreviewController
 from portrait_studio.ui.window.recent import RecentFiles
@@ -115,6 +116,10 @@ class MainWindow(QMainWindow):
         self._late_timer.setSingleShot(True)
         self._late_timer.timeout.connect(self._build_late_docks)
         self.compare.installEventFilter(self)
+        self.image_keys = ImageKeys(self.compare, self.session.step, self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.image_keys)
 
     @property
     def settings(self) -> Settings:
@@ -270,6 +275,10 @@ class MainWindow(QMainWindow):
 
     def run_current(self) -> bool:
         """Ctrl+Enter: send the current photo with its parameters; False when it cannot start."""
+        if QApplication.focusWidget() in (None, self.run_panel.run_button):
+            # Run is disabled while it runs: Qt would hand its focus to the next control (the Presets list,
+            # where Space then picks a preset). The focus goes back to the image instead.
+            self.compare.setFocus(Qt.FocusReason.OtherFocusReason)
         return self.run_flow.run_current()
 
     def cancel_run(self) -> None:
@@ -584,6 +593,9 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.image_keys)
         self._late_timer.stop()
         self.view_flow.stop()
         self.preview.stop()
