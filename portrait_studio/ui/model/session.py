@@ -283,6 +283,7 @@ class Session(QObject):
         p.cost = row.cost
         p.params = row.params
         p.outcome, p.run_text = None, ""  # the last run's "Done · Note" no longer describes this result
+        p.saved_path = None  # (another result: Save writes it)
         p.after = AfterPane.RELOAD_RESULT  # its screen copy is decoded next
         self.photo_changed.emit(i)
 

@@ -263,6 +263,7 @@ class MainWindow(QMainWindow):
         sf.problem.connect(self.run_panel.show_error)
         sf.saved.connect(self.saved)
         sf.save_failed.connect(self.save_failed)
+        sf.cannot_write.connect(self._offer_save_as)
         hf.params_restored.connect(self.controls.set_params)
         self.view_flow.detail_shown.connect(self.detail_shown)
         for flow in (of, rf, sf, hf, self.view_flow):
@@ -343,6 +344,19 @@ class MainWindow(QMainWindow):
         dialog = SaveAsDialog(self.save_flow.target(photo), photo.path, self)
         if dialog.exec():
             self.save_flow.save_as(dialog.request())
+
+    def _offer_save_as(self, why: str) -> None:
+        """Save could not write where it saves: say why and offer Save as (another folder or name)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Could not save", f"{why}\n\nSave it somewhere else?", parent=self
+        )
+        save_as = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("cannot-save")
+        box.buttonClicked.connect(lambda button: self.choose_save_as() if button is save_as else None)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.cannot_save_box = box
+        box.open()  # (not exec: the window keeps running; a test clicks the button)
 
     def open_settings(self) -> None:
         """The Settings dialog (backend, key, hosting, output folder, theme)."""
