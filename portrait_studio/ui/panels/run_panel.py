@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -15,6 +15,8 @@ from portrait_studio.ui.model.session import Session
 class RunPanel(QWidget):
     """Buttons and feedback of a run: follows the session's current photo (`bind`); progress and messages
     that belong to no photo ("Not sent: …") come from the run controller's signals."""
+
+    settings_requested = Signal()  # the key notice's "Settings…" button
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +67,20 @@ class RunPanel(QWidget):
         self.error.setPalette(palette)
         self.error.hide()
         layout.addWidget(self.error)
+        self.key_notice = QWidget(self)
+        self.key_notice.setObjectName("key-notice")
+        notice = QVBoxLayout(self.key_notice)
+        notice.setContentsMargins(0, 0, 0, 0)
+        self.key_text = QLabel(self.key_notice)
+        self.key_text.setWordWrap(True)
+        self.key_text.setOpenExternalLinks(True)
+        self.key_text.setTextFormat(Qt.TextFormat.RichText)
+        self.key_button = QPushButton("Settings…", self.key_notice)
+        self.key_button.clicked.connect(self.settings_requested)
+        notice.addWidget(self.key_text)
+        notice.addWidget(self.key_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.key_notice.hide()
+        layout.addWidget(self.key_notice)
 
     def bind(self, session: Session) -> None:
         """Follow the current photo: running or not, its last run's line, its run error."""
@@ -133,6 +149,13 @@ class RunPanel(QWidget):
         self.idle("")
         self.error.setText(f"{message}\n{fix}" if fix else message)
         self.error.show()
+
+    def show_key_needed(self, needed: bool, site: str = "") -> None:
+        """The cloud is chosen and no API key is set: say so now (not at the first Run), with the way out."""
+        if needed:
+            link = f' <a href="{site}">Get a key at {site.removeprefix("https://")}</a>.' if site else ""
+            self.key_text.setText(f"The cloud needs an API key: none is set. Paste it in Settings.{link}")
+        self.key_notice.setVisible(needed)
 
     def clear_error(self) -> None:
         """Hide the last error."""

@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         self.preview.failed.connect(lambda _k, msg: say(f"Preview: {msg}", 8000))
         self.run_panel.run_button.clicked.connect(self.run_current)
         self.run_panel.cancel_button.clicked.connect(self.cancel_run)
+        self.run_panel.settings_requested.connect(self.open_settings)
         self.settings_flow.changed.connect(self._on_settings)
         self.settings_flow.changed.connect(lambda settings: self._apply_theme(settings.theme))
         of, rf, sf, hf = self.open_flow, self.run_flow, self.save_flow, self.history_flow
@@ -435,6 +436,7 @@ class MainWindow(QMainWindow):
         self.compare_binding.backend = settings.backend
         self.compare_binding.refresh()
         self.backend_label.setText(text.backend_label(settings.backend, settings.base_url))
+        self.run_panel.show_key_needed(*_key_needed(settings))
         self._update_status_bar()
         if self.batch_queue is not None:  # the batch follows the backend and the daily budget cap
             from portrait_studio.api.batch import default_concurrency
@@ -633,6 +635,19 @@ def _paint(widget: QWidget, **roles: QColor) -> None:
         palette.setColor(getattr(QPalette.ColorRole, role.capitalize()), colour)
     widget.setPalette(palette)
     widget.setAutoFillBackground(True)
+
+
+def _key_needed(settings: Settings) -> tuple[bool, str]:
+    """(the cloud is chosen without an API key, the site where a key is made: the gateway's own origin)."""
+    if settings.backend != "cloud":
+        return False, ""  # (the keyring is not even asked: start-up time)
+    from urllib.parse import urlparse
+
+    from portrait_studio.api.keys import get_api_key
+
+    url = urlparse(settings.base_url.strip())
+    site = f"{url.scheme}://{url.netloc}" if url.scheme in ("http", "https") and url.netloc else ""
+    return not get_api_key(), site
 
 
 def _typing() -> bool:
