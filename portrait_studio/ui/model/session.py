@@ -58,6 +58,7 @@ class ScreenCopies:
     preview_image: QImage | None = None  # the last live preview
     result_image: QImage | None = None
     versions: tuple[QImage | None, QImage] | None = None  # History ▸ Compare: (older or None, newer)
+    version_labels: tuple[str, str] = ("Original", "Newer version")  # their names ("Original", "v2")
 
 
 @dataclass
@@ -270,10 +271,17 @@ class Session(QObject):
         p.screen.result_image, p.after = image, AfterPane.RESULT
         self.photo_changed.emit(i)
 
-    def set_versions(self, i: int, older: QImage | None, newer: QImage) -> None:
-        """History ▸ Compare: `older` (None: the original) before, `newer` after."""
+    def set_versions(
+        self,
+        i: int,
+        older: QImage | None,
+        newer: QImage,
+        labels: tuple[str, str] = ("Original", "Newer version"),
+    ) -> None:
+        """History ▸ Compare: `older` (None: the original) before, `newer` after, named by `labels`."""
         p = self.photos[i]
         p.screen.versions, p.after = (older, newer), AfterPane.VERSIONS
+        p.screen.version_labels = labels
         self.photo_changed.emit(i)
 
     def set_version(self, i: int, row: JournalRow) -> None:

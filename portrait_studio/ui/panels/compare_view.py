@@ -47,6 +47,7 @@ class CompareView(QWidget):
         self.before: QImage | None = None
         self.after: QImage | None = None
         self.after_label = "After"
+        self.before_label = "Before"  # ("Original" / "v1" when History versions are compared)
         self.placeholder = "Open a portrait to begin\nCtrl+O, or drop photos or a folder here"
         self.mode = SPLIT
         self.divider = 0.5
@@ -254,8 +255,12 @@ class CompareView(QWidget):
             self._paint_image(p, "before", self.before, self._viewport(False))
             self._paint_image(p, key, right, self._viewport(True))
             self._paint_faces(p, self._viewport(False))
-            self._label(p, self._viewport(False), "Before", left=True)
-            label = "Before" if self.showing_before else (self.after_label if self.after else "No result yet")
+            self._label(p, self._viewport(False), self.before_label, left=True)
+            label = (
+                self.before_label
+                if self.showing_before
+                else (self.after_label if self.after else "No result yet")
+            )
             self._label(p, self._viewport(True), label, True)
             p.setPen(QPen(QColor(20, 20, 20), 2))
             p.drawLine(QPointF(self.width() / 2, 0), QPointF(self.width() / 2, self.height()))
@@ -266,13 +271,13 @@ class CompareView(QWidget):
             self._paint_image(p, "after", after, full, QRectF(x, 0, self.width() - x, self.height()))
             self._paint_faces(p, full)
             self._paint_divider(p, x)
-            self._label(p, full, "Before", left=True)
+            self._label(p, full, self.before_label, left=True)
             self._label(p, full, self.after_label, left=False)
         else:
             shown = after if after is not None else self.before
             self._paint_image(p, "after" if shown is after else "before", shown, self._viewport())
             self._paint_faces(p, self._viewport())
-            self._label(p, self._viewport(), self.after_label if shown is after else "Before", True)
+            self._label(p, self._viewport(), self.after_label if shown is after else self.before_label, True)
 
     def _paint_image(
         self, p: QPainter, key: str, image: QImage | None, vp: QRectF, clip: QRectF | None = None
@@ -452,11 +457,15 @@ class CompareBinding(QObject):
             {
                 AfterPane.RESULT: words.result_label(self.backend),
                 AfterPane.PREVIEW: words.preview_label(self.backend),
-                AfterPane.VERSIONS: "Newer version",
+                AfterPane.VERSIONS: photo.screen.version_labels[1],
             }.get(kind, "After")
             if kind is not None
             else "After"
         )
+        before_label = photo.screen.version_labels[0] if versions else "Before"
+        if before_label != view.before_label:
+            view.before_label = before_label
+            view.update()
         if after is not view.after or label != view.after_label:
             view.set_after(after, label)
         boxes = [f.box for f in photo.faces.faces] if photo.faces is not None else []

@@ -571,6 +571,7 @@ class MainWindow(QMainWindow):
         panel.version_restored.connect(self.show_version)
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.history_panel = panel
+        self.history_flow.name_of = panel.version_name
         self._dock("History", "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
         self._show_history()
 
