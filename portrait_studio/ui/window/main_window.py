@@ -207,6 +207,11 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The controls never hide behind a scroll bar: no sideways one (it clipped the slider values), and the
+        # area is as tall as the controls, so a dock opened or a long error squeezes the Presets, not them.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumHeight(self.controls.minimumSizeHint().height())
+        self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
         v.addWidget(scroll, 1)
@@ -218,6 +223,8 @@ class MainWindow(QMainWindow):
         dock.setMinimumWidth(330)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.edit_dock = dock
+        # The right column keeps the window's full height: History and Batch open under the photo only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
