@@ -284,7 +284,7 @@ def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backen
     open_and_wait(qtbot, w, [bad])
     photo = w.session.current
     assert photo.status == FAILED
-    assert "broken.jpg" in w.banner.text() and "could not be read" in w.banner.text()
+    assert "broken.jpg" in w.banner.text() and "is damaged" in w.banner.text()  # the core loader's words
     assert not w.run_current()
     assert "Not sent" in w.run_panel.error.text() and ui_backend.gateway.stats.creates == 0
 

@@ -342,7 +342,8 @@ class HistoryPanel(QWidget):
         """What the list calls a version: "Original" (None), "v1", "v2"… (the compare view's labels)."""
         if row is None:
             return "Original"
-        return f"v{self._order.index(row.id) + 1}" if row.id in self._order else "Version"
+        row_id = getattr(row, "id", None)  # (a row not from this list has no number)
+        return f"v{self._order.index(row_id) + 1}" if row_id in self._order else "Version"
 
     def select(self, *ids: int) -> None:
         """Select these lines (row ids, or ORIGINAL) and nothing else."""
