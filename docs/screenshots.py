@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
-(after a real local run), filmstrip of a shoot, settings. Photos: the real test photographs (tests/photos.py).
+(after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened).
+Photos: the real test photographs (tests/photos.py).
 """
 
 from __future__ import annotations
@@ -140,6 +141,21 @@ def shots_settings(app, backend, settings) -> None:
     w.close()
 
 
+def shots_small_screen(app, backend, settings, files) -> None:
+    """The window at 1280×720 (a laptop): every Edit control visible; then with History opened."""
+    w = new_window(app, backend, settings)
+    w.resize(1280, 720)
+    w.open_paths([files["astronaut"]])
+    wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
+    settle(app, 0.3)
+    shoot(w, "08-window-1280x720")
+    if "history" in w.docks:
+        w.docks["history"].show()
+        settle(app, 0.3)
+        shoot(w, "09-window-1280x720-history")
+    w.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
@@ -164,6 +180,7 @@ def main() -> int:
         shots_single(app, fast, settings, files)
         shots_shoot(app, slow, settings, files)
         shots_settings(app, fast, settings)
+        shots_small_screen(app, fast, settings, files)
     finally:
         fast.close()
         slow.close()

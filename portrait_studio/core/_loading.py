@@ -140,6 +140,40 @@ def load_image_bytes(data: bytes, name: str = "image", *, max_side: int | None =
 _SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 
 
+_stderr_lock = threading.Lock()
+
+
+def jpeg_decoder_warnings(data: bytes) -> list[str]:
+    """What libjpeg warned about while decoding a JPEG ("Corrupt JPEG data: premature end of data segment").
+
+    Pillow silences libjpeg's warnings and decodes zeroed or garbled scan data into a picture without a word,
+    so a visibly damaged photo would look fine to the checks. OpenCV's decoder prints them on the process's
+    stderr (libjpeg's default output_message), so that stream is captured around one decode (fd level, under
+    a lock; whatever else was written meanwhile is passed on). The 1/8 grey decode still reads all the scan
+    data, so every corrupt-data warning is seen, at a fraction of a full decode's time.
+    """
+    import tempfile
+
+    import cv2
+
+    buffer = np.frombuffer(data, np.uint8)
+    with _stderr_lock, tempfile.TemporaryFile() as captured:
+        saved = os.dup(2)
+        try:
+            os.dup2(captured.fileno(), 2)
+            cv2.imdecode(buffer, cv2.IMREAD_REDUCED_GRAYSCALE_8)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        lines = captured.read().decode("utf-8", "replace").splitlines()
+    ours = [line.strip() for line in lines if line.startswith(("Corrupt JPEG data", "Premature end of JPEG"))]
+    others = [line for line in lines if line.strip() not in ours]
+    if others:
+        os.write(2, ("\n".join(others) + "\n").encode())
+    return list(dict.fromkeys(ours))
+
+
 def _looks_like_photo(data: bytes) -> bool:
     """A readable format's signature that Pillow still cannot open: the file is damaged, not foreign."""
     is_webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
@@ -504,6 +538,7 @@ __all__ = [
     "MAX_PROFILE_BYTES",
     "READABLE",
     "LoadedImage",
+    "jpeg_decoder_warnings",
     "load_image",
     "load_image_bytes",
     "orientation_of",

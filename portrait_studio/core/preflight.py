@@ -12,7 +12,13 @@ import numpy as np
 from PIL import Image
 
 from portrait_studio.core._encoding import fit_jpeg, working_copy
-from portrait_studio.core._loading import LoadedImage, load_image_bytes, orientation_of, read_file
+from portrait_studio.core._loading import (
+    LoadedImage,
+    jpeg_decoder_warnings,
+    load_image_bytes,
+    orientation_of,
+    read_file,
+)
 from portrait_studio.core.colour import Space, quantise
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
@@ -32,7 +38,9 @@ CROP_FACE_SIDES = 3.0  # a face crop is 3 face-sizes wide: head, hair and should
 _CHECK_SIDE = 64  # load_for_upload: asks for the smallest DCT scale (1/8) of a JPEG sent as it is
 
 
-ProblemCode = Literal["format", "too_many_bytes", "too_many_pixels", "no_face", "several_faces", "small_face"]
+ProblemCode = Literal[
+    "damaged", "format", "too_many_bytes", "too_many_pixels", "no_face", "several_faces", "small_face"
+]
 AutoFix = Literal["downscale", "reencode", "convert", "crop_to_face"]  # None: the user must act
 
 # Problems the model fails on whatever the app does (docs/PROTOCOL.md: "exactly one face"). The others are
@@ -162,6 +170,13 @@ def preflight(
 
 def _file_problems(image: LoadedImage) -> list[Problem]:
     out = []
+    warned = jpeg_decoder_warnings(image.data) if image.format == "JPEG" and image.data else []
+    if warned:  # the pixels decoded, but part of them is garbage: the edit would retouch the damage
+        out.append(Problem(
+            "damaged",
+            f"The photo's data is damaged ({warned[0].rstrip('.')}): parts may show grey or garbled.",
+            "Copy the file again from the camera or the original source, or re-export it.",
+        ))  # fmt: skip
     if image.format not in UPLOAD_FORMATS:
         out.append(Problem(
             "format",

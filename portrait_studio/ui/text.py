@@ -128,10 +128,12 @@ def describe_problems(problems: Sequence[PresetProblem]) -> str:
     return "\n".join([head, *lines, "Fix or delete these files; your other presets are fine."])
 
 
-def faces(count: int | None, *, opened: bool = True) -> str:
-    """The status bar's face count."""
+def faces(count: int | None, *, opened: bool = True, failed: bool = False) -> str:
+    """The status bar's face count; `failed`: the photo could not be read (no faces will be looked for)."""
     if not opened:
         return "No photo"
+    if count is None and failed:
+        return "Not read"
     if count is None:
         return "Looking for faces…"
     return "1 face" if count == 1 else f"{count} faces"

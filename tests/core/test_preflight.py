@@ -245,3 +245,18 @@ def test_upload_load_decodes_in_full_what_must_be_reencoded(tmp_path: Path) -> N
     sent = prepare_upload(load_for_upload(rotated))
     assert Image.open(io.BytesIO(sent.data)).size == (g.shape[1], g.shape[0])
     assert sent.fixes[0] == "turned upright (EXIF orientation)"
+
+
+def test_a_jpeg_with_zeroed_scan_data_is_reported_damaged_not_ready(tmp_path):
+    """Pillow decodes 4 KB of zeroed scan data into a picture without a word; the check must still say so."""
+    good = photos.save(photos.astronaut(), tmp_path / "good.jpg", quality=92)
+    data = bytearray(good.read_bytes())
+    start = data.find(b"\xff\xda") + 2000  # inside the entropy-coded scan, after the SOS header
+    data[start : start + 4096] = bytes(4096)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(bytes(data))
+    assert "damaged" not in [p.code for p in preflight(load_image(good)).problems]
+    report = preflight(load_image(bad))
+    damaged = [p for p in report.problems if p.code == "damaged"]
+    assert damaged and "Corrupt JPEG data" in damaged[0].message
+    assert not report.ok and not report.blocked  # a warning with a fix, not a refusal

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from portrait_studio.core.settings import Settings
-from portrait_studio.ui.model.session import EDITED, NEEDS_FIX, READY
+from portrait_studio.ui.model.session import BLOCKED, EDITED, NEEDS_FIX, READY
 from portrait_studio.ui.window.main_window import MainWindow
 from tests import photos
 from tests.ui.windows import make_window
@@ -161,7 +161,7 @@ def test_filmstrip_keeps_params_per_photo_and_arrows_move(qtbot, tmp_path, ui_ba
     open_and_wait(qtbot, w, [folder], count=3)
     assert [p.path.name for p in w.session.photos] == ["01.jpg", "02.jpg", "03.png"]
     assert w.filmstrip.count() == 3 and w.filmstrip.isVisible()
-    assert w.session.photos[2].status == NEEDS_FIX  # the cat: no face
+    assert w.session.photos[2].status == BLOCKED  # the cat: no face, nothing the app can fix
 
     w.session.set_current(0)
     w.controls.sliders["gpen"].setValue(9)
@@ -284,7 +284,7 @@ def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backen
     open_and_wait(qtbot, w, [bad])
     photo = w.session.current
     assert photo.status == FAILED
-    assert "broken.jpg" in w.banner.text() and "could not be read" in w.banner.text()
+    assert "broken.jpg" in w.banner.text() and "is damaged" in w.banner.text()  # the core loader's words
     assert not w.run_current()
     assert "Not sent" in w.run_panel.error.text() and ui_backend.gateway.stats.creates == 0
 

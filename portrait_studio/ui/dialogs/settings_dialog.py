@@ -68,6 +68,25 @@ def validate_form(settings: Settings) -> None:
             f"The output folder {settings.output_dir} does not exist.",
             "Choose an existing folder, or leave it empty to save next to the original.",
         )
+    if settings.output_dir:
+        reason = _unwritable(Path(settings.output_dir).expanduser())
+        if reason:
+            raise ConfigError(
+                f"The output folder {settings.output_dir} cannot be written ({reason}).",
+                "Choose a folder you can write to, or leave it empty to save next to the original.",
+            )
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why nothing can be saved in `folder`, or None. A real try (a temporary file, removed at once): the
+    permission bits do not tell (root, read-only mounts, network shares)."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as err:
+        return err.strerror or str(err)
 
 
 # ---------------------------------------------------------------------- Qt-free helpers (key and probe)

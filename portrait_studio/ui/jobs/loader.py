@@ -76,7 +76,7 @@ def load_screen(path: Path) -> ScreenLoad:
     except FileNotFoundError as err:
         raise ImageError(path, "the file is gone.", "Check that the photo was not moved or deleted.") from err
     except (OSError, ValueError, SyntaxError) as err:
-        raise ImageError(path, f"this file could not be read as a photo ({err}).") from err
+        raise _read_error(path, err) from err
     thumb = downscale(rgb, THUMB_MAX)
     return ScreenLoad(
         rgb=rgb,
@@ -85,6 +85,21 @@ def load_screen(path: Path) -> ScreenLoad:
         thumb=to_qimage(thumb),
         preview_rgb=downscale(rgb, PREVIEW_MAX),
     )
+
+
+def _read_error(path: Path, err: Exception) -> Exception:
+    """The screen decode failed: the core loader's plain words for why ("is empty (0 bytes).", "is not an
+    image…", "is damaged…"), the ones `portrait-studio check` prints, never Pillow's raw complaint."""
+    from portrait_studio.core.errors import ImageError
+    from portrait_studio.core.images import load_image
+
+    try:
+        load_image(path, max_side=THUMB_MAX)
+    except ImageError as plain:
+        return plain
+    except Exception:  # the core loader failing otherwise: keep the decoder's own words
+        pass
+    return ImageError(path, f"could not be read as a photo ({err}).")
 
 
 _full: dict[Path, Any] = {}  # the last photo decoded at full size (one at a time: ~72 MB for 24 MP)

@@ -29,14 +29,15 @@ class Status(StrEnum):
 
     LOADING = "loading"
     READY = "ready"
-    NEEDS_FIX = "needs a face fix"
+    NEEDS_FIX = "needs a face fix"  # the app can fix it (one click: crop to one face)
+    BLOCKED = "cannot be sent"  # nothing the app can fix (no face): the user must choose another photo
     FAILED = "failed"
     RUNNING = "running"
     EDITED = "edited"
     SAVED = "saved"
 
 
-LOADING, READY, NEEDS_FIX, FAILED, RUNNING, EDITED, SAVED = Status
+LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED = Status
 
 
 class AfterPane(StrEnum):
@@ -57,6 +58,7 @@ class ScreenCopies:
     preview_image: QImage | None = None  # the last live preview
     result_image: QImage | None = None
     versions: tuple[QImage | None, QImage] | None = None  # History ▸ Compare: (older or None, newer)
+    version_labels: tuple[str, str] = ("Original", "Newer version")  # their names ("Original", "v2")
 
 
 @dataclass
@@ -100,7 +102,7 @@ class Photo:
 
     @property
     def status(self) -> Status:
-        """The badge: loading / ready / needs a face fix / failed / running / edited / saved."""
+        """The badge: loading / ready / needs a fix / cannot be sent / failed / running / edited / saved."""
         if self.running:
             return Status.RUNNING
         if self.saved_path is not None:
@@ -112,7 +114,8 @@ class Photo:
         if self.display is None and self.report is None:
             return Status.LOADING  # (a screen copy evicted to save memory keeps its report: not "loading")
         if self.report is not None and self.report.blocked:
-            return Status.NEEDS_FIX
+            blocking = [p for p in self.report.problems if p.blocks]
+            return Status.NEEDS_FIX if all(p.auto_fix for p in blocking) else Status.BLOCKED
         return Status.READY
 
     def after_image(self, preview_enabled: bool) -> tuple[AfterPane | None, QImage | None]:
@@ -268,10 +271,17 @@ class Session(QObject):
         p.screen.result_image, p.after = image, AfterPane.RESULT
         self.photo_changed.emit(i)
 
-    def set_versions(self, i: int, older: QImage | None, newer: QImage) -> None:
-        """History ▸ Compare: `older` (None: the original) before, `newer` after."""
+    def set_versions(
+        self,
+        i: int,
+        older: QImage | None,
+        newer: QImage,
+        labels: tuple[str, str] = ("Original", "Newer version"),
+    ) -> None:
+        """History ▸ Compare: `older` (None: the original) before, `newer` after, named by `labels`."""
         p = self.photos[i]
         p.screen.versions, p.after = (older, newer), AfterPane.VERSIONS
+        p.screen.version_labels = labels
         self.photo_changed.emit(i)
 
     def set_version(self, i: int, row: JournalRow) -> None:
@@ -281,6 +291,7 @@ class Session(QObject):
         p.cost = row.cost
         p.params = row.params
         p.outcome, p.run_text = None, ""  # the last run's "Done · Note" no longer describes this result
+        p.saved_path = None  # (another result: Save writes it)
         p.after = AfterPane.RELOAD_RESULT  # its screen copy is decoded next
         self.photo_changed.emit(i)
 
@@ -301,6 +312,7 @@ class Session(QObject):
 
 
 __all__ = [
+    "BLOCKED",
     "EDITED",
     "FAILED",
     "LOADING",

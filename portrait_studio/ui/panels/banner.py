@@ -83,7 +83,10 @@ class PreflightBanner(QFrame):
         if not blocking:
             faces = "1 face found" if face_count == 1 else f"{face_count} faces found"
             note = " (approximate detector)" if approximate else ""
-            self._row(f"{faces}{note} — ready to retouch", None, None)
+            # A damaged file decodes, but retouching it retouches the damage: not "ready".
+            damaged = any(p.code == "damaged" for p in problems)
+            state = "but the file is damaged" if damaged else "ready to retouch"
+            self._row(f"{faces}{note} — {state}", None, None)
         for problem in problems:
             title = words.problem_title(problem.code, face_count)
             # The face-count titles say all the message says; the others keep their detail (sizes, MB).

@@ -47,6 +47,7 @@ class CompareView(QWidget):
         self.before: QImage | None = None
         self.after: QImage | None = None
         self.after_label = "After"
+        self.before_label = "Before"  # ("Original" / "v1" when History versions are compared)
         self.placeholder = "Open a portrait to begin\nCtrl+O, or drop photos or a folder here"
         self.mode = SPLIT
         self.divider = 0.5
@@ -249,11 +250,18 @@ class CompareView(QWidget):
             return
         after = self.after if (self.after is not None and not self.showing_before) else None
         if self.mode == SIDE:
+            # Space held: the before on both sides, so the right pane visibly flips between the two.
+            right, key = (self.before, "before") if self.showing_before else (self.after, "after")
             self._paint_image(p, "before", self.before, self._viewport(False))
-            self._paint_image(p, "after", self.after, self._viewport(True))
+            self._paint_image(p, key, right, self._viewport(True))
             self._paint_faces(p, self._viewport(False))
-            self._label(p, self._viewport(False), "Before", left=True)
-            self._label(p, self._viewport(True), self.after_label if self.after else "No result yet", True)
+            self._label(p, self._viewport(False), self.before_label, left=True)
+            label = (
+                self.before_label
+                if self.showing_before
+                else (self.after_label if self.after else "No result yet")
+            )
+            self._label(p, self._viewport(True), label, True)
             p.setPen(QPen(QColor(20, 20, 20), 2))
             p.drawLine(QPointF(self.width() / 2, 0), QPointF(self.width() / 2, self.height()))
         elif self.mode == SPLIT and after is not None:
@@ -263,13 +271,13 @@ class CompareView(QWidget):
             self._paint_image(p, "after", after, full, QRectF(x, 0, self.width() - x, self.height()))
             self._paint_faces(p, full)
             self._paint_divider(p, x)
-            self._label(p, full, "Before", left=True)
+            self._label(p, full, self.before_label, left=True)
             self._label(p, full, self.after_label, left=False)
         else:
             shown = after if after is not None else self.before
             self._paint_image(p, "after" if shown is after else "before", shown, self._viewport())
             self._paint_faces(p, self._viewport())
-            self._label(p, self._viewport(), self.after_label if shown is after else "Before", True)
+            self._label(p, self._viewport(), self.after_label if shown is after else self.before_label, True)
 
     def _paint_image(
         self, p: QPainter, key: str, image: QImage | None, vp: QRectF, clip: QRectF | None = None
@@ -382,9 +390,12 @@ class CompareView(QWidget):
         event.accept()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        # Lightroom-style: double-click toggles between fit and 100 %.
+        self.toggle_zoom(event.position())
+
+    def toggle_zoom(self, anchor: QPointF | None = None) -> None:
+        """Lightroom-style (double-click, Z): between fit and 1:1, around `anchor` (default: the centre)."""
         if self.fit:
-            self.zoom_to(self.one_to_one, event.position())
+            self.zoom_to(self.one_to_one, anchor)
         else:
             self.zoom_fit()
 
@@ -446,11 +457,15 @@ class CompareBinding(QObject):
             {
                 AfterPane.RESULT: words.result_label(self.backend),
                 AfterPane.PREVIEW: words.preview_label(self.backend),
-                AfterPane.VERSIONS: "Newer version",
+                AfterPane.VERSIONS: photo.screen.version_labels[1],
             }.get(kind, "After")
             if kind is not None
             else "After"
         )
+        before_label = photo.screen.version_labels[0] if versions else "Before"
+        if before_label != view.before_label:
+            view.before_label = before_label
+            view.update()
         if after is not view.after or label != view.after_label:
             view.set_after(after, label)
         boxes = [f.box for f in photo.faces.faces] if photo.faces is not None else []

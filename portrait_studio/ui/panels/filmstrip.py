@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPix
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from portrait_studio.ui.model.session import (
+    BLOCKED,
     EDITED,
     FAILED,
     LOADING,
@@ -20,12 +21,20 @@ from portrait_studio.ui.model.session import (
 TILE = QSize(132, 100)
 BADGE_COLOURS = {
     NEEDS_FIX: QColor(230, 160, 40),
+    BLOCKED: QColor(150, 110, 110),
     FAILED: QColor(220, 70, 60),
     RUNNING: QColor(80, 150, 240),
     EDITED: QColor(90, 190, 110),
     SAVED: QColor(150, 150, 150),
 }
-BADGE_TEXT = {NEEDS_FIX: "FIX", FAILED: "ERR", RUNNING: "…", EDITED: "EDITED", SAVED: "SAVED"}
+BADGE_TEXT = {
+    NEEDS_FIX: "FIX",
+    BLOCKED: "NO GO",
+    FAILED: "ERR",
+    RUNNING: "…",
+    EDITED: "EDITED",
+    SAVED: "SAVED",
+}
 
 
 class Filmstrip(QListWidget):

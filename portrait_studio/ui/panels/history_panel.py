@@ -338,6 +338,13 @@ class HistoryPanel(QWidget):
         """Ids of the selected lines (ORIGINAL for the original), in list order."""
         return [it.data(0, ROW_ROLE) for it in self._lines() if it.isSelected()]
 
+    def version_name(self, row: JournalRow | None) -> str:
+        """What the list calls a version: "Original" (None), "v1", "v2"… (the compare view's labels)."""
+        if row is None:
+            return "Original"
+        row_id = getattr(row, "id", None)  # (a row not from this list has no number)
+        return f"v{self._order.index(row_id) + 1}" if row_id in self._order else "Version"
+
     def select(self, *ids: int) -> None:
         """Select these lines (row ids, or ORIGINAL) and nothing else."""
         self._select_only(ids)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -13,6 +15,8 @@ from portrait_studio.ui.model.session import Session
 class RunPanel(QWidget):
     """Buttons and feedback of a run: follows the session's current photo (`bind`); progress and messages
     that belong to no photo ("Not sent: …") come from the run controller's signals."""
+
+    settings_requested = Signal()  # the key notice's "Settings…" button
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,11 +67,28 @@ class RunPanel(QWidget):
         self.error.setPalette(palette)
         self.error.hide()
         layout.addWidget(self.error)
+        self.key_notice = QWidget(self)
+        self.key_notice.setObjectName("key-notice")
+        notice = QVBoxLayout(self.key_notice)
+        notice.setContentsMargins(0, 0, 0, 0)
+        self.key_text = QLabel(self.key_notice)
+        self.key_text.setWordWrap(True)
+        self.key_text.setOpenExternalLinks(True)
+        self.key_text.setTextFormat(Qt.TextFormat.RichText)
+        self.key_button = QPushButton("Settings…", self.key_notice)
+        self.key_button.clicked.connect(self.settings_requested)
+        notice.addWidget(self.key_text)
+        notice.addWidget(self.key_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.key_notice.hide()
+        layout.addWidget(self.key_notice)
 
     def bind(self, session: Session) -> None:
         """Follow the current photo: running or not, its last run's line, its run error."""
         self._session = session
         self._shown: tuple[object, ...] | None = None
+        # Messages that belong to no photo state ("Not sent: …", "could not save"), kept with the photo that
+        # was current: another photo does not show them, coming back does.
+        self._problems: dict[Path, tuple[str, str | None]] = {}
         session.current_changed.connect(lambda _i: self._follow(force=True))
         session.photo_changed.connect(lambda i: self._follow() if i == session.current_index else None)
 
@@ -79,12 +100,16 @@ class RunPanel(QWidget):
         if not force and state == self._shown:
             return  # (a preview landing must not wipe the progress line)
         self._shown = state
+        self.clear_error()
         if photo.running:
+            self._problems.pop(photo.path, None)  # a new run: the last "Not sent" is history
             self.running(photo.run_text or "Running…")
         else:
             self.idle(photo.run_text)
             if photo.error and photo.display is not None and not photo.load_failed:
-                self.show_error(photo.error, photo.error_fix)
+                self._show(photo.error, photo.error_fix)
+            elif photo.path in self._problems:
+                self._show(*self._problems[photo.path])
 
     def idle(self, text: str = "") -> None:
         """Ready for a run."""
@@ -114,10 +139,23 @@ class RunPanel(QWidget):
         self.idle(text)
 
     def show_error(self, message: str, fix: str | None) -> None:
-        """An error in plain words with what to do."""
+        """An error in plain words with what to do, kept with the current photo (shown again on return)."""
+        photo = self._session.current if hasattr(self, "_session") else None
+        if photo is not None:
+            self._problems[photo.path] = (message, fix)
+        self._show(message, fix)
+
+    def _show(self, message: str, fix: str | None) -> None:
         self.idle("")
         self.error.setText(f"{message}\n{fix}" if fix else message)
         self.error.show()
+
+    def show_key_needed(self, needed: bool, site: str = "") -> None:
+        """The cloud is chosen and no API key is set: say so now (not at the first Run), with the way out."""
+        if needed:
+            link = f' <a href="{site}">Get a key at {site.removeprefix("https://")}</a>.' if site else ""
+            self.key_text.setText(f"The cloud needs an API key: none is set. Paste it in Settings.{link}")
+        self.key_notice.setVisible(needed)
 
     def clear_error(self) -> None:
         """Hide the last error."""

@@ -36,6 +36,10 @@ class HistoryController(QObject):
         self.session = session
         self.io = io
         self._show_result = show_result  # decodes a photo's result for the after pane (RunController)
+        # A version's name as History lists it ("v2"); the window sets it to the History panel's.
+        self.name_of: Callable[[JournalRow | None], str] = lambda row: (
+            "Original" if row is None else "Version"
+        )
 
     def compare_versions(self, older: JournalRow | None, newer: JournalRow | None) -> None:
         """Two versions (or the original and a version) in the compare view."""
@@ -50,8 +54,10 @@ class HistoryController(QObject):
         def load() -> tuple[QImage | None, QImage]:
             return (screen_image(older_path) if older_path else None), screen_image(newer_path)
 
+        labels = (self.name_of(older), self.name_of(newer))
+
         def shown(images: tuple[QImage | None, QImage]) -> None:
-            self.session.set_versions(i, *images)
+            self.session.set_versions(i, *images, labels=labels)
 
         self.io.submit(load, shown, self._failed)
 

@@ -41,6 +41,7 @@ from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
 from portrait_studio.ui.window.actions import Slots, build_actions
 from portrait_studio.ui.window.history_flow import HistoryController
+from portrait_studio.ui.window.image_keys import ImageKeys
 from portrait_studio.ui.window.open_flow import OpenController
 from portrait_studio.ui.window.preview import PreviewController
 from portrait_studio.ui.window.recent import RecentFiles
@@ -115,6 +116,10 @@ class MainWindow(QMainWindow):
         self._late_timer.setSingleShot(True)
         self._late_timer.timeout.connect(self._build_late_docks)
         self.compare.installEventFilter(self)
+        self.image_keys = ImageKeys(self.compare, self.session.step, self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.image_keys)
 
     @property
     def settings(self) -> Settings:
@@ -202,6 +207,11 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The controls never hide behind a scroll bar: no sideways one (it clipped the slider values), and the
+        # area is as tall as the controls, so a dock opened or a long error squeezes the Presets, not them.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumHeight(self.controls.minimumSizeHint().height())
+        self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
         v.addWidget(scroll, 1)
@@ -213,6 +223,8 @@ class MainWindow(QMainWindow):
         dock.setMinimumWidth(330)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.edit_dock = dock
+        # The right column keeps the window's full height: History and Batch open under the photo only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -240,6 +252,7 @@ class MainWindow(QMainWindow):
         self.preview.failed.connect(lambda _k, msg: say(f"Preview: {msg}", 8000))
         self.run_panel.run_button.clicked.connect(self.run_current)
         self.run_panel.cancel_button.clicked.connect(self.cancel_run)
+        self.run_panel.settings_requested.connect(self.open_settings)
         self.settings_flow.changed.connect(self._on_settings)
         self.settings_flow.changed.connect(lambda settings: self._apply_theme(settings.theme))
         of, rf, sf, hf = self.open_flow, self.run_flow, self.save_flow, self.history_flow
@@ -258,6 +271,7 @@ class MainWindow(QMainWindow):
         sf.problem.connect(self.run_panel.show_error)
         sf.saved.connect(self.saved)
         sf.save_failed.connect(self.save_failed)
+        sf.cannot_write.connect(self._offer_save_as)
         hf.params_restored.connect(self.controls.set_params)
         self.view_flow.detail_shown.connect(self.detail_shown)
         for flow in (of, rf, sf, hf, self.view_flow):
@@ -270,6 +284,10 @@ class MainWindow(QMainWindow):
 
     def run_current(self) -> bool:
         """Ctrl+Enter: send the current photo with its parameters; False when it cannot start."""
+        if QApplication.focusWidget() in (None, self.run_panel.run_button):
+            # Run is disabled while it runs: Qt would hand its focus to the next control (the Presets list,
+            # where Space then picks a preset). The focus goes back to the image instead.
+            self.compare.setFocus(Qt.FocusReason.OtherFocusReason)
         return self.run_flow.run_current()
 
     def cancel_run(self) -> None:
@@ -334,6 +352,19 @@ class MainWindow(QMainWindow):
         dialog = SaveAsDialog(self.save_flow.target(photo), photo.path, self)
         if dialog.exec():
             self.save_flow.save_as(dialog.request())
+
+    def _offer_save_as(self, why: str) -> None:
+        """Save could not write where it saves: say why and offer Save as (another folder or name)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Could not save", f"{why}\n\nSave it somewhere else?", parent=self
+        )
+        save_as = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("cannot-save")
+        box.buttonClicked.connect(lambda button: self.choose_save_as() if button is save_as else None)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.cannot_save_box = box
+        box.open()  # (not exec: the window keeps running; a test clicks the button)
 
     def open_settings(self) -> None:
         """The Settings dialog (backend, key, hosting, output folder, theme)."""
@@ -412,6 +443,7 @@ class MainWindow(QMainWindow):
         self.compare_binding.backend = settings.backend
         self.compare_binding.refresh()
         self.backend_label.setText(text.backend_label(settings.backend, settings.base_url))
+        self.run_panel.show_key_needed(*_key_needed(settings))
         self._update_status_bar()
         if self.batch_queue is not None:  # the batch follows the backend and the daily budget cap
             from portrait_studio.api.batch import default_concurrency
@@ -461,7 +493,10 @@ class MainWindow(QMainWindow):
 
     def _update_status_bar(self) -> None:
         photo = self.session.current
-        self.faces_label.setText(text.faces(photo.face_count if photo else None, opened=photo is not None))
+        failed = photo is not None and photo.load_failed
+        self.faces_label.setText(
+            text.faces(photo.face_count if photo else None, opened=photo is not None, failed=failed)
+        )
         self.cost_label.setText(text.session_cost(self.session.total_cost))
         self._update_zoom_label()
 
@@ -543,6 +578,7 @@ class MainWindow(QMainWindow):
         panel.version_restored.connect(self.show_version)
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.history_panel = panel
+        self.history_flow.name_of = panel.version_name
         self._dock("History", "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
         self._show_history()
 
@@ -581,6 +617,9 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.image_keys)
         self._late_timer.stop()
         self.view_flow.stop()
         self.preview.stop()
@@ -604,6 +643,19 @@ def _paint(widget: QWidget, **roles: QColor) -> None:
         palette.setColor(getattr(QPalette.ColorRole, role.capitalize()), colour)
     widget.setPalette(palette)
     widget.setAutoFillBackground(True)
+
+
+def _key_needed(settings: Settings) -> tuple[bool, str]:
+    """(the cloud is chosen without an API key, the site where a key is made: the gateway's own origin)."""
+    if settings.backend != "cloud":
+        return False, ""  # (the keyring is not even asked: start-up time)
+    from urllib.parse import urlparse
+
+    from portrait_studio.api.keys import get_api_key
+
+    url = urlparse(settings.base_url.strip())
+    site = f"{url.scheme}://{url.netloc}" if url.scheme in ("http", "https") and url.netloc else ""
+    return not get_api_key(), site
 
 
 def _typing() -> bool:

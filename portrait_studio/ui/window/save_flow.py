@@ -25,6 +25,7 @@ class SaveController(QObject):
     save_failed = Signal(str)  # "message — fix"
     problem = Signal(str, object)  # (message, fix) for the run panel
     message = Signal(str, int)  # status bar text, milliseconds
+    cannot_write = Signal(str)  # "message — fix" of a Save that could not write: the window offers Save as
 
     def __init__(
         self,
@@ -49,6 +50,10 @@ class SaveController(QObject):
         from portrait_studio.ui.dialogs.save_dialog import SaveRequest
 
         photo = self.session.current
+        if photo is not None and photo.saved_path is not None and photo.saved_path.is_file():
+            # The same result again would only write an identical "-2" copy.
+            self.message.emit(f"Already saved as {photo.saved_path}", 10000)
+            return
         if photo is not None:
             self.save_as(SaveRequest(self.target(photo), new_name=True))
 
@@ -100,7 +105,10 @@ class SaveController(QObject):
     def _failed(self, err: Exception) -> None:
         message, fix = message_of(err)
         self.problem.emit(message, fix)
+        self.message.emit(f"Not saved: {message}", 10000)  # (replaces "Saving …", which would stay)
         self.save_failed.emit(text.error(message, fix))
+        if isinstance(err, OSError) or isinstance(err.__cause__, OSError):
+            self.cannot_write.emit(text.error(message, fix))
 
 
 __all__ = ["SaveController"]
