@@ -55,6 +55,7 @@ def fetch_url(url: str, max_bytes: int) -> bytes:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(f"image_input (or a redirect) is not an http(s) URL: {url[:100]!r}.")
             addresses = _public_addresses(parts.hostname, port, deadline)
+            response: http.client.HTTPResponse | None = None
             try:
                 response = _get(parts, addresses, port, deadline, opened)
                 location = response.getheader("Location")
@@ -69,6 +70,10 @@ def fetch_url(url: str, max_bytes: int) -> bytes:
                     raise FetchError(_too_slow()) from err
                 raise FetchError(f"image_input could not be fetched ({type(err).__name__}).") from err
             finally:
+                # The answer holds its own reference to the socket (makefile): a redirect's answer, never
+                # read, kept the connection open until garbage collection unless it is closed too.
+                if response is not None:
+                    response.close()
                 for conn in opened:
                     conn.close()
         raise FetchError(f"image_input redirects more than {MAX_REDIRECTS} times.")
