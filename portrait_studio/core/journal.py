@@ -46,6 +46,7 @@ from portrait_studio.core.journal_rows import (
     IN_FLIGHT,
     STATUSES,
     JournalRow,
+    Status,
     dedupe_key,
     pid_alive,
     row_from_sql,
@@ -494,7 +495,7 @@ class Journal(LedgerMixin):
             raise JournalError(f"Row #{row_id} of the task journal {self.path} is damaged.", "Run again.")
         return decoded[0]
 
-    def rows(self, *, status: str | None = None, limit: int = 1000) -> list[JournalRow]:
+    def rows(self, *, status: Status | None = None, limit: int = 1000) -> list[JournalRow]:
         """The newest rows first, optionally of one status."""
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")

@@ -9,12 +9,14 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from portrait_studio.core.params import EditParams
 
-STATUSES = ("creating", "submitted", "completed", "failed", "uncertain", "dismissed")
-IN_FLIGHT = ("creating", "submitted")
+#: A task's life in the journal (core/journal.py's docstring draws it).
+Status = Literal["creating", "submitted", "completed", "failed", "uncertain", "dismissed"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+IN_FLIGHT: tuple[Status, ...] = ("creating", "submitted")
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class JournalRow:
     """One task as the journal knows it (read-only snapshot)."""
 
     id: int
-    status: str
+    status: Status
     input_path: str
     input_sha256: str
     upload_sha256: str
@@ -61,7 +63,7 @@ def row_from_sql(r: sqlite3.Row) -> JournalRow:
     """Decode a `tasks` row."""
     return JournalRow(
         id=r["id"],
-        status=r["status"],
+        status=cast(Status, r["status"]),  # checked against STATUSES when written
         input_path=r["input_path"],
         input_sha256=r["input_sha256"],
         upload_sha256=r["upload_sha256"],
@@ -133,4 +135,13 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["IN_FLIGHT", "STATUSES", "JournalRow", "dedupe_key", "pid_alive", "row_from_sql", "size_of"]
+__all__ = [
+    "IN_FLIGHT",
+    "STATUSES",
+    "JournalRow",
+    "Status",
+    "dedupe_key",
+    "pid_alive",
+    "row_from_sql",
+    "size_of",
+]
