@@ -36,6 +36,7 @@ class RunWorker:
         self._owns_backend = backend is None
         self._cancel = threading.Event()
         self._backend_lock = threading.Lock()  # the batch threads share the backend with this worker
+        self._shut = False  # after shutdown() nothing opens a backend again (nobody would close it)
         self._recheck = False  # new settings came: does the open backend still fit them?
 
     def cancel(self) -> None:
@@ -96,6 +97,7 @@ class RunWorker:
     def shutdown(self) -> None:
         """Close the backend (stops the in-process local gateway); call only when no job runs."""
         with self._backend_lock:
+            self._shut = True
             backend = self._backend if self._owns_backend else None
             if backend is not None:
                 self._backend = None
@@ -109,6 +111,8 @@ class RunWorker:
         with self._backend_lock:
             _close(self._take_stale())  # in case a batch photo asks before drop_stale has run
             if self._backend is None:
+                if self._shut:  # a batch or panel thread asking while the window closes
+                    raise CancelledError("The window is closing.")
                 from portrait_studio.api.backend import open_backend
 
                 self._backend = open_backend(self._settings)

@@ -2,7 +2,8 @@
 
 A list, a slider or a button with the focus would otherwise take them (Space selects a preset, ←/→ move a
 slider or a list's row). An application event filter sees each key before the focused widget does: when the
-image area has the focus or the pointer is over it, the key is the image's. Text fields keep their keys.
+image area has the focus or the pointer is over it, the key is the image's. Text fields keep their keys, and a
+slider or a drop-down the user put the focus on keeps ←/→ (the pointer resting over the image is incidental).
 Ctrl+0 / Ctrl+1 are window shortcuts already (they reach the window from any focus).
 """
 
@@ -12,12 +13,23 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCursor, QKeyEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from portrait_studio.ui.panels.compare_view import CompareView
 
 _TEXT_INPUT = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 _KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Z)
+_ARROWS = (Qt.Key.Key_Left, Qt.Key.Key_Right)
+_ARROW_INPUT = (QAbstractSlider, QComboBox)
 
 
 class ImageKeys(QObject):
@@ -47,6 +59,8 @@ class ImageKeys(QObject):
         if not isinstance(obj, QWidget) or obj.window() is not self.view.window():
             return False
         if obj is not (QApplication.focusWidget() or obj.window()) or not self.image_is_active():
+            return False
+        if event.key() in _ARROWS and isinstance(obj, _ARROW_INPUT):
             return False
         self._handle(event, kind == QEvent.Type.KeyPress)
         return True
