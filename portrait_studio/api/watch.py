@@ -178,8 +178,10 @@ class FolderWatcher:
         settle: float = SETTLE,
         rescan: float = RESCAN,
         budget_check: float = BUDGET_CHECK,
+        size: str = "original",
     ) -> None:
         self.queue, self.backend, self.params, self.journal = queue, backend, params, journal
+        self.size = size  # run_edit's result size: part of the request the journal knows it by
         self.in_dir, self.out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
         self.cap_source = cap_source
         self.rescan, self.budget_check = rescan, budget_check
@@ -224,6 +226,7 @@ class FolderWatcher:
         return cls(
             queue, backend, params, in_dir, out_dir, journal=journal, cap_source=cap_source,
             settle=settle, rescan=rescan, budget_check=budget_check,
+            size=edit_options.get("size", "original"),
         )  # fmt: skip
 
     # ------------------------------------------------------------------ control
@@ -356,11 +359,20 @@ class FolderWatcher:
         except OSError:
             return None  # run_edit says what is wrong with the file
         kind, url = self.backend.kind, self.backend.client.base_url
-        planned = output.planned_output(path, self.out_dir)
+        # A full-size result takes the original's format; the model's own image (or a refused merge) is .jpg.
+        suffixes = (
+            {output.SUFFIX, output.result_suffix(_format_of(path))}
+            if self.size == "original"
+            else {output.SUFFIX}
+        )
+        planned = [output.planned_output(path, self.out_dir, suffix) for suffix in sorted(suffixes)]
         for row in reversed(self.journal.versions(sha)):
-            same = row.dedupe_key == dedupe_key(row.upload_sha256, self.params, kind, url)
-            if same and row.task_id and (found := output.saved_before(planned, row.task_id)) is not None:
-                return found
+            same = row.dedupe_key == dedupe_key(row.upload_sha256, self.params, kind, url, self.size)
+            if not (same and row.task_id):
+                continue
+            for name in planned:
+                if (found := output.saved_before(name, row.task_id)) is not None:
+                    return found
         return None
 
     # ------------------------------------------------------------------ queue events
@@ -422,3 +434,14 @@ class _Handler(FileSystemEventHandler):
 
 
 __all__ = ["Arrivals", "FolderWatcher", "WatchEvent", "signature"]
+
+
+def _format_of(path: Path) -> str | None:
+    """The photo's format from its header (PIL's name: "JPEG", "PNG", "TIFF"…), None when unreadable."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return im.format
+    except Exception:
+        return None

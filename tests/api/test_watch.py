@@ -83,7 +83,7 @@ def watcher_for(backend: Backend, journal: Journal, in_dir: Path, out_dir: Path,
     return FolderWatcher.for_session(backend, SMALL, in_dir, out_dir, journal=journal, **kw)
 
 
-def wait_for(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
     end = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < end, "timed out"
