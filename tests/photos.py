@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -55,3 +56,15 @@ def save(rgb: np.ndarray, path: Path, **kwargs: object) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rgb).save(path, **kwargs)
     return path
+
+
+def large_portrait(size: tuple[int, int] = (3000, 2000), seed: int = 16) -> np.ndarray:
+    """A real portrait (astronaut) on a real background (rocket), upscaled as a large camera file, with
+    sensor-like grain (what the model's resize averages away and the merge must keep)."""
+    w, h = size
+    canvas = cv2.resize(rocket(), (w, h), interpolation=cv2.INTER_CUBIC)
+    side = int(h * 0.85)
+    x0, y0 = (w - side) // 2, h - side
+    canvas[y0:, x0 : x0 + side] = cv2.resize(astronaut(), (side, side), interpolation=cv2.INTER_CUBIC)
+    grain = np.random.default_rng(seed).normal(0, 3.0, canvas.shape)
+    return np.clip(canvas + grain, 0, 255).astype(np.uint8)

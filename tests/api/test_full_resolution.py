@@ -26,21 +26,10 @@ from portrait_studio.engine.local import LocalEngine
 from portrait_studio.gateway import LocalGateway
 from tests.conftest import cli_args
 from tests.core import icc_profiles
-from tests.photos import astronaut, chelsea, rocket
+from tests.photos import chelsea
+from tests.photos import large_portrait as large_photo
 
 PARAMS = EditParams(gpen=0.5, skin=0.8, skin_unifi=0.5, width=1024, height=1024, seed=3)
-
-
-def large_photo(size: tuple[int, int], seed: int = 16) -> np.ndarray:
-    """A real portrait (astronaut) on a real background (rocket), upscaled as a large camera file, with
-    sensor-like grain (what the model's resize averages away and the merge must keep)."""
-    w, h = size
-    canvas = cv2.resize(rocket(), (w, h), interpolation=cv2.INTER_CUBIC)
-    side = int(h * 0.85)
-    x0, y0 = (w - side) // 2, h - side
-    canvas[y0:, x0 : x0 + side] = cv2.resize(astronaut(), (side, side), interpolation=cv2.INTER_CUBIC)
-    grain = np.random.default_rng(seed).normal(0, 3.0, canvas.shape)
-    return np.clip(canvas + grain, 0, 255).astype(np.uint8)
 
 
 def adobe16(size: tuple[int, int]) -> tuple[np.ndarray, Space]:
