@@ -13,16 +13,34 @@ import time
 from tests.conftest import cli_args
 
 
-def test_the_window_shows_on_a_real_x_server(tmp_path):
-    read_end, write_end = os.pipe()
-    with subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    ) as xvfb:
+def _xvfb() -> tuple[subprocess.Popen, str]:
+    """A running Xvfb and its display. A server just stopped can still hold the display Xvfb picks, and the
+    new one then exits at once: try again (up to 5 times) until one answers."""
+    for _ in range(5):
+        read_end, write_end = os.pipe()
+        xvfb = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            pass_fds=(write_end,),
+            stderr=subprocess.DEVNULL,
+        )
         os.close(write_end)
         display = ":" + os.read(read_end, 16).decode().strip()
         os.close(read_end)
+        env = {**os.environ, "DISPLAY": display}
+        ready = time.monotonic() + 20
+        while xvfb.poll() is None and time.monotonic() < ready:
+            if subprocess.run(["xwininfo", "-root"], env=env, capture_output=True).returncode == 0:
+                return xvfb, display
+            time.sleep(0.1)
+        xvfb.kill()
+        xvfb.wait()
+        time.sleep(0.5)
+    raise AssertionError("Xvfb did not start")
+
+
+def test_the_window_shows_on_a_real_x_server(tmp_path):
+    xvfb, display = _xvfb()
+    with xvfb:
         env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
         try:
             with subprocess.Popen(
