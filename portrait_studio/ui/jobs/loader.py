@@ -168,13 +168,14 @@ def analyse(path: Path, working_rgb: Any, params: Any) -> Analysis:
     """Detect faces on the working copy and run the pre-flight checks of the original file."""
     import hashlib
 
-    from portrait_studio.core.faces import detect_faces
+    from portrait_studio.core.face_cache import detect_faces_cached
     from portrait_studio.core.images import load_image
     from portrait_studio.core.preflight import preflight, scale_faces
 
-    faces = detect_faces(working_rgb)
     # A reduced decode (JPEG DCT scaling) is enough: pre-flight needs the file's facts, not all its pixels.
     loaded = load_image(path, max_side=SCREEN_MAX)
+    # By content hash: reopening a photo (or a shoot) counts nothing again; `check` shares the cache.
+    faces = detect_faces_cached(working_rgb, loaded.data)
     # Pre-flight wants faces on loaded.rgb; it is the working copy's size give or take a rounding pixel.
     factor = working_rgb.shape[1] / loaded.rgb.shape[1]
     report = preflight(loaded, scale_faces(faces, factor), params)
@@ -196,7 +197,7 @@ def apply_fixes(path: Path, auto_fix: str, params: Any) -> FixResult:
     """Apply a pre-flight fix ("crop_to_face", "downscale", "reencode", "convert") into a cached copy."""
     import hashlib
 
-    from portrait_studio.core.faces import detect_faces
+    from portrait_studio.core.face_cache import detect_faces_cached
     from portrait_studio.core.fileio import atomic_write_bytes
     from portrait_studio.core.images import load_image
     from portrait_studio.core.paths import cache_dir
@@ -205,7 +206,7 @@ def apply_fixes(path: Path, auto_fix: str, params: Any) -> FixResult:
     loaded = load_image(path)
     face = None
     if auto_fix == "crop_to_face":
-        found = detect_faces(loaded.rgb)
+        found = detect_faces_cached(loaded.rgb, loaded.data)
         face = found.faces[0] if found.faces else None  # largest first (core.faces)
     upload = prepare_upload(loaded, crop_to_face=face)
     digest = hashlib.sha256(upload.data).hexdigest()[:12]
