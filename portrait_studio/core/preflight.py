@@ -22,7 +22,7 @@ from portrait_studio.core._loading import (
 from portrait_studio.core.colour import Space, quantise
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
-from portrait_studio.core.params import EditParams
+from portrait_studio.core.params import ASPECT_PRESETS, EditParams, crop_share
 
 # Limits of spark_edit_portrait's image_input (docs/PROTOCOL.md, parameters): JPG/PNG, ≤ 5 MB, ≤ 4096×4096.
 UPLOAD_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
@@ -39,7 +39,14 @@ _CHECK_SIDE = 64  # load_for_upload: asks for the smallest DCT scale (1/8) of a 
 
 
 ProblemCode = Literal[
-    "damaged", "format", "too_many_bytes", "too_many_pixels", "no_face", "several_faces", "small_face"
+    "damaged",
+    "format",
+    "too_many_bytes",
+    "too_many_pixels",
+    "no_face",
+    "several_faces",
+    "small_face",
+    "cropped",
 ]
 AutoFix = Literal["downscale", "reencode", "convert", "crop_to_face"]  # None: the user must act
 
@@ -141,18 +148,73 @@ def scale_faces(result: FaceResult, factor: float) -> FaceResult:
 
 
 def min_face_px(params: EditParams | None) -> int:
-    """The smallest face (px, long side of its box) that gives a sharp result at the requested output size."""
-    side = max(params.width, params.height) if params is not None else 1328
-    return max(MIN_FACE_PX, round(side * FACE_PER_OUTPUT))
+    """The smallest face (px, long side of its box) that gives a sharp result at the requested output size.
+
+    A pinned size is a crop around the face, enlarged: the face needs a 16th of the output's long side. A
+    size that follows the photo (the default, `params` None) shows the whole frame at the photo's own scale
+    or less, so the face is never enlarged more than the photo itself: the floor alone; a face small in the
+    frame is offered the crop to the face instead (`MIN_FACE_IN_FRAME`).
+    """
+    if params is None or params.width is None or params.height is None:
+        return MIN_FACE_PX
+    return max(MIN_FACE_PX, round(max(params.width, params.height) * FACE_PER_OUTPUT))
+
+
+def _ratio(width: int, height: int) -> str:
+    """ "3:2", "1:1" … for the common shapes (within 1 %), else "1.85:1"."""
+    common = [*(k for k in ASPECT_PRESETS if ":" in k), "4:3", "9:16", "21:9"]
+    for name in common:
+        a, b = (int(v) for v in name.split(":"))
+        if abs(width * b / (height * a) - 1) < 0.01:
+            return name
+    return f"{width / height:.2f}:1" if width >= height else f"1:{height / width:.2f}"
+
+
+def crop_problem(
+    width: int, height: int, params: EditParams | None, result_size: str = "original"
+) -> Problem | None:
+    """What the request leaves out of a width × height (upright) photo, said before it is sent: an output of
+    another aspect makes the model frame only part of the photo around the face. None when nothing is."""
+    params = params if params is not None else EditParams()
+    out_w, out_h = params.size_for(width, height)
+    share = crop_share(width, height, out_w, out_h)
+    if share == 0:
+        return None
+    side = "width" if out_w / out_h < width / height else "height"
+    seen = (
+        f"The output is {out_w}×{out_h} ({_ratio(out_w, out_h)}) and the photo {width}×{height} "
+        f"({_ratio(width, height)}): the model sees only a {_ratio(out_w, out_h)} part of it around the face, "
+        f"{share:.0%} of its {side} is left out"
+    )
+    if result_size == "model":
+        then = "; the result is that part only."
+    else:
+        then = "; the full-size result keeps the whole photo, retouched only inside that part."
+    fix = (
+        "Crop the photo yourself to choose what is kept: the model's output is at most 4:1."
+        if params.follows_photo
+        else "Choose the photo's own aspect (the default) so the model sees the whole frame."
+    )
+    return Problem("cropped", seen + then, fix)
 
 
 def preflight(
-    image: LoadedImage, faces: FaceResult | None = None, params: EditParams | None = None
+    image: LoadedImage,
+    faces: FaceResult | None = None,
+    params: EditParams | None = None,
+    *,
+    result_size: str = "original",
 ) -> PreflightReport:
-    """Check a photo against the service's limits and the one-face rule; `faces` in `image.rgb` pixels."""
+    """Check a photo against the service's limits and the one-face rule; `faces` in `image.rgb` pixels.
+
+    `params` (None: the defaults) and `result_size` ("original" | "model") only shape the advice: the face
+    size the output needs, and what an output of another aspect leaves out ("cropped").
+    """
     found = faces if faces is not None else detect_faces(image.rgb)
     full = scale_faces(found, image.preview_scale)
     problems = _file_problems(image) + _face_problems(image, full, params)
+    if full.count and (cropped := crop_problem(image.width, image.height, params, result_size)) is not None:
+        problems.append(cropped)
     notes = list(image.notes)
     if full.approximate:
         notes.append("faces counted with the approximate fallback detector (face models missing or damaged).")
@@ -402,6 +464,7 @@ __all__ = [
     "Problem",
     "ProblemCode",
     "colour_managed",
+    "crop_problem",
     "face_crop_box",
     "load_for_upload",
     "min_face_px",
