@@ -6,23 +6,28 @@ import io
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from PIL import Image
 
 from portrait_studio.core._encoding import fit_jpeg, working_copy
 from portrait_studio.core._loading import (
+    MAX_PIXELS,
     LoadedImage,
     jpeg_decoder_warnings,
     load_image_bytes,
     orientation_of,
     read_file,
+    register_heif,
 )
 from portrait_studio.core.colour import Space, quantise
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
 from portrait_studio.core.params import ASPECT_PRESETS, EditParams, crop_share
+
+if TYPE_CHECKING:  # deep_io loads OpenCV: only the pipeline's load needs it
+    from portrait_studio.core.deep_io import DeepImage
 
 # Limits of spark_edit_portrait's image_input (docs/PROTOCOL.md, parameters): JPG/PNG, ≤ 5 MB, ≤ 4096×4096.
 UPLOAD_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
@@ -183,8 +188,8 @@ def crop_problem(
     side = "width" if out_w / out_h < width / height else "height"
     seen = (
         f"The output is {out_w}×{out_h} ({_ratio(out_w, out_h)}) and the photo {width}×{height} "
-        f"({_ratio(width, height)}): the model sees only a {_ratio(out_w, out_h)} part of it around the face, "
-        f"{share:.0%} of its {side} is left out"
+        f"({_ratio(width, height)}): the model sees only a {_ratio(out_w, out_h)} part of it around the "
+        f"face, {share:.0%} of its {side} is left out"
     )
     if result_size == "model":
         then = "; the result is that part only."
@@ -417,6 +422,94 @@ def load_for_upload(path: str | os.PathLike[str]) -> LoadedImage:
     return load_image_bytes(data, str(p), max_side=_CHECK_SIDE if _sendable_jpeg(data) else None)
 
 
+@dataclass(frozen=True)
+class EditSource:
+    """What an edit sends and merges onto, from one decode of the file (`load_for_edit`).
+
+    `image`: sRGB (colour_managed), for prepare_upload; `space`: the one it was converted from; `original`:
+    the file's own pixels (its depth, space and channels, upright) when that decode had them in full, so the
+    full-resolution merge needs no second decode; None when only a check decode was needed (a JPEG sent as
+    it is) or the pixels were changed on the way (grey or CMYK made RGB, alpha placed on white).
+    """
+
+    image: LoadedImage
+    space: Space
+    original: DeepImage | None = field(default=None, repr=False)
+
+
+def _header(data: bytes) -> tuple[str, str, int, int, bytes | None, Image.Exif] | None:
+    """(format, mode, width, height, icc, exif) from the header alone; None when Pillow cannot open it."""
+    register_heif()
+    try:
+        with Image.open(io.BytesIO(data)) as img:  # lazy: no pixels are decoded
+            icc = img.info.get("icc_profile")
+            return str(img.format), img.mode, img.width, img.height, icc, img.getexif()
+    except Exception:  # Pillow cannot read it lazily: the full load says what is wrong, in plain words
+        return None
+
+
+def _deep_source(data: bytes, path: Path) -> EditSource | None:
+    """A 16-bit TIFF/PNG decoded once, at its depth: the sRGB 8-bit upload image is made from those pixels
+    (before, the 8-bit load, the 16-bit read for the upload and the one for the merge were three decodes)."""
+    from portrait_studio.core.deep_io import read_deep
+
+    head = _header(data)
+    if head is None:
+        return None
+    fmt, mode, w, h, _, exif = head
+    if w * h > MAX_PIXELS:
+        return None  # the usual load refuses it with its message
+    deep = read_deep(path)
+    space = Space.of(deep.icc_profile, deep.channels)
+    rgb = quantise(space.to_srgb(deep.pixels), np.uint8)  # H×W×3, grey too
+    notes = ["16-bit image: reduced to 8 bits per channel."]
+    if deep.alpha is not None:  # what the model sees is the picture on white, as the 8-bit load places it
+        a = deep.alpha.astype(np.float32)[..., None] / float(np.iinfo(deep.alpha.dtype).max)
+        rgb = np.round(rgb * a + 255.0 * (1.0 - a)).astype(np.uint8)
+        notes.append("transparent areas were placed on white.")
+    orientation = orientation_of(exif)
+    if orientation != 1:
+        notes.append(f"EXIF orientation {orientation} applied.")
+    if 0x0112 in exif:
+        del exif[0x0112]
+    image = LoadedImage(
+        path=path,
+        rgb=np.ascontiguousarray(rgb),
+        format=fmt,
+        file_bytes=len(data),
+        width=rgb.shape[1],
+        height=rgb.shape[0],
+        icc_profile=None,
+        exif=exif.tobytes() if len(exif) else None,
+        notes=notes,
+        data=data,
+        orientation=orientation,
+        mode=mode,
+        srgb_from=space.name,
+    )
+    return EditSource(image, space, deep)
+
+
+def load_for_edit(path: str | os.PathLike[str]) -> EditSource:
+    """The pipeline's load: the photo decoded once, as far as its upload needs, keeping the decoded original
+    for the full-resolution merge (EditSource). Decodes: a JPEG sent as it is, a 1/8-scale check
+    (load_for_upload; the merge decodes it later, once); a 16-bit TIFF/PNG, once at its depth; anything else,
+    once at 8 bits (an RGB one is the original's own pixels)."""
+    from portrait_studio.core.deep_io import DeepImage
+
+    p = Path(path)
+    data = read_file(p)
+    if _is_deep(data) and (deep := _deep_source(data, p)) is not None:
+        return deep
+    image = load_image_bytes(data, str(p), max_side=_CHECK_SIDE if _sendable_jpeg(data) else None)
+    head = _header(data) if image.preview_scale == 1.0 and image.mode == "RGB" else None
+    # The decoded pixels are the original's own when nothing was changed on load: RGB, its own profile kept.
+    same = head is not None and (head[4] or None) == image.icc_profile
+    original = DeepImage(image.rgb, image.icc_profile, None, image.format) if same else None
+    managed, space = colour_managed(image)
+    return EditSource(managed, space, original)
+
+
 def prepare_upload(image: LoadedImage, *, crop_to_face: Face | None = None) -> PreparedUpload:
     """Bytes the service accepts; the original bytes untouched when they already comply (cheapest, lossless).
 
@@ -459,6 +552,7 @@ __all__ = [
     "MAX_UPLOAD_SIDE",
     "UPLOAD_FORMATS",
     "AutoFix",
+    "EditSource",
     "PreflightReport",
     "PreparedUpload",
     "Problem",
@@ -466,6 +560,7 @@ __all__ = [
     "colour_managed",
     "crop_problem",
     "face_crop_box",
+    "load_for_edit",
     "load_for_upload",
     "min_face_px",
     "preflight",
