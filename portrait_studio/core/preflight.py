@@ -448,6 +448,20 @@ def _header(data: bytes) -> tuple[str, str, int, int, bytes | None, Image.Exif] 
         return None
 
 
+def photo_size(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """The photo's upright width × height from its header (what a request that follows the photo is sized
+    by: EditParams.for_photo); None when it cannot be read (the edit itself says why)."""
+    try:
+        data = read_file(path)
+    except ImageError:
+        return None
+    head = _header(data)
+    if head is None:
+        return None
+    _, _, w, h, _, exif = head
+    return (h, w) if orientation_of(exif) in (5, 6, 7, 8) else (w, h)
+
+
 def _deep_source(data: bytes, path: Path) -> EditSource | None:
     """A 16-bit TIFF/PNG decoded once, at its depth: the sRGB 8-bit upload image is made from those pixels
     (before, the 8-bit load, the 16-bit read for the upload and the one for the merge were three decodes)."""
@@ -563,6 +577,7 @@ __all__ = [
     "load_for_edit",
     "load_for_upload",
     "min_face_px",
+    "photo_size",
     "preflight",
     "prepare_upload",
     "scale_faces",
