@@ -274,7 +274,8 @@ def test_a_pinned_aspect_that_crops_the_photo_is_said_before_run() -> None:
     assert "photo's own aspect" in cropped.fix
     assert not cropped.blocks and cropped.auto_fix is None
     model = preflight(image, params=EditParams(width=2048, height=1024), result_size="model")
-    assert "the result is that part only" in [p for p in model.problems if p.code == "cropped"][0].message
+    (said,) = [p.message for p in model.problems if p.code == "cropped"]
+    assert "the result is that part only" in said
 
 
 def test_a_photo_longer_than_the_model_allows_is_cropped_even_at_its_own_aspect() -> None:
