@@ -147,7 +147,7 @@ class _Prepared:
     original: Any = None  # core.deep_io.DeepImage: the decoded original, for the merge (no second decode)
 
 
-def _prepare(input_path: Path, keep_original: bool) -> _Prepared:
+def _prepare(input_path: Path, keep_original: bool = False) -> _Prepared:
     """Load once, make the sRGB upload; `keep_original`: hold the decoded original for the merge (a 24 MP
     original is 72 MB at 8 bits, 144 MB at 16, held while the task runs: only for size="original")."""
     from portrait_studio.core.images import load_for_edit, prepare_upload
