@@ -28,6 +28,7 @@ back from its key (journal_rows.size_of), so resume saves what the run asked for
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
@@ -147,6 +148,19 @@ class _Prepared:
     original: Any = None  # core.deep_io.DeepImage: the decoded original, for the merge (no second decode)
 
 
+class Handoff:
+    """The decoded original, handed from run_edit's load to the merge, which takes it once: no caller's frame
+    holds it through the encode that follows."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def take(self) -> Any:
+        """The value, once; None after."""
+        value, self._value = self._value, None
+        return value
+
+
 def _prepare(input_path: Path, keep_original: bool = False) -> _Prepared:
     """Load once, make the sRGB upload; `keep_original`: hold the decoded original for the merge (a 24 MP
     original is 72 MB at 8 bits, 144 MB at 16, held while the task runs: only for size="original")."""
@@ -159,7 +173,7 @@ def _prepare(input_path: Path, keep_original: bool = False) -> _Prepared:
         path=Path(input_path),
         data=upload.data,
         mime=upload.mime,
-        input_sha256=_sha256(image.data),  # the history key: the original file (the bytes just read)
+        input_sha256=source.sha256,  # the history key: the original file (the bytes just read)
         upload_sha256=_sha256(upload.data),
         format=source.original.format if source.original is not None else image.format,
         width=image.width,
@@ -335,7 +349,8 @@ def run_edit(
         if (done := done_before()) is not None:  # its result, or (it died) its paid task to finish
             return done
     task = _create(backend, params, image_input, journal, row_id)
-    kept = prep.original
+    kept = Handoff(prep.original)
+    prep = dataclasses.replace(prep, original=None)  # the merge takes it from `kept`, and lets it go
     return finish_task(
         backend, journal, row_id, task.id, on_progress=report, cancel=cancel, pace=pace, original=kept
     )
@@ -411,8 +426,8 @@ def finish_task(
 ) -> EditResult:
     """Wait for a submitted task, download it, save result + sidecar, and complete the journal row.
 
-    `original`: the row's original already decoded (core.deep_io.DeepImage, run_edit's load); None (resume):
-    the full-size merge decodes it.
+    `original`: the row's original already decoded (core.deep_io.DeepImage, or a Handoff of one: run_edit's
+    load); None (resume): the full-size merge decodes it.
     """
     backend = Backend.of(session)
     report = on_progress or (lambda p: None)
@@ -483,7 +498,8 @@ def _full_size(
     from portrait_studio.core.deep_io import read_deep
     from portrait_studio.core.merge import merge
 
-    deep = decoded if decoded is not None else read_deep(original)
+    deep = decoded.take() if isinstance(decoded, Handoff) else decoded
+    deep = deep if deep is not None else read_deep(original)
     with Image.open(io.BytesIO(answer)) as im:
         rgb = np.asarray(im.convert("RGB"))
     h, w = deep.pixels.shape[:2]
@@ -491,16 +507,18 @@ def _full_size(
         return None
     space = Space.of(deep.icc_profile, deep.channels)
     merged = merge(deep.pixels, rgb, space)
-    quality = _output.jpeg_quality(original) if deep.format == "JPEG" else _output.DEFAULT_JPEG_QUALITY
+    fmt, icc, alpha, bits = deep.format, deep.icc_profile, deep.alpha, deep.bits
+    del deep  # the original's pixels are not held through the encode (144 MB for 24 MP at 16 bits)
+    quality = _output.jpeg_quality(original) if fmt == "JPEG" else _output.DEFAULT_JPEG_QUALITY
     body = _output.full_size_body(
-        merged.pixels, deep.format, exif=exif, icc_profile=deep.icc_profile, alpha=deep.alpha, quality=quality
+        merged.pixels, fmt, exif=exif, icc_profile=icc, alpha=alpha, quality=quality
     )
     record = {
         "result_size": "original",
         "size": [w, h],
-        "bits": deep.bits,
-        "format": _output.FORMAT_EXT.get(deep.format, ".jpg")[1:],
-        "jpeg_quality": quality if _output.FORMAT_EXT.get(deep.format, ".jpg") == ".jpg" else None,
+        "bits": bits,
+        "format": _output.FORMAT_EXT.get(fmt, ".jpg")[1:],
+        "jpeg_quality": quality if _output.FORMAT_EXT.get(fmt, ".jpg") == ".jpg" else None,
         "merge": {
             **merged.fit.to_json(),
             "box": list(merged.box),

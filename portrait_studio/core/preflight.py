@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from dataclasses import dataclass, field, replace
@@ -434,16 +435,26 @@ class EditSource:
 
     image: LoadedImage
     space: Space
+    sha256: str  # of the file's bytes (the history key)
     original: DeepImage | None = field(default=None, repr=False)
 
 
-def _header(data: bytes) -> tuple[str, str, int, int, bytes | None, Image.Exif] | None:
-    """(format, mode, width, height, icc, exif) from the header alone; None when Pillow cannot open it."""
+#: (format, mode, width, height, icc, EXIF bytes without the orientation, orientation), from the header.
+_Header = tuple[str, str, int, int, bytes | None, bytes | None, int]
+
+
+def _header(data: bytes) -> _Header | None:
+    """The header's facts (_Header); None when Pillow cannot open it. Plain values only: an Exif object
+    would keep the file's bytes alive through the image it came from."""
     register_heif()
     try:
         with Image.open(io.BytesIO(data)) as img:  # lazy: no pixels are decoded
             icc = img.info.get("icc_profile")
-            return str(img.format), img.mode, img.width, img.height, icc, img.getexif()
+            exif = img.getexif()
+            orientation = orientation_of(exif)
+            exif.pop(0x0112, None)  # the pixels are made upright
+            raw = exif.tobytes() if len(exif) else None
+            return str(img.format), img.mode, img.width, img.height, icc, raw, orientation
     except Exception:  # Pillow cannot read it lazily: the full load says what is wrong, in plain words
         return None
 
@@ -471,21 +482,17 @@ def photo_size(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     head = _header(data)
     if head is None:
         return None
-    _, _, w, h, _, exif = head
-    return (h, w) if orientation_of(exif) in (5, 6, 7, 8) else (w, h)
+    w, h, orientation = head[2], head[3], head[6]
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def _deep_source(data: bytes, path: Path) -> EditSource | None:
+def _deep_source(head: _Header, path: Path, sha256: str, file_bytes: int) -> EditSource:
     """A 16-bit TIFF/PNG decoded once, at its depth: the sRGB 8-bit upload image is made from those pixels
-    (before, the 8-bit load, the 16-bit read for the upload and the one for the merge were three decodes)."""
+    (before, the 8-bit load, the 16-bit read for the upload and the one for the merge were three decodes).
+    The file's bytes are not held meanwhile (122 MB for a 24 MP 16-bit TIFF): only their hash is kept."""
     from portrait_studio.core.deep_io import read_deep
 
-    head = _header(data)
-    if head is None:
-        return None
-    fmt, mode, w, h, _, exif = head
-    if w * h > MAX_PIXELS:
-        return None  # the usual load refuses it with its message
+    fmt, mode, _, _, _, exif, orientation = head
     deep = read_deep(path)
     space = Space.of(deep.icc_profile, deep.channels)
     rgb = srgb8(space, deep.pixels)
@@ -494,27 +501,23 @@ def _deep_source(data: bytes, path: Path) -> EditSource | None:
         a = deep.alpha.astype(np.float32)[..., None] / float(np.iinfo(deep.alpha.dtype).max)
         rgb = np.round(rgb * a + 255.0 * (1.0 - a)).astype(np.uint8)
         notes.append("transparent areas were placed on white.")
-    orientation = orientation_of(exif)
     if orientation != 1:
         notes.append(f"EXIF orientation {orientation} applied.")
-    if 0x0112 in exif:
-        del exif[0x0112]
     image = LoadedImage(
         path=path,
         rgb=np.ascontiguousarray(rgb),
         format=fmt,
-        file_bytes=len(data),
+        file_bytes=file_bytes,
         width=rgb.shape[1],
         height=rgb.shape[0],
         icc_profile=None,
-        exif=exif.tobytes() if len(exif) else None,
+        exif=exif,
         notes=notes,
-        data=data,
         orientation=orientation,
         mode=mode,
-        srgb_from=space.name,
+        srgb_from=space.name,  # so prepare_upload encodes these pixels (the file never goes as it is)
     )
-    return EditSource(image, space, deep)
+    return EditSource(image, space, sha256, deep)
 
 
 def load_for_edit(path: str | os.PathLike[str]) -> EditSource:
@@ -526,15 +529,17 @@ def load_for_edit(path: str | os.PathLike[str]) -> EditSource:
 
     p = Path(path)
     data = read_file(p)
-    if _is_deep(data) and (deep := _deep_source(data, p)) is not None:
-        return deep
+    if _is_deep(data) and (head := _header(data)) is not None and head[2] * head[3] <= MAX_PIXELS:
+        sha256, file_bytes = hashlib.sha256(data).hexdigest(), len(data)
+        del data  # decoded from the file itself: its bytes need not be held meanwhile
+        return _deep_source(head, p, sha256, file_bytes)
     image = load_image_bytes(data, str(p), max_side=_CHECK_SIDE if _sendable_jpeg(data) else None)
     head = _header(data) if image.preview_scale == 1.0 and image.mode == "RGB" else None
     # The decoded pixels are the original's own when nothing was changed on load: RGB, its own profile kept.
     same = head is not None and (head[4] or None) == image.icc_profile
     original = DeepImage(image.rgb, image.icc_profile, None, image.format) if same else None
     managed, space = colour_managed(image)
-    return EditSource(managed, space, original)
+    return EditSource(managed, space, hashlib.sha256(data).hexdigest(), original)
 
 
 def prepare_upload(image: LoadedImage, *, crop_to_face: Face | None = None) -> PreparedUpload:
