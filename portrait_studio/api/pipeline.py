@@ -36,6 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from portrait_studio.api import metadata as _metadata
 from portrait_studio.api import output as _output
 from portrait_studio.api._progress import Eta, Pace, Progress, ProgressFn, planner_for
 from portrait_studio.api.client import Client
@@ -536,6 +537,7 @@ def _fetch_and_write(
             icc = _srgb_profile()
         body = _output.result_body(result, exif=exif, icc_profile=icc)
         target = planned.with_suffix(".jpg")
+    body, xmp = _metadata.tagged(body, never, row, task)  # what catalogs read: EXIF, XMP, IPTC, the edit
     clean_stale_temps(planned.parent)  # what a run killed while writing here left (resume writes here too)
     try:
         written = Path(row.saving_path) if row.saving_path else None
@@ -543,6 +545,8 @@ def _fetch_and_write(
             written = _output.write_body(
                 body, target, never=never, before=lambda name: journal.mark_saving(row.id, name)
             )
+        if xmp is not None:  # (a format without a place for XMP: none of the result formats today)
+            extra["xmp_sidecar"] = str(_metadata.write_xmp_sidecar(written, xmp))
         fields = {**_output.sidecar_fields(row, task, written, task.outputs[0].job_id, notes), **extra}
         return written, _output.write_sidecar(written, fields), notes
     except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
