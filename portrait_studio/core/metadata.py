@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -198,16 +199,25 @@ def _tiff_tags(path: str | Path, wanted: tuple[int, ...]) -> dict[int, bytes]:
 
 
 def _png_iptc(text: str) -> bytes | None:
-    """ImageMagick's "Raw profile" text ("\\niptc\\n   LEN\\nHEX…") decoded."""
-    parts = text.strip().split(None, 2)
+    """ImageMagick's "Raw profile" text decoded: a line naming it ("iptc", or exiftool's "IPTC profile"),
+    a line with the byte count, then hex. exiftool wraps the IPTC in a Photoshop resource block."""
+    lines = text.strip().split("\n")
     try:
-        return bytes.fromhex("".join(parts[2].split())) if len(parts) == 3 else None
+        raw = bytes.fromhex("".join("".join(lines[2:]).split()))
     except ValueError:
         return None
+    return _irb_iptc(raw) if raw.startswith(b"8BIM") else raw or None
 
 
 def read_metadata(path: str | Path) -> Metadata:
     """The photo's EXIF (Orientation 1), RGB ICC, XMP and IPTC; empty when it is gone or unreadable."""
+    with warnings.catch_warnings():
+        # (Pillow warns about the LONG-typed IPTC tag of TIFFs from Photoshop, Lightroom and exiftool.)
+        warnings.filterwarnings("ignore", "Metadata Warning, tag 33723", UserWarning)
+        return _read(path)
+
+
+def _read(path: str | Path) -> Metadata:
     from portrait_studio.core.images import rgb_profile
 
     try:
