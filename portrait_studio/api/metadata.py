@@ -55,7 +55,7 @@ def edit_record(row: JournalRow, task: Task) -> dict[str, Any]:
     return {
         "tool": TOOL,
         # When the edit was asked for (the journal row's time), not when it is written: the same result's
-        # bytes must come out the same, so a resumed write finds the file an interrupted one left (output.holds).
+        # bytes come out the same, so a resumed write finds the file an interrupted one left (output.holds).
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row.created_at)),
         "parameters": summary,
         "fields": record_fields(row, task),

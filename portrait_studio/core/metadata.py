@@ -128,8 +128,8 @@ def _upright_exif(exif: Image.Exif) -> bytes | None:
 
 
 def upright_exif(exif: bytes | None) -> bytes | None:
-    """An EXIF payload with its IFD0 Orientation set to 1 in place: every other byte kept as it was (a
-    rebuild would move maker notes, whose inner offsets then point at nothing); None when it does not parse."""
+    """An EXIF payload with its IFD0 Orientation set to 1 in place, every other byte kept as it was (a rebuild
+    would move maker notes, whose inner offsets then point at nothing); None when it does not parse."""
     if not exif:
         return None
     raw = exif if exif.startswith(b"Exif\0\0") else b"Exif\0\0" + exif
