@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "gateway": "gateway",
     "check": "check",
     "watch": "watch",
+    "edit": "edit",
 }
 
 
