@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from portrait_studio import cli
 
@@ -21,6 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from portrait_studio.ui.app import run_gui
 
         return run_gui(*gui)
+    edit = cli.edit_window_request(args)  # `portrait-studio edit FILE`: the window in round-trip mode
+    if edit is not None and Path(edit[1]).is_file():
+        from portrait_studio.ui.app import run_gui
+
+        return run_gui(edit[0], (), edit_in=edit[1])
     return cli.main(args)
 
 

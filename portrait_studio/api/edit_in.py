@@ -137,6 +137,13 @@ def check_target(target: Path) -> Facts:
     return found
 
 
+def working_copy(target: Path) -> Path:
+    """A copy of `target` as the host rendered it, in the data folder under the same name: what the window
+    opens and sends, so a second run with other settings starts from the rendering, not from the last Save."""
+    key = hashlib.sha256(os.fsencode(os.path.abspath(target))).hexdigest()[:24]
+    return atomic_write_bytes(data_dir() / "edit-in" / "open" / key / target.name, target.read_bytes())
+
+
 def previous_versions(target: Path) -> list[Path]:
     """The kept versions of `target`, oldest first (each with a `.json` manifest beside it)."""
     slot = _slot(target)
@@ -222,7 +229,8 @@ def _merged(answer: bytes, result: Path, target: Path) -> bytes:
         merged.pixels, deep.format, exif=None, icc_profile=deep.icc_profile, alpha=deep.alpha, quality=quality
     )
     source = _meta.read_metadata(target)
-    xmp = _meta.xmp_of(answer)  # the record the pipeline wrote, over the target's own XMP
+    # The pipeline's result carries the target's XMP with the edit's record; anything else, the target's own.
+    xmp = _meta.xmp_of(answer) or source.xmp
     tagged = _meta.embed(body, exif=source.exif, xmp=xmp, iptc=source.iptc, tool=TOOL)
     return tagged if tagged is not None else body
 
@@ -298,5 +306,6 @@ __all__ = [
     "previous_versions",
     "restore",
     "results_dir",
+    "working_copy",
     "write_back",
 ]

@@ -70,6 +70,19 @@ def gui_request(args: Sequence[str]) -> tuple[list[str], list[Path]] | None:
     return options, [Path(f) for f in files]
 
 
+def edit_window_request(args: Sequence[str]) -> tuple[list[str], Path] | None:
+    """(Qt options, the file) for `portrait-studio edit FILE` without --apply/--restore: the window in
+    round-trip mode; else None (the `edit` subcommand, or something else)."""
+    if list(args[:1]) != ["edit"]:
+        return None
+    rest = list(args[1:])
+    options = [a for a in rest if a.startswith("-")]
+    files = [a for a in rest if not a.startswith("-")]
+    if any(a in ("-h", "--help", "--apply", "--restore", "--json") for a in options) or len(files) != 1:
+        return None
+    return options, Path(files[0])
+
+
 def _tolerant_output() -> None:
     """A non-UTF-8 file name (its bytes kept as surrogate escapes) is printed as \\udcff, never a crash
     halfway through a batch's report; JSON lines stay valid JSON (the same escape)."""
@@ -116,4 +129,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args.command, args)
 
 
-__all__ = ["SUBCOMMANDS", "build_parser", "gui_request", "main"]
+__all__ = ["SUBCOMMANDS", "build_parser", "edit_window_request", "gui_request", "main"]

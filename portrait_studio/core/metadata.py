@@ -70,8 +70,11 @@ _JPEG_SEGMENT_MAX = 0xFFFF - 2
 _ORIENTATION = 0x0112
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _TIFF_XMP, _TIFF_IPTC, _TIFF_SOFTWARE = 700, 33723, 305
-#: IFD0 tags of a TIFF original that describe the photo (not its pixels): carried with the EXIF.
-_DESCRIPTIVE = (270, 271, 272, 305, 306, 315, 33432, 18246, 18249, 0x9C9B, 0x9C9C, 0x9C9D, 0x9C9E, 0x9C9F)
+#: IFD0 tags of a TIFF original that describe the photo, not how its pixels are stored (with its print
+#: resolution): carried with the EXIF.
+_DESCRIPTIVE = (
+    270, 271, 272, 282, 283, 296, 305, 306, 315, 33432, 18246, 18249, 0x9C9B, 0x9C9C, 0x9C9D, 0x9C9E, 0x9C9F,
+)  # fmt: skip
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
 _IPTC_PNG_KEY = "Raw profile type iptc"
 #: IPTC-IIM record 2 datasets the XMP gets when it lacks them (IIM 4.2; IPTC Photo Metadata 2019.1 mapping).

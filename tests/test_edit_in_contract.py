@@ -1,0 +1,93 @@
+"""The Edit-In contract through the CLI, this test playing Lightroom Classic (tests/lightroom.py; issue 20):
+`portrait-studio edit NAME-Edit.tif --apply` as a real subprocess on the real local engine, then
+`edit --restore`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from portrait_studio.api import edit_in
+from tests import exiftool
+from tests.conftest import cli_args
+from tests.lightroom import check_round_trip, render_edit_copy, snapshot
+from tests.photos import large_portrait
+
+
+def test_cli_edit_apply_writes_back_in_place_and_restore_brings_the_rendering_back(tmp_path: Path):
+    original, edit = render_edit_copy(tmp_path / "shoot")
+    rendered, before = edit.read_bytes(), snapshot(edit)
+    listing = sorted(p.name for p in edit.parent.iterdir())
+    original_bytes = original.read_bytes()
+    run = subprocess.run(
+        cli_args("edit", str(edit), "--apply", "--backend", "local", "--gpen", "0.5", "--skin", "0.8",
+                 "--json"),
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    line = json.loads(run.stdout)
+    assert line["status"] == "written_back" and Path(line["path"]).resolve() == edit.resolve()
+    assert Path(line["kept"]).read_bytes() == rendered  # kept in the data folder, not beside the file
+    check_round_trip(before, edit, listing)
+    assert original.read_bytes() == original_bytes  # Lightroom's own original: never touched
+    restored = subprocess.run(
+        cli_args("edit", "--restore", str(edit)), capture_output=True, text=True, timeout=60
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert edit.read_bytes() == rendered
+    again = subprocess.run(
+        cli_args("edit", "--restore", str(edit)), capture_output=True, text=True, timeout=60
+    )
+    assert again.returncode == 1 and "No earlier version" in again.stderr and edit.read_bytes() == rendered
+
+
+def test_cli_edit_refuses_a_file_it_cannot_write_back_and_leaves_it(tmp_path: Path):
+    webp = tmp_path / "IMG_1-Edit.webp"
+    Image.fromarray(large_portrait((600, 400))).save(webp)
+    before = webp.read_bytes()
+    run = subprocess.run(cli_args("edit", str(webp), "--apply", "--backend", "local"), capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 1
+    assert "writes back TIFF, JPEG or PNG" in run.stderr and "External Editing" in run.stderr
+    assert webp.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [webp.name]
+    gone = subprocess.run(
+        cli_args("edit", str(tmp_path / "nope.tif"), "--apply"), capture_output=True, text=True
+    )
+    assert gone.returncode == 1 and "is not there" in gone.stderr
+
+
+def test_a_write_back_keeps_a_jpeg_a_jpeg_at_its_own_quality_and_a_png_sixteen_bits(tmp_path: Path):
+    """The library round trip for the other formats a host may render (a result conformed from the model's
+    image, as when the file is no larger than the model's answer)."""
+    import cv2
+
+    rgb = large_portrait((900, 600))
+    jpg = tmp_path / "a-Edit.jpg"
+    Image.fromarray(rgb).save(jpg, quality=80)
+    png = tmp_path / "b-Edit.png"
+    cv2.imwrite(str(png), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).astype(np.uint16) * 257)
+    for target in (jpg, png):
+        exiftool.tag(target)
+        answer = tmp_path / f"{target.stem}.answer.jpg"  # the model's image: the photo at another size
+        Image.fromarray(cv2.resize(rgb, (768, 512), interpolation=cv2.INTER_AREA)).save(answer, quality=92)
+        rendered = target.read_bytes()
+        done = edit_in.write_back(target, answer)
+        assert done.kept.read_bytes() == rendered
+        got = edit_in.facts(target)
+        kind = {".jpg": ("JPEG", 8), ".png": ("PNG", 16)}[target.suffix]
+        assert (got.format, got.size, got.bits) == (kind[0], (900, 600), kind[1])
+        tags = exiftool.read(target)
+        assert tags["XMP-xmp:Rating"] == 4 and exiftool.as_list(tags["IPTC:Keywords"]) == [
+            "bride",
+            "first dance",
+        ]
+        edit_in.restore(target)
+        assert target.read_bytes() == rendered
+    from portrait_studio.api.output import jpeg_quality
+
+    edit_in.write_back(jpg, tmp_path / "a-Edit.answer.jpg")
+    assert jpeg_quality(jpg) == 80
