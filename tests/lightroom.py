@@ -38,7 +38,10 @@ def render_edit_copy(shoot: Path) -> tuple[Path, Path]:
     Image.fromarray(rgb).save(original, quality=95)
     edit = shoot / "IMG_0042-Edit.tif"
     # ProPhoto-encoded 16-bit pixels (values, not a real conversion: the profile is what must survive).
-    px = rgb.astype(np.uint16) * 257 + np.random.default_rng(3).integers(0, 200, rgb.shape, dtype=np.uint16)
+    # ProPhoto-encoded 16-bit pixels with low bits of their own (values, not a real conversion: the profile is
+    # what must survive).
+    noise = np.random.default_rng(3).integers(0, 200, rgb.shape)
+    px = np.clip(rgb.astype(np.int32) * 257 + noise - 100, 0, 65535).astype(np.uint16)
     tifffile.imwrite(edit, px, photometric="rgb", iccprofile=icc_profiles.prophoto(), compression="zlib",
                      metadata=None, resolution=(240, 240))  # fmt: skip
     exiftool.tag(edit, *LIGHTROOM_TAGS)

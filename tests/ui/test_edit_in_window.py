@@ -27,7 +27,9 @@ def test_window_round_trip_saves_back_in_place_asks_before_closing_and_restores(
     w.show()
     qtbot.waitExposed(w)
     assert "Edit In" in w.windowTitle() and edit.name in w.windowTitle()
-    assert not w.window_actions.save_as_action.isEnabled() and not w.window_actions.open_action.isEnabled()
+    actions = w.window_actions
+    assert not actions.save_as_action.isEnabled() and not actions.open_action.isEnabled()
+    assert not actions.recent_menu.menuAction().isEnabled() and not w.acceptDrops()
     qtbot.waitUntil(lambda: bool(analysed), timeout=60_000)
     assert w.windowTitle() == flow.title()  # (the photo's own title does not replace it)
     w.set_params(EditParams(gpen=0.5, skin=0.8, skin_unifi=0.3, width=1024, height=1024, seed=5))

@@ -85,6 +85,7 @@ class EditInFlow(QObject):
         actions.save_action.setStatusTip(f"Write the result back into {flow.target.name} (Ctrl+S)")
         for off in (actions.save_as_action, actions.open_action, actions.open_folder_action):
             off.setEnabled(False)  # one file, saved into itself: nothing else is opened or written
+        actions.recent_menu.menuAction().setEnabled(False)
         window.setAcceptDrops(False)
         undo = QAction("&Restore previous version", window)
         undo.setStatusTip(f"Put the version of {flow.target.name} before the last Save back")
