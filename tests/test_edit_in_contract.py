@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import tifffile
 from PIL import Image
 
 from portrait_studio.api import edit_in
@@ -91,3 +92,32 @@ def test_a_write_back_keeps_a_jpeg_a_jpeg_at_its_own_quality_and_a_png_sixteen_b
 
     edit_in.write_back(jpg, tmp_path / "a-Edit.answer.jpg")
     assert jpeg_quality(jpg) == 80
+
+
+def test_the_catalog_launchers_reach_the_round_trip(tmp_path: Path):
+    """Catalogs start an external editor with the file alone: `portrait-studio-edit FILE` is `edit FILE`;
+    `edit FILE` opens the window (here: refuses a WebP at once, with the reason, before showing anything)."""
+    import os
+    import sys
+
+    from portrait_studio import cli
+
+    assert cli.edit_window_request(["edit", "a.tif"]) == ([], Path("a.tif"))
+    assert cli.edit_window_request(["edit", "a.tif", "--apply"]) is None
+    assert cli.edit_window_request(["edit", "--restore", "a.tif"]) is None
+    assert cli.edit_window_request(["retouch", "a.tif"]) is None
+    tif = tmp_path / "IMG_2-Edit.tif"
+    tifffile.imwrite(tif, large_portrait((600, 400)), photometric="rgb")
+    launcher = tmp_path / "portrait-studio-edit"  # the name a link or the installed script has
+    launcher.write_text("from portrait_studio.entry import main\nraise SystemExit(main())\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    run = subprocess.run([sys.executable, str(launcher), "--restore", str(tif)], capture_output=True,
+                         text=True, timeout=60, env=env)  # fmt: skip
+    assert run.returncode == 1 and "No earlier version of" in run.stderr, run.stderr
+    webp = tmp_path / "IMG_3-Edit.webp"
+    Image.fromarray(large_portrait((600, 400))).save(webp)
+    window = subprocess.run(cli_args("edit", str(webp)), capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+    assert window.returncode == 1 and "writes back TIFF, JPEG or PNG" in window.stderr
+    missing = subprocess.run(cli_args("edit", str(tmp_path / "gone.tif")), capture_output=True, text=True)
+    assert missing.returncode == 1 and "is not there" in missing.stderr

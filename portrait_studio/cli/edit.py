@@ -107,6 +107,11 @@ def run(args: argparse.Namespace) -> int:
     from portrait_studio.core.presets import PresetError
 
     if not (args.apply or args.restore):
+        try:
+            edit_in.check_target(args.file)  # (entry.py opened the window for a file that is there)
+        except EditInError as err:
+            _say(args, {"status": "failed", "error": err.to_dict()}, f"error: {err}", error=True)
+            return 1
         print(
             "error: `portrait-studio edit FILE` opens the window; without a display, add --apply "
             "(retouch and write back) or --restore.",
