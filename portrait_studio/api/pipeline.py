@@ -209,7 +209,7 @@ def _check_cap(journal: Journal, estimate: Decimal | None, budget_cap: Decimal |
             )
 
 
-def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
+def _reuse(row: JournalRow, input_path: Path, folder: Path, stem: str | None = None) -> EditResult:
     """The earlier result, copied into `folder` when it lies elsewhere (made by the app, asked for by the CLI
     with -o): it is found where this run puts results, and the app's cache may be cleared."""
     assert row.result_path is not None
@@ -217,7 +217,7 @@ def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
     sidecar = Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result)
     if not _output.same_path(result.parent, folder):
         try:
-            planned = _output.planned_output(input_path, folder, ".retouched" + result.suffix)
+            planned = _output.planned_output(input_path, folder, ".retouched" + result.suffix, stem=stem)
             result, sidecar = _output.copy_result(result, planned)
         except OSError as err:
             raise _output.unsaved(folder, err) from err
@@ -253,10 +253,12 @@ def run_edit(
     preset: str | None = None,
     pace: Pace | None = None,
     size: str = "original",
+    stem: str | None = None,
 ) -> EditResult:
     """Retouch one photo through the gateway; see the module docstring for the order of events.
 
     `size`: "original" (merged onto the original at its full size) or "model" (the model's image).
+    `stem`: the result's name before `.retouched.EXT` (a rendered `--name` template), else the photo's.
 
     `pace`: the Pace a batch's photos share (BatchQueue.pace); a local task is then first looked at when the
     photos before it were done, not polled from the start (api._progress.planner_for).
@@ -281,7 +283,7 @@ def run_edit(
             return None
         if (earlier := journal.find_reusable(key)) is not None:
             report(Progress("done", 1.0, 0.0, earlier.task_id))
-            return _reuse(earlier, path, folder)
+            return _reuse(earlier, path, folder, stem)
         if backend.kind == "cloud":
             _refuse_if_uncertain(journal, key)
         if (running := _claim_running(journal, key, backend)) is not None:
@@ -313,7 +315,7 @@ def run_edit(
                     backend=backend.kind,
                     base_url=backend.client.base_url,
                     engine=backend.engine_label,
-                    out_path=_output.planned_output(path.resolve(), folder, suffix),
+                    out_path=_output.planned_output(path.resolve(), folder, suffix, stem=stem),
                     preset=preset,
                     estimate=estimate,
                     once=not force,  # the same request in flight elsewhere (another window, a CLI run): wait
