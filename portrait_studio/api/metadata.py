@@ -63,12 +63,16 @@ def edit_record(row: JournalRow, task: Task) -> dict[str, Any]:
 
 
 def tagged(body: bytes, original: Path, row: JournalRow, task: Task) -> tuple[bytes, bytes | None]:
-    """`body` with the original's EXIF (Orientation 1), XMP and IPTC and the edit record in it; when the
-    format cannot hold them, `body` unchanged and the XMP packet for a sidecar."""
+    """`body` with the original's EXIF (Orientation 1), XMP and IPTC and the edit record in it, and None;
+    when the format has no room for the XMP, what it can hold and the XMP packet for a `.xmp` sidecar."""
     source = _meta.read_metadata(original)
     xmp = _meta.edit_xmp(source.xmp, source.iptc, edit_record(row, task))
     embedded = _meta.embed(body, exif=source.exif, xmp=xmp, iptc=source.iptc, tool=TOOL)
-    return (body, xmp) if embedded is None else (embedded, None)
+    if embedded is not None:
+        return embedded, None
+    # No room for the XMP (a JPEG segment holds 64 KB): the rest goes in, the XMP into the sidecar.
+    rest = _meta.embed(body, exif=source.exif, xmp=None, iptc=source.iptc, tool=TOOL)
+    return rest if rest is not None else body, xmp
 
 
 def write_xmp_sidecar(result: Path, xmp: bytes) -> Path:

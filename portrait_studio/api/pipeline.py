@@ -547,7 +547,7 @@ def _fetch_and_write(
             written = _output.write_body(
                 body, target, never=never, before=lambda name: journal.mark_saving(row.id, name)
             )
-        if xmp is not None:  # (a format without a place for XMP: none of the result formats today)
+        if xmp is not None:  # no room for the XMP (over a JPEG segment's 64 KB): a .xmp sidecar beside it
             extra["xmp_sidecar"] = str(_metadata.write_xmp_sidecar(written, xmp))
         fields = {**_output.sidecar_fields(row, task, written, task.outputs[0].job_id, notes), **extra}
         return written, _output.write_sidecar(written, fields), notes

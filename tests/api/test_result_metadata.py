@@ -5,6 +5,7 @@ gateway."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,3 +178,27 @@ def test_a_format_without_room_for_xmp_gets_none_and_the_caller_a_sidecar_name(t
     Image.fromarray(large_portrait((300, 200))).save(webp)
     assert metadata.embed(webp.read_bytes(), exif=None, xmp=b"<x/>", iptc=None) is None
     assert metadata.sidecar_xmp(tmp_path / "a.retouched.webp") == tmp_path / "a.retouched.xmp"
+
+
+def test_an_xmp_too_large_for_a_jpeg_goes_into_a_sidecar_that_exiftool_reads(
+    tmp_path: Path, backend: Backend, journal: Journal
+):
+    """Lightroom's develop settings can make a TIFF's XMP larger than a JPEG segment holds (64 KB): the
+    model-size JPEG result then gets `NAME.retouched.xmp` beside it, recorded in the JSON sidecar."""
+    src = make_original(tmp_path / "shoot", "tif16")
+    exiftool.tag(src, "-XMP:Description=" + "develop settings " * 5000)  # ~85 KB of XMP
+    result = run_edit(backend, src, PARAMS, journal=journal, out_dir=tmp_path / "out", size="model")
+    xmp = metadata.sidecar_xmp(result.output_path)
+    assert xmp.is_file() and xmp.name == "shot-tif16.retouched.xmp"
+    assert json.loads(result.sidecar_path.read_text())["xmp_sidecar"] == str(xmp)
+    tags = exiftool.read(xmp)
+    assert tags["XMP-xmp:Rating"] == 4 and exiftool.as_list(tags["XMP-dc:Subject"]) == [
+        "bride",
+        "first dance",
+    ]
+    assert tags["XMP-ps-edit:TaskID"] == result.task_id
+    inside = exiftool.read(result.output_path)
+    assert "XMP-xmp:Rating" not in inside and exiftool.as_list(inside["IPTC:Keywords"]) == [
+        "bride",
+        "first dance",
+    ]
