@@ -29,9 +29,10 @@ def test_window_round_trip_saves_back_in_place_asks_before_closing_and_restores(
     assert "Edit In" in w.windowTitle() and edit.name in w.windowTitle()
     actions = w.window_actions
     assert not actions.save_as_action.isEnabled() and not actions.open_action.isEnabled()
-    assert not actions.recent_menu.menuAction().isEnabled() and not w.acceptDrops()
+    assert not actions.recent_menu.menuAction().isVisible() and not w.acceptDrops()
     qtbot.waitUntil(lambda: bool(analysed), timeout=60_000)
     assert w.windowTitle() == flow.title()  # (the photo's own title does not replace it)
+    assert flow.source not in w.recent.items  # the working copy is not offered as a recent photo
     w.set_params(EditParams(gpen=0.5, skin=0.8, skin_unifi=0.3, width=1024, height=1024, seed=5))
     with qtbot.waitSignal(w.run_finished, timeout=180_000):
         assert w.run_current()
@@ -57,3 +58,16 @@ def test_window_round_trip_saves_back_in_place_asks_before_closing_and_restores(
     assert w.close() and asked == [edit.name, edit.name]
     assert edit.read_bytes() == rendered and saved != rendered
     assert sorted(p.name for p in edit.parent.iterdir()) == listing
+
+
+def test_the_close_question_offers_save_discard_cancel_with_save_first(qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from portrait_studio.ui.window.edit_in_flow import question_box
+
+    box = question_box(None, "IMG_0042-Edit.tif")
+    qtbot.addWidget(box)
+    button = QMessageBox.StandardButton
+    assert box.standardButtons() == button.Save | button.Discard | button.Cancel
+    assert box.defaultButton() is box.button(button.Save)
+    assert "IMG_0042-Edit.tif" in box.text()

@@ -7,7 +7,7 @@ the title says so; the window works on a copy of FILE as it was rendered (api.ed
 data folder), so running again with other settings starts from the rendering, not from the last save; Save
 (Ctrl+S) writes the current result back into FILE in place (api.edit_in.write_back: the file's own size,
 format, bit depth, ICC and metadata; the previous version kept; atomic), off the GUI thread; "Restore
-previous version" puts the last kept one back; Open, Open folder, Save as and drops are off (nothing else is
+previous version" puts the last kept one back; Open, Open folder, Open recent, Save as and drops are off (nothing else is
 written beside the file); closing with a result not yet saved asks (Save / Discard / Cancel).
 
 The window gives this controller its pieces through `attach` (the session, the io runner, its actions) and
@@ -33,7 +33,8 @@ from portrait_studio.ui.window.open_flow import message_of
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 
-def _ask(parent: QWidget, name: str) -> str:
+def question_box(parent: QWidget, name: str) -> QMessageBox:
+    """The close question: write the retouch back into `name` (Save), leave the file (Discard), or Cancel."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Edit In")
@@ -42,7 +43,12 @@ def _ask(parent: QWidget, name: str) -> str:
     button = QMessageBox.StandardButton
     box.setStandardButtons(button.Save | button.Discard | button.Cancel)
     box.setDefaultButton(button.Save)
-    answer = box.exec()
+    return box
+
+
+def _ask(parent: QWidget, name: str) -> str:
+    answer = question_box(parent, name).exec()
+    button = QMessageBox.StandardButton
     if answer == button.Save:
         return SAVE
     return DISCARD if answer == button.Discard else CANCEL
@@ -85,7 +91,9 @@ class EditInFlow(QObject):
         actions.save_action.setStatusTip(f"Write the result back into {flow.target.name} (Ctrl+S)")
         for off in (actions.save_as_action, actions.open_action, actions.open_folder_action):
             off.setEnabled(False)  # one file, saved into itself: nothing else is opened or written
-        actions.recent_menu.menuAction().setEnabled(False)
+        actions.recent_menu.menuAction().setVisible(False)  # (the recent list re-enables it when it refills)
+        # The window opens a copy in the data folder: that path is not one to offer among recent photos.
+        window.recent.add = lambda paths: None
         window.setAcceptDrops(False)
         undo = QAction("&Restore previous version", window)
         undo.setStatusTip(f"Put the version of {flow.target.name} before the last Save back")
@@ -191,4 +199,4 @@ class EditInFlow(QObject):
         return False
 
 
-__all__ = ["CANCEL", "DISCARD", "SAVE", "EditInFlow"]
+__all__ = ["CANCEL", "DISCARD", "SAVE", "EditInFlow", "question_box"]
