@@ -560,11 +560,12 @@ def _embed_tiff(
         entries[_TIFF_IPTC] = struct.pack(e + "HHI", _TIFF_IPTC, 4, size // 4) + entries[_TIFF_IPTC][8:]
     ifd_at = at + len(blob) + (len(blob) & 1)
     ifd = struct.pack(e + "H", len(entries)) + b"".join(entries[t] for t in sorted(entries)) + next_ifd
-    out = bytearray(data) + b"\0" * (at - len(data)) + blob + b"\0" * (ifd_at - at - len(blob)) + ifd
-    out[4:8] = struct.pack(e + "I", ifd_at)
-    if len(out) >= 2**32:
-        return None
-    return bytes(out)
+    if ifd_at + len(ifd) >= 2**32:
+        return None  # past what a classic TIFF's offsets reach
+    # One copy of the (often 100+ MB) pixel data: memoryview slices, joined once.
+    view = memoryview(data)
+    pads = (b"\0" * (at - len(data)), b"\0" * (ifd_at - at - len(blob)))
+    return b"".join((view[:4], struct.pack(e + "I", ifd_at), view[8:], pads[0], blob, pads[1], ifd))
 
 
 def embed(
