@@ -9,10 +9,12 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 import tifffile
 from PIL import Image
 
 from portrait_studio.api import edit_in
+from portrait_studio.core.errors import EditInError
 from tests import exiftool
 from tests.conftest import cli_args
 from tests.lightroom import check_round_trip, render_edit_copy, snapshot
@@ -121,3 +123,35 @@ def test_the_catalog_launchers_reach_the_round_trip(tmp_path: Path):
     assert window.returncode == 1 and "writes back TIFF, JPEG or PNG" in window.stderr
     missing = subprocess.run(cli_args("edit", str(tmp_path / "gone.tif")), capture_output=True, text=True)
     assert missing.returncode == 1 and "is not there" in missing.stderr
+
+
+def test_a_write_back_keeps_the_file_mode_and_a_crash_before_it_leaves_the_file_as_it_was(tmp_path: Path):
+    import os
+
+    import cv2
+
+    rgb = large_portrait((900, 600))
+    target = tmp_path / "c-Edit.jpg"
+    Image.fromarray(rgb).save(target, quality=90)
+    os.chmod(target, 0o640)
+    rendered = target.read_bytes()
+    answer = tmp_path / "answer.jpg"
+    Image.fromarray(cv2.resize(rgb, (768, 512), interpolation=cv2.INTER_AREA)).save(answer, quality=92)
+    # Killed after the previous version was kept, before the write: the file as it was, plus its copy.
+    kept = edit_in.keep_previous(target)
+    assert target.read_bytes() == rendered == kept.read_bytes()
+    done = edit_in.write_back(target, answer)
+    assert os.stat(target).st_mode & 0o777 == 0o640 and target.read_bytes() != rendered
+    assert [p.name for p in edit_in.previous_versions(target)] == [kept.name, done.kept.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.jpg", "c-Edit.jpg"]  # no temp file left
+    edit_in.restore(target)
+    edit_in.restore(target)  # (the copy the "crash" left: the same bytes)
+    assert target.read_bytes() == rendered and edit_in.previous_versions(target) == []
+    # A damaged kept copy is refused, the file left as it is.
+    edit_in.write_back(target, answer)
+    [copy] = edit_in.previous_versions(target)
+    copy.write_bytes(b"not the file")
+    now = target.read_bytes()
+    with pytest.raises(EditInError, match="damaged"):
+        edit_in.restore(target)
+    assert target.read_bytes() == now

@@ -28,6 +28,7 @@ nothing is written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -175,7 +176,9 @@ def _replace(target: Path, body: bytes) -> None:
     mode = stat.S_IMODE(target.stat().st_mode)
     with atomic_open(target) as f:
         f.write(body)
-        os.chmod(f.name, mode)
+        # The temp file, before it is renamed over the target (no fchmod on Windows, where the bits mean little).
+        with contextlib.suppress(NotImplementedError, OSError):
+            os.chmod(f.fileno(), mode)
 
 
 def conform(result: Path, target: Path) -> bytes:

@@ -7,8 +7,9 @@ the title says so; the window works on a copy of FILE as it was rendered (api.ed
 data folder), so running again with other settings starts from the rendering, not from the last save; Save
 (Ctrl+S) writes the current result back into FILE in place (api.edit_in.write_back: the file's own size,
 format, bit depth, ICC and metadata; the previous version kept; atomic), off the GUI thread; "Restore
-previous version" puts the last kept one back; Open, Open folder, Open recent, Save as and drops are off (nothing else is
-written beside the file); closing with a result not yet saved asks (Save / Discard / Cancel).
+previous version" puts the last kept one back; Open, Open folder, Open recent, Save as and drops are off
+(nothing else is written beside the file); closing with a result not yet saved asks (Save / Discard /
+Cancel).
 
 The window gives this controller its pieces through `attach` (the session, the io runner, its actions) and
 holds no round-trip logic of its own; `ask` is the close question, replaceable in tests.
