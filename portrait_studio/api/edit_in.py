@@ -176,7 +176,7 @@ def _replace(target: Path, body: bytes) -> None:
     mode = stat.S_IMODE(target.stat().st_mode)
     with atomic_open(target) as f:
         f.write(body)
-        # The temp file, before it is renamed over the target (no fchmod on Windows, where the bits mean little).
+        # On the temp file, before it is renamed over the target (no fchmod on Windows: the bits mean little).
         with contextlib.suppress(NotImplementedError, OSError):
             os.chmod(f.fileno(), mode)
 
