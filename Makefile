@@ -26,6 +26,7 @@ run: $(STAMP)
 # FOR_TESTS=1: also Xvfb, for tests/test_xcb_start.py (the real window on a real X server; CI runs as root).
 test: $(STAMP)
 	PY=$(PY) FOR_TESTS=1 sh packaging/scripts/check_qt_libs.sh
+	sh packaging/scripts/test_tools.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy portrait_studio

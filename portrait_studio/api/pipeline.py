@@ -37,6 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from portrait_studio.api import metadata as _metadata
 from portrait_studio.api import output as _output
 from portrait_studio.api._progress import Eta, Pace, Progress, ProgressFn, planner_for
 from portrait_studio.api.client import Client
@@ -231,7 +232,7 @@ def _check_cap(journal: Journal, estimate: Decimal | None, budget_cap: Decimal |
             )
 
 
-def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
+def _reuse(row: JournalRow, input_path: Path, folder: Path, stem: str | None = None) -> EditResult:
     """The earlier result, copied into `folder` when it lies elsewhere (made by the app, asked for by the CLI
     with -o): it is found where this run puts results, and the app's cache may be cleared."""
     assert row.result_path is not None
@@ -239,7 +240,7 @@ def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
     sidecar = Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result)
     if not _output.same_path(result.parent, folder):
         try:
-            planned = _output.planned_output(input_path, folder, ".retouched" + result.suffix)
+            planned = _output.planned_output(input_path, folder, ".retouched" + result.suffix, stem=stem)
             result, sidecar = _output.copy_result(result, planned)
         except OSError as err:
             raise _output.unsaved(folder, err) from err
@@ -275,10 +276,12 @@ def run_edit(
     preset: str | None = None,
     pace: Pace | None = None,
     size: str = "original",
+    stem: str | None = None,
 ) -> EditResult:
     """Retouch one photo through the gateway; see the module docstring for the order of events.
 
     `size`: "original" (merged onto the original at its full size) or "model" (the model's image).
+    `stem`: the result's name before `.retouched.EXT` (a rendered `--name` template), else the photo's.
 
     `pace`: the Pace a batch's photos share (BatchQueue.pace); a local task is then first looked at when the
     photos before it were done, not polled from the start (api._progress.planner_for).
@@ -305,7 +308,7 @@ def run_edit(
             return None
         if (earlier := journal.find_reusable(key)) is not None:
             report(Progress("done", 1.0, 0.0, earlier.task_id))
-            return _reuse(earlier, path, folder)
+            return _reuse(earlier, path, folder, stem)
         if backend.kind == "cloud":
             _refuse_if_uncertain(journal, key)
         if (running := _claim_running(journal, key, backend)) is not None:
@@ -337,7 +340,7 @@ def run_edit(
                     backend=backend.kind,
                     base_url=backend.client.base_url,
                     engine=backend.engine_label,
-                    out_path=_output.planned_output(path.resolve(), folder, suffix),
+                    out_path=_output.planned_output(path.resolve(), folder, suffix, stem=stem),
                     preset=preset,
                     estimate=estimate,
                     once=not force,  # the same request in flight elsewhere (another window, a CLI run): wait
@@ -597,6 +600,7 @@ def _fetch_and_write(
             icc = _srgb_profile()
         body = _output.result_body(result, exif=exif, icc_profile=icc)
         target = planned.with_suffix(".jpg")
+    body, xmp = _metadata.tagged(body, never, row, task)  # what catalogs read: EXIF, XMP, IPTC, the edit
     clean_stale_temps(planned.parent)  # what a run killed while writing here left (resume writes here too)
     try:
         written = Path(row.saving_path) if row.saving_path else None
@@ -604,6 +608,8 @@ def _fetch_and_write(
             written = _output.write_body(
                 body, target, never=never, before=lambda name: journal.mark_saving(row.id, name)
             )
+        if xmp is not None:  # no room for the XMP (over a JPEG segment's 64 KB): a .xmp sidecar beside it
+            extra["xmp_sidecar"] = str(_metadata.write_xmp_sidecar(written, xmp))
         fields = {**_output.sidecar_fields(row, task, written, task.outputs[0].job_id, notes), **extra}
         return written, _output.write_sidecar(written, fields), notes
     except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`

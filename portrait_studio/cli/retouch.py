@@ -53,7 +53,14 @@ def add_parser(subparsers: Any) -> None:
         type=Path,
         help="write results here (default: Settings' output folder, else next to each photo)",
     )
-    p.add_argument("-r", "--recursive", action="store_true", help="include sub-folders of folders")
+    p.add_argument(
+        "-r", "--recursive", action="store_true",
+        help="include sub-folders of folders (with -o, their tree is mirrored under DIR)",
+    )  # fmt: skip
+    p.add_argument(
+        "--name", metavar="TEMPLATE",
+        help="result name before .retouched.EXT: {name}, {preset}, {date} (default: {name})",
+    )  # fmt: skip
     p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
     p.add_argument("--gpen", type=float, help="face HD effect, 0–1 in 0.1 steps")
     p.add_argument("--skin", type=float, help="skin beautification, 0–1 in 0.1 steps")
@@ -252,7 +259,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None,
             session, params, journal=journal, concurrency=args.jobs, settings=settings,
             out_dir=args.out_dir or settings.output_folder(),  # Settings' folder, as the window saves
             max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
-            size=size,
+            size=size, name_template=args.name,
         )  # fmt: skip
         status = _StatusLine(queue)
         queue.subscribe(on_change)
@@ -301,6 +308,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         params, preset, size = build_params(args)
+        if args.name:
+            from portrait_studio.api.output import render_name
+
+            render_name(args.name, Path("photo.jpg"), preset)  # a bad template: before a backend starts
         return _run_queue(args, params, preset, size)
     except PortraitStudioError as err:  # bad parameters, unknown preset, no API key, bad base URL…
         if args.json:

@@ -371,6 +371,14 @@ def _decode_guarded(data: bytes, path: Path | None, max_side: int | None) -> Loa
 
 
 def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage:
+    with warnings.catch_warnings():
+        # Photoshop, Lightroom and exiftool type a TIFF's IPTC (tag 33723) as an array of LONGs; Pillow
+        # expects one value and warns on every read of the EXIF, about a file that is fine.
+        warnings.filterwarnings("ignore", "Metadata Warning, tag 33723", UserWarning)
+        return _decode_tolerant(data, path, max_side)
+
+
+def _decode_tolerant(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage:
     notes: list[str] = []
     img = _open(data, path, notes)
     fmt = str(img.format)
