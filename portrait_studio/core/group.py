@@ -50,6 +50,7 @@ COVER_ROUNDS = 2  # cover, count again; once more for a face the first count fou
 MIN_WEIGHT = 1.0 / 512  # below this a weight is 0: compact support, the rest stays the original's pixels
 
 FacesChoice = str | Sequence[int]  # "all" | "largest" | face numbers (1-based, left to right)
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -145,16 +146,14 @@ def choose(faces: Sequence[GroupFace], choice: FacesChoice = "all") -> list[Grou
 
 
 # ----------------------------------------------------------------------------------------------- geometry
-def _radius(box: tuple[float, float, float, float], xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+def _radius(box: Box, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Elliptic radius of core.merge.face_region around `box` at pixel columns xs, rows ys (a grid)."""
     x, y, bw, bh = box
     cx, cy = x + bw / 2, y + bh * 0.55
     return np.sqrt(((ys[:, None] - cy) / (REGION_H * bh)) ** 2 + ((xs[None, :] - cx) / (REGION_W * bw)) ** 2)
 
 
-def face_weight(
-    boxes: Sequence[tuple[float, float, float, float]], index: int, window: tuple[int, int, int, int]
-) -> np.ndarray:
+def face_weight(boxes: Sequence[Box], index: int, window: tuple[int, int, int, int]) -> np.ndarray:
     """Face `index`'s merge weight (0..1, float32) on `window` (x, y, w, h) of the photo: its region, cut
     where another of `boxes` is nearer (soft seam of SEAM_BAND), zero below MIN_WEIGHT."""
     x, y, w, h = window
@@ -171,6 +170,10 @@ def face_weight(
     return weight
 
 
+def _floats(box: tuple[int, int, int, int]) -> Box:
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+
+
 def _intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
@@ -180,11 +183,11 @@ def _grown(box: tuple[float, ...], k: float) -> tuple[float, float, float, float
     return (x + w / 2 - k * w / 2, y + h / 2 - k * h / 2, k * w, k * h)
 
 
-def _in_upload(box: tuple[float, ...], crop: tuple[int, int, int, int], scale: float) -> tuple[float, ...]:
+def _in_upload(box: tuple[float, ...], crop: tuple[int, int, int, int], scale: float) -> Box:
     return ((box[0] - crop[0]) * scale, (box[1] - crop[1]) * scale, box[2] * scale, box[3] * scale)
 
 
-def _cover(rgb: np.ndarray, box: tuple[float, ...], protect: tuple[float, ...]) -> tuple[int, int, int, int]:
+def _cover(rgb: np.ndarray, box: tuple[float, ...], protect: Box) -> tuple[int, int, int, int]:
     """Paint a feathered flat ellipse of its median colour over `box` (grown), never over `protect`'s core;
     returns the painted box."""
     h, w = rgb.shape[:2]
@@ -252,7 +255,7 @@ def isolate(
             )
         if len(ours) == 1 and not others:
             return FaceUpload(number, crop, scale, pixels, tuple(covered))
-        to_cover = [tuple(float(v) for v in f.box) for f in others]
+        to_cover = [_floats(f.box) for f in others]
         if not to_cover:  # two detections on our one face: the model would see the same
             break
     return NotIsolated(
@@ -302,7 +305,7 @@ def merge_faces(
     a local retouch of its upload (the message names no face: the caller does)."""
     squeeze = original.ndim == 2
     out = (original[..., None] if squeeze else original).copy()
-    boxes = [tuple(float(v) for v in f.box) for f in faces]
+    boxes: list[Box] = [_floats(f.box) for f in faces]
     index = {f.number: i for i, f in enumerate(faces)}
     records = []
     for upload, answer in answers:
