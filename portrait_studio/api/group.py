@@ -182,20 +182,30 @@ def run_photo(
     faces: FacesChoice | str = "all",
     **options: Any,
 ) -> _pipeline.EditResult:
-    """One photo, whatever its faces: run_edit for one face (or none), run_group for several."""
-    from portrait_studio.core.faces import detect_faces
+    """One photo, whatever its faces: run_edit for one face (or none), run_group for several.
+
+    The count is made on a ≤ 1920 px preview (what detection looks at anyway) through the face cache
+    (core.face_cache, keyed by the file's bytes), so a batch of one-face photos pays one fast decode each and
+    a photo counted before (by `check`, the window) is not counted again.
+    """
+    from portrait_studio.core.face_cache import detect_faces_cached
+    from portrait_studio.core.faces import WORKING_SIDE
+    from portrait_studio.core.images import load_image_bytes, scale_faces
 
     choice = parse_choice(faces) if isinstance(faces, str) else faces
     path = Path(input_path)
     try:
-        rgb, sha, fmt = _load(path)
-    except PortraitStudioError:
+        data = path.read_bytes()
+        preview = load_image_bytes(data, str(path), max_side=WORKING_SIDE)
+    except (PortraitStudioError, OSError):
         return _pipeline.run_edit(session, path, params, journal=journal, **options)  # says what is wrong
-    found = detect_faces(rgb)
+    found = detect_faces_cached(preview.rgb, data)
     if found.count < 2:
         return _pipeline.run_edit(session, path, params, journal=journal, **options)
+    rgb, sha, fmt = _load(path)
+    counted = scale_faces(found, preview.rgb.shape[1] / rgb.shape[1]).faces  # preview px per full px
     return run_group(
-        session, path, params, journal=journal, faces=choice, _loaded=(rgb, sha, fmt, found.faces), **options
+        session, path, params, journal=journal, faces=choice, _loaded=(rgb, sha, fmt, counted), **options
     )
 
 
