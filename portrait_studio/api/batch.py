@@ -73,7 +73,11 @@ class BatchItem:
             "error": {"code": e.code, "message": e.message, "fix": e.fix} if e else None,
             "notes": list(r.notes) if r else [],
             **({"faces": list(r.faces)} if r and r.faces else {}),
-            **({"faces": list(e.faces)} if not r and getattr(e, "faces", None) else {}),
+            **(
+                {"faces": list(getattr(e, "faces", None) or [])}
+                if not r and getattr(e, "faces", None)
+                else {}
+            ),
         }
 
 

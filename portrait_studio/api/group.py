@@ -108,6 +108,50 @@ def plan_group(rgb: Any, choice: FacesChoice = "all", faces: Any = None) -> Grou
     return GroupPlan(found, chosen, uploads, refused)
 
 
+@dataclass(frozen=True)
+class GroupEstimate:
+    """What a group edit would cost before anything is paid: its plan, and the summed precharge (None: the
+    local engine, free)."""
+
+    plan: GroupPlan
+    estimate: Decimal | None
+    per_face: dict[int, Decimal | None] = field(default_factory=dict)  # by face number (cloud)
+
+
+def estimate_group(
+    session: Any,
+    input_path: Path | str,
+    params: EditParams,
+    choice: FacesChoice = "all",
+    *,
+    every: bool = False,
+    settings: Settings | None = None,
+    face_params: Mapping[int, EditParams] | None = None,
+) -> GroupEstimate:
+    """Plan a group photo and price it: one precharge per face to send on the cloud (nothing is created).
+
+    For the window's "Retouch each face (N tasks, estimate $x)"; the run itself prices again (done faces are
+    then free). `every`: plan and price every face, tiny ones too (a window lets the user turn them on)."""
+    from portrait_studio.core.faces import detect_faces
+
+    backend = _pipeline.Backend.of(session) if session is not None else None
+    rgb, _sha256, _fmt = _load(Path(input_path))
+    found = detect_faces(rgb).faces
+    plan = plan_group(rgb, tuple(range(1, len(found) + 1)) if every else choice, found)
+    if backend is None or backend.kind != "cloud":
+        return GroupEstimate(plan, None)
+    settings = settings or Settings(backend="cloud")
+    per_face = dict(face_params or {})
+    faces = []
+    for upload in plan.uploads:
+        data = _encode(upload)
+        p = per_face.get(upload.number, params)
+        face = next(f for f in plan.faces if f.number == upload.number)
+        faces.append(_Face(upload, face, p, data, _sha(data), ""))
+    total = _estimate_all(backend, settings, faces, max_cost=None, budget_cap=None)
+    return GroupEstimate(plan, total, {f.upload.number: f.estimate for f in faces})
+
+
 # ------------------------------------------------------------------------------------------------- the run
 @dataclass
 class _Face:
@@ -190,16 +234,15 @@ def run_photo(
     """
     from portrait_studio.core.face_cache import detect_faces_cached
     from portrait_studio.core.faces import WORKING_SIDE
-    from portrait_studio.core.images import load_image_bytes, scale_faces
+    from portrait_studio.core.images import load_image, scale_faces
 
     choice = parse_choice(faces) if isinstance(faces, str) else faces
     path = Path(input_path)
-    try:
-        data = path.read_bytes()
-        preview = load_image_bytes(data, str(path), max_side=WORKING_SIDE)
-    except (PortraitStudioError, OSError):
+    try:  # (the one safe read: a named pipe, /dev/zero, a folder are refused in plain words, not read)
+        preview = load_image(path, max_side=WORKING_SIDE)
+    except PortraitStudioError:
         return _pipeline.run_edit(session, path, params, journal=journal, **options)  # says what is wrong
-    found = detect_faces_cached(preview.rgb, data)
+    found = detect_faces_cached(preview.rgb, preview.data)
     if found.count < 2:
         return _pipeline.run_edit(session, path, params, journal=journal, **options)
     rgb, sha, fmt = _load(path)
@@ -570,7 +613,9 @@ __all__ = [
     "CODE_GROUP_INCOMPLETE",
     "CODE_NO_FACE_ALONE",
     "GroupError",
+    "GroupEstimate",
     "GroupPlan",
+    "estimate_group",
     "plan_group",
     "resume_group",
     "run_group",

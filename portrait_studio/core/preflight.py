@@ -241,8 +241,8 @@ def _face_problems(
         out.append(Problem(
             "several_faces",
             f"{faces.count} faces were found{how}; the model needs exactly one.",
-            "Retouch each face as its own task (`retouch --faces all`), let the app crop to the largest "
-            "face, or choose a photo of one person.",
+            "Retouch each face as its own task, let the app crop to the largest face, or choose a photo of "
+            "one person.",
             "crop_to_face",
         ))  # fmt: skip
     size = faces.faces[0].size
