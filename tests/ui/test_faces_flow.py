@@ -82,3 +82,49 @@ def test_a_face_that_cannot_be_sent_alone_is_marked_and_cannot_be_turned_on(qtbo
     flow.set_on(True)
     assert choice.chosen == {2} and flow.bar.label.text().startswith("Retouch each face (1 task,")
     assert not flow.toggle(1)  # cannot be turned on
+
+
+def test_a_selected_face_gets_its_own_strengths_and_a_reset_returns_it(qtbot, tmp_path, ui_backend):
+    import json
+
+    w = make_window(qtbot, ui_backend)
+    w.resize(1400, 900)
+    strip = np.asarray(Image.open(three_faces(tmp_path)).convert("RGB"))
+    open_and_wait(qtbot, w, [photos.save(strip, tmp_path / "three.png")])
+    flow = w.faces_flow
+    qtbot.waitUntil(lambda: flow.current() is not None and flow.current().ready, timeout=60_000)
+    flow.bar.button.click()
+    choice, photo = flow.current(), w.session.current
+    w.compare.zoom_fit()
+    qtbot.wait(50)
+
+    def centre(n: int):
+        return flow.toggles.box_rect(next(f for f in choice.faces if f.number == n).box).center().toPoint()
+
+    shift = Qt.KeyboardModifier.ShiftModifier
+    qtbot.mouseClick(w.compare, Qt.MouseButton.LeftButton, shift, centre(1))  # select face 1
+    assert choice.selected == 1 and choice.chosen == {1, 2, 3}  # selecting is not toggling
+    photo_skin = photo.params.skin
+    w.controls.sliders["skin"].setValue(10)  # the user drags Skin to 1.0: face 1's own
+    own = {"gpen": photo.params.gpen, "skin": 1.0, "skin_unifi": photo.params.skin_unifi}
+    assert choice.strengths == {1: own}
+    assert photo.params.skin == photo_skin  # the photo keeps its settings
+    assert flow.bar.reset_button.isVisible() and "Face 1 selected" in flow.bar.hint.text()
+    _shot(w, "faces-selected.png")
+    qtbot.mouseClick(w.compare, Qt.MouseButton.LeftButton, shift, centre(2))  # face 2: the photo's
+    assert choice.selected == 2 and w.controls.params().skin == photo_skin
+    assert not flow.bar.reset_button.isVisible()
+    qtbot.mouseClick(w.compare, Qt.MouseButton.LeftButton, shift, centre(2))  # again: nothing selected
+    assert choice.selected is None
+
+    with qtbot.waitSignal(w.run_finished, timeout=180_000):
+        assert w.run_current()
+    assert ui_backend.gateway.stats.creates == 3
+    sidecar = json.loads(photo.result_path.with_suffix(".json").read_text())
+    skins = {f["number"]: f["params"]["skin"] for f in sidecar["faces"]}
+    assert skins == {1: 1.0, 2: photo_skin, 3: photo_skin}
+
+    qtbot.mouseClick(w.compare, Qt.MouseButton.LeftButton, shift, centre(1))
+    assert w.controls.params().skin == 1.0
+    flow.bar.reset_button.click()  # "Use the photo's settings"
+    assert choice.strengths == {} and w.controls.params().skin == photo_skin

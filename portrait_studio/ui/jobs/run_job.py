@@ -31,6 +31,7 @@ class RunJob:
     params: EditParams
     max_cost: Decimal | None = None  # cloud: stop before paying more than this (the user is asked first)
     faces: tuple[int, ...] | None = None  # a group photo, face by face (api.group): the chosen face numbers
+    face_params: tuple[tuple[int, EditParams], ...] = ()  # faces with their own strengths
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class PipelineExecutor:
 
             from portrait_studio.api.group import run_group
 
-            run = partial(run_group, faces=job.faces)
+            run = partial(run_group, faces=job.faces, face_params=dict(job.face_params))
         result = run(
             backend,
             job.path,

@@ -3,9 +3,11 @@
 When the current photo has several faces, the bar under the pre-flight banner offers to retouch each face as
 its own task (api.group). Turned on, the face boxes on the photo become toggles (all on, tiny background
 faces off and marked "tiny"): a click on a box turns that face on or off, and with the image focused keys 1–9
-toggle face N, A turns every face on. Run then sends one task per chosen face and merges them into the full
-photo (`RunJob.faces`). A face that cannot be sent alone is drawn crossed out with its reason as the bar's
-tooltip, and cannot be turned on.
+toggle face N, A turns every face on. Shift+click selects a face: the sliders then set that face's own
+strengths (the bar's "Use the photo's settings" returns it to the photo's); Shift+click again, or another
+photo, ends the selection. Run then sends one task per chosen face and merges them into the full photo
+(`RunJob.faces`, `RunJob.face_params`). A face that cannot be sent alone is drawn crossed out, with its
+reason as the bar's tooltip, and cannot be turned on.
 
 The plan (faces numbered on the full-size photo, each face's isolated upload) and the estimate (one
 precharge per face, cloud only) are made on the io thread (`api.group.estimate_group`).
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -29,8 +31,13 @@ from portrait_studio.ui.model.session import Session
 from portrait_studio.ui.panels.compare_view import CompareView
 from portrait_studio.ui.threads.runner import BackgroundRunner
 
+if TYPE_CHECKING:
+    from portrait_studio.ui.panels.controls import ControlsPanel
+
 CLICK_SLOP = 4.0  # px: a press and release closer than this is a click on a box, not a pan
 ON, OFF, ALONE = QColor(110, 220, 140), QColor(170, 170, 170), QColor(240, 130, 120)
+SELECTED = QColor(250, 210, 90)
+STRENGTHS = ("gpen", "skin", "skin_unifi")  # what a face may have of its own (the rest is the photo's)
 
 
 @dataclass
@@ -53,6 +60,12 @@ class GroupChoice:
     ready: bool = False  # the plan (and the estimate) came back
     per_face: dict[int, Decimal | None] = field(default_factory=dict)
     cloud: bool = False
+    selected: int | None = None  # the face the sliders set, when one is selected
+    strengths: dict[int, dict[str, float]] = field(default_factory=dict)  # faces with their own strengths
+
+    def params_of(self, number: int, photo: EditParams) -> EditParams:
+        """Face `number`'s parameters: the photo's, with its own strengths if it has them."""
+        return photo.replace(**self.strengths.get(number, {}))
 
     @property
     def tasks(self) -> int:
@@ -85,6 +98,7 @@ class FacesBar(QFrame):
     """The line under the pre-flight banner: the offer, and the button that turns face-by-face on or off."""
 
     toggled = Signal(bool)
+    reset = Signal()  # "Use the photo's settings" for the selected face
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,12 +113,18 @@ class FacesBar(QFrame):
         self.label.setObjectName("faces-text")
         self.hint = QLabel(self)
         self.hint.setObjectName("fix")
+        for label in (self.label, self.hint):
+            label.setWordWrap(True)  # a narrow window wraps the line instead of growing
         self.button = QPushButton("Retouch each face", self)
         self.button.setObjectName("each-face-button")
         self.button.setCheckable(True)
         self.button.toggled.connect(self.toggled.emit)
+        self.reset_button = QPushButton("Use the photo's settings", self)
+        self.reset_button.setObjectName("face-reset-button")
+        self.reset_button.clicked.connect(self.reset.emit)
         h.addWidget(self.label, 2)
         h.addWidget(self.hint, 3)
+        h.addWidget(self.reset_button, 0)
         h.addWidget(self.button, 0)
         self.hide()
 
@@ -114,12 +134,18 @@ class FacesBar(QFrame):
             self.hide()
             return
         self.label.setText(banner_text(choice))
-        hint = (
-            "Click a face (or press its number) to leave it out; A takes every face."
-            if choice.on
-            else "One task per face, merged into the full photo."
-        )
+        if choice.on and choice.selected is not None:
+            own = "its own strengths" if choice.selected in choice.strengths else "the photo's strengths"
+            hint = f"Face {choice.selected} selected: the sliders set its strengths (now {own})."
+        elif choice.on:
+            hint = (
+                "Click a face (or press its number) to leave it out; A takes every face; Shift+click one "
+                "to give it its own strengths."
+            )
+        else:
+            hint = "One task per face, merged into the full photo."
         self.hint.setText(hint)
+        self.reset_button.setVisible(choice.on and choice.selected in choice.strengths)
         refused = [f"face {f.number}: {f.refused}" for f in choice.faces if f.refused]
         self.setToolTip("\n".join(refused))
         self.button.blockSignals(True)
@@ -158,14 +184,17 @@ class FaceToggles(QWidget):
             r = self.box_rect(face.box)
             on = face.number in choice.chosen
             colour = ALONE if face.refused else (ON if on else OFF)
-            pen = QPen(colour, 2.5 if on else 1.5)
+            if face.number == choice.selected:
+                colour = SELECTED
+            pen = QPen(colour, 3.5 if face.number == choice.selected else 2.5 if on else 1.5)
             pen.setStyle(Qt.PenStyle.SolidLine if on else Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(r)
             if face.refused:
                 p.drawLine(r.topLeft(), r.bottomRight())
-            tag = f"{face.number}" + (" tiny" if face.tiny else "") + ("" if on else " off")
+            own = " own" if face.number in choice.strengths else ""
+            tag = f"{face.number}{own}" + (" tiny" if face.tiny else "") + ("" if on else " off")
             label = QRectF(r.left(), r.top() - 20, max(28.0, 9.0 * len(tag)), 18)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(0, 0, 0, 160))
@@ -187,7 +216,7 @@ class FacesController(QObject):
         io: BackgroundRunner,
         settings: Callable[[], Settings],
         backend: Callable[[], Any],
-        params: Callable[[], EditParams],
+        controls: ControlsPanel,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -196,15 +225,16 @@ class FacesController(QObject):
         self.io = io
         self._settings = settings
         self._backend = backend
-        self._params = params
+        self.controls = controls  # the ControlsPanel: shows a selected face's strengths (set_params)
         self._choices: dict[Path, GroupChoice] = {}
         self._press: QPointF | None = None
         self.bar = FacesBar()
         self.toggles = FaceToggles(view, self.current)
         self.bar.toggled.connect(self.set_on)
+        self.bar.reset.connect(self.reset_face)
         self.changed.connect(self._redraw)
         view.installEventFilter(self)
-        session.current_changed.connect(lambda _i: self._follow())
+        session.current_changed.connect(lambda _i: self._new_photo())
         session.photo_changed.connect(lambda i: self._follow() if i == session.current_index else None)
 
     # ------------------------------------------------------------------ state
@@ -213,19 +243,54 @@ class FacesController(QObject):
         photo = self.session.current
         return self._choices.get(photo.path) if photo is not None else None
 
-    def group_for(self, photo: Any) -> tuple[int, ...] | None:
-        """What Run sends for `photo`: the chosen face numbers when face-by-face is on, else None."""
+    def group_for(self, photo: Any) -> tuple[tuple[int, ...], dict[int, EditParams]] | None:
+        """What Run sends for `photo`: the chosen face numbers and the faces' own parameters (those with
+        their own strengths) when face-by-face is on, else None."""
         choice = self._choices.get(photo.path)
         if choice is None or not choice.on or not choice.ready:
             return None
-        return tuple(sorted(choice.chosen))
+        own = {n: choice.params_of(n, photo.params) for n in choice.strengths if n in choice.chosen}
+        return tuple(sorted(choice.chosen)), own
 
     def set_on(self, on: bool) -> None:
         """Turn face-by-face on or off for the current photo."""
         choice = self.current()
         if choice is not None and choice.ready:
             choice.on = on
+            if not on:
+                self.select(None)
             self.changed.emit()
+
+    def select(self, number: int | None) -> None:
+        """Select a face (its strengths go on the sliders) or none (the photo's go back)."""
+        choice, photo = self.current(), self.session.current
+        if choice is None or photo is None or choice.selected == number:
+            return
+        choice.selected = number
+        self.controls.set_params(photo.params if number is None else choice.params_of(number, photo.params))
+        self.changed.emit()
+
+    def take_params(self, params: EditParams) -> bool:
+        """The sliders moved: True when they set the selected face's strengths (not the photo's)."""
+        choice, photo = self.current(), self.session.current
+        if choice is None or photo is None or not choice.on or choice.selected is None:
+            return False
+        own = {name: getattr(params, name) for name in STRENGTHS}
+        if all(own[name] == getattr(photo.params, name) for name in STRENGTHS):
+            choice.strengths.pop(choice.selected, None)
+        else:
+            choice.strengths[choice.selected] = own
+        self.changed.emit()
+        return True
+
+    def reset_face(self) -> None:
+        """The selected face takes the photo's strengths again."""
+        choice, photo = self.current(), self.session.current
+        if choice is None or photo is None or choice.selected is None:
+            return
+        choice.strengths.pop(choice.selected, None)
+        self.controls.set_params(photo.params)
+        self.changed.emit()
 
     def toggle(self, number: int) -> bool:
         """Turn face `number` on or off (not a face that cannot be sent alone); True when it changed."""
@@ -247,6 +312,11 @@ class FacesController(QObject):
             self.changed.emit()
 
     # ------------------------------------------------------------------ following the session
+    def _new_photo(self) -> None:
+        for choice in self._choices.values():  # the window shows the new photo's own params
+            choice.selected = None
+        self._follow()
+
     def _follow(self) -> None:
         photo = self.session.current
         if photo is None or photo.face_count is None or photo.face_count < 2 or photo.run_path is not None:
@@ -261,7 +331,7 @@ class FacesController(QObject):
         from portrait_studio.api.group import estimate_group
 
         cloud = self._settings().backend == "cloud"
-        params, settings = self._params(), self._settings()
+        params, settings = photo.params, self._settings()
         scale = photo.display.shape[1] / photo.source_size[0] if photo.source_size else 1.0
 
         def work() -> Any:
@@ -316,7 +386,11 @@ class FacesController(QObject):
             pos, start = event.position(), self._press
             self._press = None
             if (pos - start).manhattanLength() <= CLICK_SLOP and (number := self.face_at(pos)) is not None:
-                self.toggle(number)
+                if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                    choice = self.current()
+                    self.select(None if choice is not None and choice.selected == number else number)
+                else:
+                    self.toggle(number)
         elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             return self._key(event)
         return False

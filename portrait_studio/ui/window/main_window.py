@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
             self.io,
             current,
             self.runner.worker.backend,
-            self.controls.params,
+            self.controls,
             self,
         )
         self.run_flow.group_for = self.faces_flow.group_for
@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
 
     def _on_params_changed(self, params: EditParams) -> None:
         i = self.session.current_index
-        if i < 0:
+        if i < 0 or self.faces_flow.take_params(params):  # (a selected face's own strengths)
             return
         self.session.set_params(i, params, show_preview=True)
         self.preview.request(params)
