@@ -128,3 +128,29 @@ def test_a_selected_face_gets_its_own_strengths_and_a_reset_returns_it(qtbot, tm
     assert w.controls.params().skin == 1.0
     flow.bar.reset_button.click()  # "Use the photo's settings"
     assert choice.strengths == {} and w.controls.params().skin == photo_skin
+
+
+def test_the_window_batch_takes_a_group_photo_as_one_item_with_per_face_progress(tmp_path, ui_backend):
+    from portrait_studio.core.journal import Journal
+    from portrait_studio.core.params import EditParams
+    from portrait_studio.core.settings import Settings
+    from portrait_studio.ui import text
+    from portrait_studio.ui.window.docks import batch_queue
+
+    strip = np.asarray(Image.open(three_faces(tmp_path)).convert("RGB"))
+    photo = photos.save(strip, tmp_path / "three.png")
+    said: list[str] = []
+    settings = Settings(backend="local")
+    with Journal() as journal:
+        queue = batch_queue(
+            journal, lambda _p: EditParams(width=512, height=512), lambda: ui_backend, lambda: settings
+        )
+        queue.subscribe(lambda item: said.append(text.batch_status(item)))
+        [item] = queue.add([photo])
+        queue.start()
+        assert queue.wait(180)
+        done = queue.get(item.id)
+        queue.close()
+    assert done.status == "done" and len(done.result.faces) == 3
+    assert ui_backend.gateway.stats.creates == 3
+    assert {s.split(" · ")[-1] for s in said if "face" in s} == {"face 1 of 3", "face 2 of 3", "face 3 of 3"}
