@@ -483,27 +483,20 @@ def _finish(
     from portrait_studio.core.colour import Space
     from portrait_studio.core.deep_io import read_deep
     from portrait_studio.core.group import merge_faces
-    from portrait_studio.core.merge import NotMergeable
 
     original = Path(row.input_path)
     deep = read_deep(original)
     space = Space.of(deep.icc_profile, deep.channels)
-    pairs, notes = [], []
+    pairs: list[tuple[FaceUpload, Any]] = []
+    notes: list[str] = []
     for f in todo:
         assert f.row is not None and f.row.result_path is not None
         with Image.open(f.row.result_path) as im:
             answer = np.asarray(im.convert("RGB"))
         pairs.append((f.upload, answer))
-    merged_faces = []
-    pixels = deep.pixels
-    for upload, answer in pairs:  # one at a time: a face whose answer cannot be merged is left as it was
-        try:
-            done = merge_faces(pixels, [(upload, answer)], plan.faces, space)
-        except NotMergeable as err:
-            notes.append(f"face {upload.number}: {err.message}; that face was left as it was.")
-            continue
-        pixels = done.pixels
-        merged_faces.extend(done.faces)
+    merged = merge_faces(deep.pixels, pairs, plan.faces, space)
+    pixels, merged_faces = merged.pixels, merged.faces
+    notes.extend(f"face {n}: {why}; that face was left as it was." for n, why in merged.refused)
     exif, _ = _output.original_metadata(original)
     quality = _output.jpeg_quality(original) if deep.format == "JPEG" else _output.DEFAULT_JPEG_QUALITY
     body = _output.full_size_body(

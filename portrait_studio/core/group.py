@@ -34,6 +34,7 @@ from portrait_studio.core.merge import (
     REGION_H,
     REGION_W,
     Delta,
+    NotMergeable,
     changed_box,
     retouch_delta,
 )
@@ -292,6 +293,7 @@ class GroupMerged:
 
     pixels: np.ndarray = field(repr=False)
     faces: list[FaceMerge]
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (number, why): that face left as it was
 
 
 def merge_faces(
@@ -301,22 +303,28 @@ def merge_faces(
     space: Space = SRGB,
 ) -> GroupMerged:
     """The original (H×W×C uint8/uint16 in `space`, the size the faces were counted at) with each answer's
-    retouch (sRGB uint8) merged at full size with its face's weight; core.merge.NotMergeable when one is not
-    a local retouch of its upload (the message names no face: the caller does)."""
+    retouch (sRGB uint8) merged at full size with its face's weight. An answer that is not a local retouch of
+    its upload (core.merge.NotMergeable) leaves its face as it was and is listed in `refused` with the reason.
+    One copy of the original is made, whatever the number of faces."""
     squeeze = original.ndim == 2
     out = (original[..., None] if squeeze else original).copy()
     boxes: list[Box] = [_floats(f.box) for f in faces]
     index = {f.number: i for i, f in enumerate(faces)}
     records = []
+    refused = []
     for upload, answer in answers:
-        delta = retouch_delta(upload.rgb, answer, SRGB)
+        try:
+            delta = retouch_delta(upload.rgb, answer, SRGB)
+        except NotMergeable as err:
+            refused.append((upload.number, err.message))
+            continue
         matrix = (upload.to_photo() @ np.vstack([delta.fit.matrix, [0, 0, 1]]))[:2]
         box = changed_box(delta.mask, matrix, out.shape)
         if box[2] and box[3]:
             weight = face_weight(boxes, index[upload.number], box)
             _add(out, delta, matrix, box, weight, space)
         records.append(FaceMerge(upload.number, matrix, box, delta.fit.inliers, delta.fit.median_diff))
-    return GroupMerged(out[..., 0] if squeeze else out, records)
+    return GroupMerged(out[..., 0] if squeeze else out, records, refused)
 
 
 def _add(
@@ -327,26 +335,31 @@ def _add(
     weight: np.ndarray,
     space: Space,
 ) -> None:
-    """Add the weighted delta (sRGB units, answer frame) onto `box` of `out`, only where weight > 0."""
+    """Add the weighted delta (answer frame) onto `box` of `out` in place, only where weight > 0.
+
+    The delta is sRGB (what the model was given and answered); for a photo in another space it is taken
+    into that space at the answer's size (the answer minus what it was given, both converted), so the full
+    size pixels are only added to, never converted (core.merge does the same)."""
+    values = delta.values
+    if not (space.is_srgb_like and out.shape[2] == 3):
+        given = delta.given
+        values = space.from_srgb(np.clip(given + values, 0, 1)) - space.from_srgb(given)
     x, y, bw, bh = box
     shift = np.array([[1.0, 0, -delta.origin[0]], [0, 1.0, -delta.origin[1]], [0, 0, 1.0]])
     at = np.array([[1.0, 0, x], [0, 1.0, y], [0, 0, 1.0]])
     to_delta = shift @ np.linalg.inv(np.vstack([matrix, [0, 0, 1]])) @ at  # box px → delta px
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    up = cv2.warpAffine(
-        np.ascontiguousarray(delta.values), to_delta[:2], (bw, bh), flags=flags, borderValue=0
-    )
-    up = up.reshape(bh, bw, -1) * weight[..., None]
+    channels = values.shape[2]
+    up = np.empty((bh, bw, channels), np.float32)
+    for c0 in range(0, channels, 4):  # warpAffine takes at most 4 channels
+        part = np.ascontiguousarray(values[..., c0 : c0 + 4], dtype=np.float32)
+        warped = cv2.warpAffine(part, to_delta[:2], (bw, bh), flags=flags, borderValue=0)
+        up[..., c0 : c0 + part.shape[2]] = warped.reshape(bh, bw, -1)
     region = out[y : y + bh, x : x + bw]
     inside = weight > 0
     top = float(np.iinfo(out.dtype).max)
-    if space.is_srgb_like and out.shape[2] == 3:
-        summed = region.astype(np.float32) + up * top
-    else:  # another space: through sRGB and back, on the weighted pixels only
-        srgb = space.to_srgb(region) + up
-        summed = space.from_srgb(np.clip(srgb, 0, 1)) * top
-    done = np.clip(np.rint(summed), 0, top).astype(out.dtype)
-    region[inside] = done.reshape(region.shape)[inside]
+    summed = region[inside].astype(np.float32) + up[inside] * (weight[inside][:, None] * top)
+    region[inside] = np.clip(np.rint(summed), 0, top).astype(out.dtype)
 
 
 __all__ = [

@@ -374,6 +374,7 @@ class Delta:
     origin: tuple[int, int]
     fit: Fit
     mask: np.ndarray = field(repr=False)
+    given: np.ndarray = field(repr=False)  # what the model was given there, in the space's 0..1 units
 
 
 def retouch_delta(
@@ -400,11 +401,12 @@ def retouch_delta(
     size, origin = (int(rx1 - rx0), int(ry1 - ry0)), (int(rx0), int(ry0))
     frame = _footprint(_Frame(original, np.eye(3)), fit.matrix, size, origin)
     warped, valid = _warp(frame, fit.matrix, size, origin)
-    delta = space.from_srgb(answer[crop]) - space.from_srgb(_srgb8(warped, space))
+    given = space.from_srgb(_srgb8(warped, space))
+    delta = space.from_srgb(answer[crop]) - given
     face_w = max(b[2] for b in boxes)
     mask = np.zeros((h, w), np.float32)
     mask[crop] = _change_mask(delta, region[crop], valid, feather=max(2.0, 0.04 * face_w))
-    return Delta(delta * mask[crop][..., None], origin, fit, mask)
+    return Delta(delta * mask[crop][..., None], origin, fit, mask, given)
 
 
 def merge(

@@ -167,3 +167,30 @@ def test_money_one_estimate_for_the_group_limits_apply_to_the_sum(tmp_path: Path
         assert [r.estimate for r in faces] == [Decimal("0.40")] * 3  # the ledger has each task
         assert journal.get(result.row_id).estimate == Decimal("1.20")
         assert journal.committed_today() == journal.spent_today()  # nothing held once done
+
+
+def test_a_large_16_bit_adobe_rgb_group_keeps_depth_profile_and_every_other_pixel(
+    tmp_path: Path, local, engine_gateway
+):
+    from portrait_studio.core.colour import Space
+    from portrait_studio.core.deep_io import read_deep, write_tiff
+    from tests.core import icc_profiles
+
+    group, _ = tight_group(5, face_px=560)  # ≈ 4200×2350: every face crop larger than the model's answer
+    space = Space.of(icc_profiles.adobe_rgb())
+    deep = space.from_srgb(group.astype(np.float32) / 255)
+    low = np.random.default_rng(17).normal(0, 60, deep.shape)  # low bits of its own, as a raw export has
+    original = np.clip(np.rint(deep * 65535 + low), 0, 65535).astype(np.uint16)
+    src = write_tiff(tmp_path / "team.tif", original, space.icc)
+    with Journal() as journal:
+        result = run_photo(local, src, PARAMS, journal=journal)
+    assert engine_gateway.stats.creates == 5
+    got = read_deep(result.output_path)
+    assert result.output_path.suffix == ".tif" and got.pixels.dtype == np.uint16
+    assert got.pixels.shape == original.shape and got.icc_profile == space.icc
+    diff = np.abs(got.pixels.astype(np.int32) - original).max(axis=-1)
+    for f in result.faces:
+        x, y, w, h = f["box"]
+        assert diff[y : y + h, x : x + w].mean() > 256, f"face {f['number']} unchanged"  # > 1 level of 255
+    outside = ~_faces_region(original.shape[:2], list(result.faces))
+    assert (diff[outside] == 0).all()  # bit-exact, low bits included, outside the faces
