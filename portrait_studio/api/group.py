@@ -431,11 +431,12 @@ def _run_face(
         if backend.kind == "cloud":
             _pipeline._refuse_if_uncertain(journal, f.key)
         else:  # a local task dies with its gateway: its old row is closed, the face is made again (free)
+            gone = {"code": "interrupted", "message": "The local engine stopped before this face was done."}
             for old in journal.resumable(f.key):
                 if old.base_url != backend.client.base_url and journal.claim(old.id):
-                    journal.mark_failed(
-                        old.id, {"code": "interrupted", "message": "The local engine stopped."}
-                    )
+                    journal.mark_failed(old.id, gone)
+            for old in journal.uncertain(f.key):  # a local create that died with its gateway: never paid
+                journal.mark_failed(old.id, gone)
         if (running := _pipeline._claim_running(journal, f.key, backend)) is not None:
             assert running.task_id is not None
             result = _pipeline.finish_task(
