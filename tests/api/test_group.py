@@ -194,3 +194,60 @@ def test_a_large_16_bit_adobe_rgb_group_keeps_depth_profile_and_every_other_pixe
         assert diff[y : y + h, x : x + w].mean() > 256, f"face {f['number']} unchanged"  # > 1 level of 255
     outside = ~_faces_region(original.shape[:2], list(result.faces))
     assert (diff[outside] == 0).all()  # bit-exact, low bits included, outside the faces
+
+
+class _Interrupted(BaseException):
+    """What a kill looks like to the code below it: the call stops mid-way (tests/test_cli_group.py does
+    the real kill -9 of a real process)."""
+
+
+def test_an_interrupted_group_is_resumed_with_its_paid_face_finished_not_made_again(
+    tmp_path: Path, local: Backend, engine_gateway
+):
+    from contextlib import nullcontext
+
+    from portrait_studio.api.resume import resume_pending
+
+    strip = side_by_side(photos.astronaut(), photos.grace_hopper(), mirrored(photos.astronaut()), height=700)
+    photo = photos.save(strip, tmp_path / "three.png")
+
+    def stop_at_face_2(p) -> None:
+        if p.face == (2, 3) and p.stage == "running":
+            raise _Interrupted
+
+    with Journal() as journal:
+        with pytest.raises(_Interrupted):
+            run_photo(local, photo, PARAMS, journal=journal, on_progress=stop_at_face_2)
+        [group] = journal.orphaned_groups()
+        assert engine_gateway.stats.creates == 2  # face 1 done, face 2 paid and running
+        report = resume_pending(journal, open_local=lambda: nullcontext(local))
+        [result] = report.finished
+        assert result.row_id == group.id and result.output_path == photo.with_name("three.retouched.png")
+        assert engine_gateway.stats.creates == 3  # face 2 finished, not created again; face 3 made
+        assert [f["status"] for f in result.faces] == ["reused", "done", "done"]
+        assert journal.get(group.id).status == "completed" and not journal.orphaned_groups()
+
+
+def test_a_cancelled_group_makes_nothing_more_at_the_next_start(
+    tmp_path: Path, local: Backend, engine_gateway
+):
+    import threading
+
+    from portrait_studio.api.resume import resume_pending
+    from portrait_studio.core.errors import CancelledError
+
+    strip = side_by_side(photos.astronaut(), photos.grace_hopper(), height=700)
+    photo = photos.save(strip, tmp_path / "two.png")
+    cancel = threading.Event()
+    with Journal() as journal:
+        with pytest.raises(CancelledError):
+            run_photo(
+                local, photo, PARAMS, journal=journal, cancel=cancel,
+                on_progress=lambda p: cancel.set() if p.face == (1, 2) and p.stage == "done" else None,
+            )  # fmt: skip
+        assert engine_gateway.stats.creates == 1
+        assert journal.orphaned_groups() == []
+        resume_pending(journal, open_local=lambda: pytest.fail("nothing to resume"))
+        assert engine_gateway.stats.creates == 1
+        again = run_photo(local, photo, PARAMS, journal=journal)  # run again: face 1 reused, face 2 made
+        assert [f["status"] for f in again.faces] == ["reused", "done"] and engine_gateway.stats.creates == 2
