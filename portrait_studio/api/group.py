@@ -353,10 +353,10 @@ def run_group(
             if f.status != "pending":
                 continue
             _run_face(backend, journal, group_row, path, f, i, len(todo), report, cancel, pace, preset)
-    except CancelledError as err:
+    except CancelledError as stopped:
         # The user stopped it: nothing more is created for it at the next start. Faces already paid for stay
         # (resume finishes them; running the group again reuses them).
-        journal.mark_failed(group_row, err.to_dict())
+        journal.mark_failed(group_row, stopped.to_dict())
         raise
     except BaseException:
         journal.release(group_row)  # interrupted (Ctrl-C, a bug): resume finishes the group

@@ -48,6 +48,7 @@ PROTECT_RADIUS = (
     0.8  # the chosen face's own core (elliptic radius of core.merge.face_region) is never covered
 )
 COVER_ROUNDS = 2  # cover, count again; once more for a face the first count found that the full one missed
+COVER_MARGIN = 0.06  # face sizes around a neighbour's cover that are not merged either
 MIN_WEIGHT = 1.0 / 512  # below this a weight is 0: compact support, the rest stays the original's pixels
 
 FacesChoice = str | Sequence[int]  # "all" | "largest" | face numbers (1-based, left to right)
@@ -82,6 +83,9 @@ class FaceUpload:
     scale: float
     rgb: np.ndarray = field(repr=False)
     covered: tuple[tuple[int, int, int, int], ...] = ()
+    cover: np.ndarray | None = field(
+        default=None, repr=False
+    )  # uint8 0..255: how much of each pixel is cover
 
     def to_photo(self) -> np.ndarray:
         """3×3: upload pixels → photo pixels (pixel centres at integers, as core.merge)."""
@@ -188,9 +192,11 @@ def _in_upload(box: tuple[float, ...], crop: tuple[int, int, int, int], scale: f
     return ((box[0] - crop[0]) * scale, (box[1] - crop[1]) * scale, box[2] * scale, box[3] * scale)
 
 
-def _cover(rgb: np.ndarray, box: tuple[float, ...], protect: Box) -> tuple[int, int, int, int]:
+def _cover(
+    rgb: np.ndarray, box: tuple[float, ...], protect: Box, cover: np.ndarray
+) -> tuple[int, int, int, int]:
     """Paint a feathered flat ellipse of its median colour over `box` (grown), never over `protect`'s core;
-    returns the painted box."""
+    record its alpha in `cover` (uint8, the upload's size); returns the painted box."""
     h, w = rgb.shape[:2]
     gx, gy, gw, gh = _grown(box, COVER_GROW)
     x0, y0 = max(0, int(gx)), max(0, int(gy))
@@ -208,6 +214,7 @@ def _cover(rgb: np.ndarray, box: tuple[float, ...], protect: Box) -> tuple[int, 
     part = rgb[y0:y1, x0:x1]
     colour = np.median(part.reshape(-1, 3), axis=0)
     part[...] = quantise((part * (1 - alpha[..., None]) + colour * alpha[..., None]) / 255.0, np.uint8)
+    np.maximum(cover[y0:y1, x0:x1], np.ceil(alpha * 255).astype(np.uint8), out=cover[y0:y1, x0:x1])
     return (x0, y0, x1 - x0, y1 - y0)
 
 
@@ -236,6 +243,7 @@ def isolate(
     scale = pixels.shape[1] / cw
     mine = _in_upload(target.box, crop, scale)
     covered: list[tuple[int, int, int, int]] = []
+    cover = np.zeros(pixels.shape[:2], np.uint8)
     # Neighbours the photo's count knows of, wherever they reach into the crop (one cut by its edge too).
     to_cover = [
         _in_upload(f.box, crop, scale)
@@ -244,7 +252,7 @@ def isolate(
     ]
     for _ in range(COVER_ROUNDS + 1):
         for box in to_cover:
-            covered.append(_cover(pixels, box, mine))
+            covered.append(_cover(pixels, box, mine, cover))
         found = detect_faces(pixels).faces
         ours = [f for f in found if _same_face(f, mine)]
         others = [f for f in found if not _same_face(f, mine)]
@@ -255,7 +263,7 @@ def isolate(
                 "(it is turned away, cut off, or pressed into another face)",
             )
         if len(ours) == 1 and not others:
-            return FaceUpload(number, crop, scale, pixels, tuple(covered))
+            return FaceUpload(number, crop, scale, pixels, tuple(covered), cover if covered else None)
         to_cover = [_floats(f.box) for f in others]
         if not to_cover:  # two detections on our one face: the model would see the same
             break
@@ -321,10 +329,29 @@ def merge_faces(
         matrix = (upload.to_photo() @ np.vstack([delta.fit.matrix, [0, 0, 1]]))[:2]
         box = changed_box(delta.mask, matrix, out.shape)
         if box[2] and box[3]:
-            weight = face_weight(boxes, index[upload.number], box)
+            weight = face_weight(boxes, index[upload.number], box) * (1.0 - _covered(upload, box))
+            weight[weight < MIN_WEIGHT] = 0.0
             _add(out, delta, matrix, box, weight, space)
         records.append(FaceMerge(upload.number, matrix, box, delta.fit.inliers, delta.fit.median_diff))
     return GroupMerged(out[..., 0] if squeeze else out, records, refused)
+
+
+def _covered(upload: FaceUpload, box: tuple[int, int, int, int]) -> np.ndarray:
+    """0..1 on `box` of the photo: where this face's upload showed a cover instead of the photo (with a
+    margin of COVER_MARGIN face sizes: the model's retouch of the cover's edge, its blur and the merge's own
+    feather reach that far). The answer there responds to pixels the photo does not have: never merged."""
+    x, y, bw, bh = box
+    if upload.cover is None:
+        return np.zeros((bh, bw), np.float32)
+    side = max(upload.rgb.shape[:2]) / 3  # the crop is 3 face sizes (core.preflight.face_crop_box)
+    r = max(2, round(COVER_MARGIN * side))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    grown = cv2.dilate(upload.cover, kernel).astype(np.float32) / 255.0
+    soft = np.maximum(upload.cover.astype(np.float32) / 255.0, cv2.GaussianBlur(grown, (0, 0), r / 2))
+    at = np.array([[1.0, 0, x], [0, 1.0, y], [0, 0, 1.0]])
+    to_upload = np.linalg.inv(upload.to_photo()) @ at  # box px → upload px
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return np.clip(cv2.warpAffine(soft, to_upload[:2], (bw, bh), flags=flags, borderValue=0), 0, 1)
 
 
 def _add(
