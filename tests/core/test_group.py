@@ -91,3 +91,42 @@ def test_merge_weights_of_touching_faces_never_add_up_past_one():
         assert weights[i, y + h // 2, x + w // 2] == 1.0
         assert all(weights[j, y + h // 2, x + w // 2] == 0 for j in range(len(faces)) if j != i)
     assert (weights.sum(axis=0)[:, :40] == 0).all()  # far from every face: nothing
+
+
+def test_nothing_is_merged_where_the_upload_showed_a_cover():
+    import cv2
+
+    from portrait_studio.core.group import merge_faces
+
+    group, _ = tight_group(3)
+    faces = group_faces(detect_faces(group).faces)
+    upload = isolate(group, faces, 2)
+    assert isinstance(upload, FaceUpload) and upload.cover is not None
+    # A "model" that brightens the face and all around it, the neighbours' covers there too.
+    x, y, w, h = upload.crop
+    fx, fy, fw, fh = faces[1].box
+    bright = upload.rgb.astype(np.int16)
+    gx, gy = fx - x - fw // 2, fy - y - fh // 3
+    bright[max(0, gy) : gy + 2 * fh, max(0, gx) : gx + 2 * fw] += 12
+    answer = cv2.resize(np.clip(bright, 0, 255).astype(np.uint8), (1024, 1024), interpolation=cv2.INTER_AREA)
+    merged = merge_faces(group, [(upload, answer)], faces)
+    assert not merged.refused
+    changed = np.abs(merged.pixels.astype(int) - group).max(axis=-1) > 0
+    under = np.zeros(group.shape[:2], bool)
+    under[y : y + h, x : x + w] = upload.cover > 0  # (scale 1: the crop is the upload's pixels)
+    assert changed[fy : fy + fh, fx : fx + fw].mean() > 0.9  # face 2 itself took the change
+    brightened = np.zeros(group.shape[:2], bool)
+    brightened[y + max(0, gy) : y + gy + 2 * fh, x + max(0, gx) : x + gx + 2 * fw] = True
+    assert (under & brightened).sum() > 1000  # the model changed covers near the face
+    assert not (changed & under).any()  # and none of that reached the photo
+    # Where the upload showed a cover, even on the face's own ground, nothing is merged: a cover put by hand
+    # over the left half of face 2's cheek in its upload keeps that part of the photo as it was.
+    import dataclasses
+
+    cover = np.zeros(upload.rgb.shape[:2], np.uint8)
+    cheek = (slice(fy - y + fh // 2, fy - y + fh), slice(fx - x, fx - x + fw // 2))
+    cover[cheek] = 255
+    merged = merge_faces(group, [(dataclasses.replace(upload, cover=cover), answer)], faces)
+    changed = np.abs(merged.pixels.astype(int) - group).max(axis=-1) > 0
+    kept = (slice(fy + fh // 2, fy + fh), slice(fx, fx + fw // 2))
+    assert not changed[kept].any() and changed[fy : fy + fh // 2, fx : fx + fw].mean() > 0.9
