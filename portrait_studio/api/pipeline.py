@@ -91,9 +91,10 @@ class EditResult:
     row_id: int | None = None
     estimate: Decimal | None = None
     notes: tuple[str, ...] = ()  # the local engine's notes (api.output.take_notes)
+    faces: tuple[dict[str, Any], ...] = ()  # a group photo (api.group): one record per face
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's one-line shape."""
+        """The CLI's one-line shape (plus "faces" for a group photo)."""
         return {
             "input": str(self.input_path),
             "output": str(self.output_path),
@@ -103,6 +104,7 @@ class EditResult:
             "reused": self.reused,
             "error": None,
             "notes": list(self.notes),
+            **({"faces": list(self.faces)} if self.faces else {}),
         }
 
 

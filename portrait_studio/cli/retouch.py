@@ -87,6 +87,11 @@ def add_parser(subparsers: Any) -> None:
         "(default: the preset's, else original)",
     )  # fmt: skip
     p.add_argument(
+        "--faces", default="all", metavar="all|largest|N,M",
+        help="a photo with several faces: retouch each chosen face as its own task and merge them into the "
+        "full photo (default all: every face but tiny background ones; faces are numbered left to right)",
+    )  # fmt: skip
+    p.add_argument(
         "-j", "--jobs", type=int, default=None, help="photos at once (default: 2 cloud, cores local)"
     )
     p.add_argument("--json", action="store_true", help="one JSON line per input")
@@ -141,9 +146,24 @@ def _line(item: Any, as_json: bool) -> str:
     if item.status == "done":
         r = item.result
         note = "already done, reused (no charge)" if r.reused else f"task {r.task_id}, cost ${r.cost or 0}"
-        return "\n  note: ".join([f"{item.path} → {r.output_path} ({note})", *r.notes])
+        if r.faces:
+            note = f"{len(r.faces)} faces, cost ${r.cost or 0}" if not r.reused else note
+        lines = [f"{item.path} → {r.output_path} ({note})", *(_face_line(f) for f in r.faces)]
+        return "\n  note: ".join([lines[0], *r.notes]) + "".join("\n" + x for x in lines[1:])
     err = item.error
     return f"{item.path}: {item.status}: {err}" if err else f"{item.path}: {item.status}"
+
+
+def _face_line(face: dict[str, Any]) -> str:
+    """ "  face 2 (x, y, w×h): task …, cost $…" — or why it was not sent."""
+    x, y, w, h = face["box"]
+    where = f"  face {face['number']} ({x},{y} {w}×{h})"
+    if face["status"] == "not_isolated":
+        return f"{where}: not sent — {face['reason']}"
+    if face["status"] == "failed":
+        return f"{where}: failed — {(face.get('error') or {}).get('message')}"
+    paid = "reused (no charge)" if face["status"] == "reused" else f"cost ${face.get('cost') or 0}"
+    return f"{where}: task {face.get('task_id')}, {paid}"
 
 
 class _StatusLine:
@@ -169,6 +189,9 @@ class _StatusLine:
         fractions = [i.progress for i in running if i.progress is not None]
         if fractions:
             line += f" · {round(100 * sum(fractions) / len(fractions))} %"
+        faces = [i.face for i in running if i.face is not None]
+        if len(running) == 1 and faces:
+            line += f" · face {faces[0][0]} of {faces[0][1]}"
         eta = self.queue.eta() if running or any(i.status == "queued" for i in items) else None
         line += f" · about {duration(eta)} left" if eta is not None else ""
         return line
@@ -259,7 +282,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None,
             session, params, journal=journal, concurrency=args.jobs, settings=settings,
             out_dir=args.out_dir or settings.output_folder(),  # Settings' folder, as the window saves
             max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
-            size=size, name_template=args.name,
+            size=size, name_template=args.name, faces=args.faces,
         )  # fmt: skip
         status = _StatusLine(queue)
         queue.subscribe(on_change)
@@ -305,6 +328,13 @@ def run(args: argparse.Namespace) -> int:
     was closed."""
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be 1 or more", file=sys.stderr)
+        return 2
+    from portrait_studio.core.group import FacesChoiceError, parse_choice
+
+    try:
+        args.faces = parse_choice(args.faces)
+    except FacesChoiceError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
         params, preset, size = build_params(args)

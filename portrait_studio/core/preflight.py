@@ -54,7 +54,8 @@ ProblemCode = Literal[
     "small_face",
     "cropped",
 ]
-AutoFix = Literal["downscale", "reencode", "convert", "crop_to_face"]  # None: the user must act
+# "each_face": a group photo retouched face by face (core/group.py, api/group.py): one task per face.
+AutoFix = Literal["downscale", "reencode", "convert", "crop_to_face", "each_face"]  # None: the user must act
 
 # Problems the model fails on whatever the app does (docs/PROTOCOL.md: "exactly one face"). The others are
 # fixed on upload by prepare_upload (downscale, re-encode, convert) or are advice (a small face).
@@ -73,7 +74,7 @@ class Problem:
     @property
     def blocks(self) -> bool:
         """True when a task for the photo would fail: sending it as it is would waste the attempt."""
-        return self.code in BLOCKING_CODES
+        return self.code in BLOCKING_CODES and self.auto_fix != "each_face"
 
     @property
     def fixed_on_upload(self) -> bool:
@@ -210,15 +211,18 @@ def preflight(
     params: EditParams | None = None,
     *,
     result_size: str = "original",
+    each_face: bool = False,
 ) -> PreflightReport:
     """Check a photo against the service's limits and the one-face rule; `faces` in `image.rgb` pixels.
 
     `params` (None: the defaults) and `result_size` ("original" | "model") only shape the advice: the face
-    size the output needs, and what an output of another aspect leaves out ("cropped").
+    size the output needs, and what an output of another aspect leaves out ("cropped"). `each_face`: the
+    caller retouches a group photo face by face (api.group), so several faces do not block: the problem
+    offers that ("each_face") instead.
     """
     found = faces if faces is not None else detect_faces(image.rgb)
     full = scale_faces(found, image.preview_scale)
-    problems = _file_problems(image) + _face_problems(image, full, params)
+    problems = _file_problems(image) + _face_problems(image, full, params, each_face)
     if full.count and (cropped := crop_problem(image.width, image.height, params, result_size)) is not None:
         problems.append(cropped)
     notes = list(image.notes)
@@ -277,7 +281,9 @@ def _file_problems(image: LoadedImage) -> list[Problem]:
     return out
 
 
-def _face_problems(image: LoadedImage, faces: FaceResult, params: EditParams | None) -> list[Problem]:
+def _face_problems(
+    image: LoadedImage, faces: FaceResult, params: EditParams | None, each_face: bool = False
+) -> list[Problem]:
     how = " (approximate count: face models missing)" if faces.approximate else ""
     if faces.count == 0:
         return [Problem(
@@ -286,11 +292,20 @@ def _face_problems(image: LoadedImage, faces: FaceResult, params: EditParams | N
             "Choose a photo in which one person faces the camera, face not covered or cut off.",
         )]  # fmt: skip
     out = []
-    if faces.count > 1:
+    if faces.count > 1 and each_face:
+        out.append(Problem(
+            "several_faces",
+            f"{faces.count} faces were found{how}; each chosen face is retouched as its own task and merged "
+            "into the full photo.",
+            "Choose the faces to retouch (all but tiny background faces by default).",
+            "each_face",
+        ))  # fmt: skip
+    elif faces.count > 1:
         out.append(Problem(
             "several_faces",
             f"{faces.count} faces were found{how}; the model needs exactly one.",
-            "Let the app crop to the largest face, or choose a photo of one person.",
+            "Retouch each face as its own task, let the app crop to the largest face, or choose a photo of "
+            "one person.",
             "crop_to_face",
         ))  # fmt: skip
     size = faces.faces[0].size

@@ -214,7 +214,8 @@ def batch_status(item: BatchItem) -> str:
     """What a photographer reads in the batch list's Status column."""
     if item.status == "running":
         words = STAGES.get(item.stage)  # the Run panel's words for the same pipeline stages
-        return words[0].upper() + words[1:] if words else "Running"
+        said = words[0].upper() + words[1:] if words else "Running"
+        return f"{said} · face {item.face[0]} of {item.face[1]}" if item.face else said  # a group photo
     if item.status == "queued":
         return "Waiting (budget)" if item.error is not None else "Waiting"
     if item.status == "done":

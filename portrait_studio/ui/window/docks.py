@@ -39,13 +39,16 @@ def batch_queue(
     backend: Callable[[], Any],
     settings: Callable[[], Settings],
 ) -> BatchQueue:
-    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open."""
+    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open.
+
+    A group photo is one item, each face but tiny background ones its own task (api.group.run_photo), as in
+    `retouch`."""
     from portrait_studio.api.batch import default_concurrency
-    from portrait_studio.api.pipeline import run_edit
+    from portrait_studio.api.group import run_photo
 
     def run_one(path: Path, progress: Any, cancel: Any) -> Any:
         s = settings()
-        return run_edit(
+        return run_photo(
             backend(),  # the Run worker's backend session (thread-safe)
             path,
             params_for(path),  # read on a batch thread: EditParams is immutable, so taking it is safe

@@ -40,6 +40,7 @@ from portrait_studio.ui.panels.run_panel import RunPanel
 from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
 from portrait_studio.ui.window.actions import Slots, build_actions
+from portrait_studio.ui.window.faces_flow import FacesController
 from portrait_studio.ui.window.history_flow import HistoryController
 from portrait_studio.ui.window.image_keys import ImageKeys
 from portrait_studio.ui.window.open_flow import OpenController
@@ -155,6 +156,17 @@ class MainWindow(QMainWindow):
             lambda estimate, limit: self.confirm_cost(estimate, limit),
             self,
         )
+        self.faces_flow = FacesController(
+            self.session,
+            self.compare,
+            self.io,
+            current,
+            self.runner.worker.backend,
+            self.controls,
+            self,
+        )
+        self.run_flow.group_for = self.faces_flow.group_for
+        self.canvas_layout.insertWidget(1, self.faces_flow.bar)  # under the pre-flight banner
         self.save_flow = SaveController(self.session, self.io, current, self)
         self.history_flow = HistoryController(self.session, self.io, self.run_flow.show_result, self)
         self.view_flow = ViewController(self.compare, self.session, self.scaler, self.io, self)
@@ -190,6 +202,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(central)
         self.compare_binding = CompareBinding(self.compare, self.session)
         self.filmstrip = Filmstrip(self.session, central)
+        self.canvas_layout = v
         v.addWidget(self.banner)
         v.addWidget(self.compare, 1)
         v.addWidget(self.filmstrip)
@@ -421,7 +434,7 @@ class MainWindow(QMainWindow):
 
     def _on_params_changed(self, params: EditParams) -> None:
         i = self.session.current_index
-        if i < 0:
+        if i < 0 or self.faces_flow.take_params(params):  # (a selected face's own strengths)
             return
         self.session.set_params(i, params, show_preview=True)
         self.preview.request(params)
