@@ -46,7 +46,7 @@ def analyse(
     src = rgb[y0:y1, x0:x1].astype(np.float32)
     return FaceLayers(
         regions=regions,
-        skin=smooth.split(src, regions.unit) if skin > 0 else None,
+        skin=smooth.split(src, regions.unit, softness) if skin > 0 else None,
         detail=enhance.prepare(luma(src), regions.unit, softness) if gpen > 0 else None,
         tone=tone.prepare(src, regions.skin, regions.unit, regions.under_eyes) if skin_unifi > 0 else None,
     )

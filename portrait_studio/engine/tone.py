@@ -60,9 +60,11 @@ def _odd(v: float) -> int:
 def _shift(rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float) -> np.ndarray:
     # Spots are left out of the averages: they must not tint the skin around them.
     hard = ((skin > 0.5) & (spot <= 0)).astype(np.float32)
-    local = masked_gauss(rgb, hard, max(1.0, LOCAL_SIGMA * unit))
-    broad = masked_gauss(rgb, hard, max(4.0, BROAD_SIGMA * unit))
-    dev = local - broad
+    local, share = _normalised(rgb, hard, max(1.0, LOCAL_SIGMA * unit))
+    broad, _ = _normalised(rgb, hard, max(4.0, BROAD_SIGMA * unit))
+    # Where little skin is near (a thin band between a brow and a lid), the local mean is of a few pixels
+    # and its deviation is noise: it tinted such places pink. Even only where the mean is well founded.
+    dev = (local - broad) * np.clip(share / 0.5, 0, 1)[..., None]
     y = luma(dev)[..., None]
     return -((dev - y) + LUMA_EVEN * y)
 
@@ -89,7 +91,7 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     spread = cv2.dilate(contrast * centres, _disk(round(0.6 * size)))
     spot = np.where(contrast >= 0.4 * spread, spread, 0.0).astype(np.float32)
     spot[_streaks(spot > 0, size)] = 0.0
-    return cv2.dilate(spot, _disk(round(0.15 * size) + 1)), contrast
+    return cv2.dilate(spot, _disk(round(0.25 * size) + 1)), contrast
 
 
 def _streaks(found: np.ndarray, size: float) -> np.ndarray:

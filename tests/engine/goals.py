@@ -30,6 +30,12 @@ DEFAULTS = (0.4, 0.3, 0.0)
 NOSE = (168, 6, 197, 195, 5, 4, 1, 19, 94, 2, 98, 327, 48, 278, 64, 294, 129, 358, 49, 279, 209, 429,
         217, 437, 198, 420, 131, 360, 134, 363, 51, 281, 45, 275, 44, 274, 220, 440)  # fmt: skip
 FOREHEAD = (10, 338, 297, 332, 284, 109, 67, 103, 54, 151, 9, 107, 336, 66, 296, 105, 334, 63, 293, 70, 300)
+# Below each eye (lower lid, then two mesh rings further down), written out here so the judge does not
+# depend on the engine under test (it names the same band in engine/regions.py).
+UNDER_EYES = (
+    (33, 7, 163, 144, 145, 153, 154, 155, 133, 245, 128, 121, 120, 119, 118, 117, 111, 143),
+    (263, 249, 390, 373, 374, 380, 381, 382, 362, 465, 357, 350, 349, 348, 347, 346, 340, 372),
+)
 CHEEKS = (
     (116, 117, 118, 119, 120, 100, 142, 203, 206, 207, 187, 123, 50, 36, 205),
     (345, 346, 347, 348, 349, 329, 371, 423, 426, 427, 411, 352, 280, 266, 425),
@@ -163,11 +169,31 @@ def structure_detail_kept(name: str, strengths: tuple[float, float, float] = (0,
     return measure.laplacian_energy(rendered(name, *strengths), where) / before
 
 
+@cache
+def enlargement(name: str) -> float:
+    """How many times the retouch enlarges the photo (output side / crop side; 1 when it shrinks)."""
+    c = case(name)
+    params = EditParams(gpen=0, skin=0, skin_unifi=0, width=c.size, height=c.size)
+    return max(1.0, c.size / retouch(c.photo, params).crop_box[2])
+
+
+def _hf_energy(rgb: np.ndarray, where: np.ndarray, enlarged: float) -> float:
+    """Laplacian energy at the photo's own finest scale: on a photo enlarged k times the pixel-level
+    Laplacian sees only the 8-bit rounding (its floor, which no retouch can lower: a face enlarged ×5 has
+    an energy of ~1.3, rounding alone gives ~1.7), so the luma is first blurred by 0.5·k px."""
+    if enlarged <= 1.5:
+        return measure.laplacian_energy(rgb, where)
+    y = cv2.GaussianBlur(measure.gray(rgb), (0, 0), 0.5 * enlarged)
+    lap = cv2.Laplacian(y, cv2.CV_64F, ksize=1) * (0.5 * enlarged) ** 2  # scale-normalised (Lindeberg)
+    return float(np.mean(lap[where] ** 2))
+
+
 def skin_energy_ratio(name: str, strengths: tuple[float, float, float]) -> float:
     """Skin's high-frequency (Laplacian) energy after / before."""
     j = judged(name)
-    before = measure.laplacian_energy(rendered(name, 0, 0, 0), j.skin)
-    return measure.laplacian_energy(rendered(name, *strengths), j.skin) / before
+    k = enlargement(name)
+    before = _hf_energy(rendered(name, 0, 0, 0), j.skin, k)
+    return _hf_energy(rendered(name, *strengths), j.skin, k) / before
 
 
 def mean_skin_shift(name: str, strengths: tuple[float, float, float] = DEFAULTS) -> float:
@@ -183,10 +209,11 @@ def region_reduction(name: str) -> dict[str, float]:
     j = judged(name)
     before, after = rendered(name, 0, 0, 0), rendered(name, 0, 1, 0)
     out = {}
+    k = enlargement(name)
     for part in ("nose", "forehead", "cheeks"):
         where = getattr(j, part)
         out[part] = (
-            1 - measure.laplacian_energy(after, where) / measure.laplacian_energy(before, where)
+            1 - _hf_energy(after, where, k) / _hf_energy(before, where, k)
             if where.sum() > 0.05 * j.eye_d**2
             else float("nan")
         )
@@ -194,9 +221,15 @@ def region_reduction(name: str) -> dict[str, float]:
 
 
 def _blobs_delta_e(base: np.ndarray, out: np.ndarray, j: Judge) -> list[float]:
-    """Each area the retouch changed a lot (ΔE76 > 6): ΔE2000 of its mean colour against the skin around."""
+    """Stains: each area the retouch changed a lot (ΔE76 > 6; the under-eye band aside, lifted on purpose)
+    and left standing out from the skin around it MORE than before: ΔE2000 of its mean colour against
+    that skin. (An area brought nearer its skin, a spot or a crease partly evened, is no stain: 0.)"""
     lab_in, lab_out = rgb2lab(base), rgb2lab(out)
-    changed = ((np.linalg.norm(lab_out - lab_in, axis=-1) > 6) & j.oval).astype(np.uint8)
+    under = np.zeros(base.shape[:2], np.uint8)
+    for ring_idx in UNDER_EYES:
+        cv2.fillPoly(under, [np.round(j.mesh[list(ring_idx)]).astype(np.int32)], 1)
+    under = cv2.dilate(under, _disk(0.05 * j.eye_d)) > 0
+    changed = ((np.linalg.norm(lab_out - lab_in, axis=-1) > 6) & j.oval & ~under).astype(np.uint8)
     n, labels = cv2.connectedComponents(changed, connectivity=8)
     result = []
     ring_r = max(3, round(0.04 * j.eye_d))
@@ -209,17 +242,27 @@ def _blobs_delta_e(base: np.ndarray, out: np.ndarray, j: Judge) -> list[float]:
         ring = grown & ~near & j.skin & (changed == 0)
         if ring.sum() < 8:
             continue
-        result.append(float(deltaE_ciede2000(lab_out[blob].mean(0), lab_out[ring].mean(0))))
+        after = float(deltaE_ciede2000(lab_out[blob].mean(0), lab_out[ring].mean(0)))
+        before = float(deltaE_ciede2000(lab_in[blob].mean(0), lab_in[ring].mean(0)))
+        result.append(after if after >= before else 0.0)
     return result
 
 
 def heal_delta_e(name: str) -> list[float]:
-    """ΔE2000 of every healed area against its skin at skin_unifi = 1, on the photo and on a spotted copy."""
+    """ΔE2000 against its skin of every area healed at skin_unifi = 1: the blemishes the photo has, and
+    each pasted spot the healing acted on (its disc changed by ΔE76 > 6), disc against the ring around."""
     j = judged(name)
     base = rendered(name, 0, 0, 0)
     found = _blobs_delta_e(base, rendered(name, 0, 0, 1), j)
     s = spotted(name)
-    found += _blobs_delta_e(s.base, s.out, j)
+    lab_out = rgb2lab(s.out)
+    for spot, left in zip(s.spots, _residuals(name), strict=True):
+        if left > 0.25:
+            continue  # not healed (counted by spots_removed), so no fill to judge
+        win, dist = measure.around(s.base.shape, spot.x, spot.y, 12)
+        r = spot.diameter / 2
+        disc, ring = dist <= r, (dist >= r + 1.5) & (dist < r + 4.5)
+        found.append(float(deltaE_ciede2000(lab_out[win][disc].mean(0), lab_out[win][ring].mean(0))))
     return found
 
 
@@ -247,15 +290,19 @@ def spotted(name: str) -> Spotted:
     return Spotted(spotted_img, out, spots)
 
 
-def spots_removed(name: str) -> float:
-    """Share of the pasted spots removed (at most a quarter of their contrast left)."""
+@cache
+def _residuals(name: str) -> list[float]:
     s = spotted(name)
     base = rendered(name, 0, 0, 0)
     size = base.shape[0]
     params = EditParams(gpen=0, skin=0, skin_unifi=1, width=size, height=size)
     clean_out = retouch(base, params).image
-    left = [measure.residual(s.out, clean_out, s.base, base, spot) for spot in s.spots]
-    return float(np.mean(np.array(left) <= 0.25))
+    return [measure.residual(s.out, clean_out, s.base, base, spot) for spot in s.spots]
+
+
+def spots_removed(name: str) -> float:
+    """Share of the pasted spots removed (at most a quarter of their contrast left)."""
+    return float(np.mean(np.array(_residuals(name)) <= 0.25))
 
 
 def headroom(name: str) -> tuple[float, bool]:
@@ -273,3 +320,21 @@ def headroom(name: str) -> tuple[float, bool]:
 
 def eye_distance(name: str) -> float:
     return judged(name).eye_d
+
+
+def under_eye_gap(name: str, strengths: tuple[float, float, float]) -> float | None:
+    """How much darker (L*) the band under the eyes is than the cheeks (None: too little of either seen)."""
+    j = judged(name)
+    shape = j.oval.shape
+    band = np.zeros(shape, np.uint8)
+    for ring_idx in UNDER_EYES:
+        cv2.fillPoly(band, [np.round(j.mesh[list(ring_idx)]).astype(np.int32)], 1)
+    eyes = np.zeros(shape, np.uint8)
+    for idx in (lm.RIGHT_EYE, lm.LEFT_EYE):
+        eyes |= cv2.dilate(_poly(shape, j.mesh, idx).astype(np.uint8), _disk(0.1 * j.eye_d))
+    light = rgb2lab(rendered(name, 0, 0, 0))[..., 0]
+    where = (band > 0) & (eyes == 0) & j.oval & (light > np.median(light[j.cheeks]) - 30)
+    if where.sum() < 0.02 * j.eye_d**2 or j.cheeks.sum() < 0.02 * j.eye_d**2:
+        return None
+    lab = rgb2lab(rendered(name, *strengths))[..., 0]
+    return float(np.median(lab[j.cheeks]) - np.mean(lab[where]))
