@@ -31,14 +31,14 @@ SKIN_SURE, SKIN_NOT = 2.5, 4.5
 # mask (they must be retouched) when they are compact and surrounded by skin: a glasses rim, a strand of
 # hair or a moustache is long or dense and stays out. (A morphological closing used to do this and
 # swallowed every structure thinner than its radius: frames, strands, stubble.)
-BLEMISH = 0.3
+BLEMISH = 0.2
 SPOT_FILL, SPOT_ASPECT, SPOT_SURROUND = 0.35, 2.5, 0.7
 # Thin dark structures (glasses rims and bridges, strands of hair, moustache and stubble hairs) are not skin
 # even where their colour passes for it (a thin rim is a mix of its colour and the skin's): a pixel is one
 # when it is darker than its surroundings' closing (a black-hat of L*, radius THIN_RADIUS eye distances) by
 # more than THIN_DEPTH and darker than the skin's median by more than THIN_DROP (L* units). A crease is only
 # a little darker than the skin and stays in.
-THIN_RADIUS, THIN_DEPTH, THIN_DROP = 0.06, 8.0, 10.0
+THIN_RADIUS, THIN_DEPTH, THIN_DROP = 0.06, 6.0, 8.0
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,21 @@ def _readmit_spots(like: np.ndarray, shape_skin: np.ndarray, eye_d: float) -> np
     compact = (
         (long_side <= BLEMISH * eye_d) & (area >= SPOT_FILL * w * h) & (long_side <= SPOT_ASPECT * short_side)
     )
-    # Surrounded by skin: stubble and beard are many dots close together, a spot sits alone.
-    skin_near = cv2.GaussianBlur((like >= 128).astype(np.float32), (0, 0), max(1.0, 0.1 * eye_d))
-    ring = np.bincount(labels.ravel(), skin_near.ravel(), minlength=n) / np.maximum(area, 1)
-    # The spot itself lowers the density around it by about its share of the blur's footprint.
-    footprint = area / (2 * np.pi * max(1.0, 0.1 * eye_d) ** 2)
-    ok = compact & (ring + np.minimum(footprint, 0.5) >= SPOT_SURROUND)
+    # A dot of one or two pixels is a pore or noise, not worth the ring test.
+    ok = compact & (area <= 2)
+    for i in np.nonzero(compact & (area > 2))[0]:
+        if i == 0:
+            continue
+        # Surrounded by skin: a ring as wide as the blob around it is mostly skin. Stubble and beard are
+        # many dots close together, the edge of the hair or of a shadow is skin on one side only.
+        x, y = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
+        g = max(2, int(long_side[i]))
+        y0, y1, x0, x1 = max(0, y - g), y + h[i] + g, max(0, x - g), x + w[i] + g
+        blob = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
+        ring = (cv2.dilate(blob, np.ones((2 * g + 1, 2 * g + 1), np.uint8)) > 0) & (blob == 0)
+        inside = ring & (shape_skin[y0:y1, x0:x1] > 127)
+        if inside.sum() >= 0.5 * ring.sum():
+            ok[i] = (like[y0:y1, x0:x1][inside] >= 128).mean() >= SPOT_SURROUND
     ok[0] = False
     back = cv2.dilate(ok[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     out = like.copy()

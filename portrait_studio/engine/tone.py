@@ -74,11 +74,18 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     size = max(SPOT_MIN, SPOT_MAX * unit)
     k = _odd(2.2 * size)  # a median removes blobs covering under half of its window
     y, red = luma(rgb), rgb[..., 0] - rgb[..., 1]  # lightness, and redness (a cheap stand-in for a*)
+    # The neighbourhood medians are of skin only: outside the skin (hair, a frame, the background) the
+    # values are replaced by the nearby skin's mean first. Otherwise skin next to a dark, grey area is
+    # "redder than its surroundings" and was healed into a smear along the hairline.
+    inside = (skin > 0.3).astype(np.float32)
+    near = masked_gauss(np.dstack([y, red]), inside, max(2.0, 0.5 * size))
+    y_ref = np.where(inside > 0, y, near[..., 0])
+    red_ref = np.where(inside > 0, red, near[..., 1])
     # Medians of 8-bit copies (+0.5 rounds; redness is offset by 128 to fit): OpenCV's large-window
     # median is only for 8 bits.
     fy, fred = (
         cv2.medianBlur(np.clip(c + base + 0.5, 0, 255).astype(np.uint8), k).astype(np.float32) - base
-        for c, base in ((y, 0.0), (red, 128.0))
+        for c, base in ((y_ref, 0.0), (red_ref, 128.0))
     )
     contrast = np.maximum(fy - y, red - fred)
     contrast = np.maximum(contrast, 0.0) * (skin > 0.3)

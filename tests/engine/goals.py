@@ -235,12 +235,13 @@ def _blobs_delta_e(base: np.ndarray, out: np.ndarray, j: Judge) -> list[float]:
     ring_r = max(3, round(0.04 * j.eye_d))
     for i in range(1, n):
         blob = labels == i
-        if blob.sum() < 4:
+        # Blobs of a few pixels (single stubble dots, pores) give a noisy mean, and so do thin rings.
+        if blob.sum() < max(8, (0.02 * j.eye_d) ** 2):
             continue
         grown = cv2.dilate(blob.astype(np.uint8), _disk(ring_r + 2)) > 0
         near = cv2.dilate(blob.astype(np.uint8), _disk(2)) > 0
         ring = grown & ~near & j.skin & (changed == 0)
-        if ring.sum() < 8:
+        if ring.sum() < 20:
             continue
         after = float(deltaE_ciede2000(lab_out[blob].mean(0), lab_out[ring].mean(0)))
         before = float(deltaE_ciede2000(lab_in[blob].mean(0), lab_in[ring].mean(0)))
