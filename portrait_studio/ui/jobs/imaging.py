@@ -1,4 +1,9 @@
-"""Pixel helpers for the views: fast screen-size decode, numpy ↔ QImage (safe on any thread)."""
+"""Pixel helpers for the views: fast screen-size decode, numpy ↔ QImage (safe on any thread).
+
+What reaches the screen is sRGB: a photo or result tagged with another space (Adobe RGB, ProPhoto, P3, a grey
+or CMYK profile) is converted with core.colour for display only, so before and after, fit and 1:1 detail all
+show the same colours; the files themselves are never converted.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,10 @@ THUMB_MAX = 160
 
 
 def decode_screen(path: Path, max_edge: int = SCREEN_MAX) -> tuple[Any, tuple[int, int]]:
-    """(RGB array with its long edge ≤ max_edge, original (width, height)), EXIF orientation applied.
+    """(sRGB uint8 array with its long edge ≤ max_edge, original (width, height)), EXIF orientation applied.
 
     JPEGs are decoded at 1/2, 1/4 or 1/8 scale by libjpeg (PIL's draft mode), so a 24 MP photo shows in a
-    fraction of a full decode.
+    fraction of a full decode. A 16-bit TIFF or PNG comes through Pillow at 8 bits (enough for a screen).
     """
     import numpy as np
     from PIL import Image
@@ -27,11 +32,31 @@ def decode_screen(path: Path, max_edge: int = SCREEN_MAX) -> tuple[Any, tuple[in
         size = im.size
         if orientation_of(im.getexif()) in (5, 6, 7, 8):  # EXIF orientations that turn the photo by 90°
             size = (size[1], size[0])
+        icc = im.info.get("icc_profile") or None
         im.draft("RGB", (max_edge, max_edge))
-        rgb = upright(im).convert("RGB")
+        turned = upright(im)
+        # Grey and CMYK stay in their own channels until their profile converts them (Pillow's plain
+        # CMYK → RGB formula would show other colours than the 1:1 detail, which core.colour converts).
+        mode = turned.mode if turned.mode in ("L", "CMYK") else "RGB"
+        own = turned if turned.mode == mode else turned.convert(mode)
         # OpenCV's area filter: alias-free for downscales, multithreaded and GIL-free (the GUI thread keeps
         # running); measured 2–4× faster than PIL's LANCZOS thumbnail on a 3000×2000 draft.
-        return downscale(np.asarray(rgb), max_edge), size
+        small = downscale(np.asarray(own), max_edge)
+        return screen_rgb(small, icc), size
+
+
+def screen_rgb(pixels: Any, icc: bytes | None) -> Any:
+    """sRGB uint8 H×W×3 for the screen from a photo's own pixels (uint8/uint16; H×W, or C = 1, 3, 4) and
+    its ICC profile (None: untagged, shown as it is). The array itself when nothing needs converting."""
+    import numpy as np
+
+    from portrait_studio.core.colour import Space, quantise
+
+    px = pixels[..., None] if pixels.ndim == 2 else pixels
+    space = Space.of(icc, int(px.shape[2]))
+    if space.is_srgb_like and px.shape[2] == 3:
+        return pixels if px.dtype == np.uint8 else quantise(px.astype(np.float32) / 65535, np.uint8)
+    return quantise(space.to_srgb(px), np.uint8)
 
 
 def downscale(rgb: Any, max_edge: int) -> Any:
@@ -43,7 +68,8 @@ def downscale(rgb: Any, max_edge: int) -> Any:
     k = max_edge / max(h, w)
     if k >= 1:
         return np.ascontiguousarray(rgb)
-    return cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+    return small[..., None] if rgb.ndim == 3 and small.ndim == 2 else small  # (OpenCV drops a 1-channel axis)
 
 
 def screen_image(path: Path) -> QImage:
@@ -80,5 +106,6 @@ __all__ = [
     "downscale",
     "from_qimage",
     "screen_image",
+    "screen_rgb",
     "to_qimage",
 ]

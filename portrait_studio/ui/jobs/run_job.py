@@ -30,6 +30,7 @@ class RunJob:
     path: Path  # the file sent: the photo, or its fixed copy
     params: EditParams
     max_cost: Decimal | None = None  # cloud: stop before paying more than this (the user is asked first)
+    size: str = "original"  # the result size: "original" (merged at full size) or "model" (api.output.SIZES)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class PipelineExecutor:
             cancel=cancel,
             max_cost=job.max_cost,
             budget_cap=self.settings.budget_cap if self.settings is not None else None,
+            size=job.size,
         )
         return RunOutcome(
             key=job.key,

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.core.params import DEFAULTS, SEED_MAX, SIZE_MAX, SIZE_MIN, EditParams, snap_strength
+from portrait_studio.ui.panels.result_size import ResultSizeChoice
 
 # Labels of the seed document's three strengths (docs/PROTOCOL.md).
 STRENGTHS = (
@@ -109,6 +110,8 @@ class ControlsPanel(QWidget):
         layout.addLayout(self._build_generation())
         layout.addWidget(_section("Output size"))
         layout.addLayout(self._build_size())
+        self.result_size = ResultSizeChoice(self)  # a run option, not a request parameter: not in EditParams
+        layout.addWidget(self.result_size)
         layout.addWidget(_section("Seed"))
         layout.addLayout(self._build_seed())
         layout.addStretch(1)
