@@ -1,6 +1,6 @@
-"""Issue 16 (the window) and issue 18 item 5: the Result size choice, a full-resolution 16-bit Adobe RGB result
-compared and saved at its own depth and profile, 1:1 showing real pixels on both sides, and a refused merge
-said in plain words. The real window, the real local gateway over HTTP, a real portrait."""
+"""Issue 16 (the window) and issue 18 item 5: the Result size choice, a full-resolution 16-bit Adobe RGB
+result compared and saved at its own depth and profile, 1:1 showing real pixels on both sides, and a refused
+merge said in plain words. The real window, the real local gateway over HTTP, a real portrait."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from portrait_studio.ui.jobs.imaging import decode_screen, from_qimage
 from portrait_studio.ui.panels.compare_view import SIDE
 from tests.core import icc_profiles
 from tests.photos import chelsea, large_portrait
+from tests.ui.test_edit_layout import visible_in
 from tests.ui.windows import make_window
 
 SIZE = (4500, 3000)  # 13.5 MP: large enough for a working copy and 1:1 detail, quick enough for a window test
@@ -69,7 +70,7 @@ def block(image: QImage, at: QPoint, size: int = 64) -> np.ndarray:
 
 
 def shows_exactly(image: QImage, at: QPoint, want: np.ndarray) -> QPoint | None:
-    """Where, within a pixel of `at` (the view snaps images to whole pixels), the grab holds `want` exactly."""
+    """Where, within a pixel of `at` (the view snaps images to whole pixels), the grab shows `want`."""
     for dy in (0, -1, 1):
         for dx in (0, -1, 1):
             here = at + QPoint(dx, dy)
@@ -93,16 +94,19 @@ def test_a_16_bit_adobe_rgb_tiff_is_compared_at_1_to_1_and_saved_at_its_depth(qt
     choice = w.controls.result_size
     # The choice is visible at 1280×720 and says the original's own size; it is the default (larger than
     # the model's output).
-    assert choice.combo.isVisible() and choice.combo.visibleRegion().boundingRect().height() > 10
-    assert choice.current() == "original" and choice.combo.currentText() == "Original (4500 × 3000)"
-    assert choice.combo.itemText(1) == "Model output (1536 × 1024)"
+    assert visible_in(w, choice)
+    assert choice.current() == "original" and choice.currentText() == "Original (4500 × 3000)"
+    assert choice.itemText(1) == "Model output (1536 × 1024)"
     shot(w, "window-1280x720-before-run")
 
     run(qtbot, w)
     photo, view = w.session.current, w.compare
     shown = photo.screen.result
-    assert photo.result_path.suffix == ".tif" and shown.full_size and shown.pixels == SIZE and shown.bits == 16
-    assert choice.note.isVisible() and choice.note.text().startswith("This result: 4500 × 3000, 16-bit TIFF")
+    assert (
+        photo.result_path.suffix == ".tif" and shown.full_size and shown.pixels == SIZE and shown.bits == 16
+    )
+    assert choice.note.startswith("This result: 4500 × 3000, 16-bit TIFF") and choice.note in choice.toolTip()
+    assert view.after_label == "Result · local engine · 4500 × 3000, 16-bit"
     run_side = json.loads(photo.result_path.with_suffix(".json").read_text())
     assert run_side["result_size"] == "original" and run_side["bits"] == 16
 
@@ -135,8 +139,12 @@ def test_a_16_bit_adobe_rgb_tiff_is_compared_at_1_to_1_and_saved_at_its_depth(qt
     seen_before, seen_after = shows_exactly(grab, left, want_before), shows_exactly(grab, right, want_after)
     assert seen_before is not None and seen_after is not None
     assert abs(seen_after.x() - seen_before.x() - view.width() / 2) <= 1 and seen_after.y() == seen_before.y()
-    if SHOTS is not None:  # 100 % crops: face before and after, side by side
-        crop = np.concatenate([block(grab, seen_before, 256), block(grab, seen_after, 256)], axis=1)
+    if SHOTS is not None:  # 100 % crops: face before and after, side by side (each inside its own pane)
+        half = view.width() // 2
+        x0 = max(0, min(seen_before.x() - 96, half - 256))
+        y0 = max(0, min(seen_before.y() - 96, view.height() - 256))
+        crops = [block(grab, QPoint(x0 + dx, y0), 256) for dx in (0, seen_after.x() - seen_before.x())]
+        crop = np.concatenate(crops, axis=1)
         Image.fromarray(crop).save(SHOTS / "full-size-crop-face-100.png")
 
     # Save writes the full-resolution result as it is: a 16-bit Adobe RGB TIFF, read back with tifffile.
@@ -176,7 +184,8 @@ def test_a_model_size_result_shows_its_own_pixels_at_1_to_1(qtbot, ui_backend, a
     photo, view = w.session.current, w.compare
     assert photo.result_path.suffix == ".jpg" and photo.screen.result.pixels == (1536, 1024)
     assert json.loads(photo.result_path.with_suffix(".json").read_text())["result_size"] == "model"
-    assert w.controls.result_size.note.text() == "This result is the model's image (1536 × 1024)."
+    assert w.controls.result_size.note == "This result is the model's image (1536 × 1024)."
+    assert view.after_label.endswith(" · model's 1536 × 1024")
     # 1:1 is one screen pixel per pixel of the result (not 100 % of the 4500 px original).
     assert view.after_pixels == 1536 and view.one_to_one == pytest.approx(1536 / view.before.width())
     view.set_mode(SIDE)
@@ -229,11 +238,16 @@ def test_a_refused_merge_says_why_in_plain_words(qtbot, unrelated_backend, tmp_p
     run(qtbot, w)
     photo = w.session.current
     assert photo.screen.result.pixels == (1536, 1024) and photo.screen.result.refused
-    note = w.controls.result_size.note
-    assert note.isVisible()
-    assert note.text().startswith(
+    assert w.controls.result_size.note.startswith(
         "This result is the model's image (1536 × 1024), not merged onto the original: The model's answer is "
         "not the same photo (creative mode / regenerated background)"
     )
-    assert "not the same photo" in w.run_panel.status.text()
+    assert w.compare.after_label.endswith(" · model's 1536 × 1024, not merged")
+    # The run panel says why, in the pipeline's words (once: no doubled full stop).
+    status = w.run_panel.status.text()
+    assert (
+        "Note: The model's answer is not the same photo (creative mode / regenerated background), so it is "
+        "kept as the result at its own size: the two images have too little in common" in status
+    )
+    assert status.endswith("aligned.") and ".." not in status
     shot(w, "window-1280x720-merge-refused")

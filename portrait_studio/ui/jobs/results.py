@@ -34,6 +34,13 @@ class ShownResult:
     file_format: str = ""  # "TIFF", "PNG", "JPEG"
     colour_space: str = ""
 
+    def caption(self) -> str:
+        """What the compare view's label adds after "Result · engine": its size, and depth or origin."""
+        w, h = self.pixels
+        if self.full_size:
+            return f"{w} × {h}, {self.bits}-bit"
+        return f"model's {w} × {h}" + (", not merged" if self.refused else "")
+
     def summary(self) -> str:
         """One line for the Edit panel: what this result is, or why it is only the model's image."""
         w, h = self.pixels

@@ -346,6 +346,7 @@ class CompareView(QWidget):
         if not (self.show_faces and self.face_boxes and self.before is not None):
             return
         p.save()
+        p.setClipRect(vp)  # (side by side: the before's boxes stay in its own pane)
         p.setPen(QPen(QColor(90, 200, 255), 1.5))
         for x, y, w, h in self.face_boxes:
             tl = vp.topLeft() + self.offset + QPointF(x, y) * self.scale
@@ -503,6 +504,8 @@ class CompareBinding(QObject):
             view.update()
         shown = photo.screen.result if kind is AfterPane.RESULT else None
         pixels = shown.pixels[0] if shown is not None else None  # 1:1 is the result's own pixels
+        if shown is not None:
+            label = f"{label} · {shown.caption()}"  # "Result · local engine · 6000 × 4000, 16-bit"
         if after is not view.after or label != view.after_label or pixels != view.after_pixels:
             view.set_after(after, label, pixels)
         boxes = [f.box for f in photo.faces.faces] if photo.faces is not None else []

@@ -109,9 +109,10 @@ class ControlsPanel(QWidget):
         layout.addWidget(_section("Generation"))
         layout.addLayout(self._build_generation())
         layout.addWidget(_section("Output size"))
-        layout.addLayout(self._build_size())
+        size_form = self._build_size()
+        layout.addLayout(size_form)
         self.result_size = ResultSizeChoice(self)  # a run option, not a request parameter: not in EditParams
-        layout.addWidget(self.result_size)
+        size_form.addRow("Result", self.result_size)
         layout.addWidget(_section("Seed"))
         layout.addLayout(self._build_seed())
         layout.addStretch(1)

@@ -1,12 +1,13 @@
 """The Result size choice: the photographer's own file at its size, or the model's image as it comes back.
 
-    choice = ResultSizeChoice(parent)              # in the Edit panel, under Output size
+    choice = ResultSizeChoice(parent)              # in the Edit panel, the last row of Output size
     ResultSizeBinding(choice, session)             # follows the current photo: its size, request, result
     choice.size_for(photo)                         # "original" | "model" (api.output.SIZES) for a Run
 
 "Original (6000 × 4000)" is the default whenever the original is larger than the model's output; once the
-user picks one, that pick holds for every photo (a shoot is usually delivered one way). Under the choice, the
-shown result says what it is, and when the merge was refused (creative mode, a failed registration), why.
+user picks one, that pick holds for every photo (a shoot is usually delivered one way). What the shown result
+is (its size and depth, or that it is the model's image and why) is said by the compare view's label, the run
+panel's note (a refused merge, in the pipeline's words) and this choice's tooltip.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from portrait_studio.ui.model.session import AfterPane, Session
 
@@ -36,44 +36,26 @@ def default_size(original: tuple[int, int] | None, model: tuple[int, int]) -> st
     return ORIGINAL if original[0] * original[1] > model[0] * model[1] else MODEL
 
 
-class ResultSizeChoice(QWidget):
-    """A drop-down (Original (W × H) / Model output (W × H)) and a line about the shown result."""
+class ResultSizeChoice(QComboBox):
+    """The drop-down: Original (W × H) / Model output (W × H); its tooltip says what the shown result is."""
 
     changed = Signal(str)  # the user picked "original" or "model"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("result-size-choice")
+        self.setObjectName("result-size")
         self.chosen: str | None = None  # the user's pick; None: the default for each photo
-        self.combo = QComboBox(self)
-        self.combo.setObjectName("result-size")
-        self.combo.setToolTip(TIP)
-        self.combo.addItem("Original", ORIGINAL)
-        self.combo.addItem("Model output", MODEL)
-        self.combo.activated.connect(self._on_activated)
-        self.note = QLabel(self)
-        self.note.setObjectName("result-size-note")
-        self.note.setWordWrap(True)
-        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.note.hide()
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Result", self.combo)
-        v = QVBoxLayout(self)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(4)
-        v.addLayout(form)
-        v.addWidget(self.note)
-        self._original: tuple[int, int] | None = None
-        self._model = (0, 0)
+        self.addItem("Original", ORIGINAL)
+        self.addItem("Model output", MODEL)
+        self.setToolTip(TIP)
+        self.activated.connect(self._on_activated)
+        self.note = ""  # what the shown result is, or why it is only the model's image
 
     def set_sizes(self, original: tuple[int, int] | None, model: tuple[int, int]) -> None:
         """The current photo's size (None: not known yet) and the model's output size it would get."""
-        self._original, self._model = original, model
-        self.combo.setItemText(0, f"Original ({original[0]} × {original[1]})" if original else "Original")
-        self.combo.setItemText(1, f"Model output ({model[0]} × {model[1]})")
-        self.combo.setCurrentIndex(self.combo.findData(self.size_of(original, model)))
+        self.setItemText(0, f"Original ({original[0]} × {original[1]})" if original else "Original")
+        self.setItemText(1, f"Model output ({model[0]} × {model[1]})")
+        self.setCurrentIndex(self.findData(self.size_of(original, model)))
 
     def size_of(self, original: tuple[int, int] | None, model: tuple[int, int]) -> str:
         """What a Run of a photo of this size asks for: the user's pick, else the default."""
@@ -85,20 +67,20 @@ class ResultSizeChoice(QWidget):
 
     def current(self) -> str:
         """The choice shown ("original" | "model")."""
-        return str(self.combo.currentData())
+        return str(self.currentData())
 
     def choose(self, size: str) -> None:
         """Pick a result size as the user would (it holds for every photo from now on)."""
-        self.combo.setCurrentIndex(self.combo.findData(size))
-        self._on_activated(self.combo.currentIndex())
+        self.setCurrentIndex(self.findData(size))
+        self._on_activated(self.currentIndex())
 
     def set_note(self, text: str) -> None:
-        """The line under the choice (what the shown result is, or why it is the model's image); "" hides."""
-        self.note.setText(text)
-        self.note.setVisible(bool(text))
+        """What the shown result is ("" when none is shown): the tooltip's first line."""
+        self.note = text
+        self.setToolTip(f"{text}\n\n{TIP}" if text else TIP)
 
     def _on_activated(self, index: int) -> None:
-        self.chosen = str(self.combo.itemData(index))
+        self.chosen = str(self.itemData(index))
         self.changed.emit(self.chosen)
 
 
