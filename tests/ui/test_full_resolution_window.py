@@ -146,6 +146,15 @@ def test_a_16_bit_adobe_rgb_tiff_is_compared_at_1_to_1_and_saved_at_its_depth(qt
         crops = [block(grab, QPoint(x0 + dx, y0), 256) for dx in (0, seen_after.x() - seen_before.x())]
         crop = np.concatenate(crops, axis=1)
         Image.fromarray(crop).save(SHOTS / "full-size-crop-face-100.png")
+        # The merged region's edges (where a seam would be), before | after at 100 %, from the same pixels.
+        for name, (ex, ey) in {
+            "left": (x, y + bh // 2),
+            "top": (x + bw // 2, y),
+            "bottom": (x + bw // 2, y + bh),
+        }.items():
+            ys, xs = slice(max(0, ey - 128), ey + 128), slice(max(0, ex - 128), ex + 128)
+            pair = [quantise(space.to_srgb(a[ys, xs]), np.uint8) for a in (original, result)]
+            Image.fromarray(np.concatenate(pair, axis=1)).save(SHOTS / f"full-size-crop-edge-{name}-100.png")
 
     # Save writes the full-resolution result as it is: a 16-bit Adobe RGB TIFF, read back with tifffile.
     with qtbot.waitSignal(w.saved, timeout=60_000) as saved:
