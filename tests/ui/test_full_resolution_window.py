@@ -260,3 +260,30 @@ def test_a_refused_merge_says_why_in_plain_words(qtbot, unrelated_backend, tmp_p
     )
     assert status.endswith("aligned.") and ".." not in status
     shot(w, "window-1280x720-merge-refused")
+
+
+def test_the_windows_batch_follows_the_result_size_choice(qtbot, ui_backend, tmp_path):
+    from portrait_studio.core.settings import Settings
+
+    photos = []
+    for name, seed in (("a", 1), ("b", 2)):
+        photos.append(tmp_path / "in" / f"{name}.jpg")
+        photos[-1].parent.mkdir(exist_ok=True)
+        Image.fromarray(large_portrait((3000, 2000), seed=seed)).save(photos[-1], quality=92)
+    w = make_window(qtbot, ui_backend, settings=Settings(output_dir=str(tmp_path / "out")))
+    open_photo(qtbot, w, photos[0])  # open: its own parameters (1536 × 1024) and the choice's default
+    qtbot.waitUntil(lambda: w.batch_queue is not None, timeout=30_000)
+    queue = w.batch_queue
+    queue.add([photos[0]])
+    queue.start()
+    assert queue.wait(180)
+    w.controls.result_size.choose("model")  # from now on every photo, open or not, gets the model's image
+    queue.add([photos[1]])
+    assert queue.wait(180)
+    first, second = (item.result for item in queue.items())
+    with Image.open(first.output_path) as im:
+        assert im.size == (3000, 2000)  # merged onto the original at its size
+    with Image.open(second.output_path) as im:
+        assert im.size == (1536, 1024)  # the model's image (not open: the current settings)
+    sides = [json.loads(r.sidecar_path.read_text())["result_size"] for r in (first, second)]
+    assert sides == ["original", "model"]

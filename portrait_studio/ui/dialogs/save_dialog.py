@@ -94,13 +94,14 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
 
 
 def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tuple[Any, dict[str, Any], str]:
-    """(the saved file's bytes — or, for JPEG/WebP, (8-bit RGB, ICC, EXIF) to encode —, the sidecar's facts
+    """(the saved file's bytes — or, at 8 bits, (RGB, ICC, EXIF) for Pillow to encode —, the sidecar's facts
     about them, a note for the photographer or "").
 
     The result in its own format is copied as it is (the pipeline wrote it at full depth with the original's
     profile and EXIF; a JPEG is not compressed a second time); another format is encoded from its pixels at
-    their depth where the format holds it (TIFF, PNG: 16 bits), else at 8 bits. Its own ICC profile is kept:
-    the original's would be wrong on a model-size result, which is sRGB.
+    their depth where the format holds it (TIFF, PNG: 16 bits, through core.deep_io, without EXIF so far),
+    else at 8 bits with the original's EXIF. Its own ICC profile is kept: the original's would be wrong on a
+    model-size result, which is sRGB.
     """
     import numpy as np
 
@@ -126,18 +127,19 @@ def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tup
     if not request.keep_metadata and not space.is_srgb_like:
         # Without a profile the file is read as sRGB: its pixels must be sRGB then.
         pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None
-    elif request.fmt not in ("TIFF",) and deep.channels == 4:
-        pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None  # CMYK: only TIFF holds it
-    if request.fmt == "TIFF":
-        data = deep_io.tiff_bytes(pixels, icc, alpha=alpha)
-    elif request.fmt == "PNG":
-        data = deep_io.png_bytes(pixels, icc, alpha=alpha)
-    else:  # JPEG, WebP: 8 bits
-        eight = deep_io.eight_bits(pixels)
-        rgb = np.repeat(eight, 3, axis=-1) if eight.shape[-1] == 1 else eight
-        return (rgb, icc, exif), {"size": [w, h], "bits": 8}, note
-    bits = 16 if lossless and pixels.dtype == np.uint16 else 8
-    return data, {"size": [w, h], "bits": bits}, note
+    elif deep.channels == 4:  # CMYK (a model-size result never is): saved as sRGB
+        pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None
+    if lossless and pixels.dtype == np.uint16:  # TIFF and PNG hold 16 bits: kept (PNG: grey or RGB)
+        if exif:
+            note = "16-bit, without the original's EXIF (not yet written into 16-bit files)"
+        if request.fmt == "TIFF":
+            return deep_io.tiff_bytes(pixels, icc, alpha=alpha), {"size": [w, h], "bits": 16}, note
+        if pixels.shape[-1] in (1, 3):
+            return deep_io.png_bytes(pixels, icc, alpha=alpha), {"size": [w, h], "bits": 16}, note
+    # 8 bits (JPEG, WebP, or an 8-bit result): Pillow, which writes the EXIF into every format.
+    eight = deep_io.eight_bits(pixels)
+    rgb = np.repeat(eight, 3, axis=-1) if eight.shape[-1] == 1 else eight
+    return (rgb, icc, exif), {"size": [w, h], "bits": 8}, note
 
 
 def _save_eight_bits(request: SaveRequest, rgb: Any, icc: bytes | None, exif: bytes | None) -> Path:
