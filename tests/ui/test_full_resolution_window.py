@@ -132,8 +132,9 @@ def test_a_16_bit_adobe_rgb_tiff_is_compared_at_1_to_1_and_saved_at_its_depth(qt
     grab = shot(view, "full-size-side-1to1")
     result = read_deep(photo.result_path).pixels
     left, right = widget_point(w, cx, cy), widget_point(w, cx, cy, right=True)
-    want_before = quantise(space.to_srgb(original[cy : cy + 64, cx : cx + 64]), np.uint8)
-    want_after = quantise(space.to_srgb(result[cy : cy + 64, cx : cx + 64]), np.uint8)
+    # (The files' pixels, at the 8 bits a screen shows, converted from Adobe RGB to sRGB.)
+    want_before = quantise(space.to_srgb(eight_bits(original[cy : cy + 64, cx : cx + 64])), np.uint8)
+    want_after = quantise(space.to_srgb(eight_bits(result[cy : cy + 64, cx : cx + 64])), np.uint8)
     assert not np.array_equal(want_before, want_after)  # (the face was retouched there)
     # One screen pixel = one pixel of the file, on both sides, at the same place of each pane.
     seen_before, seen_after = shows_exactly(grab, left, want_before), shows_exactly(grab, right, want_after)
@@ -287,3 +288,25 @@ def test_the_windows_batch_follows_the_result_size_choice(qtbot, ui_backend, tmp
         assert im.size == (1536, 1024)  # the model's image (not open: the current settings)
     sides = [json.loads(r.sidecar_path.read_text())["result_size"] for r in (first, second)]
     assert sides == ["original", "model"]
+
+
+def test_1_to_1_of_a_result_larger_than_a_small_photo_is_the_results_pixels(qtbot, ui_backend, portrait_file):
+    # Issue 18 item 5: a 1328 px result of a 512 px photo was shown scaled down at "100 %".
+    w = make_window(qtbot, ui_backend)
+    with qtbot.waitSignal(w.photo_analysed, timeout=60_000):
+        w.open_paths([portrait_file])
+    choice, view = w.controls.result_size, w.compare
+    assert choice.current() == "model" and choice.currentText() == "Model output (1328 × 1328)"  # the default
+    run(qtbot, w)
+    photo = w.session.current
+    assert photo.source_size == (512, 512) and photo.screen.result.pixels == (1328, 1328)
+    w.window_actions.zoom100_action.trigger()
+    qtbot.wait(100)
+    assert view.scale == pytest.approx(1328 / 512)
+    assert w.zoom_label.text() == "100 % · original 259 %"
+    grab = shot(view, "small-photo-result-1to1")
+    answer, _ = decode_screen(photo.result_path, 4096)
+    k = 1328 / 512  # result pixels per before (working copy) pixel
+    p = view.image_to_widget(720 / k, 600 / k)  # right of the split's divider (the middle): the after side
+    assert view.width() / 2 + 8 < p.x() < view.width() - 80
+    assert shows_exactly(grab, QPoint(round(p.x()), round(p.y())), answer[600:664, 720:784]) is not None

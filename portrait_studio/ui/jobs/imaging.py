@@ -7,6 +7,7 @@ show the same colours; the files themselves are never converted.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ def decode_screen(path: Path, max_edge: int = SCREEN_MAX) -> tuple[Any, tuple[in
     JPEGs are decoded at 1/2, 1/4 or 1/8 scale by libjpeg (PIL's draft mode), so a 24 MP photo shows in a
     fraction of a full decode. A 16-bit TIFF or PNG comes through Pillow at 8 bits (enough for a screen).
     """
-    import numpy as np
     from PIL import Image
 
     from portrait_studio.core.images import orientation_of, upright
@@ -34,15 +34,20 @@ def decode_screen(path: Path, max_edge: int = SCREEN_MAX) -> tuple[Any, tuple[in
             size = (size[1], size[0])
         icc = im.info.get("icc_profile") or None
         im.draft("RGB", (max_edge, max_edge))
-        turned = upright(im)
-        # Grey and CMYK stay in their own channels until their profile converts them (Pillow's plain
-        # CMYK → RGB formula would show other colours than the 1:1 detail, which core.colour converts).
-        mode = turned.mode if turned.mode in ("L", "CMYK") else "RGB"
-        own = turned if turned.mode == mode else turned.convert(mode)
         # OpenCV's area filter: alias-free for downscales, multithreaded and GIL-free (the GUI thread keeps
         # running); measured 2–4× faster than PIL's LANCZOS thumbnail on a 3000×2000 draft.
-        small = downscale(np.asarray(own), max_edge)
+        small = downscale(own_pixels(upright(im)), max_edge)
         return screen_rgb(small, icc), size
+
+
+def own_pixels(im: Any) -> Any:
+    """A Pillow image's pixels in its own colours: grey and CMYK stay in their channels until their profile
+    converts them (screen_rgb; Pillow's plain CMYK → RGB formula shows other colours), the rest as RGB (no
+    copy when it is RGB already)."""
+    import numpy as np
+
+    mode = im.mode if im.mode in ("L", "CMYK") else "RGB"
+    return np.asarray(im if im.mode == mode else im.convert(mode))
 
 
 def screen_rgb(pixels: Any, icc: bytes | None) -> Any:
@@ -50,13 +55,24 @@ def screen_rgb(pixels: Any, icc: bytes | None) -> Any:
     its ICC profile (None: untagged, shown as it is). The array itself when nothing needs converting."""
     import numpy as np
 
-    from portrait_studio.core.colour import Space, quantise
+    from portrait_studio.core.colour import quantise
 
     px = pixels[..., None] if pixels.ndim == 2 else pixels
-    space = Space.of(icc, int(px.shape[2]))
-    if space.is_srgb_like and px.shape[2] == 3:
+    space, as_is = _space(icc, int(px.shape[2]))
+    if as_is:  # untagged or sRGB RGB (most camera JPEGs): shown as they are, at 8 bits
         return pixels if px.dtype == np.uint8 else quantise(px.astype(np.float32) / 65535, np.uint8)
     return quantise(space.to_srgb(px), np.uint8)
+
+
+@functools.lru_cache(maxsize=8)
+def _space(icc: bytes | None, channels: int) -> tuple[Any, bool]:
+    """(the Space, True when converting it to sRGB changes nothing visible), per profile: panning asks for
+    each crop, and parsing a profile and probing it costs more than converting a small crop."""
+    from portrait_studio.core.colour import Space
+    from portrait_studio.core.images import srgb_like
+
+    space = Space.of(icc, channels)
+    return space, channels == 3 and srgb_like(space)
 
 
 def downscale(rgb: Any, max_edge: int) -> Any:
@@ -105,6 +121,7 @@ __all__ = [
     "decode_screen",
     "downscale",
     "from_qimage",
+    "own_pixels",
     "screen_image",
     "screen_rgb",
     "to_qimage",

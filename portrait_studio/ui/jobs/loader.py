@@ -21,6 +21,7 @@ from portrait_studio.ui.jobs.imaging import (
     THUMB_MAX,
     decode_screen,
     downscale,
+    own_pixels,
     screen_rgb,
     to_qimage,
 )
@@ -103,7 +104,7 @@ def _read_error(path: Path, err: Exception) -> Exception:
     return ImageError(path, f"could not be read as a photo ({err}).")
 
 
-_full: dict[Path, Any] = {}  # the last photo and its result at full size (72 MB each at 24 MP, 144 at 16-bit)
+_full: dict[Path, Any] = {}  # the last photo and its result at full size, 8 bits (72 MB each at 24 MP)
 _full_lock = threading.Lock()
 FULL_KEPT = 2  # the original and its full-size result: zooming a comparison crops both, decoding neither
 
@@ -115,16 +116,26 @@ def load_detail(
 
     The view magnifies the ≤1920 px working copy when zoomed in; this gives the file's own pixels for the
     visible part (the original's, or a full-size result's: the same rect of both lands on the same place).
-    The full decode is kept at its own depth for the last photo and its result, so panning and zooming only
-    crop; only the crop is converted to sRGB for the screen (imaging.screen_rgb), as the working copy was.
+    The full decode is kept for the last photo and its result, so panning and zooming only crop; only the
+    crop is converted to sRGB for the screen (imaging.screen_rgb), as the working copy was. A 16-bit file is
+    kept at 8 bits (in its own colour space): the screen shows 8 bits, and two 24 MP files at 16 bits would
+    hold 288 MB instead of 144 (issue 16's budget for the whole app is 250 MB + 4× the decoded original).
     """
-    from portrait_studio.core.deep_io import read_deep
+    from PIL import Image
+
+    from portrait_studio.core.deep_io import eight_bits, read_deep
+    from portrait_studio.core.images import upright
 
     with _full_lock:
         kept = _full.get(path)
         if kept is None:
-            deep = read_deep(path)  # upright, at its own depth, with its profile
-            kept = (deep.pixels, deep.icc_profile)
+            with Image.open(path) as im:
+                if im.format in ("TIFF", "PNG"):  # core's reader: 16 bits rounded (Pillow truncates them)
+                    deep = read_deep(path)  # upright, with its profile
+                    kept = (eight_bits(deep.pixels), deep.icc_profile)
+                    del deep
+                else:  # JPEG, HEIC, WebP: 8 bits; neither step copies an upright RGB photo (~60 ms at 24 MP)
+                    kept = (own_pixels(upright(im)), im.info.get("icc_profile") or None)
             while len(_full) >= FULL_KEPT:
                 _full.pop(next(iter(_full)))
             _full[path] = kept
