@@ -200,7 +200,7 @@ def run_done(outcome: Outcome) -> str:
     else:
         text += " · free"
     for note in outcome.notes:  # what the engine did that the sliders hide
-        text += f"\nNote: {note[:1].upper()}{note[1:]}."
+        text += f"\nNote: {note[:1].upper()}{note[1:].rstrip('.')}."  # (a note may end in its own full stop)
     return text
 
 

@@ -32,6 +32,7 @@ class RunJob:
     max_cost: Decimal | None = None  # cloud: stop before paying more than this (the user is asked first)
     faces: tuple[int, ...] | None = None  # a group photo, face by face (api.group): the chosen face numbers
     face_params: tuple[tuple[int, EditParams], ...] = ()  # faces with their own strengths
+    size: str = "original"  # the result size: "original" (merged at full size) or "model" (api.output.SIZES)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class PipelineExecutor:
             cancel=cancel,
             max_cost=job.max_cost,
             budget_cap=self.settings.budget_cap if self.settings is not None else None,
+            size=job.size,
         )
         return RunOutcome(
             key=job.key,

@@ -21,6 +21,7 @@ from portrait_studio.core.params import EditParams
 if TYPE_CHECKING:
     from portrait_studio.core.journal import JournalRow
     from portrait_studio.ui.jobs.loader import Analysis, FixResult, ScreenLoad
+    from portrait_studio.ui.jobs.results import ShownResult
     from portrait_studio.ui.jobs.run_job import RunJob, RunOutcome
 
 
@@ -57,6 +58,7 @@ class ScreenCopies:
     preview_rgb: Any = None  # ≤ PREVIEW_MAX numpy copy the live preview renders on
     preview_image: QImage | None = None  # the last live preview
     result_image: QImage | None = None
+    result: ShownResult | None = None  # the result's own size and what its sidecar says (with result_image)
     versions: tuple[QImage | None, QImage] | None = None  # History ▸ Compare: (older or None, newer)
     version_labels: tuple[str, str] = ("Original", "Newer version")  # their names ("Original", "v2")
 
@@ -265,10 +267,10 @@ class Session(QObject):
         self.photos[i].running = False
         self.photo_changed.emit(i)
 
-    def set_result_image(self, i: int, image: QImage) -> None:
-        """The result's screen copy was decoded: the after pane shows it."""
+    def set_result_image(self, i: int, image: QImage, shown: ShownResult | None = None) -> None:
+        """The result's screen copy was decoded (`shown`: its size and sidecar facts): the after shows it."""
         p = self.photos[i]
-        p.screen.result_image, p.after = image, AfterPane.RESULT
+        p.screen.result_image, p.screen.result, p.after = image, shown, AfterPane.RESULT
         self.photo_changed.emit(i)
 
     def set_versions(

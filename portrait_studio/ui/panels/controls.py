@@ -35,6 +35,7 @@ from portrait_studio.core.params import (
     EditParams,
     snap_strength,
 )
+from portrait_studio.ui.panels.result_size import ResultSizeChoice
 
 # Labels of the seed document's three strengths (docs/PROTOCOL.md).
 STRENGTHS = (
@@ -110,7 +111,10 @@ class ControlsPanel(QWidget):
         layout.addWidget(_section("Generation"))
         layout.addLayout(self._build_generation())
         layout.addWidget(_section("Output size"))
-        layout.addLayout(self._build_size())
+        size_form = self._build_size()
+        layout.addLayout(size_form)
+        self.result_size = ResultSizeChoice(self)  # a run option, not a request parameter: not in EditParams
+        size_form.addRow("Result", self.result_size)
         layout.addWidget(_section("Seed"))
         layout.addLayout(self._build_seed())
         layout.addStretch(1)

@@ -38,6 +38,7 @@ def batch_queue(
     params_for: Callable[[Path], EditParams],
     backend: Callable[[], Any],
     settings: Callable[[], Settings],
+    size_for: Callable[[Path], str] | None = None,
 ) -> BatchQueue:
     """The batch queue: the same pipeline over many photos, each with its own parameters when it is open.
 
@@ -59,6 +60,7 @@ def batch_queue(
             cancel=cancel,
             budget_cap=queue.budget_cap,
             pace=queue.pace,
+            size=size_for(path) if size_for is not None else "original",  # the Edit panel's Result size
         )
 
     first = settings()

@@ -36,6 +36,7 @@ from portrait_studio.ui.panels.banner import PreflightBanner
 from portrait_studio.ui.panels.compare_view import CANVAS, CompareBinding, CompareView
 from portrait_studio.ui.panels.controls import ControlsPanel
 from portrait_studio.ui.panels.filmstrip import Filmstrip
+from portrait_studio.ui.panels.result_size import ResultSizeBinding
 from portrait_studio.ui.panels.run_panel import RunPanel
 from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
             self.controls.params_for_run,
             lambda estimate, limit: self.confirm_cost(estimate, limit),
             self,
+            result_size=self.controls.result_size.size_for,
         )
         self.faces_flow = FacesController(
             self.session,
@@ -227,6 +229,7 @@ class MainWindow(QMainWindow):
         self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
+        ResultSizeBinding(self.controls.result_size, self.session)
         v.addWidget(scroll, 1)
         v.addWidget(self.run_panel)
         dock = QDockWidget("Edit", self)
@@ -245,7 +248,9 @@ class MainWindow(QMainWindow):
         self.faces_label = QLabel("No photo", self)
         self.cost_label = QLabel(self)
         self.zoom_label = QLabel(self)
-        self.zoom_label.setToolTip("Zoom, in pixels of the original photo (Ctrl+0 fit, Ctrl+1 100 %)")
+        self.zoom_label.setToolTip(
+            "Zoom, in pixels of the result when one is shown, else of the original (Ctrl+0 fit, Ctrl+1 100 %)"
+        )
         for label in (self.zoom_label, self.faces_label, self.backend_label, self.cost_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
@@ -499,10 +504,15 @@ class MainWindow(QMainWindow):
         if photo is None or image is None or not photo.source_size:
             self.zoom_label.setText("")
             return
-        # The view's scale is per working-copy pixel; photographers read zoom per original pixel, and
-        # one_to_one is the scale at which those match (1.0 for a fixed copy: its own pixels are the photo).
-        percent = 100 * self.compare.scale / self.compare.one_to_one
-        self.zoom_label.setText(f"Fit ({percent:.0f} %)" if self.compare.fit else f"{percent:.0f} %")
+        # The view's scale is per working-copy pixel; photographers read zoom per pixel of the file shown, and
+        # one_to_one is the scale at which those match: the result's own pixels when one is shown, else the
+        # original's (1.0 for a fixed copy: its own pixels are the photo).
+        view = self.compare
+        percent = 100 * view.scale / view.one_to_one
+        shown = f"Fit ({percent:.0f} %)" if view.fit else f"{percent:.0f} %"
+        if abs(view.one_to_one - view.before_one_to_one) > 1e-6:  # a model-size result: say both
+            shown += f" · original {100 * view.scale / view.before_one_to_one:.0f} %"
+        self.zoom_label.setText(shown)
 
     def _update_status_bar(self) -> None:
         photo = self.session.current
@@ -604,7 +614,11 @@ class MainWindow(QMainWindow):
             i = self.session.index_of(path)
             return self.session.photos[i].params if i >= 0 else self.controls.params()
 
-        queue = batch_queue(journal, params_for, self.runner.worker.backend, self._current_settings)
+        def size_for(path: Path) -> str:  # (read on a batch thread: the choice is a plain attribute)
+            i, choice = self.session.index_of(path), self.controls.result_size
+            return choice.size_for(self.session.photos[i]) if i >= 0 else choice.chosen or "original"
+
+        queue = batch_queue(journal, params_for, self.runner.worker.backend, self._current_settings, size_for)
         panel = BatchPanel(queue, parent=self)
         self.batch_queue, self.batch_panel = queue, panel
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
