@@ -18,12 +18,13 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
     setup_logging("window")  # the log file that error messages point at (core/logs.py)
     app = make_app(argv)
     from portrait_studio.core.settings import load_settings
+    from portrait_studio.core.shoot import ShootStore
     from portrait_studio.ui.style.theme import ThemeFollower
     from portrait_studio.ui.window.main_window import MainWindow
 
     settings = load_settings()
     ThemeFollower(app, settings.theme)  # parented to the app: follows the OS light/dark switch
-    window = MainWindow(settings)
+    window = MainWindow(settings, shoot=ShootStore())  # the last shoot comes back
     window.show()
     if paths:
         window.open_paths(list(paths))  # decoding and face detection run on the window's loader thread

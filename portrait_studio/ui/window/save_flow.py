@@ -40,10 +40,11 @@ class SaveController(QObject):
         self._settings = settings
 
     def target(self, photo: Photo) -> Path:
-        """Where Save puts a result: the output folder of Settings, or next to the original."""
-        from portrait_studio.api.output import saved_name
+        """Where Save puts a result: `NAME.retouched.jpg` (api/output.py's one rule, as the CLI and the batch)
+        in the output folder of Settings, or next to the original."""
+        from portrait_studio.api.output import planned_output
 
-        return (self._settings().output_folder() or photo.path.parent) / saved_name(photo.path)
+        return planned_output(photo.path, self._settings().output_folder())
 
     def quick_save(self) -> None:
         """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
