@@ -17,6 +17,14 @@ GEN_MODES: tuple[str, ...] = get_args(GenMode)
 AUTO = "auto"  # the dict/CLI spelling of "no manual gen_mode choice"
 
 STRENGTH_FIELDS = ("gpen", "skin", "skin_unifi")
+#: The one name each strength has in every view (sliders, History, presets, the CLI's lines and --help); the
+#: API's name (the field, the CLI flag) is shown next to it where it helps: tooltips and --help.
+STRENGTH_NAMES = {"gpen": "Face HD", "skin": "Skin", "skin_unifi": "Tone"}
+STRENGTH_MEANINGS = {
+    "gpen": "face detail enhancement",
+    "skin": "skin beautification",
+    "skin_unifi": "skin-tone uniformity and blemish removal",
+}
 SIZE_MIN, SIZE_MAX = 512, 2048
 SEED_RANDOM = -1
 SEED_MAX = 2**32 - 1  # the seed document gives no bound; 32 bits is what generation back-ends take
@@ -189,6 +197,11 @@ class EditParams:
         return cls.from_dict(p), image_input
 
 
+def describe_strengths(params: EditParams, sep: str = " · ") -> str:
+    """`Face HD 0.4 · Skin 0.7 · Tone 0.0`: the strengths by the names every view uses (STRENGTH_NAMES)."""
+    return sep.join(f"{STRENGTH_NAMES[n]} {getattr(params, n):.1f}" for n in STRENGTH_FIELDS)
+
+
 def check_local(params: EditParams) -> None:
     """Refuse what only the cloud model can do (regenerating from a prompt, creative mode) before any work.
 
@@ -210,8 +223,11 @@ __all__ = [
     "GEN_MODES",
     "MODEL",
     "STRENGTH_FIELDS",
+    "STRENGTH_MEANINGS",
+    "STRENGTH_NAMES",
     "EditParams",
     "GenMode",
     "check_local",
+    "describe_strengths",
     "snap_strength",
 ]
