@@ -665,10 +665,13 @@ class MainWindow(QMainWindow):
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):
             runner.stop()
-        for dock in self.docks.values():
-            stop = getattr(dock.widget(), "shutdown", None)  # panels with a thread of their own
-            if stop is not None:
-                stop()
+        if self.docks:
+            from portrait_studio.ui.window.docks import panel_of
+
+            for dock in self.docks.values():
+                stop = getattr(panel_of(dock), "shutdown", None)  # panels with a thread of their own
+                if stop is not None:
+                    stop()
         self.executor.close()  # every thread has stopped: nothing uses the journal any more
 
 
