@@ -163,10 +163,11 @@ def shots_small_screen(app, backend, settings, files) -> None:
         run_and_wait(app, w)
     w.docks["history"].show()
     panel = w.history_panel
-    wait(app, lambda: len(panel.versions()) == 2)
-    panel.select(panel.versions()[0].id)  # an older version: Make current is enabled
-    panel.compare_selected()  # v1 against the original
-    wait(app, lambda: w.compare.after_label == "v1")
+    wait(app, lambda: len(panel.versions()) >= 2)
+    older = panel.versions()[-2]
+    panel.select(older.id)  # an older version: Make current is enabled
+    panel.compare_selected()  # it against the original
+    wait(app, lambda: w.compare.after_label == panel.version_name(older))
     settle(app, 0.3)
     shoot(w, "09-window-1280x720-history")
     w.close()
