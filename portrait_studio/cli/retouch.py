@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import ParamsError, PortraitStudioError
-from portrait_studio.core.params import ASPECT_PRESETS, AUTO, GEN_MODES, EditParams
+from portrait_studio.core.params import (
+    ASPECT_PRESETS,
+    AUTO,
+    GEN_MODES,
+    STRENGTH_FIELDS,
+    STRENGTH_MEANINGS,
+    STRENGTH_NAMES,
+    EditParams,
+)
 
 EXIT_READER_GONE = 141  # 128 + SIGPIPE: what a shell reports for a program whose reader (`| head`) left
 _OVERRIDES = ("gpen", "skin", "skin_unifi", "width", "height", "prompt", "gen_mode", "seed")
@@ -62,9 +70,14 @@ def add_parser(subparsers: Any) -> None:
         help="result name before .retouched.EXT: {name}, {preset}, {date} (default: {name})",
     )  # fmt: skip
     p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
-    p.add_argument("--gpen", type=float, help="face HD effect, 0–1 in 0.1 steps")
-    p.add_argument("--skin", type=float, help="skin beautification, 0–1 in 0.1 steps")
-    p.add_argument("--skin-unifi", dest="skin_unifi", type=float, help="tone uniformity, 0–1 in 0.1 steps")
+    for name in STRENGTH_FIELDS:  # the flag is the API's name; the help says the name the window shows
+        p.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=float,
+            metavar="X",
+            help=f"{STRENGTH_NAMES[name]}: {STRENGTH_MEANINGS[name]}, 0–1 in 0.1 steps (API: {name})",
+        )
     p.add_argument(
         "--aspect", choices=tuple(ASPECT_PRESETS),
         help="the model's output shape: photo (its own aspect at up to 2048 px, the default) or a fixed "

@@ -17,6 +17,14 @@ GEN_MODES: tuple[str, ...] = get_args(GenMode)
 AUTO = "auto"  # the dict/CLI spelling of "no manual gen_mode choice"
 
 STRENGTH_FIELDS = ("gpen", "skin", "skin_unifi")
+#: The one name each strength has in every view (sliders, History, presets, the CLI's lines and --help); the
+#: API's name (the field, the CLI flag) is shown next to it where it helps: tooltips and --help.
+STRENGTH_NAMES = {"gpen": "Face HD", "skin": "Skin", "skin_unifi": "Tone"}
+STRENGTH_MEANINGS = {
+    "gpen": "face detail enhancement",
+    "skin": "skin beautification",
+    "skin_unifi": "skin-tone uniformity and blemish removal",
+}
 SIZE_MIN, SIZE_MAX = 512, 2048  # each side (docs/PROTOCOL.md: "512–2048"; no step or multiple rule)
 MODEL_DEFAULT_SIZE = 1328  # the model's own default edge, when a request leaves width × height out
 SEED_RANDOM = -1
@@ -265,6 +273,11 @@ class EditParams:
         return params, image_input
 
 
+def describe_strengths(params: EditParams, sep: str = " · ") -> str:
+    """`Face HD 0.4 · Skin 0.7 · Tone 0.0`: the strengths by the names every view uses (STRENGTH_NAMES)."""
+    return sep.join(f"{STRENGTH_NAMES[n]} {getattr(params, n):.1f}" for n in STRENGTH_FIELDS)
+
+
 def check_local(params: EditParams) -> None:
     """Refuse what only the cloud model can do (regenerating from a prompt, creative mode) before any work.
 
@@ -290,10 +303,13 @@ __all__ = [
     "SIZE_MAX",
     "SIZE_MIN",
     "STRENGTH_FIELDS",
+    "STRENGTH_MEANINGS",
+    "STRENGTH_NAMES",
     "EditParams",
     "GenMode",
     "check_local",
     "crop_share",
+    "describe_strengths",
     "fit_size",
     "snap_strength",
 ]

@@ -36,9 +36,10 @@ class Status(StrEnum):
     RUNNING = "running"
     EDITED = "edited"
     SAVED = "saved"
+    MISSING = "missing"  # a photo of a reopened shoot that is no longer where it was
 
 
-LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED = Status
+LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, MISSING = Status
 
 
 class AfterPane(StrEnum):
@@ -91,6 +92,7 @@ class Photo:
     error: str | None = None
     error_fix: str | None = None
     load_failed: bool = False  # the error is the file's (the banner says it), not a run's (the run panel)
+    missing: bool = False  # reopened from the last shoot, but the file is gone (moved, deleted, card out)
 
     @property
     def send_path(self) -> Path:
@@ -107,6 +109,8 @@ class Photo:
         """The badge: loading / ready / needs a fix / cannot be sent / failed / running / edited / saved."""
         if self.running:
             return Status.RUNNING
+        if self.missing:
+            return Status.MISSING
         if self.saved_path is not None:
             return Status.SAVED
         if self.result_path is not None:
@@ -297,6 +301,22 @@ class Session(QObject):
         p.after = AfterPane.RELOAD_RESULT  # its screen copy is decoded next
         self.photo_changed.emit(i)
 
+    def set_restored(self, i: int, entry: Any) -> None:
+        """A reopened shoot gave photo `i` back its result (a core.shoot.ShootPhoto whose files were found;
+        decoded when shown, and not added to the session's cost: that was paid before)."""
+        p = self.photos[i]
+        p.result_path, p.task_id, p.cost = entry.result_path, entry.task_id, entry.cost
+        p.saved_path, p.sha256 = entry.saved_path, entry.sha256
+        if p.result_path is not None:
+            p.after = AfterPane.RELOAD_RESULT
+        self.photo_changed.emit(i)
+
+    def set_missing(self, i: int, message: str, fix: str) -> None:
+        """A reopened shoot's photo is not where it was: shown as missing (no dialog)."""
+        p = self.photos[i]
+        p.missing, p.error, p.error_fix, p.load_failed = True, message, fix, True
+        self.photo_changed.emit(i)
+
     def set_saved(self, i: int, path: Path) -> None:
         """The result was saved to `path`."""
         self.photos[i].saved_path = path
@@ -318,6 +338,7 @@ __all__ = [
     "EDITED",
     "FAILED",
     "LOADING",
+    "MISSING",
     "NEEDS_FIX",
     "READY",
     "RUNNING",

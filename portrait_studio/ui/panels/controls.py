@@ -32,16 +32,18 @@ from portrait_studio.core.params import (
     SEED_MAX,
     SIZE_MAX,
     SIZE_MIN,
+    STRENGTH_FIELDS,
+    STRENGTH_MEANINGS,
+    STRENGTH_NAMES,
     EditParams,
     snap_strength,
 )
 from portrait_studio.ui.panels.result_size import ResultSizeChoice
 
-# Labels of the seed document's three strengths (docs/PROTOCOL.md).
-STRENGTHS = (
-    ("gpen", "Face HD", "Face detail enhancement (gpen)"),
-    ("skin", "Skin", "Skin beautification (skin)"),
-    ("skin_unifi", "Tone", "Skin-tone uniformity and blemish removal (skin_unifi)"),
+# The three strengths (docs/PROTOCOL.md) by the one name every view uses, the API's name in the tooltip.
+STRENGTHS = tuple(
+    (name, STRENGTH_NAMES[name], f"{STRENGTH_MEANINGS[name].capitalize()} (API: {name})")
+    for name in STRENGTH_FIELDS
 )
 GEN_MODE_CHOICES = (
     (None, "Automatic"),
@@ -135,7 +137,10 @@ class ControlsPanel(QWidget):
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             slider.valueChanged.connect(lambda _v, n=name: self._on_strength(n))
             slider.reset_requested.connect(lambda n=name: self.reset_strength(n))
-            grid.addWidget(QLabel(label, self), row, 0)
+            caption = QLabel(label, self)
+            caption.setObjectName(f"caption-{name}")
+            caption.setToolTip(slider.toolTip())
+            grid.addWidget(caption, row, 0)
             grid.addWidget(slider, row, 1)
             grid.addWidget(value, row, 2)
             self.sliders[name] = slider

@@ -11,6 +11,7 @@ from portrait_studio.ui.model.session import (
     EDITED,
     FAILED,
     LOADING,
+    MISSING,
     NEEDS_FIX,
     RUNNING,
     SAVED,
@@ -26,6 +27,7 @@ BADGE_COLOURS = {
     RUNNING: QColor(80, 150, 240),
     EDITED: QColor(90, 190, 110),
     SAVED: QColor(150, 150, 150),
+    MISSING: QColor(150, 110, 110),
 }
 BADGE_TEXT = {
     NEEDS_FIX: "FIX",
@@ -34,6 +36,7 @@ BADGE_TEXT = {
     RUNNING: "…",
     EDITED: "EDITED",
     SAVED: "SAVED",
+    MISSING: "MISSING",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
 from portrait_studio.api.batch import BatchQueue
 from portrait_studio.core.journal import Journal
@@ -24,13 +24,29 @@ log = logging.getLogger(__name__)
 def add_dock(
     window: QMainWindow, panels_menu: QMenu, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
 ) -> QDockWidget:
-    """Put `widget` in a dock of `window`, listed in View ▸ Panels."""
+    """Put `widget` in a dock of `window`, listed in View ▸ Panels (`panel_of(dock)` gives it back).
+
+    The panel sits in a scroll area that may shrink to nothing: a dock opened on a small screen (1280×720)
+    scrolls its own panel instead of squeezing the Edit controls or making the window taller than the screen.
+    """
     dock = QDockWidget(title, window)
     dock.setObjectName(f"{name}-dock")
-    dock.setWidget(widget)
+    scroll = QScrollArea(dock)
+    scroll.setObjectName(f"{name}-scroll")
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setMinimumSize(widget.minimumSizeHint().width(), 1)  # (0 would mean "unset": its hint, 68 px)
+    dock.setWidget(scroll)
     window.addDockWidget(area, dock)
     panels_menu.addAction(dock.toggleViewAction())
     return dock
+
+
+def panel_of(dock: QDockWidget) -> QWidget | None:
+    """The panel `add_dock` put in `dock` (inside its scroll area)."""
+    widget = dock.widget()
+    return widget.widget() if isinstance(widget, QScrollArea) else widget
 
 
 def batch_queue(
@@ -80,4 +96,4 @@ def add_about(help_menu: QMenu, parent: QWidget) -> None:
     action.triggered.connect(lambda: show_about(parent))
 
 
-__all__ = ["add_about", "add_dock", "batch_queue"]
+__all__ = ["add_about", "add_dock", "batch_queue", "panel_of"]

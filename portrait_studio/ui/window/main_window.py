@@ -29,6 +29,7 @@ from portrait_studio import APP_NAME
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, load_settings
+from portrait_studio.core.shoot import ShootStore
 from portrait_studio.ui import text
 from portrait_studio.ui.jobs.run_job import Executor
 from portrait_studio.ui.model.session import Session
@@ -50,6 +51,7 @@ from portrait_studio.ui.window.recent import RecentFiles
 from portrait_studio.ui.window.run_flow import RunController
 from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
+from portrait_studio.ui.window.shoot_flow import ShootFlow, ask_unsaved
 from portrait_studio.ui.window.view_flow import ViewController
 
 if TYPE_CHECKING:  # (imported where they are built, after the first paint: start-up time)
@@ -85,7 +87,10 @@ class MainWindow(QMainWindow):
         backend: Any = None,
         executor: Executor | None = None,
         preset_store: Any = None,
+        shoot: ShootStore | None = None,
     ) -> None:
+        """`shoot`: the remembered shoot (the app passes `ShootStore()`): reopened now, written as it changes,
+        and quitting with results not saved as files asks first. None (tests): neither."""
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setObjectName("main-window")
@@ -112,6 +117,12 @@ class MainWindow(QMainWindow):
         self._connect()
         self._build_status_bar()
         self.recent.fill_menu(self.window_actions.recent_menu, self.open_paths)
+        self.shoot_flow: ShootFlow | None = None
+        self._quit_confirmed = False
+        if shoot is not None:
+            self.shoot_flow = ShootFlow(self.session, shoot, self.open_flow.load, self)
+            self.shoot_flow.message.connect(self.statusBar().showMessage)
+            self.shoot_flow.restore()
         # Docks of other panels and the warm-up start after the first paint: a zero timer started here would
         # run before it (same event-loop pass as the expose), doubling the time to a window (bench/startup).
         self._late_timer = QTimer(self)
@@ -636,14 +647,39 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ close
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
+
+    def _may_close(self) -> bool:
+        """Ctrl+Q / closing with results not saved as files asks: Save all (then closes), Discard, Cancel."""
+        flow = self.shoot_flow
+        unsaved = flow.unsaved() if flow is not None and not self._closed and not self._quit_confirmed else []
+        if flow is None or not unsaved:
+            return True
+        answer = ask_unsaved(self, len(unsaved))
+        if answer == "discard":
+            flow.discard(unsaved)
+            return True
+        if answer == "save":
+            sf = self.save_flow
+            flow.save_all(unsaved, sf.quick_save, sf.saved, sf.save_failed, self._saved_all)
+        return False
+
+    def _saved_all(self, ok: bool) -> None:
+        if ok:
+            self._quit_confirmed = True
+            self.close()
 
     def shutdown(self) -> None:
         """Stop timers and every worker thread, waiting for them (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        if self.shoot_flow is not None:
+            self.shoot_flow.stop()  # (the photos as they are now, for the next start)
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.image_keys)
@@ -656,10 +692,13 @@ class MainWindow(QMainWindow):
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):
             runner.stop()
-        for dock in self.docks.values():
-            stop = getattr(dock.widget(), "shutdown", None)  # panels with a thread of their own
-            if stop is not None:
-                stop()
+        if self.docks:
+            from portrait_studio.ui.window.docks import panel_of
+
+            for dock in self.docks.values():
+                stop = getattr(panel_of(dock), "shutdown", None)  # panels with a thread of their own
+                if stop is not None:
+                    stop()
         self.executor.close()  # every thread has stopped: nothing uses the journal any more
 
 
