@@ -1,4 +1,9 @@
-"""Batch panel: a whole shoot through the queue — add files/folders, per-photo status and ETA, retry/skip."""
+"""Batch panel: a whole shoot through the queue — add files/folders, per-photo status and ETA, retry/skip.
+
+In the window the queue is filled from the filmstrip (Retouch selected…: ui/window/batch_flow.py) and the
+panel is its detailed list; its Add buttons and drops go to `on_add` (into the filmstrip, then the dialog).
+Without `on_add` (a standalone panel) they queue the photos at once.
+"""
 
 from __future__ import annotations
 
@@ -39,11 +44,19 @@ class BatchPanel(QWidget):
     finished = Signal()  # nothing queued or running any more
     settled = Signal()  # nothing running and nothing about to start: finished, or paused by the budget
 
-    def __init__(self, queue: BatchQueue, parent: QWidget | None = None, *, autostart: bool = True) -> None:
+    def __init__(
+        self,
+        queue: BatchQueue,
+        parent: QWidget | None = None,
+        *,
+        autostart: bool = True,
+        on_add: Callable[[list[Path]], object] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("batch-panel")
         self.queue = queue
         self.autostart = autostart
+        self._on_add = on_add
         self._items: dict[int, BatchItem] = {}
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._was_busy = False
@@ -189,8 +202,14 @@ class BatchPanel(QWidget):
 
     # ------------------------------------------------------------ actions (no dialogs: tests call these)
     def add_paths(self, paths: Iterable[Path | str], *, recursive: bool | None = None) -> list[BatchItem]:
-        """Queue files and folders (recursing when asked or when the checkbox is on); starts the queue."""
+        """Queue files and folders (recursing when asked or when the checkbox is on); starts the queue.
+        With `on_add` they go there instead (nothing is queued here: [])."""
         deep = self.recursive_check.isChecked() if recursive is None else recursive
+        if self._on_add is not None:
+            from portrait_studio.api.batch import expand
+
+            self._on_add(expand(list(paths), recursive=deep))
+            return []
         added = self.queue.add(list(paths), recursive=deep)
         for item in added:  # shown at once, before the queued reports arrive
             self._on_item(item)

@@ -48,6 +48,7 @@ from portrait_studio.ui.window.recent import RecentFiles
 from portrait_studio.ui.window.run_flow import RunController
 from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
+from portrait_studio.ui.window.shoot_menu import ShootActions
 from portrait_studio.ui.window.view_flow import ViewController
 
 if TYPE_CHECKING:  # (imported where they are built, after the first paint: start-up time)
@@ -55,7 +56,9 @@ if TYPE_CHECKING:  # (imported where they are built, after the first paint: star
     from portrait_studio.ui.panels.batch_panel import BatchPanel
     from portrait_studio.ui.panels.history_panel import HistoryPanel
     from portrait_studio.ui.panels.presets_panel import PresetsPanel
+    from portrait_studio.ui.window.batch_flow import BatchFlow
     from portrait_studio.ui.window.resume_flow import ResumeFlow
+    from portrait_studio.ui.window.watch_flow import WatchController
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,8 @@ class MainWindow(QMainWindow):
         self.history_panel: HistoryPanel | None = None
         self.batch_queue: BatchQueue | None = None
         self.batch_panel: BatchPanel | None = None
+        self.batch_flow: BatchFlow | None = None  # Retouch selected… (built with the journal)
+        self.watch_flow: WatchController | None = None
         self.presets_panel: PresetsPanel | None = None
         self.resume_flow: ResumeFlow | None = None
         self._build_central()
@@ -109,6 +114,11 @@ class MainWindow(QMainWindow):
         self.window_actions = build_actions(self, self._slots())
         self._connect()
         self._build_status_bar()
+        # The verbs on the filmstrip's selection: batch, copy/paste/sync settings, watch folder.
+        self.shoot = ShootActions(
+            self, self.window_actions.photo_menu, self.session, self.filmstrip, self.set_params,
+            self._current_settings, lambda: self.presets_panel.store.list() if self.presets_panel else [],
+        )  # fmt: skip
         self.recent.fill_menu(self.window_actions.recent_menu, self.open_paths)
         # Docks of other panels and the warm-up start after the first paint: a zero timer started here would
         # run before it (same event-loop pass as the expose), doubling the time to a window (bench/startup).
@@ -556,7 +566,9 @@ class MainWindow(QMainWindow):
 
         store = self._preset_store if self._preset_store is not None else PresetStore()
         panel = PresetsPanel(store, current_params=self.controls.params, parent=self)
-        panel.preset_applied.connect(lambda _name, params: self.set_params(self._keep_locked_seed(params)))
+        panel.preset_applied.connect(  # onto every photo selected in the filmstrip (the shown one alone: it)
+            lambda name, params: self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), name)
+        )
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.presets_panel = panel
         dock = self._dock("Presets", "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -583,20 +595,28 @@ class MainWindow(QMainWindow):
         self._show_history()
 
     def _build_batch_dock(self, journal: Journal) -> None:
-        """The batch queue over many photos, each with its own parameters when it is open."""
+        """Batch from the filmstrip (Retouch selected…), the watch folder; the Batch dock lists the queue."""
         from portrait_studio.ui.panels.batch_panel import BatchPanel
-        from portrait_studio.ui.window.docks import batch_queue
+        from portrait_studio.ui.window.batch_flow import BatchFlow
+        from portrait_studio.ui.window.watch_flow import WatchController
 
-        def params_for(path: Path) -> EditParams:
-            i = self.session.index_of(path)
-            return self.session.photos[i].params if i >= 0 else self.controls.params()
-
-        queue = batch_queue(journal, params_for, self.runner.worker.backend, self._current_settings)
-        panel = BatchPanel(queue, parent=self)
-        self.batch_queue, self.batch_panel = queue, panel
+        backend, show = self.runner.worker.backend, self.run_flow.show_result
+        flow = BatchFlow(self.session, journal, backend, self._current_settings, show, self)
+        watch = WatchController(
+            self.session, lambda paths: self.open_flow.open_paths(paths, quiet=True), backend, journal,
+            self._current_settings, show, self.io, self,
+        )  # fmt: skip
+        self.batch_flow, self.watch_flow = flow, watch
+        self.shoot.attach(flow, watch)
+        # Adding photos in the dock puts them in the filmstrip, selected, and asks how to retouch them.
+        panel = BatchPanel(
+            flow.queue, parent=self, autostart=False,
+            on_add=lambda paths: self.shoot.add_to_filmstrip(paths, self.open_paths),
+        )  # fmt: skip
+        self.batch_queue, self.batch_panel = flow.queue, panel
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
         # backend), until it is done or paused by the budget: a paused batch never "finishes".
-        panel.settled.connect(self.settings_flow.apply_pending)
+        flow.settled.connect(self.settings_flow.apply_pending)
         dock = self._dock("Batch", "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
@@ -623,8 +643,10 @@ class MainWindow(QMainWindow):
         self._late_timer.stop()
         self.view_flow.stop()
         self.preview.stop()
-        if self.batch_queue is not None:
-            self.batch_queue.close()  # cancels what is left and joins the batch threads (before the backend)
+        if self.watch_flow is not None:
+            self.watch_flow.stop()  # joins the watcher's threads and its queue's (before the backend)
+        if self.batch_flow is not None:
+            self.batch_flow.close()  # cancels what is left and joins the batch threads (before the backend)
         if self.resume_flow is not None:
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):

@@ -1,0 +1,174 @@
+"""Batch as a verb on the filmstrip (issue 18 item 2) and settings across a shoot (issue 20), in the real window.
+
+The real window, the real local gateway and engine, real photos; keyboard and mouse where a photographer
+would use them (Ctrl/Shift-click and Ctrl+A in the filmstrip, Ctrl+Shift+Enter, Ctrl+Shift+C / V).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from portrait_studio.core.params import EditParams
+from portrait_studio.core.presets import PresetStore
+from portrait_studio.ui.model.session import BLOCKED, QUEUED, RUNNING, SAVED
+from tests import photos
+from tests.ui.windows import make_window
+
+
+def shoot_folder(tmp_path: Path) -> Path:
+    """Two portraits and a cat (no face: the model would refuse it)."""
+    folder = tmp_path / "shoot"
+    photos.save(photos.astronaut(), folder / "01-astronaut.jpg", quality=90)
+    photos.save(photos.grace_hopper(), folder / "02-hopper.jpg", quality=90)
+    photos.save(photos.chelsea(), folder / "03-chelsea.jpg", quality=90)
+    return folder
+
+
+def open_shoot(qtbot, w, folder: Path) -> None:
+    w.open_paths([folder])
+    qtbot.waitUntil(lambda: w.batch_flow is not None and w.presets_panel is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: all(p.report is not None for p in w.session.photos), timeout=60_000)
+
+
+def click_thumb(qtbot, w, row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    strip = w.filmstrip
+    centre = strip.visualItemRect(strip.item(row)).center()
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, modifier, centre)
+
+
+def badge(w, row: int) -> object:
+    return w.filmstrip.item(row).data(Qt.ItemDataRole.UserRole)
+
+
+def test_retouch_selected_from_the_filmstrip_with_a_preset(qtbot, tmp_path, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    open_shoot(qtbot, w, shoot_folder(tmp_path))
+    assert w.filmstrip.isVisible() and w.filmstrip.count() == 3
+    assert badge(w, 2) == BLOCKED
+    # Click the first, Ctrl-click the second: two selected, the last clicked shown.
+    click_thumb(qtbot, w, 0)
+    click_thumb(qtbot, w, 1, Qt.KeyboardModifier.ControlModifier)
+    assert w.filmstrip.selected_indexes() == [0, 1] and w.session.current_index == 1
+    # Ctrl+A selects the whole shoot; the photo shown stays shown.
+    w.filmstrip.setFocus()
+    qtbot.keyClick(w.filmstrip, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert w.filmstrip.selected_indexes() == [0, 1, 2] and w.session.current_index == 1
+    seen: list[object] = []
+    w.session.photo_changed.connect(lambda i: seen.append(w.session.photos[i].status))
+    qtbot.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    dialog = w.shoot.dialog
+    assert dialog is not None and dialog.isVisible() and dialog.windowTitle() == "Retouch 3 photos"
+    labels = [dialog.settings_box.itemText(i) for i in range(dialog.settings_box.count())]
+    assert labels[0] == "Each photo's own settings" and "Preset: Studio" in labels
+    plan = dialog.plan_label.text()
+    assert plan.startswith("2 photos will be retouched into ")
+    assert "1 left out — 03-chelsea.jpg:" in plan and "free" in plan  # the cat has no face: not sent
+    dialog.settings_box.setCurrentIndex(labels.index("Preset: Studio"))
+    out = tmp_path / "out"
+    dialog.out_edit.setText(str(out))
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: badge(w, 0) == SAVED and badge(w, 1) == SAVED, timeout=120_000)
+    assert QUEUED in seen or RUNNING in seen  # each thumbnail followed its item on the way
+    assert RUNNING in seen
+    studio = PresetStore().get("Studio").params
+    for i, name in ((0, "01-astronaut"), (1, "02-hopper")):
+        photo = w.session.photos[i]
+        result = out / f"{name}.retouched.jpg"
+        assert photo.saved_path == result and result.is_file()
+        assert photo.params == studio  # the photo now carries the settings its result was made with
+        sidecar = json.loads((out / f"{name}.retouched.json").read_text())
+        assert sidecar["params"]["gpen"] == studio.gpen
+    assert badge(w, 2) == BLOCKED and w.session.photos[2].result_path is None
+    assert not list((tmp_path / "shoot").glob("*.retouched*"))  # originals and their folder left alone
+    assert w.shoot.batch_label.text().startswith("Batch: 2 photos: 2 done")
+    # Clicking a thumbnail opens its before/after: the result in the compare view.
+    click_thumb(qtbot, w, 0)
+    qtbot.waitUntil(lambda: w.compare.after is not None and w.session.current.screen.result_image is not None)
+    assert w.compare.after is w.session.photos[0].screen.result_image
+    assert "Saved as" in w.run_panel.status.text()
+    # The Batch dock lists the same queue.
+    assert w.batch_panel.tree.topLevelItemCount() == 2
+
+
+def test_each_photos_own_settings_and_an_unwritable_output_folder(qtbot, tmp_path, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    open_shoot(qtbot, w, shoot_folder(tmp_path))
+    w.session.set_params(0, EditParams(gpen=0.9, skin=0.0))
+    w.session.set_params(1, EditParams(gpen=0.1, skin=0.8))
+    w.filmstrip.select_indexes([0, 1])
+    assert w.shoot.retouch_selected()
+    dialog = w.shoot.dialog
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    dialog.out_edit.setText(str(blocker / "out"))
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.error_label.isVisible()  # said, and nothing was sent
+    assert "cannot" in dialog.error_label.text().lower() or "not" in dialog.error_label.text().lower()
+    assert ui_backend.gateway.stats.creates == 0
+    dialog.out_edit.setText(str(tmp_path / "out"))
+    qtbot.keyClick(dialog.start_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: badge(w, 0) == SAVED and badge(w, 1) == SAVED, timeout=120_000)
+    sent = [json.loads(p.read_text())["params"] for p in sorted((tmp_path / "out").glob("*.json"))]
+    assert [(s["gpen"], s["skin"]) for s in sent] == [(0.9, 0.0), (0.1, 0.8)]
+
+
+def test_copy_paste_and_sync_settings_and_a_preset_on_a_selection(qtbot, tmp_path, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    open_shoot(qtbot, w, shoot_folder(tmp_path))
+    click_thumb(qtbot, w, 0)
+    w.controls.sliders["gpen"].setValue(8)  # the photographer sets the first photo
+    w.controls.sliders["skin"].setValue(6)
+    first = w.session.photos[0].params
+    assert (first.gpen, first.skin) == (0.8, 0.6)
+    w.compare.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert "Copied the settings of 01-astronaut.jpg" in w.statusBar().currentMessage()
+    click_thumb(qtbot, w, 1)
+    click_thumb(qtbot, w, 2, Qt.KeyboardModifier.ShiftModifier)
+    assert w.filmstrip.selected_indexes() == [1, 2]
+    qtbot.keyClick(w, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert [w.session.photos[i].params for i in (1, 2)] == [first, first]
+    assert w.controls.params() == first  # the photo shown: its sliders follow
+    assert "Pasted the settings onto 2 photos" in w.statusBar().currentMessage()
+    # Sync settings to selected: the photo shown gives its settings to the others selected.
+    w.controls.sliders["skin_unifi"].setValue(5)
+    w.filmstrip.select_all_photos()
+    w.shoot.sync_action.trigger()
+    synced = w.session.photos[2].params
+    assert synced.skin_unifi == 0.5 and all(p.params == synced for p in w.session.photos)
+    # A preset with two photos selected goes onto both; the third keeps its settings.
+    click_thumb(qtbot, w, 0)
+    click_thumb(qtbot, w, 1, Qt.KeyboardModifier.ControlModifier)
+    w.presets_panel.apply("Soft glow")
+    glow = PresetStore().get("Soft glow").params
+    assert [w.session.photos[i].params for i in range(3)] == [glow, glow, synced]
+    # With one photo selected, a preset is that photo's alone, as before.
+    click_thumb(qtbot, w, 2)
+    w.presets_panel.apply("Natural")
+    assert w.session.photos[2].params == PresetStore().get("Natural").params
+    assert w.session.photos[1].params == glow
+
+
+def test_the_filmstrip_menu_holds_the_selection_verbs(qtbot, tmp_path, ui_backend):
+    w = make_window(qtbot, ui_backend)
+    open_shoot(qtbot, w, shoot_folder(tmp_path))
+    texts = [a.text() for a in w.filmstrip.actions() if not a.isSeparator()]
+    assert texts[:4] == ["&Retouch selected…", "&Copy settings", "&Paste settings", "S&ync settings to selected"]
+    assert not w.shoot.paste_action.isEnabled()  # nothing copied yet
+    w.shoot.copy_action.trigger()
+    assert w.shoot.paste_action.isEnabled()
+    w.shoot.preset_menu.aboutToShow.emit()
+    assert "Studio" in [a.text() for a in w.shoot.preset_menu.actions()]
+    # The Batch dock's Add folder adds to the filmstrip (selected) and asks how to retouch, never starts.
+    more = tmp_path / "more"
+    photos.save(photos.astronaut()[:, ::-1], more / "04-mirror.jpg", quality=90)
+    assert w.batch_panel.add_paths([more]) == []
+    assert w.session.photos[-1].path.name == "04-mirror.jpg"
+    assert w.filmstrip.selected_indexes() == [3]
+    assert w.shoot.dialog.isVisible() and w.shoot.dialog.windowTitle() == "Retouch 1 photo"
+    assert w.batch_queue.items() == [] and ui_backend.gateway.stats.creates == 0
+    w.shoot.dialog.reject()
