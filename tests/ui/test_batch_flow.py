@@ -1,4 +1,4 @@
-"""Batch as a verb on the filmstrip (issue 18 item 2) and settings across a shoot (issue 20), in the real window.
+"""Batch as a verb on the filmstrip (issue 18 item 2) and settings across a shoot (issue 20), in the window.
 
 The real window, the real local gateway and engine, real photos; keyboard and mouse where a photographer
 would use them (Ctrl/Shift-click and Ctrl+A in the filmstrip, Ctrl+Shift+Enter, Ctrl+Shift+C / V).
@@ -16,6 +16,8 @@ from portrait_studio.core.presets import PresetStore
 from portrait_studio.ui.model.session import BLOCKED, QUEUED, RUNNING, SAVED
 from tests import photos
 from tests.ui.windows import make_window
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 def shoot_folder(tmp_path: Path) -> Path:
@@ -58,7 +60,7 @@ def test_retouch_selected_from_the_filmstrip_with_a_preset(qtbot, tmp_path, ui_b
     assert w.filmstrip.selected_indexes() == [0, 1, 2] and w.session.current_index == 1
     seen: list[object] = []
     w.session.photo_changed.connect(lambda i: seen.append(w.session.photos[i].status))
-    qtbot.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(w, Qt.Key.Key_Return, CTRL_SHIFT)  # Retouch selected…
     dialog = w.shoot.dialog
     assert dialog is not None and dialog.isVisible() and dialog.windowTitle() == "Retouch 3 photos"
     labels = [dialog.settings_box.itemText(i) for i in range(dialog.settings_box.count())]
@@ -125,12 +127,12 @@ def test_copy_paste_and_sync_settings_and_a_preset_on_a_selection(qtbot, tmp_pat
     first = w.session.photos[0].params
     assert (first.gpen, first.skin) == (0.8, 0.6)
     w.compare.setFocus()
-    qtbot.keyClick(w, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(w, Qt.Key.Key_C, CTRL_SHIFT)
     assert "Copied the settings of 01-astronaut.jpg" in w.statusBar().currentMessage()
     click_thumb(qtbot, w, 1)
     click_thumb(qtbot, w, 2, Qt.KeyboardModifier.ShiftModifier)
     assert w.filmstrip.selected_indexes() == [1, 2]
-    qtbot.keyClick(w, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(w, Qt.Key.Key_V, CTRL_SHIFT)
     assert [w.session.photos[i].params for i in (1, 2)] == [first, first]
     assert w.controls.params() == first  # the photo shown: its sliders follow
     assert "Pasted the settings onto 2 photos" in w.statusBar().currentMessage()
@@ -157,7 +159,8 @@ def test_the_filmstrip_menu_holds_the_selection_verbs(qtbot, tmp_path, ui_backen
     w = make_window(qtbot, ui_backend)
     open_shoot(qtbot, w, shoot_folder(tmp_path))
     texts = [a.text() for a in w.filmstrip.actions() if not a.isSeparator()]
-    assert texts[:4] == ["&Retouch selected…", "&Copy settings", "&Paste settings", "S&ync settings to selected"]
+    verbs = ["&Retouch selected…", "&Copy settings", "&Paste settings", "S&ync settings to selected"]
+    assert texts[:4] == verbs
     assert not w.shoot.paste_action.isEnabled()  # nothing copied yet
     w.shoot.copy_action.trigger()
     assert w.shoot.paste_action.isEnabled()

@@ -34,7 +34,7 @@ from portrait_studio.ui.jobs.run_job import RunOutcome
 from portrait_studio.ui.model.session import BLOCKED, NEEDS_FIX, Photo, Session
 from portrait_studio.ui.threads.bridge import Bridge
 
-OWN = "own"  # Choice.kind: each photo's own settings
+OUTPUT_SUB_FOLDER = "retouched"  # the default output folder when Settings has none: beside the photos
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,22 @@ class BatchFlow(QObject):
         total = price * count if price is not None else None
         return Estimate(total, price, False, left)
 
+    def default_out_dir(self, indexes: Sequence[int]) -> Path:
+        """Settings' output folder, else a "retouched" folder beside the first photo."""
+        chosen = self._settings().output_folder()
+        if chosen is not None:
+            return chosen
+        first = self.session.photos[indexes[0]].path if indexes else Path.home() / "Pictures"
+        return first.parent / OUTPUT_SUB_FOLDER
+
     # ------------------------------------------------------------------ start
+    def retouch(
+        self, indexes: Sequence[int], choice: Choice | None = None, out_dir: Path | None = None
+    ) -> list[BatchItem]:
+        """Start without the dialog: each photo's own settings and the default folder unless given."""
+        folder = out_dir if out_dir is not None else self.default_out_dir(indexes)
+        return self.start(self.plan(indexes, choice or Choice("Each photo's own settings"), folder))
+
     def start(self, plan: Plan) -> list[BatchItem]:
         """Queue the plan's photos (the output folder is checked first: a result that cannot be written is
         never paid for); raises PortraitStudioError when it cannot start."""
@@ -307,4 +322,4 @@ def _why_not(photo: Photo, params: EditParams, local: bool) -> str:
     return ""
 
 
-__all__ = ["OWN", "BatchFlow", "Choice", "Estimate", "Plan", "apply_item", "outcome_of"]
+__all__ = ["OUTPUT_SUB_FOLDER", "BatchFlow", "Choice", "Estimate", "Plan", "apply_item", "outcome_of"]

@@ -20,11 +20,9 @@ from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui.model.session import Session
 from portrait_studio.ui.panels.filmstrip import Filmstrip
-from portrait_studio.ui.window.batch_flow import BatchFlow, Choice
+from portrait_studio.ui.window.batch_flow import OUTPUT_SUB_FOLDER, BatchFlow, Choice
 from portrait_studio.ui.window.sync_flow import SyncController
 from portrait_studio.ui.window.watch_flow import OFF, PAUSED, WatchController
-
-OUTPUT_SUB_FOLDER = "retouched"  # the default output folder when Settings has none: beside the photos
 
 
 class ShootActions(QObject):
@@ -81,16 +79,18 @@ class ShootActions(QObject):
             [self.retouch_action, None, self.copy_action, self.paste_action, self.sync_action,
              self.preset_menu.menuAction(), None, self.select_all_action]
         )  # fmt: skip
+        # (after the window's own, which hides the strip for one photo: a watched photo's badge is the answer)
+        session.added.connect(lambda *_: self._show_strip_when_watching())
         bar = window.statusBar()
         self.batch_label = QLabel(window)
         self.batch_label.setObjectName("batch-summary-label")
         self.watch_label = QLabel(window)
         self.watch_label.setObjectName("watch-label")
         self.watch_label.setWordWrap(False)
-        for label in (self.watch_label, self.batch_label):
+        for at, label in enumerate((self.watch_label, self.batch_label)):
             label.setContentsMargins(8, 0, 8, 0)
             label.hide()
-            bar.addWidget(label)
+            bar.insertPermanentWidget(at, label)  # (a normal one hides under every status message)
 
     def _action(self, text: str, slot: Callable[[], object], keys: str, tip: str = "") -> QAction:
         action = QAction(text, self.window)
@@ -128,14 +128,6 @@ class ShootActions(QObject):
         for preset in self._presets():
             found.append(Choice(f"Preset: {preset.name}", preset.params, preset.name))
         return found
-
-    def default_out_dir(self, indexes: list[int]) -> Path:
-        """Settings' output folder, else a "retouched" folder beside the first photo."""
-        chosen = self._settings().output_folder()
-        if chosen is not None:
-            return chosen
-        first = self.session.photos[indexes[0]].path if indexes else Path.home() / "Pictures"
-        return first.parent / OUTPUT_SUB_FOLDER
 
     def retouch_selected(self) -> bool:
         """Ctrl+Shift+Enter: the batch dialog over the photos selected in the filmstrip (False: none)."""
@@ -176,7 +168,7 @@ class ShootActions(QObject):
             return None
 
         dialog = BatchDialog(
-            self.choices(len(indexes)), self.default_out_dir(indexes), describe, start, self.window,
+            self.choices(len(indexes)), batch.default_out_dir(indexes), describe, start, self.window,
             count=len(indexes),
         )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -251,8 +243,11 @@ class ShootActions(QObject):
         self.watch_label.setVisible(state != OFF)
         if state == PAUSED:
             self._say(words, 20000)
-        if state != OFF:
+        self._show_strip_when_watching()
+
+    def _show_strip_when_watching(self) -> None:
+        if self.watch is not None and self.watch.state != OFF and self.session.photos:
             self.filmstrip.show()  # (even for one photo: its badge is the watch's result)
 
 
-__all__ = ["OUTPUT_SUB_FOLDER", "ShootActions"]
+__all__ = ["ShootActions"]
