@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
-(after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened).
+(after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened),
+batch from the filmstrip (Retouch selected…, the thumbnails mid-batch, the results with their badges).
 Photos: the real test photographs (tests/photos.py).
 """
 
@@ -55,6 +56,7 @@ def make_photos(folder: Path) -> dict[str, Path]:
     from tests import photos
 
     a, g = photos.astronaut(), photos.grace_hopper()
+
     return {
         "astronaut": photos.save(a, folder / "shoot" / "01-astronaut.jpg", quality=94),
         "hopper": photos.save(g, folder / "shoot" / "02-hopper.jpg", quality=94),
@@ -156,6 +158,47 @@ def shots_small_screen(app, backend, settings, files) -> None:
     w.close()
 
 
+def shots_batch(app, slow_backend, fast_backend, settings, files, tmp: Path) -> None:
+    """Batch from the filmstrip: the shoot selected (Ctrl+A), Retouch selected… with a preset, the thumbnails
+    following their tasks (slowed so progress shows), then the results with their badges and one opened."""
+    import shutil
+
+    from tests import photos
+
+    folder = tmp / "batch-shoot"  # the shoot of the other shots, and two more frames of it
+    shutil.copytree(files["astronaut"].parent, folder)
+    photos.save(photos.astronaut()[:, ::-1], folder / "04-astronaut-2.jpg", quality=94)
+    photos.save(photos.grace_hopper()[:, ::-1], folder / "05-hopper-2.jpg", quality=94)
+    w = new_window(app, slow_backend, settings)
+    w.open_paths([folder])
+    wait(app, lambda: all(p.report is not None for p in w.session.photos))
+    w.filmstrip.select_all_photos()
+    w.shoot.retouch_selected()
+    dialog = w.shoot.dialog
+    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText("Preset: Studio"))
+    dialog.out_edit.setText(str(tmp / "Retouched"))
+    settle(app, 0.3)
+    shoot(dialog, "10-batch-retouch-selected")
+    dialog.start_button.click()
+    wait(app, lambda: any((p.progress or 0) >= 0.3 for p in w.session.photos))
+    settle(app, 0.3)
+    shoot(w, "11-batch-filmstrip-running")
+    w.close()
+
+    w = new_window(app, fast_backend, settings)
+    w.open_paths([folder])
+    wait(app, lambda: all(p.report is not None for p in w.session.photos))
+    w.filmstrip.select_all_photos()
+    studio = next(c for c in w.shoot.choices(5) if c.preset == "Studio")
+    w.batch_flow.retouch(w.filmstrip.selected_indexes(), studio, tmp / "Retouched-2")
+    wait(app, lambda: w.batch_flow is not None and w.batch_queue.idle() and not w.batch_flow.busy())
+    w.session.set_current(1)
+    wait(app, lambda: w.session.current.screen.result_image is not None and w.compare.after is not None)
+    settle(app, 0.3)
+    shoot(w, "12-batch-filmstrip-done")
+    w.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
@@ -181,6 +224,7 @@ def main() -> int:
         shots_shoot(app, slow, settings, files)
         shots_settings(app, fast, settings)
         shots_small_screen(app, fast, settings, files)
+        shots_batch(app, slow, fast, settings, files, tmp)
     finally:
         fast.close()
         slow.close()

@@ -86,7 +86,9 @@ def test_retouch_selected_from_the_filmstrip_with_a_preset(qtbot, tmp_path, ui_b
         assert sidecar["params"]["gpen"] == studio.gpen
     assert badge(w, 2) == BLOCKED and w.session.photos[2].result_path is None
     assert not list((tmp_path / "shoot").glob("*.retouched*"))  # originals and their folder left alone
-    assert w.shoot.batch_label.text().startswith("Batch: 2 photos: 2 done")
+    assert "Batch: 2 photos: 2 done" in w.shoot.batch_label.text() and w.shoot.batch_label.isVisible()
+    w.shoot.batch_label.linkActivated.emit("batch")  # the status line opens the Batch dock's list
+    assert w.docks["batch"].isVisible()
     # Clicking a thumbnail opens its before/after: the result in the compare view.
     click_thumb(qtbot, w, 0)
     qtbot.waitUntil(lambda: w.compare.after is not None and w.session.current.screen.result_image is not None)
@@ -175,3 +177,45 @@ def test_the_filmstrip_menu_holds_the_selection_verbs(qtbot, tmp_path, ui_backen
     assert w.shoot.dialog.isVisible() and w.shoot.dialog.windowTitle() == "Retouch 1 photo"
     assert w.batch_queue.items() == [] and ui_backend.gateway.stats.creates == 0
     w.shoot.dialog.reject()
+
+
+def test_stepping_within_a_selection_keeps_it_and_outside_it_starts_anew(qapp, tmp_path):
+    from portrait_studio.ui.model.session import Session
+    from portrait_studio.ui.panels.filmstrip import Filmstrip
+
+    session = Session()
+    strip = Filmstrip(session)
+    session.add([tmp_path / f"{i}.jpg" for i in range(5)], EditParams())
+    session.set_current(0)
+    strip.select_indexes([0, 1, 2])
+    session.step(1)  # → within the three picked
+    assert strip.selected_indexes() == [0, 1, 2] and strip.currentRow() == 1
+    session.set_current(4)  # outside them: the photo shown alone
+    assert strip.selected_indexes() == [4]
+    strip.deleteLater()
+
+
+def test_esc_on_a_photo_of_the_batch_leaves_it_out_and_the_others_go_on(qtbot, tmp_path):
+    from portrait_studio.api.backend import BackendSession
+    from portrait_studio.api.client import Client
+    from portrait_studio.gateway import LocalGateway, TrivialEngine
+
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=2.0) as gateway:
+        backend = BackendSession(Client(gateway.base_url, gateway.token), "local", None, "trivial")
+        try:
+            w = make_window(qtbot, backend)
+            open_shoot(qtbot, w, shoot_folder(tmp_path))
+            w.batch_queue.set_concurrency(1)  # one at a time: the second waits in the queue
+            click_thumb(qtbot, w, 1)
+            items = w.batch_flow.retouch([0, 1], out_dir=tmp_path / "out")
+            assert len(items) == 2 and badge(w, 1) == QUEUED
+            w.compare.setFocus()
+            qtbot.keyClick(w, Qt.Key.Key_Escape)  # the photo shown, 02-hopper, is left out
+            assert "02-hopper.jpg was left out of the batch" in w.statusBar().currentMessage()
+            qtbot.waitUntil(lambda: badge(w, 0) == SAVED, timeout=60_000)
+            assert w.batch_queue.get(items[1].id).status == "skipped"
+            assert w.session.photos[1].saved_path is None and not w.session.photos[1].queued
+            assert [p.name for p in (tmp_path / "out").glob("*.jpg")] == ["01-astronaut.retouched.jpg"]
+        finally:
+            w.shutdown()
+            backend.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QItemSelectionModel, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
@@ -101,8 +101,12 @@ class Filmstrip(QListWidget):
 
     def _on_current(self, index: int) -> None:
         if self.currentRow() != index:
+            # Moving within the selection (←/→ through the photos picked) keeps it; elsewhere it starts anew.
+            item = self.item(index)
+            keep = item is not None and item.isSelected()
+            flag = QItemSelectionModel.SelectionFlag
             self.blockSignals(True)
-            self.setCurrentRow(index)
+            self.setCurrentRow(index, flag.NoUpdate if keep else flag.ClearAndSelect)
             self.blockSignals(False)
         self.scrollToItem(self.item(index))
 

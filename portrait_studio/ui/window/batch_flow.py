@@ -106,9 +106,12 @@ class BatchFlow(QObject):
         settings: Callable[[], Settings],
         show_result: Callable[[int], None],
         parent: QObject | None = None,
+        *,
+        show_params: Callable[[EditParams], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
+        self._show_params = show_params  # the sliders, for the photo shown (without a new preview)
         self.journal = journal
         self._backend = backend  # the Run worker's backend session (thread-safe; opened on first use)
         self._settings = settings
@@ -191,6 +194,8 @@ class BatchFlow(QObject):
                 added.append(item)
             if items:
                 self.session.set_queued(i, params, "Waiting in the batch…")
+                if i == self.session.current_index and self._show_params is not None:
+                    self._show_params(params)  # the sliders show what the photo is sent with
         self.queue.start()
         n = len(added)
         self.message.emit(f"Retouching {n} photo{'s' if n != 1 else ''} into {out_dir}.", 8000)
@@ -218,13 +223,25 @@ class BatchFlow(QObject):
         )
 
     # ------------------------------------------------------------------ control
-    def cancel(self, indexes: Sequence[int]) -> None:
+    def cancel(self, indexes: Sequence[int]) -> int:
         """Leave these photos out of the batch (a running one stops being waited for; a paid task stays
-        resumable in the journal)."""
+        resumable in the journal); returns how many were in it."""
         paths = {self.session.photos[i].path for i in indexes}
-        for item_id, key in list(self._keys.items()):
-            if key in paths and self.queue.get(item_id).status in ("queued", "running"):
-                self.queue.skip(item_id)
+        waiting = [k for k, key in list(self._keys.items()) if key in paths and self._waiting(k)]
+        for item_id in waiting:
+            self.queue.skip(item_id)
+        return len(waiting)
+
+    def _waiting(self, item_id: int) -> bool:
+        return self.queue.get(item_id).status in ("queued", "running")
+
+    def cancel_current(self) -> bool:
+        """Esc / Cancel on a photo of the batch: leave it out; False when the photo shown is not in it."""
+        photo = self.session.current
+        if photo is None or not self.cancel([self.session.current_index]):
+            return False
+        self.message.emit(f"{photo.path.name} was left out of the batch.", 6000)
+        return True
 
     def busy(self) -> bool:
         """True while a photo of the batch is queued or running."""

@@ -301,8 +301,9 @@ class MainWindow(QMainWindow):
         return self.run_flow.run_current()
 
     def cancel_run(self) -> None:
-        """Esc: stop waiting for the edit in hand."""
-        self.run_flow.cancel()
+        """Esc: stop waiting for the edit in hand (the photo shown's, when it is in the batch)."""
+        if self.batch_flow is None or not self.batch_flow.cancel_current():
+            self.run_flow.cancel()
 
     def quick_save(self) -> None:
         """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
@@ -601,7 +602,10 @@ class MainWindow(QMainWindow):
         from portrait_studio.ui.window.watch_flow import WatchController
 
         backend, show = self.runner.worker.backend, self.run_flow.show_result
-        flow = BatchFlow(self.session, journal, backend, self._current_settings, show, self)
+        flow = BatchFlow(
+            self.session, journal, backend, self._current_settings, show, self,
+            show_params=self.controls.set_params,
+        )  # fmt: skip
         watch = WatchController(
             self.session, lambda paths: self.open_flow.open_paths(paths, quiet=True), backend, journal,
             self._current_settings, show, self.io, self,
@@ -621,6 +625,7 @@ class MainWindow(QMainWindow):
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()
+        self.shoot.batch_list_requested.connect(lambda: (dock.show(), dock.raise_()))
 
     def _warmed(self, part: str) -> None:
         self._warming.discard(part)

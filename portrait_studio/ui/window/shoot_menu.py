@@ -9,10 +9,11 @@ first paint: `attach(batch, watch)` then; until then their actions say the windo
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
@@ -27,6 +28,8 @@ from portrait_studio.ui.window.watch_flow import OFF, PAUSED, WatchController
 
 class ShootActions(QObject):
     """See the module docstring."""
+
+    batch_list_requested = Signal()  # the batch's status line was clicked, or the budget paused it
 
     def __init__(
         self,
@@ -84,6 +87,8 @@ class ShootActions(QObject):
         bar = window.statusBar()
         self.batch_label = QLabel(window)
         self.batch_label.setObjectName("batch-summary-label")
+        self.batch_label.setToolTip("Show the list of the batch's photos (View ▸ Panels ▸ Batch)")
+        self.batch_label.linkActivated.connect(lambda _link: self.batch_list_requested.emit())
         self.watch_label = QLabel(window)
         self.watch_label.setObjectName("watch-label")
         self.watch_label.setWordWrap(False)
@@ -113,6 +118,7 @@ class ShootActions(QObject):
         self.batch, self.watch = batch, watch
         batch.message.connect(self._say)
         batch.summary.connect(self._show_summary)
+        batch.paused.connect(lambda _why: self.batch_list_requested.emit())  # (its Resume button)
         watch.message.connect(self._say)
         watch.state_changed.connect(self._on_watch_state)
 
@@ -147,7 +153,9 @@ class ShootActions(QObject):
             n = len(plan.send)
             lines = [f"{n} photo{'s' if n != 1 else ''} will be retouched into {out_dir}."]
             if plan.left_out:
-                names = [f"{self.session.photos[i].path.name}: {why}" for i, why in plan.left_out[:4]]
+                names = [
+                    f"{self.session.photos[i].path.name}: {why.rstrip('.')}" for i, why in plan.left_out[:4]
+                ]
                 named = "; ".join(names)
                 more = f" and {len(plan.left_out) - 4} more" if len(plan.left_out) > 4 else ""
                 lines.append(f"{len(plan.left_out)} left out — {named}{more}.")
@@ -184,7 +192,7 @@ class ShootActions(QObject):
             self.retouch_selected()
 
     def _show_summary(self, line: str) -> None:
-        self.batch_label.setText(line)
+        self.batch_label.setText(f'<a href="batch" style="color: inherit;">{escape(line)}</a>')
         self.batch_label.setStyleSheet("color: #d9a13b;" if line.startswith("Batch paused") else "")
         self.batch_label.setVisible(bool(line))
 
