@@ -219,3 +219,46 @@ def test_esc_on_a_photo_of_the_batch_leaves_it_out_and_the_others_go_on(qtbot, t
         finally:
             w.shutdown()
             backend.close()
+
+
+def test_the_daily_cap_pauses_the_batch_in_view_and_resume_finishes_it(qtbot, tmp_path):
+    from decimal import Decimal
+
+    from portrait_studio.api.backend import BackendSession
+    from portrait_studio.api.client import Client
+    from portrait_studio.core.settings import Settings
+    from portrait_studio.gateway import LocalGateway, TrivialEngine
+
+    # A gateway that quotes $0.05 a photo, spoken to as the cloud; the day's cap is $0.04.
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw") as gateway:
+        quote = {"status": "success", "data": {"cost": "0.05", "currency": "USD"}}
+        gateway.faults.add("precharge", status=200, body=quote, times=-1)
+        backend = BackendSession(Client(gateway.base_url, gateway.token), "cloud", None, "cloud")
+        settings = Settings(backend="cloud", budget_cap=Decimal("0.04"))
+        try:
+            w = make_window(qtbot, backend, settings)
+            open_shoot(qtbot, w, shoot_folder(tmp_path))
+            w.filmstrip.select_indexes([0, 1])
+            assert w.shoot.retouch_selected()
+            dialog = w.shoot.dialog
+            said = dialog.plan_label.text()
+            assert "Estimate: not known yet" in said and "Today's budget has $0.04 left" in said
+            dialog.out_edit.setText(str(tmp_path / "out"))
+            qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+            label = w.shoot.batch_label
+            qtbot.waitUntil(lambda: "Batch paused:" in label.text(), timeout=60_000)
+            assert "$0.04" in label.text() and "Raise the daily budget cap in Settings" in label.text()
+            assert w.docks["batch"].isVisible() and w.batch_panel.resume_button.isVisible()
+            assert badge(w, 0) == QUEUED and badge(w, 1) == QUEUED and gateway.stats.creates == 0
+            w.apply_settings(settings.replace(budget_cap=Decimal("1")))  # raised in Settings
+            qtbot.mouseClick(w.batch_panel.resume_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: badge(w, 0) == SAVED and badge(w, 1) == SAVED, timeout=60_000)
+            assert gateway.stats.creates == 2 and "Batch: 2 photos: 2 done" in label.text()
+            # The next batch's estimate knows the cloud's price now.
+            w.filmstrip.select_indexes([0, 1])
+            w.shoot.retouch_selected()
+            assert "about $0.10 (2 × $0.05" in w.shoot.dialog.plan_label.text()
+            w.shoot.dialog.reject()
+        finally:
+            w.shutdown()
+            backend.close()
