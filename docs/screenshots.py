@@ -192,7 +192,7 @@ def shots_batch(app, slow_backend, fast_backend, settings, files, tmp: Path) -> 
     studio = next(c for c in w.shoot.choices(5) if c.preset == "Studio")
     w.batch_flow.retouch(w.filmstrip.selected_indexes(), studio, tmp / "Retouched-2")
     wait(app, lambda: w.batch_flow is not None and w.batch_queue.idle() and not w.batch_flow.busy())
-    w.session.set_current(1)
+    w.session.set_current(3)  # (as a click on its thumbnail does: its before/after opens)
     wait(app, lambda: w.session.current.screen.result_image is not None and w.compare.after is not None)
     settle(app, 0.3)
     shoot(w, "12-batch-filmstrip-done")
