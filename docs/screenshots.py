@@ -4,7 +4,8 @@
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
 (after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened),
-batch from the filmstrip (Retouch selected…, the thumbnails mid-batch, the results with their badges).
+batch from the filmstrip (Retouch selected…, the thumbnails mid-batch, the results with their badges), the
+watch folder (its dialog, and photos arrived with their results).
 Photos: the real test photographs (tests/photos.py).
 """
 
@@ -199,6 +200,33 @@ def shots_batch(app, slow_backend, fast_backend, settings, files, tmp: Path) -> 
     w.close()
 
 
+def shots_watch(app, backend, settings, files, tmp: Path) -> None:
+    """Photo ▸ Watch folder…: photos copied into a hot folder join the filmstrip with their results."""
+    import shutil
+
+    from portrait_studio.ui.window.watch_flow import WATCHING
+
+    hot = tmp / "tether"
+    hot.mkdir()
+    w = new_window(app, backend, settings)
+    w.shoot.watch_action.trigger()
+    dialog = w.shoot.dialog
+    dialog.watch_edit.setText(str(hot))
+    dialog.out_edit.setText(str(hot / "retouched"))
+    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText("Preset: Natural"))
+    settle(app, 0.3)
+    shoot(dialog, "13-watch-folder-dialog")
+    dialog.start_button.click()
+    wait(app, lambda: w.watch_flow.state == WATCHING)
+    for name in ("astronaut", "hopper"):
+        shutil.copy(files[name], hot / f"IMG_{files[name].stem}.jpg")
+    wait(app, lambda: len(w.session.photos) == 2 and all(p.saved_path for p in w.session.photos))
+    wait(app, lambda: w.compare.after is not None)
+    settle(app, 0.3)
+    shoot(w, "14-watch-folder")
+    w.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
@@ -225,6 +253,7 @@ def main() -> int:
         shots_settings(app, fast, settings)
         shots_small_screen(app, fast, settings, files)
         shots_batch(app, slow, fast, settings, files, tmp)
+        shots_watch(app, fast, settings, files, tmp)
     finally:
         fast.close()
         slow.close()

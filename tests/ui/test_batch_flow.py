@@ -209,6 +209,9 @@ def test_esc_on_a_photo_of_the_batch_leaves_it_out_and_the_others_go_on(qtbot, t
             click_thumb(qtbot, w, 1)
             items = w.batch_flow.retouch([0, 1], out_dir=tmp_path / "out")
             assert len(items) == 2 and badge(w, 1) == QUEUED
+            assert w.controls.params() == w.session.photos[1].params  # the sliders show what it is sent with
+            assert not w.run_current()  # Ctrl+Enter does not send it a second time
+            assert "being retouched in the batch" in w.statusBar().currentMessage()
             w.compare.setFocus()
             qtbot.keyClick(w, Qt.Key.Key_Escape)  # the photo shown, 02-hopper, is left out
             assert "02-hopper.jpg was left out of the batch" in w.statusBar().currentMessage()

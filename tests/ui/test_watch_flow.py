@@ -68,6 +68,9 @@ def test_photos_arriving_show_in_the_filmstrip_with_their_results(qtbot, tmp_pat
     assert results == ["IMG_0001.retouched.jpg", "IMG_0002.retouched.jpg"]
     assert [p.path.name for p in w.session.photos] == ["IMG_0001.jpg", "IMG_0002.jpg"]  # arrival order
     assert w.session.current_index == 0  # the photo shown is not taken away by an arrival
+    natural = w.session.photos[0].params
+    assert (natural.gpen, natural.skin, natural.skin_unifi) == (0.3, 0.2, 0.1)  # the preset chosen
+    assert w.controls.params() == natural  # and the sliders say so
     assert label.text().endswith("· 2 done")
     assert ui_backend.gateway.stats.creates == 2
     w.shoot.watch_action.trigger()  # off

@@ -260,7 +260,8 @@ class BatchFlow(QObject):
         if i >= 0:
             with self._lock:
                 params = self._jobs.get(os.path.abspath(item.path), (None,))[0]
-            apply_item(self.session, i, item, params or self.session.photos[i].params, self._show_result)
+            own = params or self.session.photos[i].params
+            apply_item(self.session, i, item, own, self._show_result, self._show_params)
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -280,12 +281,20 @@ class BatchFlow(QObject):
 
 
 def apply_item(
-    session: Session, i: int, item: BatchItem, params: EditParams, show_result: Callable[[int], None]
+    session: Session,
+    i: int,
+    item: BatchItem,
+    params: EditParams,
+    show_result: Callable[[int], None],
+    show_params: Callable[[EditParams], None] | None = None,
 ) -> None:
-    """Photo `i` follows its queue item (the batch's and the watch folder's)."""
+    """Photo `i` follows its queue item (the batch's and the watch folder's); the photo shown's result is
+    decoded (`show_result`) and its sliders show what it is sent with (`show_params`)."""
     if item.status == "queued":
         waiting = "Waiting (daily budget reached)" if item.error is not None else "Waiting in the batch…"
         session.set_queued(i, params, waiting)
+        if i == session.current_index and show_params is not None:
+            show_params(params)
     elif item.status == "running":
         stage = text.stage(item.stage) if item.stage else "starting"
         share = f" · {round(item.progress * 100)} %" if item.progress is not None else ""

@@ -298,6 +298,12 @@ class MainWindow(QMainWindow):
             # Run is disabled while it runs: Qt would hand its focus to the next control (the Presets list,
             # where Space then picks a preset). The focus goes back to the image instead.
             self.compare.setFocus(Qt.FocusReason.OtherFocusReason)
+        photo = self.session.current
+        if photo is not None and (photo.queued or (photo.running and not self.runner.busy)):
+            self.statusBar().showMessage(
+                "This photo is being retouched in the batch (Esc leaves it out).", 8000
+            )
+            return False  # (sent twice, it would wait for the batch's own task)
         return self.run_flow.run_current()
 
     def cancel_run(self) -> None:
@@ -608,7 +614,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         watch = WatchController(
             self.session, lambda paths: self.open_flow.open_paths(paths, quiet=True), backend, journal,
-            self._current_settings, show, self.io, self,
+            self._current_settings, show, self.io, self, show_params=self.controls.set_params,
         )  # fmt: skip
         self.batch_flow, self.watch_flow = flow, watch
         self.shoot.attach(flow, watch)

@@ -99,8 +99,9 @@ class ShootActions(QObject):
 
     def _action(self, text: str, slot: Callable[[], object], keys: str, tip: str = "") -> QAction:
         action = QAction(text, self.window)
-        if keys:
-            action.setShortcut(QKeySequence(keys))
+        if keys:  # (Return and the keypad's Enter are two keys: both, as for Run)
+            both = [keys, keys.replace("Return", "Enter")] if "Return" in keys else [keys]
+            action.setShortcuts([QKeySequence(k) for k in both])
             # In a text field Ctrl+A selects its text (the field claims the key first: ShortcutOverride).
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:

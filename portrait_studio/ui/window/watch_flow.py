@@ -50,8 +50,11 @@ class WatchController(QObject):
         show_result: Callable[[int], None],
         io: BackgroundRunner,
         parent: QObject | None = None,
+        *,
+        show_params: Callable[[EditParams], None] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._show_params = show_params  # the sliders, for the photo shown
         self.session = session
         self._open_quiet = open_quiet  # adds photos to the filmstrip, keeping the photo shown
         self._backend, self.journal, self._settings = backend, journal, settings
@@ -179,7 +182,7 @@ class WatchController(QObject):
             item = watcher.queue.get(event.item.id)  # the newest snapshot (reports cross threads unordered)
             i = self._index(item.path)
             if i >= 0:
-                apply_item(self.session, i, item, self._params, self._show_result)
+                apply_item(self.session, i, item, self._params, self._show_result, self._show_params)
             if item.status == "done" and event.item.status == "done":
                 self._done += 1
                 if self.state == WATCHING:
