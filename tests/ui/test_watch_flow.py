@@ -122,3 +122,23 @@ def test_the_daily_cap_pauses_the_watch_with_a_message_in_view(qtbot, tmp_path):
             assert w.watch_flow.state == OFF and not w.session.photos[i].queued
         finally:
             backend.close()
+
+
+def test_a_photo_first_seen_running_takes_the_settings_it_is_sent_with(qapp, tmp_path):
+    # The queue reports "queued" after the lock, so a worker's "running" can be the first report the window
+    # reads (the watch folder's arrivals); the photo and the sliders must still show the watch's settings.
+    from portrait_studio.api.batch import BatchItem
+    from portrait_studio.core.params import EditParams
+    from portrait_studio.ui.model.session import RUNNING, Session
+    from portrait_studio.ui.window.batch_flow import apply_item
+
+    session = Session()
+    session.add([tmp_path / "IMG_1.jpg"], EditParams())
+    session.set_current(0)
+    shown: list[EditParams] = []
+    natural = EditParams(gpen=0.3, skin=0.2, skin_unifi=0.1)
+    item = BatchItem(1, tmp_path / "IMG_1.jpg", status="running", progress=0.25, stage="retouching")
+    apply_item(session, 0, item, natural, lambda _i: None, shown.append)
+    photo = session.photos[0]
+    assert photo.params == natural and shown == [natural]
+    assert photo.status == RUNNING and photo.progress == 0.25 and photo.run_text.endswith("25 %")

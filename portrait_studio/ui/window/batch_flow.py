@@ -290,11 +290,14 @@ def apply_item(
 ) -> None:
     """Photo `i` follows its queue item (the batch's and the watch folder's); the photo shown's result is
     decoded (`show_result`) and its sliders show what it is sent with (`show_params`)."""
+    if item.status in ("queued", "running", "done") and session.photos[i].params != params:
+        # (the first report seen may be "running": its queued one can arrive after it, or not be looked at)
+        session.set_params(i, params)
+        if i == session.current_index and show_params is not None:
+            show_params(params)
     if item.status == "queued":
         waiting = "Waiting (daily budget reached)" if item.error is not None else "Waiting in the batch…"
         session.set_queued(i, params, waiting)
-        if i == session.current_index and show_params is not None:
-            show_params(params)
     elif item.status == "running":
         stage = text.stage(item.stage) if item.stage else "starting"
         share = f" · {round(item.progress * 100)} %" if item.progress is not None else ""

@@ -174,6 +174,9 @@ class WatchController(QObject):
         elif event.kind == "already_done" and event.path is not None and event.output is not None:
             i = self._index(event.path)
             if i >= 0:
+                self.session.set_params(i, self._params)  # (the journal found it done with these)
+                if i == self.session.current_index and self._show_params is not None:
+                    self._show_params(self._params)
                 outcome = RunOutcome(event.path, Path(event.output), None, None, "")
                 self.session.set_batch_done(i, outcome, f"Done earlier: {event.output}")
                 if i == self.session.current_index:
