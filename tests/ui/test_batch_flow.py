@@ -177,6 +177,17 @@ def test_the_filmstrip_menu_holds_the_selection_verbs(qtbot, tmp_path, ui_backen
     assert w.shoot.dialog.isVisible() and w.shoot.dialog.windowTitle() == "Retouch 1 photo"
     assert w.batch_queue.items() == [] and ui_backend.gateway.stats.creates == 0
     w.shoot.dialog.reject()
+    w.docks["batch"].show()  # View ▸ Panels ▸ Batch: the dock offers the verb too
+    assert w.batch_panel.retouch_button.isVisible()
+    qtbot.mouseClick(w.batch_panel.retouch_button, Qt.MouseButton.LeftButton)
+    assert w.shoot.dialog.isVisible()
+    w.shoot.dialog.reject()
+    # In a text field Ctrl+A selects its text, not the shoot.
+    w.filmstrip.select_indexes([0])
+    w.controls.prompt.setFocus()
+    qtbot.keyClicks(w.controls.prompt, "soft light")
+    qtbot.keyClick(w.controls.prompt, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert w.controls.prompt.selectedText() == "soft light" and w.filmstrip.selected_indexes() == [0]
 
 
 def test_stepping_within_a_selection_keeps_it_and_outside_it_starts_anew(qapp, tmp_path):

@@ -51,12 +51,14 @@ class BatchPanel(QWidget):
         *,
         autostart: bool = True,
         on_add: Callable[[list[Path]], object] | None = None,
+        on_retouch: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("batch-panel")
         self.queue = queue
         self.autostart = autostart
         self._on_add = on_add
+        self._on_retouch = on_retouch  # the filmstrip's "Retouch selected…", also offered here
         self._items: dict[int, BatchItem] = {}
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._was_busy = False
@@ -81,6 +83,10 @@ class BatchPanel(QWidget):
         self.add_folder_button = self._button(top, "Add folder…", self._on_add_folder)
         self.recursive_check = QCheckBox("Include sub-folders")
         top.addWidget(self.recursive_check)
+        self.retouch_button = self._button(top, "Retouch selected…", self._on_retouch_clicked)
+        self.retouch_button.setToolTip("The photos selected in the filmstrip (Ctrl+Shift+Enter)")
+        if self._on_retouch is None:  # (never setVisible(True) here: still parentless, it would be a window)
+            self.retouch_button.hide()
         top.addStretch(1)
         self.concurrency_label = QLabel()
         top.addWidget(self.concurrency_label)
@@ -291,6 +297,10 @@ class BatchPanel(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
         if folder:
             self.add_paths([folder])
+
+    def _on_retouch_clicked(self) -> None:
+        if self._on_retouch is not None:
+            self._on_retouch()
 
     def _on_retry_clicked(self) -> None:
         self.retry(self.selected_ids())

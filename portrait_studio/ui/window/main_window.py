@@ -622,6 +622,7 @@ class MainWindow(QMainWindow):
         panel = BatchPanel(
             flow.queue, parent=self, autostart=False,
             on_add=lambda paths: self.shoot.add_to_filmstrip(paths, self.open_paths),
+            on_retouch=self.shoot.retouch_selected,
         )  # fmt: skip
         self.batch_queue, self.batch_panel = flow.queue, panel
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
