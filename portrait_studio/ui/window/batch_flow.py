@@ -24,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from portrait_studio.api.batch import BatchItem, BatchQueue, default_concurrency, summary
+from portrait_studio.api.batch import BatchItem, BatchQueue, summary
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
@@ -33,6 +33,7 @@ from portrait_studio.ui import text
 from portrait_studio.ui.jobs.run_job import RunOutcome
 from portrait_studio.ui.model.session import BLOCKED, NEEDS_FIX, Photo, Session
 from portrait_studio.ui.threads.bridge import Bridge
+from portrait_studio.ui.window.docks import batch_queue
 
 OUTPUT_SUB_FOLDER = "retouched"  # the default output folder when Settings has none: beside the photos
 
@@ -108,6 +109,7 @@ class BatchFlow(QObject):
         parent: QObject | None = None,
         *,
         show_params: Callable[[EditParams], None] | None = None,
+        **queue_options: Any,
     ) -> None:
         super().__init__(parent)
         self.session = session
@@ -120,9 +122,12 @@ class BatchFlow(QObject):
         self._jobs: dict[str, tuple[EditParams, Path, str | None]] = {}  # abspath sent → its request
         self._keys: dict[int, Path] = {}  # queue item id → the photo's path (Session.index_of)
         self._was_idle = True
-        first = settings()
-        self.queue = BatchQueue(self._run_one, concurrency=default_concurrency(first.backend))
-        self.queue.budget_cap = first.budget_cap
+        self._was_paused: str | None = None
+        # The window's one batch queue (docks.batch_queue: the pipeline per photo), each with its request.
+        self.queue: BatchQueue = batch_queue(
+            journal, lambda p: self._job(p)[0], backend, settings,
+            out_dir_for=lambda p: self._job(p)[1], preset_for=lambda p: self._job(p)[2], **queue_options,
+        )  # fmt: skip
         bridge = Bridge(self._on_item_id, self)
         self._unsubscribe = self.queue.subscribe(lambda item: bridge.call(item.id))
 
@@ -202,25 +207,10 @@ class BatchFlow(QObject):
         self._update_summary()
         return added
 
-    def _run_one(self, path: Path, progress: Any, cancel: threading.Event) -> Any:
-        """One photo, on a batch thread: the pipeline with the request recorded when it was queued."""
-        from portrait_studio.api.pipeline import run_edit
-
+    def _job(self, path: Path) -> tuple[EditParams, Path, str | None]:
+        """The request recorded for `path` when it was queued (read on a batch thread)."""
         with self._lock:
-            params, out_dir, preset = self._jobs[os.path.abspath(path)]
-        return run_edit(
-            self._backend(),
-            path,
-            params,
-            journal=self.journal,
-            settings=self._settings(),
-            out_dir=out_dir,
-            on_progress=progress,
-            cancel=cancel,
-            budget_cap=self.queue.budget_cap,  # read per photo: raising the cap and Resume continues
-            pace=self.queue.pace,
-            preset=preset,
-        )
+            return self._jobs[os.path.abspath(path)]
 
     # ------------------------------------------------------------------ control
     def cancel(self, indexes: Sequence[int]) -> int:
@@ -272,10 +262,11 @@ class BatchFlow(QObject):
         if reason:
             line = f"Batch paused: {reason} Raise the daily budget cap in Settings, then Resume (Batch dock)."
         self.summary.emit(line)
+        if reason and reason != self._was_paused:
+            self.paused.emit(reason)  # at once (its Resume), not when the photos running have settled
+        self._was_paused = reason
         idle = self.queue.idle()
         if idle and not self._was_idle:
-            if reason:
-                self.paused.emit(reason)
             self.settled.emit()
         self._was_idle = idle
 

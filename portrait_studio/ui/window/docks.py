@@ -1,4 +1,4 @@
-"""Docks for the panels other modules provide (presets, history, batch) and the About box.
+"""Docks for the panels other modules provide (presets, history, batch), the batch queue and the About box.
 
 Each builder takes what it needs and returns what it made; the window connects their signals.
 """
@@ -6,9 +6,17 @@ Each builder takes what it needs and returns what it made; the window connects t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+
+from portrait_studio.api.batch import BatchQueue
+from portrait_studio.core.journal import Journal
+from portrait_studio.core.params import EditParams
+from portrait_studio.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +33,42 @@ def add_dock(
     return dock
 
 
+def batch_queue(
+    journal: Journal,
+    params_for: Callable[[Path], EditParams],
+    backend: Callable[[], Any],
+    settings: Callable[[], Settings],
+    *,  # (the batch from the filmstrip, ui/window/batch_flow.py: the request recorded when it was queued)
+    out_dir_for: Callable[[Path], Path | None] | None = None,
+    preset_for: Callable[[Path], str | None] | None = None,
+) -> BatchQueue:
+    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open."""
+    from portrait_studio.api.batch import default_concurrency
+    from portrait_studio.api.pipeline import run_edit
+
+    def run_one(path: Path, progress: Any, cancel: Any) -> Any:
+        s = settings()
+        return run_edit(
+            backend(),  # the Run worker's backend session (thread-safe)
+            path,
+            params_for(path),  # read on a batch thread: EditParams is immutable, so taking it is safe
+            journal=journal,
+            preset=preset_for(path) if preset_for is not None else None,
+            settings=s,
+            # Settings' output folder (None: next to each original), unless the photo's batch chose one.
+            out_dir=out_dir_for(path) if out_dir_for is not None else s.output_folder(),
+            on_progress=progress,
+            cancel=cancel,
+            budget_cap=queue.budget_cap,
+            pace=queue.pace,
+        )
+
+    first = settings()
+    queue = BatchQueue(run_one, concurrency=default_concurrency(first.backend))
+    queue.budget_cap = first.budget_cap
+    return queue
+
+
 def add_about(help_menu: QMenu, parent: QWidget) -> None:
     """Help ▸ About (licences, including the MediaPipe weights notice)."""
     try:
@@ -36,4 +80,4 @@ def add_about(help_menu: QMenu, parent: QWidget) -> None:
     action.triggered.connect(lambda: show_about(parent))
 
 
-__all__ = ["add_about", "add_dock"]
+__all__ = ["add_about", "add_dock", "batch_queue"]
