@@ -278,3 +278,36 @@ def test_the_daily_cap_pauses_the_batch_in_view_and_resume_finishes_it(qtbot, tm
         finally:
             w.shutdown()
             backend.close()
+
+
+def test_a_photo_done_is_counted_once_however_many_late_reports_read_it(qapp, tmp_path):
+    # Reports cross threads after the fact, and each reads the newest snapshot: the queued and running
+    # reports of a photo done meanwhile all read "done". Its cost must be added to the session once (the local
+    # gateway charges nothing, so this is shown with a paid result in the queue's own snapshot).
+    import os
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from portrait_studio.api.pipeline import EditResult
+    from portrait_studio.core.journal import Journal
+    from portrait_studio.core.settings import Settings
+    from portrait_studio.ui.model.session import Session
+    from portrait_studio.ui.window.batch_flow import BatchFlow
+
+    session = Session()
+    photo = photos.save(photos.astronaut(), tmp_path / "a.jpg", quality=90)
+    session.add([photo], EditParams())
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        flow = BatchFlow(session, journal, lambda: None, Settings, lambda _i: None)
+        try:
+            (item,) = flow.queue.add([photo])  # (not started: nothing runs)
+            flow._keys[item.id] = photo
+            flow._jobs[os.path.abspath(photo)] = (EditParams(gpen=0.5), tmp_path, None)
+            out = tmp_path / "a.retouched.jpg"
+            result = EditResult(photo, out, out, EditParams(gpen=0.5), "cloud", "t-1", "j-1", Decimal("0.05"))
+            flow.queue._items[item.id] = replace(item, status="done", result=result, progress=1.0)
+            for _report in ("queued", "running", "done"):
+                flow._on_item_id(item.id)
+            assert session.total_cost == Decimal("0.05") and session.photos[0].saved_path == out
+        finally:
+            flow.close()

@@ -121,6 +121,7 @@ class BatchFlow(QObject):
         self._lock = threading.Lock()
         self._jobs: dict[str, tuple[EditParams, Path, str | None]] = {}  # abspath sent → its request
         self._keys: dict[int, Path] = {}  # queue item id → the photo's path (Session.index_of)
+        self._applied: dict[int, BatchItem] = {}  # the snapshot each photo shows (a done one counts once)
         self._was_idle = True
         self._was_paused: str | None = None
         # The window's one batch queue (docks.batch_queue: the pipeline per photo), each with its request.
@@ -245,6 +246,9 @@ class BatchFlow(QObject):
     # ------------------------------------------------------------------ queue → session
     def _on_item_id(self, item_id: int) -> None:
         item = self.queue.get(item_id)
+        if self._applied.get(item_id) is item:
+            return  # an older report of a change already shown (snapshots are replaced, never changed)
+        self._applied[item_id] = item
         key = self._keys.get(item_id)
         i = self.session.index_of(key) if key is not None else -1
         if i >= 0:

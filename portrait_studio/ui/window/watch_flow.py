@@ -68,6 +68,7 @@ class WatchController(QObject):
         self.in_dir: Path | None = None
         self.out_dir: Path | None = None
         self._done = 0
+        self._applied: dict[int, Any] = {}  # queue item id → the BatchItem snapshot shown
         self._bridge = Bridge(self._on_event, self)
 
     @property
@@ -108,6 +109,7 @@ class WatchController(QObject):
             return f"{err.message} {err.fix or ''}".strip()
         params = choice.params if choice.params is not None else EditParams()
         self._params, self.in_dir, self.out_dir, self._done = params, in_dir, out_dir, 0
+        self._applied = {}  # (a new watcher's queue numbers its items from 1 again)
         with self._lock:
             self._closing = False
         self._set_state(STARTING, f"Starting to watch {in_dir}…")
@@ -150,7 +152,8 @@ class WatchController(QObject):
             watcher.stop()
             for item in watcher.queue.items():  # its last photos: cancelled, or done while it stopped
                 i = self.session.index_of(item.path)
-                if i >= 0:
+                if i >= 0 and self._applied.get(item.id) is not item:
+                    self._applied[item.id] = item
                     apply_item(self.session, i, item, self._params, self._show_result)
         if self.state != OFF:
             self._set_state(OFF, "")
@@ -183,10 +186,13 @@ class WatchController(QObject):
                     self._show_result(i)
         elif event.kind == "item" and event.item is not None:
             item = watcher.queue.get(event.item.id)  # the newest snapshot (reports cross threads unordered)
+            if self._applied.get(item.id) is item:
+                return  # an older report of a change already shown (a done photo is counted once)
+            self._applied[item.id] = item
             i = self._index(item.path)
             if i >= 0:
                 apply_item(self.session, i, item, self._params, self._show_result, self._show_params)
-            if item.status == "done" and event.item.status == "done":
+            if item.status == "done":
                 self._done += 1
                 if self.state == WATCHING:
                     self._set_state(WATCHING, self._watching_words())
