@@ -190,7 +190,7 @@ def shots_batch(app, slow_backend, fast_backend, settings, files, tmp: Path) -> 
     w.open_paths([folder])
     wait(app, lambda: all(p.report is not None for p in w.session.photos))
     w.filmstrip.select_all_photos()
-    studio = next(c for c in w.shoot.choices(5) if c.preset == "Studio")
+    studio = next(c for c in w.shoot.choices() if c.preset == "Studio")
     w.batch_flow.retouch(w.filmstrip.selected_indexes(), studio, tmp / "Retouched-2")
     wait(app, lambda: w.batch_flow is not None and w.batch_queue.idle() and not w.batch_flow.busy())
     w.session.set_current(3)  # (as a click on its thumbnail does: its before/after opens)

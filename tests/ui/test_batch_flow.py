@@ -175,6 +175,12 @@ def test_the_filmstrip_menu_holds_the_selection_verbs(qtbot, tmp_path, ui_backen
     assert w.session.photos[-1].path.name == "04-mirror.jpg"
     assert w.filmstrip.selected_indexes() == [3]
     assert w.shoot.dialog.isVisible() and w.shoot.dialog.windowTitle() == "Retouch 1 photo"
+    # The photo added is shown: its settings are "the photo shown's"; another one alone keeps its own first.
+    assert w.shoot.dialog.settings_box.itemText(0) == "The settings of the photo shown (04-mirror.jpg)"
+    w.shoot.dialog.reject()
+    w.filmstrip.select_indexes([0])
+    w.shoot.retouch_selected()
+    assert w.shoot.dialog.settings_box.itemText(0) == "Each photo's own settings"
     assert w.batch_queue.items() == [] and ui_backend.gateway.stats.creates == 0
     w.shoot.dialog.reject()
     w.docks["batch"].show()  # View ▸ Panels ▸ Batch: the dock offers the verb too

@@ -124,17 +124,18 @@ class ShootActions(QObject):
         watch.state_changed.connect(self._on_watch_state)
 
     # ------------------------------------------------------------------ Retouch selected…
-    def choices(self, count: int) -> list[Choice]:
-        """The settings a batch can be sent with: each photo's own, the photo shown's, each preset."""
+    def choices(self, indexes: list[int] | None = None) -> list[Choice]:
+        """The settings photos can be sent with: each photo's own (a batch of others than the photo shown),
+        the photo shown's, each preset; never none (the defaults, when there is no photo nor preset)."""
         photo = self.session.current
         found: list[Choice] = []
-        if count > 1:
+        if indexes and indexes != [self.session.current_index]:
             found.append(Choice("Each photo's own settings"))
         if photo is not None:
             found.append(Choice(f"The settings of the photo shown ({photo.path.name})", photo.params))
         for preset in self._presets():
             found.append(Choice(f"Preset: {preset.name}", preset.params, preset.name))
-        return found
+        return found or [Choice("The default settings", EditParams())]
 
     def retouch_selected(self) -> bool:
         """Ctrl+Shift+Enter: the batch dialog over the photos selected in the filmstrip (False: none)."""
@@ -177,7 +178,7 @@ class ShootActions(QObject):
             return None
 
         dialog = BatchDialog(
-            self.choices(len(indexes)), batch.default_out_dir(indexes), describe, start, self.window,
+            self.choices(indexes), batch.default_out_dir(indexes), describe, start, self.window,
             count=len(indexes),
         )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -237,7 +238,7 @@ class ShootActions(QObject):
         def start(choice: Choice, out: Path, watched: Path | None) -> str | None:
             return watch.start(watched or Path(), out, choice)
 
-        dialog = BatchDialog(self.choices(1), out_dir, describe, start, self.window, watch_dir=in_dir)
+        dialog = BatchDialog(self.choices(), out_dir, describe, start, self.window, watch_dir=in_dir)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.rejected.connect(lambda: self.watch_action.setChecked(watch.state != OFF))
         self.dialog = dialog
