@@ -632,7 +632,8 @@ class MainWindow(QMainWindow):
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()
-        self.shoot.batch_list_requested.connect(lambda: (dock.show(), dock.raise_()))
+        self.shoot.batch_list_requested.connect(dock.show)
+        self.shoot.batch_list_requested.connect(dock.raise_)  # (in front of History, tabbed with it)
 
     def _warmed(self, part: str) -> None:
         self._warming.discard(part)
