@@ -34,7 +34,7 @@ def test_the_window_and_a_cli_run_at_once_create_each_task_once(qtbot, tmp_path:
     ):
         env = {**os.environ, "PORTRAIT_STUDIO_API_KEY": gateway["token"]}
         w = make_window(qtbot, session)
-        qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+        qtbot.waitUntil(lambda: w.batch_flow is not None, timeout=30_000)
         for n in range(ROUNDS):
             shoot = shutil.copytree(originals, tmp_path / f"shoot-{n}")  # results go next to the originals
             w.controls.set_params(EditParams(width=512, height=512, seed=200 + n))  # a new request each round
@@ -45,8 +45,9 @@ def test_the_window_and_a_cli_run_at_once_create_each_task_once(qtbot, tmp_path:
             ) as cli:
                 if n % 2 == 0:  # the CLI first: the window starts while the CLI's tasks are in flight
                     qtbot.waitUntil(lambda k=rows_before: len(journal.rows()) > k, timeout=60_000)
+                # odd rounds: the window first
                 with qtbot.waitSignal(w.batch_panel.finished, timeout=120_000):
-                    items = w.batch_panel.add_paths([shoot])  # odd rounds: the window first
+                    items = w.batch_flow.retouch(w.open_paths([Path(shoot)]), out_dir=Path(shoot))
                 stdout, stderr = cli.communicate(timeout=120)
             assert cli.returncode == 0, stderr
             done = [w.batch_panel.item(i.id) for i in items]

@@ -37,9 +37,10 @@ class Status(StrEnum):
     EDITED = "edited"
     SAVED = "saved"
     MISSING = "missing"  # a photo of a reopened shoot that is no longer where it was
+    QUEUED = "queued"  # waiting in the batch (ui/window/batch_flow.py)
 
 
-LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, MISSING = Status
+LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, MISSING, QUEUED = Status
 
 
 class AfterPane(StrEnum):
@@ -93,6 +94,8 @@ class Photo:
     error_fix: str | None = None
     load_failed: bool = False  # the error is the file's (the banner says it), not a run's (the run panel)
     missing: bool = False  # reopened from the last shoot, but the file is gone (moved, deleted, card out)
+    queued: bool = False  # waiting in the batch queue
+    progress: float | None = None  # of its batch task while it runs (the filmstrip draws it)
 
     @property
     def send_path(self) -> Path:
@@ -111,6 +114,8 @@ class Photo:
             return Status.RUNNING
         if self.missing:
             return Status.MISSING
+        if self.queued:
+            return Status.QUEUED
         if self.saved_path is not None:
             return Status.SAVED
         if self.result_path is not None:
@@ -322,6 +327,39 @@ class Session(QObject):
         self.photos[i].saved_path = path
         self.photo_changed.emit(i)
 
+    # ------------------------------------------------------------------ the batch (ui/window/batch_flow.py)
+    def set_queued(self, i: int, params: EditParams, text: str) -> None:
+        """Photo `i` waits in the batch queue, to be sent with `params`."""
+        p = self.photos[i]
+        p.params, p.queued, p.running, p.progress, p.error, p.run_text = params, True, False, None, None, text
+        self.photo_changed.emit(i)
+
+    def set_batch_progress(self, i: int, fraction: float | None, text: str) -> None:
+        """Photo `i`'s batch task runs (`fraction` done, None: not known yet)."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress, p.error, p.run_text = False, True, fraction, None, text
+        self.photo_changed.emit(i)
+
+    def set_batch_done(self, i: int, outcome: RunOutcome, text: str) -> None:
+        """The batch wrote photo `i`'s result into its output folder: a saved result, shown when opened."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress = False, False, None
+        p.result_path, p.task_id, p.cost = outcome.result_path, outcome.task_id, outcome.cost
+        p.saved_path = outcome.result_path  # (the batch's result is the file in the output folder)
+        p.outcome, p.run_text, p.error = outcome, text, None
+        p.after = AfterPane.RELOAD_RESULT  # decoded when the photo is shown
+        self.total_cost += outcome.cost or Decimal(0)
+        self.photo_changed.emit(i)
+
+    def set_batch_ended(self, i: int, message: str | None, fix: str | None) -> None:
+        """Photo `i` left the batch without a result: failed (`message`), or cancelled/skipped (None)."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress = False, False, None
+        p.error, p.error_fix, p.load_failed = message, fix, False
+        if message is None:
+            p.run_text = ""
+        self.photo_changed.emit(i)
+
     def evict(self, keep: set[int]) -> None:
         """Drop the screen copies (~18 MB each) of photos not in `keep`: a 500-photo shoot fits in memory."""
         for i, p in enumerate(self.photos):
@@ -340,6 +378,7 @@ __all__ = [
     "LOADING",
     "MISSING",
     "NEEDS_FIX",
+    "QUEUED",
     "READY",
     "RUNNING",
     "SAVED",

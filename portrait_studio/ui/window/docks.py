@@ -54,7 +54,10 @@ def batch_queue(
     params_for: Callable[[Path], EditParams],
     backend: Callable[[], Any],
     settings: Callable[[], Settings],
+    *,  # (the batch from the filmstrip, ui/window/batch_flow.py: the request recorded when it was queued)
     size_for: Callable[[Path], str] | None = None,
+    out_dir_for: Callable[[Path], Path | None] | None = None,
+    preset_for: Callable[[Path], str | None] | None = None,
 ) -> BatchQueue:
     """The batch queue: the same pipeline over many photos, each with its own parameters when it is open.
 
@@ -70,8 +73,10 @@ def batch_queue(
             path,
             params_for(path),  # read on a batch thread: EditParams is immutable, so taking it is safe
             journal=journal,
+            preset=preset_for(path) if preset_for is not None else None,
             settings=s,
-            out_dir=s.output_folder(),  # Settings' output folder; None: next to each original
+            # Settings' output folder (None: next to each original), unless the photo's batch chose one.
+            out_dir=out_dir_for(path) if out_dir_for is not None else s.output_folder(),
             on_progress=progress,
             cancel=cancel,
             budget_cap=queue.budget_cap,

@@ -52,6 +52,7 @@ from portrait_studio.ui.window.run_flow import RunController
 from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
 from portrait_studio.ui.window.shoot_flow import ShootFlow, ask_unsaved
+from portrait_studio.ui.window.shoot_menu import ShootActions
 from portrait_studio.ui.window.view_flow import ViewController
 
 if TYPE_CHECKING:  # (imported where they are built, after the first paint: start-up time)
@@ -59,7 +60,9 @@ if TYPE_CHECKING:  # (imported where they are built, after the first paint: star
     from portrait_studio.ui.panels.batch_panel import BatchPanel
     from portrait_studio.ui.panels.history_panel import HistoryPanel
     from portrait_studio.ui.panels.presets_panel import PresetsPanel
+    from portrait_studio.ui.window.batch_flow import BatchFlow
     from portrait_studio.ui.window.resume_flow import ResumeFlow
+    from portrait_studio.ui.window.watch_flow import WatchController
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,8 @@ class MainWindow(QMainWindow):
         self.history_panel: HistoryPanel | None = None
         self.batch_queue: BatchQueue | None = None
         self.batch_panel: BatchPanel | None = None
+        self.batch_flow: BatchFlow | None = None  # Retouch selected… (built with the journal)
+        self.watch_flow: WatchController | None = None
         self.presets_panel: PresetsPanel | None = None
         self.resume_flow: ResumeFlow | None = None
         self._build_central()
@@ -116,6 +121,11 @@ class MainWindow(QMainWindow):
         self.window_actions = build_actions(self, self._slots())
         self._connect()
         self._build_status_bar()
+        # The verbs on the filmstrip's selection: batch, copy/paste/sync settings, watch folder.
+        self.shoot = ShootActions(
+            self, self.window_actions.photo_menu, self.session, self.filmstrip, self.set_params,
+            self._current_settings, lambda: self.presets_panel.store.list() if self.presets_panel else [],
+        )  # fmt: skip
         self.recent.fill_menu(self.window_actions.recent_menu, self.open_paths)
         self.shoot_flow: ShootFlow | None = None
         self._quit_confirmed = False
@@ -317,11 +327,18 @@ class MainWindow(QMainWindow):
             # Run is disabled while it runs: Qt would hand its focus to the next control (the Presets list,
             # where Space then picks a preset). The focus goes back to the image instead.
             self.compare.setFocus(Qt.FocusReason.OtherFocusReason)
+        photo = self.session.current
+        if photo is not None and (photo.queued or (photo.running and not self.runner.busy)):
+            self.statusBar().showMessage(
+                "This photo is being retouched in the batch (Esc leaves it out).", 8000
+            )
+            return False  # (sent twice, it would wait for the batch's own task)
         return self.run_flow.run_current()
 
     def cancel_run(self) -> None:
-        """Esc: stop waiting for the edit in hand."""
-        self.run_flow.cancel()
+        """Esc: stop waiting for the edit in hand (the photo shown's, when it is in the batch)."""
+        if self.batch_flow is None or not self.batch_flow.cancel_current():
+            self.run_flow.cancel()
 
     def quick_save(self) -> None:
         """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
@@ -590,7 +607,9 @@ class MainWindow(QMainWindow):
 
         store = self._preset_store if self._preset_store is not None else PresetStore()
         panel = PresetsPanel(store, current_params=self.controls.params, parent=self)
-        panel.preset_applied.connect(lambda _name, params: self.set_params(self._keep_locked_seed(params)))
+        panel.preset_applied.connect(  # onto every photo selected in the filmstrip (the shown one alone: it)
+            lambda name, params: self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), name)
+        )
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.presets_panel = panel
         dock = self._dock("Presets", "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -617,28 +636,43 @@ class MainWindow(QMainWindow):
         self._show_history()
 
     def _build_batch_dock(self, journal: Journal) -> None:
-        """The batch queue over many photos, each with its own parameters when it is open."""
+        """Batch from the filmstrip (Retouch selected…), the watch folder; the Batch dock lists the queue."""
         from portrait_studio.ui.panels.batch_panel import BatchPanel
-        from portrait_studio.ui.window.docks import batch_queue
+        from portrait_studio.ui.window.batch_flow import BatchFlow
+        from portrait_studio.ui.window.watch_flow import WatchController
 
-        def params_for(path: Path) -> EditParams:
-            i = self.session.index_of(path)
-            return self.session.photos[i].params if i >= 0 else self.controls.params()
+        backend, show = self.runner.worker.backend, self.run_flow.show_result
 
         def size_for(path: Path) -> str:  # (read on a batch thread: the choice is a plain attribute)
             i, choice = self.session.index_of(path), self.controls.result_size
             return choice.size_for(self.session.photos[i]) if i >= 0 else choice.chosen or "original"
 
-        queue = batch_queue(journal, params_for, self.runner.worker.backend, self._current_settings, size_for)
-        panel = BatchPanel(queue, parent=self)
-        self.batch_queue, self.batch_panel = queue, panel
+        flow = BatchFlow(
+            self.session, journal, backend, self._current_settings, show, self,
+            show_params=self.controls.set_params, size_for=size_for,
+        )  # fmt: skip
+        watch = WatchController(
+            self.session, lambda paths: self.open_flow.open_paths(paths, quiet=True), backend, journal,
+            self._current_settings, show, self.io, self, show_params=self.controls.set_params,
+        )  # fmt: skip
+        self.batch_flow, self.watch_flow = flow, watch
+        self.shoot.attach(flow, watch)
+        # Adding photos in the dock puts them in the filmstrip, selected, and asks how to retouch them.
+        panel = BatchPanel(
+            flow.queue, parent=self, autostart=False,
+            on_add=lambda paths: self.shoot.add_to_filmstrip(paths, self.open_paths),
+            on_retouch=self.shoot.retouch_selected,
+        )  # fmt: skip
+        self.batch_queue, self.batch_panel = flow.queue, panel
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
         # backend), until it is done or paused by the budget: a paused batch never "finishes".
-        panel.settled.connect(self.settings_flow.apply_pending)
+        flow.settled.connect(self.settings_flow.apply_pending)
         dock = self._dock("Batch", "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()
+        self.shoot.batch_list_requested.connect(dock.show)
+        self.shoot.batch_list_requested.connect(dock.raise_)  # (in front of History, tabbed with it)
 
     def _warmed(self, part: str) -> None:
         self._warming.discard(part)
@@ -686,8 +720,10 @@ class MainWindow(QMainWindow):
         self._late_timer.stop()
         self.view_flow.stop()
         self.preview.stop()
-        if self.batch_queue is not None:
-            self.batch_queue.close()  # cancels what is left and joins the batch threads (before the backend)
+        if self.watch_flow is not None:
+            self.watch_flow.stop()  # joins the watcher's threads and its queue's (before the backend)
+        if self.batch_flow is not None:
+            self.batch_flow.close()  # cancels what is left and joins the batch threads (before the backend)
         if self.resume_flow is not None:
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):
