@@ -83,10 +83,19 @@ class BatchItem:
 
 def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path]:
     """Files as given; folders → `folder_photos(folder, recursive=)`."""
-    found: list[Path] = []
+    return [path for path, _sub in expand_tree(paths, recursive=recursive)]
+
+
+def expand_tree(paths: Iterable[Path | str], *, recursive: bool = False) -> list[tuple[Path, Path]]:
+    """`expand`, each photo with its sub-folder under the folder it was found in (`Path()` for a file given
+    on its own or at a folder's top): where its result goes under the output folder, mirroring the tree."""
+    found: list[tuple[Path, Path]] = []
     for raw in paths:
         path = Path(raw)
-        found += folder_photos(path, recursive=recursive) if path.is_dir() else [path]
+        if path.is_dir():
+            found += [(p, p.parent.relative_to(path)) for p in folder_photos(path, recursive=recursive)]
+        else:
+            found.append((path, Path()))
     return found
 
 
@@ -171,6 +180,9 @@ class BatchQueue:
         self._threads: list[threading.Thread] = []
         self._closed = False
         self._next_id = 1
+        # A photo's sub-folder under the folder it was added with (expand_tree): for_session mirrors the
+        # input tree under its out_dir.
+        self.subfolders: dict[str, Path] = {}
 
     @classmethod
     def for_session(
@@ -184,12 +196,19 @@ class BatchQueue:
     ) -> BatchQueue:
         """A queue that runs `run_edit(session, path, params, journal=journal, **edit_options)` per photo.
 
-        `faces=` (all | largest | numbers): a photo with several faces is one item, each chosen face its own
-        task (api.group.run_photo); its progress says which face runs (`BatchItem.face`).
+        With `out_dir`, a photo found in a sub-folder of a folder added recursively goes to the same
+        sub-folder under `out_dir` (the input tree is mirrored). `name_template` (`output.render_name`:
+        {name}, {preset}, {date}) names each result. `faces=` (all | largest | numbers): a photo with
+        several faces is one item, each chosen face its own task (api.group.run_photo); its progress says
+        which face runs (`BatchItem.face`).
         """
         backend = Backend.of(session)
         default = default_concurrency(backend.kind)
         cap = edit_options.pop("budget_cap", None)
+        out_dir = edit_options.pop("out_dir", None)
+        template = edit_options.pop("name_template", None)
+        if template:
+            output.render_name(template, Path("check.jpg"), edit_options.get("preset"))  # a bad one: now
         if "faces" in edit_options:
             from portrait_studio.api.group import run_photo
 
@@ -198,6 +217,8 @@ class BatchQueue:
             run = run_edit
 
         def run_one(path: Path, progress: Callable[[Progress], None], cancel: threading.Event) -> EditResult:
+            sub = queue.subfolders.get(os.path.abspath(path), Path())
+            stem = output.render_name(template, path, edit_options.get("preset")) if template else None
             return run(
                 backend,
                 path,
@@ -207,6 +228,8 @@ class BatchQueue:
                 cancel=cancel,
                 budget_cap=queue.budget_cap,  # read per photo: raising the cap and resume() continues
                 pace=queue.pace,
+                out_dir=Path(out_dir) / sub if out_dir else None,
+                stem=stem,
                 **edit_options,
             )
 
@@ -226,10 +249,11 @@ class BatchQueue:
             waiting = {
                 os.path.abspath(i.path) for i in self._items.values() if i.status in ("queued", "running")
             }
-            for path in expand(paths, recursive=recursive):
+            for path, sub in expand_tree(paths, recursive=recursive):
                 if os.path.abspath(path) in waiting:
                     continue
                 waiting.add(os.path.abspath(path))
+                self.subfolders[os.path.abspath(path)] = sub
                 item = BatchItem(self._next_id, path)
                 self._next_id += 1
                 self._items[item.id] = item

@@ -272,12 +272,14 @@ def run_group(
     pace: Pace | None = None,
     size: str = "original",
     group_row: int | None = None,
+    stem: str | None = None,
     _loaded: tuple[Any, str, str, Any] | None = None,
 ) -> _pipeline.EditResult:
     """Retouch each chosen face of a group photo as its own task and merge them (see the module docstring).
 
     `face_params`: strengths for some faces (by number); the others take `params`. `group_row`: continue
-    that journal row (resume) instead of beginning one. `size` is accepted for run_edit's callers: a group
+    that journal row (resume) instead of beginning one. `stem`: the result's name before `.retouched.EXT`
+    (a rendered `--name` template), as in run_edit. `size` is accepted for run_edit's callers: a group
     result is always the original's size (the faces' answers are parts of it).
     """
     backend = _pipeline.Backend.of(session, backend_kind)
@@ -315,10 +317,10 @@ def run_group(
         )
     group_sha = _sha(json.dumps(["group-v1", input_sha, [(f.upload.number, f.key) for f in todo]]).encode())
     key = dedupe_key(group_sha, params, backend.kind, base_url, "original")
-    planned = _output.planned_output(path.resolve(), folder, _output.result_suffix(fmt))
+    planned = _output.planned_output(path.resolve(), folder, _output.result_suffix(fmt), stem=stem)
     if not force and group_row is None and (done := journal.find_reusable(key)) is not None:
         report(Progress("done", 1.0, 0.0))
-        return _reused_group(done, path, folder)
+        return _reused_group(done, path, folder, stem)
     for f in todo:  # done before (this group, an earlier run, another photo with these very bytes): free
         if not force and (row := journal.find_reusable(f.key)) is not None:
             f.row, f.status = row, "reused"
@@ -569,9 +571,11 @@ def _finish(
     )
 
 
-def _reused_group(row: JournalRow, input_path: Path, folder: Path) -> _pipeline.EditResult:
+def _reused_group(
+    row: JournalRow, input_path: Path, folder: Path, stem: str | None = None
+) -> _pipeline.EditResult:
     """The same group done before: its result (copied into `folder` when it lies elsewhere), nothing paid."""
-    earlier = _pipeline._reuse(row, input_path, folder)
+    earlier = _pipeline._reuse(row, input_path, folder, stem)
     side = _output.read_sidecar(earlier.sidecar_path)
     faces = tuple(
         {**f, "status": "reused", "cost": "0"} if f.get("task_id") else f for f in side.get("faces", [])

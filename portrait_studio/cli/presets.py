@@ -45,8 +45,10 @@ def _print_list(store: PresetStore, as_json: bool) -> None:
         for p in presets:
             kind = "built-in" if p.builtin else "user"
             v = p.params
+            shape = "photo's aspect" if v.follows_photo else f"{v.width}×{v.height}"
             print(
                 f"{p.name:<24} {kind:<8} gpen {v.gpen:.1f}  skin {v.skin:.1f}  skin_unifi {v.skin_unifi:.1f}"
+                f"  {shape}, result: {p.result_size}"
             )
     for problem in store.problems:
         print(f"warning: skipped {problem.message}", file=sys.stderr)

@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.core.errors import PortraitStudioError
-from portrait_studio.core.params import AUTO, GEN_MODES, EditParams
+from portrait_studio.core.errors import ParamsError, PortraitStudioError
+from portrait_studio.core.params import ASPECT_PRESETS, AUTO, GEN_MODES, EditParams
 
 EXIT_READER_GONE = 141  # 128 + SIGPIPE: what a shell reports for a program whose reader (`| head`) left
 _OVERRIDES = ("gpen", "skin", "skin_unifi", "width", "height", "prompt", "gen_mode", "seed")
@@ -53,13 +53,25 @@ def add_parser(subparsers: Any) -> None:
         type=Path,
         help="write results here (default: Settings' output folder, else next to each photo)",
     )
-    p.add_argument("-r", "--recursive", action="store_true", help="include sub-folders of folders")
+    p.add_argument(
+        "-r", "--recursive", action="store_true",
+        help="include sub-folders of folders (with -o, their tree is mirrored under DIR)",
+    )  # fmt: skip
+    p.add_argument(
+        "--name", metavar="TEMPLATE",
+        help="result name before .retouched.EXT: {name}, {preset}, {date} (default: {name})",
+    )  # fmt: skip
     p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
     p.add_argument("--gpen", type=float, help="face HD effect, 0–1 in 0.1 steps")
     p.add_argument("--skin", type=float, help="skin beautification, 0–1 in 0.1 steps")
     p.add_argument("--skin-unifi", dest="skin_unifi", type=float, help="tone uniformity, 0–1 in 0.1 steps")
-    p.add_argument("--width", type=int, help="result width, 512–2048")
-    p.add_argument("--height", type=int, help="result height, 512–2048")
+    p.add_argument(
+        "--aspect", choices=tuple(ASPECT_PRESETS),
+        help="the model's output shape: photo (its own aspect at up to 2048 px, the default) or a fixed "
+        "size, e.g. 1:1 = 1328×1328 (the model frames that part of the photo around the face)",
+    )  # fmt: skip
+    p.add_argument("--width", type=int, help="model output width, 512–2048 (with --height)")
+    p.add_argument("--height", type=int, help="model output height, 512–2048 (with --width)")
     p.add_argument("--prompt", help="regenerate with this prompt (cloud; switches gen-mode to creative)")
     p.add_argument("--gen-mode", dest="gen_mode", choices=(AUTO, *GEN_MODES), help="default: auto")
     p.add_argument("--seed", type=int, help="-1 = random (default)")
@@ -70,8 +82,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--max-cost", type=_money, metavar="USD", help="skip a photo whose estimate is higher")
     p.add_argument("--force", action="store_true", help="run again even when an identical result exists")
     p.add_argument(
-        "--size", choices=("original", "model"), default="original",
-        help="result size: the original's own (the retouch merged onto it; default) or the model's",
+        "--size", choices=("original", "model"), default=None,
+        help="result size: the original's own (the retouch merged onto it; the default) or the model's "
+        "(default: the preset's, else original)",
     )  # fmt: skip
     p.add_argument(
         "--faces", default="all", metavar="all|largest|N,M",
@@ -84,14 +97,22 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON line per input")
 
 
-def build_params(args: argparse.Namespace) -> tuple[EditParams, str | None]:
-    """The preset (if any) with the command line's values on top."""
+def build_params(args: argparse.Namespace) -> tuple[EditParams, str | None, str]:
+    """The preset (if any) with the command line's values on top, its name, and the result size (--size,
+    else the preset's, else "original")."""
     from portrait_studio.core.presets import PresetStore
 
     preset = PresetStore().get(args.preset) if args.preset else None
     base = preset.params.to_dict() if preset else EditParams().to_dict()
+    aspect = getattr(args, "aspect", None)
+    if aspect is not None:
+        if args.width is not None or args.height is not None:
+            raise ParamsError("aspect", "cannot be given with --width/--height", allowed="one or the other")
+        pinned = ASPECT_PRESETS[aspect]
+        base["width"], base["height"] = pinned if pinned else (AUTO, AUTO)
     base.update({k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None})
-    return EditParams.from_dict(base), preset.name if preset else None
+    size = getattr(args, "size", None) or (preset.result_size if preset else "original")
+    return EditParams.from_dict(base), preset.name if preset else None, size
 
 
 def open_session(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -204,7 +225,20 @@ def _drop_stdout() -> None:
         pass
 
 
-def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None) -> int:
+def _say_crops(paths: list[Path], params: EditParams, size: str) -> None:
+    """Before anything is sent: for each photo the request crops (a fixed aspect, a photo longer than 4:1),
+    what the model will not see (core.preflight.crop_problem)."""
+    from portrait_studio.core.images import photo_size
+    from portrait_studio.core.preflight import crop_problem
+
+    for path in paths:
+        dims = photo_size(path)
+        problem = crop_problem(*dims, params, size) if dims else None
+        if problem is not None:
+            print(f"note: {path}: {problem.message} {problem.fix}", file=sys.stderr)
+
+
+def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None, size: str) -> int:
     from portrait_studio.api.batch import FINAL, BatchQueue
     from portrait_studio.core.journal import Journal
 
@@ -248,7 +282,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             session, params, journal=journal, concurrency=args.jobs, settings=settings,
             out_dir=args.out_dir or settings.output_folder(),  # Settings' folder, as the window saves
             max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
-            size=args.size, faces=args.faces,
+            size=size, name_template=args.name, faces=args.faces,
         )  # fmt: skip
         status = _StatusLine(queue)
         queue.subscribe(on_change)
@@ -258,6 +292,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
                 "error: no photos found in the given folders — give JPEG/PNG/HEIC/TIFF files", file=sys.stderr
             )
             return 2
+        _say_crops([item.path for item in items], params, size)
         queue.start()
         try:
             while not queue.wait(0.5) and not reader_gone.is_set():
@@ -302,8 +337,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     try:
-        params, preset = build_params(args)
-        return _run_queue(args, params, preset)
+        params, preset, size = build_params(args)
+        if args.name:
+            from portrait_studio.api.output import render_name
+
+            render_name(args.name, Path("photo.jpg"), preset)  # a bad template: before a backend starts
+        return _run_queue(args, params, preset, size)
     except PortraitStudioError as err:  # bad parameters, unknown preset, no API key, bad base URL…
         if args.json:
             print(json.dumps({"status": "failed", "error": err.to_dict()}, ensure_ascii=False))

@@ -110,7 +110,7 @@ def describe_params(p: EditParams, *, local: bool = False) -> str:
     seed = "" if local and p.seed < 0 else " · random seed" if p.seed < 0 else f" · seed {p.seed}"
     return (
         f"detail {p.gpen:.1f} · skin {p.skin:.1f} · tone {p.skin_unifi:.1f} · "
-        f"{p.width}×{p.height} · {mode}{seed}"
+        f"{'photo aspect' if p.follows_photo else f'{p.width}×{p.height}'} · {mode}{seed}"
     )
 
 
