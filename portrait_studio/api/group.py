@@ -375,7 +375,12 @@ def run_group(
         journal.mark_failed(group_row, err.to_dict())
         raise err
     report(Progress("saving", 1.0, 0.0))
-    return _finish(journal, journal.get(group_row), plan, todo, skipped, backend)
+    said = (
+        ["a group photo's result is the original's size: its faces are merged into it"]
+        if size == "model"
+        else []
+    )
+    return _finish(journal, journal.get(group_row), plan, todo, skipped, backend, said)
 
 
 def _face_json(plan: GroupPlan, number: int) -> dict[str, Any]:
@@ -483,6 +488,7 @@ def _finish(
     todo: list[_Face],
     skipped: list[dict[str, Any]],
     backend: _pipeline.Backend,
+    said: list[str],
 ) -> _pipeline.EditResult:
     """Merge every face's answer onto the original, write result + sidecar, complete the group row."""
     import numpy as np
@@ -496,7 +502,7 @@ def _finish(
     deep = read_deep(original)
     space = Space.of(deep.icc_profile, deep.channels)
     pairs: list[tuple[FaceUpload, Any]] = []
-    notes: list[str] = []
+    notes: list[str] = list(said)
     for f in todo:
         assert f.row is not None and f.row.result_path is not None
         with Image.open(f.row.result_path) as im:
