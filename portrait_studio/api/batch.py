@@ -58,6 +58,7 @@ class BatchItem:
     attempts: int = 0
     started: float | None = None
     finished: float | None = None
+    face: tuple[int, int] | None = None  # a group photo: the face task running, (k, of n)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's one-line shape: input, output, status, task_id, cost, reused, error, notes."""
@@ -71,6 +72,12 @@ class BatchItem:
             "reused": bool(r and r.reused),
             "error": {"code": e.code, "message": e.message, "fix": e.fix} if e else None,
             "notes": list(r.notes) if r else [],
+            **({"faces": list(r.faces)} if r and r.faces else {}),
+            **(
+                {"faces": list(getattr(e, "faces", None) or [])}
+                if not r and getattr(e, "faces", None)
+                else {}
+            ),
         }
 
 
@@ -191,7 +198,9 @@ class BatchQueue:
 
         With `out_dir`, a photo found in a sub-folder of a folder added recursively goes to the same
         sub-folder under `out_dir` (the input tree is mirrored). `name_template` (`output.render_name`:
-        {name}, {preset}, {date}) names each result.
+        {name}, {preset}, {date}) names each result. `faces=` (all | largest | numbers): a photo with
+        several faces is one item, each chosen face its own task (api.group.run_photo); its progress says
+        which face runs (`BatchItem.face`).
         """
         backend = Backend.of(session)
         default = default_concurrency(backend.kind)
@@ -200,11 +209,17 @@ class BatchQueue:
         template = edit_options.pop("name_template", None)
         if template:
             output.render_name(template, Path("check.jpg"), edit_options.get("preset"))  # a bad one: now
+        if "faces" in edit_options:
+            from portrait_studio.api.group import run_photo
+
+            run: Callable[..., EditResult] = run_photo
+        else:
+            run = run_edit
 
         def run_one(path: Path, progress: Callable[[Progress], None], cancel: threading.Event) -> EditResult:
             sub = queue.subfolders.get(os.path.abspath(path), Path())
             stem = output.render_name(template, path, edit_options.get("preset")) if template else None
-            return run_edit(
+            return run(
                 backend,
                 path,
                 params,
@@ -437,7 +452,7 @@ class BatchQueue:
     def _run(self, item_id: int, cancel: threading.Event) -> None:
         def progress(p: Progress) -> None:
             with self._cond:
-                item = self._set(item_id, progress=p.fraction, eta=p.eta, stage=p.stage)
+                item = self._set(item_id, progress=p.fraction, eta=p.eta, stage=p.stage, face=p.face)
             self._emit(item)
 
         path = self._items[item_id].path

@@ -46,16 +46,12 @@ SUFFIX = ".retouched.jpg"
 #: The full-resolution result's extension per original format (anything else: JPEG, e.g. HEIC and WebP).
 FORMAT_EXT = {"TIFF": ".tif", "PNG": ".png", "JPEG": ".jpg"}
 SIZES = ("original", "model")  # the result size choice: the original's own size (merged), or the model's
-SAVED_SUFFIX = "-retouched"  # the window's Save: `<stem>-retouched.jpg` (a copy the photographer keeps)
-
-
-def saved_name(original: Path) -> str:
-    """The file name the window's Save suggests for a result of `original` (shortened to fit: fit_name)."""
-    return fit_name(original.parent, original.stem, f"{SAVED_SUFFIX}.jpg")
+#: What the window's Save named its copies before it used this module's rule too (still left out of folders).
+SAVED_SUFFIX = "-retouched"
 
 
 def is_result_name(path: Path) -> bool:
-    """A name the app gives its results (an edit's `.retouched`, Save's `-retouched`, with any `-N`)."""
+    """A name the app gives its results (`.retouched`, or an older window's `-retouched`, with any `-N`)."""
     return ".retouched" in path.name or path.stem.endswith(SAVED_SUFFIX) or f"{SAVED_SUFFIX}-" in path.name
 
 

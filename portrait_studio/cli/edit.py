@@ -65,7 +65,7 @@ def _apply(args: argparse.Namespace) -> int:
     from portrait_studio.core.params import check_local
 
     edit_in.check_target(args.file)  # before a backend is opened or anything is sent
-    params, preset = build_params(args)
+    params, preset, _size = build_params(args)  # the round trip is always at the file's own size
     session, settings = open_session(args)
     with session, Journal() as journal:
         if session.kind == "local":

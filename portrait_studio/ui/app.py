@@ -22,12 +22,14 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = (), *, edit_in: Pa
     setup_logging("window")  # the log file that error messages point at (core/logs.py)
     app = make_app(argv)
     from portrait_studio.core.settings import load_settings
+    from portrait_studio.core.shoot import ShootStore
     from portrait_studio.ui.style.theme import ThemeFollower
     from portrait_studio.ui.window.main_window import MainWindow
 
     settings = load_settings()
     ThemeFollower(app, settings.theme)  # parented to the app: follows the OS light/dark switch
-    window = MainWindow(settings)
+    # The round trip opens exactly the host's file; otherwise the last shoot comes back.
+    window = MainWindow(settings, shoot=None if edit_in is not None else ShootStore())
     if edit_in is not None:
         from portrait_studio.core.errors import PortraitStudioError
         from portrait_studio.ui.window.edit_in_flow import EditInFlow

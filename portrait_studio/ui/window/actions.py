@@ -60,6 +60,7 @@ class Actions:
     panels_menu: QMenu
     help_menu: QMenu
     toolbar: QToolBar
+    photo_menu: QMenu  # (the selection verbs join it: shoot_menu.py)
 
 
 def _action(
@@ -112,7 +113,7 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
             "Zoom &1:1",
             s.zoom100,
             ("Ctrl+1",),
-            "One screen pixel per pixel of the original (Ctrl+1; Z or double-click toggles with fit)",
+            "One screen pixel per pixel of the result (the original before a run); Ctrl+1, Z or double-click",
         ),
         faces_action=_checkable(w, "Show &face boxes", s.faces),
         preview_action=_checkable(w, "Live &preview", s.preview),
@@ -156,6 +157,7 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
         panels_menu=panels_menu,
         help_menu=help_menu,
         toolbar=tb,
+        photo_menu=photo_menu,
     )
 
 
