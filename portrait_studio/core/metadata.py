@@ -169,8 +169,10 @@ def read_metadata(path: str | Path) -> Metadata:
 
 
 def _read(path: str | Path) -> Metadata:
+    from portrait_studio.core._loading import register_heif
     from portrait_studio.core.images import rgb_profile
 
+    register_heif()  # (a HEIC original's EXIF and XMP too)
     try:
         with Image.open(path) as im:  # the header only: no pixels are decoded
             icc = rgb_profile(im.info.get("icc_profile"), im.mode)

@@ -30,6 +30,8 @@ def test_window_round_trip_saves_back_in_place_asks_before_closing_and_restores(
     actions = w.window_actions
     assert not actions.save_as_action.isEnabled() and not actions.open_action.isEnabled()
     assert not actions.recent_menu.menuAction().isVisible() and not w.acceptDrops()
+    size = w.controls.result_size
+    assert size.current() == "original" and not size.isEnabled()
     qtbot.waitUntil(lambda: bool(analysed), timeout=60_000)
     assert w.windowTitle() == flow.title()  # (the photo's own title does not replace it)
     assert flow.source not in w.recent.items  # the working copy is not offered as a recent photo

@@ -3,13 +3,13 @@
     flow = EditInFlow.attach(window, Path("IMG_0001-Edit.tif"))   # before the window opens any photo
 
 A catalog (Lightroom Classic, Capture One, darktable) rendered FILE and waits for it to change. In this mode:
-the title says so; the window works on a copy of FILE as it was rendered (api.edit_in.working_copy, in the
-data folder), so running again with other settings starts from the rendering, not from the last save; Save
-(Ctrl+S) writes the current result back into FILE in place (api.edit_in.write_back: the file's own size,
-format, bit depth, ICC and metadata; the previous version kept; atomic), off the GUI thread; "Restore
-previous version" puts the last kept one back; Open, Open folder, Open recent, Save as and drops are off
-(nothing else is written beside the file); closing with a result not yet saved asks (Save / Discard /
-Cancel).
+the title says so; the Result size is locked to the file's own; the window works on a copy of FILE as it
+was rendered (api.edit_in.working_copy, in the data folder), so running again with other settings starts
+from the rendering, not from the last save; Save (Ctrl+S) writes the current result back into FILE in place
+(api.edit_in.write_back: the file's own size, format, bit depth, ICC and metadata; the previous version
+kept; atomic), off the GUI thread; "Restore previous version" puts the last kept one back; Open, Open
+folder, Open recent, Save as and drops are off (nothing else is written beside the file); closing with a
+result not yet saved asks (Save / Discard / Cancel).
 
 The window gives this controller its pieces through `attach` (the session, the io runner, its actions) and
 holds no round-trip logic of its own; `ask` is the close question, replaceable in tests.
@@ -96,6 +96,9 @@ class EditInFlow(QObject):
         # The window opens a copy in the data folder: that path is not one to offer among recent photos.
         window.recent.add = lambda paths: None
         window.setAcceptDrops(False)
+        size = window.controls.result_size  # locked to the file's own size: the host re-reads that file
+        size.choose("original")
+        size.setEnabled(False)
         undo = QAction("&Restore previous version", window)
         undo.setStatusTip(f"Put the version of {flow.target.name} before the last Save back")
         undo.triggered.connect(flow.restore)
