@@ -60,8 +60,18 @@ def format_for(path: Path, default: str = "JPEG") -> str:
 
 
 def sidecar_path(path: Path) -> Path:
-    """`photo.jpg` → `photo.jpg.json` (kept next to the image, like darktable's `.xmp`)."""
-    return path.with_name(path.name + ".json")
+    """`x.retouched.jpg` → `x.retouched.json`: api/output.py's rule, as the CLI and the batch name theirs."""
+    from portrait_studio.api.output import sidecar_for
+
+    return sidecar_for(path)
+
+
+def free_name(path: Path) -> Path:
+    """`path` or its first `-2`, `-3`… whose sidecar is free too (`x.retouched.png` holds `x.retouched.json`,
+    so a JPEG saved next to it takes `x.retouched-2.jpg`)."""
+    from portrait_studio.core.fileio import numbered
+
+    return next(p for p in numbered(path) if not p.exists() and not sidecar_path(p).exists())
 
 
 def is_same_file(a: Path, b: Path) -> bool:
@@ -145,7 +155,7 @@ def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tup
 def _save_eight_bits(request: SaveRequest, rgb: Any, icc: bytes | None, exif: bytes | None) -> Path:
     return save_image(
         rgb,
-        request.path,
+        free_name(request.path) if request.new_name else request.path,
         fmt=request.fmt,
         quality=request.quality,
         icc_profile=icc,
@@ -219,8 +229,8 @@ class SaveAsDialog(QDialog):
     def request(self) -> SaveRequest:
         """The choices as a SaveRequest."""
         path = Path(self.path_edit.text()).expanduser()
-        if not path.suffix:
-            path = path.with_suffix(self.format.currentData())
+        if path.suffix.lower() not in SAVE_FORMATS:  # (`x.retouched` has a suffix, but not a format's)
+            path = path.with_name(path.name + self.format.currentData())
         return SaveRequest(
             path=path,
             fmt=format_for(path, self.format.currentText()),  # a typed ".png" means PNG

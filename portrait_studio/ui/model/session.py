@@ -36,9 +36,11 @@ class Status(StrEnum):
     RUNNING = "running"
     EDITED = "edited"
     SAVED = "saved"
+    MISSING = "missing"  # a photo of a reopened shoot that is no longer where it was
+    QUEUED = "queued"  # waiting in the batch (ui/window/batch_flow.py)
 
 
-LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED = Status
+LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, MISSING, QUEUED = Status
 
 
 class AfterPane(StrEnum):
@@ -91,6 +93,9 @@ class Photo:
     error: str | None = None
     error_fix: str | None = None
     load_failed: bool = False  # the error is the file's (the banner says it), not a run's (the run panel)
+    missing: bool = False  # reopened from the last shoot, but the file is gone (moved, deleted, card out)
+    queued: bool = False  # waiting in the batch queue
+    progress: float | None = None  # of its batch task while it runs (the filmstrip draws it)
 
     @property
     def send_path(self) -> Path:
@@ -107,6 +112,10 @@ class Photo:
         """The badge: loading / ready / needs a fix / cannot be sent / failed / running / edited / saved."""
         if self.running:
             return Status.RUNNING
+        if self.missing:
+            return Status.MISSING
+        if self.queued:
+            return Status.QUEUED
         if self.saved_path is not None:
             return Status.SAVED
         if self.result_path is not None:
@@ -297,9 +306,58 @@ class Session(QObject):
         p.after = AfterPane.RELOAD_RESULT  # its screen copy is decoded next
         self.photo_changed.emit(i)
 
+    def set_restored(self, i: int, entry: Any) -> None:
+        """A reopened shoot gave photo `i` back its result (a core.shoot.ShootPhoto whose files were found;
+        decoded when shown, and not added to the session's cost: that was paid before)."""
+        p = self.photos[i]
+        p.result_path, p.task_id, p.cost = entry.result_path, entry.task_id, entry.cost
+        p.saved_path, p.sha256 = entry.saved_path, entry.sha256
+        if p.result_path is not None:
+            p.after = AfterPane.RELOAD_RESULT
+        self.photo_changed.emit(i)
+
+    def set_missing(self, i: int, message: str, fix: str) -> None:
+        """A reopened shoot's photo is not where it was: shown as missing (no dialog)."""
+        p = self.photos[i]
+        p.missing, p.error, p.error_fix, p.load_failed = True, message, fix, True
+        self.photo_changed.emit(i)
+
     def set_saved(self, i: int, path: Path) -> None:
         """The result was saved to `path`."""
         self.photos[i].saved_path = path
+        self.photo_changed.emit(i)
+
+    # ------------------------------------------------------------------ the batch (ui/window/batch_flow.py)
+    def set_queued(self, i: int, params: EditParams, text: str) -> None:
+        """Photo `i` waits in the batch queue, to be sent with `params`."""
+        p = self.photos[i]
+        p.params, p.queued, p.running, p.progress, p.error, p.run_text = params, True, False, None, None, text
+        self.photo_changed.emit(i)
+
+    def set_batch_progress(self, i: int, fraction: float | None, text: str) -> None:
+        """Photo `i`'s batch task runs (`fraction` done, None: not known yet)."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress, p.error, p.run_text = False, True, fraction, None, text
+        self.photo_changed.emit(i)
+
+    def set_batch_done(self, i: int, outcome: RunOutcome, text: str) -> None:
+        """The batch wrote photo `i`'s result into its output folder: a saved result, shown when opened."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress = False, False, None
+        p.result_path, p.task_id, p.cost = outcome.result_path, outcome.task_id, outcome.cost
+        p.saved_path = outcome.result_path  # (the batch's result is the file in the output folder)
+        p.outcome, p.run_text, p.error = outcome, text, None
+        p.after = AfterPane.RELOAD_RESULT  # decoded when the photo is shown
+        self.total_cost += outcome.cost or Decimal(0)
+        self.photo_changed.emit(i)
+
+    def set_batch_ended(self, i: int, message: str | None, fix: str | None) -> None:
+        """Photo `i` left the batch without a result: failed (`message`), or cancelled/skipped (None)."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress = False, False, None
+        p.error, p.error_fix, p.load_failed = message, fix, False
+        if message is None:
+            p.run_text = ""
         self.photo_changed.emit(i)
 
     def evict(self, keep: set[int]) -> None:
@@ -318,7 +376,9 @@ __all__ = [
     "EDITED",
     "FAILED",
     "LOADING",
+    "MISSING",
     "NEEDS_FIX",
+    "QUEUED",
     "READY",
     "RUNNING",
     "SAVED",

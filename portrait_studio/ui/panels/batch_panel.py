@@ -1,4 +1,9 @@
-"""Batch panel: a whole shoot through the queue — add files/folders, per-photo status and ETA, retry/skip."""
+"""Batch panel: a whole shoot through the queue — add files/folders, per-photo status and ETA, retry/skip.
+
+In the window the queue is filled from the filmstrip (Retouch selected…: ui/window/batch_flow.py) and the
+panel is its detailed list; its Add buttons and drops go to `on_add` (into the filmstrip, then the dialog).
+Without `on_add` (a standalone panel) they queue the photos at once.
+"""
 
 from __future__ import annotations
 
@@ -39,11 +44,21 @@ class BatchPanel(QWidget):
     finished = Signal()  # nothing queued or running any more
     settled = Signal()  # nothing running and nothing about to start: finished, or paused by the budget
 
-    def __init__(self, queue: BatchQueue, parent: QWidget | None = None, *, autostart: bool = True) -> None:
+    def __init__(
+        self,
+        queue: BatchQueue,
+        parent: QWidget | None = None,
+        *,
+        autostart: bool = True,
+        on_add: Callable[[list[Path]], object] | None = None,
+        on_retouch: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("batch-panel")
         self.queue = queue
         self.autostart = autostart
+        self._on_add = on_add
+        self._on_retouch = on_retouch  # the filmstrip's "Retouch selected…", also offered here
         self._items: dict[int, BatchItem] = {}
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._was_busy = False
@@ -68,6 +83,10 @@ class BatchPanel(QWidget):
         self.add_folder_button = self._button(top, "Add folder…", self._on_add_folder)
         self.recursive_check = QCheckBox("Include sub-folders")
         top.addWidget(self.recursive_check)
+        self.retouch_button = self._button(top, "Retouch selected…", self._on_retouch_clicked)
+        self.retouch_button.setToolTip("The photos selected in the filmstrip (Ctrl+Shift+Enter)")
+        if self._on_retouch is None:  # (never setVisible(True) here: still parentless, it would be a window)
+            self.retouch_button.hide()
         top.addStretch(1)
         self.concurrency_label = QLabel()
         top.addWidget(self.concurrency_label)
@@ -189,8 +208,14 @@ class BatchPanel(QWidget):
 
     # ------------------------------------------------------------ actions (no dialogs: tests call these)
     def add_paths(self, paths: Iterable[Path | str], *, recursive: bool | None = None) -> list[BatchItem]:
-        """Queue files and folders (recursing when asked or when the checkbox is on); starts the queue."""
+        """Queue files and folders (recursing when asked or when the checkbox is on); starts the queue.
+        With `on_add` they go there instead (nothing is queued here: [])."""
         deep = self.recursive_check.isChecked() if recursive is None else recursive
+        if self._on_add is not None:
+            from portrait_studio.api.batch import expand
+
+            self._on_add(expand(list(paths), recursive=deep))
+            return []
         added = self.queue.add(list(paths), recursive=deep)
         for item in added:  # shown at once, before the queued reports arrive
             self._on_item(item)
@@ -272,6 +297,10 @@ class BatchPanel(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
         if folder:
             self.add_paths([folder])
+
+    def _on_retouch_clicked(self) -> None:
+        if self._on_retouch is not None:
+            self._on_retouch()
 
     def _on_retry_clicked(self) -> None:
         self.retry(self.selected_ids())

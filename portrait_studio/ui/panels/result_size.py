@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from portrait_studio.core.params import MODEL_DEFAULT_SIZE, fit_size
 from portrait_studio.ui.model.session import AfterPane, Session
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class ResultSizeChoice(QComboBox):
 
     def size_for(self, photo: Photo) -> str:
         """What a Run (or the batch) of `photo` asks for."""
-        return self.size_of(photo.source_size, (photo.params.width, photo.params.height))
+        return self.size_of(photo.source_size, model_size(photo))
 
     def current(self) -> str:
         """The choice shown ("original" | "model")."""
@@ -84,6 +85,17 @@ class ResultSizeChoice(QComboBox):
         self.changed.emit(self.chosen)
 
 
+def model_size(photo: Photo) -> tuple[int, int]:
+    """The model's output size for this photo: its pinned width × height, else the photo's own aspect at the
+    largest size the model allows (core.params.fit_size); the model's default edge while it is unknown."""
+    params = photo.params
+    if params.width is not None and params.height is not None:
+        return params.width, params.height
+    if photo.source_size is None:
+        return MODEL_DEFAULT_SIZE, MODEL_DEFAULT_SIZE
+    return fit_size(*photo.source_size)
+
+
 class ResultSizeBinding(QObject):
     """Keeps a ResultSizeChoice on the session's current photo."""
 
@@ -102,7 +114,7 @@ class ResultSizeBinding(QObject):
             self.choice.set_sizes(None, (1328, 1328))
             self.choice.set_note("")
             return
-        self.choice.set_sizes(photo.source_size, (photo.params.width, photo.params.height))
+        self.choice.set_sizes(photo.source_size, model_size(photo))
         shown = photo.screen.result
         showing = photo.after is AfterPane.RESULT and shown is not None and photo.result_path is not None
         self.choice.set_note(shown.summary() if showing and shown is not None else "")

@@ -60,6 +60,7 @@ class Actions:
     panels_menu: QMenu
     help_menu: QMenu
     toolbar: QToolBar
+    photo_menu: QMenu  # (the selection verbs join it: shoot_menu.py)
 
 
 def _action(
@@ -156,6 +157,7 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
         panels_menu=panels_menu,
         help_menu=help_menu,
         toolbar=tb,
+        photo_menu=photo_menu,
     )
 
 

@@ -29,6 +29,7 @@ from portrait_studio import APP_NAME
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, load_settings
+from portrait_studio.core.shoot import ShootStore
 from portrait_studio.ui import text
 from portrait_studio.ui.jobs.run_job import Executor
 from portrait_studio.ui.model.session import Session
@@ -41,6 +42,7 @@ from portrait_studio.ui.panels.run_panel import RunPanel
 from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
 from portrait_studio.ui.window.actions import Slots, build_actions
+from portrait_studio.ui.window.faces_flow import FacesController
 from portrait_studio.ui.window.history_flow import HistoryController
 from portrait_studio.ui.window.image_keys import ImageKeys
 from portrait_studio.ui.window.open_flow import OpenController
@@ -49,6 +51,8 @@ from portrait_studio.ui.window.recent import RecentFiles
 from portrait_studio.ui.window.run_flow import RunController
 from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
+from portrait_studio.ui.window.shoot_flow import ShootFlow, ask_unsaved
+from portrait_studio.ui.window.shoot_menu import ShootActions
 from portrait_studio.ui.window.view_flow import ViewController
 
 if TYPE_CHECKING:  # (imported where they are built, after the first paint: start-up time)
@@ -56,7 +60,9 @@ if TYPE_CHECKING:  # (imported where they are built, after the first paint: star
     from portrait_studio.ui.panels.batch_panel import BatchPanel
     from portrait_studio.ui.panels.history_panel import HistoryPanel
     from portrait_studio.ui.panels.presets_panel import PresetsPanel
+    from portrait_studio.ui.window.batch_flow import BatchFlow
     from portrait_studio.ui.window.resume_flow import ResumeFlow
+    from portrait_studio.ui.window.watch_flow import WatchController
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +90,10 @@ class MainWindow(QMainWindow):
         backend: Any = None,
         executor: Executor | None = None,
         preset_store: Any = None,
+        shoot: ShootStore | None = None,
     ) -> None:
+        """`shoot`: the remembered shoot (the app passes `ShootStore()`): reopened now, written as it changes,
+        and quitting with results not saved as files asks first. None (tests): neither."""
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setObjectName("main-window")
@@ -102,6 +111,8 @@ class MainWindow(QMainWindow):
         self.history_panel: HistoryPanel | None = None
         self.batch_queue: BatchQueue | None = None
         self.batch_panel: BatchPanel | None = None
+        self.batch_flow: BatchFlow | None = None  # Retouch selected… (built with the journal)
+        self.watch_flow: WatchController | None = None
         self.presets_panel: PresetsPanel | None = None
         self.resume_flow: ResumeFlow | None = None
         self._build_central()
@@ -110,7 +121,18 @@ class MainWindow(QMainWindow):
         self.window_actions = build_actions(self, self._slots())
         self._connect()
         self._build_status_bar()
+        # The verbs on the filmstrip's selection: batch, copy/paste/sync settings, watch folder.
+        self.shoot = ShootActions(
+            self, self.window_actions.photo_menu, self.session, self.filmstrip, self.set_params,
+            self._current_settings, lambda: self.presets_panel.store.list() if self.presets_panel else [],
+        )  # fmt: skip
         self.recent.fill_menu(self.window_actions.recent_menu, self.open_paths)
+        self.shoot_flow: ShootFlow | None = None
+        self._quit_confirmed = False
+        if shoot is not None:
+            self.shoot_flow = ShootFlow(self.session, shoot, self.open_flow.load, self)
+            self.shoot_flow.message.connect(self.statusBar().showMessage)
+            self.shoot_flow.restore()
         # Docks of other panels and the warm-up start after the first paint: a zero timer started here would
         # run before it (same event-loop pass as the expose), doubling the time to a window (bench/startup).
         self._late_timer = QTimer(self)
@@ -157,6 +179,17 @@ class MainWindow(QMainWindow):
             self,
             result_size=self.controls.result_size.size_for,
         )
+        self.faces_flow = FacesController(
+            self.session,
+            self.compare,
+            self.io,
+            current,
+            self.runner.worker.backend,
+            self.controls,
+            self,
+        )
+        self.run_flow.group_for = self.faces_flow.group_for
+        self.canvas_layout.insertWidget(1, self.faces_flow.bar)  # under the pre-flight banner
         self.save_flow = SaveController(self.session, self.io, current, self)
         self.history_flow = HistoryController(self.session, self.io, self.run_flow.show_result, self)
         self.view_flow = ViewController(self.compare, self.session, self.scaler, self.io, self)
@@ -192,6 +225,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(central)
         self.compare_binding = CompareBinding(self.compare, self.session)
         self.filmstrip = Filmstrip(self.session, central)
+        self.canvas_layout = v
         v.addWidget(self.banner)
         v.addWidget(self.compare, 1)
         v.addWidget(self.filmstrip)
@@ -293,11 +327,18 @@ class MainWindow(QMainWindow):
             # Run is disabled while it runs: Qt would hand its focus to the next control (the Presets list,
             # where Space then picks a preset). The focus goes back to the image instead.
             self.compare.setFocus(Qt.FocusReason.OtherFocusReason)
+        photo = self.session.current
+        if photo is not None and (photo.queued or (photo.running and not self.runner.busy)):
+            self.statusBar().showMessage(
+                "This photo is being retouched in the batch (Esc leaves it out).", 8000
+            )
+            return False  # (sent twice, it would wait for the batch's own task)
         return self.run_flow.run_current()
 
     def cancel_run(self) -> None:
-        """Esc: stop waiting for the edit in hand."""
-        self.run_flow.cancel()
+        """Esc: stop waiting for the edit in hand (the photo shown's, when it is in the batch)."""
+        if self.batch_flow is None or not self.batch_flow.cancel_current():
+            self.run_flow.cancel()
 
     def quick_save(self) -> None:
         """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
@@ -426,7 +467,7 @@ class MainWindow(QMainWindow):
 
     def _on_params_changed(self, params: EditParams) -> None:
         i = self.session.current_index
-        if i < 0:
+        if i < 0 or self.faces_flow.take_params(params):  # (a selected face's own strengths)
             return
         self.session.set_params(i, params, show_preview=True)
         self.preview.request(params)
@@ -566,7 +607,9 @@ class MainWindow(QMainWindow):
 
         store = self._preset_store if self._preset_store is not None else PresetStore()
         panel = PresetsPanel(store, current_params=self.controls.params, parent=self)
-        panel.preset_applied.connect(lambda _name, params: self.set_params(self._keep_locked_seed(params)))
+        panel.preset_applied.connect(  # onto every photo selected in the filmstrip (the shown one alone: it)
+            lambda name, params: self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), name)
+        )
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.presets_panel = panel
         dock = self._dock("Presets", "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -593,28 +636,43 @@ class MainWindow(QMainWindow):
         self._show_history()
 
     def _build_batch_dock(self, journal: Journal) -> None:
-        """The batch queue over many photos, each with its own parameters when it is open."""
+        """Batch from the filmstrip (Retouch selected…), the watch folder; the Batch dock lists the queue."""
         from portrait_studio.ui.panels.batch_panel import BatchPanel
-        from portrait_studio.ui.window.docks import batch_queue
+        from portrait_studio.ui.window.batch_flow import BatchFlow
+        from portrait_studio.ui.window.watch_flow import WatchController
 
-        def params_for(path: Path) -> EditParams:
-            i = self.session.index_of(path)
-            return self.session.photos[i].params if i >= 0 else self.controls.params()
+        backend, show = self.runner.worker.backend, self.run_flow.show_result
 
         def size_for(path: Path) -> str:  # (read on a batch thread: the choice is a plain attribute)
             i, choice = self.session.index_of(path), self.controls.result_size
             return choice.size_for(self.session.photos[i]) if i >= 0 else choice.chosen or "original"
 
-        queue = batch_queue(journal, params_for, self.runner.worker.backend, self._current_settings, size_for)
-        panel = BatchPanel(queue, parent=self)
-        self.batch_queue, self.batch_panel = queue, panel
+        flow = BatchFlow(
+            self.session, journal, backend, self._current_settings, show, self,
+            show_params=self.controls.set_params, size_for=size_for,
+        )  # fmt: skip
+        watch = WatchController(
+            self.session, lambda paths: self.open_flow.open_paths(paths, quiet=True), backend, journal,
+            self._current_settings, show, self.io, self, show_params=self.controls.set_params,
+        )  # fmt: skip
+        self.batch_flow, self.watch_flow = flow, watch
+        self.shoot.attach(flow, watch)
+        # Adding photos in the dock puts them in the filmstrip, selected, and asks how to retouch them.
+        panel = BatchPanel(
+            flow.queue, parent=self, autostart=False,
+            on_add=lambda paths: self.shoot.add_to_filmstrip(paths, self.open_paths),
+            on_retouch=self.shoot.retouch_selected,
+        )  # fmt: skip
+        self.batch_queue, self.batch_panel = flow.queue, panel
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
         # backend), until it is done or paused by the budget: a paused batch never "finishes".
-        panel.settled.connect(self.settings_flow.apply_pending)
+        flow.settled.connect(self.settings_flow.apply_pending)
         dock = self._dock("Batch", "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()
+        self.shoot.batch_list_requested.connect(dock.show)
+        self.shoot.batch_list_requested.connect(dock.raise_)  # (in front of History, tabbed with it)
 
     def _warmed(self, part: str) -> None:
         self._warming.discard(part)
@@ -623,30 +681,60 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ close
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
+
+    def _may_close(self) -> bool:
+        """Ctrl+Q / closing with results not saved as files asks: Save all (then closes), Discard, Cancel."""
+        flow = self.shoot_flow
+        unsaved = flow.unsaved() if flow is not None and not self._closed and not self._quit_confirmed else []
+        if flow is None or not unsaved:
+            return True
+        answer = ask_unsaved(self, len(unsaved))
+        if answer == "discard":
+            flow.discard(unsaved)
+            return True
+        if answer == "save":
+            sf = self.save_flow
+            flow.save_all(unsaved, sf.quick_save, sf.saved, sf.save_failed, self._saved_all)
+        return False
+
+    def _saved_all(self, ok: bool) -> None:
+        if ok:
+            self._quit_confirmed = True
+            self.close()
 
     def shutdown(self) -> None:
         """Stop timers and every worker thread, waiting for them (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        if self.shoot_flow is not None:
+            self.shoot_flow.stop()  # (the photos as they are now, for the next start)
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.image_keys)
         self._late_timer.stop()
         self.view_flow.stop()
         self.preview.stop()
-        if self.batch_queue is not None:
-            self.batch_queue.close()  # cancels what is left and joins the batch threads (before the backend)
+        if self.watch_flow is not None:
+            self.watch_flow.stop()  # joins the watcher's threads and its queue's (before the backend)
+        if self.batch_flow is not None:
+            self.batch_flow.close()  # cancels what is left and joins the batch threads (before the backend)
         if self.resume_flow is not None:
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):
             runner.stop()
-        for dock in self.docks.values():
-            stop = getattr(dock.widget(), "shutdown", None)  # panels with a thread of their own
-            if stop is not None:
-                stop()
+        if self.docks:
+            from portrait_studio.ui.window.docks import panel_of
+
+            for dock in self.docks.values():
+                stop = getattr(panel_of(dock), "shutdown", None)  # panels with a thread of their own
+                if stop is not None:
+                    stop()
         self.executor.close()  # every thread has stopped: nothing uses the journal any more
 
 

@@ -58,8 +58,9 @@ class OpenController(QObject):
         session.current_changed.connect(self._on_current_changed)
 
     # ------------------------------------------------------------------ open
-    def open_paths(self, paths: list[Path]) -> list[int]:
-        """Open photos and folders; returns the session indexes of the photos opened now."""
+    def open_paths(self, paths: list[Path], *, quiet: bool = False) -> list[int]:
+        """Open photos and folders; returns the session indexes of the photos opened now. `quiet` (a watched
+        folder's arrivals): not in Open recent, and the photo shown stays shown."""
         files, skipped = loader.expand_paths(paths)
         if skipped:
             self.message.emit(text.skipped(skipped), 10000)
@@ -67,12 +68,19 @@ class OpenController(QObject):
             if not skipped:
                 self.message.emit(text.NO_PHOTOS, 10000)
             return []
-        self.recent.add([Path(p) for p in paths])
+        if not quiet:
+            self.recent.add([Path(p) for p in paths])
         new = self.session.add(files, self._params())
         for i in new:
             self._load(i)
-        self.session.set_current(new[0] if new else self.session.index_of(files[0]))
+        if not quiet or self.session.current_index < 0:
+            self.session.set_current(new[0] if new else self.session.index_of(files[0]))
         return new
+
+    def load(self, indexes: list[int]) -> None:
+        """Decode and analyse photos already in the session (a reopened shoot: ui/window/shoot_flow.py)."""
+        for i in indexes:
+            self._load(i)
 
     def warm_up(self) -> None:
         """Import the heavy modules on the loader thread (after the first paint); `warmed` when done."""

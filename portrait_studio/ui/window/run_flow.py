@@ -59,6 +59,10 @@ class RunController(QObject):
         self._confirm = confirm
         self._result_size = result_size or (lambda _photo: "original")  # the Edit panel's Result size
         self._reloading: set[Path] = set()
+        # A group photo sent face by face: (chosen face numbers, faces' own params), or None (faces_flow.py).
+        self.group_for: Callable[[Photo], tuple[tuple[int, ...], dict[int, EditParams]] | None] = (
+            lambda _photo: None
+        )
         runner.progress.connect(self._on_progress)
         runner.finished.connect(self._on_finished)
         runner.failed.connect(self._on_failed)
@@ -78,9 +82,13 @@ class RunController(QObject):
         if self.runner.busy:
             self.message.emit("An edit is already running; wait for it or cancel it (Esc).", 8000)
             return False
-        if photo.report is not None and photo.report.blocked:
-            first = next(p for p in photo.report.problems if p.blocks)
-            self.problem.emit(f"Not sent: {first.message}", first.fix)
+        group = self.group_for(photo)
+        faces, face_params = group if group is not None else (None, {})
+        blocking = [p for p in photo.report.problems if p.blocks] if photo.report is not None else []
+        if faces is not None:  # face by face: several faces are what it is for
+            blocking = [p for p in blocking if p.code != "several_faces"]
+        if blocking:
+            self.problem.emit(f"Not sent: {blocking[0].message}", blocking[0].fix)
             return False
         settings = self._settings()
         if settings.backend == "local" and not self._local_can_run(photo.params):
@@ -89,12 +97,9 @@ class RunController(QObject):
             settings.confirm_cost_above if settings.backend == "cloud" else None
         )  # the pipeline stops there
         job = RunJob(
-            key=photo.path,
-            path=photo.send_path,
-            params=self._params_for_run(),
-            max_cost=limit,
-            size=self._result_size(photo),
-        )
+            key=photo.path, path=photo.send_path, params=self._params_for_run(), max_cost=limit, faces=faces,
+            face_params=tuple(sorted(face_params.items())), size=self._result_size(photo),
+        )  # fmt: skip
         self._send(i, job)
         return True
 

@@ -40,14 +40,15 @@ class SaveController(QObject):
         self._settings = settings
 
     def target(self, photo: Photo) -> Path:
-        """Where Save puts a result: the output folder of Settings, or next to the original; in the result's
-        own format (a full-size result of a TIFF is a TIFF, a model-size result a JPEG)."""
-        from portrait_studio.api.output import saved_name
+        """Where Save puts a result: `NAME.retouched.EXT` (api/output.py's one rule, as the CLI and the batch)
+        in the output folder of Settings, or next to the original; in the result's own format (a full-size
+        result of a TIFF is a TIFF, a model-size result a JPEG)."""
+        from portrait_studio.api.output import SUFFIX, planned_output
 
-        name = Path(saved_name(photo.path))
+        suffix = SUFFIX
         if photo.result_path is not None and photo.result_path.suffix:
-            name = name.with_suffix(photo.result_path.suffix)
-        return (self._settings().output_folder() or photo.path.parent) / name
+            suffix = ".retouched" + photo.result_path.suffix
+        return planned_output(photo.path, self._settings().output_folder(), suffix)
 
     def quick_save(self) -> None:
         """Ctrl+S: save the result as it is (its size, depth, profile and format) in the output folder (or
