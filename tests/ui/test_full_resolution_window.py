@@ -94,7 +94,7 @@ def test_a_16_bit_adobe_rgb_tiff_is_compared_at_1_to_1_and_saved_at_its_depth(qt
     choice = w.controls.result_size
     # The choice is visible at 1280×720 and says the original's own size; it is the default (larger than
     # the model's output).
-    assert visible_in(w, choice)
+    assert (w.width(), w.height()) == (1280, 720) and visible_in(w, choice)
     assert choice.current() == "original" and choice.currentText() == "Original (4500 × 3000)"
     assert choice.itemText(1) == "Model output (1536 × 1024)"
     shot(w, "window-1280x720-before-run")
@@ -161,13 +161,13 @@ def test_a_16_bit_adobe_rgb_tiff_is_compared_at_1_to_1_and_saved_at_its_depth(qt
     with qtbot.waitSignal(w.saved, timeout=60_000) as saved:
         w.quick_save()
     out = saved.args[0]
-    assert out.name == "portrait-retouched.tif"
+    assert out.name == "portrait.retouched.tif"  # (NAME.retouched.EXT everywhere: issue 18 item 9)
     with tifffile.TiffFile(out) as tif:
         page = tif.pages[0]
         assert page.dtype == np.uint16 and page.shape == (SIZE[1], SIZE[0], 3)
         assert bytes(page.tags[34675].value) == space.icc
         assert np.array_equal(page.asarray(), result)
-    side = json.loads(out.with_name(out.name + ".json").read_text())
+    side = json.loads(out.with_suffix(".json").read_text())  # (NAME.retouched.json)
     assert side["result_size"] == "original" and side["bits"] == 16 and side["size"] == list(SIZE)
 
     # Save as another format keeps what that format can hold: 16-bit PNG; JPEG at 8 bits; the profile stays.
@@ -264,49 +264,53 @@ def test_a_refused_merge_says_why_in_plain_words(qtbot, unrelated_backend, tmp_p
 
 
 def test_the_windows_batch_follows_the_result_size_choice(qtbot, ui_backend, tmp_path):
-    from portrait_studio.core.settings import Settings
+    from portrait_studio.ui.panels.result_size import model_size
 
     photos = []
     for name, seed in (("a", 1), ("b", 2)):
         photos.append(tmp_path / "in" / f"{name}.jpg")
         photos[-1].parent.mkdir(exist_ok=True)
         Image.fromarray(large_portrait((3000, 2000), seed=seed)).save(photos[-1], quality=92)
-    w = make_window(qtbot, ui_backend, settings=Settings(output_dir=str(tmp_path / "out")))
-    open_photo(qtbot, w, photos[0])  # open: its own parameters (1536 × 1024) and the choice's default
-    qtbot.waitUntil(lambda: w.batch_queue is not None, timeout=30_000)
-    queue = w.batch_queue
-    queue.add([photos[0]])
-    queue.start()
-    assert queue.wait(180)
-    w.controls.result_size.choose("model")  # from now on every photo, open or not, gets the model's image
-    queue.add([photos[1]])
-    assert queue.wait(180)
-    first, second = (item.result for item in queue.items())
-    with Image.open(first.output_path) as im:
+    w = make_window(qtbot, ui_backend)
+    w.open_paths(photos)
+    qtbot.waitUntil(lambda: w.batch_flow is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: all(p.report is not None for p in w.session.photos), timeout=60_000)
+    out = tmp_path / "out"
+    (first,) = w.batch_flow.retouch([0], out_dir=out)  # the default: the original's own size
+    qtbot.waitUntil(lambda: w.batch_queue.get(first.id).status == "done", timeout=180_000)
+    w.controls.result_size.choose("model")  # from now on every photo gets the model's image
+    (second,) = w.batch_flow.retouch([1], out_dir=out)
+    qtbot.waitUntil(lambda: w.batch_queue.get(second.id).status == "done", timeout=180_000)
+    done = [w.batch_queue.get(item.id).result for item in (first, second)]
+    with Image.open(done[0].output_path) as im:
         assert im.size == (3000, 2000)  # merged onto the original at its size
-    with Image.open(second.output_path) as im:
-        assert im.size == (1536, 1024)  # the model's image (not open: the current settings)
-    sides = [json.loads(r.sidecar_path.read_text())["result_size"] for r in (first, second)]
+    with Image.open(done[1].output_path) as im:
+        assert im.size == model_size(w.session.photos[1]) != (3000, 2000)  # the model's image
+    sides = [json.loads(r.sidecar_path.read_text())["result_size"] for r in done]
     assert sides == ["original", "model"]
 
 
 def test_1_to_1_of_a_result_larger_than_a_small_photo_is_the_results_pixels(qtbot, ui_backend, portrait_file):
     # Issue 18 item 5: a 1328 px result of a 512 px photo was shown scaled down at "100 %".
+    from portrait_studio.ui.panels.result_size import model_size
+
     w = make_window(qtbot, ui_backend)
     with qtbot.waitSignal(w.photo_analysed, timeout=60_000):
         w.open_paths([portrait_file])
     choice, view = w.controls.result_size, w.compare
-    assert choice.current() == "model" and choice.currentText() == "Model output (1328 × 1328)"  # the default
+    m = model_size(w.session.current)[0]  # the model's largest square (the request follows the photo)
+    assert m > 512 and choice.current() == "model" and choice.currentText() == f"Model output ({m} × {m})"
     run(qtbot, w)
     photo = w.session.current
-    assert photo.source_size == (512, 512) and photo.screen.result.pixels == (1328, 1328)
+    assert photo.source_size == (512, 512) and photo.screen.result.pixels == (m, m)
     w.window_actions.zoom100_action.trigger()
     qtbot.wait(100)
-    assert view.scale == pytest.approx(1328 / 512)
-    assert w.zoom_label.text() == "100 % · original 259 %"
+    assert view.scale == pytest.approx(m / 512)
+    assert w.zoom_label.text() == f"100 % · original {100 * m / 512:.0f} %"
     grab = shot(view, "small-photo-result-1to1")
     answer, _ = decode_screen(photo.result_path, 4096)
-    k = 1328 / 512  # result pixels per before (working copy) pixel
-    p = view.image_to_widget(720 / k, 600 / k)  # right of the split's divider (the middle): the after side
+    k = m / 512  # result pixels per before (working copy) pixel
+    x, y = m // 2 + 96, m // 2 - 200  # right of the split's divider (the middle): the after side
+    p = view.image_to_widget(x / k, y / k)
     assert view.width() / 2 + 8 < p.x() < view.width() - 80
-    assert shows_exactly(grab, QPoint(round(p.x()), round(p.y())), answer[600:664, 720:784]) is not None
+    assert shows_exactly(grab, QPoint(round(p.x()), round(p.y())), answer[y : y + 64, x : x + 64]) is not None
