@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, cast, get_args
 
 from portrait_studio.core.errors import CODE_INVALID_PARAM, ParamsError, PortraitStudioError
+from portrait_studio.core.i18n import _
 
 MODEL = "spark_edit_portrait"
 
@@ -37,14 +38,24 @@ def snap_strength(name: str, value: object) -> float:
     """Snap a 0..1 strength to the nearest 0.1 (half up: 0.05 → 0.1, 0.04 → 0.0)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ParamsError(
-            name, f"must be a number from 0 to 1, got {value!r}", allowed="0.0 to 1.0 in 0.1 steps"
+            name,
+            _("must be a number from 0 to 1, got {value!r}").format(value=value),
+            allowed=_("0.0 to 1.0 in 0.1 steps"),
         )
     if isinstance(value, float) and not math.isfinite(value):
-        raise ParamsError(name, f"must be a finite number from 0 to 1, got {value!r}", allowed="0.0 to 1.0")
+        raise ParamsError(
+            name,
+            _("must be a finite number from 0 to 1, got {value!r}").format(value=value),
+            allowed=_("0.0 to 1.0"),
+        )
     # repr() gives the shortest decimal that round-trips, so 0.05 is seen as 0.05, not 0.05000000000000000277.
     dec = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not dec.is_finite() or dec < 0 or dec > 1:
-        raise ParamsError(name, f"must be from 0 to 1, got {value!r}", allowed="0.0 to 1.0 in 0.1 steps")
+        raise ParamsError(
+            name,
+            _("must be from 0 to 1, got {value!r}").format(value=value),
+            allowed=_("0.0 to 1.0 in 0.1 steps"),
+        )
     # float(Decimal("0.3")) is the double whose repr is "0.3": the JSON payload shows exact decimals.
     return float(dec.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
@@ -52,11 +63,17 @@ def snap_strength(name: str, value: object) -> float:
 def _check_size(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParamsError(
-            name, f"must be a whole number of pixels, got {value!r}", allowed=f"{SIZE_MIN}–{SIZE_MAX}"
+            name,
+            _("must be a whole number of pixels, got {value!r}").format(value=value),
+            allowed=f"{SIZE_MIN}–{SIZE_MAX}",
         )
     if not SIZE_MIN <= value <= SIZE_MAX:
         raise ParamsError(
-            name, f"must be {SIZE_MIN}–{SIZE_MAX} pixels, got {value}", allowed=f"{SIZE_MIN}–{SIZE_MAX}"
+            name,
+            _("must be {SIZE_MIN}–{SIZE_MAX} pixels, got {value}").format(
+                SIZE_MIN=SIZE_MIN, SIZE_MAX=SIZE_MAX, value=value
+            ),
+            allowed=f"{SIZE_MIN}–{SIZE_MAX}",
         )
     return value
 
@@ -66,11 +83,15 @@ def _check_seed(value: object) -> int:
         value = int(value.strip())  # the protocol allows the seed as a string
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParamsError(
-            "seed", f"must be a whole number, got {value!r}", allowed=f"-1 (random) or 0–{SEED_MAX}"
+            "seed",
+            _("must be a whole number, got {value!r}").format(value=value),
+            allowed=_("-1 (random) or 0–{SEED_MAX}").format(SEED_MAX=SEED_MAX),
         )
     if value != SEED_RANDOM and not 0 <= value <= SEED_MAX:
         raise ParamsError(
-            "seed", f"must be -1 (random) or 0–{SEED_MAX}, got {value}", allowed=f"-1 or 0–{SEED_MAX}"
+            "seed",
+            _("must be -1 (random) or 0–{SEED_MAX}, got {value}").format(SEED_MAX=SEED_MAX, value=value),
+            allowed=_("-1 or 0–{SEED_MAX}").format(SEED_MAX=SEED_MAX),
         )
     return value
 
@@ -80,7 +101,7 @@ def _check_gen_mode(value: object) -> GenMode | None:
         return None
     if value not in GEN_MODES:
         allowed = ", ".join((AUTO, *GEN_MODES))
-        raise ParamsError("gen_mode", f"unknown mode {value!r}", allowed=allowed)
+        raise ParamsError("gen_mode", _("unknown mode {value!r}").format(value=value), allowed=allowed)
     return cast(GenMode, value)
 
 
@@ -88,7 +109,11 @@ def _check_prompt(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ParamsError("prompt", f"must be text, got {type(value).__name__}", allowed="any text, or none")
+        raise ParamsError(
+            "prompt",
+            _("must be text, got {value}").format(value=type(value).__name__),
+            allowed=_("any text, or none"),
+        )
     return value
 
 
@@ -143,7 +168,7 @@ class EditParams:
     def to_payload(self, image_input: str) -> dict[str, Any]:
         """The exact create body of docs/PROTOCOL.md for this image URL."""
         if not isinstance(image_input, str) or not image_input.strip():
-            raise ParamsError("image_input", "is missing", allowed="an image URL or data URL")
+            raise ParamsError("image_input", _("is missing"), allowed=_("an image URL or data URL"))
         params: dict[str, Any] = {
             "image_input": image_input,
             "gpen": self.gpen,
@@ -171,12 +196,16 @@ class EditParams:
         """Build from a plain dict; missing keys take defaults, unknown keys are an error."""
         if not isinstance(data, dict):
             raise ParamsError(
-                "params", f"must be an object, got {type(data).__name__}", allowed="a JSON object"
+                "params",
+                _("must be an object, got {data}").format(data=type(data).__name__),
+                allowed=_("a JSON object"),
             )
         unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             known = ", ".join(f.name for f in dataclasses.fields(cls))
-            raise ParamsError(", ".join(unknown), "is not a parameter of Spark Edit Portrait", allowed=known)
+            raise ParamsError(
+                ", ".join(unknown), _("is not a parameter of Spark Edit Portrait"), allowed=known
+            )
         return cls(**data)
 
     @classmethod
@@ -185,7 +214,7 @@ class EditParams:
         p = dict(payload)
         image_input = p.pop("image_input", None)
         if not isinstance(image_input, str) or not image_input:
-            raise ParamsError("image_input", "is missing", allowed="an image URL or data URL")
+            raise ParamsError("image_input", _("is missing"), allowed=_("an image URL or data URL"))
         return cls.from_dict(p), image_input
 
 
@@ -197,9 +226,11 @@ def check_local(params: EditParams) -> None:
     """
     if params.effective_prompt or params.effective_gen_mode == "creative":
         raise PortraitStudioError(
-            "Prompt regeneration needs the cloud model; the local engine only retouches "
-            "(detail, skin smoothing, tone and blemishes).",
-            "Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings.",
+            _(
+                "Prompt regeneration needs the cloud model; the local engine only retouches (detail, "
+                "skin smoothing, tone and blemishes)."
+            ),
+            _("Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings."),
             code=CODE_INVALID_PARAM,
         )
 

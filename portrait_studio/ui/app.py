@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from portrait_studio.core.i18n import set_language
 from portrait_studio.core.logs import setup_logging
 from portrait_studio.ui.style.application import make_app
 
@@ -16,8 +17,10 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = ()) -> int:
 
         return run_smoke_test()
     setup_logging("window")  # the log file that error messages point at (core/logs.py)
-    app = make_app(argv)
     from portrait_studio.core.settings import load_settings
+
+    set_language(load_settings().language)  # before any widget is built: their words are taken at build time
+    app = make_app(argv)
     from portrait_studio.ui.style.theme import ThemeFollower
     from portrait_studio.ui.window.main_window import MainWindow
 
