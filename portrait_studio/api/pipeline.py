@@ -50,7 +50,7 @@ from portrait_studio.core.errors import (
     TaskMayExistError,
 )
 from portrait_studio.core.fileio import clean_stale_temps
-from portrait_studio.core.i18n import _, format_money
+from portrait_studio.core.i18n import N_, _, format_money
 from portrait_studio.core.journal import AlreadyBegun, Journal
 from portrait_studio.core.journal_rows import JournalRow, dedupe_key, size_of
 from portrait_studio.core.params import EditParams, check_local
@@ -64,7 +64,7 @@ WAIT_INTERVAL = 0.2  # seconds between looks at the same request running in anot
 class BudgetError(PortraitStudioError):
     """The task would cost more than allowed (`--max-cost` or the daily budget cap); nothing was paid."""
 
-    default_fix = _("Raise the limit in Settings (or --max-cost), or use the free local backend.")
+    default_fix = N_("Raise the limit in Settings (or --max-cost), or use the free local backend.")
 
     def __init__(
         self, message: str, fix: str | None = None, *, estimate: Decimal | None, daily: bool

@@ -16,7 +16,7 @@ import numpy as np
 
 from portrait_studio.core.errors import CODE_INVALID_PARAM, PortraitStudioError
 from portrait_studio.core.faces import Face, FaceResult
-from portrait_studio.core.i18n import _
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.engine import crop, detect
 from portrait_studio.engine.render import FaceLayers, analyse, render
@@ -27,13 +27,13 @@ MIN_FACE_PX = 24  # faces smaller than this in the output have too few pixels fo
 class LocalEngineError(PortraitStudioError):
     """The local engine cannot do what was asked (the message says why)."""
 
-    default_fix = _("Check the photo and the settings, then run again.")
+    default_fix = N_("Check the photo and the settings, then run again.")
 
 
 class NoFaceError(LocalEngineError):
     """No face was found, so there is nothing to retouch."""
 
-    default_fix = _("Use a photo where a face is clearly visible (frontal, not too small), or crop to it.")
+    default_fix = N_("Use a photo where a face is clearly visible (frontal, not too small), or crop to it.")
 
 
 @dataclass(frozen=True)
