@@ -6,6 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.ui.model.session import (
     BLOCKED,
     EDITED,
@@ -28,9 +29,9 @@ BADGE_COLOURS = {
     SAVED: QColor(150, 150, 150),
 }
 BADGE_TEXT = {
-    NEEDS_FIX: "FIX",
-    BLOCKED: "NO GO",
-    FAILED: "ERR",
+    NEEDS_FIX: N_("FIX"),
+    BLOCKED: N_("NO GO"),
+    FAILED: N_("ERR"),
     RUNNING: "…",
     EDITED: "EDITED",
     SAVED: "SAVED",
@@ -81,7 +82,7 @@ class Filmstrip(QListWidget):
             return
         photo = self.session.photos[index]
         item.setIcon(QIcon(self._tile(photo.thumb, photo.status)))
-        item.setToolTip(f"{photo.path}\n{photo.status}")
+        item.setToolTip(f"{photo.path}\n{_(photo.status)}")
         item.setData(Qt.ItemDataRole.UserRole, photo.status)
 
     def _on_current(self, index: int) -> None:
@@ -111,7 +112,7 @@ class Filmstrip(QListWidget):
             font.setPointSizeF(7.0)
             font.setBold(True)
             p.setFont(font)
-            text = BADGE_TEXT[status]
+            text = _(BADGE_TEXT[status])
             w = p.fontMetrics().horizontalAdvance(text) + 10
             rect = QRectF(TILE.width() - w - 4, 4, w, 15)
             p.setPen(Qt.PenStyle.NoPen)
