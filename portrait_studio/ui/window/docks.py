@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from portrait_studio.api.batch import BatchQueue
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -71,7 +72,7 @@ def add_about(help_menu: QMenu, parent: QWidget) -> None:
     except ImportError as err:
         log.warning("About dialog not available: %s", err)
         return
-    action = help_menu.addAction("&About Portrait Studio")
+    action = help_menu.addAction(_("&About Portrait Studio"))
     action.triggered.connect(lambda: show_about(parent))
 
 
