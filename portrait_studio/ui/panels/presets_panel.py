@@ -311,9 +311,9 @@ class PresetsPanel(QWidget):
 
     def _on_delete_clicked(self) -> None:
         name = self.selected_name()
-        if name and QMessageBox.question(self, "Delete preset", f"Delete “{name}”?") == (
-            QMessageBox.StandardButton.Yes
-        ):
+        if name and QMessageBox.question(
+            self, _("Delete preset"), _("Delete “{name}”?").format(name=name)
+        ) == (QMessageBox.StandardButton.Yes):
             self.delete(name)
 
     def _on_import_clicked(self) -> None:
