@@ -166,15 +166,13 @@ def check_connection(settings: Settings, typed_key: str | None = None) -> str:
     image_input = hosting.data_url(probe, "image/jpeg")
     if settings.image_host == "upload":
         image_input = hosting.upload(probe, "image/jpeg", settings.upload_url)
-        uploaded = _(" The upload endpoint works ({settings}).").format(
-            settings=urlparse(settings.upload_url).netloc
-        )
+        uploaded = _(" The upload endpoint works ({host}).").format(host=urlparse(settings.upload_url).netloc)
     # One try, short timeouts: a test button must answer in seconds, not after the client's retry budget.
     with Client(settings.base_url, key, max_retries=0, timeout=PROBE_TIMEOUT) as client:
         estimate = client.precharge(params, image_input)
     host = urlparse(settings.base_url).netloc
     if estimate.cost is None:
-        price = _("No price was quoted ({given}).").format(given=estimate.reason or "no reason given")
+        price = _("No price was quoted ({reason}).").format(reason=estimate.reason or _("no reason given"))
     elif estimate.cost == 0:
         price = _("Edits cost nothing there.")
     else:
