@@ -159,7 +159,7 @@ class PresetsPanel(QWidget):
         name = self.selected_name()
         return self._presets.get(name) if name is not None else None
 
-    def _on_selection(self, *_: object) -> None:
+    def _on_selection(self, *_args: object) -> None:
         p = self._selected_preset()
         self.apply_button.setEnabled(p is not None)
         self.export_button.setEnabled(p is not None)
