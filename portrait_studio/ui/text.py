@@ -112,12 +112,26 @@ def when(epoch: float | None, now: dt.datetime | None = None) -> str:
 
 
 # ---------------------------------------------------------------------- photos and parameters
+# The model's gen_mode values in a photographer's words (the Edit panel's choices say more).
+GEN_MODES = {"reference": N_("reference"), "reference_char": N_("character"), "creative": N_("creative")}
+
+
+def gen_mode_name(mode: str | None) -> str:
+    """A gen_mode value as the window names it."""
+    words = GEN_MODES.get(mode or "")
+    return _(words) if words else str(mode)
+
+
 def describe_params(p: EditParams, *, local: bool = False) -> str:
     """One line a photographer reads at a glance: strengths, size, mode, seed.
 
     `local`: a result of the local engine, which uses no seed ("random seed" would suggest runs differ).
     """
-    mode = p.gen_mode or _("auto ({mode})").format(mode=p.effective_gen_mode)
+    mode = (
+        gen_mode_name(p.gen_mode)
+        if p.gen_mode
+        else _("auto ({mode})").format(mode=gen_mode_name(p.effective_gen_mode))
+    )
     if local and p.seed < 0:
         seed = ""
     else:
@@ -267,6 +281,7 @@ __all__ = [
     "error",
     "faces",
     "fix_label",
+    "gen_mode_name",
     "money",
     "photo_filter",
     "preview_label",

@@ -92,7 +92,9 @@ class PreflightBanner(QFrame):
             title = words.problem_title(problem.code, face_count)
             # The face-count titles say all the message says; the others keep their detail (sizes, MB).
             detail = "" if problem.code in ("no_face", "several_faces") else f" {problem.message}"
-            text = f"<b>{title}.</b>{detail}" if title else problem.message
+            text = (
+                _("<b>{title}.</b>{detail}").format(title=title, detail=detail) if title else problem.message
+            )
             self._row(text, getattr(problem, "fix", None), problem, tip=problem.message)
         self.show()
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import DEFAULTS, SEED_MAX, SIZE_MAX, SIZE_MIN, EditParams, snap_strength
+from portrait_studio.ui import text as words
 
 # Labels of the seed document's three strengths (docs/PROTOCOL.md).
 STRENGTHS = (
@@ -302,7 +303,9 @@ class ControlsPanel(QWidget):
         p = params or self._params
         auto = EditParams(prompt=p.prompt).effective_gen_mode
         why = _("prompt given") if p.effective_prompt else _("no prompt")
-        self.gen_mode.setItemText(0, _("Automatic — {auto} ({why})").format(auto=auto, why=why))
+        self.gen_mode.setItemText(
+            0, _("Automatic — {auto} ({why})").format(auto=words.gen_mode_name(auto), why=why)
+        )
 
     def _sync_aspect(self, params: EditParams | None = None) -> None:
         p = params or self._params

@@ -132,7 +132,7 @@ class PresetsPanel(QWidget):
         self.problems_label.setVisible(bool(text))
 
     def _item(self, p: Preset) -> QListWidgetItem:
-        item = QListWidgetItem(f"{p.name}  ·  built-in" if p.builtin else p.name)
+        item = QListWidgetItem(_("{name}  ·  built-in").format(name=p.name) if p.builtin else p.name)
         item.setData(NAME_ROLE, p.name)
         item.setToolTip("\n".join(x for x in (p.description, words.describe_params(p.params)) if x))
         return item

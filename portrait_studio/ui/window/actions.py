@@ -124,7 +124,7 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
         fit_action=_action(w, _("Zoom to &fit"), s.fit, ("Ctrl+0",)),
         zoom100_action=_action(
             w,
-            "Zoom &1:1",
+            _("Zoom &1:1"),
             s.zoom100,
             ("Ctrl+1",),
             _("One screen pixel per pixel of the original (Ctrl+1; Z or double-click toggles with fit)"),
