@@ -1,6 +1,9 @@
 """Render the real main window offscreen in its main states into docs/screenshots/*.png (used by the README).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder] [--language zh_CN]
+
+The output folder defaults to docs/screenshots (docs/screenshots/zh_CN for --language zh_CN, which needs a
+CJK font: Debian's fonts-noto-cjk, installed by `make test`'s packaging/scripts/check_qt_libs.sh).
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
 (after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened).
@@ -19,7 +22,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-OUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--language")]
+LANGUAGE = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--language=")), None)
+if "--language" in sys.argv:
+    LANGUAGE = sys.argv[sys.argv.index("--language") + 1]
+    ARGS = [a for a in ARGS if a != LANGUAGE]
+OUT = Path(ARGS[0]).resolve() if ARGS else ROOT / "docs" / "screenshots" / (LANGUAGE or "")
 SIZE = (1440, 900)
 
 
@@ -161,6 +169,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
     os.environ["PORTRAIT_STUDIO_DATA_DIR"] = str(tmp / "appdata")  # never touch the user's settings
 
+    from portrait_studio.core.i18n import set_language
+
+    set_language(LANGUAGE or "en")  # before any widget is built
     from portrait_studio.api.backend import BackendSession
     from portrait_studio.api.client import Client
     from portrait_studio.core.settings import Settings
