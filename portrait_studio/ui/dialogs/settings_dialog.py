@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from PIL import Image
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -356,6 +357,15 @@ class SettingsDialog(QDialog):
             self.output_edit.setText(folder)
 
     # ------------------------------------------------------------------ API key
+    def showEvent(self, event: QShowEvent) -> None:
+        """Tall enough for its wrapped notes: a dialog's size hint ignores that a wrapped label's height
+        depends on its width, and the longest note (no keyring; three lines in Chinese) was cut."""
+        super().showEvent(event)
+        layout = self.layout()
+        need = layout.totalHeightForWidth(self.width()) if layout is not None else -1
+        if need > self.height():
+            self.resize(self.width(), need)
+
     def _refresh_key_status(self) -> None:
         status = key_status()
         self.key_status.setText(status.message)
