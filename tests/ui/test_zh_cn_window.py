@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
 import numpy as np
 import pytest
+from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
@@ -59,7 +61,8 @@ def _shown(root: QWidget) -> Iterator[QWidget]:
 
 
 def cut_texts(root: QWidget) -> list[str]:
-    """Labels and buttons whose text is wider than the room they have (one line each; rich text skipped)."""
+    """Labels and buttons whose text needs more room than they have: wider than the widget (one line), or
+    wrapped into more lines than its height shows."""
     found = []
     for w in _shown(root):
         if isinstance(w, QLabel):
@@ -67,7 +70,12 @@ def cut_texts(root: QWidget) -> list[str]:
             rich = w.textFormat() == Qt.TextFormat.RichText or (
                 w.textFormat() == Qt.TextFormat.AutoText and "<" in text
             )
-            if not text or w.wordWrap() or rich:  # rich text is laid out by Qt itself
+            if text and w.wordWrap():  # wrapped: cut when its lines need more height than it has
+                need = w.heightForWidth(w.width())
+                if need > w.height() + 1:
+                    found.append(f"QLabel {text[:40]!r}…: wraps to {need} px high, has {w.height()}")
+                continue
+            if not text or rich:  # rich text is laid out by Qt itself
                 continue
             room = w.contentsRect().width() - 2 * w.margin() - w.indent() * (w.indent() > 0)
             fm = QFontMetrics(w.font())
@@ -110,11 +118,15 @@ def test_the_check_sees_a_cut_label_and_button(qtbot: Any, zh_cn: None) -> None:
     button.setGeometry(0, 30, 40, 24)
     fits = QLabel("好", root)
     fits.setGeometry(0, 60, 200, 20)
+    wrapped = QLabel("系统没有可用的密钥环，API 密钥只保留到应用退出（绝不会写入普通文件）。", root)
+    wrapped.setWordWrap(True)
+    wrapped.setGeometry(0, 80, 120, 20)
     root.resize(300, 100)
     root.show()
     qtbot.waitExposed(root)
     found = cut_texts(root)
-    assert len(found) == 2 and "把结果保存在原图旁边" in found[0] and "将当前参数另存为…" in found[1], found
+    assert len(found) == 3, found
+    assert "把结果保存在原图旁边" in found[0] and "将当前参数另存为…" in found[1] and "wraps to" in found[2]
     assert english_left(root, {"Save the result next to the original"}) == []
     label.setText("Save the result next to the original")
     assert english_left(root, {"Save the result next to the original"}) == [
@@ -171,6 +183,17 @@ def test_dialogs_are_chinese_qt_buttons_too(qtbot: Any, zh_cn: None, tmp_path: P
     from portrait_studio.ui.dialogs.settings_dialog import SettingsDialog
 
     english = _english_msgids()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:  # without a keyring the key's note is the longest text of the dialog
+        no_keyring = SettingsDialog(Settings(), settings_file=tmp_path / "s.json")
+        qtbot.addWidget(no_keyring)
+        no_keyring.show()
+        qtbot.waitExposed(no_keyring)
+        assert "系统没有可用的密钥环" in no_keyring.key_status.text()
+        check_state(no_keyring, english, "settings without a keyring")
+    finally:
+        keyring.set_keyring(previous)
     settings = SettingsDialog(Settings(), settings_file=tmp_path / "s.json")
     save = SaveAsDialog(tmp_path / "a-retouched.jpg", tmp_path / "a.jpg")
     for dialog in (settings, save):
