@@ -82,7 +82,7 @@ class PreflightBanner(QFrame):
         blocking = [p for p in problems if p.blocks]
         self._reset(ERROR if blocking else (WARN if problems else OK))
         if not blocking:
-            faces = ngettext("{n} face found", "{n} faces found", face_count).format(n=face_count)
+            faces = ngettext("{n} face found", "{n} faces found", face_count or 0).format(n=face_count or 0)
             note = _(" (approximate detector)") if approximate else ""
             # A damaged file decodes, but retouching it retouches the damage: not "ready".
             damaged = any(p.code == "damaged" for p in problems)
