@@ -87,7 +87,7 @@ def face_model_dir() -> Path:
 
 
 def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
-    """(source, folder in the bundle) pairs: resources/, LICENSE, translations, the face model files + notice."""
+    """(source, folder in the bundle) pairs: resources/, LICENSE, translations, face model files + notice."""
     pairs = [(str(root / "resources"), "resources"), (str(root / "LICENSE"), ".")]
     # the translations, where core/i18n.py looks for them (next to the frozen package's modules)
     pairs.append((str(root / "portrait_studio" / "locale"), "portrait_studio/locale"))

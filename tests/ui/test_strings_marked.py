@@ -41,14 +41,16 @@ def unmarked_texts(root: Path = UI) -> list[str]:
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name not in TEXT_CALLS:
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            owner = (
+                func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+            )
+            if name not in TEXT_CALLS or owner in LOGGERS:
                 continue
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in LOGGERS:
-                continue
-            for arg in node.args:
-                if re.search(r"[A-Za-z]{2,}", _words(arg)):
-                    found.append(f"{path.relative_to(root.parents[1])}:{node.lineno}: {ast.unparse(arg)[:70]}")
+            where = f"{path.relative_to(root.parents[1])}:{node.lineno}"
+            found += [
+                f"{where}: {ast.unparse(a)[:70]}" for a in node.args if re.search(r"[A-Za-z]{2,}", _words(a))
+            ]
     return found
 
 
