@@ -24,7 +24,7 @@ _MONEY = ("confirm_cost_above", "budget_cap")  # Decimal USD; written as text, r
 
 Backend = Literal["local", "cloud"]
 ImageHost = Literal["inline", "upload", "url"]
-Theme = Literal["system", "light", "dark"]
+Theme = Literal["system", "light", "dark", "high_contrast"]
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,10 @@ class Settings:
                 _("Unknown language {value!r}.").format(value=self.language),
                 _("Choose one of: {choices}.").format(choices=", ".join(["system", *LANGUAGES])),
             )
-        if self.theme not in ("system", "light", "dark"):
+        if self.theme not in ("system", "light", "dark", "high_contrast"):
             raise ConfigError(
-                _("Unknown theme {value!r}.").format(value=self.theme), _("Choose system, light or dark.")
+                _("Unknown theme {value!r}.").format(value=self.theme),
+                _("Choose system, light, dark or high_contrast."),
             )
 
     def output_folder(self) -> Path | None:

@@ -48,7 +48,12 @@ HOSTS = (
     ("upload", N_("Upload to my server (URL below)")),
     ("url", N_("Photo already has a public URL")),
 )
-THEMES = (("system", N_("Follow the system")), ("light", N_("Light")), ("dark", N_("Dark")))
+THEMES = (
+    ("system", N_("Follow the system")),
+    ("light", N_("Light")),
+    ("dark", N_("Dark")),
+    ("high_contrast", N_("High contrast")),
+)
 PROBE_TIMEOUT = 10.0  # seconds per request of "Test connection"
 
 
