@@ -543,8 +543,9 @@ class MainWindow(QMainWindow):
                     build(journal)
                 except Exception as err:  # a sibling panel that is missing or broken must not stop the window
                     log.warning("%s not available: %s", build.__name__, err)
-        from portrait_studio.ui.window.docks import add_about
+        from portrait_studio.ui.window.docks import add_about, add_keyboard_sheet
 
+        add_keyboard_sheet(self.window_actions.help_menu, self)
         add_about(self.window_actions.help_menu, self)
         if journal is not None:  # finish what a crash interrupted (never resubmits a possibly-paid task)
             from portrait_studio.ui.window.resume_flow import ResumeFlow
