@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from portrait_studio import APP_ID, APP_NAME, __version__
 from portrait_studio.core.i18n import current_language
+from portrait_studio.ui.style import accessibility
 from portrait_studio.ui.style.app_icon import app_icon
 
 _qt_translator: QTranslator | None = None  # kept alive here: Qt does not own an installed translator
@@ -26,6 +27,9 @@ def make_app(argv: Sequence[str] = ()) -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     apply_qt_language(app)
+    if not app.property("portrait_studio_a11y"):  # once, however often make_app is called
+        accessibility.install(app)
+        app.setProperty("portrait_studio_a11y", True)
     return app
 
 
