@@ -6,7 +6,8 @@ The output folder defaults to docs/screenshots (docs/screenshots/zh_CN for --lan
 CJK font: Debian's fonts-noto-cjk, installed by `make test`'s packaging/scripts/check_qt_libs.sh).
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
-(after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened).
+(after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened),
+the keyboard shortcuts sheet, the high-contrast theme.
 Photos: the real test photographs (tests/photos.py).
 """
 
@@ -164,6 +165,27 @@ def shots_small_screen(app, backend, settings, files) -> None:
     w.close()
 
 
+def shots_access(app, backend, settings, files) -> None:
+    """Help ▸ Keyboard shortcuts (F1) and the high-contrast theme (the compare surround stays grey)."""
+    from portrait_studio.ui.dialogs.keyboard_dialog import KeyboardDialog
+    from portrait_studio.ui.style.theme import apply_theme
+
+    w = new_window(app, backend, settings)
+    sheet = KeyboardDialog(w.actions(), w)
+    sheet.show()
+    settle(app, 0.3)
+    shoot(sheet, "10-keyboard-shortcuts")
+    sheet.close()
+    apply_theme(app, "high_contrast")
+    w.open_paths([files["astronaut"]])
+    wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
+    w.controls.sliders["gpen"].setFocus()
+    settle(app, 0.3)
+    shoot(w, "11-high-contrast")
+    apply_theme(app, "dark")
+    w.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
@@ -192,6 +214,7 @@ def main() -> int:
         shots_shoot(app, slow, settings, files)
         shots_settings(app, fast, settings)
         shots_small_screen(app, fast, settings, files)
+        shots_access(app, fast, settings, files)
     finally:
         fast.close()
         slow.close()
