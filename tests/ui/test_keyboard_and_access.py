@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QColor, QCursor, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QWidget
 
 from portrait_studio.ui.panels.compare_view import CANVAS
@@ -78,6 +78,9 @@ def test_open_fix_sliders_run_compare_save_with_keys_alone(
     w = make_window(qtbot, ui_backend)
     qtbot.waitUntil(lambda: w.presets_panel is not None, timeout=30_000)
     w.activateWindow()
+    # The pointer rests off the image: over it, Space is the image's "show the before" even on a focused
+    # button (ui/window/image_keys.py), which an earlier test may have left it over.
+    QCursor.setPos(w.mapToGlobal(QPoint(w.width() + 200, w.height() + 200)))
 
     # Open: Ctrl+O, type the path into the file dialog, Enter.
     problems: list[str] = []
