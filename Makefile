@@ -47,6 +47,7 @@ bench: $(STAMP) $(PHOTOS_STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
+	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py --language zh_CN
 
 # Desktop bundle (packaging/): `make bundle` builds dist/portrait-studio/ (one folder, PyInstaller);
 # `make bundle-test` validates the .desktop/metainfo, smoke-tests the bundle and a throwaway install of it.

@@ -1,12 +1,15 @@
 """Render the real main window offscreen in its main states into docs/screenshots/*.png (used by the README).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder] [--language zh_CN]
+
+The output folder defaults to docs/screenshots (docs/screenshots/zh_CN for --language zh_CN, which needs a
+CJK font: Debian's fonts-noto-cjk, installed by `make test`'s packaging/scripts/check_qt_libs.sh).
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
 (after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened on
 two versions), a reopened shoot (and its missing photo), batch from the filmstrip (Retouch selected…, the
 thumbnails mid-batch, the results with their badges), the watch folder (its dialog, and photos arrived with
-their results).
+their results), the keyboard shortcuts sheet, the high-contrast theme.
 Photos: the real test photographs (tests/photos.py).
 """
 
@@ -22,7 +25,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-OUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--language")]
+LANGUAGE = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--language=")), None)
+if "--language" in sys.argv:
+    LANGUAGE = sys.argv[sys.argv.index("--language") + 1]
+    ARGS = [a for a in ARGS if a != LANGUAGE]
+OUT = Path(ARGS[0]).resolve() if ARGS else ROOT / "docs" / "screenshots" / (LANGUAGE or "")
 SIZE = (1440, 900)
 
 
@@ -279,11 +287,35 @@ def shots_watch(app, backend, settings, files, tmp: Path) -> None:
     w.close()
 
 
+def shots_access(app, backend, settings, files) -> None:
+    """Help ▸ Keyboard shortcuts (F1) and the high-contrast theme (the compare surround stays grey)."""
+    from portrait_studio.ui.dialogs.keyboard_dialog import KeyboardDialog
+    from portrait_studio.ui.style.theme import apply_theme
+
+    w = new_window(app, backend, settings)
+    sheet = KeyboardDialog(w.actions(), w)
+    sheet.show()
+    settle(app, 0.3)
+    shoot(sheet, "10-keyboard-shortcuts")
+    sheet.close()
+    apply_theme(app, "high_contrast")
+    w.open_paths([files["astronaut"]])
+    wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
+    w.controls.sliders["gpen"].setFocus()
+    settle(app, 0.3)
+    shoot(w, "11-high-contrast")
+    apply_theme(app, "dark")
+    w.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
     os.environ["PORTRAIT_STUDIO_DATA_DIR"] = str(tmp / "appdata")  # never touch the user's settings
 
+    from portrait_studio.core.i18n import set_language
+
+    set_language(LANGUAGE or "en")  # before any widget is built
     from portrait_studio.api.backend import BackendSession
     from portrait_studio.api.client import Client
     from portrait_studio.core.settings import Settings
@@ -307,6 +339,7 @@ def main() -> int:
         shots_reopened(app, fast, settings, files, tmp)
         shots_batch(app, slow, fast, settings, files, tmp)
         shots_watch(app, fast, settings, files, tmp)
+        shots_access(app, fast, settings, files)
     finally:
         fast.close()
         slow.close()

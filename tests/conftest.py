@@ -55,6 +55,18 @@ def isolated_app_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 
 @pytest.fixture(autouse=True)
+def english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests read English whatever the developer's LANG (a zh_CN test sets its language itself); the
+    environment variable reaches the CLI subprocesses and engine workers too."""
+    from portrait_studio.core import i18n
+
+    monkeypatch.setenv(i18n.ENV_LANGUAGE, "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     """Swap in an in-memory keyring for every test and restore the previous one after."""
     previous = keyring.get_keyring()

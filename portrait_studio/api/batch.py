@@ -33,6 +33,7 @@ from portrait_studio.api import output
 from portrait_studio.api._progress import Pace
 from portrait_studio.api.pipeline import Backend, BudgetError, EditResult, Progress, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.images import IMAGE_SUFFIXES
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
@@ -136,7 +137,7 @@ def summary(items: list[BatchItem], eta: float | None) -> str:
     parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
     total = len(items)
     text = f"{total} photo{'s' if total != 1 else ''}" + (": " + ", ".join(parts) if parts else "")
-    return text + (f" · about {duration(eta)} left" if eta is not None else "")
+    return text + (_(" · about {eta} left").format(eta=duration(eta)) if eta is not None else "")
 
 
 def status_counts(items: Iterable[BatchItem]) -> dict[str, int]:
@@ -463,14 +464,14 @@ class BatchQueue:
             final = self._stopped(item_id, err)
         except BudgetError as err:
             if cancel.is_set():  # cancelled (or skipped) while its price was checked: not put back in line
-                final = self._stopped(item_id, CancelledError("Cancelled before anything was sent."))
+                final = self._stopped(item_id, CancelledError(_("Cancelled before anything was sent.")))
             else:
                 final = self._on_budget(item_id, err)
         except PortraitStudioError as err:
             final = {"status": "failed", "error": err}
         except Exception:  # a bug must fail one item, not kill the worker and hang the queue
             log.exception("batch item %s (%r) failed", item_id, path)  # the details, for the report
-            wrapped = PortraitStudioError("An unexpected problem stopped this photo.")
+            wrapped = PortraitStudioError(_("An unexpected problem stopped this photo."))
             final = {"status": "failed", "error": wrapped}
         with self._cond:
             self._cancels.pop(item_id, None)

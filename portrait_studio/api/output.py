@@ -39,6 +39,7 @@ from portrait_studio.core.fileio import (
     name_max,
     numbered,
 )
+from portrait_studio.core.i18n import _
 from portrait_studio.core.images import rgb_profile
 from portrait_studio.core.journal_rows import JournalRow
 
@@ -137,8 +138,10 @@ def ready_folder(folder: Path) -> Path:
         os.unlink(probe)
     except OSError as err:
         raise ConfigError(
-            f"Results cannot be saved in {folder} ({err.strerror or type(err).__name__}); nothing was sent.",
-            "Choose another output folder (Settings, or --out-dir), or make this one writable.",
+            _("Results cannot be saved in {folder} ({reason}); nothing was sent.").format(
+                folder=folder, reason=err.strerror or type(err).__name__
+            ),
+            _("Choose another output folder (Settings, or --out-dir), or make this one writable."),
         ) from err
     return folder
 
@@ -146,9 +149,13 @@ def ready_folder(folder: Path) -> Path:
 def unsaved(folder: Path, err: OSError) -> PortraitStudioError:
     """The error for a result that was made (and paid for) but could not be written."""
     return PortraitStudioError(
-        f"The result is ready but could not be saved in {folder} ({err.strerror or type(err).__name__}).",
-        "Free some space or make the folder writable, then run `portrait-studio resume` (the app does it at "
-        "start): the result is fetched again, not paid again.",
+        _("The result is ready but could not be saved in {folder} ({reason}).").format(
+            folder=folder, reason=err.strerror or type(err).__name__
+        ),
+        _(
+            "Free some space or make the folder writable, then run `portrait-studio resume` (the "
+            "app does it at start): the result is fetched again, not paid again."
+        ),
     )
 
 

@@ -52,6 +52,7 @@ from portrait_studio.core.errors import (
     TaskMayExistError,
 )
 from portrait_studio.core.fileio import clean_stale_temps
+from portrait_studio.core.i18n import N_, _, format_money
 from portrait_studio.core.journal import AlreadyBegun, Journal
 from portrait_studio.core.journal_rows import JournalRow, dedupe_key, size_of
 from portrait_studio.core.params import EditParams, check_local
@@ -65,7 +66,7 @@ WAIT_INTERVAL = 0.2  # seconds between looks at the same request running in anot
 class BudgetError(PortraitStudioError):
     """The task would cost more than allowed (`--max-cost` or the daily budget cap); nothing was paid."""
 
-    default_fix = "Raise the limit in Settings (or --max-cost), or use the free local backend."
+    default_fix = N_("Raise the limit in Settings (or --max-cost), or use the free local backend.")
 
     def __init__(
         self, message: str, fix: str | None = None, *, estimate: Decimal | None, daily: bool
@@ -212,8 +213,10 @@ def _estimate(
     estimate = backend.client.precharge(params, image_input).cost
     if max_cost is not None and estimate is not None and estimate > max_cost:
         raise BudgetError(
-            f"This task is estimated at ${estimate}, above the limit of ${max_cost}; nothing was sent.",
-            "Raise --max-cost, or lower the size.",
+            _(
+                "This task is estimated at {estimate}, above the limit of {max_cost}; nothing was sent."
+            ).format(estimate=format_money(estimate, None), max_cost=format_money(max_cost, None)),
+            _("Raise --max-cost, or lower the size."),
             estimate=estimate,
             daily=False,
         )
@@ -226,9 +229,15 @@ def _check_cap(journal: Journal, estimate: Decimal | None, budget_cap: Decimal |
         committed = journal.committed_today()
         if committed + estimate > budget_cap:
             raise BudgetError(
-                f"Today's budget of ${budget_cap} would be exceeded (${committed} spent or running, "
-                f"this task ${estimate}); the batch is paused.",
-                "Raise the daily budget in Settings to continue, or continue tomorrow.",
+                _(
+                    "Today's budget of {budget_cap} would be exceeded ({committed} spent or running, "
+                    "this task {estimate}); the batch is paused."
+                ).format(
+                    budget_cap=format_money(budget_cap, None),
+                    committed=format_money(committed, None),
+                    estimate=format_money(estimate, None),
+                ),
+                _("Raise the daily budget in Settings to continue, or continue tomorrow."),
                 estimate=estimate,
                 daily=True,
             )
@@ -371,7 +380,7 @@ def _wait_for(journal: Journal, row: JournalRow, report: ProgressFn, cancel: thr
         if cancel is None:
             time.sleep(WAIT_INTERVAL)
         elif cancel.wait(WAIT_INTERVAL):
-            raise CancelledError("Cancelled while the same edit was running elsewhere (it goes on there).")
+            raise CancelledError(_("Cancelled while the same edit was running elsewhere (it goes on there)."))
 
 
 def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow | None:
@@ -387,16 +396,20 @@ def _refuse_if_uncertain(journal: Journal, key: str) -> None:
     rows = journal.uncertain(key)
     if rows:
         raise TaskMayExistError(
-            f"This exact edit was sent before (journal row #{rows[0].id}) and may already have been created "
-            "and charged; it was not sent again.",
-            f"Check your account's tasks, then `portrait-studio resume --dismiss {rows[0].id}` (or the "
-            "History panel), or run it anyway with --force / a new seed.",
+            _(
+                "This exact edit was sent before (journal row #{row}) and may already have been "
+                "created and charged; it was not sent again."
+            ).format(row=rows[0].id),
+            _(
+                "Check your account's tasks, then `portrait-studio resume --dismiss {row}` (or the "
+                "History panel), or run it anyway with --force / a new seed."
+            ).format(row=rows[0].id),
         )
 
 
 def _raise_if_cancelled(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
-        raise CancelledError("Cancelled before anything was sent.")
+        raise CancelledError(_("Cancelled before anything was sent."))
 
 
 def _create(backend: Backend, params: EditParams, image_input: str, journal: Journal, row_id: int) -> Task:
@@ -410,7 +423,12 @@ def _create(backend: Backend, params: EditParams, image_input: str, journal: Jou
         raise
     except BaseException as err:  # interrupted (Ctrl-C) or a bug mid-request: it may have been sent
         journal.mark_uncertain(
-            row_id, {"code": None, "message": f"Interrupted ({type(err).__name__}).", "fix": None}
+            row_id,
+            {
+                "code": None,
+                "message": _("Interrupted ({type}).").format(type=type(err).__name__),
+                "fix": None,
+            },
         )
         raise
     journal.mark_submitted(row_id, task.id)
@@ -478,8 +496,10 @@ def finish_task(
 
 def _gone(task_id: str, err: NotFoundError) -> APIError:
     return APIError(
-        f"The service no longer knows task {task_id} (HTTP {err.status}); it is closed, not asked again.",
-        "Run the edit again if you still need it (check your account's task list for a charge).",
+        _(
+            "The service no longer knows task {task_id} (HTTP {status}); it is closed, not asked again."
+        ).format(task_id=task_id, status=err.status),
+        _("Run the edit again if you still need it (check your account's task list for a charge)."),
         code=CODE_TASK_GONE,
     )
 
@@ -553,7 +573,7 @@ def _colour_record(icc: bytes | None) -> dict[str, Any]:
     from portrait_studio.core.colour import Space
 
     space = Space.of(icc, 3)
-    note = "untagged: colours taken as sRGB" if space.untagged else "converted to sRGB for the model"
+    note = _("untagged: colours taken as sRGB") if space.untagged else _("converted to sRGB for the model")
     return {"colour_space": space.name, "untagged": space.untagged, "colour_note": note}
 
 
@@ -629,7 +649,7 @@ def _save(
 ) -> EditResult:
     if not task.outputs:
         err = APIError(
-            "The task finished without a result image.", "Run the edit again.", code=CODE_BAD_RESULT
+            _("The task finished without a result image."), _("Run the edit again."), code=CODE_BAD_RESULT
         )
         journal.mark_failed(row.id, err.to_dict())
         raise err

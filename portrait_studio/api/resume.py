@@ -28,6 +28,7 @@ from portrait_studio.api.client import Client
 from portrait_studio.api.keys import get_api_key
 from portrait_studio.api.pipeline import Backend, EditResult, ProgressFn, finish_task, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.journal_rows import IN_FLIGHT, JournalRow
 
@@ -69,7 +70,7 @@ def _rerun_locally(row: JournalRow, journal: Journal, open_local: Callable[[], A
     except PortraitStudioError as err:
         journal.mark_failed(row.id, err.to_dict())  # e.g. the original is gone: not retried at every start
         raise
-    interrupted = "The local engine stopped before this edit finished; it was run again (free)."
+    interrupted = _("The local engine stopped before this edit finished; it was run again (free).")
     journal.mark_failed(row.id, {"code": INTERRUPTED, "message": interrupted, "fix": None})
     return result
 
@@ -88,8 +89,8 @@ def _resume_one(
         return _finish_remote(row, journal, **kw)
     if open_local is None:
         raise PortraitStudioError(
-            "This local edit was interrupted and the local engine is not available to run it again.",
-            "Run the edit again.",
+            _("This local edit was interrupted and the local engine is not available to run it again."),
+            _("Run the edit again."),
         )
     return _rerun_locally(row, journal, open_local, **kw)
 
@@ -102,8 +103,10 @@ def _isolated(row: JournalRow, journal: Journal, err: Exception) -> PortraitStud
     if isinstance(err, PortraitStudioError):
         return err
     return PortraitStudioError(
-        f"Row #{row.id} could not be resumed ({type(err).__name__}: {err}).",
-        "The other interrupted edits were resumed; run this one again, or report it.",
+        _("Row #{row} could not be resumed ({type}: {error}).").format(
+            row=row.id, type=type(err).__name__, error=err
+        ),
+        _("The other interrupted edits were resumed; run this one again, or report it."),
     )
 
 

@@ -46,6 +46,7 @@ from portrait_studio.api import output
 from portrait_studio.api.batch import FINAL, BatchItem, BatchQueue, folder_photos
 from portrait_studio.api.pipeline import Backend, BudgetError
 from portrait_studio.core.errors import ConfigError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.images import photo_size
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.journal_rows import dedupe_key
@@ -243,8 +244,10 @@ class FolderWatcher:
             return
         if not self.in_dir.is_dir():
             raise ConfigError(
-                f"The folder to watch, {self.in_dir}, does not exist or is not a folder.",
-                "Create it (or mount the card or share), or give another folder.",
+                _("The folder to watch, {folder}, does not exist or is not a folder.").format(
+                    folder=self.in_dir
+                ),
+                _("Create it (or mount the card or share), or give another folder."),
             )
         output.ready_folder(self.out_dir)
         from watchdog.observers import Observer
@@ -331,7 +334,11 @@ class FolderWatcher:
             photos = folder_photos(self.in_dir)
         except OSError as err:
             self._emit(
-                WatchEvent("error", self.in_dir, message=f"The watched folder cannot be read ({err}).")
+                WatchEvent(
+                    "error",
+                    self.in_dir,
+                    message=_("The watched folder cannot be read ({error}).").format(error=err),
+                )
             )
             return
         with self._lock:
@@ -347,7 +354,7 @@ class FolderWatcher:
             return
         self._handled[path] = sig
         if (earlier := self.done_before(path)) is not None:
-            self._emit(WatchEvent("already_done", path, output=earlier, message="already done"))
+            self._emit(WatchEvent("already_done", path, output=earlier, message=_("already done")))
             return
         with self._lock:
             for item in self.queue.add([path]):
@@ -409,7 +416,7 @@ class FolderWatcher:
             with self._lock:
                 self._paused = False
             self.queue.resume()
-            self._emit(WatchEvent("resumed", message="The daily budget allows more: watching goes on."))
+            self._emit(WatchEvent("resumed", message=_("The daily budget allows more: watching goes on.")))
 
 
 class _Handler(FileSystemEventHandler):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import ParamsError, PortraitStudioError
+from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.params import (
     ASPECT_PRESETS,
     AUTO,
@@ -39,9 +40,9 @@ def _money(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation as err:
-        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from err
+        raise argparse.ArgumentTypeError(_("not an amount in USD: {text!r}").format(text=text)) from err
     if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}")
+        raise argparse.ArgumentTypeError(_("not an amount in USD: {text!r}").format(text=text))
     return value
 
 
@@ -49,65 +50,69 @@ def add_parser(subparsers: Any) -> None:
     """Register the `retouch` subcommand."""
     p = subparsers.add_parser(
         "retouch",
-        help="retouch photos (files or folders) without the window",
-        description="Retouch portraits through the local engine (default) or the cloud. Writes "
-        "NAME.retouched.jpg and NAME.retouched.json in -o DIR, else in the output folder chosen in Settings, "
-        "else next to each photo; never overwrites.",
+        help=_("retouch photos (files or folders) without the window"),
+        description=_(
+            "Retouch portraits through the local engine (default) or the cloud. Writes "
+            "NAME.retouched.jpg and NAME.retouched.json in -o DIR, else in the output folder "
+            "chosen in Settings, else next to each photo; never overwrites."
+        ),
     )
-    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photos or folders")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help=_("photos or folders"))
     p.add_argument(
         "-o",
         "--out-dir",
         type=Path,
-        help="write results here (default: Settings' output folder, else next to each photo)",
+        help=_("write results here (default: Settings' output folder, else next to each photo)"),
     )
     p.add_argument(
         "-r", "--recursive", action="store_true",
-        help="include sub-folders of folders (with -o, their tree is mirrored under DIR)",
+        help=_("include sub-folders of folders (with -o, their tree is mirrored under DIR)"),
     )  # fmt: skip
     p.add_argument(
         "--name", metavar="TEMPLATE",
-        help="result name before .retouched.EXT: {name}, {preset}, {date} (default: {name})",
+        help=_("result name before .retouched.EXT: {name}, {preset}, {date} (default: {name})"),
     )  # fmt: skip
-    p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
+    p.add_argument("--preset", help=_("start from this preset (see `portrait-studio presets list`)"))
     for name in STRENGTH_FIELDS:  # the flag is the API's name; the help says the name the window shows
         p.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
             type=float,
             metavar="X",
-            help=f"{STRENGTH_NAMES[name]}: {STRENGTH_MEANINGS[name]}, 0–1 in 0.1 steps (API: {name})",
+            help=_("{label}: {meaning}, 0–1 in 0.1 steps (API: {name})").format(
+                label=_(STRENGTH_NAMES[name]), meaning=_(STRENGTH_MEANINGS[name]), name=name
+            ),
         )
     p.add_argument(
         "--aspect", choices=tuple(ASPECT_PRESETS),
-        help="the model's output shape: photo (its own aspect at up to 2048 px, the default) or a fixed "
-        "size, e.g. 1:1 = 1328×1328 (the model frames that part of the photo around the face)",
+        help=_("the model's output shape: photo (its own aspect at up to 2048 px, the default) or a fixed "
+        "size, e.g. 1:1 = 1328×1328 (the model frames that part of the photo around the face)"),
     )  # fmt: skip
-    p.add_argument("--width", type=int, help="model output width, 512–2048 (with --height)")
-    p.add_argument("--height", type=int, help="model output height, 512–2048 (with --width)")
-    p.add_argument("--prompt", help="regenerate with this prompt (cloud; switches gen-mode to creative)")
-    p.add_argument("--gen-mode", dest="gen_mode", choices=(AUTO, *GEN_MODES), help="default: auto")
-    p.add_argument("--seed", type=int, help="-1 = random (default)")
-    p.add_argument("--backend", choices=("local", "cloud"), default=None, help="default: from Settings")
-    p.add_argument("--base-url", help="gateway URL (cloud, or a running `portrait-studio gateway`)")
-    p.add_argument("--image-host", choices=("inline", "upload"), help="how the cloud gets the photo")
-    p.add_argument("--upload-url", help="upload endpoint for --image-host upload")
-    p.add_argument("--max-cost", type=_money, metavar="USD", help="skip a photo whose estimate is higher")
-    p.add_argument("--force", action="store_true", help="run again even when an identical result exists")
+    p.add_argument("--width", type=int, help=_("model output width, 512–2048 (with --height)"))
+    p.add_argument("--height", type=int, help=_("model output height, 512–2048 (with --width)"))
+    p.add_argument("--prompt", help=_("regenerate with this prompt (cloud; switches gen-mode to creative)"))
+    p.add_argument("--gen-mode", dest="gen_mode", choices=(AUTO, *GEN_MODES), help=_("default: auto"))
+    p.add_argument("--seed", type=int, help=_("-1 = random (default)"))
+    p.add_argument("--backend", choices=("local", "cloud"), default=None, help=_("default: from Settings"))
+    p.add_argument("--base-url", help=_("gateway URL (cloud, or a running `portrait-studio gateway`)"))
+    p.add_argument("--image-host", choices=("inline", "upload"), help=_("how the cloud gets the photo"))
+    p.add_argument("--upload-url", help=_("upload endpoint for --image-host upload"))
+    p.add_argument("--max-cost", type=_money, metavar="USD", help=_("skip a photo whose estimate is higher"))
+    p.add_argument("--force", action="store_true", help=_("run again even when an identical result exists"))
     p.add_argument(
         "--size", choices=("original", "model"), default=None,
-        help="result size: the original's own (the retouch merged onto it; the default) or the model's "
-        "(default: the preset's, else original)",
+        help=_("result size: the original's own (the retouch merged onto it; the default) or the model's "
+        "(default: the preset's, else original)"),
     )  # fmt: skip
     p.add_argument(
         "--faces", default="all", metavar="all|largest|N,M",
-        help="a photo with several faces: retouch each chosen face as its own task and merge them into the "
-        "full photo (default all: every face but tiny background ones; faces are numbered left to right)",
+        help=_("a photo with several faces: retouch each chosen face as its own task and merge them into the "
+        "full photo (default all: every face but tiny background ones; faces are numbered left to right)"),
     )  # fmt: skip
     p.add_argument(
-        "-j", "--jobs", type=int, default=None, help="photos at once (default: 2 cloud, cores local)"
+        "-j", "--jobs", type=int, default=None, help=_("photos at once (default: 2 cloud, cores local)")
     )
-    p.add_argument("--json", action="store_true", help="one JSON line per input")
+    p.add_argument("--json", action="store_true", help=_("one JSON line per input"))
 
 
 def build_params(args: argparse.Namespace) -> tuple[EditParams, str | None, str]:
@@ -158,9 +163,13 @@ def _line(item: Any, as_json: bool) -> str:
         return json.dumps(item.to_json(), ensure_ascii=False)
     if item.status == "done":
         r = item.result
-        note = "already done, reused (no charge)" if r.reused else f"task {r.task_id}, cost ${r.cost or 0}"
-        if r.faces:
-            note = f"{len(r.faces)} faces, cost ${r.cost or 0}" if not r.reused else note
+        cost = format_money(r.cost or Decimal(0), None)
+        if r.reused:
+            note = _("already done, reused (no charge)")
+        elif r.faces:
+            note = _("{count} faces, cost {cost}").format(count=len(r.faces), cost=cost)
+        else:
+            note = _("task {task_id}, cost {cost}").format(task_id=r.task_id, cost=cost)
         lines = [f"{item.path} → {r.output_path} ({note})", *(_face_line(f) for f in r.faces)]
         return "\n  note: ".join([lines[0], *r.notes]) + "".join("\n" + x for x in lines[1:])
     err = item.error
@@ -206,7 +215,7 @@ class _StatusLine:
         if len(running) == 1 and faces:
             line += f" · face {faces[0][0]} of {faces[0][1]}"
         eta = self.queue.eta() if running or any(i.status == "queued" for i in items) else None
-        line += f" · about {duration(eta)} left" if eta is not None else ""
+        line += _(" · about {eta} left").format(eta=duration(eta)) if eta is not None else ""
         return line
 
     def draw(self, *, now: bool = False) -> None:
@@ -302,7 +311,8 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None,
         items = queue.add(args.inputs, recursive=args.recursive)
         if not items:
             print(
-                "error: no photos found in the given folders — give JPEG/PNG/HEIC/TIFF files", file=sys.stderr
+                _("error: no photos found in the given folders — give JPEG/PNG/HEIC/TIFF files"),
+                file=sys.stderr,
             )
             return 2
         _say_crops([item.path for item in items], params, size)
@@ -310,14 +320,16 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None,
         try:
             while not queue.wait(0.5) and not reader_gone.is_set():
                 pass
-            stopped = "stopped: stdout was closed" if reader_gone.is_set() else None
+            stopped = _("stopped: stdout was closed") if reader_gone.is_set() else None
         except KeyboardInterrupt:
             stopped = "cancelled"
         if stopped:
             with lock:
                 status.clear()
             print(
-                f"{stopped}; paid tasks still running are finished by `portrait-studio resume`",
+                _("{stopped}; paid tasks still running are finished by `portrait-studio resume`").format(
+                    stopped=stopped
+                ),
                 file=sys.stderr,
             )
             queue.cancel_all()
@@ -325,7 +337,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None,
         if queue.paused_reason:
             with lock:
                 status.clear()
-            print(f"paused: {queue.paused_reason}", file=sys.stderr)
+            print(_("paused: {reason}").format(reason=queue.paused_reason), file=sys.stderr)
         queue.close()  # whatever a budget pause left queued is reported as cancelled
         for item in queue.items():
             on_change(item)
@@ -340,7 +352,7 @@ def run(args: argparse.Namespace) -> int:
     """Exit 0 when every photo was retouched, 1 when some failed, 2 on bad usage or settings, 141 when stdout
     was closed."""
     if args.jobs is not None and args.jobs < 1:
-        print("error: --jobs must be 1 or more", file=sys.stderr)
+        print(_("error: --jobs must be 1 or more"), file=sys.stderr)
         return 2
     from portrait_studio.core.group import FacesChoiceError, parse_choice
 
@@ -359,7 +371,7 @@ def run(args: argparse.Namespace) -> int:
     except PortraitStudioError as err:  # bad parameters, unknown preset, no API key, bad base URL…
         if args.json:
             print(json.dumps({"status": "failed", "error": err.to_dict()}, ensure_ascii=False))
-        print(f"error: {err}", file=sys.stderr)
+        print(_("error: {message}").format(message=err), file=sys.stderr)
         return 2
 
 

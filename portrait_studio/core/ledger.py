@@ -18,16 +18,17 @@ from decimal import Decimal
 from typing import Any
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.journal_rows import JournalRow, row_from_sql
 from portrait_studio.core.money import parse_money
 
-NO_PRESET = "(no preset)"
+NO_PRESET = N_("(no preset)")
 
 
 class HistoryError(PortraitStudioError):
     """A version cannot be made current (it is not a finished result)."""
 
-    default_fix = "Pick a version whose status is completed."
+    default_fix = _("Pick a version whose status is completed.")
 
 
 def _day(epoch: float) -> str:
@@ -78,10 +79,14 @@ class LedgerMixin:
         """Make a completed version the current one (undo to a previous version, or redo)."""
         found = self._query("SELECT * FROM tasks WHERE id=?", (row_id,))
         if not found:
-            raise HistoryError(f"There is no version #{row_id}.")
+            raise HistoryError(_("There is no version #{row_id}.").format(row_id=row_id))
         row = row_from_sql(found[0])
         if row.status != "completed":
-            raise HistoryError(f"Version #{row_id} is {row.status}, not a finished result.")
+            raise HistoryError(
+                _("Version #{row_id} is {status}, not a finished result.").format(
+                    row_id=row_id, status=row.status
+                )
+            )
         with self._lock:
             self._conn.execute(
                 "INSERT OR REPLACE INTO current_version (input_sha256, row_id) VALUES (?, ?)",
@@ -114,7 +119,7 @@ class LedgerMixin:
         """Money spent per preset name (NO_PRESET for edits made without one)."""
         out: dict[str, Decimal] = {}
         for r in self._charges():
-            key = r["preset"] or NO_PRESET
+            key = r["preset"] or _(NO_PRESET)
             out[key] = out.get(key, Decimal(0)) + _money(r["cost"])
         return out
 

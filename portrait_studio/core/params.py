@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, cast, get_args
 
 from portrait_studio.core.errors import CODE_INVALID_PARAM, ParamsError, PortraitStudioError
+from portrait_studio.core.i18n import N_, _
 
 MODEL = "spark_edit_portrait"
 
@@ -19,11 +20,12 @@ AUTO = "auto"  # the dict/CLI spelling of "no manual gen_mode choice"
 STRENGTH_FIELDS = ("gpen", "skin", "skin_unifi")
 #: The one name each strength has in every view (sliders, History, presets, the CLI's lines and --help); the
 #: API's name (the field, the CLI flag) is shown next to it where it helps: tooltips and --help.
-STRENGTH_NAMES = {"gpen": "Face HD", "skin": "Skin", "skin_unifi": "Tone"}
+#: (English here, marked N_: each view translates them where it shows them.)
+STRENGTH_NAMES = {"gpen": N_("Face HD"), "skin": N_("Skin"), "skin_unifi": N_("Tone")}
 STRENGTH_MEANINGS = {
-    "gpen": "face detail enhancement",
-    "skin": "skin beautification",
-    "skin_unifi": "skin-tone uniformity and blemish removal",
+    "gpen": N_("face detail enhancement"),
+    "skin": N_("skin beautification"),
+    "skin_unifi": N_("skin-tone uniformity and blemish removal"),
 }
 SIZE_MIN, SIZE_MAX = 512, 2048  # each side (docs/PROTOCOL.md: "512–2048"; no step or multiple rule)
 MODEL_DEFAULT_SIZE = 1328  # the model's own default edge, when a request leaves width × height out
@@ -46,14 +48,24 @@ def snap_strength(name: str, value: object) -> float:
     """Snap a 0..1 strength to the nearest 0.1 (half up: 0.05 → 0.1, 0.04 → 0.0)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ParamsError(
-            name, f"must be a number from 0 to 1, got {value!r}", allowed="0.0 to 1.0 in 0.1 steps"
+            name,
+            _("must be a number from 0 to 1, got {value!r}").format(value=value),
+            allowed=_("0.0 to 1.0 in 0.1 steps"),
         )
     if isinstance(value, float) and not math.isfinite(value):
-        raise ParamsError(name, f"must be a finite number from 0 to 1, got {value!r}", allowed="0.0 to 1.0")
+        raise ParamsError(
+            name,
+            _("must be a finite number from 0 to 1, got {value!r}").format(value=value),
+            allowed=_("0.0 to 1.0"),
+        )
     # repr() gives the shortest decimal that round-trips, so 0.05 is seen as 0.05, not 0.05000000000000000277.
     dec = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not dec.is_finite() or dec < 0 or dec > 1:
-        raise ParamsError(name, f"must be from 0 to 1, got {value!r}", allowed="0.0 to 1.0 in 0.1 steps")
+        raise ParamsError(
+            name,
+            _("must be from 0 to 1, got {value!r}").format(value=value),
+            allowed=_("0.0 to 1.0 in 0.1 steps"),
+        )
     # float(Decimal("0.3")) is the double whose repr is "0.3": the JSON payload shows exact decimals.
     return float(dec.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
@@ -97,11 +109,17 @@ def _check_size(name: str, value: object) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParamsError(
-            name, f"must be a whole number of pixels, got {value!r}", allowed=f"{SIZE_MIN}–{SIZE_MAX}"
+            name,
+            _("must be a whole number of pixels, got {value!r}").format(value=value),
+            allowed=f"{SIZE_MIN}–{SIZE_MAX}",
         )
     if not SIZE_MIN <= value <= SIZE_MAX:
         raise ParamsError(
-            name, f"must be {SIZE_MIN}–{SIZE_MAX} pixels, got {value}", allowed=f"{SIZE_MIN}–{SIZE_MAX}"
+            name,
+            _("must be {SIZE_MIN}–{SIZE_MAX} pixels, got {value}").format(
+                SIZE_MIN=SIZE_MIN, SIZE_MAX=SIZE_MAX, value=value
+            ),
+            allowed=f"{SIZE_MIN}–{SIZE_MAX}",
         )
     return value
 
@@ -111,11 +129,15 @@ def _check_seed(value: object) -> int:
         value = int(value.strip())  # the protocol allows the seed as a string
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParamsError(
-            "seed", f"must be a whole number, got {value!r}", allowed=f"-1 (random) or 0–{SEED_MAX}"
+            "seed",
+            _("must be a whole number, got {value!r}").format(value=value),
+            allowed=_("-1 (random) or 0–{SEED_MAX}").format(SEED_MAX=SEED_MAX),
         )
     if value != SEED_RANDOM and not 0 <= value <= SEED_MAX:
         raise ParamsError(
-            "seed", f"must be -1 (random) or 0–{SEED_MAX}, got {value}", allowed=f"-1 or 0–{SEED_MAX}"
+            "seed",
+            _("must be -1 (random) or 0–{SEED_MAX}, got {value}").format(SEED_MAX=SEED_MAX, value=value),
+            allowed=_("-1 or 0–{SEED_MAX}").format(SEED_MAX=SEED_MAX),
         )
     return value
 
@@ -125,7 +147,7 @@ def _check_gen_mode(value: object) -> GenMode | None:
         return None
     if value not in GEN_MODES:
         allowed = ", ".join((AUTO, *GEN_MODES))
-        raise ParamsError("gen_mode", f"unknown mode {value!r}", allowed=allowed)
+        raise ParamsError("gen_mode", _("unknown mode {value!r}").format(value=value), allowed=allowed)
     return cast(GenMode, value)
 
 
@@ -133,7 +155,11 @@ def _check_prompt(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ParamsError("prompt", f"must be text, got {type(value).__name__}", allowed="any text, or none")
+        raise ParamsError(
+            "prompt",
+            _("must be text, got {value}").format(value=type(value).__name__),
+            allowed=_("any text, or none"),
+        )
     return value
 
 
@@ -214,7 +240,7 @@ class EditParams:
         """The exact create body of docs/PROTOCOL.md for this image URL (width × height left out while they
         follow the photo: then the model's default, 1328 × 1328, applies)."""
         if not isinstance(image_input, str) or not image_input.strip():
-            raise ParamsError("image_input", "is missing", allowed="an image URL or data URL")
+            raise ParamsError("image_input", _("is missing"), allowed=_("an image URL or data URL"))
         params: dict[str, Any] = {
             "image_input": image_input,
             "gpen": self.gpen,
@@ -247,12 +273,16 @@ class EditParams:
         """Build from a plain dict; missing keys take defaults, unknown keys are an error."""
         if not isinstance(data, dict):
             raise ParamsError(
-                "params", f"must be an object, got {type(data).__name__}", allowed="a JSON object"
+                "params",
+                _("must be an object, got {data}").format(data=type(data).__name__),
+                allowed=_("a JSON object"),
             )
         unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             known = ", ".join(f.name for f in dataclasses.fields(cls))
-            raise ParamsError(", ".join(unknown), "is not a parameter of Spark Edit Portrait", allowed=known)
+            raise ParamsError(
+                ", ".join(unknown), _("is not a parameter of Spark Edit Portrait"), allowed=known
+            )
         return cls(**data)
 
     @classmethod
@@ -264,18 +294,20 @@ class EditParams:
         p = {"width": MODEL_DEFAULT_SIZE, "height": MODEL_DEFAULT_SIZE, **payload}
         image_input = p.pop("image_input", None)
         if not isinstance(image_input, str) or not image_input:
-            raise ParamsError("image_input", "is missing", allowed="an image URL or data URL")
+            raise ParamsError("image_input", _("is missing"), allowed=_("an image URL or data URL"))
         params = cls.from_dict(p)
         if params.follows_photo:  # "auto" is the app's word, not the protocol's
             raise ParamsError(
-                "width", "must be a whole number of pixels, got 'auto'", allowed=f"{SIZE_MIN}–{SIZE_MAX}"
+                "width",
+                _("must be a whole number of pixels, got 'auto'"),
+                allowed=f"{SIZE_MIN}–{SIZE_MAX}",
             )
         return params, image_input
 
 
 def describe_strengths(params: EditParams, sep: str = " · ") -> str:
     """`Face HD 0.4 · Skin 0.7 · Tone 0.0`: the strengths by the names every view uses (STRENGTH_NAMES)."""
-    return sep.join(f"{STRENGTH_NAMES[n]} {getattr(params, n):.1f}" for n in STRENGTH_FIELDS)
+    return sep.join(f"{_(STRENGTH_NAMES[n])} {getattr(params, n):.1f}" for n in STRENGTH_FIELDS)
 
 
 def check_local(params: EditParams) -> None:
@@ -286,9 +318,11 @@ def check_local(params: EditParams) -> None:
     """
     if params.effective_prompt or params.effective_gen_mode == "creative":
         raise PortraitStudioError(
-            "Prompt regeneration needs the cloud model; the local engine only retouches "
-            "(detail, skin smoothing, tone and blemishes).",
-            "Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings.",
+            _(
+                "Prompt regeneration needs the cloud model; the local engine only retouches (detail, "
+                "skin smoothing, tone and blemishes)."
+            ),
+            _("Clear the prompt and use a reference mode, or switch the backend to the cloud in Settings."),
             code=CODE_INVALID_PARAM,
         )
 

@@ -25,6 +25,7 @@ from portrait_studio.core._loading import (
 from portrait_studio.core.colour import Space, quantise
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import ASPECT_PRESETS, EditParams, crop_share
 
 if TYPE_CHECKING:  # deep_io loads OpenCV: only the pipeline's load needs it
@@ -227,7 +228,9 @@ def preflight(
         problems.append(cropped)
     notes = list(image.notes)
     if full.approximate:
-        notes.append("faces counted with the approximate fallback detector (face models missing or damaged).")
+        notes.append(
+            _("faces counted with the approximate fallback detector (face models missing or damaged).")
+        )
     return PreflightReport(
         path=str(image.path) if image.path is not None else None,
         format=image.format,
@@ -244,86 +247,119 @@ def _file_problems(image: LoadedImage) -> list[Problem]:
     out = []
     warned = jpeg_decoder_warnings(image.data) if image.format == "JPEG" and image.data else []
     if warned:  # the pixels decoded, but part of them is garbage: the edit would retouch the damage
-        out.append(Problem(
-            "damaged",
-            f"The photo's data is damaged ({warned[0].rstrip('.')}): parts may show grey or garbled.",
-            "Copy the file again from the camera or the original source, or re-export it.",
-        ))  # fmt: skip
+        out.append(
+            Problem(
+                "damaged",
+                _("The photo's data is damaged ({detail}): parts may show grey or garbled.").format(
+                    detail=warned[0].rstrip(".")
+                ),
+                _("Copy the file again from the camera or the original source, or re-export it."),
+            )
+        )
     if image.format not in UPLOAD_FORMATS:
-        out.append(Problem(
-            "format",
-            f"The photo is {image.format}; the service accepts only JPEG and PNG.",
-            "Let the app convert it to JPEG (it keeps the original file).",
-            "convert",
-        ))  # fmt: skip
+        out.append(
+            Problem(
+                "format",
+                _("The photo is {format}; the service accepts only JPEG and PNG.").format(
+                    format=image.format
+                ),
+                _("Let the app convert it to JPEG (it keeps the original file)."),
+                "convert",
+            )
+        )
     elif image.mode == "CMYK":
-        out.append(Problem(
-            "format",
-            "The photo is a CMYK JPEG (print colours); the service expects RGB.",
-            "Let the app convert it to an RGB JPEG (it keeps the original file).",
-            "convert",
-        ))  # fmt: skip
+        out.append(
+            Problem(
+                "format",
+                _("The photo is a CMYK JPEG (print colours); the service expects RGB."),
+                _("Let the app convert it to an RGB JPEG (it keeps the original file)."),
+                "convert",
+            )
+        )
     if max(image.width, image.height) > MAX_UPLOAD_SIDE:
-        out.append(Problem(
-            "too_many_pixels",
-            f"The photo is {image.width}×{image.height} pixels; "
-            f"the limit is {MAX_UPLOAD_SIDE}×{MAX_UPLOAD_SIDE}.",
-            f"Let the app downscale it to {MAX_UPLOAD_SIDE} pixels on the long side.",
-            "downscale",
-        ))  # fmt: skip
+        out.append(
+            Problem(
+                "too_many_pixels",
+                _("The photo is {width}×{height} pixels; the limit is {limit}×{limit}.").format(
+                    width=image.width, height=image.height, limit=MAX_UPLOAD_SIDE
+                ),
+                _("Let the app downscale it to {limit} pixels on the long side.").format(
+                    limit=MAX_UPLOAD_SIDE
+                ),
+                "downscale",
+            )
+        )
     if image.file_bytes > MAX_UPLOAD_BYTES:
-        out.append(Problem(
-            "too_many_bytes",
-            f"The file is {image.file_bytes / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.",
-            "Let the app re-encode it as a JPEG of at most 5 MB at the best quality that fits.",
-            "reencode",
-        ))  # fmt: skip
+        out.append(
+            Problem(
+                "too_many_bytes",
+                _("The file is {mb:.1f} MB; the limit is {limit:.0f} MB.").format(
+                    mb=image.file_bytes / 1e6, limit=MAX_UPLOAD_BYTES / 1e6
+                ),
+                _("Let the app re-encode it as a JPEG of at most 5 MB at the best quality that fits."),
+                "reencode",
+            )
+        )
     return out
 
 
 def _face_problems(
     image: LoadedImage, faces: FaceResult, params: EditParams | None, each_face: bool = False
 ) -> list[Problem]:
-    how = " (approximate count: face models missing)" if faces.approximate else ""
+    how = _(" (approximate count: face models missing)") if faces.approximate else ""
     if faces.count == 0:
-        return [Problem(
-            "no_face",
-            f"No face was found in the photo{how}; the model needs exactly one, frontal and large.",
-            "Choose a photo in which one person faces the camera, face not covered or cut off.",
-        )]  # fmt: skip
+        return [
+            Problem(
+                "no_face",
+                _(
+                    "No face was found in the photo{how}; the model needs exactly one, frontal and large."
+                ).format(how=how),
+                _("Choose a photo in which one person faces the camera, face not covered or cut off."),
+            )
+        ]
     out = []
     if faces.count > 1 and each_face:
         out.append(Problem(
             "several_faces",
-            f"{faces.count} faces were found{how}; each chosen face is retouched as its own task and merged "
-            "into the full photo.",
-            "Choose the faces to retouch (all but tiny background faces by default).",
+            _("{count} faces were found{how}; each chosen face is retouched as its own task and merged into "
+              "the full photo.").format(count=faces.count, how=how),
+            _("Choose the faces to retouch (all but tiny background faces by default)."),
             "each_face",
         ))  # fmt: skip
     elif faces.count > 1:
         out.append(Problem(
             "several_faces",
-            f"{faces.count} faces were found{how}; the model needs exactly one.",
-            "Retouch each face as its own task, let the app crop to the largest face, or choose a photo of "
-            "one person.",
+            _("{count} faces were found{how}; the model needs exactly one.").format(
+                count=faces.count, how=how
+            ),
+            _("Retouch each face as its own task, let the app crop to the largest face, or choose a photo of "
+              "one person."),
             "crop_to_face",
         ))  # fmt: skip
     size = faces.faces[0].size
     need = min_face_px(params)
     if size < need:
-        out.append(Problem(
-            "small_face",
-            f"The face is only {size} pixels across; "
-            f"the requested output needs at least {need} for a sharp result.",
-            "Use a larger original or a photo taken closer, or choose a smaller output size.",
-        ))  # fmt: skip
+        out.append(
+            Problem(
+                "small_face",
+                _(
+                    "The face is only {size} pixels across; the requested output needs at least {need} "
+                    "for a sharp result."
+                ).format(size=size, need=need),
+                _("Use a larger original or a photo taken closer, or choose a smaller output size."),
+            )
+        )
     elif size < MIN_FACE_IN_FRAME * min(image.width, image.height) and faces.count == 1:
-        out.append(Problem(
-            "small_face",
-            f"The face is small in the frame ({size} pixels in a {image.width}×{image.height} photo).",
-            "Let the app crop to the face (with hair and shoulders).",
-            "crop_to_face",
-        ))  # fmt: skip
+        out.append(
+            Problem(
+                "small_face",
+                _("The face is small in the frame ({size} pixels in a {width}×{height} photo).").format(
+                    size=size, width=image.width, height=image.height
+                ),
+                _("Let the app crop to the face (with hair and shoulders)."),
+                "crop_to_face",
+            )
+        )
     return out
 
 
@@ -568,29 +604,42 @@ def prepare_upload(image: LoadedImage, *, crop_to_face: Face | None = None) -> P
     rgb = image.rgb if image.preview_scale == 1.0 else load_image_bytes(image.data, image.name).rgb
     fixes = []
     if image.srgb_from is not None:
-        fixes.append(f"converted to sRGB from {image.srgb_from}")
+        fixes.append(_("converted to sRGB from {srgb_from}").format(srgb_from=image.srgb_from))
     if image.orientation != 1:
-        fixes.append("turned upright (EXIF orientation)")
+        fixes.append(_("turned upright (EXIF orientation)"))
     if crop_to_face is not None:
         x, y, w, h = face_crop_box(crop_to_face, rgb.shape[1], rgb.shape[0])
         rgb = rgb[y : y + h, x : x + w]
-        fixes.append(f"cropped to the face ({w}×{h} at {x},{y})")
+        fixes.append(_("cropped to the face ({w}×{h} at {x},{y})").format(w=w, h=h, x=x, y=y))
     if max(rgb.shape[:2]) > MAX_UPLOAD_SIDE:
         before = f"{rgb.shape[1]}×{rgb.shape[0]}"
-        rgb, _ = working_copy(rgb, MAX_UPLOAD_SIDE)
-        fixes.append(f"downscaled from {before} to {rgb.shape[1]}×{rgb.shape[0]}")
+        rgb, _scale = working_copy(rgb, MAX_UPLOAD_SIDE)
+        fixes.append(
+            _("downscaled from {before} to {width}×{height}").format(
+                before=before, width=rgb.shape[1], height=rgb.shape[0]
+            )
+        )
     while True:
         fitted = fit_jpeg(rgb, MAX_UPLOAD_BYTES, icc_profile=image.icc_profile)  # an RGB one or None
         if fitted is not None:
             break
-        rgb, _ = working_copy(rgb, round(max(rgb.shape[:2]) * 0.8))  # noise so dense no quality fits: shrink
+        # noise so dense no quality fits: shrink
+        rgb, _scale = working_copy(rgb, round(max(rgb.shape[:2]) * 0.8))
         if max(rgb.shape[:2]) < 64:
-            raise ImageError(image.path, "could not be made small enough to upload.")
-        fixes.append(f"downscaled to {rgb.shape[1]}×{rgb.shape[0]} to fit 5 MB")
+            raise ImageError(image.path, _("could not be made small enough to upload."))
+        fixes.append(
+            _("downscaled to {width}×{height} to fit 5 MB").format(width=rgb.shape[1], height=rgb.shape[0])
+        )
     data, quality = fitted
     if image.format != "JPEG" or image.mode == "CMYK":
-        fixes.append(f"converted from {image.format}{' CMYK' if image.mode == 'CMYK' else ''} to JPEG")
-    fixes.append(f"encoded as JPEG quality {quality} ({len(data) / 1e6:.2f} MB)")
+        fixes.append(
+            _("converted from {format}{cmyk} to JPEG").format(
+                format=image.format, cmyk=" CMYK" if image.mode == "CMYK" else ""
+            )
+        )
+    fixes.append(
+        _("encoded as JPEG quality {quality} ({mb:.2f} MB)").format(quality=quality, mb=len(data) / 1e6)
+    )
     return PreparedUpload(data, "image/jpeg", rgb.shape[1], rgb.shape[0], fixes, quality)
 
 

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from portrait_studio.core.i18n import set_language
 from portrait_studio.core.logs import setup_logging
 from portrait_studio.ui.style.application import make_app
 
@@ -20,9 +21,11 @@ def run_gui(argv: Sequence[str] = (), paths: Sequence[Path] = (), *, edit_in: Pa
 
         return run_smoke_test()
     setup_logging("window")  # the log file that error messages point at (core/logs.py)
-    app = make_app(argv)
     from portrait_studio.core.settings import load_settings
     from portrait_studio.core.shoot import ShootStore
+
+    set_language(load_settings().language)  # before any widget is built: their words are taken at build time
+    app = make_app(argv)
     from portrait_studio.ui.style.theme import ThemeFollower
     from portrait_studio.ui.window.main_window import MainWindow
 

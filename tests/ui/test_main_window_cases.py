@@ -281,7 +281,8 @@ def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backen
     notes.write_text("hello")
     w = make_window(qtbot, ui_backend)
     assert w.open_paths([notes]) == []
-    assert "not photos" in w.statusBar().currentMessage() and "notes.txt" in w.statusBar().currentMessage()
+    # one item: "Skipped 1 item that is not a photo" (ngettext; was "item(s) that are not photos")
+    assert "not a photo" in w.statusBar().currentMessage() and "notes.txt" in w.statusBar().currentMessage()
     open_and_wait(qtbot, w, [bad])
     photo = w.session.current
     assert photo.status == FAILED

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.core.errors import ImageError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.images import SAVE_FORMATS, load_image, save_image  # SAVE_FORMATS: suffix → format
 
 FORMATS = (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp"), ("TIFF", ".tif"))
@@ -90,8 +91,8 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
     if not request.new_name and is_same_file(request.path, original):
         raise ImageError(
             request.path,
-            "this is the original photo.",
-            "Choose another file name: originals are never replaced.",
+            _("this is the original photo."),
+            _("Choose another file name: originals are never replaced."),
         )
     data, facts, note = result_bytes(request, result_path, original)
     path = _write(request, data) if isinstance(data, bytes) else _save_eight_bits(request, *data)
@@ -132,7 +133,7 @@ def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tup
             exif = load_image(original, max_side=64).exif
         except ImageError as err:  # moved, deleted, its card ejected: the paid result is saved all the same
             log.warning("saving without the original's EXIF: %s", err)
-            note = "without the original's EXIF: the original could not be read"
+            note = _("without the original's EXIF: the original could not be read")
     space = Space.of(icc, deep.channels)
     if not request.keep_metadata and not space.is_srgb_like:
         # Without a profile the file is read as sRGB: its pixels must be sRGB then.
@@ -141,7 +142,7 @@ def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tup
         pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None
     if lossless and pixels.dtype == np.uint16:  # TIFF and PNG hold 16 bits: kept (PNG: grey or RGB)
         if exif:
-            note = "16-bit, without the original's EXIF (not yet written into 16-bit files)"
+            note = _("16-bit, without the original's EXIF (not yet written into 16-bit files)")
         if request.fmt == "TIFF":
             return deep_io.tiff_bytes(pixels, icc, alpha=alpha), {"size": [w, h], "bits": 16}, note
         if pixels.shape[-1] in (1, 3):
@@ -183,23 +184,23 @@ class SaveAsDialog(QDialog):
 
     def __init__(self, suggested: Path, original: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Save as")
+        self.setWindowTitle(_("Save as"))
         self.setObjectName("save-dialog")
         self._original = original
         form = QFormLayout(self)
         self.path_edit = QLineEdit(str(suggested), self)
-        browse = QPushButton("Browse…", self)
+        browse = QPushButton(_("Browse…"), self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
-        form.addRow("File", row)
+        form.addRow(_("File"), row)
         self.format = QComboBox(self)
         for name, suffix in FORMATS:
             self.format.addItem(name, suffix)
         self.format.setCurrentIndex(max(0, self.format.findText(format_for(suggested))))
         self.format.currentIndexChanged.connect(self._on_format)
-        form.addRow("Format", self.format)
+        form.addRow(_("Format"), self.format)
         self.quality = QSpinBox(self)
         self.quality.setRange(1, 100)
         self.quality.setValue(DEFAULT_QUALITY)
@@ -211,10 +212,10 @@ class SaveAsDialog(QDialog):
         qrow = QHBoxLayout()
         qrow.addWidget(self.quality_slider, 1)
         qrow.addWidget(self.quality)
-        form.addRow("Quality", qrow)
-        self.keep_metadata = QCheckBox("Keep EXIF and colour profile of the original", self)
+        form.addRow(_("Quality"), qrow)
+        self.keep_metadata = QCheckBox(_("Keep EXIF and colour profile of the original"), self)
         self.keep_metadata.setChecked(True)
-        self.sidecar = QCheckBox("Write a JSON sidecar (settings, seed, task, cost)", self)
+        self.sidecar = QCheckBox(_("Write a JSON sidecar (settings, seed, task, cost)"), self)
         self.sidecar.setChecked(True)
         form.addRow("", self.keep_metadata)
         form.addRow("", self.sidecar)
@@ -248,7 +249,7 @@ class SaveAsDialog(QDialog):
             self.path_edit.setText(str(path.with_suffix(self.format.currentData())))
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save as", self.path_edit.text())
+        name, _chosen = QFileDialog.getSaveFileName(self, _("Save as"), self.path_edit.text())
         if name:
             self.path_edit.setText(name)
             self.format.setCurrentIndex(max(0, self.format.findText(format_for(Path(name)))))
@@ -258,12 +259,14 @@ class SaveAsDialog(QDialog):
         if is_same_file(path, self._original):
             QMessageBox.warning(
                 self,
-                "Save as",
-                "That is the original photo. Choose another name: originals are never replaced.",
+                _("Save as"),
+                _("That is the original photo. Choose another name: originals are never replaced."),
             )
             return
         if path.exists():
-            answer = QMessageBox.question(self, "Save as", f"{path.name} exists. Replace it?")
+            answer = QMessageBox.question(
+                self, _("Save as"), _("{path} exists. Replace it?").format(path=path.name)
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.accept()

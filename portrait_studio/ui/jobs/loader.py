@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
+from portrait_studio.core.i18n import _
 from portrait_studio.ui.jobs.imaging import (
     PREVIEW_MAX,
     SCREEN_MAX,
@@ -76,7 +77,9 @@ def load_screen(path: Path) -> ScreenLoad:
     try:
         rgb, size = decode_screen(path)
     except FileNotFoundError as err:
-        raise ImageError(path, "the file is gone.", "Check that the photo was not moved or deleted.") from err
+        raise ImageError(
+            path, _("the file is gone."), _("Check that the photo was not moved or deleted.")
+        ) from err
     except (OSError, ValueError, SyntaxError) as err:
         raise _read_error(path, err) from err
     thumb = downscale(rgb, THUMB_MAX)
@@ -101,7 +104,7 @@ def _read_error(path: Path, err: Exception) -> Exception:
         return plain
     except Exception:  # the core loader failing otherwise: keep the decoder's own words
         pass
-    return ImageError(path, f"could not be read as a photo ({err}).")
+    return ImageError(path, _("could not be read as a photo ({error}).").format(error=err))
 
 
 _full: dict[Path, Any] = {}  # the last photo and its result at full size, 8 bits (72 MB each at 24 MP)

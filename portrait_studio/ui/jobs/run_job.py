@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -87,7 +88,7 @@ class PipelineExecutor:
 
         def report(p: Any) -> None:
             if p.estimate is not None and backend.kind == "cloud":
-                price[:] = [f"estimate ${p.estimate}"]
+                price[:] = [_("estimate {cost}").format(cost=format_money(p.estimate, None))]
             on_progress(p.fraction, p.eta, " · ".join([text.stage(p.stage), *price]))
 
         run: Any = run_edit

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from portrait_studio.core.i18n import N_
 from portrait_studio.core.params import EditParams
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ class Status(StrEnum):
 
     LOADING = "loading"
     READY = "ready"
-    NEEDS_FIX = "needs a face fix"  # the app can fix it (one click: crop to one face)
-    BLOCKED = "cannot be sent"  # nothing the app can fix (no face): the user must choose another photo
+    NEEDS_FIX = N_("needs a face fix")  # the app can fix it (one click: crop to one face)
+    BLOCKED = N_("cannot be sent")  # nothing the app can fix (no face): the user must choose another photo
     FAILED = "failed"
     RUNNING = "running"
     EDITED = "edited"
@@ -62,7 +63,7 @@ class ScreenCopies:
     result_image: QImage | None = None
     result: ShownResult | None = None  # the result's own size and what its sidecar says (with result_image)
     versions: tuple[QImage | None, QImage] | None = None  # History ▸ Compare: (older or None, newer)
-    version_labels: tuple[str, str] = ("Original", "Newer version")  # their names ("Original", "v2")
+    version_labels: tuple[str, str] = (N_("Original"), N_("Newer version"))  # their names ("Original", "v2")
 
 
 @dataclass
@@ -287,7 +288,7 @@ class Session(QObject):
         i: int,
         older: QImage | None,
         newer: QImage,
-        labels: tuple[str, str] = ("Original", "Newer version"),
+        labels: tuple[str, str] = (N_("Original"), N_("Newer version")),
     ) -> None:
         """History ▸ Compare: `older` (None: the original) before, `newer` after, named by `labels`."""
         p = self.photos[i]

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.ui import text as words
 from portrait_studio.ui.model.session import AfterPane, Session
 
@@ -46,9 +47,9 @@ class CompareView(QWidget):
         self.setMinimumSize(320, 240)
         self.before: QImage | None = None
         self.after: QImage | None = None
-        self.after_label = "After"
-        self.before_label = "Before"  # ("Original" / "v1" when History versions are compared)
-        self.placeholder = "Open a portrait to begin\nCtrl+O, or drop photos or a folder here"
+        self.after_label = N_("After")
+        self.before_label = N_("Before")  # ("Original" / "v1" when History versions are compared)
+        self.placeholder = N_("Open a portrait to begin\nCtrl+O, or drop photos or a folder here")
         self.mode = SPLIT
         self.divider = 0.5
         self.showing_before = False
@@ -92,7 +93,7 @@ class CompareView(QWidget):
             self.fit = True
         self._relayout()
 
-    def set_after(self, image: QImage | None, label: str = "After", pixels: int | None = None) -> None:
+    def set_after(self, image: QImage | None, label: str = N_("After"), pixels: int | None = None) -> None:
         """Show the after image (local preview or result), labelled; `pixels`: a result file's own width
         (1:1 then shows its pixels), None for a preview (drawn in the original's frame)."""
         self.after = image
@@ -288,7 +289,7 @@ class CompareView(QWidget):
             label = (
                 self.before_label
                 if self.showing_before
-                else (self.after_label if self.after else "No result yet")
+                else (self.after_label if self.after else N_("No result yet"))
             )
             self._label(p, self._viewport(True), label, True)
             p.setPen(QPen(QColor(20, 20, 20), 2))
@@ -374,7 +375,8 @@ class CompareView(QWidget):
         font.setPointSizeF(max(8.0, font.pointSizeF() * 0.85))
         font.setBold(True)
         p.setFont(font)
-        rect = p.fontMetrics().boundingRect(text.upper()).adjusted(-8, -4, 8, 4)
+        text = _(text).upper()  # a label is kept as marked (N_) and translated as it is drawn
+        rect = p.fontMetrics().boundingRect(text).adjusted(-8, -4, 8, 4)
         x = vp.left() + 12 if left else vp.right() - rect.width() - 12
         rect.moveTo(round(x), round(vp.top() + 12))
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -382,7 +384,7 @@ class CompareView(QWidget):
         p.setBrush(QColor(0, 0, 0, 150))
         p.drawRoundedRect(QRectF(rect), 4, 4)
         p.setPen(QColor(235, 235, 235))
-        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text.upper())
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         p.restore()
 
     def _paint_placeholder(self, p: QPainter) -> None:
@@ -390,7 +392,7 @@ class CompareView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         p.setFont(font)
-        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, _(self.placeholder))
 
     # ------------------------------------------------------------------ input
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -496,9 +498,9 @@ class CompareBinding(QObject):
                 AfterPane.VERSIONS: photo.screen.version_labels[1],
             }.get(kind, "After")
             if kind is not None
-            else "After"
+            else N_("After")
         )
-        before_label = photo.screen.version_labels[0] if versions else "Before"
+        before_label = photo.screen.version_labels[0] if versions else N_("Before")
         if before_label != view.before_label:
             view.before_label = before_label
             view.update()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QItemSelectionModel, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.ui.model.session import (
     BLOCKED,
     EDITED,
@@ -40,14 +41,14 @@ BADGE_COLOURS = {
     MISSING: QColor(150, 110, 110),
 }
 BADGE_TEXT = {
-    NEEDS_FIX: "FIX",
-    BLOCKED: "NO GO",
-    FAILED: "ERR",
+    NEEDS_FIX: N_("FIX"),
+    BLOCKED: N_("NO GO"),
+    FAILED: N_("ERR"),
     RUNNING: "…",
-    QUEUED: "QUEUED",
-    EDITED: "EDITED",
-    SAVED: "SAVED",
-    MISSING: "MISSING",
+    QUEUED: N_("QUEUED"),
+    EDITED: N_("EDITED"),
+    SAVED: N_("SAVED"),
+    MISSING: N_("MISSING"),
 }
 
 
@@ -108,7 +109,7 @@ class Filmstrip(QListWidget):
             self._drawn[index] = drawn
             item.setIcon(QIcon(self._tile(photo.thumb, photo.status, progress, index)))
         line = photo.run_text.splitlines()[0] if photo.run_text else ""
-        item.setToolTip("\n".join(t for t in (str(photo.path), str(photo.status), line, photo.error) if t))
+        item.setToolTip("\n".join(t for t in (str(photo.path), _(photo.status), line, photo.error) if t))
         item.setData(Qt.ItemDataRole.UserRole, photo.status)
 
     def _on_current(self, index: int) -> None:
@@ -180,7 +181,7 @@ class Filmstrip(QListWidget):
             font.setPointSizeF(7.0)
             font.setBold(True)
             p.setFont(font)
-            text = BADGE_TEXT[status]
+            text = _(BADGE_TEXT[status])
             if progress is not None:
                 text = f"{round(progress * 100)} %"
             w = p.fontMetrics().horizontalAdvance(text) + 10

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
 from portrait_studio.api.batch import BatchQueue
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -97,8 +99,20 @@ def add_about(help_menu: QMenu, parent: QWidget) -> None:
     except ImportError as err:
         log.warning("About dialog not available: %s", err)
         return
-    action = help_menu.addAction("&About Portrait Studio")
+    action = help_menu.addAction(_("&About Portrait Studio"))
     action.triggered.connect(lambda: show_about(parent))
 
 
-__all__ = ["add_about", "add_dock", "batch_queue", "panel_of"]
+def add_keyboard_sheet(help_menu: QMenu, parent: QWidget) -> QAction:
+    """Help ▸ Keyboard (F1): the shortcut sheet, listing the actions of `parent` (the window) when opened."""
+    from portrait_studio.ui.dialogs.keyboard_dialog import show_keyboard
+
+    action = QAction(_("&Keyboard shortcuts…"), parent)
+    action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+    action.triggered.connect(lambda: show_keyboard(parent.actions(), parent))
+    parent.addAction(action)  # F1 works with the menu closed
+    help_menu.addAction(action)
+    return action
+
+
+__all__ = ["add_about", "add_dock", "add_keyboard_sheet", "batch_queue", "panel_of"]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio import APP_NAME
+from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, load_settings
@@ -253,7 +254,7 @@ class MainWindow(QMainWindow):
         ResultSizeBinding(self.controls.result_size, self.session)
         v.addWidget(scroll, 1)
         v.addWidget(self.run_panel)
-        dock = QDockWidget("Edit", self)
+        dock = QDockWidget(_("Edit"), self)
         dock.setObjectName("edit-dock")
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(panel)
@@ -266,11 +267,14 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.backend_label = QLabel(self)
-        self.faces_label = QLabel("No photo", self)
+        self.faces_label = QLabel(_("No photo"), self)
         self.cost_label = QLabel(self)
         self.zoom_label = QLabel(self)
         self.zoom_label.setToolTip(
-            "Zoom, in pixels of the result when one is shown, else of the original (Ctrl+0 fit, Ctrl+1 100 %)"
+            _(
+                "Zoom, in pixels of the result when one is shown, else of the original (Ctrl+0 fit, "
+                "Ctrl+1 100 %)"
+            )
         )
         for label in (self.zoom_label, self.faces_label, self.backend_label, self.cost_label):
             label.setContentsMargins(8, 0, 8, 0)
@@ -288,7 +292,7 @@ class MainWindow(QMainWindow):
         self.banner.fix_requested.connect(self.open_flow.apply_fix)
         self.preview.follow(s)  # (before preview_shown below: the image is in the view when it is emitted)
         self.preview.ready.connect(self._on_preview_ready)
-        self.preview.failed.connect(lambda _k, msg: say(f"Preview: {msg}", 8000))
+        self.preview.failed.connect(lambda _k, msg: say(_("Preview: {msg}").format(msg=msg), 8000))
         self.run_panel.run_button.clicked.connect(self.run_current)
         self.run_panel.cancel_button.clicked.connect(self.cancel_run)
         self.run_panel.settings_requested.connect(self.open_settings)
@@ -300,8 +304,8 @@ class MainWindow(QMainWindow):
         of.warmed.connect(lambda: self._warmed("loader"))
         rf.problem.connect(self.run_panel.show_error)
         rf.progress.connect(self.run_panel.progress)
-        rf.cancelling.connect(lambda: self.run_panel.status.setText("Cancelling…"))
-        rf.run_cancelled.connect(lambda: self.run_panel.idle("Cancelled — nothing more is waited for."))
+        rf.cancelling.connect(lambda: self.run_panel.status.setText(_("Cancelling…")))
+        rf.run_cancelled.connect(lambda: self.run_panel.idle(_("Cancelled — nothing more is waited for.")))
         rf.run_progress.connect(self.run_progress)
         rf.run_finished.connect(self.run_finished)
         rf.run_failed.connect(self.run_failed)
@@ -365,21 +369,25 @@ class MainWindow(QMainWindow):
         """Ask whether to pay `estimate` (USD) for this edit, above the threshold `limit`."""
         answer = QMessageBox.question(
             self,
-            "Confirm the cost",
-            f"This edit is estimated at ${estimate}, more than your limit of ${limit} per edit.\n\nRun it?",
+            _("Confirm the cost"),
+            _(
+                "This edit is estimated at {estimate}, more than your limit of {limit} per edit.\n\nRun it?"
+            ).format(estimate=format_money(estimate, None), limit=format_money(limit, None)),
         )
         return answer == QMessageBox.StandardButton.Yes
 
     # ------------------------------------------------------------------ dialogs
     def choose_files(self) -> None:
         """Ctrl+O: pick photos with the platform's dialog."""
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos", self._start_dir(), text.photo_filter())
+        paths, _chosen = QFileDialog.getOpenFileNames(
+            self, _("Open photos"), self._start_dir(), text.photo_filter()
+        )
         if paths:
             self.files_chosen.emit([Path(p) for p in paths])
 
     def choose_folder(self) -> None:
         """Open every photo of a folder (a whole shoot)."""
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of photos", self._start_dir())
+        folder = QFileDialog.getExistingDirectory(self, _("Open a folder of photos"), self._start_dir())
         if folder:
             self.files_chosen.emit([Path(folder)])
 
@@ -393,7 +401,7 @@ class MainWindow(QMainWindow):
 
         photo = self.session.current
         if photo is None or photo.result_path is None:
-            self.statusBar().showMessage("Nothing to save yet: run the edit first (Ctrl+Enter).", 8000)
+            self.statusBar().showMessage(_("Nothing to save yet: run the edit first (Ctrl+Enter)."), 8000)
             return
         dialog = SaveAsDialog(self.save_flow.target(photo), photo.path, self)
         if dialog.exec():
@@ -402,9 +410,12 @@ class MainWindow(QMainWindow):
     def _offer_save_as(self, why: str) -> None:
         """Save could not write where it saves: say why and offer Save as (another folder or name)."""
         box = QMessageBox(
-            QMessageBox.Icon.Warning, "Could not save", f"{why}\n\nSave it somewhere else?", parent=self
+            QMessageBox.Icon.Warning,
+            _("Could not save"),
+            _("{why}\n\nSave it somewhere else?").format(why=why),
+            parent=self,
         )
-        save_as = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
+        save_as = box.addButton(_("Save as…"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setObjectName("cannot-save")
         box.buttonClicked.connect(lambda button: self.choose_save_as() if button is save_as else None)
@@ -537,9 +548,10 @@ class MainWindow(QMainWindow):
         # original's (1.0 for a fixed copy: its own pixels are the photo).
         view = self.compare
         percent = 100 * view.scale / view.one_to_one
-        shown = f"Fit ({percent:.0f} %)" if view.fit else f"{percent:.0f} %"
+        shown = _("Fit ({percent:.0f} %)").format(percent=percent) if view.fit else f"{percent:.0f} %"
         if abs(view.one_to_one - view.before_one_to_one) > 1e-6:  # a model-size result: say both
-            shown += f" · original {100 * view.scale / view.before_one_to_one:.0f} %"
+            original = 100 * view.scale / view.before_one_to_one
+            shown += _(" · original {percent:.0f} %").format(percent=original)
         self.zoom_label.setText(shown)
 
     def _update_status_bar(self) -> None:
@@ -584,8 +596,9 @@ class MainWindow(QMainWindow):
                     build(journal)
                 except Exception as err:  # a sibling panel that is missing or broken must not stop the window
                     log.warning("%s not available: %s", build.__name__, err)
-        from portrait_studio.ui.window.docks import add_about
+        from portrait_studio.ui.window.docks import add_about, add_keyboard_sheet
 
+        add_keyboard_sheet(self.window_actions.help_menu, self)
         add_about(self.window_actions.help_menu, self)
         if journal is not None:  # finish what a crash interrupted (never resubmits a possibly-paid task)
             from portrait_studio.ui.window.resume_flow import ResumeFlow
@@ -612,7 +625,7 @@ class MainWindow(QMainWindow):
         )
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.presets_panel = panel
-        dock = self._dock("Presets", "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        dock = self._dock(_("Presets"), "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.edit_dock, dock, Qt.Orientation.Vertical)
 
     def _keep_locked_seed(self, params: EditParams) -> EditParams:
@@ -632,7 +645,7 @@ class MainWindow(QMainWindow):
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.history_panel = panel
         self.history_flow.name_of = panel.version_name
-        self._dock("History", "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
+        self._dock(_("History"), "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
         self._show_history()
 
     def _build_batch_dock(self, journal: Journal) -> None:
@@ -667,7 +680,7 @@ class MainWindow(QMainWindow):
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
         # backend), until it is done or paused by the budget: a paused batch never "finishes".
         flow.settled.connect(self.settings_flow.apply_pending)
-        dock = self._dock("Batch", "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        dock = self._dock(_("Batch"), "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()

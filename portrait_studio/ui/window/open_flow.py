@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import EditParams
 from portrait_studio.ui import text
 from portrait_studio.ui.jobs import loader
@@ -66,7 +67,7 @@ class OpenController(QObject):
             self.message.emit(text.skipped(skipped), 10000)
         if not files:
             if not skipped:
-                self.message.emit(text.NO_PHOTOS, 10000)
+                self.message.emit(_(text.NO_PHOTOS), 10000)
             return []
         if not quiet:
             self.recent.add([Path(p) for p in paths])
@@ -140,7 +141,7 @@ class OpenController(QObject):
 
     def _fixed(self, i: int, fixed: loader.FixResult) -> None:
         self.session.set_fixed(i, fixed)
-        self.message.emit("Fixed: " + "; ".join(fixed.fixes), 10000)
+        self.message.emit(_("Fixed: ") + "; ".join(fixed.fixes), 10000)
         self.photo_analysed.emit(i)
 
     # ------------------------------------------------------------------ current photo and memory

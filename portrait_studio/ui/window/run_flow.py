@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui import text
@@ -74,13 +75,13 @@ class RunController(QObject):
         """Ctrl+Enter: send the current photo with its parameters; False when it cannot start."""
         i, photo = self.session.current_index, self.session.current
         if photo is not None and photo.error and photo.report is None:
-            self.problem.emit(f"Not sent: {photo.error}", photo.error_fix)
+            self.problem.emit(_("Not sent: {error}").format(error=photo.error), photo.error_fix)
             return False
         if photo is None or (photo.display is None and photo.report is None):
-            self.message.emit("Open a photo first (Ctrl+O or drop it on the window).", 8000)
+            self.message.emit(_("Open a photo first (Ctrl+O or drop it on the window)."), 8000)
             return False
         if self.runner.busy:
-            self.message.emit("An edit is already running; wait for it or cancel it (Esc).", 8000)
+            self.message.emit(_("An edit is already running; wait for it or cancel it (Esc)."), 8000)
             return False
         group = self.group_for(photo)
         faces, face_params = group if group is not None else (None, {})
@@ -88,7 +89,7 @@ class RunController(QObject):
         if faces is not None:  # face by face: several faces are what it is for
             blocking = [p for p in blocking if p.code != "several_faces"]
         if blocking:
-            self.problem.emit(f"Not sent: {blocking[0].message}", blocking[0].fix)
+            self.problem.emit(_("Not sent: {error}").format(error=blocking[0].message), blocking[0].fix)
             return False
         settings = self._settings()
         if settings.backend == "local" and not self._local_can_run(photo.params):
@@ -111,12 +112,12 @@ class RunController(QObject):
         try:
             check_local(params)
         except PortraitStudioError as err:
-            self.problem.emit(f"Not sent: {err.message}", err.fix)
+            self.problem.emit(_("Not sent: {error}").format(error=err.message), err.fix)
             return False
         return True
 
     def _send(self, i: int, job: RunJob) -> None:
-        self.session.set_running(i, job, "Sending…")
+        self.session.set_running(i, job, _("Sending…"))
         self.runner.submit(job)
 
     def cancel(self) -> None:
@@ -204,7 +205,9 @@ class RunController(QObject):
             if outcome is not None:  # the run's result cannot be shown: that run failed for the user
                 self.run_failed.emit(message)
             else:
-                self.message.emit(f"Could not show the result: {text.error(message, fix)}", 10000)
+                self.message.emit(
+                    _("Could not show the result: {error}").format(error=text.error(message, fix)), 10000
+                )
 
         self.io.submit(lambda: load_result(path, original), shown, failed)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from portrait_studio.core.i18n import _
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui import text
 from portrait_studio.ui.model.session import Photo, Session
@@ -58,7 +59,7 @@ class SaveController(QObject):
         photo = self.session.current
         if photo is not None and photo.saved_path is not None and photo.saved_path.is_file():
             # The same result again would only write an identical "-2" copy.
-            self.message.emit(f"Already saved as {photo.saved_path}", 10000)
+            self.message.emit(_("Already saved as {path}").format(path=photo.saved_path), 10000)
             return
         if photo is not None:
             target = self.target(photo)
@@ -78,7 +79,7 @@ class SaveController(QObject):
 
         i, photo = self.session.current_index, self.session.current
         if photo is None or photo.result_path is None:
-            self.save_failed.emit("Nothing to save yet — run the edit first (Ctrl+Enter).")
+            self.save_failed.emit(_("Nothing to save yet — run the edit first (Ctrl+Enter)."))
             return False
         if isinstance(target, SaveRequest):
             request = target
@@ -100,19 +101,21 @@ class SaveController(QObject):
             return write_result(request, result, original, {**basics, **read_sidecar(sidecar_for(result))})
 
         self.io.submit(save, lambda saved: self._saved(i, saved), self._failed)
-        self.message.emit(f"Saving {request.path.name}…", 0)
+        self.message.emit(_("Saving {name}…").format(name=request.path.name), 0)
         return True
 
     def _saved(self, i: int, saved: Saved) -> None:
         self.session.set_saved(i, saved.path)
         note = f", {saved.note}" if saved.note else ""
-        self.message.emit(f"Saved {saved.path}{note}", 10000)
+        self.message.emit(_("Saved {path}{note}").format(path=saved.path, note=note), 10000)
         self.saved.emit(saved.path)
 
     def _failed(self, err: Exception) -> None:
         message, fix = message_of(err)
         self.problem.emit(message, fix)
-        self.message.emit(f"Not saved: {message}", 10000)  # (replaces "Saving …", which would stay)
+        self.message.emit(
+            _("Not saved: {message}").format(message=message), 10000
+        )  # (replaces "Saving …", which would stay)
         self.save_failed.emit(text.error(message, fix))
         if isinstance(err, OSError) or isinstance(err.__cause__, OSError):
             self.cannot_write.emit(text.error(message, fix))

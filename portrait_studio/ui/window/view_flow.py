@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRectF, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from portrait_studio.core.i18n import _
 from portrait_studio.ui.model.session import AfterPane, Session
 from portrait_studio.ui.panels.compare_view import CompareView
 from portrait_studio.ui.threads.runner import BackgroundRunner
@@ -95,7 +96,7 @@ class ViewController(QObject):
             self.detail_shown.emit()
 
         def failed(err: Exception) -> None:  # the working copy stays on screen: nothing is lost
-            self.message.emit(f"Could not load full-resolution detail: {err}", 8000)
+            self.message.emit(_("Could not load full-resolution detail: {error}").format(error=err), 8000)
 
         self.io.submit(lambda: load_detail(path, rect, width), shown, failed)
 
