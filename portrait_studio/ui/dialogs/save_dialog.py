@@ -170,8 +170,8 @@ def _write(request: SaveRequest, data: bytes) -> Path:
     from portrait_studio.core.fileio import atomic_write_bytes, create_unique
 
     try:
-        if request.new_name:
-            return create_unique(request.path, data)
+        if request.new_name:  # (a name whose sidecar another result holds is skipped too: free_name)
+            return create_unique(free_name(request.path), data)
         return atomic_write_bytes(request.path, data)
     except OSError as err:
         raise ImageError(
