@@ -314,3 +314,21 @@ def test_1_to_1_of_a_result_larger_than_a_small_photo_is_the_results_pixels(qtbo
     p = view.image_to_widget(x / k, y / k)
     assert view.width() / 2 + 8 < p.x() < view.width() - 80
     assert shows_exactly(grab, QPoint(round(p.x()), round(p.y())), answer[y : y + 64, x : x + 64]) is not None
+
+
+def test_a_preset_applied_brings_its_result_size(qtbot, ui_backend, portrait_file):
+    w = make_window(qtbot, ui_backend)
+    qtbot.waitUntil(lambda: w.presets_panel is not None, timeout=30_000)
+    store = w.presets_panel.store
+    store.save("For the web", EditParams(gpen=0.2), "", "model")
+    builtin = next(p for p in store.list() if p.builtin)
+    assert builtin.result_size == "original"
+    choice = w.controls.result_size
+    choice.choose("original")
+    assert w.presets_panel.apply("For the web") is not None
+    assert choice.current() == "model" and choice.chosen == "model"
+    assert w.presets_panel.apply(builtin.name) is not None
+    assert choice.current() == "original"
+    choice.choose("model")
+    saved = w.presets_panel.save_current_as("Small")
+    assert saved is not None and saved.result_size == "model"

@@ -41,11 +41,14 @@ class PresetsPanel(QWidget):
         store: PresetStore,
         current_params: Callable[[], EditParams] | None = None,
         parent: QWidget | None = None,
+        *,
+        current_result_size: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("presets-panel")
         self.store = store
         self._current_params = current_params
+        self._current_result_size = current_result_size or (lambda: "original")  # saved with the preset
         self._presets: dict[str, Preset] = {}
         self._build()
         bridge = Bridge(self.refresh, self)  # store callbacks may come from any thread
@@ -203,7 +206,7 @@ class PresetsPanel(QWidget):
                     _("A preset called “{existing}” already exists.").format(existing=existing.name),
                     _("Choose another name."),
                 )
-            preset = self.store.save(name, self._current_params(), description)
+            preset = self.store.save(name, self._current_params(), description, self._current_result_size())
         except PortraitStudioError as err:
             self._fail(err)
             return None

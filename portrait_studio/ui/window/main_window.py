@@ -6,6 +6,7 @@ own. The controllers (window/*_flow.py) change the Session; the views follow the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from portrait_studio import APP_NAME
 from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.params import EditParams
+from portrait_studio.core.presets import PresetError
 from portrait_studio.core.settings import Settings, load_settings
 from portrait_studio.core.shoot import ShootStore
 from portrait_studio.ui import text
@@ -619,14 +621,23 @@ class MainWindow(QMainWindow):
         from portrait_studio.ui.panels.presets_panel import PresetsPanel
 
         store = self._preset_store if self._preset_store is not None else PresetStore()
-        panel = PresetsPanel(store, current_params=self.controls.params, parent=self)
-        panel.preset_applied.connect(  # onto every photo selected in the filmstrip (the shown one alone: it)
-            lambda name, params: self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), name)
-        )
+        panel = PresetsPanel(
+            store, current_params=self.controls.params, parent=self,
+            current_result_size=self.controls.result_size.current,
+        )  # fmt: skip
+        panel.preset_applied.connect(self._apply_preset)
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.presets_panel = panel
         dock = self._dock(_("Presets"), "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.edit_dock, dock, Qt.Orientation.Vertical)
+
+    def _apply_preset(self, name: str, params: EditParams) -> None:
+        """A preset goes onto every photo selected in the filmstrip (the shown one alone: it), and its result
+        size becomes the Result choice (a preset is settings and where the result goes, as in `retouch`)."""
+        self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), name)
+        if self.presets_panel is not None:
+            with contextlib.suppress(PresetError):  # (deleted meanwhile: its strengths were applied)
+                self.controls.result_size.choose(self.presets_panel.store.get(name).result_size)
 
     def _keep_locked_seed(self, params: EditParams) -> EditParams:
         # A preset is "named EditParams without the image": a locked seed stays as it is.
