@@ -6,7 +6,14 @@ fixes in `preflight`); this module is the one place callers import from.
 
 from __future__ import annotations
 
-from portrait_studio.core._encoding import SAVE_FORMATS, encode_jpeg, fit_jpeg, save_image, working_copy
+from portrait_studio.core._encoding import (
+    SAVE_FORMATS,
+    encode_image,
+    encode_jpeg,
+    fit_jpeg,
+    save_image,
+    working_copy,
+)
 from portrait_studio.core._loading import (
     MAX_FILE_BYTES,
     MAX_PIXELS,
@@ -58,6 +65,7 @@ __all__ = [
     "PreparedUpload",
     "Problem",
     "colour_managed",
+    "encode_image",
     "encode_jpeg",
     "face_crop_box",
     "fit_jpeg",

@@ -26,7 +26,11 @@ from PySide6.QtWidgets import (
 
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.i18n import _
-from portrait_studio.core.images import SAVE_FORMATS, load_image, save_image  # SAVE_FORMATS: suffix → format
+from portrait_studio.core.images import (
+    SAVE_FORMATS,
+    encode_image,
+    load_image,
+)  # SAVE_FORMATS: suffix → format
 
 FORMATS = (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp"), ("TIFF", ".tif"))
 LOSSY = frozenset({"JPEG", "WEBP"})
@@ -94,8 +98,13 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
             _("this is the original photo."),
             _("Choose another file name: originals are never replaced."),
         )
-    data, facts, note = result_bytes(request, result_path, original)
-    path = _write(request, data) if isinstance(data, bytes) else _save_eight_bits(request, *data)
+    data, facts, note, xmp = result_bytes(request, result_path, original)
+    path = _write(request, data)
+    if xmp is not None:  # a format that cannot hold XMP (WebP): the `.xmp` sidecar catalogs read
+        from portrait_studio.core.fileio import atomic_write_bytes
+        from portrait_studio.core.metadata import sidecar_xmp
+
+        atomic_write_bytes(sidecar_xmp(path), xmp)
     if request.sidecar:
         atomic_write_json(
             sidecar_path(path),
@@ -104,20 +113,24 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
     return Saved(path, note)
 
 
-def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tuple[Any, dict[str, Any], str]:
-    """(the saved file's bytes — or, at 8 bits, (RGB, ICC, EXIF) for Pillow to encode —, the sidecar's facts
-    about them, a note for the photographer or "").
+def result_bytes(
+    request: SaveRequest, result_path: Path, original: Path
+) -> tuple[bytes, dict[str, Any], str, bytes | None]:
+    """(the saved file's bytes, the sidecar's facts about them, a note for the photographer or "", an XMP
+    packet the format could not hold — for a `.xmp` sidecar — or None).
 
     The result in its own format is copied as it is (the pipeline wrote it at full depth with the original's
-    profile and EXIF; a JPEG is not compressed a second time); another format is encoded from its pixels at
-    their depth where the format holds it (TIFF, PNG: 16 bits, through core.deep_io, without EXIF so far),
-    else at 8 bits with the original's EXIF. Its own ICC profile is kept: the original's would be wrong on a
+    profile, EXIF, XMP, IPTC and the edit's record; a JPEG is not compressed a second time); another format is
+    encoded from its pixels at their depth where the format holds it (TIFF, PNG: 16 bits, through
+    core.deep_io), else at 8 bits, and the result's metadata (EXIF, XMP with the edit's record, IPTC) is put
+    into the new file (core.metadata.embed). Its own ICC profile is kept: the original's would be wrong on a
     model-size result, which is sRGB.
     """
     import numpy as np
 
     from portrait_studio.core import deep_io
     from portrait_studio.core.colour import Space, quantise
+    from portrait_studio.core.metadata import Metadata, embed, read_metadata
 
     deep = deep_io.read_deep(result_path)
     pixels, icc, alpha = deep.pixels, deep.icc_profile, deep.alpha
@@ -125,44 +138,45 @@ def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tup
     lossless = request.fmt in ("TIFF", "PNG")
     if request.keep_metadata and request.fmt == deep.format and (lossless or request.new_name):
         facts = {"size": [w, h], "bits": deep.bits}
-        return result_path.read_bytes(), facts, ""
-    note, exif = "", None
+        return result_path.read_bytes(), facts, "", None
+    note, meta = "", Metadata()
     if request.keep_metadata:
-        try:
-            # Only the metadata is needed: a tiny reduced decode (JPEG DCT scaling) instead of all 24 MP.
-            exif = load_image(original, max_side=64).exif
-        except ImageError as err:  # moved, deleted, its card ejected: the paid result is saved all the same
-            log.warning("saving without the original's EXIF: %s", err)
-            note = _("without the original's EXIF: the original could not be read")
+        meta = read_metadata(result_path)
+        if meta.exif is None:  # (a result written without it): the original's, read from a tiny decode
+            try:
+                meta = Metadata(exif=load_image(original, max_side=64).exif, xmp=meta.xmp, iptc=meta.iptc)
+            except (
+                ImageError
+            ) as err:  # moved, deleted, its card ejected: the paid result is saved all the same
+                log.warning("saving without the original's EXIF: %s", err)
+                note = _("without the original's EXIF: the original could not be read")
     space = Space.of(icc, deep.channels)
     if not request.keep_metadata and not space.is_srgb_like:
         # Without a profile the file is read as sRGB: its pixels must be sRGB then.
         pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None
     elif deep.channels == 4:  # CMYK (a model-size result never is): saved as sRGB
         pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None
+    data: bytes | None = None
+    bits = 8
     if lossless and pixels.dtype == np.uint16:  # TIFF and PNG hold 16 bits: kept (PNG: grey or RGB)
-        if exif:
-            note = _("16-bit, without the original's EXIF (not yet written into 16-bit files)")
         if request.fmt == "TIFF":
-            return deep_io.tiff_bytes(pixels, icc, alpha=alpha), {"size": [w, h], "bits": 16}, note
-        if pixels.shape[-1] in (1, 3):
-            return deep_io.png_bytes(pixels, icc, alpha=alpha), {"size": [w, h], "bits": 16}, note
-    # 8 bits (JPEG, WebP, or an 8-bit result): Pillow, which writes the EXIF into every format.
-    eight = deep_io.eight_bits(pixels)
-    rgb = np.repeat(eight, 3, axis=-1) if eight.shape[-1] == 1 else eight
-    return (rgb, icc, exif), {"size": [w, h], "bits": 8}, note
-
-
-def _save_eight_bits(request: SaveRequest, rgb: Any, icc: bytes | None, exif: bytes | None) -> Path:
-    return save_image(
-        rgb,
-        free_name(request.path) if request.new_name else request.path,
-        fmt=request.fmt,
-        quality=request.quality,
-        icc_profile=icc,
-        exif=exif,
-        new_name=request.new_name,
-    )
+            data, bits = deep_io.tiff_bytes(pixels, icc, alpha=alpha), 16
+        elif pixels.shape[-1] in (1, 3):
+            data, bits = deep_io.png_bytes(pixels, icc, alpha=alpha), 16
+    if data is None:  # 8 bits (JPEG, WebP, or an 8-bit result)
+        eight = deep_io.eight_bits(pixels)
+        rgb = np.repeat(eight, 3, axis=-1) if eight.shape[-1] == 1 else eight
+        # The EXIF goes in with the rest below (embed), except into WebP, which only Pillow writes it into
+        # (and Pillow's TIFF writer refuses an EXIF block with its own sub-directories).
+        exif = meta.exif if request.fmt == "WEBP" else None
+        data = encode_image(rgb, request.fmt, quality=request.quality, icc_profile=icc, exif=exif)
+    facts = {"size": [w, h], "bits": bits}
+    if not request.keep_metadata or (meta.exif is None and meta.xmp is None and meta.iptc is None):
+        return data, facts, note, None
+    tagged = embed(data, exif=meta.exif, xmp=meta.xmp, iptc=meta.iptc)
+    if tagged is None:  # WebP: Pillow wrote the EXIF; the XMP goes beside it
+        return data, facts, note, meta.xmp
+    return tagged, facts, note, None
 
 
 def _write(request: SaveRequest, data: bytes) -> Path:
