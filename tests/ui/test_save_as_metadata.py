@@ -12,13 +12,12 @@ from portrait_studio.core import metadata
 from portrait_studio.core.journal import Journal
 from portrait_studio.ui.dialogs.save_dialog import SaveRequest, write_result
 from tests import exiftool
-from tests.api.test_result_metadata import (  # noqa: F401 (pytest fixtures)
-    PARAMS,
-    backend,
-    check_catalog_tags,
-    journal,
-    make_original,
-)
+from tests.api import test_result_metadata as results
+from tests.api.test_result_metadata import PARAMS, check_catalog_tags, make_original
+
+# The result-metadata tests' fixtures: a local gateway with the trivial engine over real HTTP, a journal.
+backend = results.backend
+journal = results.journal
 
 
 @pytest.mark.parametrize(
