@@ -218,9 +218,12 @@ class FolderWatcher:
         budget_check: float = BUDGET_CHECK,
         **edit_options: Any,
     ) -> FolderWatcher:
-        """A watcher whose photos run `run_edit(session, path, params, out_dir=out_dir, **edit_options)`."""
+        """A watcher whose photos run `run_edit(session, path, params, out_dir=out_dir, **edit_options)`; a
+        photo with several faces: one task per face (api.group.run_photo; `faces=` as in the batch)."""
         backend = Backend.of(session)
         cap = cap_source() if cap_source else None
+        # A group photo arriving is retouched face by face (api.group), as `retouch` and the batch do.
+        edit_options.setdefault("faces", "all")
         queue = BatchQueue.for_session(
             backend, params, journal=journal, concurrency=concurrency, out_dir=Path(out_dir),
             budget_cap=cap, **edit_options,

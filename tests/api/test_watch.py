@@ -307,3 +307,30 @@ def test_already_done_knows_a_request_whose_size_follows_the_photo(tmp_path: Pat
         other.queue.close()
     finally:
         watcher.queue.close()
+
+
+def test_a_group_photo_arriving_is_retouched_face_by_face_once(
+    tmp_path: Path, client: Client, gateway: LocalGateway, journal: Journal
+):
+    from tests.group_photos import tight_group
+
+    shoot, out = tmp_path / "shoot", tmp_path / "out"
+    shoot.mkdir()
+    group, boxes = tight_group(3, face_px=120, gap=1.4)
+    watcher = watcher_for(Backend(client, "local"), journal, shoot, out, settle=0.3)
+    watcher.start()
+    try:
+        Image.fromarray(group).save(shoot / "three.jpg", quality=92)
+        wait_for(lambda: watcher.queue.idle() and len(results(out)) == 1)
+    finally:
+        watcher.stop()
+    assert gateway.stats.creates == len(boxes) == 3  # one task per face, not a refusal
+    assert results(out) == ["three.retouched.jpg"]
+    again = watcher_for(Backend(client, "local"), journal, shoot, out, settle=0.2, rescan=0.3)
+    again.start()
+    try:
+        time.sleep(2.0)  # its first scan finds the photo; the group is known: reused, nothing created
+        wait_for(lambda: again.queue.idle())
+    finally:
+        again.stop()
+    assert gateway.stats.creates == 3 and results(out) == ["three.retouched.jpg"]
