@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.ui import text as words
 from portrait_studio.ui.model.session import Photo, Session
+from portrait_studio.ui.style.accessibility import announce
 
 OK, WARN, ERROR = "ok", "warn", "error"
 STYLE = {
@@ -51,6 +52,8 @@ class PreflightBanner(QFrame):
         if force or state != self._shown:
             self._shown = state
             self.show_photo(photo)
+            # The verdict is read out where the focus is not (sliders, filmstrip): a blocked photo at once.
+            announce(self, self.text(), assertive=self.level == ERROR)
 
     def show_photo(self, photo: Photo) -> None:
         """One photo's banner: its read error, "loading" / "looking for faces", or its pre-flight report."""

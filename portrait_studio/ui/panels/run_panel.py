@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from portrait_studio.core.i18n import N_, _
 from portrait_studio.ui import text as words
 from portrait_studio.ui.model.session import Session
+from portrait_studio.ui.style.accessibility import announce
 
 MESSAGE_LINES = 5  # the most lines an error (or the key notice) takes before it scrolls
 
@@ -31,6 +32,7 @@ class RunPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._told = -1  # the last quarter of a run read out to a screen reader
         self.setObjectName("run-panel")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 12)
@@ -132,6 +134,8 @@ class RunPanel(QWidget):
             self.running(photo.run_text or _("Running…"))
         else:
             self.idle(photo.run_text)
+            if not force and photo.run_text:  # a run of the photo shown ended (done, cancelled): read out
+                announce(self, photo.run_text)
             if photo.error and photo.display is not None and not photo.load_failed:
                 self._show(photo.error, photo.error_fix)
             elif photo.path in self._problems:
@@ -153,6 +157,8 @@ class RunPanel(QWidget):
         self.bar.setRange(0, 0)  # busy until the first progress figure arrives
         self.bar.show()
         self.status.setText(_(text))  # the default's words; a text already translated passes unchanged
+        self._told = -1
+        announce(self, self.status.text())
 
     def progress(self, fraction: float, eta: float, stage: str) -> None:
         """Progress of the run; negative numbers mean unknown."""
@@ -160,6 +166,10 @@ class RunPanel(QWidget):
             self.bar.setRange(0, 1000)
             self.bar.setValue(round(fraction * 1000))
         self.status.setText(words.progress(fraction, eta, stage))
+        quarter = int(fraction * 4) if fraction >= 0 else -1
+        if quarter > self._told:  # read out at each quarter, not at every figure (a task reports often)
+            self._told = quarter
+            announce(self, self.status.text())
 
     def done(self, text: str) -> None:
         """The run finished; `text` names the result and its cost."""
@@ -176,6 +186,7 @@ class RunPanel(QWidget):
         self.idle("")
         self.error.setText(f"{message}\n{fix}" if fix else message)
         self.error.show()
+        announce(self.error, self.error.text(), assertive=True)
         self._fit_messages()
 
     def show_key_needed(self, needed: bool, site: str = "") -> None:

@@ -5,6 +5,10 @@ button's text, the label in front of a field in a form or a grid. `name_widgets(
 `accessibleName` (and the tooltip into `accessibleDescription`) wherever a widget has none of its own, so no
 panel has to repeat every label twice, and a label changed later cannot drift from what is announced.
 `AccessibleNames` does it for every window and dock as it is shown (installed by `make_app`).
+
+What changes where the focus is not — the pre-flight banner's verdict, a run's progress, an error — is told
+with `announce(widget, text)`: a Qt accessibility announcement (what Orca / NVDA read out without moving the
+focus), said once per change, and also emitted as `announcer().announced` so it can be checked.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -138,4 +143,49 @@ def install(app: QApplication) -> AccessibleNames:
     return names
 
 
-__all__ = ["AccessibleNames", "accessible_name", "install", "name_widgets"]
+class Announcer(QObject):
+    """Posts announcements for screen readers; `announced(text, assertive)` for each one said."""
+
+    announced = Signal(str, bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[int, str] = {}  # per widget: the same words again are not said twice
+
+    def announce(self, widget: QWidget, text: str, *, assertive: bool = False) -> None:
+        said = " ".join(_plain(text).split())
+        if not said or self._last.get(id(widget)) == said:
+            return
+        self._last[id(widget)] = said
+        event = QAccessibleAnnouncementEvent(widget, said)
+        politeness = QAccessible.AnnouncementPoliteness
+        event.setPoliteness(politeness.Assertive if assertive else politeness.Polite)
+        QAccessible.updateAccessibility(event)
+        self.announced.emit(said, assertive)
+
+
+_announcer: Announcer | None = None
+
+
+def announcer() -> Announcer:
+    """The app's one Announcer (made on first use, on the GUI thread)."""
+    global _announcer
+    if _announcer is None:
+        _announcer = Announcer()
+    return _announcer
+
+
+def announce(widget: QWidget, text: str, *, assertive: bool = False) -> None:
+    """Tell a screen reader `text` about `widget` (polite: after what it is saying; assertive: now)."""
+    announcer().announce(widget, text, assertive=assertive)
+
+
+__all__ = [
+    "AccessibleNames",
+    "Announcer",
+    "accessible_name",
+    "announce",
+    "announcer",
+    "install",
+    "name_widgets",
+]
