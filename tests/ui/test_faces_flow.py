@@ -35,9 +35,11 @@ def test_group_photo_offers_each_face_toggles_and_runs_one_task_per_chosen_face(
     assert not w.run_current()  # not turned on yet: the photo still needs one face (nothing sent)
     assert ui_backend.gateway.stats.creates == 0
 
+    assert w.banner.level == "error"  # three faces: the model alone would refuse the photo
     flow.bar.button.click()  # "Retouch each face"
     choice = flow.current()
     assert choice.on and choice.chosen == {1, 2, 3}
+    assert w.banner.level == "ok" and "3 faces found — each retouched on its own" in w.banner.text()
     w.compare.zoom_fit()
     qtbot.wait(50)
     _shot(w, "faces-on.png")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +28,7 @@ class PreflightBanner(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.each_face: Callable[[Photo], bool] = lambda _photo: False  # set by the window (faces_flow)
         self.setObjectName("preflight-banner")
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(12, 6, 12, 6)
@@ -55,6 +57,10 @@ class PreflightBanner(QFrame):
             # The verdict is read out where the focus is not (sliders, filmstrip): a blocked photo at once.
             announce(self, self.text(), assertive=self.level == ERROR)
 
+    def refresh(self) -> None:
+        """Show the current photo again (its face-by-face choice changed)."""
+        self._follow(force=True)
+
     def show_photo(self, photo: Photo) -> None:
         """One photo's banner: its read error, "loading" / "looking for faces", or its pre-flight report."""
         if photo.error and (photo.display is None or photo.load_failed):
@@ -65,7 +71,7 @@ class PreflightBanner(QFrame):
             self.show_busy(_("Looking for faces…") if photo.display is not None else _("Loading…"))
         else:
             approx = bool(getattr(photo.faces, "approximate", False))
-            self.show_report(photo.report, photo.face_count, approx)
+            self.show_report(photo.report, photo.face_count, approx, each_face=self.each_face(photo))
 
     def text(self) -> str:
         """Everything the banner says, as plain text (for tests and screen readers)."""
@@ -79,9 +85,16 @@ class PreflightBanner(QFrame):
         self._row(message, None, None)
         self.show()
 
-    def show_report(self, report: Any, face_count: int | None, approximate: bool = False) -> None:
-        """Show the report of the current photo (problems first; else the all-clear with the face count)."""
+    def show_report(
+        self, report: Any, face_count: int | None, approximate: bool = False, *, each_face: bool = False
+    ) -> None:
+        """Show the report of the current photo (problems first; else the all-clear with the face count).
+
+        `each_face`: the photo is retouched face by face (ui/window/faces_flow.py), so its several faces are
+        what it is for, not a problem."""
         problems = list(getattr(report, "problems", ()) or ())
+        if each_face:
+            problems = [p for p in problems if p.code != "several_faces"]
         blocking = [p for p in problems if p.blocks]
         self._reset(ERROR if blocking else (WARN if problems else OK))
         if not blocking:
@@ -89,7 +102,13 @@ class PreflightBanner(QFrame):
             note = _(" (approximate detector)") if approximate else ""
             # A damaged file decodes, but retouching it retouches the damage: not "ready".
             damaged = any(p.code == "damaged" for p in problems)
-            state = _("but the file is damaged") if damaged else _("ready to retouch")
+            state = (
+                _("but the file is damaged")
+                if damaged
+                else _("each retouched on its own")
+                if each_face
+                else _("ready to retouch")
+            )
             self._row(f"{faces}{note} — {state}", None, None)
         for problem in problems:
             title = words.problem_title(problem.code, face_count)

@@ -192,6 +192,9 @@ class MainWindow(QMainWindow):
             self,
         )
         self.run_flow.group_for = self.faces_flow.group_for
+        # Face by face turned on: the banner no longer says the photo has too many faces.
+        self.banner.each_face = lambda photo: self.faces_flow.group_for(photo) is not None
+        self.faces_flow.changed.connect(lambda: self.banner.refresh())
         self.canvas_layout.insertWidget(1, self.faces_flow.bar)  # under the pre-flight banner
         self.save_flow = SaveController(self.session, self.io, current, self)
         self.history_flow = HistoryController(self.session, self.io, self.run_flow.show_result, self)
