@@ -3,9 +3,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
-(after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened),
-batch from the filmstrip (Retouch selected…, the thumbnails mid-batch, the results with their badges), the
-watch folder (its dialog, and photos arrived with their results).
+(after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened on
+two versions), a reopened shoot (and its missing photo), batch from the filmstrip (Retouch selected…, the
+thumbnails mid-batch, the results with their badges), the watch folder (its dialog, and photos arrived with
+their results).
 Photos: the real test photographs (tests/photos.py).
 """
 
@@ -144,18 +145,69 @@ def shots_settings(app, backend, settings) -> None:
     w.close()
 
 
+def run_and_wait(app, w) -> None:
+    done: list[object] = []
+    w.run_finished.connect(done.append)
+    w.run_failed.connect(lambda message: done.append(print("run failed:", message)))
+    assert w.run_current()
+    wait(app, lambda: bool(done))
+
+
 def shots_small_screen(app, backend, settings, files) -> None:
-    """The window at 1280×720 (a laptop): every Edit control visible; then with History opened."""
+    """The window at 1280×720 (a laptop): every Edit control visible; then History opened on two versions."""
     w = new_window(app, backend, settings)
     w.resize(1280, 720)
     w.open_paths([files["astronaut"]])
     wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
     settle(app, 0.3)
     shoot(w, "08-window-1280x720")
-    if "history" in w.docks:
-        w.docks["history"].show()
-        settle(app, 0.3)
-        shoot(w, "09-window-1280x720-history")
+    for value in (3, 6):
+        w.controls.sliders["gpen"].setValue(value)
+        run_and_wait(app, w)
+    w.docks["history"].show()
+    panel = w.history_panel
+    wait(app, lambda: len(panel.versions()) >= 2)
+    older = panel.versions()[-2]
+    panel.select(older.id)  # an older version: Make current is enabled
+    panel.compare_selected()  # it against the original
+    wait(app, lambda: w.compare.after_label == panel.version_name(older))
+    settle(app, 0.3)
+    shoot(w, "09-window-1280x720-history")
+    w.close()
+
+
+def shots_reopened(app, backend, settings, files, tmp: Path) -> None:
+    """Quit with a shoot open, start again: the shoot comes back (one photo moved away meanwhile: missing)."""
+    from portrait_studio.core.shoot import ShootStore
+    from portrait_studio.ui.window.main_window import MainWindow
+
+    w = MainWindow(settings, backend=backend, shoot=ShootStore())
+    w.resize(*SIZE)
+    w.show()
+    wait(app, lambda: w.presets_panel is not None)
+    w.open_paths([files["astronaut"].parent])
+    wait(app, lambda: all(p.report is not None for p in w.session.photos))
+    w.session.set_current(1)
+    w.controls.sliders["skin"].setValue(7)
+    run_and_wait(app, w)
+    w.session.set_current(0)
+    w.controls.sliders["gpen"].setValue(6)
+    w.shutdown()  # (as after Quit ▸ Discard would, without the question)
+    w.close()
+    files["cat"].rename(tmp / "moved-away.jpg")
+
+    w = MainWindow(settings, backend=backend, shoot=ShootStore())
+    w.resize(*SIZE)
+    w.show()
+    wait(app, lambda: w.history_panel is not None and all(p.report or p.missing for p in w.session.photos))
+    w.session.set_current(1)
+    wait(app, lambda: w.session.current.screen.result_image is not None)
+    w.docks["history"].show()
+    settle(app, 0.5)
+    shoot(w, "10-reopened-shoot")
+    w.session.set_current(2)
+    settle(app, 0.3)
+    shoot(w, "11-reopened-missing-photo")
     w.close()
 
 
@@ -252,6 +304,7 @@ def main() -> int:
         shots_shoot(app, slow, settings, files)
         shots_settings(app, fast, settings)
         shots_small_screen(app, fast, settings, files)
+        shots_reopened(app, fast, settings, files, tmp)
         shots_batch(app, slow, fast, settings, files, tmp)
         shots_watch(app, fast, settings, files, tmp)
     finally:

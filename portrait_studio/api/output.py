@@ -46,16 +46,12 @@ SUFFIX = ".retouched.jpg"
 #: The full-resolution result's extension per original format (anything else: JPEG, e.g. HEIC and WebP).
 FORMAT_EXT = {"TIFF": ".tif", "PNG": ".png", "JPEG": ".jpg"}
 SIZES = ("original", "model")  # the result size choice: the original's own size (merged), or the model's
-SAVED_SUFFIX = "-retouched"  # the window's Save: `<stem>-retouched.jpg` (a copy the photographer keeps)
-
-
-def saved_name(original: Path) -> str:
-    """The file name the window's Save suggests for a result of `original` (shortened to fit: fit_name)."""
-    return fit_name(original.parent, original.stem, f"{SAVED_SUFFIX}.jpg")
+#: What the window's Save named its copies before it used this module's rule too (still left out of folders).
+SAVED_SUFFIX = "-retouched"
 
 
 def is_result_name(path: Path) -> bool:
-    """A name the app gives its results (an edit's `.retouched`, Save's `-retouched`, with any `-N`)."""
+    """A name the app gives its results (`.retouched`, or an older window's `-retouched`, with any `-N`)."""
     return ".retouched" in path.name or path.stem.endswith(SAVED_SUFFIX) or f"{SAVED_SUFFIX}-" in path.name
 
 
@@ -71,14 +67,46 @@ def result_suffix(original_format: str | None = None) -> str:
     return ".retouched" + FORMAT_EXT.get(original_format or "", ".jpg")
 
 
-def planned_output(input_path: Path, out_dir: Path | None, suffix: str = SUFFIX) -> Path:
-    """`<stem>.retouched.jpg` (or `suffix`) next to the input or in out_dir (before any `-2` suffix).
+def planned_output(
+    input_path: Path, out_dir: Path | None, suffix: str = SUFFIX, *, stem: str | None = None
+) -> Path:
+    """`<stem>.retouched.jpg` (or `suffix`) next to the input or in out_dir (before any `-2` suffix); `stem`
+    (a rendered name template: render_name) instead of the input's own.
 
     Known before anything is sent: a stem too long for the file system is shortened here (fit_name), so a
     paid result always has a name it can be saved under.
     """
     folder = Path(out_dir) if out_dir else Path(input_path).parent
-    return folder / fit_name(folder, Path(input_path).stem, suffix)
+    return folder / fit_name(folder, stem or Path(input_path).stem, suffix)
+
+
+#: The fields of an output-name template (`retouch --name`): the photo's own name, the preset's, the day.
+NAME_FIELDS = ("name", "preset", "date")
+
+
+def render_name(template: str, input_path: Path, preset: str | None, when: float | None = None) -> str:
+    """A result's stem from a template like "{date}_{name}_{preset}" (`.retouched.EXT` still follows, so the
+    app knows its own results); ConfigError for an unknown field or a name that is not a file name."""
+    import string
+
+    fields = {
+        "name": Path(input_path).stem,
+        "preset": (preset or "custom").replace(" ", "-"),
+        "date": time.strftime("%Y-%m-%d", time.localtime(when)),
+    }
+    try:
+        used = [f for _text, f, _spec, _conv in string.Formatter().parse(template) if f is not None]
+        unknown = sorted(set(used) - set(NAME_FIELDS))
+        stem = "" if unknown else template.format(**fields)
+        problem = f"has unknown fields ({', '.join(unknown)})" if unknown else "does not give a file name"
+    except (ValueError, IndexError, KeyError) as err:
+        stem, problem = "", f"is not a template ({err})"
+    if not stem.strip(". ") or "/" in stem or "\\" in stem or "\0" in stem:
+        raise ConfigError(
+            f"The output-name template {template!r} {problem}.",
+            'Use {name}, {preset} and {date} with plain text, e.g. --name "{date}_{name}".',
+        )
+    return stem
 
 
 def fitted(planned: Path) -> Path:
@@ -398,6 +426,7 @@ def sidecar_fields(
 __all__ = [
     "DEFAULT_JPEG_QUALITY",
     "FORMAT_EXT",
+    "NAME_FIELDS",
     "SAVED_SUFFIX",
     "SIZES",
     "SUFFIX",
@@ -408,6 +437,7 @@ __all__ = [
     "jpeg_quality",
     "planned_output",
     "read_sidecar",
+    "render_name",
     "result_body",
     "result_suffix",
     "save_result",

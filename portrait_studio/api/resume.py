@@ -107,6 +107,35 @@ def _isolated(row: JournalRow, journal: Journal, err: Exception) -> PortraitStud
     )
 
 
+def _resume_groups(
+    journal: Journal,
+    open_local: Callable[[], Any] | None,
+    report: ResumeReport,
+    on_result: Callable[[JournalRow, EditResult | PortraitStudioError], None] | None,
+    on_progress: ProgressFn | None,
+    cancel: threading.Event | None,
+) -> None:
+    """Group edits a dead process left (api.group.resume_group): paid faces finished, then merged."""
+    from portrait_studio.api.group import resume_group
+
+    for row in journal.orphaned_groups():
+        if cancel is not None and cancel.is_set():
+            return
+        if not journal.claim(row.id):
+            continue
+        try:
+            result = resume_group(row, journal, open_local, on_progress=on_progress, cancel=cancel)
+        except Exception as err:
+            failure = _isolated(row, journal, err)
+            report.failed.append((journal.get(row.id), failure))
+            if on_result:
+                on_result(row, failure)
+            continue
+        report.finished.append(result)
+        if on_result:
+            on_result(row, result)
+
+
 def resume_pending(
     journal: Journal,
     *,
@@ -117,8 +146,10 @@ def resume_pending(
 ) -> ResumeReport:
     """Finish every orphaned task this process can claim; list the uncertain ones (see module docstring)."""
     report = ResumeReport()
-    local_uncertain = [r for r in journal.uncertain() if r.backend != "cloud"]
-    rows = journal.resumable() + local_uncertain
+    _resume_groups(journal, open_local, report, on_result, on_progress, cancel)
+    # A group's face task is finished by its group; a local one is never run again on the whole photo.
+    local_uncertain = [r for r in journal.uncertain() if r.backend != "cloud" and r.parent_id is None]
+    rows = [r for r in journal.resumable() if r.parent_id is None or r.backend == "cloud"] + local_uncertain
     for row in rows:
         if cancel is not None and cancel.is_set():
             break

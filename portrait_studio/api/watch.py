@@ -46,6 +46,7 @@ from portrait_studio.api import output
 from portrait_studio.api.batch import FINAL, BatchItem, BatchQueue, folder_photos
 from portrait_studio.api.pipeline import Backend, BudgetError
 from portrait_studio.core.errors import ConfigError
+from portrait_studio.core.images import photo_size
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.journal_rows import dedupe_key
 from portrait_studio.core.params import EditParams
@@ -366,8 +367,12 @@ class FolderWatcher:
             else {output.SUFFIX}
         )
         planned = [output.planned_output(path, self.out_dir, suffix) for suffix in sorted(suffixes)]
+        size = photo_size(path) if self.params.follows_photo else None
+        if self.params.follows_photo and size is None:
+            return None  # run_edit says what is wrong with the file
+        params = self.params.for_photo(*size) if size else self.params  # as run_edit pins it
         for row in reversed(self.journal.versions(sha)):
-            same = row.dedupe_key == dedupe_key(row.upload_sha256, self.params, kind, url, self.size)
+            same = row.dedupe_key == dedupe_key(row.upload_sha256, params, kind, url, self.size)
             if not (same and row.task_id):
                 continue
             for name in planned:

@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "gateway": "gateway",
     "check": "check",
     "watch": "watch",
+    "edit": "edit",
 }
 
 
@@ -67,6 +68,19 @@ def gui_request(args: Sequence[str]) -> tuple[list[str], list[Path]] | None:
     if files and (files[0] in SUBCOMMANDS or not all(Path(f).exists() for f in files)):
         return None
     return options, [Path(f) for f in files]
+
+
+def edit_window_request(args: Sequence[str]) -> tuple[list[str], Path] | None:
+    """(Qt options, the file) for `portrait-studio edit FILE` without --apply/--restore: the window in
+    round-trip mode; else None (the `edit` subcommand, or something else)."""
+    if list(args[:1]) != ["edit"]:
+        return None
+    rest = list(args[1:])
+    options = [a for a in rest if a.startswith("-")]
+    files = [a for a in rest if not a.startswith("-")]
+    if any(a in ("-h", "--help", "--apply", "--restore", "--json") for a in options) or len(files) != 1:
+        return None
+    return options, Path(files[0])
 
 
 def _tolerant_output() -> None:
@@ -115,4 +129,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args.command, args)
 
 
-__all__ = ["SUBCOMMANDS", "build_parser", "gui_request", "main"]
+__all__ = ["SUBCOMMANDS", "build_parser", "edit_window_request", "gui_request", "main"]

@@ -16,7 +16,7 @@ from portrait_studio.cli.check_pool import Checked, check_files
 from portrait_studio.core.errors import PortraitStudioError, printable
 from portrait_studio.core.fileio import create_unique, fit_name
 from portrait_studio.core.images import LoadedImage, PreflightReport, prepare_upload
-from portrait_studio.core.params import EditParams
+from portrait_studio.core.params import MODEL_DEFAULT_SIZE, EditParams
 
 EXIT_OK, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl+C
@@ -46,8 +46,8 @@ def add_parser(subparsers: Any) -> None:
 def _params(args: argparse.Namespace) -> EditParams | None:
     if args.width is None and args.height is None:
         return None
-    kw = {k: v for k, v in (("width", args.width), ("height", args.height)) if v is not None}
-    return EditParams(**kw)
+    # A side not given is the model's own default (1328), as in a request that leaves it out.
+    return EditParams(width=args.width or MODEL_DEFAULT_SIZE, height=args.height or MODEL_DEFAULT_SIZE)
 
 
 def _unreadable_json(path: str, err: PortraitStudioError) -> dict[str, Any]:

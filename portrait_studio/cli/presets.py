@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.params import describe_strengths
 from portrait_studio.core.presets import Preset, PresetStore
 
 
@@ -45,9 +46,8 @@ def _print_list(store: PresetStore, as_json: bool) -> None:
         for p in presets:
             kind = "built-in" if p.builtin else "user"
             v = p.params
-            print(
-                f"{p.name:<24} {kind:<8} gpen {v.gpen:.1f}  skin {v.skin:.1f}  skin_unifi {v.skin_unifi:.1f}"
-            )
+            shape = "photo's aspect" if v.follows_photo else f"{v.width}×{v.height}"
+            print(f"{p.name:<24} {kind:<8} {describe_strengths(v, '  ')}  {shape}, result: {p.result_size}")
     for problem in store.problems:
         print(f"warning: skipped {problem.message}", file=sys.stderr)
 

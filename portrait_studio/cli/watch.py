@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 session, params, args.in_dir, args.out_dir, journal=journal,
                 cap_source=lambda: load_settings().budget_cap, settle=args.settle, settings=settings,
                 max_cost=args.max_cost, preset=preset.name if preset else None,
+                size=preset.result_size if preset else "original",  # the preset's result size
             )  # fmt: skip
             watcher.subscribe(on_event)
             signal.signal(signal.SIGTERM, on_signal)

@@ -83,6 +83,12 @@ class ConfigError(PortraitStudioError):
     default_fix = "Open Settings and check the backend, base URL and API key."
 
 
+class EditInError(PortraitStudioError):
+    """The Edit-In round trip cannot write back into (or restore) the host's file; the file is unchanged."""
+
+    default_fix = "The file is as it was. Check it in your catalog, then run Edit In again."
+
+
 class CancelledError(PortraitStudioError):
     """The user cancelled; nothing more is waited for."""
 
@@ -318,6 +324,7 @@ __all__ = [
     "BadRequestError",
     "CancelledError",
     "ConfigError",
+    "EditInError",
     "FaceModelError",
     "GatewayTimeoutError",
     "ImageError",

@@ -57,7 +57,7 @@ from portrait_studio.core.paths import ENV_DATA_DIR, data_dir
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: A process waiting for a task writes its row at every poll (at most 20 s apart): a row silent this long is
 #: not being worked on, whatever its pid says (a reused pid, a hung process), so no run waits for it.
 RUNNING_SILENCE = 600.0
@@ -100,8 +100,17 @@ CREATE TABLE current_version (input_sha256 TEXT PRIMARY KEY, row_id INTEGER NOT 
 # leaves a file that resume recognises as this row's, instead of saving a `-2` copy next to it).
 _SCHEMA_2 = "ALTER TABLE tasks ADD COLUMN saving_path TEXT"
 
+# 3: group edits (core/group.py, api/group.py): one "group" row per group photo, one ordinary task row per
+# face pointing at it (parent_id) with the face it answers (face: JSON). Old rows read as tasks without one.
+_SCHEMA_3 = """
+ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'task';
+ALTER TABLE tasks ADD COLUMN parent_id INTEGER;
+ALTER TABLE tasks ADD COLUMN face TEXT;
+CREATE INDEX tasks_parent ON tasks(parent_id)
+"""
+
 #: schema N → SQL that upgrades it to N+1 (the migrations hook; version 0 is an empty file).
-MIGRATIONS: dict[int, str] = {0: _SCHEMA_1, 1: _SCHEMA_2}
+MIGRATIONS: dict[int, str] = {0: _SCHEMA_1, 1: _SCHEMA_2, 2: _SCHEMA_3}
 
 
 class JournalError(PortraitStudioError):
@@ -338,12 +347,16 @@ class Journal(LedgerMixin):
         estimate: Decimal | None = None,
         once: bool = False,
         size: str = "model",
+        kind: str = "task",
+        parent_id: int | None = None,
+        face: dict[str, Any] | None = None,
     ) -> int:
         """Write the "creating" row (synced to disk) BEFORE the create request; returns its id.
 
         `once`: raise AlreadyBegun instead when a live process (this one included) is already creating or
         waiting for the same request, or it is completed (its result still there); the look and the insert
-        are one transaction across processes.
+        are one transaction across processes. `kind="group"`: a group edit's row (no task of its own);
+        `parent_id`, `face`: a face task of a group (its row id, and the face it answers).
         """
         now = time.time()
         key = dedupe_key(upload_sha256, params, backend, base_url, size)
@@ -361,6 +374,9 @@ class Journal(LedgerMixin):
             "out_path": str(out_path) if out_path else None,
             "estimate": str(estimate) if estimate is not None else None,
             "owner_pid": os.getpid(),
+            "kind": kind,
+            "parent_id": parent_id,
+            "face": json.dumps(face, sort_keys=True) if face is not None else None,
             "created_at": now,
             "updated_at": now,
         }
@@ -423,9 +439,9 @@ class Journal(LedgerMixin):
                         row_id,
                     ),
                 )
-                self._conn.execute(
+                self._conn.execute(  # a group's face task is part of its version, not one of its own
                     "INSERT OR REPLACE INTO current_version (input_sha256, row_id)"
-                    " SELECT input_sha256, id FROM tasks WHERE id=?",
+                    " SELECT input_sha256, id FROM tasks WHERE id=? AND parent_id IS NULL",
                     (row_id,),
                 )
                 self._conn.execute("COMMIT")
@@ -529,8 +545,18 @@ class Journal(LedgerMixin):
             ("status='uncertain'", ()) if key is None else ("status='uncertain' AND dedupe_key=?", (key,))
         )
         marked = _decoded(self._query(f"SELECT * FROM tasks WHERE {where}", args))
-        crashed = self._orphaned(("creating",), key)
+        crashed = [
+            r for r in self._orphaned(("creating",), key) if r.kind == "task"
+        ]  # a group: orphaned_groups()
         return sorted(marked + crashed, key=lambda r: r.id)
+
+    def orphaned_groups(self) -> list[JournalRow]:
+        """Group edits a dead process left unfinished: to resume (their paid face tasks are finished)."""
+        return [r for r in self._orphaned(("creating",)) if r.kind == "group"]
+
+    def children(self, group_id: int) -> list[JournalRow]:
+        """A group edit's face tasks, oldest first."""
+        return _decoded(self._query("SELECT * FROM tasks WHERE parent_id=? ORDER BY id", (group_id,)))
 
     def in_flight(self) -> list[JournalRow]:
         """Rows not yet finished, whoever owns them."""

@@ -57,7 +57,10 @@ class LedgerMixin:
         if input_sha256 is None and input_path is None:
             raise ValueError("give input_sha256 or input_path")
         column, value = ("input_sha256", input_sha256) if input_sha256 else ("input_path", str(input_path))
-        sql = f"SELECT * FROM tasks WHERE {column}=? AND status='completed' ORDER BY finished_at, id"
+        sql = (  # a group's face tasks are parts of its one version
+            f"SELECT * FROM tasks WHERE {column}=? AND status='completed' AND parent_id IS NULL"
+            " ORDER BY finished_at, id"
+        )
         return [row_from_sql(r) for r in self._query(sql, (value,))]
 
     def current_version(self, input_sha256: str) -> JournalRow | None:
@@ -92,7 +95,11 @@ class LedgerMixin:
     # committed_today() before every photo, and local tasks (cost 0) make every row a charged one. Sums stay
     # Decimal in Python: SQLite's SUM of the TEXT amounts would go through floats.
     def _charges(self, where: str = "", args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        sql = f"SELECT cost, created_at, preset FROM tasks WHERE cost IS NOT NULL {where} ORDER BY id"
+        # A group edit's row shows its faces' total in the history; the money is counted once, on the faces.
+        sql = (
+            "SELECT cost, created_at, preset FROM tasks WHERE cost IS NOT NULL AND kind != 'group'"
+            f" {where} ORDER BY id"
+        )
         return self._query(sql, args)
 
     def spend_by_day(self) -> dict[str, Decimal]:
@@ -123,9 +130,15 @@ class LedgerMixin:
     def committed_today(self) -> Decimal:
         """Spent today plus the precharge estimates of today's unfinished tasks (what a budget cap checks)."""
         unfinished = "status IN ('creating', 'submitted', 'uncertain')"
-        sql = f"SELECT estimate FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
+        sql = f"SELECT id, kind, estimate FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
         pending = self._query(sql + " AND created_at >= ? AND created_at < ?", _today())
-        return self.spent_today() + _sum(r["estimate"] for r in pending)
+        tasks = _sum(r["estimate"] for r in pending if r["kind"] != "group")
+        # A running group edit holds its whole estimate; the part its face tasks hold already is theirs.
+        held = Decimal(0)
+        for g in (r for r in pending if r["kind"] == "group"):
+            parts = self._query("SELECT estimate FROM tasks WHERE parent_id=?", (g["id"],))
+            held += max(Decimal(0), _money(g["estimate"]) - _sum(r["estimate"] for r in parts))
+        return self.spent_today() + tasks + held
 
 
 def _today() -> tuple[float, float]:

@@ -6,7 +6,12 @@ windows or processes each land whole (atomic write + rename, core/fileio.py).
 
 File format (schema 1)::
 
-    {"schema": 1, "name": "Studio", "description": "...", "params": {EditParams.to_dict()}}
+    {"schema": 1, "name": "Studio", "description": "...", "params": {EditParams.to_dict()},
+     "result_size": "original"}
+
+`params` width × height "auto" follow each photo (the built-ins all do); `result_size` is "original" (the
+retouch merged onto the photographer's own file, the default, also for files written before it existed) or
+"model" (the model's image as it is).
 
 A file that cannot be read (bad JSON, unknown parameter, newer schema) is reported in `store.problems` and
 skipped; it never stops the others from loading.
@@ -16,7 +21,7 @@ Usage (the presets panel and the CLI)::
     store = PresetStore()
     for p in store.list(): ...              # built-ins first, then user presets, by name
     params = store.get("studio").params     # names are matched case-insensitively
-    store.save("My look", params)           # → Preset; refuses built-in names
+    store.save("My look", params)           # → Preset; refuses built-in names (result_size="model" too)
     store.rename("My look", "Wedding"); store.delete("Wedding")
     store.import_file(path); store.export("Studio", path)
     unsubscribe = store.subscribe(callback) # callback() after every change (called in the changing thread)
@@ -44,6 +49,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 NAME_MAX = 80
+RESULT_SIZES = ("original", "model")  # as api.output.SIZES (core cannot import api)
 
 #: Upgrades of older files: schema N → a dict in schema N+1 (the hook for future format changes).
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -64,6 +70,7 @@ class Preset:
     description: str = ""
     builtin: bool = False
     path: Path | None = None
+    result_size: str = "original"  # "original" | "model" (RESULT_SIZES)
 
     def to_dict(self) -> dict[str, Any]:
         """The file format (schema 1)."""
@@ -72,6 +79,7 @@ class Preset:
             "name": self.name,
             "description": self.description,
             "params": self.params.to_dict(),
+            "result_size": self.result_size,
         }
 
 
@@ -81,6 +89,16 @@ class PresetProblem:
 
     path: Path
     message: str
+
+
+def check_result_size(value: object) -> str:
+    """ "original" or "model"; PresetError otherwise."""
+    if value not in RESULT_SIZES:
+        raise PresetError(
+            f"result_size must be “original” or “model”, not {value!r}.",
+            "Set it to “original” (full size, the default) or “model”.",
+        )
+    return str(value)
 
 
 def _key(name: str) -> str:
@@ -121,10 +139,11 @@ def parse_preset(data: object, *, path: Path | None = None, builtin: bool = Fals
     try:
         name = check_name(data.get("name"))
         params = EditParams.from_dict(data.get("params", {}))
+        result_size = check_result_size(data.get("result_size", "original"))
     except (ParamsError, PresetError) as err:
         raise PresetError(f"{where}{err.message}", err.fix) from err
     description = data.get("description") or ""
-    return Preset(name, params, str(description), builtin, path)
+    return Preset(name, params, str(description), builtin, path, result_size)
 
 
 def read_preset_file(path: Path, *, builtin: bool = False) -> Preset:
@@ -196,9 +215,12 @@ class PresetStore:
             return None
 
     # ------------------------------------------------------------------ writing
-    def save(self, name: str, params: EditParams, description: str = "") -> Preset:
+    def save(
+        self, name: str, params: EditParams, description: str = "", result_size: str = "original"
+    ) -> Preset:
         """Create or replace a user preset (atomic write); built-in names are refused."""
         name = check_name(name)
+        result_size = check_result_size(result_size)
         with self._lock:
             existing = self._find(name)
             if existing and existing.builtin:
@@ -207,7 +229,7 @@ class PresetStore:
                     "Save it under another name.",
                 )
             path = existing.path if existing and existing.path else self.user_dir / _file_name(name)
-            preset = Preset(name, params, description, False, path)
+            preset = Preset(name, params, description, False, path, result_size)
             atomic_write_json(path, preset.to_dict())
         self._changed()
         return preset
@@ -229,7 +251,7 @@ class PresetStore:
             clash = self._find(new)
             if clash and clash.path != preset.path:
                 raise PresetError(f"A preset called “{clash.name}” already exists.", "Choose another name.")
-            renamed = self.save(new, preset.params, preset.description)
+            renamed = self.save(new, preset.params, preset.description, preset.result_size)
             if preset.path and preset.path != renamed.path:
                 preset.path.unlink(missing_ok=True)
         self._changed()
@@ -246,7 +268,7 @@ class PresetStore:
     def import_file(self, path: Path, *, name: str | None = None) -> Preset:
         """Add a preset from a file made by export (or by hand); `name` renames it on the way in."""
         preset = read_preset_file(Path(path))
-        return self.save(name or preset.name, preset.params, preset.description)
+        return self.save(name or preset.name, preset.params, preset.description, preset.result_size)
 
     def export(self, name: str, path: Path) -> Path:
         """Write a preset to a file that import_file (on any machine) reads back."""
@@ -268,12 +290,14 @@ class PresetStore:
 
 
 __all__ = [
+    "RESULT_SIZES",
     "SCHEMA_VERSION",
     "Preset",
     "PresetError",
     "PresetProblem",
     "PresetStore",
     "check_name",
+    "check_result_size",
     "parse_preset",
     "read_preset_file",
 ]

@@ -95,10 +95,9 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
             code=CODE_INVALID_PARAM,
         )
     mesh = detect.mesh(rgb, found, 0)  # detect_faces gives the largest face first
-    plan = crop.plan_crop(
-        rgb.shape[1], rgb.shape[0], crop.head_from_points(mesh), params.width, params.height
-    )
-    out = crop.crop_resize(rgb, plan.box, params.width, params.height)
+    out_w, out_h = params.size_for(rgb.shape[1], rgb.shape[0])  # a size that follows the photo: its own
+    plan = crop.plan_crop(rgb.shape[1], rgb.shape[0], crop.head_from_points(mesh), out_w, out_h)
+    out = crop.crop_resize(rgb, plan.box, out_w, out_h)
     notes = list(plan.notes)
     if params.effective_gen_mode == "reference_char":
         notes.append("the local engine keeps the background (removing it needs the cloud model)")

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from portrait_studio.core.params import EditParams
+from portrait_studio.core.params import EditParams, describe_strengths
 
 if TYPE_CHECKING:
     from portrait_studio.api.batch import BatchItem
@@ -108,10 +108,8 @@ def describe_params(p: EditParams, *, local: bool = False) -> str:
     """
     mode = p.gen_mode or f"auto ({p.effective_gen_mode})"
     seed = "" if local and p.seed < 0 else " · random seed" if p.seed < 0 else f" · seed {p.seed}"
-    return (
-        f"detail {p.gpen:.1f} · skin {p.skin:.1f} · tone {p.skin_unifi:.1f} · "
-        f"{p.width}×{p.height} · {mode}{seed}"
-    )
+    shape = "photo aspect" if p.follows_photo else f"{p.width}×{p.height}"
+    return f"{describe_strengths(p)} · {shape} · {mode}{seed}"
 
 
 def describe_problems(problems: Sequence[PresetProblem]) -> str:
@@ -200,7 +198,7 @@ def run_done(outcome: Outcome) -> str:
     else:
         text += " · free"
     for note in outcome.notes:  # what the engine did that the sliders hide
-        text += f"\nNote: {note[:1].upper()}{note[1:]}."
+        text += f"\nNote: {note[:1].upper()}{note[1:].rstrip('.')}."  # (a note may end in its own full stop)
     return text
 
 
@@ -214,7 +212,8 @@ def batch_status(item: BatchItem) -> str:
     """What a photographer reads in the batch list's Status column."""
     if item.status == "running":
         words = STAGES.get(item.stage)  # the Run panel's words for the same pipeline stages
-        return words[0].upper() + words[1:] if words else "Running"
+        said = words[0].upper() + words[1:] if words else "Running"
+        return f"{said} · face {item.face[0]} of {item.face[1]}" if item.face else said  # a group photo
     if item.status == "queued":
         return "Waiting (budget)" if item.error is not None else "Waiting"
     if item.status == "done":

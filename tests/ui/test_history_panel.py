@@ -77,7 +77,7 @@ def test_lists_versions_of_the_photo_only(panel, journal, tmp_path):
     assert panel.tree.topLevelItem(0).text(1) == "Original"
     newest = panel.tree.topLevelItem(2)
     assert newest.text(0) == "●" and newest.text(1) == "v2"  # the newest is current
-    assert "detail 0.6" in newest.text(4) and newest.text(5) == "$0.035" and newest.text(3) == "cloud"
+    assert "Face HD 0.6" in newest.text(4) and newest.text(5) == "$0.035" and newest.text(3) == "cloud"
     assert "portrait.jpg: 2 versions" in panel.photo_label.text()
     panel.set_photo(None)
     assert panel.tree.topLevelItemCount() == 0 and "No photo" in panel.photo_label.text()

@@ -371,7 +371,7 @@ def test_a_history_version_made_current_is_saved_with_its_own_sidecar(
     out = tmp_path / "out" / "first.jpg"
     with qtbot.waitSignal(w.saved, timeout=30_000):
         assert w.save_as(out)
-    sidecar = json.loads(out.with_name(out.name + ".json").read_text())
+    sidecar = json.loads(out.with_suffix(".json").read_text())
     assert sidecar["task_id"] == first_task and sidecar["params"]["gpen"] == first.params.gpen != 0.9
     assert sidecar["seed"] == 7 and "the seed does not change its result" in sidecar["notes"][0]
 

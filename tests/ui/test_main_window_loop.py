@@ -78,7 +78,7 @@ def test_drop_preflight_sliders_run_compare_save(qtbot, portrait_file, ui_backen
     assert saved.args == [out]
     with Image.open(out) as saved_image:
         assert saved_image.format == "PNG"
-    sidecar = json.loads(out.with_name(out.name + ".json").read_text())
+    sidecar = json.loads(out.with_suffix(".json").read_text())
     assert sidecar["params"]["skin"] == 0.7 and sidecar["seed"] == photo.params.seed
     assert sidecar["task_id"] == photo.task_id
     assert sha(portrait_file) == before_hash, "the original was changed"
@@ -123,7 +123,7 @@ def test_save_keeps_exif_and_icc_and_writes_each_format(qtbot, tmp_path, ui_back
             assert im.format == fmt
             assert im.info.get("icc_profile") == icc, f"{fmt}: colour profile lost"
             assert im.getexif().get(0x010F) == "TestCam", f"{fmt}: EXIF lost"
-        assert json.loads(out.with_name(out.name + ".json").read_text())["format"] == fmt
+        assert json.loads(out.with_suffix(".json").read_text())["format"] == fmt
 
 
 def _run(qtbot, w: MainWindow) -> None:
@@ -153,9 +153,9 @@ def test_ctrl_s_on_two_same_named_photos_keeps_both(qtbot, tmp_path, ui_backend)
     w.session.set_current(1)
     w.quick_save()  # queued before the first is written: each takes its own free name when it is written
     qtbot.waitUntil(lambda: len(saved) == 2, timeout=30_000)
-    assert sorted(p.name for p in saved) == ["IMG_0001-retouched-2.jpg", "IMG_0001-retouched.jpg"]
+    assert sorted(p.name for p in saved) == ["IMG_0001.retouched-2.jpg", "IMG_0001.retouched.jpg"]
     assert len({sha(p) for p in saved}) == 2  # two different results, neither over the other
-    assert sorted(p.name for p in out.glob("*.json")) == [p.name + ".json" for p in sorted(saved)]
+    assert sorted(p.name for p in out.glob("*.json")) == sorted(p.with_suffix(".json").name for p in saved)
 
 
 def test_ctrl_s_expands_home_in_the_output_folder(qtbot, tmp_path, ui_backend, portrait_file, monkeypatch):
@@ -169,7 +169,7 @@ def test_ctrl_s_expands_home_in_the_output_folder(qtbot, tmp_path, ui_backend, p
     _run(qtbot, w)
     with qtbot.waitSignal(w.saved, timeout=30_000) as saved:
         w.quick_save()
-    assert saved.args == [home / "Retouched" / "astronaut-retouched.jpg"]
+    assert saved.args == [home / "Retouched" / "astronaut.retouched.jpg"]
     assert not any(p.name == "~" for p in Path.cwd().iterdir())
 
 
@@ -182,17 +182,34 @@ def test_ctrl_s_still_saves_when_the_original_is_gone(qtbot, tmp_path, ui_backen
     with qtbot.waitSignal(w.saved, timeout=30_000) as saved:
         w.quick_save()
     out = saved.args[0]
-    assert out == portrait_file.with_name("astronaut-retouched.jpg") and out.is_file()
-    assert "without the original's EXIF" in w.statusBar().currentMessage()
+    assert out == portrait_file.with_name("astronaut.retouched.jpg") and out.is_file()
+    # The result in its own format is saved as it is: it already holds the original's metadata, so nothing
+    # needs the (gone) original and nothing is lost.
+    assert out.read_bytes() == w.session.current.result_path.read_bytes()
+    assert w.statusBar().currentMessage() == f"Saved {out}"
     assert moved.is_file()
+
+
+def test_save_as_another_format_without_the_original_says_what_is_missing(
+    qtbot, tmp_path, ui_backend, portrait_file
+):
+    w = make_window(qtbot, ui_backend)
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        w.open_paths([portrait_file])
+    _run(qtbot, w)
+    portrait_file.rename(tmp_path / "elsewhere.jpg")  # the card was ejected, the file moved
+    with qtbot.waitSignal(w.saved, timeout=30_000) as saved:
+        assert w.save_as(tmp_path / "out" / "astronaut.webp")
+    assert saved.args[0].is_file()
+    assert "without the original's EXIF" in w.statusBar().currentMessage()
 
 
 def test_save_as_a_typed_extension_chooses_the_format(qtbot, tmp_path, portrait_file):
     from portrait_studio.ui.dialogs.save_dialog import SaveAsDialog
 
-    dialog = SaveAsDialog(tmp_path / "a-retouched.jpg", portrait_file)
+    dialog = SaveAsDialog(tmp_path / "a.retouched.jpg", portrait_file)
     qtbot.addWidget(dialog)
-    dialog.path_edit.setText(str(tmp_path / "a-retouched.png"))  # typed, the format list left at JPEG
-    assert (dialog.request().fmt, dialog.request().path.name) == ("PNG", "a-retouched.png")
-    dialog.path_edit.setText(str(tmp_path / "a-retouched"))  # no extension: the chosen format's
-    assert (dialog.request().fmt, dialog.request().path.name) == ("JPEG", "a-retouched.jpg")
+    dialog.path_edit.setText(str(tmp_path / "a.retouched.png"))  # typed, the format list left at JPEG
+    assert (dialog.request().fmt, dialog.request().path.name) == ("PNG", "a.retouched.png")
+    dialog.path_edit.setText(str(tmp_path / "a.retouched"))  # no extension: the chosen format's
+    assert (dialog.request().fmt, dialog.request().path.name) == ("JPEG", "a.retouched.jpg")

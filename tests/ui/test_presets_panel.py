@@ -34,7 +34,7 @@ def test_lists_builtins_and_applies_one(panel, store, qtbot):
     assert blocker.args == [target.name, target.params]
     panel.select(target.name)
     # the details line shows the real values of that preset
-    assert f"skin {target.params.skin:.1f}" in panel.details.text()
+    assert f"Skin {target.params.skin:.1f}" in panel.details.text()
 
 
 def test_double_click_and_enter_apply(panel, store, qtbot):

@@ -30,6 +30,9 @@ class RunJob:
     path: Path  # the file sent: the photo, or its fixed copy
     params: EditParams
     max_cost: Decimal | None = None  # cloud: stop before paying more than this (the user is asked first)
+    faces: tuple[int, ...] | None = None  # a group photo, face by face (api.group): the chosen face numbers
+    face_params: tuple[tuple[int, EditParams], ...] = ()  # faces with their own strengths
+    size: str = "original"  # the result size: "original" (merged at full size) or "model" (api.output.SIZES)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,14 @@ class PipelineExecutor:
                 price[:] = [f"estimate ${p.estimate}"]
             on_progress(p.fraction, p.eta, " · ".join([text.stage(p.stage), *price]))
 
-        result = run_edit(
+        run: Any = run_edit
+        if job.faces is not None:  # one task per chosen face, merged (ui/window/faces_flow.py)
+            from functools import partial
+
+            from portrait_studio.api.group import run_group
+
+            run = partial(run_group, faces=job.faces, face_params=dict(job.face_params))
+        result = run(
             backend,
             job.path,
             job.params,
@@ -98,6 +108,7 @@ class PipelineExecutor:
             cancel=cancel,
             max_cost=job.max_cost,
             budget_cap=self.settings.budget_cap if self.settings is not None else None,
+            size=job.size,
         )
         return RunOutcome(
             key=job.key,

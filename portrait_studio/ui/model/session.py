@@ -21,6 +21,7 @@ from portrait_studio.core.params import EditParams
 if TYPE_CHECKING:
     from portrait_studio.core.journal import JournalRow
     from portrait_studio.ui.jobs.loader import Analysis, FixResult, ScreenLoad
+    from portrait_studio.ui.jobs.results import ShownResult
     from portrait_studio.ui.jobs.run_job import RunJob, RunOutcome
 
 
@@ -35,10 +36,11 @@ class Status(StrEnum):
     RUNNING = "running"
     EDITED = "edited"
     SAVED = "saved"
+    MISSING = "missing"  # a photo of a reopened shoot that is no longer where it was
     QUEUED = "queued"  # waiting in the batch (ui/window/batch_flow.py)
 
 
-LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, QUEUED = Status
+LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, MISSING, QUEUED = Status
 
 
 class AfterPane(StrEnum):
@@ -58,6 +60,7 @@ class ScreenCopies:
     preview_rgb: Any = None  # ≤ PREVIEW_MAX numpy copy the live preview renders on
     preview_image: QImage | None = None  # the last live preview
     result_image: QImage | None = None
+    result: ShownResult | None = None  # the result's own size and what its sidecar says (with result_image)
     versions: tuple[QImage | None, QImage] | None = None  # History ▸ Compare: (older or None, newer)
     version_labels: tuple[str, str] = ("Original", "Newer version")  # their names ("Original", "v2")
 
@@ -90,6 +93,7 @@ class Photo:
     error: str | None = None
     error_fix: str | None = None
     load_failed: bool = False  # the error is the file's (the banner says it), not a run's (the run panel)
+    missing: bool = False  # reopened from the last shoot, but the file is gone (moved, deleted, card out)
     queued: bool = False  # waiting in the batch queue
     progress: float | None = None  # of its batch task while it runs (the filmstrip draws it)
 
@@ -108,6 +112,8 @@ class Photo:
         """The badge: loading / ready / needs a fix / cannot be sent / failed / running / edited / saved."""
         if self.running:
             return Status.RUNNING
+        if self.missing:
+            return Status.MISSING
         if self.queued:
             return Status.QUEUED
         if self.saved_path is not None:
@@ -270,10 +276,10 @@ class Session(QObject):
         self.photos[i].running = False
         self.photo_changed.emit(i)
 
-    def set_result_image(self, i: int, image: QImage) -> None:
-        """The result's screen copy was decoded: the after pane shows it."""
+    def set_result_image(self, i: int, image: QImage, shown: ShownResult | None = None) -> None:
+        """The result's screen copy was decoded (`shown`: its size and sidecar facts): the after shows it."""
         p = self.photos[i]
-        p.screen.result_image, p.after = image, AfterPane.RESULT
+        p.screen.result_image, p.screen.result, p.after = image, shown, AfterPane.RESULT
         self.photo_changed.emit(i)
 
     def set_versions(
@@ -298,6 +304,22 @@ class Session(QObject):
         p.outcome, p.run_text = None, ""  # the last run's "Done · Note" no longer describes this result
         p.saved_path = None  # (another result: Save writes it)
         p.after = AfterPane.RELOAD_RESULT  # its screen copy is decoded next
+        self.photo_changed.emit(i)
+
+    def set_restored(self, i: int, entry: Any) -> None:
+        """A reopened shoot gave photo `i` back its result (a core.shoot.ShootPhoto whose files were found;
+        decoded when shown, and not added to the session's cost: that was paid before)."""
+        p = self.photos[i]
+        p.result_path, p.task_id, p.cost = entry.result_path, entry.task_id, entry.cost
+        p.saved_path, p.sha256 = entry.saved_path, entry.sha256
+        if p.result_path is not None:
+            p.after = AfterPane.RELOAD_RESULT
+        self.photo_changed.emit(i)
+
+    def set_missing(self, i: int, message: str, fix: str) -> None:
+        """A reopened shoot's photo is not where it was: shown as missing (no dialog)."""
+        p = self.photos[i]
+        p.missing, p.error, p.error_fix, p.load_failed = True, message, fix, True
         self.photo_changed.emit(i)
 
     def set_saved(self, i: int, path: Path) -> None:
@@ -354,6 +376,7 @@ __all__ = [
     "EDITED",
     "FAILED",
     "LOADING",
+    "MISSING",
     "NEEDS_FIX",
     "QUEUED",
     "READY",

@@ -25,13 +25,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from portrait_studio.core.params import DEFAULTS, SEED_MAX, SIZE_MAX, SIZE_MIN, EditParams, snap_strength
+from portrait_studio.core.params import (
+    ASPECT_PRESETS,
+    AUTO,
+    DEFAULTS,
+    SEED_MAX,
+    SIZE_MAX,
+    SIZE_MIN,
+    STRENGTH_FIELDS,
+    STRENGTH_MEANINGS,
+    STRENGTH_NAMES,
+    EditParams,
+    snap_strength,
+)
+from portrait_studio.ui.panels.result_size import ResultSizeChoice
 
-# Labels of the seed document's three strengths (docs/PROTOCOL.md).
-STRENGTHS = (
-    ("gpen", "Face HD", "Face detail enhancement (gpen)"),
-    ("skin", "Skin", "Skin beautification (skin)"),
-    ("skin_unifi", "Tone", "Skin-tone uniformity and blemish removal (skin_unifi)"),
+# The three strengths (docs/PROTOCOL.md) by the one name every view uses, the API's name in the tooltip.
+STRENGTHS = tuple(
+    (name, STRENGTH_NAMES[name], f"{STRENGTH_MEANINGS[name].capitalize()} (API: {name})")
+    for name in STRENGTH_FIELDS
 )
 GEN_MODE_CHOICES = (
     (None, "Automatic"),
@@ -39,16 +51,9 @@ GEN_MODE_CHOICES = (
     ("reference_char", "Character — keep the person, new background"),
     ("creative", "Creative — follow the prompt"),
 )
-# Common output shapes within the 512–2048 range; 1328 is the seed's default edge.
-ASPECTS = (
-    ("1:1", 1328, 1328),
-    ("4:5", 1184, 1480),
-    ("2:3", 1088, 1632),
-    ("3:4", 1152, 1536),
-    ("5:4", 1480, 1184),
-    ("3:2", 1632, 1088),
-    ("16:9", 1792, 1008),
-)
+# The fixed output shapes (core.params.ASPECT_PRESETS); 1:1 is the seed's 1328 × 1328. The default, the
+# photo's own aspect, is the combo's "Photo" entry.
+ASPECTS = tuple((name, size[0], size[1]) for name, size in ASPECT_PRESETS.items() if size is not None)
 
 
 class StrengthSlider(QSlider):
@@ -108,7 +113,10 @@ class ControlsPanel(QWidget):
         layout.addWidget(_section("Generation"))
         layout.addLayout(self._build_generation())
         layout.addWidget(_section("Output size"))
-        layout.addLayout(self._build_size())
+        size_form = self._build_size()
+        layout.addLayout(size_form)
+        self.result_size = ResultSizeChoice(self)  # a run option, not a request parameter: not in EditParams
+        size_form.addRow("Result", self.result_size)
         layout.addWidget(_section("Seed"))
         layout.addLayout(self._build_seed())
         layout.addStretch(1)
@@ -129,7 +137,10 @@ class ControlsPanel(QWidget):
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             slider.valueChanged.connect(lambda _v, n=name: self._on_strength(n))
             slider.reset_requested.connect(lambda n=name: self.reset_strength(n))
-            grid.addWidget(QLabel(label, self), row, 0)
+            caption = QLabel(label, self)
+            caption.setObjectName(f"caption-{name}")
+            caption.setToolTip(slider.toolTip())
+            grid.addWidget(caption, row, 0)
             grid.addWidget(slider, row, 1)
             grid.addWidget(value, row, 2)
             self.sliders[name] = slider
@@ -174,6 +185,7 @@ class ControlsPanel(QWidget):
         self.aspect = QComboBox(self)
         self.aspect.setObjectName("aspect")
         self.aspect.addItem("Custom", None)
+        self.aspect.addItem("Photo's aspect (up to 2048)", AUTO)  # the default: the whole frame is sent
         for name, w, h in ASPECTS:
             self.aspect.addItem(f"{name}  ({w}×{h})", f"{w}x{h}")  # str: Qt cannot findData() a tuple
         self.aspect.activated.connect(self._on_aspect)
@@ -223,8 +235,9 @@ class ControlsPanel(QWidget):
             self.gen_mode.setCurrentIndex(max(0, self.gen_mode.findData(params.gen_mode)))
             if self.prompt.text() != (params.prompt or ""):
                 self.prompt.setText(params.prompt or "")
-            self.width_box.setValue(params.width)
-            self.height_box.setValue(params.height)
+            if params.width is not None and params.height is not None:
+                self.width_box.setValue(params.width)
+                self.height_box.setValue(params.height)
             self.seed.setText(str(params.seed))
             self._sync_aspect()
             self._update_auto_label()
@@ -262,7 +275,9 @@ class ControlsPanel(QWidget):
 
     def _on_aspect(self, index: int) -> None:
         size = self.aspect.itemData(index)
-        if size:
+        if size == AUTO:
+            self._on_any_change()
+        elif size:
             w, h = (int(v) for v in size.split("x"))
             self._updating = True
             self.width_box.setValue(w)
@@ -278,8 +293,9 @@ class ControlsPanel(QWidget):
             **{name: s.strength() for name, s in self.sliders.items()},
             gen_mode=self.gen_mode.currentData(),
             prompt=self.prompt.text() or None,
-            width=self.width_box.value(),
-            height=self.height_box.value(),
+            # The photo's aspect: the size is pinned per photo as it is sent (EditParams.for_photo).
+            width=None if self.aspect.currentData() == AUTO else self.width_box.value(),
+            height=None if self.aspect.currentData() == AUTO else self.height_box.value(),
             seed=int(seed_text) if seed_text not in ("", "-") and int(seed_text) <= SEED_MAX else -1,
         )
         self._update_auto_label(params)
@@ -297,8 +313,10 @@ class ControlsPanel(QWidget):
 
     def _sync_aspect(self, params: EditParams | None = None) -> None:
         p = params or self._params
-        index = self.aspect.findData(f"{p.width}x{p.height}")
+        index = self.aspect.findData(AUTO if p.follows_photo else f"{p.width}x{p.height}")
         self.aspect.setCurrentIndex(max(0, index))
+        for box in (self.width_box, self.height_box):
+            box.setEnabled(not p.follows_photo)
 
 
 def _section(text: str) -> QLabel:

@@ -19,6 +19,7 @@ from portrait_studio.ui.model.session import (
     EDITED,
     FAILED,
     LOADING,
+    MISSING,
     NEEDS_FIX,
     QUEUED,
     RUNNING,
@@ -36,6 +37,7 @@ BADGE_COLOURS = {
     QUEUED: QColor(120, 140, 170),
     EDITED: QColor(90, 190, 110),
     SAVED: QColor(150, 150, 150),
+    MISSING: QColor(150, 110, 110),
 }
 BADGE_TEXT = {
     NEEDS_FIX: "FIX",
@@ -45,6 +47,7 @@ BADGE_TEXT = {
     QUEUED: "QUEUED",
     EDITED: "EDITED",
     SAVED: "SAVED",
+    MISSING: "MISSING",
 }
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QFont, QHideEvent, QShowEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -249,9 +249,22 @@ class HistoryPanel(QWidget):
         self._update_buttons()
 
     def _original_item(self) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(["", "Original", "", "", "as shot", ""])
+        item = QTreeWidgetItem(["", "Original", "", "", "the photo as shot", ""])
         item.setData(0, ROW_ROLE, ORIGINAL)
+        item.setToolTip(1, "The photo itself: select it with a version to compare the two")
+        self._fit_row(item)
         return item
+
+    def _fit_row(self, item: QTreeWidgetItem) -> None:
+        # One height for every line, with room around the text: lines exactly as tall as the text ran into
+        # each other (the Original line read as part of v1's). The bold current line and its "●" (from a
+        # fallback font) are the tallest thing a line shows.
+        bold = QFont(self.tree.font())
+        bold.setBold(True)
+        height = (
+            max(QFontMetrics(bold).height(), QFontMetrics(self.tree.font()).boundingRect("●").height()) + 6
+        )
+        item.setSizeHint(1, QSize(0, height))
 
     def _version_item(self, n: int, r: JournalRow) -> QTreeWidgetItem:
         is_current = r.id == self._current_id
@@ -269,6 +282,8 @@ class HistoryPanel(QWidget):
             font.setBold(True)
             for col in range(6):
                 item.setFont(col, font)
+            item.setToolTip(0, "The current version: what Save writes")
+        self._fit_row(item)
         return item
 
     def _on_tab_changed(self, _index: int) -> None:
@@ -357,12 +372,31 @@ class HistoryPanel(QWidget):
         picked = self.selected_ids()
         versions = [i for i in picked if i != ORIGINAL]
         self.compare_button.setEnabled(len(picked) == 2 or (len(picked) == 1 and bool(versions)))
-        self.restore_button.setEnabled(
-            len(versions) == 1 and len(picked) == 1 and versions[0] != self._current_id
-        )
+        self._update_restore(picked, versions)
         pos = self._order.index(self._current_id) if self._current_id in self._order else -1
         self.undo_button.setEnabled(pos > 0)
         self.redo_button.setEnabled(0 <= pos < len(self._order) - 1)
+
+    def _update_restore(self, picked: list[int], versions: list[int]) -> None:
+        """Make current names the version it would make current, and says why when it cannot."""
+        button, one = self.restore_button, versions[0] if len(versions) == 1 else None
+        name = f"v{self._order.index(one) + 1}" if one in self._order else ""
+        if one is not None and len(picked) == 1 and one != self._current_id:
+            button.setText(f"Make {name} current")
+            button.setToolTip(f"Show {name} as the photo's result again (what Save writes); nothing is sent")
+            button.setEnabled(True)
+            return
+        button.setText(f"Make {name} current" if name else "Make current")
+        if one is not None and one == self._current_id:
+            why = f"{name} is already the current version (●)"
+        elif picked == [ORIGINAL]:
+            why = "The original is always kept: compare a version with it, or run a new edit"
+        elif not self._order:
+            why = "No versions yet: run an edit (Ctrl+Enter)"
+        else:
+            why = "Select one version to make it current"
+        button.setToolTip(why)
+        button.setEnabled(False)
 
     def compare_selected(self) -> bool:
         """Emit compare_requested for the two selected lines (older first), or one line vs the original."""

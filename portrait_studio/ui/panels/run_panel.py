@@ -6,10 +6,20 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from portrait_studio.ui import text as words
 from portrait_studio.ui.model.session import Session
+
+MESSAGE_LINES = 5  # the most lines an error (or the key notice) takes before it scrolls
 
 
 class RunPanel(QWidget):
@@ -58,7 +68,18 @@ class RunPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
-        self.error = QLabel("", self)
+        # The error and the key notice share a scroll area at most MESSAGE_LINES high: a long error scrolls
+        # there instead of making the Edit column taller than a 720-pixel screen (issue 18).
+        self.messages = QScrollArea(self)
+        self.messages.setObjectName("run-messages")
+        self.messages.setWidgetResizable(True)
+        self.messages.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.messages.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.messages.setMaximumHeight(self.fontMetrics().lineSpacing() * MESSAGE_LINES + 4)
+        box = QWidget(self.messages)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        self.error = QLabel("", box)
         self.error.setObjectName("run-error")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -66,8 +87,8 @@ class RunPanel(QWidget):
         palette.setColor(QPalette.ColorRole.WindowText, QColor(240, 138, 128))
         self.error.setPalette(palette)
         self.error.hide()
-        layout.addWidget(self.error)
-        self.key_notice = QWidget(self)
+        inner.addWidget(self.error)
+        self.key_notice = QWidget(box)
         self.key_notice.setObjectName("key-notice")
         notice = QVBoxLayout(self.key_notice)
         notice.setContentsMargins(0, 0, 0, 0)
@@ -80,7 +101,11 @@ class RunPanel(QWidget):
         notice.addWidget(self.key_text)
         notice.addWidget(self.key_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.key_notice.hide()
-        layout.addWidget(self.key_notice)
+        inner.addWidget(self.key_notice)
+        inner.addStretch(1)
+        self.messages.setWidget(box)
+        self.messages.hide()
+        layout.addWidget(self.messages)
 
     def bind(self, session: Session) -> None:
         """Follow the current photo: running or not, its last run's line, its run error."""
@@ -121,6 +146,7 @@ class RunPanel(QWidget):
     def running(self, text: str = "Starting…") -> None:
         """A run was submitted."""
         self.error.hide()
+        self._fit_messages()
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.bar.setRange(0, 0)  # busy until the first progress figure arrives
@@ -149,6 +175,7 @@ class RunPanel(QWidget):
         self.idle("")
         self.error.setText(f"{message}\n{fix}" if fix else message)
         self.error.show()
+        self._fit_messages()
 
     def show_key_needed(self, needed: bool, site: str = "") -> None:
         """The cloud is chosen and no API key is set: say so now (not at the first Run), with the way out."""
@@ -156,10 +183,16 @@ class RunPanel(QWidget):
             link = f' <a href="{site}">Get a key at {site.removeprefix("https://")}</a>.' if site else ""
             self.key_text.setText(f"The cloud needs an API key: none is set. Paste it in Settings.{link}")
         self.key_notice.setVisible(needed)
+        self._fit_messages()
+
+    def _fit_messages(self) -> None:
+        """The message area is there only while it has something to say."""
+        self.messages.setVisible(not (self.error.isHidden() and self.key_notice.isHidden()))
 
     def clear_error(self) -> None:
         """Hide the last error."""
         self.error.hide()
+        self._fit_messages()
         self.error.setText("")
 
 

@@ -113,7 +113,7 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
             "Zoom &1:1",
             s.zoom100,
             ("Ctrl+1",),
-            "One screen pixel per pixel of the original (Ctrl+1; Z or double-click toggles with fit)",
+            "One screen pixel per pixel of the result (the original before a run); Ctrl+1, Z or double-click",
         ),
         faces_action=_checkable(w, "Show &face boxes", s.faces),
         preview_action=_checkable(w, "Live &preview", s.preview),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
 from portrait_studio.api.batch import BatchQueue
 from portrait_studio.core.journal import Journal
@@ -24,13 +24,29 @@ log = logging.getLogger(__name__)
 def add_dock(
     window: QMainWindow, panels_menu: QMenu, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
 ) -> QDockWidget:
-    """Put `widget` in a dock of `window`, listed in View ▸ Panels."""
+    """Put `widget` in a dock of `window`, listed in View ▸ Panels (`panel_of(dock)` gives it back).
+
+    The panel sits in a scroll area that may shrink to nothing: a dock opened on a small screen (1280×720)
+    scrolls its own panel instead of squeezing the Edit controls or making the window taller than the screen.
+    """
     dock = QDockWidget(title, window)
     dock.setObjectName(f"{name}-dock")
-    dock.setWidget(widget)
+    scroll = QScrollArea(dock)
+    scroll.setObjectName(f"{name}-scroll")
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setMinimumSize(widget.minimumSizeHint().width(), 1)  # (0 would mean "unset": its hint, 68 px)
+    dock.setWidget(scroll)
     window.addDockWidget(area, dock)
     panels_menu.addAction(dock.toggleViewAction())
     return dock
+
+
+def panel_of(dock: QDockWidget) -> QWidget | None:
+    """The panel `add_dock` put in `dock` (inside its scroll area)."""
+    widget = dock.widget()
+    return widget.widget() if isinstance(widget, QScrollArea) else widget
 
 
 def batch_queue(
@@ -39,16 +55,20 @@ def batch_queue(
     backend: Callable[[], Any],
     settings: Callable[[], Settings],
     *,  # (the batch from the filmstrip, ui/window/batch_flow.py: the request recorded when it was queued)
+    size_for: Callable[[Path], str] | None = None,
     out_dir_for: Callable[[Path], Path | None] | None = None,
     preset_for: Callable[[Path], str | None] | None = None,
 ) -> BatchQueue:
-    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open."""
+    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open.
+
+    A group photo is one item, each face but tiny background ones its own task (api.group.run_photo), as in
+    `retouch`."""
     from portrait_studio.api.batch import default_concurrency
-    from portrait_studio.api.pipeline import run_edit
+    from portrait_studio.api.group import run_photo
 
     def run_one(path: Path, progress: Any, cancel: Any) -> Any:
         s = settings()
-        return run_edit(
+        return run_photo(
             backend(),  # the Run worker's backend session (thread-safe)
             path,
             params_for(path),  # read on a batch thread: EditParams is immutable, so taking it is safe
@@ -61,6 +81,7 @@ def batch_queue(
             cancel=cancel,
             budget_cap=queue.budget_cap,
             pace=queue.pace,
+            size=size_for(path) if size_for is not None else "original",  # the Edit panel's Result size
         )
 
     first = settings()
@@ -80,4 +101,4 @@ def add_about(help_menu: QMenu, parent: QWidget) -> None:
     action.triggered.connect(lambda: show_about(parent))
 
 
-__all__ = ["add_about", "add_dock", "batch_queue"]
+__all__ = ["add_about", "add_dock", "batch_queue", "panel_of"]

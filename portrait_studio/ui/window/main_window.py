@@ -29,6 +29,7 @@ from portrait_studio import APP_NAME
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, load_settings
+from portrait_studio.core.shoot import ShootStore
 from portrait_studio.ui import text
 from portrait_studio.ui.jobs.run_job import Executor
 from portrait_studio.ui.model.session import Session
@@ -36,10 +37,12 @@ from portrait_studio.ui.panels.banner import PreflightBanner
 from portrait_studio.ui.panels.compare_view import CANVAS, CompareBinding, CompareView
 from portrait_studio.ui.panels.controls import ControlsPanel
 from portrait_studio.ui.panels.filmstrip import Filmstrip
+from portrait_studio.ui.panels.result_size import ResultSizeBinding
 from portrait_studio.ui.panels.run_panel import RunPanel
 from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
 from portrait_studio.ui.window.actions import Slots, build_actions
+from portrait_studio.ui.window.faces_flow import FacesController
 from portrait_studio.ui.window.history_flow import HistoryController
 from portrait_studio.ui.window.image_keys import ImageKeys
 from portrait_studio.ui.window.open_flow import OpenController
@@ -48,6 +51,7 @@ from portrait_studio.ui.window.recent import RecentFiles
 from portrait_studio.ui.window.run_flow import RunController
 from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
+from portrait_studio.ui.window.shoot_flow import ShootFlow, ask_unsaved
 from portrait_studio.ui.window.shoot_menu import ShootActions
 from portrait_studio.ui.window.view_flow import ViewController
 
@@ -86,7 +90,10 @@ class MainWindow(QMainWindow):
         backend: Any = None,
         executor: Executor | None = None,
         preset_store: Any = None,
+        shoot: ShootStore | None = None,
     ) -> None:
+        """`shoot`: the remembered shoot (the app passes `ShootStore()`): reopened now, written as it changes,
+        and quitting with results not saved as files asks first. None (tests): neither."""
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setObjectName("main-window")
@@ -120,6 +127,12 @@ class MainWindow(QMainWindow):
             self._current_settings, lambda: self.presets_panel.store.list() if self.presets_panel else [],
         )  # fmt: skip
         self.recent.fill_menu(self.window_actions.recent_menu, self.open_paths)
+        self.shoot_flow: ShootFlow | None = None
+        self._quit_confirmed = False
+        if shoot is not None:
+            self.shoot_flow = ShootFlow(self.session, shoot, self.open_flow.load, self)
+            self.shoot_flow.message.connect(self.statusBar().showMessage)
+            self.shoot_flow.restore()
         # Docks of other panels and the warm-up start after the first paint: a zero timer started here would
         # run before it (same event-loop pass as the expose), doubling the time to a window (bench/startup).
         self._late_timer = QTimer(self)
@@ -164,7 +177,19 @@ class MainWindow(QMainWindow):
             self.controls.params_for_run,
             lambda estimate, limit: self.confirm_cost(estimate, limit),
             self,
+            result_size=self.controls.result_size.size_for,
         )
+        self.faces_flow = FacesController(
+            self.session,
+            self.compare,
+            self.io,
+            current,
+            self.runner.worker.backend,
+            self.controls,
+            self,
+        )
+        self.run_flow.group_for = self.faces_flow.group_for
+        self.canvas_layout.insertWidget(1, self.faces_flow.bar)  # under the pre-flight banner
         self.save_flow = SaveController(self.session, self.io, current, self)
         self.history_flow = HistoryController(self.session, self.io, self.run_flow.show_result, self)
         self.view_flow = ViewController(self.compare, self.session, self.scaler, self.io, self)
@@ -200,6 +225,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(central)
         self.compare_binding = CompareBinding(self.compare, self.session)
         self.filmstrip = Filmstrip(self.session, central)
+        self.canvas_layout = v
         v.addWidget(self.banner)
         v.addWidget(self.compare, 1)
         v.addWidget(self.filmstrip)
@@ -224,6 +250,7 @@ class MainWindow(QMainWindow):
         self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
+        ResultSizeBinding(self.controls.result_size, self.session)
         v.addWidget(scroll, 1)
         v.addWidget(self.run_panel)
         dock = QDockWidget("Edit", self)
@@ -242,7 +269,9 @@ class MainWindow(QMainWindow):
         self.faces_label = QLabel("No photo", self)
         self.cost_label = QLabel(self)
         self.zoom_label = QLabel(self)
-        self.zoom_label.setToolTip("Zoom, in pixels of the original photo (Ctrl+0 fit, Ctrl+1 100 %)")
+        self.zoom_label.setToolTip(
+            "Zoom, in pixels of the result when one is shown, else of the original (Ctrl+0 fit, Ctrl+1 100 %)"
+        )
         for label in (self.zoom_label, self.faces_label, self.backend_label, self.cost_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
@@ -438,7 +467,7 @@ class MainWindow(QMainWindow):
 
     def _on_params_changed(self, params: EditParams) -> None:
         i = self.session.current_index
-        if i < 0:
+        if i < 0 or self.faces_flow.take_params(params):  # (a selected face's own strengths)
             return
         self.session.set_params(i, params, show_preview=True)
         self.preview.request(params)
@@ -503,10 +532,15 @@ class MainWindow(QMainWindow):
         if photo is None or image is None or not photo.source_size:
             self.zoom_label.setText("")
             return
-        # The view's scale is per working-copy pixel; photographers read zoom per original pixel, and
-        # one_to_one is the scale at which those match (1.0 for a fixed copy: its own pixels are the photo).
-        percent = 100 * self.compare.scale / self.compare.one_to_one
-        self.zoom_label.setText(f"Fit ({percent:.0f} %)" if self.compare.fit else f"{percent:.0f} %")
+        # The view's scale is per working-copy pixel; photographers read zoom per pixel of the file shown, and
+        # one_to_one is the scale at which those match: the result's own pixels when one is shown, else the
+        # original's (1.0 for a fixed copy: its own pixels are the photo).
+        view = self.compare
+        percent = 100 * view.scale / view.one_to_one
+        shown = f"Fit ({percent:.0f} %)" if view.fit else f"{percent:.0f} %"
+        if abs(view.one_to_one - view.before_one_to_one) > 1e-6:  # a model-size result: say both
+            shown += f" · original {100 * view.scale / view.before_one_to_one:.0f} %"
+        self.zoom_label.setText(shown)
 
     def _update_status_bar(self) -> None:
         photo = self.session.current
@@ -608,9 +642,14 @@ class MainWindow(QMainWindow):
         from portrait_studio.ui.window.watch_flow import WatchController
 
         backend, show = self.runner.worker.backend, self.run_flow.show_result
+
+        def size_for(path: Path) -> str:  # (read on a batch thread: the choice is a plain attribute)
+            i, choice = self.session.index_of(path), self.controls.result_size
+            return choice.size_for(self.session.photos[i]) if i >= 0 else choice.chosen or "original"
+
         flow = BatchFlow(
             self.session, journal, backend, self._current_settings, show, self,
-            show_params=self.controls.set_params,
+            show_params=self.controls.set_params, size_for=size_for,
         )  # fmt: skip
         watch = WatchController(
             self.session, lambda paths: self.open_flow.open_paths(paths, quiet=True), backend, journal,
@@ -642,14 +681,39 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ close
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
+
+    def _may_close(self) -> bool:
+        """Ctrl+Q / closing with results not saved as files asks: Save all (then closes), Discard, Cancel."""
+        flow = self.shoot_flow
+        unsaved = flow.unsaved() if flow is not None and not self._closed and not self._quit_confirmed else []
+        if flow is None or not unsaved:
+            return True
+        answer = ask_unsaved(self, len(unsaved))
+        if answer == "discard":
+            flow.discard(unsaved)
+            return True
+        if answer == "save":
+            sf = self.save_flow
+            flow.save_all(unsaved, sf.quick_save, sf.saved, sf.save_failed, self._saved_all)
+        return False
+
+    def _saved_all(self, ok: bool) -> None:
+        if ok:
+            self._quit_confirmed = True
+            self.close()
 
     def shutdown(self) -> None:
         """Stop timers and every worker thread, waiting for them (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        if self.shoot_flow is not None:
+            self.shoot_flow.stop()  # (the photos as they are now, for the next start)
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.image_keys)
@@ -664,10 +728,13 @@ class MainWindow(QMainWindow):
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):
             runner.stop()
-        for dock in self.docks.values():
-            stop = getattr(dock.widget(), "shutdown", None)  # panels with a thread of their own
-            if stop is not None:
-                stop()
+        if self.docks:
+            from portrait_studio.ui.window.docks import panel_of
+
+            for dock in self.docks.values():
+                stop = getattr(panel_of(dock), "shutdown", None)  # panels with a thread of their own
+                if stop is not None:
+                    stop()
         self.executor.close()  # every thread has stopped: nothing uses the journal any more
 
 

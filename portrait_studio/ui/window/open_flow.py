@@ -77,6 +77,11 @@ class OpenController(QObject):
             self.session.set_current(new[0] if new else self.session.index_of(files[0]))
         return new
 
+    def load(self, indexes: list[int]) -> None:
+        """Decode and analyse photos already in the session (a reopened shoot: ui/window/shoot_flow.py)."""
+        for i in indexes:
+            self._load(i)
+
     def warm_up(self) -> None:
         """Import the heavy modules on the loader thread (after the first paint); `warmed` when done."""
 

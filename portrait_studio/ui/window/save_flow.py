@@ -40,14 +40,20 @@ class SaveController(QObject):
         self._settings = settings
 
     def target(self, photo: Photo) -> Path:
-        """Where Save puts a result: the output folder of Settings, or next to the original."""
-        from portrait_studio.api.output import saved_name
+        """Where Save puts a result: `NAME.retouched.EXT` (api/output.py's one rule, as the CLI and the batch)
+        in the output folder of Settings, or next to the original; in the result's own format (a full-size
+        result of a TIFF is a TIFF, a model-size result a JPEG)."""
+        from portrait_studio.api.output import SUFFIX, planned_output
 
-        return (self._settings().output_folder() or photo.path.parent) / saved_name(photo.path)
+        suffix = SUFFIX
+        if photo.result_path is not None and photo.result_path.suffix:
+            suffix = ".retouched" + photo.result_path.suffix
+        return planned_output(photo.path, self._settings().output_folder(), suffix)
 
     def quick_save(self) -> None:
-        """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
-        from portrait_studio.ui.dialogs.save_dialog import SaveRequest
+        """Ctrl+S: save the result as it is (its size, depth, profile and format) in the output folder (or
+        next to the original), never over a file."""
+        from portrait_studio.ui.dialogs.save_dialog import SaveRequest, format_for
 
         photo = self.session.current
         if photo is not None and photo.saved_path is not None and photo.saved_path.is_file():
@@ -55,7 +61,8 @@ class SaveController(QObject):
             self.message.emit(f"Already saved as {photo.saved_path}", 10000)
             return
         if photo is not None:
-            self.save_as(SaveRequest(self.target(photo), new_name=True))
+            target = self.target(photo)
+            self.save_as(SaveRequest(target, format_for(target), new_name=True))
 
     def save_as(
         self, target: SaveRequest | Path | str, fmt: str | None = None, quality: int | None = None
