@@ -216,6 +216,7 @@ def shots_reopened(app, backend, settings, files, tmp: Path) -> None:
     w.session.set_current(2)
     settle(app, 0.3)
     shoot(w, "11-reopened-missing-photo")
+    w.shutdown()  # (its results are not saved as files: close() would ask, and wait for an answer forever)
     w.close()
 
 

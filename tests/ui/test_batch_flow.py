@@ -317,3 +317,49 @@ def test_a_photo_done_is_counted_once_however_many_late_reports_read_it(qapp, tm
             assert session.total_cost == Decimal("0.05") and session.photos[0].saved_path == out
         finally:
             flow.close()
+
+
+def test_quitting_while_the_batch_runs_asks_first(qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from portrait_studio.api.backend import BackendSession
+    from portrait_studio.api.client import Client
+    from portrait_studio.core.settings import Settings
+    from portrait_studio.core.shoot import ShootStore
+    from portrait_studio.gateway import LocalGateway, TrivialEngine
+    from portrait_studio.ui.window.main_window import MainWindow
+
+    def answer(button: str, seen: list[str]) -> None:
+        def click() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox) or box.objectName() != "batch-running":
+                QTimer.singleShot(20, click)
+                return
+            seen.append(box.text())
+            next(b for b in box.buttons() if b.text().replace("&", "") == button).click()
+
+        QTimer.singleShot(0, click)
+
+    with LocalGateway(TrivialEngine(), cache_dir=tmp_path / "gw", min_task_seconds=30.0) as gateway:
+        backend = BackendSession(Client(gateway.base_url, gateway.token), "local", None, "trivial")
+        try:
+            w = MainWindow(Settings(), backend=backend, shoot=ShootStore())  # as the app starts it
+            qtbot.addWidget(w)
+            w.show()
+            qtbot.waitExposed(w)
+            open_shoot(qtbot, w, shoot_folder(tmp_path))
+            w.batch_flow.retouch([0, 1], out_dir=tmp_path / "out")
+            qtbot.waitUntil(lambda: badge(w, 0) == RUNNING, timeout=30_000)
+            seen: list[str] = []
+            answer("Cancel", seen)
+            assert not w.close() and w.isVisible()  # Cancel: the batch goes on
+            assert seen == ["Still being retouched: 2 photos of the batch."]
+            assert w.batch_flow.busy()
+            answer("Quit", seen)
+            w.close()
+            qtbot.waitUntil(lambda: not w.isVisible(), timeout=30_000)
+            assert all(i.status in ("cancelled", "skipped") for i in w.batch_queue.items())
+        finally:
+            w.shutdown()
+            backend.close()

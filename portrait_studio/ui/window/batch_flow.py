@@ -124,6 +124,7 @@ class BatchFlow(QObject):
         self._applied: dict[int, BatchItem] = {}  # the snapshot each photo shows (a done one counts once)
         self._was_idle = True
         self._was_paused: str | None = None
+        self._closed = False
         # The window's one batch queue (docks.batch_queue: the pipeline per photo), each with its request.
         self.queue: BatchQueue = batch_queue(
             journal, lambda p: self._job(p)[0], backend, settings,
@@ -240,12 +241,20 @@ class BatchFlow(QObject):
 
     def close(self) -> None:
         """Cancel what is left and join the batch threads (before the backend closes)."""
+        self._closed = True  # (reports still queued for the GUI thread change nothing any more)
         self._unsubscribe()
         self.queue.close()
+        for item in self.queue.items():  # the photos as the batch leaves them (cancelled, or done meanwhile)
+            self._apply(item)
 
     # ------------------------------------------------------------------ queue → session
     def _on_item_id(self, item_id: int) -> None:
-        item = self.queue.get(item_id)
+        if not self._closed:
+            self._apply(self.queue.get(item_id))
+            self._update_summary()
+
+    def _apply(self, item: BatchItem) -> None:
+        item_id = item.id
         if self._applied.get(item_id) is item:
             return  # an older report of a change already shown (snapshots are replaced, never changed)
         self._applied[item_id] = item
@@ -256,7 +265,6 @@ class BatchFlow(QObject):
                 params = self._jobs.get(os.path.abspath(item.path), (None,))[0]
             own = params or self.session.photos[i].params
             apply_item(self.session, i, item, own, self._show_result, self._show_params)
-        self._update_summary()
 
     def _update_summary(self) -> None:
         items = self.queue.items()

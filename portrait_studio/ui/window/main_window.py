@@ -717,6 +717,12 @@ class MainWindow(QMainWindow):
     def _may_close(self) -> bool:
         """Ctrl+Q / closing with results not saved as files asks: Save all (then closes), Discard, Cancel."""
         flow = self.shoot_flow
+        if flow is not None and not self._closed and not self._quit_confirmed:
+            from portrait_studio.ui.window.shoot_menu import ask_quit_busy
+
+            busy = self.shoot.busy_words()  # (a batch running, a folder watched: asked first)
+            if busy and not ask_quit_busy(self, busy):
+                return False
         unsaved = flow.unsaved() if flow is not None and not self._closed and not self._quit_confirmed else []
         if flow is None or not unsaved:
             return True
@@ -739,8 +745,6 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        if self.shoot_flow is not None:
-            self.shoot_flow.stop()  # (the photos as they are now, for the next start)
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.image_keys)
@@ -751,6 +755,8 @@ class MainWindow(QMainWindow):
             self.watch_flow.stop()  # joins the watcher's threads and its queue's (before the backend)
         if self.batch_flow is not None:
             self.batch_flow.close()  # cancels what is left and joins the batch threads (before the backend)
+        if self.shoot_flow is not None:  # (after the batch and the watch: their photos as they end)
+            self.shoot_flow.stop()  # (the photos as they are now, for the next start)
         if self.resume_flow is not None:
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QWidget
 
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -198,6 +198,17 @@ class ShootActions(QObject):
         self.batch_label.setStyleSheet("color: #d9a13b;" if line.startswith("Batch paused") else "")
         self.batch_label.setVisible(bool(line))
 
+    def busy_words(self) -> str:
+        """What quitting now would stop ("" when nothing): photos of the batch, the watched folder."""
+        parts = []
+        if self.batch is not None:
+            n = sum(1 for i in self.batch.queue.items() if i.status in ("queued", "running"))
+            if n:
+                parts.append(f"{n} photo{'s' if n != 1 else ''} of the batch")
+        if self.watch is not None and self.watch.state != OFF:
+            parts.append("the watched folder")
+        return " and ".join(parts)
+
     # ------------------------------------------------------------------ presets on the selection
     def _fill_preset_menu(self) -> None:
         self.preset_menu.clear()
@@ -260,4 +271,22 @@ class ShootActions(QObject):
             self.filmstrip.show()  # (even for one photo: its badge is the watch's result)
 
 
-__all__ = ["ShootActions"]
+def ask_quit_busy(parent: QWidget, busy: str) -> bool:
+    """Quit while the batch or the watch works: True to quit anyway."""
+    box = QMessageBox(parent)
+    box.setObjectName("batch-running")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Quit")
+    box.setText(f"Still being retouched: {busy}.")
+    box.setInformativeText(
+        "Quit anyway? Photos already sent are finished at the next start (nothing is paid twice); the others "
+        "are not sent. Their results so far are in the output folder."
+    )
+    quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is quit_button
+
+
+__all__ = ["ShootActions", "ask_quit_busy"]
