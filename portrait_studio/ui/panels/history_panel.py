@@ -135,6 +135,8 @@ class HistoryPanel(QWidget):
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        # The list shrinks to a few lines before the buttons under it go out of view (a 720-pixel screen).
+        self.tree.setMinimumHeight(self.tree.fontMetrics().height() * 5)
         lay.addWidget(self.tree, 1)
         row = QHBoxLayout()
         self.compare_button = QPushButton("Compare")
@@ -177,6 +179,7 @@ class HistoryPanel(QWidget):
         tree.setHeaderLabels(labels)
         tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        tree.setMinimumHeight(tree.fontMetrics().height() * 3)  # (the tab's minimum is the taller page's)
         return tree
 
     # ------------------------------------------------------------------ inputs
