@@ -1,10 +1,15 @@
 """Render the real main window offscreen in its main states into docs/screenshots/*.png (used by the README).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder, default docs/screenshots]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [output folder] [--language zh_CN]
+
+The output folder defaults to docs/screenshots (docs/screenshots/zh_CN for --language zh_CN, which needs a
+CJK font: Debian's fonts-noto-cjk, installed by `make test`'s packaging/scripts/check_qt_libs.sh).
 
 States: empty, photo with the pre-flight banner (a 3-face group), running (progress mid-task), compare split
 (after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened on
-two versions), a reopened shoot (and its missing photo).
+two versions), a reopened shoot (and its missing photo), batch from the filmstrip (Retouch selected…, the
+thumbnails mid-batch, the results with their badges), the watch folder (its dialog, and photos arrived with
+their results), the keyboard shortcuts sheet, the high-contrast theme.
 Photos: the real test photographs (tests/photos.py).
 """
 
@@ -20,7 +25,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-OUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--language")]
+LANGUAGE = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--language=")), None)
+if "--language" in sys.argv:
+    LANGUAGE = sys.argv[sys.argv.index("--language") + 1]
+    ARGS = [a for a in ARGS if a != LANGUAGE]
+OUT = Path(ARGS[0]).resolve() if ARGS else ROOT / "docs" / "screenshots" / (LANGUAGE or "")
 SIZE = (1440, 900)
 
 
@@ -56,6 +66,7 @@ def make_photos(folder: Path) -> dict[str, Path]:
     from tests import photos
 
     a, g = photos.astronaut(), photos.grace_hopper()
+
     return {
         "astronaut": photos.save(a, folder / "shoot" / "01-astronaut.jpg", quality=94),
         "hopper": photos.save(g, folder / "shoot" / "02-hopper.jpg", quality=94),
@@ -201,10 +212,100 @@ def shots_reopened(app, backend, settings, files, tmp: Path) -> None:
     wait(app, lambda: w.session.current.screen.result_image is not None)
     w.docks["history"].show()
     settle(app, 0.5)
-    shoot(w, "10-reopened-shoot")
+    shoot(w, "15-reopened-shoot")
     w.session.set_current(2)
     settle(app, 0.3)
-    shoot(w, "11-reopened-missing-photo")
+    shoot(w, "16-reopened-missing-photo")
+    w.close()
+    (tmp / "moved-away.jpg").rename(files["cat"])  # (back for the shots that follow)
+
+
+def shots_batch(app, slow_backend, fast_backend, settings, files, tmp: Path) -> None:
+    """Batch from the filmstrip: the shoot selected (Ctrl+A), Retouch selected… with a preset, the thumbnails
+    following their tasks (slowed so progress shows), then the results with their badges and one opened."""
+    import shutil
+
+    from tests import photos
+
+    folder = tmp / "batch-shoot"  # the shoot of the other shots, and two more frames of it
+    shutil.copytree(files["astronaut"].parent, folder)
+    photos.save(photos.astronaut()[:, ::-1], folder / "04-astronaut-2.jpg", quality=94)
+    photos.save(photos.grace_hopper()[:, ::-1], folder / "05-hopper-2.jpg", quality=94)
+    w = new_window(app, slow_backend, settings)
+    w.open_paths([folder])
+    wait(app, lambda: all(p.report is not None for p in w.session.photos))
+    w.filmstrip.select_all_photos()
+    w.shoot.retouch_selected()
+    dialog = w.shoot.dialog
+    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText("Preset: Studio"))
+    dialog.out_edit.setText(str(tmp / "Retouched"))
+    settle(app, 0.3)
+    shoot(dialog, "10-batch-retouch-selected")
+    dialog.start_button.click()
+    wait(app, lambda: any((p.progress or 0) >= 0.3 for p in w.session.photos))
+    settle(app, 0.3)
+    shoot(w, "11-batch-filmstrip-running")
+    w.close()
+
+    w = new_window(app, fast_backend, settings)
+    w.open_paths([folder])
+    wait(app, lambda: all(p.report is not None for p in w.session.photos))
+    w.filmstrip.select_all_photos()
+    studio = next(c for c in w.shoot.choices() if c.preset == "Studio")
+    w.batch_flow.retouch(w.filmstrip.selected_indexes(), studio, tmp / "Retouched-2")
+    wait(app, lambda: w.batch_flow is not None and w.batch_queue.idle() and not w.batch_flow.busy())
+    w.session.set_current(3)  # (as a click on its thumbnail does: its before/after opens)
+    wait(app, lambda: w.session.current.screen.result_image is not None and w.compare.after is not None)
+    settle(app, 0.3)
+    shoot(w, "12-batch-filmstrip-done")
+    w.close()
+
+
+def shots_watch(app, backend, settings, files, tmp: Path) -> None:
+    """Photo ▸ Watch folder…: photos copied into a hot folder join the filmstrip with their results."""
+    import shutil
+
+    from portrait_studio.ui.window.watch_flow import WATCHING
+
+    hot = tmp / "tether"
+    hot.mkdir()
+    w = new_window(app, backend, settings)
+    w.shoot.watch_action.trigger()
+    dialog = w.shoot.dialog
+    dialog.watch_edit.setText(str(hot))
+    dialog.out_edit.setText(str(hot / "retouched"))
+    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText("Preset: Natural"))
+    settle(app, 0.3)
+    shoot(dialog, "13-watch-folder-dialog")
+    dialog.start_button.click()
+    wait(app, lambda: w.watch_flow.state == WATCHING)
+    for name in ("astronaut", "hopper"):
+        shutil.copy(files[name], hot / f"IMG_{files[name].stem}.jpg")
+    wait(app, lambda: len(w.session.photos) == 2 and all(p.saved_path for p in w.session.photos))
+    wait(app, lambda: w.compare.after is not None)
+    settle(app, 0.3)
+    shoot(w, "14-watch-folder")
+    w.close()
+
+
+def shots_access(app, backend, settings, files) -> None:
+    """Help ▸ Keyboard shortcuts (F1) and the high-contrast theme (the compare surround stays grey)."""
+    from portrait_studio.ui.dialogs.keyboard_dialog import KeyboardDialog
+    from portrait_studio.ui.style.theme import apply_theme
+
+    w = new_window(app, backend, settings)
+    sheet = KeyboardDialog(w.actions(), w)
+    sheet.show()
+    settle(app, 0.3)
+    shoot(sheet, "10-keyboard-shortcuts")
+    sheet.close()
+    apply_theme(app, "high_contrast")
+    w.open_paths([files["astronaut"]])
+    wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
+    w.controls.sliders["gpen"].setFocus()
+    settle(app, 0.3)
+    shoot(w, "11-high-contrast")
+    apply_theme(app, "dark")
     w.close()
 
 
@@ -213,6 +314,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="ps-shots-"))
     os.environ["PORTRAIT_STUDIO_DATA_DIR"] = str(tmp / "appdata")  # never touch the user's settings
 
+    from portrait_studio.core.i18n import set_language
+
+    set_language(LANGUAGE or "en")  # before any widget is built
     from portrait_studio.api.backend import BackendSession
     from portrait_studio.api.client import Client
     from portrait_studio.core.settings import Settings
@@ -234,6 +338,9 @@ def main() -> int:
         shots_settings(app, fast, settings)
         shots_small_screen(app, fast, settings, files)
         shots_reopened(app, fast, settings, files, tmp)
+        shots_batch(app, slow, fast, settings, files, tmp)
+        shots_watch(app, fast, settings, files, tmp)
+        shots_access(app, fast, settings, files)
     finally:
         fast.close()
         slow.close()

@@ -28,6 +28,8 @@ def test_list_show_export_import_delete(tmp_path: Path):
     assert shown.returncode == 0
     studio = json.loads(shown.stdout)
     assert studio["builtin"] is True and studio["params"]["gpen"] == 0.6
+    assert studio["params"]["width"] == "auto" and studio["result_size"] == "original"
+    assert "Studio" in cli("list").stdout and "photo's aspect, result: original" in cli("list").stdout
 
     out = tmp_path / "studio.json"
     assert cli("export", "Studio", str(out)).returncode == 0

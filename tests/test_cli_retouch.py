@@ -280,3 +280,39 @@ def test_a_closed_stdout_ends_the_run_and_keeps_the_paid_task_resumable(tmp_path
         "b.retouched.jpg",
         "c.retouched.jpg",
     ]
+
+
+def test_the_request_follows_the_photo_and_a_preset_carries_the_result_size(tmp_path: Path):
+    photo = tmp_path / "grace.jpg"
+    Image.fromarray(grace_hopper()).save(photo, quality=92)  # 512 × 600
+    model = retouch(str(photo), "--size", "model", "--json")
+    assert model.returncode == 0, model.stderr
+    with Image.open(lines(model)[0]["output"]) as im:
+        assert im.size == (1748, 2048)  # its own aspect at the model's largest, not 1328²
+    assert "note:" not in model.stderr  # nothing is cropped: nothing to say
+    # A preset with the square and a model-size result: both honoured, and the crop said before the run.
+    preset = tmp_path / "proof.json"
+    preset.write_text(json.dumps({
+        "schema": 1, "name": "Square proof", "result_size": "model",
+        "params": {"gpen": 0.3, "width": 1328, "height": 1328},
+    }))  # fmt: skip
+    imported = subprocess.run(cli_args("presets", "import", str(preset)), capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    square = retouch(str(photo), "--preset", "square proof", "-o", str(tmp_path / "sq"), "--json")
+    assert square.returncode == 0, square.stderr
+    with Image.open(lines(square)[0]["output"]) as im:
+        assert im.size == (1328, 1328)  # the preset's result size: the model's image
+    assert f"note: {photo}: The output is 1328×1328 (1:1) and the photo 512×600" in square.stderr
+    assert "the result is that part only" in square.stderr and "photo's own aspect" in square.stderr
+    # --size and --aspect on the command line win over the preset.
+    full = retouch(
+        str(photo), "--preset", "square proof", "--aspect", "photo", "--size", "original",
+        "-o", str(tmp_path / "full"), "--json",
+    )  # fmt: skip
+    assert full.returncode == 0, full.stderr
+    with Image.open(lines(full)[0]["output"]) as im:
+        # The photo's aspect again; the original is smaller than that answer, so the answer is the result.
+        assert im.size == (1748, 2048)
+    assert "note:" not in full.stderr
+    both = retouch(str(photo), "--aspect", "1:1", "--width", "600", "--height", "600")
+    assert both.returncode == 2 and "aspect" in both.stderr

@@ -204,7 +204,8 @@ def test_smoke_test_reports_a_failing_step(qapp, monkeypatch, capsys):
 
 
 def test_smoke_test_fails_when_a_licence_text_is_not_shipped(qapp, tmp_path, monkeypatch, capsys):
-    from portrait_studio.ui import about_dialog, smoke
+    from portrait_studio.ui import smoke
+    from portrait_studio.ui.dialogs import about_dialog
 
     monkeypatch.setattr(about_dialog, "resources_dir", lambda: tmp_path / "resources")
     assert smoke.run_smoke_test() == 1

@@ -87,8 +87,10 @@ def face_model_dir() -> Path:
 
 
 def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
-    """(source, folder in the bundle) pairs: resources/, the app's LICENSE, the face model files + notice."""
+    """(source, folder in the bundle) pairs: resources/, LICENSE, translations, face model files + notice."""
     pairs = [(str(root / "resources"), "resources"), (str(root / "LICENSE"), ".")]
+    # the translations, where core/i18n.py looks for them (next to the frozen package's modules)
+    pairs.append((str(root / "portrait_studio" / "locale"), "portrait_studio/locale"))
     model_dir = face_model_dir()
     pairs += [(str(model_dir / name), FACE_MODEL_DEST) for name in FACE_MODEL_FILES]
     # The weights travel with their Apache-2.0 notice (also in resources/licenses/, linked from About).

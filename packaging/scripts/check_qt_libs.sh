@@ -3,7 +3,8 @@
 # does not ship. Without them Qt aborts with "Could not load the Qt platform plugin 'xcb'".
 # Installs what is missing when it can (root + apt-get), else prints the exact apt-get line and stops `make`.
 # Stays out of the way when Qt will not use xcb (QT_QPA_PLATFORM=offscreen/wayland…), off Linux, or without apt.
-# FOR_TESTS=1 (`make test`): also Xvfb, for the test that starts the real window under a real X server.
+# FOR_TESTS=1 (`make test`): also Xvfb, for the test that starts the real window under a real X server, and
+# Noto CJK, for the test that renders the window in Simplified Chinese.
 # PY: the virtualenv's python (default .venv/bin/python).
 PY=${PY:-.venv/bin/python}
 [ "$(uname -s)" = Linux ] || exit 0
@@ -26,6 +27,8 @@ for lib in $missing; do
 done
 if [ -n "$FOR_TESTS" ] && ! command -v Xvfb >/dev/null 2>&1; then packages="$packages xvfb"; fi
 if [ -n "$FOR_TESTS" ] && ! command -v xwininfo >/dev/null 2>&1; then packages="$packages x11-utils"; fi
+# A CJK font, so the zh_CN window renders in tests and screenshots (tests/ui/test_zh_cn_window.py).
+if [ -n "$FOR_TESTS" ] && [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then packages="$packages fonts-noto-cjk"; fi
 packages=$(echo $packages)
 [ -n "$packages" ] || exit 0
 if ! command -v apt-get >/dev/null 2>&1; then

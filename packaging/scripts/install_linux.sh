@@ -2,7 +2,8 @@
 # Install (or remove) the one-folder bundle built by `make bundle` as a desktop app, for one user by default.
 #   install_linux.sh [PREFIX]              PREFIX defaults to ~/.local (use /usr/local as root for everyone)
 #   install_linux.sh --uninstall [PREFIX]
-# Layout (freedesktop): PREFIX/lib/portrait-studio/ (the bundle), PREFIX/bin/portrait-studio (link),
+# Layout (freedesktop): PREFIX/lib/portrait-studio/ (the bundle), PREFIX/bin/portrait-studio (link; and
+# PREFIX/bin/portrait-studio-edit, the same program started as `portrait-studio edit`, for catalogs' Edit In),
 # PREFIX/share/{applications,metainfo,icons/hicolor}/… named after the app id.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,7 +17,7 @@ share="$prefix/share"
 
 remove() {
     rm -rf "$prefix/lib/$name" "$prefix/lib/$name.new"
-    rm -f "$prefix/bin/$name" "$share/applications/$app_id.desktop" "$share/metainfo/$app_id.metainfo.xml"
+    rm -f "$prefix/bin/$name" "$prefix/bin/$name-edit" "$share/applications/$app_id.desktop" "$share/metainfo/$app_id.metainfo.xml"
     find "$share/icons/hicolor" -name "$app_id.*" -delete 2>/dev/null || true
 }
 
@@ -44,6 +45,7 @@ cp -a "$bundle" "$prefix/lib/$name.new"
 rm -rf "$prefix/lib/$name"
 mv "$prefix/lib/$name.new" "$prefix/lib/$name"
 ln -sfn "../lib/$name/$name" "$prefix/bin/$name"
+ln -sfn "../lib/$name/$name" "$prefix/bin/$name-edit"  # entry.py: started under this name = `edit`
 # Absolute Exec/TryExec: a launcher started by the desktop may not have PREFIX/bin on its PATH.
 sed -e "s|^Exec=$name|Exec=$prefix/bin/$name|" -e "s|^TryExec=$name|TryExec=$prefix/bin/$name|" \
     "$root/packaging/linux/$app_id.desktop" >"$share/applications/$app_id.desktop"

@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from portrait_studio.api import _constants as C
 from portrait_studio.core.errors import CODE_BAD_RESULT, APIError, NotFoundError, error_for_status
+from portrait_studio.core.i18n import _
 
 RetryLoop = Callable[[Callable[[], httpx.Response], str], httpx.Response]
 _IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -20,8 +21,10 @@ def _check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise APIError(
-            f"The result address is not an http(s) link ({parts.scheme or 'no scheme'}:…).",
-            "Report this; the service answered with an address the app will not open.",
+            _("The result address is not an http(s) link ({scheme}:…).").format(
+                scheme=parts.scheme or "no scheme"
+            ),
+            _("Report this; the service answered with an address the app will not open."),
             code=CODE_BAD_RESULT,
         )
 
@@ -31,8 +34,10 @@ def _fail_status(response: httpx.Response) -> None:
     if status in (403, 404, 410):
         # CDN links of results are signed (docs/PROTOCOL.md): an old link answers 403/404/410.
         raise NotFoundError(
-            f"The result file is no longer available (HTTP {status}); its link may have expired.",
-            "Check the task again to get a fresh link, or run the edit again.",
+            _("The result file is no longer available (HTTP {status}); its link may have expired.").format(
+                status=status
+            ),
+            _("Check the task again to get a fresh link, or run the edit again."),
             status=status,
         )
     raise error_for_status(status, response.text[:500])
@@ -53,8 +58,10 @@ def _read_capped(response: httpx.Response) -> bytes:
 
 def _too_big(size: int) -> APIError:
     return APIError(
-        f"The result is too large ({size / 1e6:.0f} MB; the limit is {C.MAX_DOWNLOAD_BYTES // 2**20} MiB).",
-        "Report this: a portrait result should be a few MB.",
+        _("The result is too large ({size:.0f} MB; the limit is {limit} MiB).").format(
+            size=size / 1e6, limit=C.MAX_DOWNLOAD_BYTES // 2**20
+        ),
+        _("Report this: a portrait result should be a few MB."),
         code=CODE_BAD_RESULT,
     )
 
@@ -66,14 +73,14 @@ def _verify_image(data: bytes) -> None:
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise APIError(
-            "The downloaded result is not a readable image.",
-            "Run the edit again; if it keeps happening, report it.",
+            _("The downloaded result is not a readable image."),
+            _("Run the edit again; if it keeps happening, report it."),
             code=CODE_BAD_RESULT,
         ) from err
     if fmt not in _IMAGE_FORMATS:
         raise APIError(
-            f"The result is a {fmt} file, not a JPEG/PNG/WebP image.",
-            "Run the edit again.",
+            _("The result is a {fmt} file, not a JPEG/PNG/WebP image.").format(fmt=fmt),
+            _("Run the edit again."),
             code=CODE_BAD_RESULT,
         )
 

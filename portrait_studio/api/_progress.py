@@ -34,6 +34,7 @@ class Progress:
     eta: float | None = None
     task_id: str | None = None
     estimate: Decimal | None = None
+    face: tuple[int, int] | None = None  # a group photo (api.group): the face task this is of, (k, of n)
 
 
 ProgressFn = Callable[[Progress], None]

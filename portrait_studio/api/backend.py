@@ -10,6 +10,7 @@ from typing import Literal
 from portrait_studio.api.client import Client
 from portrait_studio.api.keys import ENV_API_KEY, get_api_key
 from portrait_studio.core.errors import ConfigError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.paths import cache_dir
 from portrait_studio.core.settings import Settings
 from portrait_studio.gateway import Engine, LocalGateway
@@ -74,9 +75,11 @@ def open_backend(
     key = get_api_key()
     if not key:
         raise ConfigError(
-            "The cloud backend needs an API key, and none is set.",
-            f"Open Settings and paste your API key (or set {ENV_API_KEY}), "
-            "or switch to the free local backend.",
+            _("The cloud backend needs an API key, and none is set."),
+            _(
+                "Open Settings and paste your API key (or set {ENV_API_KEY}), or switch to the free "
+                "local backend."
+            ).format(ENV_API_KEY=ENV_API_KEY),
         )
     return BackendSession(Client(settings.base_url, key), "cloud", opened_with=_identity(settings, key))
 

@@ -33,6 +33,7 @@ from portrait_studio.api import output
 from portrait_studio.api._progress import Pace
 from portrait_studio.api.pipeline import Backend, BudgetError, EditResult, Progress, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.images import IMAGE_SUFFIXES
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
@@ -58,6 +59,7 @@ class BatchItem:
     attempts: int = 0
     started: float | None = None
     finished: float | None = None
+    face: tuple[int, int] | None = None  # a group photo: the face task running, (k, of n)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's one-line shape: input, output, status, task_id, cost, reused, error, notes."""
@@ -71,15 +73,30 @@ class BatchItem:
             "reused": bool(r and r.reused),
             "error": {"code": e.code, "message": e.message, "fix": e.fix} if e else None,
             "notes": list(r.notes) if r else [],
+            **({"faces": list(r.faces)} if r and r.faces else {}),
+            **(
+                {"faces": list(getattr(e, "faces", None) or [])}
+                if not r and getattr(e, "faces", None)
+                else {}
+            ),
         }
 
 
 def expand(paths: Iterable[Path | str], *, recursive: bool = False) -> list[Path]:
     """Files as given; folders → `folder_photos(folder, recursive=)`."""
-    found: list[Path] = []
+    return [path for path, _sub in expand_tree(paths, recursive=recursive)]
+
+
+def expand_tree(paths: Iterable[Path | str], *, recursive: bool = False) -> list[tuple[Path, Path]]:
+    """`expand`, each photo with its sub-folder under the folder it was found in (`Path()` for a file given
+    on its own or at a folder's top): where its result goes under the output folder, mirroring the tree."""
+    found: list[tuple[Path, Path]] = []
     for raw in paths:
         path = Path(raw)
-        found += folder_photos(path, recursive=recursive) if path.is_dir() else [path]
+        if path.is_dir():
+            found += [(p, p.parent.relative_to(path)) for p in folder_photos(path, recursive=recursive)]
+        else:
+            found.append((path, Path()))
     return found
 
 
@@ -120,7 +137,7 @@ def summary(items: list[BatchItem], eta: float | None) -> str:
     parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
     total = len(items)
     text = f"{total} photo{'s' if total != 1 else ''}" + (": " + ", ".join(parts) if parts else "")
-    return text + (f" · about {duration(eta)} left" if eta is not None else "")
+    return text + (_(" · about {eta} left").format(eta=duration(eta)) if eta is not None else "")
 
 
 def status_counts(items: Iterable[BatchItem]) -> dict[str, int]:
@@ -164,6 +181,9 @@ class BatchQueue:
         self._threads: list[threading.Thread] = []
         self._closed = False
         self._next_id = 1
+        # A photo's sub-folder under the folder it was added with (expand_tree): for_session mirrors the
+        # input tree under its out_dir.
+        self.subfolders: dict[str, Path] = {}
 
     @classmethod
     def for_session(
@@ -175,13 +195,32 @@ class BatchQueue:
         concurrency: int | None = None,
         **edit_options: Any,
     ) -> BatchQueue:
-        """A queue that runs `run_edit(session, path, params, journal=journal, **edit_options)` per photo."""
+        """A queue that runs `run_edit(session, path, params, journal=journal, **edit_options)` per photo.
+
+        With `out_dir`, a photo found in a sub-folder of a folder added recursively goes to the same
+        sub-folder under `out_dir` (the input tree is mirrored). `name_template` (`output.render_name`:
+        {name}, {preset}, {date}) names each result. `faces=` (all | largest | numbers): a photo with
+        several faces is one item, each chosen face its own task (api.group.run_photo); its progress says
+        which face runs (`BatchItem.face`).
+        """
         backend = Backend.of(session)
         default = default_concurrency(backend.kind)
         cap = edit_options.pop("budget_cap", None)
+        out_dir = edit_options.pop("out_dir", None)
+        template = edit_options.pop("name_template", None)
+        if template:
+            output.render_name(template, Path("check.jpg"), edit_options.get("preset"))  # a bad one: now
+        if "faces" in edit_options:
+            from portrait_studio.api.group import run_photo
+
+            run: Callable[..., EditResult] = run_photo
+        else:
+            run = run_edit
 
         def run_one(path: Path, progress: Callable[[Progress], None], cancel: threading.Event) -> EditResult:
-            return run_edit(
+            sub = queue.subfolders.get(os.path.abspath(path), Path())
+            stem = output.render_name(template, path, edit_options.get("preset")) if template else None
+            return run(
                 backend,
                 path,
                 params,
@@ -190,6 +229,8 @@ class BatchQueue:
                 cancel=cancel,
                 budget_cap=queue.budget_cap,  # read per photo: raising the cap and resume() continues
                 pace=queue.pace,
+                out_dir=Path(out_dir) / sub if out_dir else None,
+                stem=stem,
                 **edit_options,
             )
 
@@ -209,10 +250,11 @@ class BatchQueue:
             waiting = {
                 os.path.abspath(i.path) for i in self._items.values() if i.status in ("queued", "running")
             }
-            for path in expand(paths, recursive=recursive):
+            for path, sub in expand_tree(paths, recursive=recursive):
                 if os.path.abspath(path) in waiting:
                     continue
                 waiting.add(os.path.abspath(path))
+                self.subfolders[os.path.abspath(path)] = sub
                 item = BatchItem(self._next_id, path)
                 self._next_id += 1
                 self._items[item.id] = item
@@ -411,7 +453,7 @@ class BatchQueue:
     def _run(self, item_id: int, cancel: threading.Event) -> None:
         def progress(p: Progress) -> None:
             with self._cond:
-                item = self._set(item_id, progress=p.fraction, eta=p.eta, stage=p.stage)
+                item = self._set(item_id, progress=p.fraction, eta=p.eta, stage=p.stage, face=p.face)
             self._emit(item)
 
         path = self._items[item_id].path
@@ -422,14 +464,14 @@ class BatchQueue:
             final = self._stopped(item_id, err)
         except BudgetError as err:
             if cancel.is_set():  # cancelled (or skipped) while its price was checked: not put back in line
-                final = self._stopped(item_id, CancelledError("Cancelled before anything was sent."))
+                final = self._stopped(item_id, CancelledError(_("Cancelled before anything was sent.")))
             else:
                 final = self._on_budget(item_id, err)
         except PortraitStudioError as err:
             final = {"status": "failed", "error": err}
         except Exception:  # a bug must fail one item, not kill the worker and hang the queue
             log.exception("batch item %s (%r) failed", item_id, path)  # the details, for the report
-            wrapped = PortraitStudioError("An unexpected problem stopped this photo.")
+            wrapped = PortraitStudioError(_("An unexpected problem stopped this photo."))
             final = {"status": "failed", "error": wrapped}
         with self._cond:
             self._cancels.pop(item_id, None)

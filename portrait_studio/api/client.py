@@ -37,6 +37,7 @@ from portrait_studio.core.errors import (
     error_for_status,
 )
 from portrait_studio.core.fileio import atomic_write_bytes
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import EditParams
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,8 @@ class Client:
         parts = urlsplit(base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(
-                f"The base URL {base_url!r} is not an http(s) address.",
-                "Set the base URL in Settings, e.g. https://cloud.vtrix.ai",
+                _("The base URL {base_url!r} is not an http(s) address.").format(base_url=base_url),
+                _("Set the base URL in Settings, e.g. https://cloud.vtrix.ai"),
             )
         self.base_url = base_url.strip().rstrip("/")
         self._api_key = api_key or ""
@@ -107,7 +108,7 @@ class Client:
             return self._scrub_task(parse_task(response.json()))
         except (ValueError, APIError) as err:
             raise TaskMayExistError(
-                "The service accepted the request but its answer could not be read, so the task may exist."
+                _("The service accepted the request but its answer could not be read, so the task may exist.")
             ) from err
 
     def poll(self, task_id: str) -> Task:
@@ -117,8 +118,8 @@ class Client:
             body = response.json()
         except ValueError as err:
             raise APIError(
-                "The service's answer about the task could not be read.",
-                "Wait a minute; the app will poll again.",
+                _("The service's answer about the task could not be read."),
+                _("Wait a minute; the app will poll again."),
                 code=CODE_STATUS_FAILED,
             ) from err
         return self._scrub_task(parse_task(body, fallback_id=task_id))
@@ -150,7 +151,7 @@ class Client:
             self._pause(planner.initial, cancel, deadline)
         while True:
             if cancel is not None and cancel.is_set():
-                raise CancelledError("Stopped waiting for the task (it may still finish on the service).")
+                raise CancelledError(_("Stopped waiting for the task (it may still finish on the service)."))
             try:
                 task = self.poll(task_id)
                 errors = 0
@@ -174,8 +175,8 @@ class Client:
                 planner.observe(now, task.progress)
             if deadline is not None and now >= deadline:
                 raise APITimeoutError(
-                    f"Task {task_id} did not finish in time.",
-                    "It may still finish: it is kept in History and checked again later.",
+                    _("Task {task_id} did not finish in time.").format(task_id=task_id),
+                    _("It may still finish: it is kept in History and checked again later."),
                 )
             self._pause(planner.next_delay(now), cancel, deadline)
 
@@ -192,8 +193,8 @@ class Client:
         """A result's bytes, with a size cap; the content must be an image (retried like a poll)."""
         if self._api_key and self._api_key in url and not self._own_origin(url):
             raise APIError(
-                "The service's result link carries your API key to another host; it was not opened.",
-                "Report this to the service; the key was not sent.",
+                _("The service's result link carries your API key to another host; it was not opened."),
+                _("Report this to the service; the key was not sent."),
                 code=CODE_STATUS_FAILED,
             )
         return fetch(self._http, url, headers=self._auth_headers(url), retry=self._retry_loop)
@@ -260,8 +261,10 @@ class Client:
                 continue
             except MAYBE_SENT as err:
                 raise TaskMayExistError(
-                    f"The connection broke while creating the task ({type(err).__name__}); "
-                    "the task may have been created."
+                    _(
+                        "The connection broke while creating the task ({type}); "
+                        "the task may have been created."
+                    ).format(type=type(err).__name__)
                 ) from err
             if response.status_code in C.CREATE_RETRY_STATUSES and not last:
                 after = _retry_after(response)
@@ -270,11 +273,13 @@ class Client:
                 continue
             if response.status_code >= 500 and response.status_code not in C.CREATE_RETRY_STATUSES:
                 raise TaskMayExistError(
-                    f"The service failed (HTTP {response.status_code}) while creating the task; "
-                    "the task may have been created."
+                    _(
+                        "The service failed (HTTP {status}) while creating the task; the task may have "
+                        "been created."
+                    ).format(status=response.status_code)
                 )
             if response.status_code in (408, 504):
-                raise TaskMayExistError("The service timed out while creating the task; it may exist.")
+                raise TaskMayExistError(_("The service timed out while creating the task; it may exist."))
             return self._check(response)
         raise AssertionError("unreachable")
 
@@ -296,8 +301,12 @@ class Client:
     def _transport_error(self, err: Exception, what: str) -> APIError:
         host = urlsplit(self.base_url).netloc
         if isinstance(err, httpx.TimeoutException):
-            return APITimeoutError(f"{host} did not answer in time ({what}).")
-        return APIConnectionError(f"Could not reach {host} ({what}: {type(err).__name__}).")
+            return APITimeoutError(_("{host} did not answer in time ({what}).").format(host=host, what=what))
+        return APIConnectionError(
+            _("Could not reach {host} ({what}: {type}).").format(
+                host=host, what=what, type=type(err).__name__
+            )
+        )
 
     def _scrub(self, err: APIStatusError) -> APIStatusError:
         """A server that echoes the key back must not put it into our error text."""

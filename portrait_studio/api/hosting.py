@@ -10,11 +10,12 @@ import httpx
 from portrait_studio.api import _constants as C
 from portrait_studio.api.client import Client
 from portrait_studio.core.errors import APIError, ConfigError
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.settings import Settings
 
-_UPLOAD_FIX = (
-    "Check Settings → Image hosting → Upload URL (it must accept a multipart field 'file' and answer "
-    '{"url": ...}), or set Image hosting to "inline".'
+_UPLOAD_FIX = N_(
+    "Check Settings → Image hosting → Upload URL (it must accept a multipart field "
+    '\'file\' and answer {"url": ...}), or set Image hosting to "inline".'
 )
 
 
@@ -46,14 +47,14 @@ def image_input_for(
 def _checked_public_url(url: str | None) -> str:
     if not url or not url.strip():
         raise ConfigError(
-            'Image hosting is set to "public URL" but no URL was given for this photo.',
-            'Paste the photo\'s public http(s) URL, or set Settings → Image hosting to "inline".',
+            _('Image hosting is set to "public URL" but no URL was given for this photo.'),
+            _('Paste the photo\'s public http(s) URL, or set Settings → Image hosting to "inline".'),
         )
     url = url.strip()
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise ConfigError(
-            f"{url!r} is not an http(s) URL.",
-            'Give a public http(s) URL of the photo, or set Settings → Image hosting to "inline".',
+            _("{url!r} is not an http(s) URL.").format(url=url),
+            _('Give a public http(s) URL of the photo, or set Settings → Image hosting to "inline".'),
         )
     return url
 
@@ -61,7 +62,9 @@ def _checked_public_url(url: str | None) -> str:
 def upload(data: bytes, mime: str, upload_url: str, *, http: httpx.Client | None = None) -> str:
     """POST the photo to the user's upload endpoint; its answer is {"url"} or {"data": {"url"}}."""
     if urlsplit(upload_url).scheme not in ("http", "https"):
-        raise ConfigError("Image hosting is set to 'upload' but the upload URL is not set.", _UPLOAD_FIX)
+        raise ConfigError(
+            _("Image hosting is set to 'upload' but the upload URL is not set."), _(_UPLOAD_FIX)
+        )
     ext = "png" if mime == "image/png" else "jpg"
     # No Authorization header: the upload host is a third party and must never see the API key.
     own = http is None
@@ -70,20 +73,24 @@ def upload(data: bytes, mime: str, upload_url: str, *, http: httpx.Client | None
         response = client.post(upload_url, files={"file": (f"photo.{ext}", data, mime)})
     except httpx.HTTPError as err:
         raise APIError(
-            f"The upload endpoint could not be reached ({type(err).__name__}).", _UPLOAD_FIX
+            _("The upload endpoint could not be reached ({type}).").format(type=type(err).__name__),
+            _(_UPLOAD_FIX),
         ) from err
     finally:
         if own:
             client.close()
     if response.status_code >= 400:
-        raise APIError(f"The upload endpoint refused the photo (HTTP {response.status_code}).", _UPLOAD_FIX)
+        raise APIError(
+            _("The upload endpoint refused the photo (HTTP {status}).").format(status=response.status_code),
+            _(_UPLOAD_FIX),
+        )
     try:
         body = response.json()
     except ValueError:
         body = None
     url = _url_from(body)
     if not url:
-        raise APIError("The upload endpoint did not answer with a URL.", _UPLOAD_FIX)
+        raise APIError(_("The upload endpoint did not answer with a URL."), _(_UPLOAD_FIX))
     return url
 
 

@@ -13,6 +13,7 @@ from keyring.errors import KeyringError
 
 from portrait_studio.api import _constants as C
 from portrait_studio.api._constants import ENV_API_KEY, KEYRING_SERVICE, KEYRING_USER
+from portrait_studio.core.i18n import _
 from portrait_studio.core.logs import add_secret
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,11 @@ class KeyStorage(Enum):
     def message(self) -> str:
         """What to tell the user after saving."""
         if self is KeyStorage.KEYRING:
-            return "The API key is stored in your system keyring."
-        return (
-            "No system keyring is available, so the API key is kept only until the app quits "
-            "(it is never written to a plain file). Install and unlock a keyring service "
-            "(e.g. GNOME Keyring or KWallet) to keep it, or set PORTRAIT_STUDIO_API_KEY."
+            return _("The API key is stored in your system keyring.")
+        return _(
+            "No system keyring is available, so the API key is kept only until the app quits (it "
+            "is never written to a plain file). Install and unlock a keyring service (e.g. GNOME "
+            "Keyring or KWallet) to keep it, or set PORTRAIT_STUDIO_API_KEY."
         )
 
 

@@ -14,6 +14,7 @@ from portrait_studio.core.errors import (
     TaskFailedError,
     normalize_code,
 )
+from portrait_studio.core.i18n import _
 from portrait_studio.core.money import parse_money
 
 Status = Literal["in_progress", "completed", "failed"]
@@ -161,15 +162,15 @@ def parse_task(body: object, *, fallback_id: str | None = None) -> Task:
         body = body["data"]  # some gateways wrap the task in {"data": ...}
     if not isinstance(body, dict):
         raise APIError(
-            "The service answered with something that is not a task.",
-            "Check the base URL in Settings: it must point at the Spark Edit Portrait gateway.",
+            _("The service answered with something that is not a task."),
+            _("Check the base URL in Settings: it must point at the Spark Edit Portrait gateway."),
             code=CODE_STATUS_FAILED,
         )
     task_id = body.get("id") or body.get("task_id") or body.get("taskId") or fallback_id
     if task_id in (None, ""):
         raise APIError(
-            "The service did not return a task id.",
-            "Check the base URL in Settings, then try again.",
+            _("The service did not return a task id."),
+            _("Check the base URL in Settings, then try again."),
             code=CODE_CREATE_FAILED,
         )
     task_id = str(task_id)

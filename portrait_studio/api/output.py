@@ -39,6 +39,7 @@ from portrait_studio.core.fileio import (
     name_max,
     numbered,
 )
+from portrait_studio.core.i18n import _
 from portrait_studio.core.images import rgb_profile
 from portrait_studio.core.journal_rows import JournalRow
 
@@ -67,14 +68,46 @@ def result_suffix(original_format: str | None = None) -> str:
     return ".retouched" + FORMAT_EXT.get(original_format or "", ".jpg")
 
 
-def planned_output(input_path: Path, out_dir: Path | None, suffix: str = SUFFIX) -> Path:
-    """`<stem>.retouched.jpg` (or `suffix`) next to the input or in out_dir (before any `-2` suffix).
+def planned_output(
+    input_path: Path, out_dir: Path | None, suffix: str = SUFFIX, *, stem: str | None = None
+) -> Path:
+    """`<stem>.retouched.jpg` (or `suffix`) next to the input or in out_dir (before any `-2` suffix); `stem`
+    (a rendered name template: render_name) instead of the input's own.
 
     Known before anything is sent: a stem too long for the file system is shortened here (fit_name), so a
     paid result always has a name it can be saved under.
     """
     folder = Path(out_dir) if out_dir else Path(input_path).parent
-    return folder / fit_name(folder, Path(input_path).stem, suffix)
+    return folder / fit_name(folder, stem or Path(input_path).stem, suffix)
+
+
+#: The fields of an output-name template (`retouch --name`): the photo's own name, the preset's, the day.
+NAME_FIELDS = ("name", "preset", "date")
+
+
+def render_name(template: str, input_path: Path, preset: str | None, when: float | None = None) -> str:
+    """A result's stem from a template like "{date}_{name}_{preset}" (`.retouched.EXT` still follows, so the
+    app knows its own results); ConfigError for an unknown field or a name that is not a file name."""
+    import string
+
+    fields = {
+        "name": Path(input_path).stem,
+        "preset": (preset or "custom").replace(" ", "-"),
+        "date": time.strftime("%Y-%m-%d", time.localtime(when)),
+    }
+    try:
+        used = [f for _text, f, _spec, _conv in string.Formatter().parse(template) if f is not None]
+        unknown = sorted(set(used) - set(NAME_FIELDS))
+        stem = "" if unknown else template.format(**fields)
+        problem = f"has unknown fields ({', '.join(unknown)})" if unknown else "does not give a file name"
+    except (ValueError, IndexError, KeyError) as err:
+        stem, problem = "", f"is not a template ({err})"
+    if not stem.strip(". ") or "/" in stem or "\\" in stem or "\0" in stem:
+        raise ConfigError(
+            f"The output-name template {template!r} {problem}.",
+            'Use {name}, {preset} and {date} with plain text, e.g. --name "{date}_{name}".',
+        )
+    return stem
 
 
 def fitted(planned: Path) -> Path:
@@ -105,8 +138,10 @@ def ready_folder(folder: Path) -> Path:
         os.unlink(probe)
     except OSError as err:
         raise ConfigError(
-            f"Results cannot be saved in {folder} ({err.strerror or type(err).__name__}); nothing was sent.",
-            "Choose another output folder (Settings, or --out-dir), or make this one writable.",
+            _("Results cannot be saved in {folder} ({reason}); nothing was sent.").format(
+                folder=folder, reason=err.strerror or type(err).__name__
+            ),
+            _("Choose another output folder (Settings, or --out-dir), or make this one writable."),
         ) from err
     return folder
 
@@ -114,9 +149,13 @@ def ready_folder(folder: Path) -> Path:
 def unsaved(folder: Path, err: OSError) -> PortraitStudioError:
     """The error for a result that was made (and paid for) but could not be written."""
     return PortraitStudioError(
-        f"The result is ready but could not be saved in {folder} ({err.strerror or type(err).__name__}).",
-        "Free some space or make the folder writable, then run `portrait-studio resume` (the app does it at "
-        "start): the result is fetched again, not paid again.",
+        _("The result is ready but could not be saved in {folder} ({reason}).").format(
+            folder=folder, reason=err.strerror or type(err).__name__
+        ),
+        _(
+            "Free some space or make the folder writable, then run `portrait-studio resume` (the "
+            "app does it at start): the result is fetched again, not paid again."
+        ),
     )
 
 
@@ -394,6 +433,7 @@ def sidecar_fields(
 __all__ = [
     "DEFAULT_JPEG_QUALITY",
     "FORMAT_EXT",
+    "NAME_FIELDS",
     "SAVED_SUFFIX",
     "SIZES",
     "SUFFIX",
@@ -404,6 +444,7 @@ __all__ = [
     "jpeg_quality",
     "planned_output",
     "read_sidecar",
+    "render_name",
     "result_body",
     "result_suffix",
     "save_result",

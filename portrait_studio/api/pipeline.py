@@ -28,6 +28,7 @@ back from its key (journal_rows.size_of), so resume saves what the run asked for
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
@@ -36,6 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from portrait_studio.api import metadata as _metadata
 from portrait_studio.api import output as _output
 from portrait_studio.api._progress import Eta, Pace, Progress, ProgressFn, planner_for
 from portrait_studio.api.client import Client
@@ -50,6 +52,7 @@ from portrait_studio.core.errors import (
     TaskMayExistError,
 )
 from portrait_studio.core.fileio import clean_stale_temps
+from portrait_studio.core.i18n import N_, _, format_money
 from portrait_studio.core.journal import AlreadyBegun, Journal
 from portrait_studio.core.journal_rows import JournalRow, dedupe_key, size_of
 from portrait_studio.core.params import EditParams, check_local
@@ -63,7 +66,7 @@ WAIT_INTERVAL = 0.2  # seconds between looks at the same request running in anot
 class BudgetError(PortraitStudioError):
     """The task would cost more than allowed (`--max-cost` or the daily budget cap); nothing was paid."""
 
-    default_fix = "Raise the limit in Settings (or --max-cost), or use the free local backend."
+    default_fix = N_("Raise the limit in Settings (or --max-cost), or use the free local backend.")
 
     def __init__(
         self, message: str, fix: str | None = None, *, estimate: Decimal | None, daily: bool
@@ -89,9 +92,10 @@ class EditResult:
     row_id: int | None = None
     estimate: Decimal | None = None
     notes: tuple[str, ...] = ()  # the local engine's notes (api.output.take_notes)
+    faces: tuple[dict[str, Any], ...] = ()  # a group photo (api.group): one record per face
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's one-line shape."""
+        """The CLI's one-line shape (plus "faces" for a group photo)."""
         return {
             "input": str(self.input_path),
             "output": str(self.output_path),
@@ -101,6 +105,7 @@ class EditResult:
             "reused": self.reused,
             "error": None,
             "notes": list(self.notes),
+            **({"faces": list(self.faces)} if self.faces else {}),
         }
 
 
@@ -142,20 +147,42 @@ class _Prepared:
     input_sha256: str
     upload_sha256: str
     format: str  # the original's file format (JPEG, PNG, TIFF, HEIF…): the full-size result's format
+    width: int  # the original's upright size: a request whose size follows the photo is pinned to it
+    height: int
+    original: Any = None  # core.deep_io.DeepImage: the decoded original, for the merge (no second decode)
 
 
-def _prepare(input_path: Path) -> _Prepared:
-    from portrait_studio.core.images import colour_managed, load_for_upload, prepare_upload
+class Handoff:
+    """The decoded original, handed from run_edit's load to the merge, which takes it once: no caller's frame
+    holds it through the encode that follows."""
 
-    image = load_for_upload(input_path)
-    upload = prepare_upload(colour_managed(image)[0])  # sRGB pixels, whatever the photo's space and depth
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def take(self) -> Any:
+        """The value, once; None after."""
+        value, self._value = self._value, None
+        return value
+
+
+def _prepare(input_path: Path, keep_original: bool = False) -> _Prepared:
+    """Load once, make the sRGB upload; `keep_original`: hold the decoded original for the merge (a 24 MP
+    original is 72 MB at 8 bits, 144 MB at 16, held while the task runs: only for size="original")."""
+    from portrait_studio.core.images import load_for_edit, prepare_upload
+
+    source = load_for_edit(input_path)
+    image = source.image
+    upload = prepare_upload(image)  # sRGB pixels, whatever the photo's space and depth
     return _Prepared(
         path=Path(input_path),
         data=upload.data,
         mime=upload.mime,
-        input_sha256=_sha256(image.data),  # the history key: the original file (the bytes just read)
+        input_sha256=source.sha256,  # the history key: the original file (the bytes just read)
         upload_sha256=_sha256(upload.data),
-        format=image.format,
+        format=source.original.format if source.original is not None else image.format,
+        width=image.width,
+        height=image.height,
+        original=source.original if keep_original else None,
     )
 
 
@@ -186,8 +213,10 @@ def _estimate(
     estimate = backend.client.precharge(params, image_input).cost
     if max_cost is not None and estimate is not None and estimate > max_cost:
         raise BudgetError(
-            f"This task is estimated at ${estimate}, above the limit of ${max_cost}; nothing was sent.",
-            "Raise --max-cost, or lower the size.",
+            _(
+                "This task is estimated at {estimate}, above the limit of {max_cost}; nothing was sent."
+            ).format(estimate=format_money(estimate, None), max_cost=format_money(max_cost, None)),
+            _("Raise --max-cost, or lower the size."),
             estimate=estimate,
             daily=False,
         )
@@ -200,15 +229,21 @@ def _check_cap(journal: Journal, estimate: Decimal | None, budget_cap: Decimal |
         committed = journal.committed_today()
         if committed + estimate > budget_cap:
             raise BudgetError(
-                f"Today's budget of ${budget_cap} would be exceeded (${committed} spent or running, "
-                f"this task ${estimate}); the batch is paused.",
-                "Raise the daily budget in Settings to continue, or continue tomorrow.",
+                _(
+                    "Today's budget of {budget_cap} would be exceeded ({committed} spent or running, "
+                    "this task {estimate}); the batch is paused."
+                ).format(
+                    budget_cap=format_money(budget_cap, None),
+                    committed=format_money(committed, None),
+                    estimate=format_money(estimate, None),
+                ),
+                _("Raise the daily budget in Settings to continue, or continue tomorrow."),
                 estimate=estimate,
                 daily=True,
             )
 
 
-def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
+def _reuse(row: JournalRow, input_path: Path, folder: Path, stem: str | None = None) -> EditResult:
     """The earlier result, copied into `folder` when it lies elsewhere (made by the app, asked for by the CLI
     with -o): it is found where this run puts results, and the app's cache may be cleared."""
     assert row.result_path is not None
@@ -216,7 +251,7 @@ def _reuse(row: JournalRow, input_path: Path, folder: Path) -> EditResult:
     sidecar = Path(row.sidecar_path) if row.sidecar_path else _output.sidecar_for(result)
     if not _output.same_path(result.parent, folder):
         try:
-            planned = _output.planned_output(input_path, folder, ".retouched" + result.suffix)
+            planned = _output.planned_output(input_path, folder, ".retouched" + result.suffix, stem=stem)
             result, sidecar = _output.copy_result(result, planned)
         except OSError as err:
             raise _output.unsaved(folder, err) from err
@@ -252,10 +287,12 @@ def run_edit(
     preset: str | None = None,
     pace: Pace | None = None,
     size: str = "original",
+    stem: str | None = None,
 ) -> EditResult:
     """Retouch one photo through the gateway; see the module docstring for the order of events.
 
     `size`: "original" (merged onto the original at its full size) or "model" (the model's image).
+    `stem`: the result's name before `.retouched.EXT` (a rendered `--name` template), else the photo's.
 
     `pace`: the Pace a batch's photos share (BatchQueue.pace); a local task is then first looked at when the
     photos before it were done, not polled from the start (api._progress.planner_for).
@@ -269,7 +306,9 @@ def run_edit(
         raise ValueError(f"size must be one of {_output.SIZES}, not {size!r}")
     path = Path(input_path)
     report(Progress("preparing"))
-    prep = _prepare(path)
+    prep = _prepare(path, keep_original=size == "original")
+    # What is sent, journalled and recorded has its size pinned: the photo's own aspect, unless a size is set.
+    params = params.for_photo(prep.width, prep.height)
     folder = _output.ready_folder(Path(out_dir).expanduser() if out_dir else path.resolve().parent)
     key = dedupe_key(prep.upload_sha256, params, backend.kind, backend.client.base_url, size)
     suffix = _output.result_suffix(prep.format if size == "original" else None)
@@ -280,7 +319,7 @@ def run_edit(
             return None
         if (earlier := journal.find_reusable(key)) is not None:
             report(Progress("done", 1.0, 0.0, earlier.task_id))
-            return _reuse(earlier, path, folder)
+            return _reuse(earlier, path, folder, stem)
         if backend.kind == "cloud":
             _refuse_if_uncertain(journal, key)
         if (running := _claim_running(journal, key, backend)) is not None:
@@ -312,7 +351,7 @@ def run_edit(
                     backend=backend.kind,
                     base_url=backend.client.base_url,
                     engine=backend.engine_label,
-                    out_path=_output.planned_output(path.resolve(), folder, suffix),
+                    out_path=_output.planned_output(path.resolve(), folder, suffix, stem=stem),
                     preset=preset,
                     estimate=estimate,
                     once=not force,  # the same request in flight elsewhere (another window, a CLI run): wait
@@ -324,7 +363,11 @@ def run_edit(
         if (done := done_before()) is not None:  # its result, or (it died) its paid task to finish
             return done
     task = _create(backend, params, image_input, journal, row_id)
-    return finish_task(backend, journal, row_id, task.id, on_progress=report, cancel=cancel, pace=pace)
+    kept = Handoff(prep.original)
+    prep = dataclasses.replace(prep, original=None)  # the merge takes it from `kept`, and lets it go
+    return finish_task(
+        backend, journal, row_id, task.id, on_progress=report, cancel=cancel, pace=pace, original=kept
+    )
 
 
 def _wait_for(journal: Journal, row: JournalRow, report: ProgressFn, cancel: threading.Event | None) -> None:
@@ -337,7 +380,7 @@ def _wait_for(journal: Journal, row: JournalRow, report: ProgressFn, cancel: thr
         if cancel is None:
             time.sleep(WAIT_INTERVAL)
         elif cancel.wait(WAIT_INTERVAL):
-            raise CancelledError("Cancelled while the same edit was running elsewhere (it goes on there).")
+            raise CancelledError(_("Cancelled while the same edit was running elsewhere (it goes on there)."))
 
 
 def _claim_running(journal: Journal, key: str, backend: Backend) -> JournalRow | None:
@@ -353,16 +396,20 @@ def _refuse_if_uncertain(journal: Journal, key: str) -> None:
     rows = journal.uncertain(key)
     if rows:
         raise TaskMayExistError(
-            f"This exact edit was sent before (journal row #{rows[0].id}) and may already have been created "
-            "and charged; it was not sent again.",
-            f"Check your account's tasks, then `portrait-studio resume --dismiss {rows[0].id}` (or the "
-            "History panel), or run it anyway with --force / a new seed.",
+            _(
+                "This exact edit was sent before (journal row #{row}) and may already have been "
+                "created and charged; it was not sent again."
+            ).format(row=rows[0].id),
+            _(
+                "Check your account's tasks, then `portrait-studio resume --dismiss {row}` (or the "
+                "History panel), or run it anyway with --force / a new seed."
+            ).format(row=rows[0].id),
         )
 
 
 def _raise_if_cancelled(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
-        raise CancelledError("Cancelled before anything was sent.")
+        raise CancelledError(_("Cancelled before anything was sent."))
 
 
 def _create(backend: Backend, params: EditParams, image_input: str, journal: Journal, row_id: int) -> Task:
@@ -376,7 +423,12 @@ def _create(backend: Backend, params: EditParams, image_input: str, journal: Jou
         raise
     except BaseException as err:  # interrupted (Ctrl-C) or a bug mid-request: it may have been sent
         journal.mark_uncertain(
-            row_id, {"code": None, "message": f"Interrupted ({type(err).__name__}).", "fix": None}
+            row_id,
+            {
+                "code": None,
+                "message": _("Interrupted ({type}).").format(type=type(err).__name__),
+                "fix": None,
+            },
         )
         raise
     journal.mark_submitted(row_id, task.id)
@@ -393,8 +445,13 @@ def finish_task(
     cancel: threading.Event | None = None,
     deadline: float | None = None,
     pace: Pace | None = None,
+    original: Any = None,
 ) -> EditResult:
-    """Wait for a submitted task, download it, save result + sidecar, and complete the journal row."""
+    """Wait for a submitted task, download it, save result + sidecar, and complete the journal row.
+
+    `original`: the row's original already decoded (core.deep_io.DeepImage, or a Handoff of one: run_edit's
+    load); None (resume): the full-size merge decodes it.
+    """
     backend = Backend.of(session)
     report = on_progress or (lambda p: None)
     eta = Eta()
@@ -423,7 +480,7 @@ def finish_task(
             raise gone from err
         if pace is not None:
             pace.add(time.monotonic() - started)
-        return _save(backend, journal, journal.get(row_id), task, report)
+        return _save(backend, journal, journal.get(row_id), task, report, original)
     except TaskFailedError as err:
         journal.mark_failed(row_id, err.to_dict())
         raise
@@ -439,15 +496,20 @@ def finish_task(
 
 def _gone(task_id: str, err: NotFoundError) -> APIError:
     return APIError(
-        f"The service no longer knows task {task_id} (HTTP {err.status}); it is closed, not asked again.",
-        "Run the edit again if you still need it (check your account's task list for a charge).",
+        _(
+            "The service no longer knows task {task_id} (HTTP {status}); it is closed, not asked again."
+        ).format(task_id=task_id, status=err.status),
+        _("Run the edit again if you still need it (check your account's task list for a charge)."),
         code=CODE_TASK_GONE,
     )
 
 
-def _full_size(original: Path, answer: bytes, exif: bytes | None) -> tuple[bytes, dict[str, Any]] | None:
+def _full_size(
+    original: Path, answer: bytes, exif: bytes | None, decoded: Any = None
+) -> tuple[bytes, dict[str, Any]] | None:
     """The answer merged onto the original at its full size, depth and colour space, encoded in its format,
     and the sidecar's record of it; None when the original is no larger than the answer (nothing to gain).
+    `decoded`: the original's DeepImage when the caller has it (else it is read here).
 
     NotMergeable (plain words) when the answer is not a local retouch of this photo; ImageError when the
     original cannot be read at full depth any more.
@@ -461,7 +523,8 @@ def _full_size(original: Path, answer: bytes, exif: bytes | None) -> tuple[bytes
     from portrait_studio.core.deep_io import read_deep
     from portrait_studio.core.merge import merge
 
-    deep = read_deep(original)
+    deep = decoded.take() if isinstance(decoded, Handoff) else decoded
+    deep = deep if deep is not None else read_deep(original)
     with Image.open(io.BytesIO(answer)) as im:
         rgb = np.asarray(im.convert("RGB"))
     h, w = deep.pixels.shape[:2]
@@ -469,23 +532,40 @@ def _full_size(original: Path, answer: bytes, exif: bytes | None) -> tuple[bytes
         return None
     space = Space.of(deep.icc_profile, deep.channels)
     merged = merge(deep.pixels, rgb, space)
-    quality = _output.jpeg_quality(original) if deep.format == "JPEG" else _output.DEFAULT_JPEG_QUALITY
+    fmt, icc, alpha, bits = deep.format, deep.icc_profile, deep.alpha, deep.bits
+    del deep  # the original's pixels are not held through the encode (144 MB for 24 MP at 16 bits)
+    quality = _output.jpeg_quality(original) if fmt == "JPEG" else _output.DEFAULT_JPEG_QUALITY
     body = _output.full_size_body(
-        merged.pixels, deep.format, exif=exif, icc_profile=deep.icc_profile, alpha=deep.alpha, quality=quality
+        merged.pixels, fmt, exif=exif, icc_profile=icc, alpha=alpha, quality=quality
     )
     record = {
         "result_size": "original",
         "size": [w, h],
-        "bits": deep.bits,
-        "format": _output.FORMAT_EXT.get(deep.format, ".jpg")[1:],
-        "jpeg_quality": quality if _output.FORMAT_EXT.get(deep.format, ".jpg") == ".jpg" else None,
+        "bits": bits,
+        "format": _output.FORMAT_EXT.get(fmt, ".jpg")[1:],
+        "jpeg_quality": quality if _output.FORMAT_EXT.get(fmt, ".jpg") == ".jpg" else None,
         "merge": {
             **merged.fit.to_json(),
             "box": list(merged.box),
             "answer_size": [rgb.shape[1], rgb.shape[0]],
+            # Where the model's frame lies in the original (x, y, w, h, clipped to it): what it saw.
+            "frame": _frame(merged.fit.matrix, (rgb.shape[1], rgb.shape[0]), (w, h)),
         },
     }
     return body, record
+
+
+def _frame(matrix: Any, answer: tuple[int, int], size: tuple[int, int]) -> list[int]:
+    """The answer's rectangle (pixel edges) mapped into the original, clipped: [x, y, w, h]."""
+    import numpy as np
+
+    aw, ah = answer
+    corners = np.array([[-0.5, -0.5, 1], [aw - 0.5, -0.5, 1], [-0.5, ah - 0.5, 1], [aw - 0.5, ah - 0.5, 1]])
+    pts = (corners @ np.asarray(matrix, np.float64).T + 0.5).tolist()
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    x0, y0 = max(0, round(min(xs))), max(0, round(min(ys)))
+    x1, y1 = min(size[0], round(max(xs))), min(size[1], round(max(ys)))
+    return [x0, y0, max(0, x1 - x0), max(0, y1 - y0)]
 
 
 def _colour_record(icc: bytes | None) -> dict[str, Any]:
@@ -493,12 +573,18 @@ def _colour_record(icc: bytes | None) -> dict[str, Any]:
     from portrait_studio.core.colour import Space
 
     space = Space.of(icc, 3)
-    note = "untagged: colours taken as sRGB" if space.untagged else "converted to sRGB for the model"
+    note = _("untagged: colours taken as sRGB") if space.untagged else _("converted to sRGB for the model")
     return {"colour_space": space.name, "untagged": space.untagged, "colour_note": note}
 
 
 def _fetch_and_write(
-    backend: Backend, journal: Journal, row: JournalRow, task: Task, planned: Path, report: ProgressFn
+    backend: Backend,
+    journal: Journal,
+    row: JournalRow,
+    task: Task,
+    planned: Path,
+    report: ProgressFn,
+    original: Any = None,
 ) -> tuple[Path, Path, list[str]]:
     """Fetch the result; write it (merged at full size, or the model's image with the original's metadata),
     and its sidecar: (result, sidecar, notes).
@@ -522,7 +608,7 @@ def _fetch_and_write(
     full = None
     if size_of(row) == "original":
         try:
-            full = _full_size(never, _output.as_jpeg(result), exif)
+            full = _full_size(never, _output.as_jpeg(result), exif, original)
         except (NotMergeable, ImageError) as err:
             notes.append(f"{err.message}.".replace("..", "."))
             extra["merge_refused"] = err.message
@@ -536,6 +622,7 @@ def _fetch_and_write(
             icc = _srgb_profile()
         body = _output.result_body(result, exif=exif, icc_profile=icc)
         target = planned.with_suffix(".jpg")
+    body, xmp = _metadata.tagged(body, never, row, task)  # what catalogs read: EXIF, XMP, IPTC, the edit
     clean_stale_temps(planned.parent)  # what a run killed while writing here left (resume writes here too)
     try:
         written = Path(row.saving_path) if row.saving_path else None
@@ -543,6 +630,8 @@ def _fetch_and_write(
             written = _output.write_body(
                 body, target, never=never, before=lambda name: journal.mark_saving(row.id, name)
             )
+        if xmp is not None:  # no room for the XMP (over a JPEG segment's 64 KB): a .xmp sidecar beside it
+            extra["xmp_sidecar"] = str(_metadata.write_xmp_sidecar(written, xmp))
         fields = {**_output.sidecar_fields(row, task, written, task.outputs[0].job_id, notes), **extra}
         return written, _output.write_sidecar(written, fields), notes
     except OSError as err:  # disk full, folder gone or made read-only: the row stays for `resume`
@@ -555,10 +644,12 @@ def _srgb_profile() -> bytes:
     return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
 
 
-def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, report: ProgressFn) -> EditResult:
+def _save(
+    backend: Backend, journal: Journal, row: JournalRow, task: Task, report: ProgressFn, original: Any = None
+) -> EditResult:
     if not task.outputs:
         err = APIError(
-            "The task finished without a result image.", "Run the edit again.", code=CODE_BAD_RESULT
+            _("The task finished without a result image."), _("Run the edit again."), code=CODE_BAD_RESULT
         )
         journal.mark_failed(row.id, err.to_dict())
         raise err
@@ -577,7 +668,7 @@ def _save(backend: Backend, journal: Journal, row: JournalRow, task: Task, repor
         output, sidecar = earlier, _output.sidecar_for(earlier)
         notes = list(_output.read_sidecar(sidecar).get("notes") or ())
     else:
-        output, sidecar, notes = _fetch_and_write(backend, journal, row, task, planned, report)
+        output, sidecar, notes = _fetch_and_write(backend, journal, row, task, planned, report, original)
     journal.mark_completed(row.id, result_path=output, sidecar_path=sidecar, cost=task.cost, job_id=job_id)
     report(Progress("done", 1.0, 0.0, task.id))
     return EditResult(

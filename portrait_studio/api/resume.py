@@ -28,6 +28,7 @@ from portrait_studio.api.client import Client
 from portrait_studio.api.keys import get_api_key
 from portrait_studio.api.pipeline import Backend, EditResult, ProgressFn, finish_task, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.journal_rows import IN_FLIGHT, JournalRow
 
@@ -69,7 +70,7 @@ def _rerun_locally(row: JournalRow, journal: Journal, open_local: Callable[[], A
     except PortraitStudioError as err:
         journal.mark_failed(row.id, err.to_dict())  # e.g. the original is gone: not retried at every start
         raise
-    interrupted = "The local engine stopped before this edit finished; it was run again (free)."
+    interrupted = _("The local engine stopped before this edit finished; it was run again (free).")
     journal.mark_failed(row.id, {"code": INTERRUPTED, "message": interrupted, "fix": None})
     return result
 
@@ -88,8 +89,8 @@ def _resume_one(
         return _finish_remote(row, journal, **kw)
     if open_local is None:
         raise PortraitStudioError(
-            "This local edit was interrupted and the local engine is not available to run it again.",
-            "Run the edit again.",
+            _("This local edit was interrupted and the local engine is not available to run it again."),
+            _("Run the edit again."),
         )
     return _rerun_locally(row, journal, open_local, **kw)
 
@@ -102,9 +103,40 @@ def _isolated(row: JournalRow, journal: Journal, err: Exception) -> PortraitStud
     if isinstance(err, PortraitStudioError):
         return err
     return PortraitStudioError(
-        f"Row #{row.id} could not be resumed ({type(err).__name__}: {err}).",
-        "The other interrupted edits were resumed; run this one again, or report it.",
+        _("Row #{row} could not be resumed ({type}: {error}).").format(
+            row=row.id, type=type(err).__name__, error=err
+        ),
+        _("The other interrupted edits were resumed; run this one again, or report it."),
     )
+
+
+def _resume_groups(
+    journal: Journal,
+    open_local: Callable[[], Any] | None,
+    report: ResumeReport,
+    on_result: Callable[[JournalRow, EditResult | PortraitStudioError], None] | None,
+    on_progress: ProgressFn | None,
+    cancel: threading.Event | None,
+) -> None:
+    """Group edits a dead process left (api.group.resume_group): paid faces finished, then merged."""
+    from portrait_studio.api.group import resume_group
+
+    for row in journal.orphaned_groups():
+        if cancel is not None and cancel.is_set():
+            return
+        if not journal.claim(row.id):
+            continue
+        try:
+            result = resume_group(row, journal, open_local, on_progress=on_progress, cancel=cancel)
+        except Exception as err:
+            failure = _isolated(row, journal, err)
+            report.failed.append((journal.get(row.id), failure))
+            if on_result:
+                on_result(row, failure)
+            continue
+        report.finished.append(result)
+        if on_result:
+            on_result(row, result)
 
 
 def resume_pending(
@@ -117,8 +149,10 @@ def resume_pending(
 ) -> ResumeReport:
     """Finish every orphaned task this process can claim; list the uncertain ones (see module docstring)."""
     report = ResumeReport()
-    local_uncertain = [r for r in journal.uncertain() if r.backend != "cloud"]
-    rows = journal.resumable() + local_uncertain
+    _resume_groups(journal, open_local, report, on_result, on_progress, cancel)
+    # A group's face task is finished by its group; a local one is never run again on the whole photo.
+    local_uncertain = [r for r in journal.uncertain() if r.backend != "cloud" and r.parent_id is None]
+    rows = [r for r in journal.resumable() if r.parent_id is None or r.backend == "cloud"] + local_uncertain
     for row in rows:
         if cancel is not None and cancel.is_set():
             break

@@ -46,6 +46,8 @@ from portrait_studio.api import output
 from portrait_studio.api.batch import FINAL, BatchItem, BatchQueue, folder_photos
 from portrait_studio.api.pipeline import Backend, BudgetError
 from portrait_studio.core.errors import ConfigError
+from portrait_studio.core.i18n import _
+from portrait_studio.core.images import photo_size
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.journal_rows import dedupe_key
 from portrait_studio.core.params import EditParams
@@ -242,8 +244,10 @@ class FolderWatcher:
             return
         if not self.in_dir.is_dir():
             raise ConfigError(
-                f"The folder to watch, {self.in_dir}, does not exist or is not a folder.",
-                "Create it (or mount the card or share), or give another folder.",
+                _("The folder to watch, {folder}, does not exist or is not a folder.").format(
+                    folder=self.in_dir
+                ),
+                _("Create it (or mount the card or share), or give another folder."),
             )
         output.ready_folder(self.out_dir)
         from watchdog.observers import Observer
@@ -330,7 +334,11 @@ class FolderWatcher:
             photos = folder_photos(self.in_dir)
         except OSError as err:
             self._emit(
-                WatchEvent("error", self.in_dir, message=f"The watched folder cannot be read ({err}).")
+                WatchEvent(
+                    "error",
+                    self.in_dir,
+                    message=_("The watched folder cannot be read ({error}).").format(error=err),
+                )
             )
             return
         with self._lock:
@@ -346,7 +354,7 @@ class FolderWatcher:
             return
         self._handled[path] = sig
         if (earlier := self.done_before(path)) is not None:
-            self._emit(WatchEvent("already_done", path, output=earlier, message="already done"))
+            self._emit(WatchEvent("already_done", path, output=earlier, message=_("already done")))
             return
         with self._lock:
             for item in self.queue.add([path]):
@@ -366,8 +374,12 @@ class FolderWatcher:
             else {output.SUFFIX}
         )
         planned = [output.planned_output(path, self.out_dir, suffix) for suffix in sorted(suffixes)]
+        size = photo_size(path) if self.params.follows_photo else None
+        if self.params.follows_photo and size is None:
+            return None  # run_edit says what is wrong with the file
+        params = self.params.for_photo(*size) if size else self.params  # as run_edit pins it
         for row in reversed(self.journal.versions(sha)):
-            same = row.dedupe_key == dedupe_key(row.upload_sha256, self.params, kind, url, self.size)
+            same = row.dedupe_key == dedupe_key(row.upload_sha256, params, kind, url, self.size)
             if not (same and row.task_id):
                 continue
             for name in planned:
@@ -404,7 +416,7 @@ class FolderWatcher:
             with self._lock:
                 self._paused = False
             self.queue.resume()
-            self._emit(WatchEvent("resumed", message="The daily budget allows more: watching goes on."))
+            self._emit(WatchEvent("resumed", message=_("The daily budget allows more: watching goes on.")))
 
 
 class _Handler(FileSystemEventHandler):

@@ -17,6 +17,7 @@ from types import ModuleType
 
 from portrait_studio import APP_NAME, __version__
 from portrait_studio.core.errors import PortraitStudioError, printable
+from portrait_studio.core.i18n import _, set_language, translate_argparse
 from portrait_studio.core.logs import current_log, setup_logging
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ SUBCOMMANDS: dict[str, str] = {
     "gateway": "gateway",
     "check": "check",
     "watch": "watch",
+    "edit": "edit",
 }
 
 
@@ -40,14 +42,16 @@ def _load(name: str) -> ModuleType:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portrait-studio",
-        description=f"{APP_NAME}: portrait retouching (no subcommand opens the window).",
+        description=_("{APP_NAME}: portrait retouching (no subcommand opens the window).").format(
+            APP_NAME=APP_NAME
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # Handled by entry.py before this parser is built (ui/app.py); listed here so that --help shows it.
     parser.add_argument(
         "--smoke-test",
         action="store_true",
-        help="check that this install works: open the window offscreen and retouch a sample portrait",
+        help=_("check that this install works: open the window offscreen and retouch a sample portrait"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
@@ -69,6 +73,19 @@ def gui_request(args: Sequence[str]) -> tuple[list[str], list[Path]] | None:
     return options, [Path(f) for f in files]
 
 
+def edit_window_request(args: Sequence[str]) -> tuple[list[str], Path] | None:
+    """(Qt options, the file) for `portrait-studio edit FILE` without --apply/--restore: the window in
+    round-trip mode; else None (the `edit` subcommand, or something else)."""
+    if list(args[:1]) != ["edit"]:
+        return None
+    rest = list(args[1:])
+    options = [a for a in rest if a.startswith("-")]
+    files = [a for a in rest if not a.startswith("-")]
+    if any(a in ("-h", "--help", "--apply", "--restore", "--json") for a in options) or len(files) != 1:
+        return None
+    return options, Path(files[0])
+
+
 def _tolerant_output() -> None:
     """A non-UTF-8 file name (its bytes kept as surrogate escapes) is printed as \\udcff, never a crash
     halfway through a batch's report; JSON lines stay valid JSON (the same escape)."""
@@ -84,12 +101,15 @@ def _run(command: str, args: argparse.Namespace) -> int:
         return int(_load(command).run(args))
     except PortraitStudioError as err:
         log.warning("%s stopped: %s", command, err)
-        print(f"error: {printable(str(err))}", file=sys.stderr)
+        print(_("error: {message}").format(message=printable(str(err))), file=sys.stderr)
     except sqlite3.Error as err:  # the journal went bad while in use (it is checked when opened)
         from portrait_studio.core.journal import journal_error, journal_path
 
         log.exception("%s: journal error", command)
-        print(f"error: {printable(str(journal_error(err, journal_path())))}", file=sys.stderr)
+        print(
+            _("error: {message}").format(message=printable(str(journal_error(err, journal_path())))),
+            file=sys.stderr,
+        )
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
@@ -97,15 +117,31 @@ def _run(command: str, args: argparse.Namespace) -> int:
         log.exception("%s: unexpected error", command)
         where = current_log()
         details = (
-            f"The details are in the log file {where}; please report it with that file." if where else ""
+            _("The details are in the log file {where}; please report it with that file.").format(where=where)
+            if where
+            else ""
         )
-        print(f"error: an unexpected problem stopped `{command}`. {details}".rstrip(), file=sys.stderr)
+        print(
+            _("error: an unexpected problem stopped `{command}`. {details}")
+            .format(command=command, details=details)
+            .rstrip(),
+            file=sys.stderr,
+        )
     return EXIT_STOPPED
+
+
+def _language() -> None:
+    """The language of every message and of --help: the Settings choice, "system" following LANG etc."""
+    from portrait_studio.core.settings import load_settings
+
+    set_language(load_settings().language)
+    translate_argparse()  # argparse's own words ("usage:", "options", its errors) in the same language
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand (`portrait_studio.entry.main` decides first whether the window is asked for)."""
     _tolerant_output()
+    _language()
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.command is None:
@@ -115,4 +151,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args.command, args)
 
 
-__all__ = ["SUBCOMMANDS", "build_parser", "gui_request", "main"]
+__all__ = ["SUBCOMMANDS", "build_parser", "edit_window_request", "gui_request", "main"]

@@ -15,8 +15,9 @@ from typing import Any
 from portrait_studio.cli.check_pool import Checked, check_files
 from portrait_studio.core.errors import PortraitStudioError, printable
 from portrait_studio.core.fileio import create_unique, fit_name
+from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.core.images import LoadedImage, PreflightReport, prepare_upload
-from portrait_studio.core.params import EditParams
+from portrait_studio.core.params import MODEL_DEFAULT_SIZE, EditParams
 
 EXIT_OK, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl+C
@@ -26,28 +27,31 @@ def add_parser(subparsers: Any) -> None:
     """Register `check`."""
     p = subparsers.add_parser(
         "check",
-        help="check photos before submitting them (format, size, faces)",
-        description="Check photos against the service's limits (JPEG/PNG, ≤ 5 MB, ≤ 4096×4096, exactly one "
-        "large face) and say how to fix each problem. Exit 0: all ready; 1: a problem; 2: unreadable file.",
+        help=_("check photos before submitting them (format, size, faces)"),
+        description=_(
+            "Check photos against the service's limits (JPEG/PNG, ≤ 5 MB, ≤ 4096×4096, exactly "
+            "one large face) and say how to fix each problem. Exit 0: all ready; 1: a problem; "
+            "2: unreadable file."
+        ),
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="photos to check")
-    p.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
-    p.add_argument("--width", type=int, default=None, help="requested output width (judges face size)")
-    p.add_argument("--height", type=int, default=None, help="requested output height")
+    p.add_argument("files", nargs="+", metavar="FILE", help=_("photos to check"))
+    p.add_argument("--json", action="store_true", help=_("one JSON object per file, one per line"))
+    p.add_argument("--width", type=int, default=None, help=_("requested output width (judges face size)"))
+    p.add_argument("--height", type=int, default=None, help=_("requested output height"))
     p.add_argument(
         "--fix",
         metavar="DIR",
         type=Path,
         default=None,
-        help="write a compliant copy of each photo the app can fix into DIR (originals are never changed)",
+        help=_("write a compliant copy of each photo the app can fix into DIR (originals are never changed)"),
     )
 
 
 def _params(args: argparse.Namespace) -> EditParams | None:
     if args.width is None and args.height is None:
         return None
-    kw = {k: v for k, v in (("width", args.width), ("height", args.height)) if v is not None}
-    return EditParams(**kw)
+    # A side not given is the model's own default (1328), as in a request that leaves it out.
+    return EditParams(width=args.width or MODEL_DEFAULT_SIZE, height=args.height or MODEL_DEFAULT_SIZE)
 
 
 def _unreadable_json(path: str, err: PortraitStudioError) -> dict[str, Any]:
@@ -74,17 +78,27 @@ def _size(n: int) -> str:
 
 
 def _text(report: PreflightReport) -> str:
-    faces = f"{report.faces.count} face{'s' if report.faces.count != 1 else ''}"
-    facts = f"{report.format}, {_size(report.file_bytes)}, {report.width}×{report.height}, {faces}"
+    count = report.faces.count
+    faces = ngettext("{n} face", "{n} faces", count).format(n=count)
+    facts = _("{format}, {size}, {width}×{height}, {faces}").format(
+        format=report.format,
+        size=_size(report.file_bytes),
+        width=report.width,
+        height=report.height,
+        faces=faces,
+    )
     n = len(report.problems)
-    state = "ready" if report.ok else f"{n} problem" + ("s" if n > 1 else "")
-    head = f"{printable(str(report.path))}: {state} — {facts}"
+    state = _("ready") if report.ok else ngettext("{n} problem", "{n} problems", n).format(n=n)
+    head = _("{path}: {state} — {facts}").format(path=printable(str(report.path)), state=state, facts=facts)
     lines = [head]
     for p in report.problems:
-        lines += [f"  ✗ {p.code}: {p.message}", f"    fix: {p.fix}"]
+        lines += [
+            f"  ✗ {p.code}: {p.message}",
+            _("    fix: {fix}").format(fix=p.fix),
+        ]
         if p.fixed_on_upload:
-            lines.append("    (`retouch` and the window do this by themselves when they send the photo)")
-    lines += [f"  note: {printable(note)}" for note in report.notes]
+            lines.append(_("    (`retouch` and the window do this by themselves when they send the photo)"))
+    lines += [_("  note: {note}").format(note=printable(note)) for note in report.notes]
     return "\n".join(lines)
 
 
@@ -108,10 +122,10 @@ def _fix_folder_problem(folder: Path) -> str | None:
         if not os.access(folder, os.W_OK | os.X_OK):
             raise PermissionError(13, "Permission denied")
     except OSError as err:
-        return (
-            f"error: --fix {folder}: copies cannot be written there ({err.strerror or type(err).__name__}). "
-            "Give a folder you can write to (it is created if missing)."
-        )
+        return _(
+            "error: --fix {folder}: copies cannot be written there ({type}). Give a folder you "
+            "can write to (it is created if missing)."
+        ).format(folder=folder, type=err.strerror or type(err).__name__)
     return None
 
 
@@ -137,10 +151,14 @@ def run(args: argparse.Namespace) -> int:
                 if args.json:
                     print(json.dumps(_unreadable_json(checked.name, err), ensure_ascii=False))
                 else:
-                    print(f"{printable(err.message)}\n    fix: {printable(err.fix)}")
+                    print(
+                        _("{message}\n    fix: {fix}").format(
+                            message=printable(err.message), fix=printable(err.fix)
+                        )
+                    )
             sys.stdout.flush()
     except KeyboardInterrupt:
-        print("check: interrupted; the files above were checked, the rest were not.", file=sys.stderr)
+        print(_("check: interrupted; the files above were checked, the rest were not."), file=sys.stderr)
         return EXIT_INTERRUPTED
     return worst
 
@@ -158,10 +176,12 @@ def _report(checked: Checked, args: argparse.Namespace) -> int:
         except OSError as err:  # the disk filled up, the folder was removed meanwhile
             why = err.strerror or type(err).__name__
             raise PortraitStudioError(
-                f"{checked.name}: the fixed copy could not be written ({why}).",
-                "Free some space or give --fix a folder you can write to, then check again.",
+                _("{checked}: the fixed copy could not be written ({why}).").format(
+                    checked=checked.name, why=why
+                ),
+                _("Free some space or give --fix a folder you can write to, then check again."),
             ) from err
-        line = f"  fixed copy: {written} ({'; '.join(fixes)})"
+        line = _("  fixed copy: {written} ({fixes})").format(written=written, fixes="; ".join(fixes))
         print(line if args.json else printable(line), file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK if report.ok else EXIT_PROBLEM
 

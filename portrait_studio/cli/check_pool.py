@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from portrait_studio.core.errors import ImageError, PortraitStudioError
 from portrait_studio.core.face_cache import detect_faces_cached
 from portrait_studio.core.faces import WORKING_SIDE, load_models, models_available
+from portrait_studio.core.i18n import _
 from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight
 from portrait_studio.core.logs import setup_logging
 from portrait_studio.core.params import EditParams
@@ -64,7 +65,7 @@ def check_file(name: str, params: EditParams | None, keep_image: bool) -> Checke
         return Checked(name, unreadable=(err.path, err.message, err.fix, err.code))
     except Exception:  # a bug, not the photo: say so, keep the details for the report, check the rest
         log.exception("check failed on %r", name)
-        return Checked(name, unreadable=(name, "could not be checked (an unexpected problem).", "", BUG))
+        return Checked(name, unreadable=(name, _("could not be checked (an unexpected problem)."), "", BUG))
     return Checked(name, report, image if keep_image and not report.ok else None)
 
 

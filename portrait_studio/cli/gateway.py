@@ -11,46 +11,56 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from portrait_studio.core.i18n import _
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the subcommand."""
     p = subparsers.add_parser(
         "gateway",
-        help="serve the local gateway on 127.0.0.1",
-        description="Serve the Spark Edit Portrait protocol on 127.0.0.1, backed by the local engine. "
-        'Prints one JSON line {"base_url": ..., "token": ..., "upload_url": ...} once it accepts '
-        "connections.",
+        help=_("serve the local gateway on 127.0.0.1"),
+        description=_(
+            "Serve the Spark Edit Portrait protocol on 127.0.0.1, backed by the local engine. "
+            'Prints one JSON line {"base_url": ..., "token": ..., "upload_url": ...} once it '
+            "accepts connections."
+        ),
     )
-    p.add_argument("--port", type=_port, default=0, help="port to listen on, 1-65535 (default: a free one)")
+    p.add_argument(
+        "--port", type=_port, default=0, help=_("port to listen on, 1-65535 (default: a free one)")
+    )
     p.add_argument(
         "--token",
         type=_token,
         default=None,
-        help="Bearer token clients must send, at least 16 characters (default: a random one)",
+        help=_("Bearer token clients must send, at least 16 characters (default: a random one)"),
     )
-    p.add_argument("--cache-dir", type=Path, default=None, help="where results are kept (default: app cache)")
     p.add_argument(
-        "--workers", type=_positive, default=None, help="tasks run at once (default: 1 per core, 2-8)"
+        "--cache-dir", type=Path, default=None, help=_("where results are kept (default: app cache)")
+    )
+    p.add_argument(
+        "--workers", type=_positive, default=None, help=_("tasks run at once (default: 1 per core, 2-8)")
     )
     p.add_argument(
         "--engine",
         choices=("local", "trivial"),
         default="local",
-        help="'trivial' only resizes (protocol tests); default: the local retouch engine",
+        help=_("'trivial' only resizes (protocol tests); default: the local retouch engine"),
     )
     p.add_argument(
         "--min-task-seconds",
         type=_seconds,
         default=0.0,
         metavar="S",
-        help="test/dev: every task takes at least S seconds with linear progress",
+        help=_("test/dev: every task takes at least S seconds with linear progress"),
     )
 
 
 # argparse turns a ValueError from a type into "invalid <name> value"; ArgumentTypeError shows its own text.
 def _port(text: str) -> int:
     if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535, or 0 for a free one)")
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a port number (1-65535, or 0 for a free one)").format(text=text)
+        )
     return int(text)
 
 
@@ -59,15 +69,17 @@ def _token(text: str) -> str:
 
     if len(text) < MIN_TOKEN_LENGTH:
         raise argparse.ArgumentTypeError(
-            f"the token has {len(text)} characters; it needs at least {MIN_TOKEN_LENGTH} "
-            "(or leave --token out to get a random one)"
+            _(
+                "the token has {length} characters; it needs at least {minimum} (or leave "
+                "--token out to get a random one)"
+            ).format(length=len(text), minimum=MIN_TOKEN_LENGTH)
         )
     return text
 
 
 def _positive(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+        raise argparse.ArgumentTypeError(_("{text!r} is not a whole number of at least 1").format(text=text))
     return int(text)
 
 
@@ -77,7 +89,9 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value < 24 * 3600:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more, under a day)")
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a number of seconds (0 or more, under a day)").format(text=text)
+        )
     return value
 
 
@@ -105,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
         ).start()
     except OSError as err:
         print(
-            f"Could not listen on 127.0.0.1:{args.port} ({err.strerror}) — choose another --port.",
+            _("Could not listen on 127.0.0.1:{port} ({reason}) — choose another --port.").format(
+                port=args.port, reason=err.strerror
+            ),
             file=sys.stderr,
         )
         return 1

@@ -9,28 +9,29 @@ from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import describe_strengths
 from portrait_studio.core.presets import Preset, PresetStore
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the `presets` subcommand."""
-    parser = subparsers.add_parser("presets", help="list, show, import, export, rename or delete presets")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = subparsers.add_parser("presets", help=_("list, show, import, export, rename or delete presets"))
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", help="all presets (built-in first)")
-    show = actions.add_parser("show", help="the parameters of one preset")
+    actions.add_parser("list", help=_("all presets (built-in first)"))
+    show = actions.add_parser("show", help=_("the parameters of one preset"))
     show.add_argument("name")
-    imp = actions.add_parser("import", help="add a preset from a JSON file")
+    imp = actions.add_parser("import", help=_("add a preset from a JSON file"))
     imp.add_argument("file", type=Path)
-    imp.add_argument("--name", help="save it under this name instead")
-    exp = actions.add_parser("export", help="write a preset to a JSON file")
+    imp.add_argument("--name", help=_("save it under this name instead"))
+    exp = actions.add_parser("export", help=_("write a preset to a JSON file"))
     exp.add_argument("name")
     exp.add_argument("file", type=Path)
-    rename = actions.add_parser("rename", help="rename a user preset")
+    rename = actions.add_parser("rename", help=_("rename a user preset"))
     rename.add_argument("name")
     rename.add_argument("new_name")
-    delete = actions.add_parser("delete", help="delete a user preset")
+    delete = actions.add_parser("delete", help=_("delete a user preset"))
     delete.add_argument("name")
 
 
@@ -45,9 +46,11 @@ def _print_list(store: PresetStore, as_json: bool) -> None:
     else:
         for p in presets:
             kind = "built-in" if p.builtin else "user"
-            print(f"{p.name:<24} {kind:<8} {describe_strengths(p.params, '  ')}")
+            v = p.params
+            shape = "photo's aspect" if v.follows_photo else f"{v.width}×{v.height}"
+            print(f"{p.name:<24} {kind:<8} {describe_strengths(v, '  ')}  {shape}, result: {p.result_size}")
     for problem in store.problems:
-        print(f"warning: skipped {problem.message}", file=sys.stderr)
+        print(_("warning: skipped {problem}").format(problem=problem.message), file=sys.stderr)
 
 
 def _act(args: argparse.Namespace, store: PresetStore) -> Preset | Path | None:
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     except PortraitStudioError as err:
         if args.json:
             print(json.dumps({"error": err.to_dict()}, ensure_ascii=False))
-        print(f"error: {err}", file=sys.stderr)
+        print(_("error: {message}").format(message=err), file=sys.stderr)
         return 1
     if isinstance(result, Preset):
         out = _describe(result)
@@ -84,9 +87,13 @@ def run(args: argparse.Namespace) -> int:
             else json.dumps(out, indent=2, ensure_ascii=False)
         )
     elif isinstance(result, Path):
-        print(json.dumps({"exported": str(result)}) if args.json else f"exported to {result}")
+        print(
+            json.dumps({"exported": str(result)})
+            if args.json
+            else _("exported to {result}").format(result=result)
+        )
     else:
-        print(json.dumps({"deleted": args.name}) if args.json else f"deleted {args.name}")
+        print(json.dumps({"deleted": args.name}) if args.json else _("deleted {name}").format(name=args.name))
     return 0
 
 

@@ -11,20 +11,24 @@ import json
 import sys
 from typing import Any
 
-_UNCERTAIN = "The app stopped between sending this task and hearing back; it may have been created."
+from portrait_studio.core.i18n import N_, _
+
+_UNCERTAIN = N_("The app stopped between sending this task and hearing back; it may have been created.")
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the `resume` subcommand."""
     p = subparsers.add_parser(
         "resume",
-        help="finish tasks interrupted by a crash",
-        description="Poll again, by task id, every task that was submitted but not finished, and save its "
-        "result where the original run would have. Tasks that may or may not have been created are only "
-        "listed: check them in your account, then close them with --dismiss.",
+        help=_("finish tasks interrupted by a crash"),
+        description=_(
+            "Poll again, by task id, every task that was submitted but not finished, and save "
+            "its result where the original run would have. Tasks that may or may not have been "
+            "created are only listed: check them in your account, then close them with --dismiss."
+        ),
     )
-    p.add_argument("--json", action="store_true", help="one JSON line per task")
-    p.add_argument("--dismiss", type=int, metavar="ROW", action="append", help="close an uncertain row")
+    p.add_argument("--json", action="store_true", help=_("one JSON line per task"))
+    p.add_argument("--dismiss", type=int, metavar="ROW", action="append", help=_("close an uncertain row"))
 
 
 def _row_line(
@@ -61,10 +65,15 @@ def _dismiss(rows: list[int], as_json: bool) -> int:
             try:
                 row = journal.get(row_id)
             except KeyError:
-                print(f"error: there is no journal row #{row_id}", file=sys.stderr)
+                print(_("error: there is no journal row #{row_id}").format(row_id=row_id), file=sys.stderr)
                 return 1
             if row not in journal.uncertain():
-                print(f"error: row #{row_id} is {row.status}, not uncertain", file=sys.stderr)
+                print(
+                    _("error: row #{row_id} is {status}, not uncertain").format(
+                        row_id=row_id, status=row.status
+                    ),
+                    file=sys.stderr,
+                )
                 return 1
             journal.dismiss(row_id)
             _emit(_row_line(row, "dismissed"), as_json)
@@ -88,12 +97,14 @@ def run(args: argparse.Namespace) -> int:
         for row, err in report.failed:
             _emit(_row_line(row, "failed", error=err.to_dict()), args.json)
         for row in report.uncertain:
-            fix = f"Check your account's task list, then run `portrait-studio resume --dismiss {row.id}`."
-            message = (row.error or {}).get("message") or _UNCERTAIN
+            fix = _(
+                "Check your account's task list, then run `portrait-studio resume --dismiss {row}`."
+            ).format(row=row.id)
+            message = (row.error or {}).get("message") or _(_UNCERTAIN)
             error = {"code": (row.error or {}).get("code"), "message": message, "fix": fix}
             _emit(_row_line(row, "uncertain", error=error), args.json)
         if not (report.finished or report.failed or report.uncertain) and not args.json:
-            print("nothing to resume")
+            print(_("nothing to resume"))
     return 1 if report.failed else 0
 
 

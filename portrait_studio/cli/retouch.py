@@ -20,8 +20,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.errors import ParamsError, PortraitStudioError
+from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.params import (
+    ASPECT_PRESETS,
     AUTO,
     GEN_MODES,
     STRENGTH_FIELDS,
@@ -38,9 +40,9 @@ def _money(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation as err:
-        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from err
+        raise argparse.ArgumentTypeError(_("not an amount in USD: {text!r}").format(text=text)) from err
     if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}")
+        raise argparse.ArgumentTypeError(_("not an amount in USD: {text!r}").format(text=text))
     return value
 
 
@@ -48,57 +50,87 @@ def add_parser(subparsers: Any) -> None:
     """Register the `retouch` subcommand."""
     p = subparsers.add_parser(
         "retouch",
-        help="retouch photos (files or folders) without the window",
-        description="Retouch portraits through the local engine (default) or the cloud. Writes "
-        "NAME.retouched.jpg and NAME.retouched.json in -o DIR, else in the output folder chosen in Settings, "
-        "else next to each photo; never overwrites.",
+        help=_("retouch photos (files or folders) without the window"),
+        description=_(
+            "Retouch portraits through the local engine (default) or the cloud. Writes "
+            "NAME.retouched.jpg and NAME.retouched.json in -o DIR, else in the output folder "
+            "chosen in Settings, else next to each photo; never overwrites."
+        ),
     )
-    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="photos or folders")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help=_("photos or folders"))
     p.add_argument(
         "-o",
         "--out-dir",
         type=Path,
-        help="write results here (default: Settings' output folder, else next to each photo)",
+        help=_("write results here (default: Settings' output folder, else next to each photo)"),
     )
-    p.add_argument("-r", "--recursive", action="store_true", help="include sub-folders of folders")
-    p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
+    p.add_argument(
+        "-r", "--recursive", action="store_true",
+        help=_("include sub-folders of folders (with -o, their tree is mirrored under DIR)"),
+    )  # fmt: skip
+    p.add_argument(
+        "--name", metavar="TEMPLATE",
+        help=_("result name before .retouched.EXT: {name}, {preset}, {date} (default: {name})"),
+    )  # fmt: skip
+    p.add_argument("--preset", help=_("start from this preset (see `portrait-studio presets list`)"))
     for name in STRENGTH_FIELDS:  # the flag is the API's name; the help says the name the window shows
         p.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
             type=float,
             metavar="X",
-            help=f"{STRENGTH_NAMES[name]}: {STRENGTH_MEANINGS[name]}, 0–1 in 0.1 steps (API: {name})",
+            help=_("{label}: {meaning}, 0–1 in 0.1 steps (API: {name})").format(
+                label=_(STRENGTH_NAMES[name]), meaning=_(STRENGTH_MEANINGS[name]), name=name
+            ),
         )
-    p.add_argument("--width", type=int, help="result width, 512–2048")
-    p.add_argument("--height", type=int, help="result height, 512–2048")
-    p.add_argument("--prompt", help="regenerate with this prompt (cloud; switches gen-mode to creative)")
-    p.add_argument("--gen-mode", dest="gen_mode", choices=(AUTO, *GEN_MODES), help="default: auto")
-    p.add_argument("--seed", type=int, help="-1 = random (default)")
-    p.add_argument("--backend", choices=("local", "cloud"), default=None, help="default: from Settings")
-    p.add_argument("--base-url", help="gateway URL (cloud, or a running `portrait-studio gateway`)")
-    p.add_argument("--image-host", choices=("inline", "upload"), help="how the cloud gets the photo")
-    p.add_argument("--upload-url", help="upload endpoint for --image-host upload")
-    p.add_argument("--max-cost", type=_money, metavar="USD", help="skip a photo whose estimate is higher")
-    p.add_argument("--force", action="store_true", help="run again even when an identical result exists")
     p.add_argument(
-        "--size", choices=("original", "model"), default="original",
-        help="result size: the original's own (the retouch merged onto it; default) or the model's",
+        "--aspect", choices=tuple(ASPECT_PRESETS),
+        help=_("the model's output shape: photo (its own aspect at up to 2048 px, the default) or a fixed "
+        "size, e.g. 1:1 = 1328×1328 (the model frames that part of the photo around the face)"),
+    )  # fmt: skip
+    p.add_argument("--width", type=int, help=_("model output width, 512–2048 (with --height)"))
+    p.add_argument("--height", type=int, help=_("model output height, 512–2048 (with --width)"))
+    p.add_argument("--prompt", help=_("regenerate with this prompt (cloud; switches gen-mode to creative)"))
+    p.add_argument("--gen-mode", dest="gen_mode", choices=(AUTO, *GEN_MODES), help=_("default: auto"))
+    p.add_argument("--seed", type=int, help=_("-1 = random (default)"))
+    p.add_argument("--backend", choices=("local", "cloud"), default=None, help=_("default: from Settings"))
+    p.add_argument("--base-url", help=_("gateway URL (cloud, or a running `portrait-studio gateway`)"))
+    p.add_argument("--image-host", choices=("inline", "upload"), help=_("how the cloud gets the photo"))
+    p.add_argument("--upload-url", help=_("upload endpoint for --image-host upload"))
+    p.add_argument("--max-cost", type=_money, metavar="USD", help=_("skip a photo whose estimate is higher"))
+    p.add_argument("--force", action="store_true", help=_("run again even when an identical result exists"))
+    p.add_argument(
+        "--size", choices=("original", "model"), default=None,
+        help=_("result size: the original's own (the retouch merged onto it; the default) or the model's "
+        "(default: the preset's, else original)"),
     )  # fmt: skip
     p.add_argument(
-        "-j", "--jobs", type=int, default=None, help="photos at once (default: 2 cloud, cores local)"
+        "--faces", default="all", metavar="all|largest|N,M",
+        help=_("a photo with several faces: retouch each chosen face as its own task and merge them into the "
+        "full photo (default all: every face but tiny background ones; faces are numbered left to right)"),
+    )  # fmt: skip
+    p.add_argument(
+        "-j", "--jobs", type=int, default=None, help=_("photos at once (default: 2 cloud, cores local)")
     )
-    p.add_argument("--json", action="store_true", help="one JSON line per input")
+    p.add_argument("--json", action="store_true", help=_("one JSON line per input"))
 
 
-def build_params(args: argparse.Namespace) -> tuple[EditParams, str | None]:
-    """The preset (if any) with the command line's values on top."""
+def build_params(args: argparse.Namespace) -> tuple[EditParams, str | None, str]:
+    """The preset (if any) with the command line's values on top, its name, and the result size (--size,
+    else the preset's, else "original")."""
     from portrait_studio.core.presets import PresetStore
 
     preset = PresetStore().get(args.preset) if args.preset else None
     base = preset.params.to_dict() if preset else EditParams().to_dict()
+    aspect = getattr(args, "aspect", None)
+    if aspect is not None:
+        if args.width is not None or args.height is not None:
+            raise ParamsError("aspect", "cannot be given with --width/--height", allowed="one or the other")
+        pinned = ASPECT_PRESETS[aspect]
+        base["width"], base["height"] = pinned if pinned else (AUTO, AUTO)
     base.update({k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None})
-    return EditParams.from_dict(base), preset.name if preset else None
+    size = getattr(args, "size", None) or (preset.result_size if preset else "original")
+    return EditParams.from_dict(base), preset.name if preset else None, size
 
 
 def open_session(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -131,10 +163,29 @@ def _line(item: Any, as_json: bool) -> str:
         return json.dumps(item.to_json(), ensure_ascii=False)
     if item.status == "done":
         r = item.result
-        note = "already done, reused (no charge)" if r.reused else f"task {r.task_id}, cost ${r.cost or 0}"
-        return "\n  note: ".join([f"{item.path} → {r.output_path} ({note})", *r.notes])
+        cost = format_money(r.cost or Decimal(0), None)
+        if r.reused:
+            note = _("already done, reused (no charge)")
+        elif r.faces:
+            note = _("{count} faces, cost {cost}").format(count=len(r.faces), cost=cost)
+        else:
+            note = _("task {task_id}, cost {cost}").format(task_id=r.task_id, cost=cost)
+        lines = [f"{item.path} → {r.output_path} ({note})", *(_face_line(f) for f in r.faces)]
+        return "\n  note: ".join([lines[0], *r.notes]) + "".join("\n" + x for x in lines[1:])
     err = item.error
     return f"{item.path}: {item.status}: {err}" if err else f"{item.path}: {item.status}"
+
+
+def _face_line(face: dict[str, Any]) -> str:
+    """ "  face 2 (x, y, w×h): task …, cost $…" — or why it was not sent."""
+    x, y, w, h = face["box"]
+    where = f"  face {face['number']} ({x},{y} {w}×{h})"
+    if face["status"] == "not_isolated":
+        return f"{where}: not sent — {face['reason']}"
+    if face["status"] == "failed":
+        return f"{where}: failed — {(face.get('error') or {}).get('message')}"
+    paid = "reused (no charge)" if face["status"] == "reused" else f"cost ${face.get('cost') or 0}"
+    return f"{where}: task {face.get('task_id')}, {paid}"
 
 
 class _StatusLine:
@@ -160,8 +211,11 @@ class _StatusLine:
         fractions = [i.progress for i in running if i.progress is not None]
         if fractions:
             line += f" · {round(100 * sum(fractions) / len(fractions))} %"
+        faces = [i.face for i in running if i.face is not None]
+        if len(running) == 1 and faces:
+            line += f" · face {faces[0][0]} of {faces[0][1]}"
         eta = self.queue.eta() if running or any(i.status == "queued" for i in items) else None
-        line += f" · about {duration(eta)} left" if eta is not None else ""
+        line += _(" · about {eta} left").format(eta=duration(eta)) if eta is not None else ""
         return line
 
     def draw(self, *, now: bool = False) -> None:
@@ -193,7 +247,20 @@ def _drop_stdout() -> None:
         pass
 
 
-def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None) -> int:
+def _say_crops(paths: list[Path], params: EditParams, size: str) -> None:
+    """Before anything is sent: for each photo the request crops (a fixed aspect, a photo longer than 4:1),
+    what the model will not see (core.preflight.crop_problem)."""
+    from portrait_studio.core.images import photo_size
+    from portrait_studio.core.preflight import crop_problem
+
+    for path in paths:
+        dims = photo_size(path)
+        problem = crop_problem(*dims, params, size) if dims else None
+        if problem is not None:
+            print(f"note: {path}: {problem.message} {problem.fix}", file=sys.stderr)
+
+
+def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None, size: str) -> int:
     from portrait_studio.api.batch import FINAL, BatchQueue
     from portrait_studio.core.journal import Journal
 
@@ -237,28 +304,32 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
             session, params, journal=journal, concurrency=args.jobs, settings=settings,
             out_dir=args.out_dir or settings.output_folder(),  # Settings' folder, as the window saves
             max_cost=args.max_cost, budget_cap=settings.budget_cap, force=args.force, preset=preset,
-            size=args.size,
+            size=size, name_template=args.name, faces=args.faces,
         )  # fmt: skip
         status = _StatusLine(queue)
         queue.subscribe(on_change)
         items = queue.add(args.inputs, recursive=args.recursive)
         if not items:
             print(
-                "error: no photos found in the given folders — give JPEG/PNG/HEIC/TIFF files", file=sys.stderr
+                _("error: no photos found in the given folders — give JPEG/PNG/HEIC/TIFF files"),
+                file=sys.stderr,
             )
             return 2
+        _say_crops([item.path for item in items], params, size)
         queue.start()
         try:
             while not queue.wait(0.5) and not reader_gone.is_set():
                 pass
-            stopped = "stopped: stdout was closed" if reader_gone.is_set() else None
+            stopped = _("stopped: stdout was closed") if reader_gone.is_set() else None
         except KeyboardInterrupt:
             stopped = "cancelled"
         if stopped:
             with lock:
                 status.clear()
             print(
-                f"{stopped}; paid tasks still running are finished by `portrait-studio resume`",
+                _("{stopped}; paid tasks still running are finished by `portrait-studio resume`").format(
+                    stopped=stopped
+                ),
                 file=sys.stderr,
             )
             queue.cancel_all()
@@ -266,7 +337,7 @@ def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None)
         if queue.paused_reason:
             with lock:
                 status.clear()
-            print(f"paused: {queue.paused_reason}", file=sys.stderr)
+            print(_("paused: {reason}").format(reason=queue.paused_reason), file=sys.stderr)
         queue.close()  # whatever a budget pause left queued is reported as cancelled
         for item in queue.items():
             on_change(item)
@@ -281,15 +352,26 @@ def run(args: argparse.Namespace) -> int:
     """Exit 0 when every photo was retouched, 1 when some failed, 2 on bad usage or settings, 141 when stdout
     was closed."""
     if args.jobs is not None and args.jobs < 1:
-        print("error: --jobs must be 1 or more", file=sys.stderr)
+        print(_("error: --jobs must be 1 or more"), file=sys.stderr)
+        return 2
+    from portrait_studio.core.group import FacesChoiceError, parse_choice
+
+    try:
+        args.faces = parse_choice(args.faces)
+    except FacesChoiceError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
-        params, preset = build_params(args)
-        return _run_queue(args, params, preset)
+        params, preset, size = build_params(args)
+        if args.name:
+            from portrait_studio.api.output import render_name
+
+            render_name(args.name, Path("photo.jpg"), preset)  # a bad template: before a backend starts
+        return _run_queue(args, params, preset, size)
     except PortraitStudioError as err:  # bad parameters, unknown preset, no API key, bad base URL…
         if args.json:
             print(json.dumps({"status": "failed", "error": err.to_dict()}, ensure_ascii=False))
-        print(f"error: {err}", file=sys.stderr)
+        print(_("error: {message}").format(message=err), file=sys.stderr)
         return 2
 
 

@@ -15,12 +15,14 @@ import signal
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from portrait_studio.cli.retouch import _money, open_session
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import _, format_money
 
 STOP_GRACE = 10.0  # seconds running photos get to finish after Ctrl+C / SIGTERM
 
@@ -29,25 +31,29 @@ def add_parser(subparsers: Any) -> None:
     """Register the `watch` subcommand."""
     p = subparsers.add_parser(
         "watch",
-        help="retouch each photo that arrives in a folder (tethered or hot-folder shooting)",
-        description="Watch IN_DIR and retouch each photo once it has finished arriving, in arrival order, "
-        "into OUT_DIR. Photos already done are never done again (the journal decides, across restarts). "
-        "Stop with Ctrl+C or SIGTERM.",
+        help=_("retouch each photo that arrives in a folder (tethered or hot-folder shooting)"),
+        description=_(
+            "Watch IN_DIR and retouch each photo once it has finished arriving, in arrival "
+            "order, into OUT_DIR. Photos already done are never done again (the journal decides, "
+            "across restarts). Stop with Ctrl+C or SIGTERM."
+        ),
     )
-    p.add_argument("in_dir", type=Path, metavar="IN_DIR", help="the folder photos arrive in")
-    p.add_argument("-o", "--out-dir", type=Path, required=True, metavar="OUT_DIR", help="write results here")
-    p.add_argument("--preset", help="retouch with this preset (see `portrait-studio presets list`)")
-    p.add_argument("--backend", choices=("local", "cloud"), default=None, help="default: from Settings")
-    p.add_argument("--base-url", help="gateway URL (cloud, or a running `portrait-studio gateway`)")
-    p.add_argument("--max-cost", type=_money, metavar="USD", help="skip a photo whose estimate is higher")
+    p.add_argument("in_dir", type=Path, metavar="IN_DIR", help=_("the folder photos arrive in"))
+    p.add_argument(
+        "-o", "--out-dir", type=Path, required=True, metavar="OUT_DIR", help=_("write results here")
+    )
+    p.add_argument("--preset", help=_("retouch with this preset (see `portrait-studio presets list`)"))
+    p.add_argument("--backend", choices=("local", "cloud"), default=None, help=_("default: from Settings"))
+    p.add_argument("--base-url", help=_("gateway URL (cloud, or a running `portrait-studio gateway`)"))
+    p.add_argument("--max-cost", type=_money, metavar="USD", help=_("skip a photo whose estimate is higher"))
     p.add_argument(
         "--settle",
         type=float,
         default=1.0,
         metavar="S",
-        help="seconds a file must stay unchanged (default 1)",
+        help=_("seconds a file must stay unchanged (default 1)"),
     )
-    p.add_argument("--json", action="store_true", help="one JSON line per photo")
+    p.add_argument("--json", action="store_true", help=_("one JSON line per photo"))
     p.set_defaults(image_host=None, upload_url=None)  # open_session's cloud options: from Settings
 
 
@@ -64,12 +70,20 @@ def _line(event: Any, as_json: bool) -> str | None:
     stamp = time.strftime("%H:%M:%S")
     if event.kind == "item" and item.status == "done":
         r = item.result
-        note = "reused (no charge)" if r.reused else f"task {r.task_id}, cost ${r.cost or 0}"
+        note = (
+            _("reused (no charge)")
+            if r.reused
+            else _("task {task_id}, cost {cost}").format(
+                task_id=r.task_id, cost=format_money(r.cost or Decimal(0), None)
+            )
+        )
         return f"{stamp} {item.path.name} → {r.output_path} ({note})"
     if event.kind == "item":
-        return f"{stamp} {item.path.name}: failed: {item.error}"
+        return _("{stamp} {name}: failed: {error}").format(stamp=stamp, name=item.path.name, error=item.error)
     if event.kind == "already_done":
-        return f"{stamp} {event.path.name}: already done → {event.output}"
+        return _("{stamp} {name}: already done → {output}").format(
+            stamp=stamp, name=event.path.name, output=event.output
+        )
     return f"{stamp} {event.kind}: {event.message}"
 
 
@@ -82,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from portrait_studio.core.settings import load_settings
 
     if not args.settle >= 0:
-        print("error: --settle must be 0 or more seconds", file=sys.stderr)
+        print(_("error: --settle must be 0 or more seconds"), file=sys.stderr)
         return 2
     stop = threading.Event()
 
@@ -94,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         params = preset.params if preset else EditParams()
         session, settings = open_session(args)
     except PortraitStudioError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(_("error: {message}").format(message=err), file=sys.stderr)
         return 2
     failed = 0
     lock = threading.Lock()
@@ -115,24 +129,35 @@ def run(args: argparse.Namespace) -> int:
                 session, params, args.in_dir, args.out_dir, journal=journal,
                 cap_source=lambda: load_settings().budget_cap, settle=args.settle, settings=settings,
                 max_cost=args.max_cost, preset=preset.name if preset else None,
+                size=preset.result_size if preset else "original",  # the preset's result size
             )  # fmt: skip
             watcher.subscribe(on_event)
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)
             watcher.start()
         except PortraitStudioError as err:
-            print(f"error: {err}", file=sys.stderr)
+            print(_("error: {message}").format(message=err), file=sys.stderr)
             return 2
-        print(f"watching {watcher.in_dir} → {watcher.out_dir} (Ctrl+C stops)", file=sys.stderr, flush=True)
+        print(
+            _("watching {in_dir} → {out_dir} (Ctrl+C stops)").format(
+                in_dir=watcher.in_dir, out_dir=watcher.out_dir
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
         while not stop.wait(0.5):
             pass
-        print(f"stopping: running photos get up to {STOP_GRACE:g} s to finish…", file=sys.stderr, flush=True)
+        print(
+            _("stopping: running photos get up to {seconds:g} s to finish…").format(seconds=STOP_GRACE),
+            file=sys.stderr,
+            flush=True,
+        )
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl+C stops at once
         try:
             watcher.stop(grace=STOP_GRACE)
         except KeyboardInterrupt:
             watcher.stop()
-        print("stopped; paid tasks still running are finished at the next start", file=sys.stderr)
+        print(_("stopped; paid tasks still running are finished at the next start"), file=sys.stderr)
     return 1 if failed else 0
 
 

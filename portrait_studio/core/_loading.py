@@ -17,6 +17,7 @@ from PIL import Image, ImageCms, PngImagePlugin, UnidentifiedImageError
 
 from portrait_studio.core._encoding import working_copy
 from portrait_studio.core.errors import CODE_INVALID_FORMAT, ImageError
+from portrait_studio.core.i18n import _
 
 #: PIL format names the app reads (MPO is a multi-picture JPEG from some cameras; GIF for its first frame).
 READABLE = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "HEIF", "AVIF", "GIF")
@@ -89,39 +90,45 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
             size = _refuse_non_photo_file(p, os.fstat(fd))
             return f.read(size)
     except FileNotFoundError as err:
-        raise ImageError(p, "does not exist.", "Check the file name and folder.") from err
+        raise ImageError(p, _("does not exist."), _("Check the file name and folder.")) from err
     except PermissionError as err:
         raise ImageError(
             p,
-            "cannot be read: permission denied.",
-            "Give yourself read permission on the file (or copy it somewhere you own) and try again.",
+            _("cannot be read: permission denied."),
+            _("Give yourself read permission on the file (or copy it somewhere you own) and try again."),
         ) from err
     except OSError as err:
         raise ImageError(
-            p, f"cannot be read ({err.strerror or 'input/output error'}).", "Check the disk and try again."
+            p,
+            _("cannot be read ({error}).").format(error=err.strerror or "input/output error"),
+            _("Check the disk and try again."),
         ) from err
 
 
 def _refuse_non_photo_file(p: Path, st: os.stat_result) -> int:
     """The file's size, or an ImageError for a folder, a device, a pipe or a file over MAX_FILE_BYTES."""
     if stat.S_ISDIR(st.st_mode):
-        raise ImageError(p, "is a folder, not a photo.", "Choose a photo file inside the folder.")
+        raise ImageError(p, _("is a folder, not a photo."), _("Choose a photo file inside the folder."))
     if not stat.S_ISREG(st.st_mode):
         what = (
-            "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode)
+            _("a named pipe (FIFO)") if stat.S_ISFIFO(st.st_mode)
             else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
             else "a socket" if stat.S_ISSOCK(st.st_mode)
-            else "a special file"
+            else _("a special file")
         )  # fmt: skip
-        link = f" (a link to {os.path.realpath(p)})" if p.is_symlink() else ""
+        link = _(" (a link to {target})").format(target=os.path.realpath(p)) if p.is_symlink() else ""
         raise ImageError(
-            p, f"is {what}{link}, not a photo file.", "Choose a photo file (JPEG, PNG, HEIC, TIFF…)."
+            p,
+            _("is {what}{link}, not a photo file.").format(what=what, link=link),
+            _("Choose a photo file (JPEG, PNG, HEIC, TIFF…)."),
         )
     if st.st_size > MAX_FILE_BYTES:
         raise ImageError(
             p,
-            f"is too large to open ({st.st_size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB).",
-            "Export a smaller JPEG of it from your photo editor.",
+            _("is too large to open ({mb:.0f} MB; the limit is {limit:.0f} MB).").format(
+                mb=st.st_size / 1e6, limit=MAX_FILE_BYTES / 1e6
+            ),
+            _("Export a smaller JPEG of it from your photo editor."),
         )
     return st.st_size
 
@@ -182,17 +189,23 @@ def _looks_like_photo(data: bytes) -> bool:
 
 def _sniff_unsupported(data: bytes) -> str | None:
     head = data[:64].lstrip()
-    for magic, what in ((b"%PDF", "a PDF document"), (b"<svg", "an SVG drawing"), (b"<?xml", "an XML file")):
+    for magic, what in (
+        (b"%PDF", _("a PDF document")),
+        (b"<svg", _("an SVG drawing")),
+        (b"<?xml", _("an XML file")),
+    ):
         if head.startswith(magic):
             return what
     if data[4:12] in (b"ftypcrx ", b"ftypCRX "):
-        return "a camera RAW file"
+        return _("a camera RAW file")
     return None
 
 
 def _open(data: bytes, path: Path | None, notes: list[str]) -> Image.Image:
     if not data:
-        raise ImageError(path, "is empty (0 bytes).", "The file was not saved completely; copy it again.")
+        raise ImageError(
+            path, _("is empty (0 bytes)."), _("The file was not saved completely; copy it again.")
+        )
     register_heif()
     try:
         with warnings.catch_warnings():
@@ -206,12 +219,14 @@ def _open(data: bytes, path: Path | None, notes: list[str]) -> Image.Image:
         what = _sniff_unsupported(data)
         if what:
             raise ImageError(
-                path, f"is {what}, not a photo the app can read.", code=CODE_INVALID_FORMAT
+                path,
+                _("is {what}, not a photo the app can read.").format(what=what),
+                code=CODE_INVALID_FORMAT,
             ) from err
         raise ImageError(
             path,
-            "is not an image (or its format is unknown).",
-            "Choose a JPEG, PNG, WebP, TIFF, BMP or HEIC photo.",
+            _("is not an image (or its format is unknown)."),
+            _("Choose a JPEG, PNG, WebP, TIFF, BMP or HEIC photo."),
             code=CODE_INVALID_FORMAT,
         ) from err
     except Image.DecompressionBombError as err:
@@ -221,8 +236,8 @@ def _open(data: bytes, path: Path | None, notes: list[str]) -> Image.Image:
     if img.format not in READABLE:
         raise ImageError(
             path,
-            f"is a {img.format} image, a format the app does not read.",
-            "Export it as JPEG or PNG and open that.",
+            _("is a {fmt} image, a format the app does not read.").format(fmt=img.format),
+            _("Export it as JPEG or PNG and open that."),
             code=CODE_INVALID_FORMAT,
         )
     w, h = img.size
@@ -250,14 +265,17 @@ def _open_tiff(data: bytes, path: Path | None, notes: list[str]) -> Image.Image:
     if samples.ndim == 2:
         samples = samples[..., None]
     if samples.ndim != 3 or samples.shape[2] not in (1, 2, 3, 4):
-        raise ImageError(path, f"is a TIFF of shape {samples.shape}, not a photo the app can read.")
+        raise ImageError(
+            path,
+            _("is a TIFF of shape {shape}, not a photo the app can read.").format(shape=samples.shape),
+        )
     pixels = _to_8bit(samples, notes)
     colour = pixels[..., :3] if pixels.shape[2] >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
     if pixels.shape[2] in (2, 4):  # the last channel is alpha: place the picture on white
         alpha = pixels[..., -1:].astype(np.float32) / 255.0
         colour = np.round(colour * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
         if alpha.min() < 1.0:
-            notes.append("transparent areas were placed on white.")
+            notes.append(_("transparent areas were placed on white."))
     img = Image.fromarray(np.ascontiguousarray(colour), "RGB")
     img.format = "TIFF"
     return img
@@ -271,17 +289,33 @@ def _to_8bit(samples: np.ndarray, notes: list[str]) -> np.ndarray:
     """
     if samples.dtype == np.uint8:
         return samples
+    if samples.dtype == np.uint16:
+        notes.append("16-bit image: reduced to 8 bits per channel.")
+        import cv2  # one OpenCV pass, rounded as below: through float64 a 24 MP RGB frame took 576 MB more
+
+        flat = samples.reshape(samples.shape[0], -1)
+        return cv2.convertScaleAbs(flat, alpha=1 / 257).reshape(samples.shape)
     a = samples.astype(np.float64)
     if samples.dtype.kind == "f":
-        notes.append(f"{8 * samples.dtype.itemsize}-bit floating-point image: reduced to 8 bits per channel.")
+        notes.append(
+            _("{bits}-bit floating-point image: reduced to 8 bits per channel.").format(
+                bits=8 * samples.dtype.itemsize
+            )
+        )
         a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
         top = a.max() if a.size else 0.0
         a = a * (255.0 / top if top > 1.0 else 255.0)
     elif samples.dtype.itemsize <= 2:
-        notes.append(f"{8 * samples.dtype.itemsize}-bit image: reduced to 8 bits per channel.")
+        notes.append(
+            _("{bits}-bit image: reduced to 8 bits per channel.").format(bits=8 * samples.dtype.itemsize)
+        )
         a = a / 257.0 if samples.dtype.itemsize == 2 else a
     else:
-        notes.append(f"{8 * samples.dtype.itemsize}-bit integer image: reduced to 8 bits per channel.")
+        notes.append(
+            _("{bits}-bit integer image: reduced to 8 bits per channel.").format(
+                bits=8 * samples.dtype.itemsize
+            )
+        )
         top = a.max() if a.size else 0.0
         a = a / 257.0 if 255 < top <= 65535 else a * (255.0 / top) if top > 65535 else a
     return np.clip(np.round(a), 0, 255).astype(np.uint8)
@@ -291,8 +325,10 @@ def _too_big(path: Path | None, size: tuple[int, int] | None) -> ImageError:
     dims = f" ({size[0]}×{size[1]} pixels)" if size else ""
     return ImageError(
         path,
-        f"is too large to open{dims}; the limit is {MAX_PIXELS // 1_000_000} megapixels.",
-        "Export a smaller copy (for example 4096 pixels on the long side) and open that.",
+        _("is too large to open{dims}; the limit is {MAX_PIXELS} megapixels.").format(
+            dims=dims, MAX_PIXELS=MAX_PIXELS // 1_000_000
+        ),
+        _("Export a smaller copy (for example 4096 pixels on the long side) and open that."),
     )
 
 
@@ -300,8 +336,10 @@ def _damaged(path: Path | None, err: BaseException) -> ImageError:
     reason = _reason(err)
     return ImageError(
         path,
-        f"is damaged or cut short (truncated) and cannot be decoded{f' ({reason})' if reason else ''}.",
-        "Copy the file again from the camera or the original source, or re-export it.",
+        _("is damaged or cut short (truncated) and cannot be decoded{text}.").format(
+            text=f" ({reason})" if reason else ""
+        ),
+        _("Copy the file again from the camera or the original source, or re-export it."),
     )
 
 
@@ -327,7 +365,9 @@ def _decode(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage
     # an upload that passes it through carries the same pixels without what no decoder would read either.
     image = _decode_guarded(_png_without_metadata(data), path, max_side)
     limit = f"{PngImagePlugin.MAX_TEXT_CHUNK / 1e6:.0f} MB"
-    note = f"its text metadata or colour profile is over {limit}: ignored (colours are read as sRGB)."
+    note = _(
+        "its text metadata or colour profile is over {limit}: ignored (colours are read as sRGB)."
+    ).format(limit=limit)
     return replace(image, file_bytes=len(data), notes=[*image.notes, note])
 
 
@@ -365,14 +405,22 @@ def _decode_guarded(data: bytes, path: Path | None, max_side: int | None) -> Loa
 
 
 def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage:
+    with warnings.catch_warnings():
+        # Photoshop, Lightroom and exiftool type a TIFF's IPTC (tag 33723) as an array of LONGs; Pillow
+        # expects one value and warns on every read of the EXIF, about a file that is fine.
+        warnings.filterwarnings("ignore", "Metadata Warning, tag 33723", UserWarning)
+        return _decode_tolerant(data, path, max_side)
+
+
+def _decode_tolerant(data: bytes, path: Path | None, max_side: int | None) -> LoadedImage:
     notes: list[str] = []
     img = _open(data, path, notes)
     fmt = str(img.format)
     frames = int(getattr(img, "n_frames", 1))
     if frames > 1 and fmt not in ("TIFF", "MPO", "HEIF"):
-        notes.append(f"animated ({frames} frames): the first frame is used.")
+        notes.append(_("animated ({frames} frames): the first frame is used.").format(frames=frames))
     elif frames > 1:
-        notes.append(f"{frames} pictures in the file: the first one is used.")
+        notes.append(_("{frames} pictures in the file: the first one is used.").format(frames=frames))
     exif = img.getexif()
     orientation = orientation_of(exif)
     full_w, full_h = (img.height, img.width) if orientation in (5, 6, 7, 8) else (img.width, img.height)
@@ -386,14 +434,18 @@ def _decode_checked(data: bytes, path: Path | None, max_side: int | None) -> Loa
     except (OSError, SyntaxError, ValueError, EOFError) as err:
         raise _damaged(path, err) from err
     if orientation != 1:
-        notes.append(f"EXIF orientation {orientation} applied.")
+        notes.append(_("EXIF orientation {orientation} applied.").format(orientation=orientation))
     elif _orientation_text(exif) != "1":
-        notes.append(f"EXIF orientation {_orientation_text(exif)} is not one of the 8 valid values: ignored.")
+        notes.append(
+            _("EXIF orientation {exif} is not one of the 8 valid values: ignored.").format(
+                exif=_orientation_text(exif)
+            )
+        )
     icc = img.info.get("icc_profile") or None
     mode = img.mode
     rgb, icc = _to_rgb(turned, icc, notes)
     if max_side and max(rgb.shape[:2]) > max_side:
-        rgb, _ = working_copy(rgb, max_side)
+        rgb, _scale = working_copy(rgb, max_side)
     if 0x0112 in exif:
         del exif[0x0112]
     return LoadedImage(
@@ -486,9 +538,17 @@ def _to_srgb(rgb: np.ndarray, icc: bytes, notes: list[str]) -> np.ndarray:
     except (ImageCms.PyCMSError, OSError, ValueError):
         out = None
     if out is None:
-        notes.append(f"its {size} colour profile cannot be read: ignored (colours are read as sRGB).")
+        notes.append(
+            _("its {size} colour profile cannot be read: ignored (colours are read as sRGB).").format(
+                size=size
+            )
+        )
         return rgb
-    notes.append(f"its {size} colour profile is too large to send: the colours were converted to sRGB.")
+    notes.append(
+        _("its {size} colour profile is too large to send: the colours were converted to sRGB.").format(
+            size=size
+        )
+    )
     return np.asarray(out)
 
 
@@ -502,13 +562,13 @@ def _rgb_pixels(img: Image.Image, icc: bytes | None, notes: list[str]) -> np.nda
         grey = _to_8bit(samples, notes)
         return np.ascontiguousarray(np.stack([grey] * 3, axis=-1))
     if mode == "CMYK":
-        notes.append("CMYK image: converted to RGB.")
+        notes.append(_("CMYK image: converted to RGB."))
         return np.asarray(_cmyk_to_rgb(img, icc))
     if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         alpha = np.asarray(rgba)[..., 3]
         if alpha.min() < 255:
-            notes.append("transparent areas were placed on white.")
+            notes.append(_("transparent areas were placed on white."))
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
     if mode == "P":

@@ -23,6 +23,7 @@ from PIL import Image
 
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.fileio import atomic_write_bytes, atomic_write_with
+from portrait_studio.core.i18n import _
 
 _ICC_TAG = 34675  # TIFF InterColorProfile
 _ORIENTATION_TAG = 274
@@ -71,7 +72,9 @@ def read_deep(path: str | os.PathLike[str]) -> DeepImage:
         data = p.read_bytes()
     except OSError as err:
         raise ImageError(
-            p, f"cannot be read ({err.strerror or err}).", "Check the file and try again."
+            p,
+            _("cannot be read ({text}).").format(text=err.strerror or err),
+            _("Check the file and try again."),
         ) from err
     try:
         if data[:4] in (b"II*\x00", b"MM\x00*"):
@@ -84,8 +87,8 @@ def read_deep(path: str | os.PathLike[str]) -> DeepImage:
     except Exception as err:  # tifffile, OpenCV and Pillow raise many kinds on damaged files
         raise ImageError(
             p,
-            f"cannot be decoded at its full bit depth ({err}).",
-            "Re-export it from your photo editor (TIFF with ZIP or no compression, or PNG) and try again.",
+            _("cannot be decoded at its full bit depth ({value}).").format(value=err),
+            _("Re-export it from your photo editor (TIFF with ZIP or no compression, or PNG) and try again."),
         ) from err
 
 
@@ -100,8 +103,10 @@ def _read_tiff(data: bytes, path: Path) -> DeepImage:
                 return _read_pillow(data)  # Pillow decodes LZW, JPEG… at 8 bits: nothing is lost
             raise ImageError(
                 path,
-                f"is compressed with {page.compression.name} (not readable at 16 bits here).",
-                "Re-export it as a TIFF with ZIP compression or none.",
+                _("is compressed with {compression} (not readable at 16 bits here).").format(
+                    compression=page.compression.name
+                ),
+                _("Re-export it as a TIFF with ZIP compression or none."),
             )
         px = np.asarray(page.asarray())
         photometric = int(page.photometric)
@@ -114,7 +119,7 @@ def _read_tiff(data: bytes, path: Path) -> DeepImage:
     colours = _PHOTOMETRIC_CHANNELS.get(photometric)
     if colours is None or px.dtype not in (np.uint8, np.uint16) or px.shape[2] < colours:
         raise ImageError(
-            path, "is a kind of TIFF the app cannot read at full depth.", "Export it as RGB TIFF."
+            path, _("is a kind of TIFF the app cannot read at full depth."), _("Export it as RGB TIFF.")
         )
     alpha = px[..., colours] if px.shape[2] > colours else None
     px = px[..., :colours]

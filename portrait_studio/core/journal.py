@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import PortraitStudioError, with_log
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal_rows import (
     IN_FLIGHT,
     STATUSES,
@@ -57,7 +58,7 @@ from portrait_studio.core.paths import ENV_DATA_DIR, data_dir
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: A process waiting for a task writes its row at every poll (at most 20 s apart): a row silent this long is
 #: not being worked on, whatever its pid says (a reused pid, a hung process), so no run waits for it.
 RUNNING_SILENCE = 600.0
@@ -100,14 +101,23 @@ CREATE TABLE current_version (input_sha256 TEXT PRIMARY KEY, row_id INTEGER NOT 
 # leaves a file that resume recognises as this row's, instead of saving a `-2` copy next to it).
 _SCHEMA_2 = "ALTER TABLE tasks ADD COLUMN saving_path TEXT"
 
+# 3: group edits (core/group.py, api/group.py): one "group" row per group photo, one ordinary task row per
+# face pointing at it (parent_id) with the face it answers (face: JSON). Old rows read as tasks without one.
+_SCHEMA_3 = """
+ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'task';
+ALTER TABLE tasks ADD COLUMN parent_id INTEGER;
+ALTER TABLE tasks ADD COLUMN face TEXT;
+CREATE INDEX tasks_parent ON tasks(parent_id)
+"""
+
 #: schema N → SQL that upgrades it to N+1 (the migrations hook; version 0 is an empty file).
-MIGRATIONS: dict[int, str] = {0: _SCHEMA_1, 1: _SCHEMA_2}
+MIGRATIONS: dict[int, str] = {0: _SCHEMA_1, 1: _SCHEMA_2, 2: _SCHEMA_3}
 
 
 class JournalError(PortraitStudioError):
     """The journal file cannot be used."""
 
-    default_fix = "Close other Portrait Studio windows and try again."
+    default_fix = _("Close other Portrait Studio windows and try again.")
 
 
 class AlreadyBegun(Exception):
@@ -126,7 +136,9 @@ def journal_path() -> Path:
 def _open(path: Path) -> sqlite3.Connection:
     """A connection in the journal's modes, or a JournalError that says what is wrong with the file."""
     if path.is_dir():
-        raise JournalError(f"The task journal at {path} is a folder, not a file.", _move_aside(path))
+        raise JournalError(
+            _("The task journal at {path} is a folder, not a file.").format(path=path), _move_aside(path)
+        )
     conn = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,31 +161,45 @@ def journal_error(err: BaseException, path: Path) -> JournalError:
     name = getattr(err, "sqlite_errorname", "") or ""
     text = str(err)
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
-        return JournalError(f"The task journal at {path} is damaged ({text}).", _move_aside(path))
+        return JournalError(
+            _("The task journal at {path} is damaged ({text}).").format(path=path, text=text),
+            _move_aside(path),
+        )
     if name.startswith("SQLITE_READONLY") or "readonly" in text or isinstance(err, PermissionError):
         return JournalError(
-            f"The task journal at {path} cannot be written (it or its folder is read-only).",
-            f"Give yourself write permission on {path} and its folder, or set {ENV_DATA_DIR} to a folder "
-            "you own.",
+            _("The task journal at {path} cannot be written (it or its folder is read-only).").format(
+                path=path
+            ),
+            _(
+                "Give yourself write permission on {path} and its folder, or set {ENV_DATA_DIR} to a "
+                "folder you own."
+            ).format(path=path, ENV_DATA_DIR=ENV_DATA_DIR),
         )
     if name == "SQLITE_BUSY" or "locked" in text:
-        return JournalError(f"The task journal at {path} is in use by another program (locked).")
+        return JournalError(
+            _("The task journal at {path} is in use by another program (locked).").format(path=path)
+        )
     if name == "SQLITE_FULL" or "full" in text:
-        return JournalError(f"The task journal at {path} cannot grow: the disk is full.", "Free disk space.")
+        return JournalError(
+            _("The task journal at {path} cannot grow: the disk is full.").format(path=path),
+            _("Free disk space."),
+        )
     return JournalError(
-        f"The task journal at {path} cannot be opened ({text}).",
-        f"Check the disk and the folder {path.parent}, then try again; if it keeps happening, "
-        f"report it{with_log()}.",
+        _("The task journal at {path} cannot be opened ({text}).").format(path=path, text=text),
+        _(
+            "Check the disk and the folder {path}, then try again; if it keeps happening, report "
+            "it{with_log}."
+        ).format(path=path.parent, with_log=with_log()),
     )
 
 
 def _move_aside(path: Path) -> str:
     bad = path.with_name(path.name + ".bad")
     mv = "move" if os.name == "nt" else "mv"
-    return (
-        f"Move it aside: {mv} {shlex.quote(str(path))} {shlex.quote(str(bad))} — a new journal is started on "
-        "the next run; paid results already saved are not affected."
-    )
+    return _(
+        "Move it aside: {mv} {path} {bad} — a new journal is started on the next run; paid "
+        "results already saved are not affected."
+    ).format(mv=mv, path=shlex.quote(str(path)), bad=shlex.quote(str(bad)))
 
 
 def _expected_columns() -> dict[str, list[str]]:
@@ -192,13 +218,23 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     would fail at the first query: say so now, with the fix."""
     problems = [r[0] for r in conn.execute("PRAGMA quick_check")]  # every page readable: ms for a journal
     if problems != ["ok"]:
-        raise JournalError(f"The task journal at {path} is damaged ({problems[0]}).", _move_aside(path))
+        raise JournalError(
+            _("The task journal at {path} is damaged ({problems}).").format(path=path, problems=problems[0]),
+            _move_aside(path),
+        )
     for table, columns in _expected_columns().items():
         found = {c[1] for c in conn.execute(f"PRAGMA table_info({table})")}
         missing = [c for c in columns if c not in found]
         if missing:
-            what = f"the table {table} is missing" if not found else f"{table} lacks {', '.join(missing)}"
-            raise JournalError(f"The task journal at {path} is damaged ({what}).", _move_aside(path))
+            what = (
+                _("the table {table} is missing").format(table=table)
+                if not found
+                else _("{table} lacks {missing}").format(table=table, missing=", ".join(missing))
+            )
+            raise JournalError(
+                _("The task journal at {path} is damaged ({what}).").format(path=path, what=what),
+                _move_aside(path),
+            )
 
 
 # SQLite text must be UTF-8, but a POSIX file name is any bytes (Python keeps the undecodable ones as
@@ -273,9 +309,12 @@ class Journal(LedgerMixin):
                 version = self._conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
                     raise JournalError(
-                        f"The task journal at {self.path} was written by a newer Portrait Studio "
-                        f"(journal version {version}; this one reads up to {SCHEMA_VERSION}).",
-                        "Update Portrait Studio; the journal is left untouched.",
+                        _(
+                            "The task journal at {path} was written by a newer Portrait Studio "
+                            "(journal version "
+                            "{version}; this one reads up to {SCHEMA_VERSION})."
+                        ).format(path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION),
+                        _("Update Portrait Studio; the journal is left untouched."),
                     )
                 while version < SCHEMA_VERSION:
                     for statement in MIGRATIONS[version].split(";"):
@@ -338,12 +377,16 @@ class Journal(LedgerMixin):
         estimate: Decimal | None = None,
         once: bool = False,
         size: str = "model",
+        kind: str = "task",
+        parent_id: int | None = None,
+        face: dict[str, Any] | None = None,
     ) -> int:
         """Write the "creating" row (synced to disk) BEFORE the create request; returns its id.
 
         `once`: raise AlreadyBegun instead when a live process (this one included) is already creating or
         waiting for the same request, or it is completed (its result still there); the look and the insert
-        are one transaction across processes.
+        are one transaction across processes. `kind="group"`: a group edit's row (no task of its own);
+        `parent_id`, `face`: a face task of a group (its row id, and the face it answers).
         """
         now = time.time()
         key = dedupe_key(upload_sha256, params, backend, base_url, size)
@@ -361,6 +404,9 @@ class Journal(LedgerMixin):
             "out_path": str(out_path) if out_path else None,
             "estimate": str(estimate) if estimate is not None else None,
             "owner_pid": os.getpid(),
+            "kind": kind,
+            "parent_id": parent_id,
+            "face": json.dumps(face, sort_keys=True) if face is not None else None,
             "created_at": now,
             "updated_at": now,
         }
@@ -423,9 +469,9 @@ class Journal(LedgerMixin):
                         row_id,
                     ),
                 )
-                self._conn.execute(
+                self._conn.execute(  # a group's face task is part of its version, not one of its own
                     "INSERT OR REPLACE INTO current_version (input_sha256, row_id)"
-                    " SELECT input_sha256, id FROM tasks WHERE id=?",
+                    " SELECT input_sha256, id FROM tasks WHERE id=? AND parent_id IS NULL",
                     (row_id,),
                 )
                 self._conn.execute("COMMIT")
@@ -492,7 +538,12 @@ class Journal(LedgerMixin):
         if not rows:
             raise KeyError(row_id)
         if not (decoded := _decoded(rows)):
-            raise JournalError(f"Row #{row_id} of the task journal {self.path} is damaged.", "Run again.")
+            raise JournalError(
+                _("Row #{row_id} of the task journal {path} is damaged.").format(
+                    row_id=row_id, path=self.path
+                ),
+                _("Run again."),
+            )
         return decoded[0]
 
     def rows(self, *, status: Status | None = None, limit: int = 1000) -> list[JournalRow]:
@@ -529,8 +580,18 @@ class Journal(LedgerMixin):
             ("status='uncertain'", ()) if key is None else ("status='uncertain' AND dedupe_key=?", (key,))
         )
         marked = _decoded(self._query(f"SELECT * FROM tasks WHERE {where}", args))
-        crashed = self._orphaned(("creating",), key)
+        crashed = [
+            r for r in self._orphaned(("creating",), key) if r.kind == "task"
+        ]  # a group: orphaned_groups()
         return sorted(marked + crashed, key=lambda r: r.id)
+
+    def orphaned_groups(self) -> list[JournalRow]:
+        """Group edits a dead process left unfinished: to resume (their paid face tasks are finished)."""
+        return [r for r in self._orphaned(("creating",)) if r.kind == "group"]
+
+    def children(self, group_id: int) -> list[JournalRow]:
+        """A group edit's face tasks, oldest first."""
+        return _decoded(self._query("SELECT * FROM tasks WHERE parent_id=? ORDER BY id", (group_id,)))
 
     def in_flight(self) -> list[JournalRow]:
         """Rows not yet finished, whoever owns them."""

@@ -48,6 +48,9 @@ class JournalRow:
     updated_at: float
     finished_at: float | None
     saving_path: str | None = None  # the name its result is being created under (mark_saving)
+    kind: str = "task"  # "task" | "group" (a group edit: its face tasks point at it with parent_id)
+    parent_id: int | None = None
+    face: dict[str, Any] | None = None  # a face task: which face of the group photo it answers
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -87,6 +90,9 @@ def row_from_sql(r: sqlite3.Row) -> JournalRow:
         updated_at=r["updated_at"],
         finished_at=r["finished_at"],
         saving_path=r["saving_path"],
+        kind=r["kind"],
+        parent_id=r["parent_id"],
+        face=json.loads(r["face"]) if r["face"] else None,
     )
 
 

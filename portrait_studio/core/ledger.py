@@ -18,16 +18,17 @@ from decimal import Decimal
 from typing import Any
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.journal_rows import JournalRow, row_from_sql
 from portrait_studio.core.money import parse_money
 
-NO_PRESET = "(no preset)"
+NO_PRESET = N_("(no preset)")
 
 
 class HistoryError(PortraitStudioError):
     """A version cannot be made current (it is not a finished result)."""
 
-    default_fix = "Pick a version whose status is completed."
+    default_fix = _("Pick a version whose status is completed.")
 
 
 def _day(epoch: float) -> str:
@@ -57,7 +58,10 @@ class LedgerMixin:
         if input_sha256 is None and input_path is None:
             raise ValueError("give input_sha256 or input_path")
         column, value = ("input_sha256", input_sha256) if input_sha256 else ("input_path", str(input_path))
-        sql = f"SELECT * FROM tasks WHERE {column}=? AND status='completed' ORDER BY finished_at, id"
+        sql = (  # a group's face tasks are parts of its one version
+            f"SELECT * FROM tasks WHERE {column}=? AND status='completed' AND parent_id IS NULL"
+            " ORDER BY finished_at, id"
+        )
         return [row_from_sql(r) for r in self._query(sql, (value,))]
 
     def current_version(self, input_sha256: str) -> JournalRow | None:
@@ -75,10 +79,14 @@ class LedgerMixin:
         """Make a completed version the current one (undo to a previous version, or redo)."""
         found = self._query("SELECT * FROM tasks WHERE id=?", (row_id,))
         if not found:
-            raise HistoryError(f"There is no version #{row_id}.")
+            raise HistoryError(_("There is no version #{row_id}.").format(row_id=row_id))
         row = row_from_sql(found[0])
         if row.status != "completed":
-            raise HistoryError(f"Version #{row_id} is {row.status}, not a finished result.")
+            raise HistoryError(
+                _("Version #{row_id} is {status}, not a finished result.").format(
+                    row_id=row_id, status=row.status
+                )
+            )
         with self._lock:
             self._conn.execute(
                 "INSERT OR REPLACE INTO current_version (input_sha256, row_id) VALUES (?, ?)",
@@ -92,7 +100,11 @@ class LedgerMixin:
     # committed_today() before every photo, and local tasks (cost 0) make every row a charged one. Sums stay
     # Decimal in Python: SQLite's SUM of the TEXT amounts would go through floats.
     def _charges(self, where: str = "", args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        sql = f"SELECT cost, created_at, preset FROM tasks WHERE cost IS NOT NULL {where} ORDER BY id"
+        # A group edit's row shows its faces' total in the history; the money is counted once, on the faces.
+        sql = (
+            "SELECT cost, created_at, preset FROM tasks WHERE cost IS NOT NULL AND kind != 'group'"
+            f" {where} ORDER BY id"
+        )
         return self._query(sql, args)
 
     def spend_by_day(self) -> dict[str, Decimal]:
@@ -107,7 +119,7 @@ class LedgerMixin:
         """Money spent per preset name (NO_PRESET for edits made without one)."""
         out: dict[str, Decimal] = {}
         for r in self._charges():
-            key = r["preset"] or NO_PRESET
+            key = r["preset"] or _(NO_PRESET)
             out[key] = out.get(key, Decimal(0)) + _money(r["cost"])
         return out
 
@@ -123,9 +135,15 @@ class LedgerMixin:
     def committed_today(self) -> Decimal:
         """Spent today plus the precharge estimates of today's unfinished tasks (what a budget cap checks)."""
         unfinished = "status IN ('creating', 'submitted', 'uncertain')"
-        sql = f"SELECT estimate FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
+        sql = f"SELECT id, kind, estimate FROM tasks WHERE {unfinished} AND estimate IS NOT NULL"
         pending = self._query(sql + " AND created_at >= ? AND created_at < ?", _today())
-        return self.spent_today() + _sum(r["estimate"] for r in pending)
+        tasks = _sum(r["estimate"] for r in pending if r["kind"] != "group")
+        # A running group edit holds its whole estimate; the part its face tasks hold already is theirs.
+        held = Decimal(0)
+        for g in (r for r in pending if r["kind"] == "group"):
+            parts = self._query("SELECT estimate FROM tasks WHERE parent_id=?", (g["id"],))
+            held += max(Decimal(0), _money(g["estimate"]) - _sum(r["estimate"] for r in parts))
+        return self.spent_today() + tasks + held
 
 
 def _today() -> tuple[float, float]:

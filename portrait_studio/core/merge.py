@@ -365,18 +365,29 @@ def _change_mask(delta: np.ndarray, region: np.ndarray, valid: np.ndarray, feath
     return m
 
 
-def merge(
+@dataclass(frozen=True)
+class Delta:
+    """The model's retouch in the answer's frame, before it is put onto the original: `values` (float32,
+    the space's 0..1 units, already masked) on the answer's pixels from `origin` on, the fit and the mask."""
+
+    values: np.ndarray = field(repr=False)
+    origin: tuple[int, int]
+    fit: Fit
+    mask: np.ndarray = field(repr=False)
+    given: np.ndarray = field(repr=False)  # what the model was given there, in the space's 0..1 units
+
+
+def retouch_delta(
     original: np.ndarray,
     answer: np.ndarray,
     space: Space = SRGB,
     faces: list[tuple[float, float, float, float]] | None = None,
-) -> Merged:
-    """The original (H×W×C uint8/uint16 in `space`) with the answer's retouch (sRGB uint8) at full size.
+) -> Delta:
+    """What the model changed (register, then answer minus what it was given, masked where it retouched).
 
-    NotMergeable (with the reason in plain words) when the answer is not a local retouch of this photo.
+    `original` H×W×C (C present) in `space`. The group merge (core.group) takes this per face and puts each
+    onto the photo with its own weights; `merge` puts one onto the original whole.
     """
-    squeeze = original.ndim == 2
-    original = original[..., None] if squeeze else original
     fit, boxes = _register(original, answer, space, faces)
     h, w = answer.shape[:2]
     region = face_region((h, w), boxes)
@@ -390,16 +401,33 @@ def merge(
     size, origin = (int(rx1 - rx0), int(ry1 - ry0)), (int(rx0), int(ry0))
     frame = _footprint(_Frame(original, np.eye(3)), fit.matrix, size, origin)
     warped, valid = _warp(frame, fit.matrix, size, origin)
-    delta = space.from_srgb(answer[crop]) - space.from_srgb(_srgb8(warped, space))
+    given = space.from_srgb(_srgb8(warped, space))
+    delta = space.from_srgb(answer[crop]) - given
     face_w = max(b[2] for b in boxes)
     mask = np.zeros((h, w), np.float32)
     mask[crop] = _change_mask(delta, region[crop], valid, feather=max(2.0, 0.04 * face_w))
-    box = _changed_box(mask, fit.matrix, original.shape)
-    pixels = _apply(original, delta * mask[crop][..., None], fit.matrix, (int(rx0), int(ry0)), box)
-    return Merged(pixels[..., 0] if squeeze else pixels, fit, mask, box)
+    return Delta(delta * mask[crop][..., None], origin, fit, mask, given)
 
 
-def _changed_box(mask: np.ndarray, fit: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+def merge(
+    original: np.ndarray,
+    answer: np.ndarray,
+    space: Space = SRGB,
+    faces: list[tuple[float, float, float, float]] | None = None,
+) -> Merged:
+    """The original (H×W×C uint8/uint16 in `space`) with the answer's retouch (sRGB uint8) at full size.
+
+    NotMergeable (with the reason in plain words) when the answer is not a local retouch of this photo.
+    """
+    squeeze = original.ndim == 2
+    original = original[..., None] if squeeze else original
+    d = retouch_delta(original, answer, space, faces)
+    box = changed_box(d.mask, d.fit.matrix, original.shape)
+    pixels = _apply(original, d.values, d.fit.matrix, d.origin, box)
+    return Merged(pixels[..., 0] if squeeze else pixels, d.fit, d.mask, box)
+
+
+def changed_box(mask: np.ndarray, fit: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     """The original's pixels (x, y, w, h) that a mask in the answer's frame reaches, with a pixel to spare."""
     mx, my, mw, mh = cv2.boundingRect((mask > 0).astype(np.uint8))
     if mw == 0 or mh == 0:
@@ -444,4 +472,16 @@ def _apply(
     return out
 
 
-__all__ = ["MAX_MEDIAN_DIFF", "NOT_SAME", "Fit", "Merged", "NotMergeable", "face_region", "merge", "register"]
+__all__ = [
+    "MAX_MEDIAN_DIFF",
+    "NOT_SAME",
+    "Delta",
+    "Fit",
+    "Merged",
+    "NotMergeable",
+    "changed_box",
+    "face_region",
+    "merge",
+    "register",
+    "retouch_delta",
+]

@@ -6,7 +6,12 @@ windows or processes each land whole (atomic write + rename, core/fileio.py).
 
 File format (schema 1)::
 
-    {"schema": 1, "name": "Studio", "description": "...", "params": {EditParams.to_dict()}}
+    {"schema": 1, "name": "Studio", "description": "...", "params": {EditParams.to_dict()},
+     "result_size": "original"}
+
+`params` width × height "auto" follow each photo (the built-ins all do); `result_size` is "original" (the
+retouch merged onto the photographer's own file, the default, also for files written before it existed) or
+"model" (the model's image as it is).
 
 A file that cannot be read (bad JSON, unknown parameter, newer schema) is reported in `store.problems` and
 skipped; it never stops the others from loading.
@@ -16,7 +21,7 @@ Usage (the presets panel and the CLI)::
     store = PresetStore()
     for p in store.list(): ...              # built-ins first, then user presets, by name
     params = store.get("studio").params     # names are matched case-insensitively
-    store.save("My look", params)           # → Preset; refuses built-in names
+    store.save("My look", params)           # → Preset; refuses built-in names (result_size="model" too)
     store.rename("My look", "Wedding"); store.delete("Wedding")
     store.import_file(path); store.export("Studio", path)
     unsubscribe = store.subscribe(callback) # callback() after every change (called in the changing thread)
@@ -37,6 +42,7 @@ from typing import Any
 
 from portrait_studio.core.errors import ParamsError, PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_json
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.paths import config_dir, resources_dir
 
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 NAME_MAX = 80
+RESULT_SIZES = ("original", "model")  # as api.output.SIZES (core cannot import api)
 
 #: Upgrades of older files: schema N → a dict in schema N+1 (the hook for future format changes).
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -52,7 +59,7 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 class PresetError(PortraitStudioError):
     """A preset is missing, misnamed, read-only or its file is unreadable."""
 
-    default_fix = "Check the preset's name with `portrait-studio presets list`."
+    default_fix = _("Check the preset's name with `portrait-studio presets list`.")
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class Preset:
     description: str = ""
     builtin: bool = False
     path: Path | None = None
+    result_size: str = "original"  # "original" | "model" (RESULT_SIZES)
 
     def to_dict(self) -> dict[str, Any]:
         """The file format (schema 1)."""
@@ -72,6 +80,7 @@ class Preset:
             "name": self.name,
             "description": self.description,
             "params": self.params.to_dict(),
+            "result_size": self.result_size,
         }
 
 
@@ -83,6 +92,16 @@ class PresetProblem:
     message: str
 
 
+def check_result_size(value: object) -> str:
+    """ "original" or "model"; PresetError otherwise."""
+    if value not in RESULT_SIZES:
+        raise PresetError(
+            f"result_size must be “original” or “model”, not {value!r}.",
+            "Set it to “original” (full size, the default) or “model”.",
+        )
+    return str(value)
+
+
 def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -90,10 +109,13 @@ def _key(name: str) -> str:
 def check_name(name: object) -> str:
     """A preset name: non-empty text of at most NAME_MAX characters, spaces collapsed."""
     if not isinstance(name, str) or not name.strip():
-        raise PresetError("A preset needs a name.", "Type a name, for example “Wedding soft”.")
+        raise PresetError(_("A preset needs a name."), _("Type a name, for example “Wedding soft”."))
     clean = " ".join(name.split())
     if len(clean) > NAME_MAX:
-        raise PresetError(f"The preset name is longer than {NAME_MAX} characters.", "Use a shorter name.")
+        raise PresetError(
+            _("The preset name is longer than {NAME_MAX} characters.").format(NAME_MAX=NAME_MAX),
+            _("Use a shorter name."),
+        )
     return clean
 
 
@@ -108,23 +130,25 @@ def parse_preset(data: object, *, path: Path | None = None, builtin: bool = Fals
     """Validate a decoded preset file (migrating older schemas); raise PresetError when it is not one."""
     where = f"{path}: " if path else ""
     if not isinstance(data, dict):
-        raise PresetError(f"{where}not a preset file (expected a JSON object).")
+        raise PresetError(_("{where}not a preset file (expected a JSON object).").format(where=where))
     schema = data.get("schema", 1)
     if not isinstance(schema, int) or schema < 1:
-        raise PresetError(f"{where}unknown preset schema {schema!r}.")
+        raise PresetError(_("{where}unknown preset schema {schema!r}.").format(where=where, schema=schema))
     if schema > SCHEMA_VERSION:
         raise PresetError(
-            f"{where}made by a newer Portrait Studio (schema {schema}).", "Update Portrait Studio to use it."
+            _("{where}made by a newer Portrait Studio (schema {schema}).").format(where=where, schema=schema),
+            _("Update Portrait Studio to use it."),
         )
     while schema < SCHEMA_VERSION:
         data, schema = MIGRATIONS[schema](data), schema + 1
     try:
         name = check_name(data.get("name"))
         params = EditParams.from_dict(data.get("params", {}))
+        result_size = check_result_size(data.get("result_size", "original"))
     except (ParamsError, PresetError) as err:
         raise PresetError(f"{where}{err.message}", err.fix) from err
     description = data.get("description") or ""
-    return Preset(name, params, str(description), builtin, path)
+    return Preset(name, params, str(description), builtin, path, result_size)
 
 
 def read_preset_file(path: Path, *, builtin: bool = False) -> Preset:
@@ -132,9 +156,15 @@ def read_preset_file(path: Path, *, builtin: bool = False) -> Preset:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
-        raise PresetError(f"{path}: cannot be read ({err}).", "Check the file and its permissions.") from err
+        raise PresetError(
+            _("{path}: cannot be read ({value}).").format(path=path, value=err),
+            _("Check the file and its permissions."),
+        ) from err
     except ValueError as err:
-        raise PresetError(f"{path}: is not valid JSON ({err}).", "Fix or delete the file.") from err
+        raise PresetError(
+            _("{path}: is not valid JSON ({value}).").format(path=path, value=err),
+            _("Fix or delete the file."),
+        ) from err
     return parse_preset(data, path=path, builtin=builtin)
 
 
@@ -187,7 +217,10 @@ class PresetStore:
             if _key(p.name) == _key(name):
                 return p
         known = ", ".join(p.name for p in presets) or "none"
-        raise PresetError(f"There is no preset called “{name}”.", f"Use one of: {known}.")
+        raise PresetError(
+            _("There is no preset called “{name}”.").format(name=name),
+            _("Use one of: {known}.").format(known=known),
+        )
 
     def _find(self, name: str) -> Preset | None:
         try:
@@ -196,18 +229,23 @@ class PresetStore:
             return None
 
     # ------------------------------------------------------------------ writing
-    def save(self, name: str, params: EditParams, description: str = "") -> Preset:
+    def save(
+        self, name: str, params: EditParams, description: str = "", result_size: str = "original"
+    ) -> Preset:
         """Create or replace a user preset (atomic write); built-in names are refused."""
         name = check_name(name)
+        result_size = check_result_size(result_size)
         with self._lock:
             existing = self._find(name)
             if existing and existing.builtin:
                 raise PresetError(
-                    f"“{existing.name}” is a built-in preset and cannot be changed.",
-                    "Save it under another name.",
+                    _("“{existing}” is a built-in preset and cannot be changed.").format(
+                        existing=existing.name
+                    ),
+                    _("Save it under another name."),
                 )
             path = existing.path if existing and existing.path else self.user_dir / _file_name(name)
-            preset = Preset(name, params, description, False, path)
+            preset = Preset(name, params, description, False, path, result_size)
             atomic_write_json(path, preset.to_dict())
         self._changed()
         return preset
@@ -216,7 +254,7 @@ class PresetStore:
         """Delete a user preset; built-ins are refused."""
         with self._lock:
             preset = self.get(name)
-            self._refuse_builtin(preset, "deleted")
+            self._refuse_builtin(preset, _("deleted"))
             if preset.path:
                 preset.path.unlink(missing_ok=True)
         self._changed()
@@ -225,11 +263,14 @@ class PresetStore:
         """Rename a user preset (the new file is written before the old one is removed)."""
         with self._lock:
             preset = self.get(old)
-            self._refuse_builtin(preset, "renamed")
+            self._refuse_builtin(preset, _("renamed"))
             clash = self._find(new)
             if clash and clash.path != preset.path:
-                raise PresetError(f"A preset called “{clash.name}” already exists.", "Choose another name.")
-            renamed = self.save(new, preset.params, preset.description)
+                raise PresetError(
+                    _("A preset called “{clash}” already exists.").format(clash=clash.name),
+                    _("Choose another name."),
+                )
+            renamed = self.save(new, preset.params, preset.description, preset.result_size)
             if preset.path and preset.path != renamed.path:
                 preset.path.unlink(missing_ok=True)
         self._changed()
@@ -239,14 +280,16 @@ class PresetStore:
     def _refuse_builtin(preset: Preset, verb: str) -> None:
         if preset.builtin:
             raise PresetError(
-                f"“{preset.name}” is a built-in preset and cannot be {verb}.",
-                "Save a copy under another name and change that.",
+                _("“{preset}” is a built-in preset and cannot be {verb}.").format(
+                    preset=preset.name, verb=verb
+                ),
+                _("Save a copy under another name and change that."),
             )
 
     def import_file(self, path: Path, *, name: str | None = None) -> Preset:
         """Add a preset from a file made by export (or by hand); `name` renames it on the way in."""
         preset = read_preset_file(Path(path))
-        return self.save(name or preset.name, preset.params, preset.description)
+        return self.save(name or preset.name, preset.params, preset.description, preset.result_size)
 
     def export(self, name: str, path: Path) -> Path:
         """Write a preset to a file that import_file (on any machine) reads back."""
@@ -268,12 +311,14 @@ class PresetStore:
 
 
 __all__ = [
+    "RESULT_SIZES",
     "SCHEMA_VERSION",
     "Preset",
     "PresetError",
     "PresetProblem",
     "PresetStore",
     "check_name",
+    "check_result_size",
     "parse_preset",
     "read_preset_file",
 ]

@@ -1,4 +1,4 @@
-"""User settings (backend, base URL, image hosting, output folder, theme, spend limits), stored as JSON."""
+"""User settings (backend, base URL, image hosting, output folder, theme, language, spend limits), as JSON."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from portrait_studio.core.errors import ConfigError
 from portrait_studio.core.fileio import atomic_write_json
+from portrait_studio.core.i18n import LANGUAGES, _
 from portrait_studio.core.money import parse_money
 from portrait_studio.core.paths import config_dir
 
@@ -23,7 +24,7 @@ _MONEY = ("confirm_cost_above", "budget_cap")  # Decimal USD; written as text, r
 
 Backend = Literal["local", "cloud"]
 ImageHost = Literal["inline", "upload", "url"]
-Theme = Literal["system", "light", "dark"]
+Theme = Literal["system", "light", "dark", "high_contrast"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Settings:
     theme: Theme = "system"
     confirm_cost_above: Decimal = Decimal("0.10")  # USD: ask before paying more than this per task
     budget_cap: Decimal | None = None  # USD per day; batches pause before exceeding it
+    language: str = "system"  # "system" (LANGUAGE / LC_ALL / LANG) or a code of core.i18n.LANGUAGES
 
     def __post_init__(self) -> None:
         for name in _MONEY:  # a number from an older settings file, or from a spin box, becomes exact here
@@ -45,16 +47,32 @@ class Settings:
             amount = parse_money(value)
             if amount is None and not (value is None and name == "budget_cap"):
                 raise ConfigError(
-                    f"The {name.replace('_', ' ')} {value!r} is not an amount in USD.",
-                    "Enter an amount such as 0.10 in Settings.",
+                    _("The {setting} {value!r} is not an amount in USD.").format(
+                        setting=name.replace("_", " "), value=value
+                    ),
+                    _("Enter an amount such as 0.10 in Settings."),
                 )
             object.__setattr__(self, name, amount)
         if self.backend not in ("local", "cloud"):
-            raise ConfigError(f"Unknown backend {self.backend!r}.", "Choose local or cloud in Settings.")
+            raise ConfigError(
+                _("Unknown backend {value!r}.").format(value=self.backend),
+                _("Choose local or cloud in Settings."),
+            )
         if self.image_host not in ("inline", "upload", "url"):
-            raise ConfigError(f"Unknown image hosting {self.image_host!r}.", "Choose inline, upload or url.")
-        if self.theme not in ("system", "light", "dark"):
-            raise ConfigError(f"Unknown theme {self.theme!r}.", "Choose system, light or dark.")
+            raise ConfigError(
+                _("Unknown image hosting {value!r}.").format(value=self.image_host),
+                _("Choose inline, upload or url."),
+            )
+        if self.language != "system" and self.language not in LANGUAGES:
+            raise ConfigError(
+                _("Unknown language {value!r}.").format(value=self.language),
+                _("Choose one of: {choices}.").format(choices=", ".join(["system", *LANGUAGES])),
+            )
+        if self.theme not in ("system", "light", "dark", "high_contrast"):
+            raise ConfigError(
+                _("Unknown theme {value!r}.").format(value=self.theme),
+                _("Choose system, light, dark or high_contrast."),
+            )
 
     def output_folder(self) -> Path | None:
         """Where results are saved, `~` expanded; None: next to each original."""

@@ -14,12 +14,18 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from portrait_studio.core.i18n import _
+
 # Head height as a share of the crop height, at least (a portrait, not a full-length shot); a loose
 # head-and-shoulders framing keeps the head at about a third of the frame.
 MIN_HEAD_SHARE = 0.25
 # Where the eye line sits, as a share of the crop height from the top (the classic portrait rule of
 # thirds puts it at 1/3–0.4; 0.4 keeps some room for the hair).
 EYE_LINE = 0.4
+# Room above the head top, as a share of the head height, whenever the frame has it: a head touching the
+# frame's top edge looks cut even when it is not (issue 19: the top touched while ~120 px stayed under the
+# chin). When the frame is tight the spare height is shared, the top getting at least 0.1 of the head.
+HEADROOM = 0.12
 
 
 @dataclass(frozen=True)
@@ -79,14 +85,16 @@ def plan_crop(width: int, height: int, head: Head, out_w: int, out_h: int) -> Cr
     want_h = max(head.height / MIN_HEAD_SHARE, (head.x1 - head.x0) * 1.6 / aspect)
     if ch > want_h:
         ch, cw = want_h, want_h * aspect
-        notes.append("the photo was cropped closer around the face (the head was small in the frame)")
+        notes.append(_("the photo was cropped closer around the face (the head was small in the frame)"))
     cx = (head.x0 + head.x1) / 2
     x = _span(cx - cw / 2, cw, width)
     y = _span(head.eye_y - EYE_LINE * ch, ch, height)
-    # Keep the whole head when it fits: move the window up or down just enough.
+    # Keep the whole head when it fits, with room above it: move the window up or down just enough.
     if head.height <= ch:
-        if head.y0 < y:
-            y = _span(head.y0, ch, height)
+        spare = ch - head.height
+        room = min(HEADROOM * head.height, max(spare / 2, min(0.1 * head.height, spare)))
+        if head.y0 - room < y:
+            y = _span(head.y0 - room, ch, height)
         elif head.y1 > y + ch:
             y = _span(head.y1 - ch, ch, height)
     else:
@@ -114,12 +122,16 @@ def _cut_notes(head: Head, x: float, y: float, cw: float, ch: float, w: int, h: 
     notes = []
     tol = 0.02 * head.height  # estimated head bounds are not exact; ignore slivers
     if head.y0 < y - tol and y > 0:
-        part = "the face" if head.face_top < y else "the top of the head"
-        notes.append(f"the crop had to cut {part} (the output's aspect ratio is too wide for this head)")
+        part = _("the face") if head.face_top < y else _("the top of the head")
+        notes.append(
+            _("the crop had to cut {part} (the output's aspect ratio is too wide for this head)").format(
+                part=part
+            )
+        )
     if head.y1 > y + ch + tol and y + ch < h:
-        notes.append("the crop had to cut the chin (the output's aspect ratio is too wide for this head)")
+        notes.append(_("the crop had to cut the chin (the output's aspect ratio is too wide for this head)"))
     if (head.x0 < x - tol and x > 0) or (head.x1 > x + cw + tol and x + cw < w):
-        notes.append("the crop had to cut the side of the head (the output's aspect ratio is too narrow)")
+        notes.append(_("the crop had to cut the side of the head (the output's aspect ratio is too narrow)"))
     return notes
 
 

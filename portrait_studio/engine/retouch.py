@@ -16,6 +16,7 @@ import numpy as np
 
 from portrait_studio.core.errors import CODE_INVALID_PARAM, PortraitStudioError
 from portrait_studio.core.faces import Face, FaceResult
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import EditParams, check_local
 from portrait_studio.engine import crop, detect
 from portrait_studio.engine.render import FaceLayers, analyse, render
@@ -26,13 +27,13 @@ MIN_FACE_PX = 24  # faces smaller than this in the output have too few pixels fo
 class LocalEngineError(PortraitStudioError):
     """The local engine cannot do what was asked (the message says why)."""
 
-    default_fix = "Check the photo and the settings, then run again."
+    default_fix = N_("Check the photo and the settings, then run again.")
 
 
 class NoFaceError(LocalEngineError):
     """No face was found, so there is nothing to retouch."""
 
-    default_fix = "Use a photo where a face is clearly visible (frontal, not too small), or crop to it."
+    default_fix = N_("Use a photo where a face is clearly visible (frontal, not too small), or crop to it.")
 
 
 @dataclass(frozen=True)
@@ -91,27 +92,28 @@ def retouch(rgb: np.ndarray, params: EditParams, faces: FaceResult | None = None
     if not found.result.faces:
         # The seed requires exactly one face in image_input: a photo without one is an invalid parameter.
         raise NoFaceError(
-            "No face was found in the photo, so the local engine has nothing to retouch.",
+            _("No face was found in the photo, so the local engine has nothing to retouch."),
             code=CODE_INVALID_PARAM,
         )
     mesh = detect.mesh(rgb, found, 0)  # detect_faces gives the largest face first
-    plan = crop.plan_crop(
-        rgb.shape[1], rgb.shape[0], crop.head_from_points(mesh), params.width, params.height
-    )
-    out = crop.crop_resize(rgb, plan.box, params.width, params.height)
+    out_w, out_h = params.size_for(rgb.shape[1], rgb.shape[0])  # a size that follows the photo: its own
+    plan = crop.plan_crop(rgb.shape[1], rgb.shape[0], crop.head_from_points(mesh), out_w, out_h)
+    out = crop.crop_resize(rgb, plan.box, out_w, out_h)
     notes = list(plan.notes)
     if params.effective_gen_mode == "reference_char":
-        notes.append("the local engine keeps the background (removing it needs the cloud model)")
+        notes.append(_("the local engine keeps the background (removing it needs the cloud model)"))
     if params.seed not in (-1, 0):
-        notes.append("the local engine is deterministic: the seed does not change its result")
+        notes.append(_("the local engine is deterministic: the seed does not change its result"))
     if params.is_identity:
         return RetouchResult(out, notes, plan.box, 0)
     layers = _face_layers(rgb, out, found, plan.box, mesh, params)
     count = len(found.result.faces)
     if count > 1:
         notes.append(
-            f"{count} faces found: framed on the largest, retouched the {len(layers)} inside "
-            "the frame (the cloud model accepts only photos with one face)"
+            _(
+                "{count} faces found: framed on the largest, retouched the {inside} inside the "
+                "frame (the cloud model accepts only photos with one face)"
+            ).format(count=count, inside=len(layers))
         )
     image = render(out, layers, params.gpen, params.skin, params.skin_unifi)
     return RetouchResult(image, notes, plan.box, len(layers))

@@ -34,7 +34,7 @@ class TrivialEngine:
         with Image.open(io.BytesIO(image_bytes)) as img:
             rgb = img.convert("RGB")
         progress(0.5)
-        out = rgb.resize((params.width, params.height), Image.Resampling.BILINEAR)
+        out = rgb.resize(params.size_for(*rgb.size), Image.Resampling.BILINEAR)
         buf = io.BytesIO()
         out.save(buf, "JPEG", quality=90)
         progress(1.0)

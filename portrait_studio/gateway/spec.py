@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from portrait_studio.core.params import DEFAULTS, GEN_MODES, MODEL, SEED_MAX, SIZE_MAX, SIZE_MIN
+from portrait_studio.core.params import (
+    DEFAULTS,
+    GEN_MODES,
+    MODEL,
+    MODEL_DEFAULT_SIZE,
+    SEED_MAX,
+    SIZE_MAX,
+    SIZE_MIN,
+)
 
 
 def _strength(name: str, doc: str) -> dict[str, Any]:
@@ -21,7 +29,11 @@ def model_spec(model: str, base_url: str) -> dict[str, Any]:
     """The envelope of docs/PROTOCOL.md's model spec route; an unknown model gets status 404 inside it."""
     if model != MODEL:
         return {"status": {"code": 404, "message": f"model {model} not found"}, "data": None}
-    size = {"min": SIZE_MIN, "max": SIZE_MAX, "default": DEFAULTS["width"]}
+    size = {
+        "min": SIZE_MIN,
+        "max": SIZE_MAX,
+        "default": MODEL_DEFAULT_SIZE,
+    }  # the model's; the app sends its own
     parameters = [
         {"name": "image_input", "type": "string", "required": True, "description": "JPG/PNG URL, ≤ 5 MB"},
         {"name": "prompt", "type": "string", "required": False, "constraints": {}},

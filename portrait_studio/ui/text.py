@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from portrait_studio.core.i18n import N_, _, format_money, ngettext
 from portrait_studio.core.params import EditParams, describe_strengths
 
 if TYPE_CHECKING:
@@ -38,53 +39,63 @@ def photo_filter() -> str:
     """The file dialogs' filter: the suffixes the batch and the window open (core.images.IMAGE_SUFFIXES)."""
     from portrait_studio.core.images import IMAGE_SUFFIXES
 
-    return f"Photos ({' '.join('*' + s for s in sorted(IMAGE_SUFFIXES))});;All files (*)"
+    patterns = " ".join("*" + s for s in sorted(IMAGE_SUFFIXES))
+    return _("Photos ({patterns});;All files (*)").format(patterns=patterns)
 
 
 # Stage names of api.pipeline.Progress in the words the run panel and the batch list show.
 STAGES = {
-    "preparing": "preparing the photo",
-    "estimating": "estimating the cost",
-    "creating": "sending",
-    "running": "retouching",
-    "downloading": "downloading",
-    "saving": "saving",
-    "done": "done",
+    "preparing": N_("preparing the photo"),
+    "estimating": N_("estimating the cost"),
+    "creating": N_("sending"),
+    "running": N_("retouching"),
+    "downloading": N_("downloading"),
+    "saving": N_("saving"),
+    "done": N_("done"),
 }
 
 # Headlines of core.preflight's problem codes, in a photographer's words; the message gives the detail.
 PROBLEM_TITLES = {
-    "no_face": "No face found",
-    "several_faces": "{n} faces — the model needs exactly one",
-    "small_face": "Face is small",
-    "too_many_pixels": "Too large — will be downscaled",
-    "too_many_bytes": "Over 5 MB — will be re-encoded",
-    "format": "Not JPEG/PNG — will be converted",
+    "no_face": N_("No face found"),
+    "several_faces": N_("{n} faces — the model needs exactly one"),
+    "small_face": N_("Face is small"),
+    "too_many_pixels": N_("Too large — will be downscaled"),
+    "too_many_bytes": N_("Over 5 MB — will be re-encoded"),
+    "format": N_("Not JPEG/PNG — will be converted"),
 }
-FIX_LABELS = {"crop_to_face": "Crop to face", "downscale": "Downscale now", "reencode": "Re-encode now"}
+FIX_LABELS = {
+    "crop_to_face": N_("Crop to face"),
+    "downscale": N_("Downscale now"),
+    "reencode": N_("Re-encode now"),
+    "convert": N_("Convert now"),
+}
+
+
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 # ---------------------------------------------------------------------- money and time
 def money(value: Decimal | None) -> str:
-    """USD for people: "$0.035", "free" for zero, "—" when unknown."""
+    """USD for people: "$0.035" (zh_CN "US$0.035"), "free" for zero, "—" when unknown."""
     if value is None:
         return "—"
     if value == 0:
-        return "free"
+        return _("free")
     if value < Decimal("0.001"):
-        return "<$0.001"
-    text = f"{value:.3f}"  # cloud prices are quoted to a tenth of a cent ("0.035")
-    return "$" + (text[:-1] if text.endswith("0") else text)
+        return "<" + format_money(Decimal("0.001"), 3)
+    # cloud prices are quoted to a tenth of a cent ("0.035"); a whole cent keeps two digits ("0.04")
+    text = format_money(value, 3)
+    return text[:-1] if text.endswith("0") else text
 
 
 def total(value: Decimal) -> str:
     """A sum of money: "$0.00" for nothing spent (money() says "free" of a single edit)."""
-    return money(value) if value else "$0.00"
+    return money(value) if value else format_money(Decimal(0))
 
 
 def session_cost(value: Decimal) -> str:
     """The status bar's running total."""
-    return f"Session cost: ${value:.3f}"
+    return _("Session cost: {cost}").format(cost=format_money(value, 3))
 
 
 def when(epoch: float | None, now: dt.datetime | None = None) -> str:
@@ -96,19 +107,37 @@ def when(epoch: float | None, now: dt.datetime | None = None) -> str:
     if t.date() == now.date():
         return t.strftime("%H:%M")
     if (now.date() - t.date()).days < 7:
-        return t.strftime("%a %H:%M")
+        return f"{_(WEEKDAYS[t.weekday()])} {t:%H:%M}"  # strftime's %a is the C locale's, English
     return t.strftime("%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------------- photos and parameters
+# The model's gen_mode values in a photographer's words (the Edit panel's choices say more).
+GEN_MODES = {"reference": N_("reference"), "reference_char": N_("character"), "creative": N_("creative")}
+
+
+def gen_mode_name(mode: str | None) -> str:
+    """A gen_mode value as the window names it."""
+    words = GEN_MODES.get(mode or "")
+    return _(words) if words else str(mode)
+
+
 def describe_params(p: EditParams, *, local: bool = False) -> str:
     """One line a photographer reads at a glance: strengths, size, mode, seed.
 
     `local`: a result of the local engine, which uses no seed ("random seed" would suggest runs differ).
     """
-    mode = p.gen_mode or f"auto ({p.effective_gen_mode})"
-    seed = "" if local and p.seed < 0 else " · random seed" if p.seed < 0 else f" · seed {p.seed}"
-    return f"{describe_strengths(p)} · {p.width}×{p.height} · {mode}{seed}"
+    mode = (
+        gen_mode_name(p.gen_mode)
+        if p.gen_mode
+        else _("auto ({mode})").format(mode=gen_mode_name(p.effective_gen_mode))
+    )
+    if local and p.seed < 0:
+        seed = ""
+    else:
+        seed = _(" · random seed") if p.seed < 0 else _(" · seed {seed}").format(seed=p.seed)
+    shape = _("photo aspect") if p.follows_photo else f"{p.width}×{p.height}"
+    return f"{describe_strengths(p)} · {shape} · {mode}{seed}"
 
 
 def describe_problems(problems: Sequence[PresetProblem]) -> str:
@@ -116,88 +145,97 @@ def describe_problems(problems: Sequence[PresetProblem]) -> str:
     if not problems:
         return ""
     n = len(problems)
-    head = (
-        f"{n} preset file{'s' if n > 1 else ''} could not be read and {'were' if n > 1 else 'was'} skipped:"
-    )
+    head = ngettext(
+        "{n} preset file could not be read and was skipped:",
+        "{n} preset files could not be read and were skipped:",
+        n,
+    ).format(n=n)
     lines = [f"• {p.path.name}: {p.message.removeprefix(f'{p.path}: ')}" for p in problems[:5]]
     if n > 5:
-        lines.append(f"• … and {n - 5} more")
-    return "\n".join([head, *lines, "Fix or delete these files; your other presets are fine."])
+        lines.append(_("• … and {n} more").format(n=n - 5))
+    return "\n".join([head, *lines, _("Fix or delete these files; your other presets are fine.")])
 
 
 def faces(count: int | None, *, opened: bool = True, failed: bool = False) -> str:
     """The status bar's face count; `failed`: the photo could not be read (no faces will be looked for)."""
     if not opened:
-        return "No photo"
+        return _("No photo")
     if count is None and failed:
-        return "Not read"
+        return _("Not read")
     if count is None:
-        return "Looking for faces…"
-    return "1 face" if count == 1 else f"{count} faces"
+        return _("Looking for faces…")
+    return ngettext("{n} face", "{n} faces", count).format(n=count)
 
 
 def skipped(paths: Sequence[Path]) -> str:
     """What was dropped or chosen that is not a photo."""
     names = ", ".join(p.name for p in paths[:3]) + ("…" if len(paths) > 3 else "")
-    return f"Skipped {len(paths)} item(s) that are not photos: {names}"
+    return ngettext(
+        "Skipped {n} item that is not a photo: {names}",
+        "Skipped {n} items that are not photos: {names}",
+        len(paths),
+    ).format(n=len(paths), names=names)
 
 
-NO_PHOTOS = "No photos found there (JPEG, PNG, WebP, TIFF, HEIC)."
+NO_PHOTOS = N_("No photos found there (JPEG, PNG, WebP, TIFF, HEIC).")  # shown with _(NO_PHOTOS)
 
 
 def problem_title(code: str, face_count: int | None) -> str:
     """The banner's headline of a pre-flight problem ("" when the code has none)."""
-    return PROBLEM_TITLES.get(code, "").format(n=face_count)
+    title = PROBLEM_TITLES.get(code)
+    return _(title).format(n=face_count) if title else ""
 
 
 def fix_label(auto_fix: str | None) -> str:
     """The caption of a banner's one-click fix button."""
-    return FIX_LABELS.get(auto_fix or "", "Convert now" if auto_fix == "convert" else "Fix")
+    return _(FIX_LABELS.get(auto_fix or "", N_("Fix")))
 
 
 # ---------------------------------------------------------------------- runs
 def backend_label(backend: str, base_url: str) -> str:
     """The status bar's backend."""
-    return "Local engine" if backend == "local" else f"Cloud · {base_url}"
+    return _("Local engine") if backend == "local" else _("Cloud · {url}").format(url=base_url)
 
 
 def result_label(backend: str) -> str:
     """The compare view's caption of a result."""
-    return "Result · local engine" if backend == "local" else "Result · cloud"
+    return _("Result · local engine") if backend == "local" else _("Result · cloud")
 
 
 def preview_label(backend: str) -> str:
     """The compare view's caption of the live preview."""
     # On the cloud backend the preview comes from the local engine; only Run sends the real task.
-    return "Preview" if backend == "local" else "Local preview"
+    return _("Preview") if backend == "local" else _("Local preview")
 
 
 def stage(name: str) -> str:
     """A pipeline stage in the run panel's words."""
-    return STAGES.get(name, name)
+    words = STAGES.get(name)
+    return _(words) if words else name
 
 
 def progress(fraction: float, eta: float, stage_text: str) -> str:
     """ "Retouching · 40% · about 12 s left"; negative numbers mean unknown."""
-    parts = [stage_text.capitalize()] if stage_text else []
+    parts = [stage_text[:1].upper() + stage_text[1:]] if stage_text else []
     if fraction >= 0:
         parts.append(f"{fraction:.0%}")
     if eta >= 0:
-        parts.append(f"about {eta:.0f} s left" if eta >= 1 else "almost done")
+        parts.append(_("about {seconds:.0f} s left").format(seconds=eta) if eta >= 1 else _("almost done"))
     return " · ".join(parts)
 
 
 def run_done(outcome: Outcome) -> str:
     """The run panel's line for a result: time, engine, cost against the estimate, the engine's notes."""
     cost = outcome.cost or Decimal(0)
-    text = f"Done in {outcome.seconds:.1f} s · {outcome.engine}"
+    text = _("Done in {seconds:.1f} s · {engine}").format(seconds=outcome.seconds, engine=outcome.engine)
     if outcome.estimate is not None or cost:
-        text += f" · cost ${cost:.3f}"
-        text += f" (estimate ${outcome.estimate})" if outcome.estimate is not None else ""
+        text += _(" · cost {cost}").format(cost=format_money(cost, 3))
+        if outcome.estimate is not None:
+            text += _(" (estimate {estimate})").format(estimate=format_money(outcome.estimate, None))
     else:
-        text += " · free"
+        text += _(" · free")
     for note in outcome.notes:  # what the engine did that the sliders hide
-        text += f"\nNote: {note[:1].upper()}{note[1:]}."
+        text += "\n" + _("Note: {note}.").format(note=note[:1].upper() + note[1:].rstrip("."))
     return text
 
 
@@ -211,12 +249,16 @@ def batch_status(item: BatchItem) -> str:
     """What a photographer reads in the batch list's Status column."""
     if item.status == "running":
         words = STAGES.get(item.stage)  # the Run panel's words for the same pipeline stages
-        return words[0].upper() + words[1:] if words else "Running"
+        said = _(words)[:1].upper() + _(words)[1:] if words else _("Running")
+        if item.face:  # a group photo
+            number, count = item.face
+            return _("{said} · face {number} of {count}").format(said=said, number=number, count=count)
+        return said
     if item.status == "queued":
-        return "Waiting (budget)" if item.error is not None else "Waiting"
+        return _("Waiting (budget)") if item.error is not None else _("Waiting")
     if item.status == "done":
-        return "Done (earlier result, free)" if item.result and item.result.reused else "Done"
-    return {"failed": "Failed", "skipped": "Skipped", "cancelled": "Cancelled"}[item.status]
+        return _("Done (earlier result, free)") if item.result and item.result.reused else _("Done")
+    return _({"failed": N_("Failed"), "skipped": N_("Skipped"), "cancelled": N_("Cancelled")}[item.status])
 
 
 def batch_result(item: BatchItem) -> str:
@@ -240,6 +282,7 @@ __all__ = [
     "error",
     "faces",
     "fix_label",
+    "gen_mode_name",
     "money",
     "photo_filter",
     "preview_label",

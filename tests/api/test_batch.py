@@ -333,3 +333,28 @@ def test_eta_before_the_first_photo_is_done_comes_from_the_running_one(tmp_path:
         queue.set_concurrency(8)  # more in flight than photos: still never less than the running one's rest
         assert (eta := queue.eta()) is not None and 9 < eta <= 11, eta
         release.set()
+
+
+def test_each_photo_of_a_batch_is_sent_at_its_own_aspect(tmp_path: Path, client: Client, journal: Journal):
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    face = astronaut()
+    wide = np.concatenate([face[:, :128], face, face[:, -128:]], axis=1)  # 768 × 512 (3:2)
+    tall = np.concatenate([face[:96], face, face[-96:]], axis=0)  # 512 × 704 (8:11)
+    Image.fromarray(wide).save(shoot / "wide.jpg", quality=90)
+    Image.fromarray(tall).save(shoot / "tall.jpg", quality=90)
+    params = EditParams(gpen=0.5)  # the size follows each photo
+    with BatchQueue.for_session(
+        Backend(client, "local"), params, journal=journal, concurrency=2, size="model"
+    ) as queue:
+        queue.add([shoot])
+        queue.start()
+        assert queue.wait(60)
+        results = {Path(i.path).name: i.result for i in queue.items()}
+    assert {n: (r.params.width, r.params.height) for n, r in results.items()} == {
+        "wide.jpg": (2048, 1365),
+        "tall.jpg": (1489, 2048),
+    }
+    for result in results.values():
+        with Image.open(result.output_path) as im:
+            assert im.size == (result.params.width, result.params.height)

@@ -181,3 +181,43 @@ def test_cli_size_model_gives_the_models_image(tmp_path):
     assert merged["output"] == str(tmp_path / "portrait.retouched-2.png") and not merged["reused"]
     with Image.open(merged["output"]) as im:
         assert im.size == (1800, 1200)
+
+
+def test_by_default_the_model_sees_the_whole_photo_at_its_aspect(tmp_path, local, journal):
+    src = tmp_path / "portrait.jpg"
+    Image.fromarray(large_photo((3000, 2000))).save(src, "JPEG", quality=90)
+    result = run_edit(local, src, EditParams(gpen=0.5, skin=0.8), journal=journal, size="model")
+    with Image.open(result.output_path) as im:
+        assert im.size == (2048, 1365)  # 3:2 at the model's largest, not the seed's 1328² crop of the head
+    assert (result.params.width, result.params.height) == (2048, 1365)  # pinned: what was sent
+    assert sidecar(result)["params"]["width"] == 2048
+    full = run_edit(local, src, EditParams(gpen=0.5, skin=0.8), journal=journal)
+    x, y, w, h = sidecar(full)["merge"]["frame"]  # where the model's frame lies in the original
+    # The photo's own aspect, and nearly all of it (the local engine zooms in a little when the head is
+    # small in the frame, and says so).
+    assert abs(w / h - 1.5) < 0.01 and w >= 0.9 * 3000, (x, y, w, h)
+    square = run_edit(local, src, EditParams(gpen=0.5, skin=0.8, width=1328, height=1328), journal=journal)
+    x, y, w, h = sidecar(square)["merge"]["frame"]  # the square preset: a part of the photo
+    assert w < 2100 and abs(w - h) <= 3 and not square.reused
+
+
+@pytest.mark.parametrize("kind", ["tiff16", "jpeg"])
+def test_the_full_resolution_path_decodes_the_original_once(tmp_path, local, journal, monkeypatch, kind):
+    import portrait_studio.core.deep_io as deep_io
+    import portrait_studio.core.preflight as preflight
+
+    decodes: list[str] = []
+    read_deep, load_bytes = deep_io.read_deep, preflight.load_image_bytes
+    monkeypatch.setattr(deep_io, "read_deep", lambda p: decodes.append("deep") or read_deep(p))
+    monkeypatch.setattr(
+        preflight, "load_image_bytes", lambda *a, **k: decodes.append("8-bit") or load_bytes(*a, **k)
+    )
+    if kind == "tiff16":
+        original, space = adobe16((3000, 2000))
+        src = write_tiff(tmp_path / "portrait.tif", original, space.icc)
+    else:  # above 4096 px: re-encoded for the upload, so decoded in full for it
+        src = tmp_path / "portrait.jpg"
+        Image.fromarray(large_photo((4800, 3200))).save(src, "JPEG", quality=90)
+    result = run_edit(local, src, PARAMS, journal=journal)
+    assert sidecar(result)["result_size"] == "original"
+    assert decodes == (["deep"] if kind == "tiff16" else ["8-bit"])  # upload and merge share the one decode

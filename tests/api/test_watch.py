@@ -281,3 +281,29 @@ def test_the_rescan_finds_photos_whose_events_were_lost(
     finally:
         watcher.stop()
     assert gateway.stats.creates == 3
+
+
+def test_already_done_knows_a_request_whose_size_follows_the_photo(tmp_path: Path, client, journal):
+    """The watcher pins an unpinned size from the photo's upright size, as run_edit does: else a photo done
+    before would never be known again."""
+    shoot, out = tmp_path / "shoot", tmp_path / "out"
+    shoot.mkdir()
+    out.mkdir()
+    photo = shoot / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 600 × 512, shown 512 × 600 (turned by 90°)
+    Image.fromarray(astronaut()).resize((600, 512)).save(photo, quality=90, exif=exif.tobytes())
+    params = EditParams(gpen=0.5)
+    backend = Backend(client, "local")
+    done = run_edit(backend, photo, params, journal=journal, out_dir=out, size="model")
+    assert (done.params.width, done.params.height) == (1748, 2048)  # the upright 512 × 600's aspect
+    watcher = FolderWatcher.for_session(backend, params, shoot, out, journal=journal, size="model")
+    try:
+        assert watcher.done_before(photo) == done.output_path
+        other = FolderWatcher.for_session(
+            backend, params.replace(width=1328, height=1328), shoot, out, journal=journal, size="model"
+        )
+        assert other.done_before(photo) is None  # another request: not done
+        other.queue.close()
+    finally:
+        watcher.queue.close()

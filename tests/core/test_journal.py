@@ -266,10 +266,11 @@ def test_a_journal_of_the_previous_schema_is_upgraded_with_its_rows(tmp_path: Pa
     with Journal(path) as j:
         [row] = j.rows()
         assert row.task_id == "t1" and row.saving_path is None
+        assert row.kind == "task" and row.parent_id is None and row.face is None  # schema 3: not a group
         j.mark_saving(row.id, "/p/a.retouched.jpg")
         assert j.get(row.id).saving_path == "/p/a.retouched.jpg"
     with sqlite3.connect(path) as again:
-        assert again.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert again.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_the_same_request_is_begun_once_while_running_or_done():

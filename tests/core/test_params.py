@@ -6,13 +6,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portrait_studio.core.errors import ParamsError
-from portrait_studio.core.params import DEFAULTS, GEN_MODES, EditParams, snap_strength
+from portrait_studio.core.params import (
+    ASPECT_PRESETS,
+    DEFAULTS,
+    GEN_MODES,
+    EditParams,
+    crop_share,
+    fit_size,
+    snap_strength,
+)
 
 
 def test_defaults_match_the_seed_document():
     p = EditParams()
     assert (p.gpen, p.skin, p.skin_unifi) == (0.4, 0.3, 0.0)
-    assert (p.width, p.height, p.seed) == (1328, 1328, -1)
+    assert (p.width, p.height, p.seed) == (None, None, -1)  # the size follows the photo (issue 16)
+    assert p.follows_photo and p.to_dict()["width"] == p.to_dict()["height"] == "auto"
     assert p.gen_mode is None and p.prompt is None
     assert p.effective_gen_mode == "reference"
 
@@ -88,9 +97,56 @@ def test_unknown_keys_rejected():
 
 
 def test_from_payload_roundtrip():
-    p = EditParams(gpen=0.7, prompt="x", gen_mode="reference_char", seed=9)
+    p = EditParams(gpen=0.7, prompt="x", gen_mode="reference_char", seed=9, width=1024, height=768)
     back, image = EditParams.from_payload(p.to_payload("u")["input"][0]["params"])
     assert image == "u" and back == p
+
+
+@pytest.mark.parametrize(
+    ("photo", "sent"),
+    [
+        ((6000, 4000), (2048, 1365)),  # 3:2, the issue's example
+        ((3000, 4000), (1536, 2048)),  # 3:4
+        ((4000, 4000), (2048, 2048)),
+        ((512, 600), (1748, 2048)),  # a small photo is enlarged to the model's largest
+        ((8192, 2048), (2048, 512)),  # 4:1, the longest the 512–2048 range allows
+        ((10000, 2000), (2048, 512)),  # longer: the short side stays at 512 (the model sees a crop)
+        ((2000, 10000), (512, 2048)),
+    ],
+)
+def test_the_size_follows_the_photo_at_the_largest_the_model_allows(photo, sent):
+    p = EditParams(gpen=0.5)
+    assert fit_size(*photo) == sent == p.size_for(*photo)
+    pinned = p.for_photo(*photo)
+    assert (pinned.width, pinned.height) == sent and not pinned.follows_photo and pinned.gpen == 0.5
+    body = pinned.to_payload("u")["input"][0]["params"]
+    assert (body["width"], body["height"]) == sent
+    assert EditParams(width=1328, height=1328).for_photo(*photo).width == 1328  # a pinned size stays
+
+
+def test_the_square_stays_one_preset_away_and_crop_share_says_what_it_leaves_out():
+    assert ASPECT_PRESETS["1:1"] == (1328, 1328) and ASPECT_PRESETS["photo"] is None
+    for name, size in ASPECT_PRESETS.items():
+        if size is not None:
+            a, b = (int(v) for v in name.split(":"))
+            assert abs(size[0] * b / (size[1] * a) - 1) < 0.01, name
+            EditParams(width=size[0], height=size[1])  # within the model's range
+    assert crop_share(6000, 4000, 1328, 1328) == pytest.approx(1 / 3)
+    assert crop_share(6000, 4000, 2048, 1365) == 0.0
+    assert crop_share(10000, 2000, 2048, 512) == pytest.approx(0.2)
+
+
+def test_a_size_follows_the_photo_on_both_sides_or_neither():
+    with pytest.raises(ParamsError, match="height must be given with width"):
+        EditParams(width=1024)
+    assert EditParams.from_dict({"width": "auto", "height": "auto"}).follows_photo
+    # Left out of the body, the model's default applies; the gateway reads it so, as the cloud does.
+    body = EditParams().to_payload("u")["input"][0]["params"]
+    assert "width" not in body and "height" not in body
+    back, _ = EditParams.from_payload(body)
+    assert (back.width, back.height) == (1328, 1328)
+    with pytest.raises(ParamsError, match="auto"):  # the app's word, not the protocol's
+        EditParams.from_payload({**body, "width": "auto", "height": "auto"})
 
 
 strengths = st.floats(min_value=0, max_value=1, allow_nan=False)

@@ -126,7 +126,8 @@ def test_tiny_face_cannot_be_fixed_by_the_app() -> None:
 
 
 def test_face_size_need_follows_requested_output() -> None:
-    assert min_face_px(None) == 83  # 1328 / 16
+    assert min_face_px(None) == min_face_px(EditParams()) == 64  # the whole frame: the face is not enlarged
+    assert min_face_px(EditParams(width=1328, height=1328)) == 83  # the square preset: 1328 / 16
     assert min_face_px(EditParams(width=2048, height=1024)) == 128
     assert min_face_px(EditParams(width=512, height=512)) == 64
     image = _load(photos.astronaut())  # a 107 px face
@@ -260,3 +261,27 @@ def test_a_jpeg_with_zeroed_scan_data_is_reported_damaged_not_ready(tmp_path):
     damaged = [p for p in report.problems if p.code == "damaged"]
     assert damaged and "Corrupt JPEG data" in damaged[0].message
     assert not report.ok and not report.blocked  # a warning with a fix, not a refusal
+
+
+def test_a_pinned_aspect_that_crops_the_photo_is_said_before_run() -> None:
+    image = _load(photos.astronaut())  # 512 × 512
+    assert not [p for p in preflight(image).problems if p.code == "cropped"]  # follows the photo
+    wide = preflight(image, params=EditParams(width=2048, height=1024))
+    (cropped,) = [p for p in wide.problems if p.code == "cropped"]
+    assert "2048×1024 (2.00:1)" in cropped.message and "512×512 (1:1)" in cropped.message
+    assert "50% of its height is left out" in cropped.message
+    assert "keeps the whole photo" in cropped.message  # the default result size: the original's
+    assert "photo's own aspect" in cropped.fix
+    assert not cropped.blocks and cropped.auto_fix is None
+    model = preflight(image, params=EditParams(width=2048, height=1024), result_size="model")
+    (said,) = [p.message for p in model.problems if p.code == "cropped"]
+    assert "the result is that part only" in said
+
+
+def test_a_photo_longer_than_the_model_allows_is_cropped_even_at_its_own_aspect() -> None:
+    from portrait_studio.core.preflight import crop_problem
+
+    assert crop_problem(6000, 4000, None) is None and crop_problem(3000, 4000, EditParams()) is None
+    panorama = crop_problem(10000, 2000, None)  # 5:1; the model's output is at most 2048 × 512 (4:1)
+    assert panorama is not None and "2048×512 (4.00:1)" in panorama.message
+    assert "20% of its width is left out" in panorama.message and "at most 4:1" in panorama.fix

@@ -24,6 +24,28 @@ def test_builtins_load_and_are_distinct():
     looks = {(p.params.gpen, p.params.skin, p.params.skin_unifi) for p in presets}
     assert len(looks) == len(presets), "two built-ins with the same values"
     assert all(p.description for p in presets)
+    # No built-in pins a square size any more: each follows the photo, and gives a full-size result.
+    assert all(p.params.follows_photo and p.result_size == "original" for p in presets)
+
+
+def test_a_preset_carries_the_result_size(tmp_path: Path):
+    store = PresetStore()
+    square = EditParams(gpen=0.5, width=1328, height=1328)
+    saved = store.save("Square proof", square, result_size="model")
+    assert json.loads(saved.path.read_text())["result_size"] == "model"
+    assert PresetStore().get("square proof").result_size == "model"
+    out = store.export("Square proof", tmp_path / "proof.json")
+    assert store.import_file(out, name="Proof 2").result_size == "model"
+    assert store.rename("Proof 2", "Proof 3").result_size == "model"
+    # A file from before the choice existed is read as the default, the original's size.
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"schema": 1, "name": "Old", "params": {"gpen": 0.3}}))
+    assert read_preset_file(old).result_size == "original"
+    old.write_text(json.dumps({"schema": 1, "name": "Odd", "params": {}, "result_size": "huge"}))
+    with pytest.raises(PresetError, match="result_size must be"):
+        read_preset_file(old)
+    with pytest.raises(PresetError, match="result_size must be"):
+        store.save("Bad", square, result_size="full")
 
 
 def test_round_trip_save_get_export_import(tmp_path: Path):

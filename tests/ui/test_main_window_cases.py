@@ -196,8 +196,9 @@ def test_history_and_batch_docks_use_the_same_journal_and_backend(qtbot, tmp_pat
         w.show_version(w.history_panel.versions()[0])
 
     other = photos.save(photos.grace_hopper(), tmp_path / "batch" / "hopper.jpg")
+    new = w.open_paths([other])  # a batch is of photos in the filmstrip (Retouch selected…)
     with qtbot.waitSignal(w.batch_panel.finished, timeout=90_000):
-        (item,) = w.batch_panel.add_paths([other])
+        (item,) = w.batch_flow.retouch(new)
     done = w.batch_panel.item(item.id)
     assert done.status == "done", done.error
     assert done.result is not None and done.result.output_path.exists()
@@ -280,7 +281,8 @@ def test_a_damaged_file_and_a_non_photo_are_explained(qtbot, tmp_path, ui_backen
     notes.write_text("hello")
     w = make_window(qtbot, ui_backend)
     assert w.open_paths([notes]) == []
-    assert "not photos" in w.statusBar().currentMessage() and "notes.txt" in w.statusBar().currentMessage()
+    # one item: "Skipped 1 item that is not a photo" (ngettext; was "item(s) that are not photos")
+    assert "not a photo" in w.statusBar().currentMessage() and "notes.txt" in w.statusBar().currentMessage()
     open_and_wait(qtbot, w, [bad])
     photo = w.session.current
     assert photo.status == FAILED
@@ -298,7 +300,7 @@ def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_
         photos.save(img, tmp_path / "shoot" / f"{n}.jpg")
         for n, img in enumerate((photos.astronaut(), photos.grace_hopper(), photos.astronaut()[:, ::-1]))
     ]
-    w.batch_panel.add_paths(shoot)
+    w.batch_flow.retouch(w.open_paths(shoot))
     qtbot.waitUntil(lambda: w.batch_queue.counts().get("running", 0) > 0, timeout=30_000)
     w.apply_settings(Settings(theme="dark"))  # applied to the Run worker once the backend is free
     # held back while the batch's photos use the backend
@@ -313,14 +315,18 @@ def test_settings_changed_during_a_batch_wait_for_its_running_photos(qtbot, tmp_
 def test_a_local_batch_refuses_a_prompt_before_sending_with_the_engines_fix(qtbot, tmp_path, ui_backend):
     w = make_window(qtbot, ui_backend)
     qtbot.waitUntil(lambda: w.batch_panel is not None, timeout=30_000)
-    w.controls.prompt.setText("make it an oil painting")  # the params of a photo not open in the window
     other = photos.save(photos.grace_hopper(), tmp_path / "batch" / "hopper.jpg")
-    with qtbot.waitSignal(w.batch_panel.finished, timeout=60_000):
-        (item,) = w.batch_panel.add_paths([other])
-    failed = w.batch_panel.item(item.id)
-    assert failed.status == "failed" and failed.error is not None
-    assert "needs the cloud model" in failed.error.message
-    assert failed.error.fix is not None and "Clear the prompt" in failed.error.fix
+    open_and_wait(qtbot, w, [other])
+    w.controls.prompt.setText("make it an oil painting")
+    assert w.shoot.retouch_selected()  # Retouch selected…: the dialog says why before anything is sent
+    dialog = w.shoot.dialog
+    assert "its settings use a prompt, which needs the cloud" in dialog.plan_label.text()
+    assert not dialog.start_button.isEnabled()
+    dialog.reject()
+    # Run says the same with the engine's fix.
+    w.run_current()
+    said = w.run_panel.error.text()
+    assert "needs the cloud model" in said and "Clear the prompt" in said
     assert ui_backend.gateway.stats.creates == 0  # nothing was sent
 
 
@@ -416,7 +422,7 @@ def test_a_batch_saves_in_the_output_folder_of_settings(qtbot, tmp_path, ui_back
     qtbot.waitUntil(lambda: w.batch_panel is not None, timeout=30_000)
     shot = photos.save(photos.grace_hopper(), tmp_path / "card" / "hopper.jpg")
     with qtbot.waitSignal(w.batch_panel.finished, timeout=90_000):
-        (item,) = w.batch_panel.add_paths([shot])
+        (item,) = w.batch_flow.retouch(w.open_paths([shot]))
     done = w.batch_panel.item(item.id)
     assert done.status == "done", done.error
     assert sorted(p.name for p in out.iterdir()) == ["hopper.retouched.jpg", "hopper.retouched.json"]

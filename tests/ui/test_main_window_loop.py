@@ -183,8 +183,25 @@ def test_ctrl_s_still_saves_when_the_original_is_gone(qtbot, tmp_path, ui_backen
         w.quick_save()
     out = saved.args[0]
     assert out == portrait_file.with_name("astronaut.retouched.jpg") and out.is_file()
-    assert "without the original's EXIF" in w.statusBar().currentMessage()
+    # The result in its own format is saved as it is: it already holds the original's metadata, so nothing
+    # needs the (gone) original and nothing is lost.
+    assert out.read_bytes() == w.session.current.result_path.read_bytes()
+    assert w.statusBar().currentMessage() == f"Saved {out}"
     assert moved.is_file()
+
+
+def test_save_as_another_format_without_the_original_says_what_is_missing(
+    qtbot, tmp_path, ui_backend, portrait_file
+):
+    w = make_window(qtbot, ui_backend)
+    with qtbot.waitSignal(w.photo_analysed, timeout=30_000):
+        w.open_paths([portrait_file])
+    _run(qtbot, w)
+    portrait_file.rename(tmp_path / "elsewhere.jpg")  # the card was ejected, the file moved
+    with qtbot.waitSignal(w.saved, timeout=30_000) as saved:
+        assert w.save_as(tmp_path / "out" / "astronaut.webp")
+    assert saved.args[0].is_file()
+    assert "without the original's EXIF" in w.statusBar().currentMessage()
 
 
 def test_save_as_a_typed_extension_chooses_the_format(qtbot, tmp_path, portrait_file):

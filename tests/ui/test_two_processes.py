@@ -26,11 +26,15 @@ def test_the_window_and_a_cli_run_at_once_create_each_task_once(qtbot, tmp_path:
     Image.fromarray(astronaut()).save(originals / "a.jpg", quality=90)
     Image.fromarray(grace_hopper()).save(originals / "b.jpg", quality=90)
     # Tasks of 3 s: longer than a CLI run takes to start, so each side finds the other's tasks in flight.
-    with trivial_gateway(tmp_path / "gateway-cache", seconds=3) as gateway, Journal() as journal:
+    with (
+        trivial_gateway(tmp_path / "gateway-cache", seconds=3) as gateway,
+        Journal() as journal,
+        # The test's own client: the window does not close a backend it was given, so this closes it.
+        BackendSession(Client(gateway["base_url"], gateway["token"]), "local", None, "trivial") as session,
+    ):
         env = {**os.environ, "PORTRAIT_STUDIO_API_KEY": gateway["token"]}
-        session = BackendSession(Client(gateway["base_url"], gateway["token"]), "local", None, "trivial")
         w = make_window(qtbot, session)
-        qtbot.waitUntil(lambda: hasattr(w, "batch_panel"), timeout=30_000)
+        qtbot.waitUntil(lambda: w.batch_flow is not None, timeout=30_000)
         for n in range(ROUNDS):
             shoot = shutil.copytree(originals, tmp_path / f"shoot-{n}")  # results go next to the originals
             w.controls.set_params(EditParams(width=512, height=512, seed=200 + n))  # a new request each round
@@ -41,8 +45,9 @@ def test_the_window_and_a_cli_run_at_once_create_each_task_once(qtbot, tmp_path:
             ) as cli:
                 if n % 2 == 0:  # the CLI first: the window starts while the CLI's tasks are in flight
                     qtbot.waitUntil(lambda k=rows_before: len(journal.rows()) > k, timeout=60_000)
+                # odd rounds: the window first
                 with qtbot.waitSignal(w.batch_panel.finished, timeout=120_000):
-                    items = w.batch_panel.add_paths([shoot])  # odd rounds: the window first
+                    items = w.batch_flow.retouch(w.open_paths([Path(shoot)]), out_dir=Path(shoot))
                 stdout, stderr = cli.communicate(timeout=120)
             assert cli.returncode == 0, stderr
             done = [w.batch_panel.item(i.id) for i in items]
@@ -55,3 +60,4 @@ def test_the_window_and_a_cli_run_at_once_create_each_task_once(qtbot, tmp_path:
             by_cli = {d["input"]: d["output"] for d in map(json.loads, stdout.splitlines())}
             by_window = {str(i.path): str(i.result.output_path) for i in done if i.result}
             assert by_cli == by_window  # one result per photo, named the same by both
+        w.close()  # before the session closes: nothing of the window may use its client afterwards

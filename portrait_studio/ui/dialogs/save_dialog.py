@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.core.errors import ImageError
-from portrait_studio.core.images import SAVE_FORMATS  # one suffix → format table for every save
+from portrait_studio.core.i18n import _
+from portrait_studio.core.images import SAVE_FORMATS, load_image, save_image  # SAVE_FORMATS: suffix → format
 
 FORMATS = (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp"), ("TIFF", ".tif"))
 LOSSY = frozenset({"JPEG", "WEBP"})
@@ -83,33 +84,77 @@ def is_same_file(a: Path, b: Path) -> bool:
 
 
 def write_result(request: SaveRequest, result_path: Path, original: Path, sidecar: dict[str, Any]) -> Saved:
-    """Write the result in the asked format with the original's EXIF/ICC, and its sidecar (both atomic)."""
-    import numpy as np
-    from PIL import Image
-
+    """Write the result in the asked format, and its sidecar (both atomic): at the result's own size, bit
+    depth and colour profile (a 16-bit Adobe RGB TIFF result is saved as one), with the original's EXIF."""
     from portrait_studio.core.fileio import atomic_write_json
-    from portrait_studio.core.images import load_image, save_image
 
-    with Image.open(result_path) as im:
-        rgb = np.asarray(im.convert("RGB"))
-    icc = exif = None
-    note = ""
-    if request.keep_metadata:
-        try:
-            # Only the metadata is needed: a tiny reduced decode (JPEG DCT scaling) instead of all 24 MP.
-            source = load_image(original, max_side=64)
-            icc, exif = source.icc_profile, source.exif
-        except ImageError as err:  # moved, deleted, its card ejected: the paid result is saved all the same
-            log.warning("saving without the original's metadata: %s", err)
-            note = "without the original's EXIF and colour profile: the original could not be read"
     if not request.new_name and is_same_file(request.path, original):
         raise ImageError(
             request.path,
-            "this is the original photo.",
-            "Choose another file name: originals are never replaced.",
+            _("this is the original photo."),
+            _("Choose another file name: originals are never replaced."),
         )
-    # A new name is taken exclusively (-2, -3… if another save or process has it): nothing is replaced.
-    path = save_image(
+    data, facts, note = result_bytes(request, result_path, original)
+    path = _write(request, data) if isinstance(data, bytes) else _save_eight_bits(request, *data)
+    if request.sidecar:
+        atomic_write_json(
+            sidecar_path(path),
+            {**sidecar, **facts, "original": str(original), "saved": str(path), "format": request.fmt},
+        )
+    return Saved(path, note)
+
+
+def result_bytes(request: SaveRequest, result_path: Path, original: Path) -> tuple[Any, dict[str, Any], str]:
+    """(the saved file's bytes — or, at 8 bits, (RGB, ICC, EXIF) for Pillow to encode —, the sidecar's facts
+    about them, a note for the photographer or "").
+
+    The result in its own format is copied as it is (the pipeline wrote it at full depth with the original's
+    profile and EXIF; a JPEG is not compressed a second time); another format is encoded from its pixels at
+    their depth where the format holds it (TIFF, PNG: 16 bits, through core.deep_io, without EXIF so far),
+    else at 8 bits with the original's EXIF. Its own ICC profile is kept: the original's would be wrong on a
+    model-size result, which is sRGB.
+    """
+    import numpy as np
+
+    from portrait_studio.core import deep_io
+    from portrait_studio.core.colour import Space, quantise
+
+    deep = deep_io.read_deep(result_path)
+    pixels, icc, alpha = deep.pixels, deep.icc_profile, deep.alpha
+    h, w = pixels.shape[:2]
+    lossless = request.fmt in ("TIFF", "PNG")
+    if request.keep_metadata and request.fmt == deep.format and (lossless or request.new_name):
+        facts = {"size": [w, h], "bits": deep.bits}
+        return result_path.read_bytes(), facts, ""
+    note, exif = "", None
+    if request.keep_metadata:
+        try:
+            # Only the metadata is needed: a tiny reduced decode (JPEG DCT scaling) instead of all 24 MP.
+            exif = load_image(original, max_side=64).exif
+        except ImageError as err:  # moved, deleted, its card ejected: the paid result is saved all the same
+            log.warning("saving without the original's EXIF: %s", err)
+            note = _("without the original's EXIF: the original could not be read")
+    space = Space.of(icc, deep.channels)
+    if not request.keep_metadata and not space.is_srgb_like:
+        # Without a profile the file is read as sRGB: its pixels must be sRGB then.
+        pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None
+    elif deep.channels == 4:  # CMYK (a model-size result never is): saved as sRGB
+        pixels, icc = quantise(space.to_srgb(pixels), pixels.dtype), None
+    if lossless and pixels.dtype == np.uint16:  # TIFF and PNG hold 16 bits: kept (PNG: grey or RGB)
+        if exif:
+            note = _("16-bit, without the original's EXIF (not yet written into 16-bit files)")
+        if request.fmt == "TIFF":
+            return deep_io.tiff_bytes(pixels, icc, alpha=alpha), {"size": [w, h], "bits": 16}, note
+        if pixels.shape[-1] in (1, 3):
+            return deep_io.png_bytes(pixels, icc, alpha=alpha), {"size": [w, h], "bits": 16}, note
+    # 8 bits (JPEG, WebP, or an 8-bit result): Pillow, which writes the EXIF into every format.
+    eight = deep_io.eight_bits(pixels)
+    rgb = np.repeat(eight, 3, axis=-1) if eight.shape[-1] == 1 else eight
+    return (rgb, icc, exif), {"size": [w, h], "bits": 8}, note
+
+
+def _save_eight_bits(request: SaveRequest, rgb: Any, icc: bytes | None, exif: bytes | None) -> Path:
+    return save_image(
         rgb,
         free_name(request.path) if request.new_name else request.path,
         fmt=request.fmt,
@@ -118,12 +163,20 @@ def write_result(request: SaveRequest, result_path: Path, original: Path, sideca
         exif=exif,
         new_name=request.new_name,
     )
-    if request.sidecar:
-        atomic_write_json(
-            sidecar_path(path),
-            {**sidecar, "original": str(original), "saved": str(path), "format": request.fmt},
-        )
-    return Saved(path, note)
+
+
+def _write(request: SaveRequest, data: bytes) -> Path:
+    """Atomic; a new name is taken exclusively (-2, -3… when another save or process has it)."""
+    from portrait_studio.core.fileio import atomic_write_bytes, create_unique
+
+    try:
+        if request.new_name:  # (skipping a name whose sidecar another result holds, as _save_eight_bits)
+            return create_unique(free_name(request.path), data)
+        return atomic_write_bytes(request.path, data)
+    except OSError as err:
+        raise ImageError(
+            request.path, f"could not be written ({err.strerror or err}).", "Check the folder and free space."
+        ) from err
 
 
 class SaveAsDialog(QDialog):
@@ -131,23 +184,23 @@ class SaveAsDialog(QDialog):
 
     def __init__(self, suggested: Path, original: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Save as")
+        self.setWindowTitle(_("Save as"))
         self.setObjectName("save-dialog")
         self._original = original
         form = QFormLayout(self)
         self.path_edit = QLineEdit(str(suggested), self)
-        browse = QPushButton("Browse…", self)
+        browse = QPushButton(_("Browse…"), self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
-        form.addRow("File", row)
+        form.addRow(_("File"), row)
         self.format = QComboBox(self)
         for name, suffix in FORMATS:
             self.format.addItem(name, suffix)
         self.format.setCurrentIndex(max(0, self.format.findText(format_for(suggested))))
         self.format.currentIndexChanged.connect(self._on_format)
-        form.addRow("Format", self.format)
+        form.addRow(_("Format"), self.format)
         self.quality = QSpinBox(self)
         self.quality.setRange(1, 100)
         self.quality.setValue(DEFAULT_QUALITY)
@@ -159,10 +212,10 @@ class SaveAsDialog(QDialog):
         qrow = QHBoxLayout()
         qrow.addWidget(self.quality_slider, 1)
         qrow.addWidget(self.quality)
-        form.addRow("Quality", qrow)
-        self.keep_metadata = QCheckBox("Keep EXIF and colour profile of the original", self)
+        form.addRow(_("Quality"), qrow)
+        self.keep_metadata = QCheckBox(_("Keep EXIF and colour profile of the original"), self)
         self.keep_metadata.setChecked(True)
-        self.sidecar = QCheckBox("Write a JSON sidecar (settings, seed, task, cost)", self)
+        self.sidecar = QCheckBox(_("Write a JSON sidecar (settings, seed, task, cost)"), self)
         self.sidecar.setChecked(True)
         form.addRow("", self.keep_metadata)
         form.addRow("", self.sidecar)
@@ -196,7 +249,7 @@ class SaveAsDialog(QDialog):
             self.path_edit.setText(str(path.with_suffix(self.format.currentData())))
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save as", self.path_edit.text())
+        name, _chosen = QFileDialog.getSaveFileName(self, _("Save as"), self.path_edit.text())
         if name:
             self.path_edit.setText(name)
             self.format.setCurrentIndex(max(0, self.format.findText(format_for(Path(name)))))
@@ -206,15 +259,26 @@ class SaveAsDialog(QDialog):
         if is_same_file(path, self._original):
             QMessageBox.warning(
                 self,
-                "Save as",
-                "That is the original photo. Choose another name: originals are never replaced.",
+                _("Save as"),
+                _("That is the original photo. Choose another name: originals are never replaced."),
             )
             return
         if path.exists():
-            answer = QMessageBox.question(self, "Save as", f"{path.name} exists. Replace it?")
+            answer = QMessageBox.question(
+                self, _("Save as"), _("{path} exists. Replace it?").format(path=path.name)
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.accept()
 
 
-__all__ = ["FORMATS", "SaveAsDialog", "SaveRequest", "Saved", "format_for", "sidecar_path", "write_result"]
+__all__ = [
+    "FORMATS",
+    "SaveAsDialog",
+    "SaveRequest",
+    "Saved",
+    "format_for",
+    "result_bytes",
+    "sidecar_path",
+    "write_result",
+]

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from PIL import Image
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,17 +34,26 @@ from portrait_studio.api.backend import open_backend
 from portrait_studio.api.client import Client
 from portrait_studio.api.keys import ENV_API_KEY
 from portrait_studio.core.errors import ConfigError, PortraitStudioError
+from portrait_studio.core.i18n import LANGUAGES, N_, _
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, save_settings
 from portrait_studio.ui.threads.runner import BackgroundRunner
 
-BACKENDS = (("local", "Local engine — free, works offline"), ("cloud", "Cloud — Spark Edit Portrait (paid)"))
-HOSTS = (
-    ("inline", "Inline (photo sent inside the request)"),
-    ("upload", "Upload to my server (URL below)"),
-    ("url", "Photo already has a public URL"),
+BACKENDS = (
+    ("local", N_("Local engine — free, works offline")),
+    ("cloud", N_("Cloud — Spark Edit Portrait (paid)")),
 )
-THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
+HOSTS = (
+    ("inline", N_("Inline (photo sent inside the request)")),
+    ("upload", N_("Upload to my server (URL below)")),
+    ("url", N_("Photo already has a public URL")),
+)
+THEMES = (
+    ("system", N_("Follow the system")),
+    ("light", N_("Light")),
+    ("dark", N_("Dark")),
+    ("high_contrast", N_("High contrast")),
+)
 PROBE_TIMEOUT = 10.0  # seconds per request of "Test connection"
 
 
@@ -53,27 +63,29 @@ def validate_form(settings: Settings) -> None:
         url = urlparse(settings.base_url.strip())
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ConfigError(
-                f"The base URL {settings.base_url!r} is not a web address.",
-                "Enter the gateway's address, e.g. https://cloud.vtrix.ai",
+                _("The base URL {url!r} is not a web address.").format(url=settings.base_url),
+                _("Enter the gateway's address, e.g. https://cloud.vtrix.ai"),
             )
     if settings.image_host == "upload":
         url = urlparse(settings.upload_url.strip())
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ConfigError(
-                "Upload hosting needs the address of your upload endpoint.",
-                "Enter it as https://… or choose Inline hosting.",
+                _("Upload hosting needs the address of your upload endpoint."),
+                _("Enter it as https://… or choose Inline hosting."),
             )
     if settings.output_dir and not Path(settings.output_dir).expanduser().is_dir():
         raise ConfigError(
-            f"The output folder {settings.output_dir} does not exist.",
-            "Choose an existing folder, or leave it empty to save next to the original.",
+            _("The output folder {folder} does not exist.").format(folder=settings.output_dir),
+            _("Choose an existing folder, or leave it empty to save next to the original."),
         )
     if settings.output_dir:
         reason = _unwritable(Path(settings.output_dir).expanduser())
         if reason:
             raise ConfigError(
-                f"The output folder {settings.output_dir} cannot be written ({reason}).",
-                "Choose a folder you can write to, or leave it empty to save next to the original.",
+                _("The output folder {folder} cannot be written ({reason}).").format(
+                    folder=settings.output_dir, reason=reason
+                ),
+                _("Choose a folder you can write to, or leave it empty to save next to the original."),
             )
 
 
@@ -109,19 +121,28 @@ def key_status() -> KeyStatus:
     key = keys.get_api_key()
     if os.environ.get(ENV_API_KEY, "").strip():
         return KeyStatus(
-            f"The key comes from the {ENV_API_KEY} environment variable, which overrides the one saved here.",
+            _(
+                "The key comes from the {ENV_API_KEY} environment variable, which overrides the one "
+                "saved here."
+            ).format(ENV_API_KEY=ENV_API_KEY),
             mask_key(key or ""),
             True,
         )
     available = keys.keyring_available()
     if key:
-        where = "your system keyring" if available else "memory for this session only (no system keyring)"
-        return KeyStatus(f"A key is stored in {where}. Type a new one to replace it.", mask_key(key), True)
+        where = (
+            _("your system keyring") if available else _("memory for this session only (no system keyring)")
+        )
+        return KeyStatus(
+            _("A key is stored in {where}. Type a new one to replace it.").format(where=where),
+            mask_key(key),
+            True,
+        )
     if not available:
-        return KeyStatus(keys.KeyStorage.SESSION.message, "Paste your API key", False)
+        return KeyStatus(keys.KeyStorage.SESSION.message, _("Paste your API key"), False)
     return KeyStatus(
-        "No API key yet: paste the key from your account page. It is stored in your system keyring.",
-        "Paste your API key",
+        _("No API key yet: paste the key from your account page. It is stored in your system keyring."),
+        _("Paste your API key"),
         False,
     )
 
@@ -143,26 +164,30 @@ def check_connection(settings: Settings, typed_key: str | None = None) -> str:
     if settings.backend == "local":
         with open_backend(settings) as session:
             session.client.precharge(params, hosting.data_url(probe, "image/jpeg"))
-        return "The local engine is ready: edits run on this computer, free and offline."
+        return _("The local engine is ready: edits run on this computer, free and offline.")
     key = typed_key or keys.get_api_key()
     if not key:
-        raise ConfigError("There is no API key to test.", "Paste your API key above, then test again.")
+        raise ConfigError(_("There is no API key to test."), _("Paste your API key above, then test again."))
     uploaded = ""
     image_input = hosting.data_url(probe, "image/jpeg")
     if settings.image_host == "upload":
         image_input = hosting.upload(probe, "image/jpeg", settings.upload_url)
-        uploaded = f" The upload endpoint works ({urlparse(settings.upload_url).netloc})."
+        uploaded = _(" The upload endpoint works ({host}).").format(host=urlparse(settings.upload_url).netloc)
     # One try, short timeouts: a test button must answer in seconds, not after the client's retry budget.
     with Client(settings.base_url, key, max_retries=0, timeout=PROBE_TIMEOUT) as client:
         estimate = client.precharge(params, image_input)
     host = urlparse(settings.base_url).netloc
     if estimate.cost is None:
-        price = f"No price was quoted ({estimate.reason or 'no reason given'})."
+        price = _("No price was quoted ({reason}).").format(reason=estimate.reason or _("no reason given"))
     elif estimate.cost == 0:
-        price = "Edits cost nothing there."
+        price = _("Edits cost nothing there.")
     else:
-        price = f"A default edit costs about {estimate.cost} {estimate.currency}."
-    return f"Connected to {host} and the key was accepted. {price}{uploaded}"
+        price = _("A default edit costs about {cost} {currency}.").format(
+            cost=estimate.cost, currency=estimate.currency
+        )
+    return _("Connected to {host} and the key was accepted. {price}{uploaded}").format(
+        host=host, price=price, uploaded=uploaded
+    )
 
 
 # ---------------------------------------------------------------------- dialog
@@ -173,13 +198,13 @@ def _probe(fn: Callable[[], str]) -> tuple[bool, str]:
     except PortraitStudioError as err:
         return False, str(err)
     except Exception as err:  # a probe must never end without an answer
-        return False, f"Unexpected error: {err!r}"
+        return False, _("Unexpected error: {error!r}").format(error=err)
 
 
 def _combo(items: tuple[tuple[str, str], ...], current: str) -> QComboBox:
     box = QComboBox()
     for value, label in items:
-        box.addItem(label, value)
+        box.addItem(_(label), value)
     box.setCurrentIndex(max(0, box.findData(current)))
     return box
 
@@ -194,7 +219,7 @@ class SettingsDialog(QDialog):
         self, settings: Settings, parent: QWidget | None = None, *, settings_file: Path | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(_("Settings"))
         self.setObjectName("settings-dialog")
         self.setMinimumWidth(560)
         self._initial = settings
@@ -226,26 +251,26 @@ class SettingsDialog(QDialog):
         root.addWidget(self.buttons)
 
     def _build_backend_box(self, s: Settings) -> QGroupBox:
-        box = QGroupBox("Where edits run")
+        box = QGroupBox(_("Where edits run"))
         form = QFormLayout(box)
         self.backend_combo = _combo(BACKENDS, s.backend)
         self.backend_combo.currentIndexChanged.connect(self._on_backend_changed)
-        form.addRow("Backend", self.backend_combo)
+        form.addRow(_("Backend"), self.backend_combo)
         self.base_url_edit = QLineEdit(s.base_url)
-        form.addRow("Base URL", self.base_url_edit)
+        form.addRow(_("Base URL"), self.base_url_edit)
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)  # never shown in clear
         self.key_edit.setObjectName("api-key")
-        self.remove_key_button = QPushButton("Remove key")
+        self.remove_key_button = QPushButton(_("Remove key"))
         self.remove_key_button.clicked.connect(self._on_remove_key)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.remove_key_button)
-        form.addRow("API key", key_row)
+        form.addRow(_("API key"), key_row)
         self.key_status = QLabel()
         self.key_status.setWordWrap(True)
         form.addRow("", self.key_status)
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(_("Test connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
@@ -256,42 +281,48 @@ class SettingsDialog(QDialog):
         form.addRow("", test_row)
         self.host_combo = _combo(HOSTS, s.image_host)
         self.host_combo.currentIndexChanged.connect(self._on_host_changed)
-        form.addRow("Image hosting", self.host_combo)
+        form.addRow(_("Image hosting"), self.host_combo)
         self.upload_url_edit = QLineEdit(s.upload_url)
-        self.upload_url_edit.setPlaceholderText("https://example.com/upload (multipart field 'file')")
-        form.addRow("Upload URL", self.upload_url_edit)
+        self.upload_url_edit.setPlaceholderText(_("https://example.com/upload (multipart field 'file')"))
+        form.addRow(_("Upload URL"), self.upload_url_edit)
         return box
 
     def _build_output_box(self, s: Settings) -> QGroupBox:
-        box = QGroupBox("Output and look")
+        box = QGroupBox(_("Output and look"))
         form = QFormLayout(box)
         self.output_edit = QLineEdit(s.output_dir)
-        self.output_edit.setPlaceholderText("Next to the original photo")
-        browse = QPushButton("Choose…")
+        self.output_edit.setPlaceholderText(_("Next to the original photo"))
+        browse = QPushButton(_("Choose…"))
         browse.clicked.connect(self._on_browse_output)
         row = QHBoxLayout()
         row.addWidget(self.output_edit, 1)
         row.addWidget(browse)
-        form.addRow("Default output folder", row)
+        form.addRow(_("Default output folder"), row)
         self.theme_combo = _combo(THEMES, s.theme)
-        form.addRow("Theme", self.theme_combo)
+        form.addRow(_("Theme"), self.theme_combo)
+        # Each language named in itself (a reader of the other one must find their own); takes effect at the
+        # next start: every label is built in the language of the moment (core.i18n).
+        languages = (("system", N_("Follow the system")), *LANGUAGES.items())
+        self.language_combo = _combo(languages, s.language)
+        self.language_combo.setToolTip(_("Used from the next start of the app"))
+        form.addRow(_("Language"), self.language_combo)
         return box
 
     def _build_spend_box(self, s: Settings) -> QGroupBox:
-        box = QGroupBox("Spending (cloud)")
+        box = QGroupBox(_("Spending (cloud)"))
         form = QFormLayout(box)
         self.confirm_spin = QDoubleSpinBox()
         self.confirm_spin.setRange(0.0, 100.0)
         self.confirm_spin.setDecimals(3)  # cloud costs are quoted to a tenth of a cent ("0.035")
         self.confirm_spin.setSingleStep(0.01)
-        self.confirm_spin.setPrefix("$ ")
+        self.confirm_spin.setPrefix(_("$ "))  # USD; "US$ " in Chinese (as core.i18n.format_money)
         self.confirm_spin.setValue(float(s.confirm_cost_above))  # the spin box is a float widget
-        form.addRow("Ask before paying more than", self.confirm_spin)
-        self.budget_check = QCheckBox("Daily budget cap")
+        form.addRow(_("Ask before paying more than"), self.confirm_spin)
+        self.budget_check = QCheckBox(_("Daily budget cap"))
         self.budget_spin = QDoubleSpinBox()
         self.budget_spin.setRange(0.01, 100000.0)
         self.budget_spin.setDecimals(2)
-        self.budget_spin.setPrefix("$ ")
+        self.budget_spin.setPrefix(_("$ "))
         self.budget_spin.setValue(float(s.budget_cap) if s.budget_cap is not None else 5.0)
         self.budget_check.setChecked(s.budget_cap is not None)
         self.budget_spin.setEnabled(s.budget_cap is not None)
@@ -309,6 +340,7 @@ class SettingsDialog(QDialog):
             upload_url=self.upload_url_edit.text().strip(),
             output_dir=self.output_edit.text().strip(),
             theme=self.theme_combo.currentData(),
+            language=self.language_combo.currentData(),
             confirm_cost_above=round(self.confirm_spin.value(), 3),
             budget_cap=round(self.budget_spin.value(), 2) if self.budget_check.isChecked() else None,
         )
@@ -325,11 +357,20 @@ class SettingsDialog(QDialog):
         self.upload_url_edit.setEnabled(cloud and self.host_combo.currentData() == "upload")
 
     def _on_browse_output(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Default output folder", self.output_edit.text())
+        folder = QFileDialog.getExistingDirectory(self, _("Default output folder"), self.output_edit.text())
         if folder:
             self.output_edit.setText(folder)
 
     # ------------------------------------------------------------------ API key
+    def showEvent(self, event: QShowEvent) -> None:
+        """Tall enough for its wrapped notes: a dialog's size hint ignores that a wrapped label's height
+        depends on its width, and the longest note (no keyring; three lines in Chinese) was cut."""
+        super().showEvent(event)
+        layout = self.layout()
+        need = layout.totalHeightForWidth(self.width()) if layout is not None else -1
+        if need > self.height():
+            self.resize(self.width(), need)
+
     def _refresh_key_status(self) -> None:
         status = key_status()
         self.key_status.setText(status.message)
@@ -358,7 +399,7 @@ class SettingsDialog(QDialog):
         settings = self.result_settings()
         typed = self.key_edit.text().strip() or None
         self.test_button.setEnabled(False)
-        self.test_result.setText("Testing…")
+        self.test_result.setText(_("Testing…"))
         self._probe = BackgroundRunner("settings-probe", self)
         self._probe.submit(lambda: _probe(lambda: check_connection(settings, typed)), self._on_probe_done)
 
@@ -392,7 +433,9 @@ class SettingsDialog(QDialog):
             self.error_label.show()
             return
         except OSError as err:
-            self.error_label.setText(f"Could not save settings: {err}. — Check the folder is writable.")
+            self.error_label.setText(
+                _("Could not save settings: {error}. — Check the folder is writable.").format(error=err)
+            )
             self.error_label.show()
             return
         self._initial = settings

@@ -15,12 +15,15 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
+from portrait_studio.core.i18n import _
 from portrait_studio.ui.jobs.imaging import (
     PREVIEW_MAX,
     SCREEN_MAX,
     THUMB_MAX,
     decode_screen,
     downscale,
+    own_pixels,
+    screen_rgb,
     to_qimage,
 )
 
@@ -74,7 +77,9 @@ def load_screen(path: Path) -> ScreenLoad:
     try:
         rgb, size = decode_screen(path)
     except FileNotFoundError as err:
-        raise ImageError(path, "the file is gone.", "Check that the photo was not moved or deleted.") from err
+        raise ImageError(
+            path, _("the file is gone."), _("Check that the photo was not moved or deleted.")
+        ) from err
     except (OSError, ValueError, SyntaxError) as err:
         raise _read_error(path, err) from err
     thumb = downscale(rgb, THUMB_MAX)
@@ -99,11 +104,12 @@ def _read_error(path: Path, err: Exception) -> Exception:
         return plain
     except Exception:  # the core loader failing otherwise: keep the decoder's own words
         pass
-    return ImageError(path, f"could not be read as a photo ({err}).")
+    return ImageError(path, _("could not be read as a photo ({error}).").format(error=err))
 
 
-_full: dict[Path, Any] = {}  # the last photo decoded at full size (one at a time: ~72 MB for 24 MP)
+_full: dict[Path, Any] = {}  # the last photo and its result at full size, 8 bits (72 MB each at 24 MP)
 _full_lock = threading.Lock()
+FULL_KEPT = 2  # the original and its full-size result: zooming a comparison crops both, decoding neither
 
 
 def load_detail(
@@ -111,39 +117,48 @@ def load_detail(
 ) -> tuple[tuple[float, float, float, float], QImage]:
     """Full-resolution pixels of `rect` (x, y, w, h in working-copy pixels); returns (rect, image).
 
-    The view magnifies the ≤1920 px working copy when zoomed in; this gives the original's own pixels for
-    the visible part. The full decode is kept for the last photo, so panning and zooming only crop.
+    The view magnifies the ≤1920 px working copy when zoomed in; this gives the file's own pixels for the
+    visible part (the original's, or a full-size result's: the same rect of both lands on the same place).
+    The full decode is kept for the last photo and its result, so panning and zooming only crop; only the
+    crop is converted to sRGB for the screen (imaging.screen_rgb), as the working copy was. A 16-bit file is
+    kept at 8 bits (in its own colour space): the screen shows 8 bits, and two 24 MP files at 16 bits would
+    hold 288 MB instead of 144 (issue 16's budget for the whole app is 250 MB + 4× the decoded original).
     """
-    import numpy as np
     from PIL import Image
 
+    from portrait_studio.core.deep_io import eight_bits, read_deep
     from portrait_studio.core.images import upright
 
     with _full_lock:
-        rgb = _full.get(path)
-        if rgb is None:
+        kept = _full.get(path)
+        if kept is None:
             with Image.open(path) as im:
-                turned = upright(im)
-                # Neither step copies a photo that is upright and RGB already (each was ~60 ms at 24 MP).
-                rgb = np.asarray(turned if turned.mode == "RGB" else turned.convert("RGB"))
-            _full.clear()
-            _full[path] = rgb
-    k = rgb.shape[1] / working_width
+                if im.format in ("TIFF", "PNG"):  # core's reader: 16 bits rounded (Pillow truncates them)
+                    deep = read_deep(path)  # upright, with its profile
+                    kept = (eight_bits(deep.pixels), deep.icc_profile)
+                    del deep
+                else:  # JPEG, HEIC, WebP: 8 bits; neither step copies an upright RGB photo (~60 ms at 24 MP)
+                    kept = (own_pixels(upright(im)), im.info.get("icc_profile") or None)
+            while len(_full) >= FULL_KEPT:
+                _full.pop(next(iter(_full)))
+            _full[path] = kept
+    pixels, icc = kept
+    k = pixels.shape[1] / working_width
     x, y, w, h = rect
     x0, y0 = max(0, int(x * k)), max(0, int(y * k))
-    x1, y1 = min(rgb.shape[1], int((x + w) * k) + 1), min(rgb.shape[0], int((y + h) * k) + 1)
-    crop = rgb[y0:y1, x0:x1]
+    x1, y1 = min(pixels.shape[1], int((x + w) * k) + 1), min(pixels.shape[0], int((y + h) * k) + 1)
+    crop = screen_rgb(pixels[y0:y1, x0:x1], icc)
     return (x0 / k, y0 / k, (x1 - x0) / k, (y1 - y0) / k), to_qimage(crop)
 
 
 def forget_detail(keep: Path | None = None) -> None:
-    """Free the kept full-size decode (~72 MB at 24 MP) unless it is `keep`'s: once another photo is shown
-    it would only wait for the next zoom. Never waits for a decode in progress (the GUI thread calls this);
+    """Free the kept full-size decodes (~72 MB each at 24 MP) but `keep`'s: once another photo is shown they
+    would only wait for the next zoom. Never waits for a decode in progress (the GUI thread calls this);
     that one is let go at the next switch."""
     if _full_lock.acquire(blocking=False):
         try:
-            if keep not in _full:
-                _full.clear()
+            for path in [p for p in _full if p != keep]:
+                del _full[path]
         finally:
             _full_lock.release()
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -30,6 +31,9 @@ class RunJob:
     path: Path  # the file sent: the photo, or its fixed copy
     params: EditParams
     max_cost: Decimal | None = None  # cloud: stop before paying more than this (the user is asked first)
+    faces: tuple[int, ...] | None = None  # a group photo, face by face (api.group): the chosen face numbers
+    face_params: tuple[tuple[int, EditParams], ...] = ()  # faces with their own strengths
+    size: str = "original"  # the result size: "original" (merged at full size) or "model" (api.output.SIZES)
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,17 @@ class PipelineExecutor:
 
         def report(p: Any) -> None:
             if p.estimate is not None and backend.kind == "cloud":
-                price[:] = [f"estimate ${p.estimate}"]
+                price[:] = [_("estimate {cost}").format(cost=format_money(p.estimate, None))]
             on_progress(p.fraction, p.eta, " · ".join([text.stage(p.stage), *price]))
 
-        result = run_edit(
+        run: Any = run_edit
+        if job.faces is not None:  # one task per chosen face, merged (ui/window/faces_flow.py)
+            from functools import partial
+
+            from portrait_studio.api.group import run_group
+
+            run = partial(run_group, faces=job.faces, face_params=dict(job.face_params))
+        result = run(
             backend,
             job.path,
             job.params,
@@ -98,6 +109,7 @@ class PipelineExecutor:
             cancel=cancel,
             max_cost=job.max_cost,
             budget_cap=self.settings.budget_cap if self.settings is not None else None,
+            size=job.size,
         )
         return RunOutcome(
             key=job.key,

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from portrait_studio.core.i18n import N_
 from portrait_studio.core.params import EditParams
 
 if TYPE_CHECKING:
     from portrait_studio.core.journal import JournalRow
     from portrait_studio.ui.jobs.loader import Analysis, FixResult, ScreenLoad
+    from portrait_studio.ui.jobs.results import ShownResult
     from portrait_studio.ui.jobs.run_job import RunJob, RunOutcome
 
 
@@ -29,16 +31,17 @@ class Status(StrEnum):
 
     LOADING = "loading"
     READY = "ready"
-    NEEDS_FIX = "needs a face fix"  # the app can fix it (one click: crop to one face)
-    BLOCKED = "cannot be sent"  # nothing the app can fix (no face): the user must choose another photo
+    NEEDS_FIX = N_("needs a face fix")  # the app can fix it (one click: crop to one face)
+    BLOCKED = N_("cannot be sent")  # nothing the app can fix (no face): the user must choose another photo
     FAILED = "failed"
     RUNNING = "running"
     EDITED = "edited"
     SAVED = "saved"
     MISSING = "missing"  # a photo of a reopened shoot that is no longer where it was
+    QUEUED = "queued"  # waiting in the batch (ui/window/batch_flow.py)
 
 
-LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, MISSING = Status
+LOADING, READY, NEEDS_FIX, BLOCKED, FAILED, RUNNING, EDITED, SAVED, MISSING, QUEUED = Status
 
 
 class AfterPane(StrEnum):
@@ -58,8 +61,9 @@ class ScreenCopies:
     preview_rgb: Any = None  # ≤ PREVIEW_MAX numpy copy the live preview renders on
     preview_image: QImage | None = None  # the last live preview
     result_image: QImage | None = None
+    result: ShownResult | None = None  # the result's own size and what its sidecar says (with result_image)
     versions: tuple[QImage | None, QImage] | None = None  # History ▸ Compare: (older or None, newer)
-    version_labels: tuple[str, str] = ("Original", "Newer version")  # their names ("Original", "v2")
+    version_labels: tuple[str, str] = (N_("Original"), N_("Newer version"))  # their names ("Original", "v2")
 
 
 @dataclass
@@ -91,6 +95,8 @@ class Photo:
     error_fix: str | None = None
     load_failed: bool = False  # the error is the file's (the banner says it), not a run's (the run panel)
     missing: bool = False  # reopened from the last shoot, but the file is gone (moved, deleted, card out)
+    queued: bool = False  # waiting in the batch queue
+    progress: float | None = None  # of its batch task while it runs (the filmstrip draws it)
 
     @property
     def send_path(self) -> Path:
@@ -109,6 +115,8 @@ class Photo:
             return Status.RUNNING
         if self.missing:
             return Status.MISSING
+        if self.queued:
+            return Status.QUEUED
         if self.saved_path is not None:
             return Status.SAVED
         if self.result_path is not None:
@@ -269,10 +277,10 @@ class Session(QObject):
         self.photos[i].running = False
         self.photo_changed.emit(i)
 
-    def set_result_image(self, i: int, image: QImage) -> None:
-        """The result's screen copy was decoded: the after pane shows it."""
+    def set_result_image(self, i: int, image: QImage, shown: ShownResult | None = None) -> None:
+        """The result's screen copy was decoded (`shown`: its size and sidecar facts): the after shows it."""
         p = self.photos[i]
-        p.screen.result_image, p.after = image, AfterPane.RESULT
+        p.screen.result_image, p.screen.result, p.after = image, shown, AfterPane.RESULT
         self.photo_changed.emit(i)
 
     def set_versions(
@@ -280,7 +288,7 @@ class Session(QObject):
         i: int,
         older: QImage | None,
         newer: QImage,
-        labels: tuple[str, str] = ("Original", "Newer version"),
+        labels: tuple[str, str] = (N_("Original"), N_("Newer version")),
     ) -> None:
         """History ▸ Compare: `older` (None: the original) before, `newer` after, named by `labels`."""
         p = self.photos[i]
@@ -320,6 +328,39 @@ class Session(QObject):
         self.photos[i].saved_path = path
         self.photo_changed.emit(i)
 
+    # ------------------------------------------------------------------ the batch (ui/window/batch_flow.py)
+    def set_queued(self, i: int, params: EditParams, text: str) -> None:
+        """Photo `i` waits in the batch queue, to be sent with `params`."""
+        p = self.photos[i]
+        p.params, p.queued, p.running, p.progress, p.error, p.run_text = params, True, False, None, None, text
+        self.photo_changed.emit(i)
+
+    def set_batch_progress(self, i: int, fraction: float | None, text: str) -> None:
+        """Photo `i`'s batch task runs (`fraction` done, None: not known yet)."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress, p.error, p.run_text = False, True, fraction, None, text
+        self.photo_changed.emit(i)
+
+    def set_batch_done(self, i: int, outcome: RunOutcome, text: str) -> None:
+        """The batch wrote photo `i`'s result into its output folder: a saved result, shown when opened."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress = False, False, None
+        p.result_path, p.task_id, p.cost = outcome.result_path, outcome.task_id, outcome.cost
+        p.saved_path = outcome.result_path  # (the batch's result is the file in the output folder)
+        p.outcome, p.run_text, p.error = outcome, text, None
+        p.after = AfterPane.RELOAD_RESULT  # decoded when the photo is shown
+        self.total_cost += outcome.cost or Decimal(0)
+        self.photo_changed.emit(i)
+
+    def set_batch_ended(self, i: int, message: str | None, fix: str | None) -> None:
+        """Photo `i` left the batch without a result: failed (`message`), or cancelled/skipped (None)."""
+        p = self.photos[i]
+        p.queued, p.running, p.progress = False, False, None
+        p.error, p.error_fix, p.load_failed = message, fix, False
+        if message is None:
+            p.run_text = ""
+        self.photo_changed.emit(i)
+
     def evict(self, keep: set[int]) -> None:
         """Drop the screen copies (~18 MB each) of photos not in `keep`: a 500-photo shoot fits in memory."""
         for i, p in enumerate(self.photos):
@@ -338,6 +379,7 @@ __all__ = [
     "LOADING",
     "MISSING",
     "NEEDS_FIX",
+    "QUEUED",
     "READY",
     "RUNNING",
     "SAVED",

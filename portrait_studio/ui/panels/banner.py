@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.ui import text as words
 from portrait_studio.ui.model.session import Photo, Session
 
@@ -56,9 +57,9 @@ class PreflightBanner(QFrame):
         if photo.error and (photo.display is None or photo.load_failed):
             self.show_error(photo.error, photo.error_fix)
         elif photo.fixing:
-            self.show_busy("Applying the fix…")
+            self.show_busy(_("Applying the fix…"))
         elif photo.report is None:
-            self.show_busy("Looking for faces…" if photo.display is not None else "Loading…")
+            self.show_busy(_("Looking for faces…") if photo.display is not None else _("Loading…"))
         else:
             approx = bool(getattr(photo.faces, "approximate", False))
             self.show_report(photo.report, photo.face_count, approx)
@@ -81,17 +82,19 @@ class PreflightBanner(QFrame):
         blocking = [p for p in problems if p.blocks]
         self._reset(ERROR if blocking else (WARN if problems else OK))
         if not blocking:
-            faces = "1 face found" if face_count == 1 else f"{face_count} faces found"
-            note = " (approximate detector)" if approximate else ""
+            faces = ngettext("{n} face found", "{n} faces found", face_count or 0).format(n=face_count or 0)
+            note = _(" (approximate detector)") if approximate else ""
             # A damaged file decodes, but retouching it retouches the damage: not "ready".
             damaged = any(p.code == "damaged" for p in problems)
-            state = "but the file is damaged" if damaged else "ready to retouch"
+            state = _("but the file is damaged") if damaged else _("ready to retouch")
             self._row(f"{faces}{note} — {state}", None, None)
         for problem in problems:
             title = words.problem_title(problem.code, face_count)
             # The face-count titles say all the message says; the others keep their detail (sizes, MB).
             detail = "" if problem.code in ("no_face", "several_faces") else f" {problem.message}"
-            text = f"<b>{title}.</b>{detail}" if title else problem.message
+            text = (
+                _("<b>{title}.</b>{detail}").format(title=title, detail=detail) if title else problem.message
+            )
             self._row(text, getattr(problem, "fix", None), problem, tip=problem.message)
         self.show()
 

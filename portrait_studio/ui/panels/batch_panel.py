@@ -1,4 +1,9 @@
-"""Batch panel: a whole shoot through the queue — add files/folders, per-photo status and ETA, retry/skip."""
+"""Batch panel: a whole shoot through the queue — add files/folders, per-photo status and ETA, retry/skip.
+
+In the window the queue is filled from the filmstrip (Retouch selected…: ui/window/batch_flow.py) and the
+panel is its detailed list; its Add buttons and drops go to `on_add` (into the filmstrip, then the dialog).
+Without `on_add` (a standalone panel) they queue the photos at once.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.api.batch import FINAL, BatchItem, BatchQueue, duration, summary
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.ui import text as words
 from portrait_studio.ui.threads.bridge import Bridge
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-COLUMNS = ["Photo", "Status", "Progress", "Time left", "Result"]
+COLUMNS = [N_("Photo"), N_("Status"), N_("Progress"), N_("Time left"), N_("Result")]
 STATUS_COLOURS = {"done": "#5fae6a", "failed": "#e06c5a", "cancelled": "#9a9a9a", "skipped": "#9a9a9a"}
 
 
@@ -39,11 +45,21 @@ class BatchPanel(QWidget):
     finished = Signal()  # nothing queued or running any more
     settled = Signal()  # nothing running and nothing about to start: finished, or paused by the budget
 
-    def __init__(self, queue: BatchQueue, parent: QWidget | None = None, *, autostart: bool = True) -> None:
+    def __init__(
+        self,
+        queue: BatchQueue,
+        parent: QWidget | None = None,
+        *,
+        autostart: bool = True,
+        on_add: Callable[[list[Path]], object] | None = None,
+        on_retouch: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("batch-panel")
         self.queue = queue
         self.autostart = autostart
+        self._on_add = on_add
+        self._on_retouch = on_retouch  # the filmstrip's "Retouch selected…", also offered here
         self._items: dict[int, BatchItem] = {}
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._was_busy = False
@@ -64,10 +80,14 @@ class BatchPanel(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
-        self.add_files_button = self._button(top, "Add photos…", self._on_add_files)
-        self.add_folder_button = self._button(top, "Add folder…", self._on_add_folder)
-        self.recursive_check = QCheckBox("Include sub-folders")
+        self.add_files_button = self._button(top, _("Add photos…"), self._on_add_files)
+        self.add_folder_button = self._button(top, _("Add folder…"), self._on_add_folder)
+        self.recursive_check = QCheckBox(_("Include sub-folders"))
         top.addWidget(self.recursive_check)
+        self.retouch_button = self._button(top, "Retouch selected…", self._on_retouch_clicked)
+        self.retouch_button.setToolTip("The photos selected in the filmstrip (Ctrl+Shift+Enter)")
+        if self._on_retouch is None:  # (never setVisible(True) here: still parentless, it would be a window)
+            self.retouch_button.hide()
         top.addStretch(1)
         self.concurrency_label = QLabel()
         top.addWidget(self.concurrency_label)
@@ -82,7 +102,7 @@ class BatchPanel(QWidget):
         self.tree.setObjectName("batch-items")
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)  # hundreds of photos: keep layout cheap
-        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setHeaderLabels([_(c) for c in COLUMNS])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         header = self.tree.header()
@@ -97,13 +117,13 @@ class BatchPanel(QWidget):
         self.summary.setWordWrap(True)
         root.addWidget(self.summary)
         bottom = QHBoxLayout()
-        self.retry_button = self._button(bottom, "Retry", self._on_retry_clicked)
-        self.retry_failed_button = self._button(bottom, "Retry all failed", self.retry_failed)
-        self.skip_button = self._button(bottom, "Skip", self._on_skip_clicked)
+        self.retry_button = self._button(bottom, _("Retry"), self._on_retry_clicked)
+        self.retry_failed_button = self._button(bottom, _("Retry all failed"), self.retry_failed)
+        self.skip_button = self._button(bottom, _("Skip"), self._on_skip_clicked)
         bottom.addStretch(1)
-        self.resume_button = self._button(bottom, "Resume", self.resume)
+        self.resume_button = self._button(bottom, _("Resume"), self.resume)
         self.resume_button.hide()
-        self.cancel_button = self._button(bottom, "Cancel all", self.cancel_all)
+        self.cancel_button = self._button(bottom, _("Cancel all"), self.cancel_all)
         root.addLayout(bottom)
 
     @staticmethod
@@ -156,14 +176,14 @@ class BatchPanel(QWidget):
         finished = sum(counts.get(s, 0) for s in FINAL)
         self.overall.setRange(0, max(total, 1))
         self.overall.setValue(finished)
-        self.overall.setFormat(f"{finished} of {total}")
+        self.overall.setFormat(_("{finished} of {total}").format(finished=finished, total=total))
         busy = bool(counts.get("running") or counts.get("queued"))
         text = summary(items, self.queue.eta() if busy else None)
         spent = sum((i.result.cost or Decimal(0) for i in items if i.result), Decimal(0))
         if any(i.result for i in items):
-            text += f" · spent {words.money(spent)}" if spent else " · nothing spent"
+            text += _(" · spent {spent}").format(spent=words.money(spent)) if spent else _(" · nothing spent")
         self.summary.setText(text)
-        self.concurrency_label.setText(f"{self.queue.concurrency} at a time")
+        self.concurrency_label.setText(_("{n} at a time").format(n=self.queue.concurrency))
         self._update_pause()
         if self._was_busy and not busy:
             self.finished.emit()
@@ -178,7 +198,11 @@ class BatchPanel(QWidget):
         self.pause_label.setVisible(bool(reason))
         self.resume_button.setVisible(bool(reason))
         if reason:
-            self.pause_label.setText(f"Paused: {reason} Raise the daily budget cap in Settings, then Resume.")
+            self.pause_label.setText(
+                _("Paused: {reason} Raise the daily budget cap in Settings, then Resume.").format(
+                    reason=reason
+                )
+            )
 
     def _update_buttons(self) -> None:
         picked = [self._items[i] for i in self.selected_ids() if i in self._items]
@@ -189,8 +213,14 @@ class BatchPanel(QWidget):
 
     # ------------------------------------------------------------ actions (no dialogs: tests call these)
     def add_paths(self, paths: Iterable[Path | str], *, recursive: bool | None = None) -> list[BatchItem]:
-        """Queue files and folders (recursing when asked or when the checkbox is on); starts the queue."""
+        """Queue files and folders (recursing when asked or when the checkbox is on); starts the queue.
+        With `on_add` they go there instead (nothing is queued here: [])."""
         deep = self.recursive_check.isChecked() if recursive is None else recursive
+        if self._on_add is not None:
+            from portrait_studio.api.batch import expand
+
+            self._on_add(expand(list(paths), recursive=deep))
+            return []
         added = self.queue.add(list(paths), recursive=deep)
         for item in added:  # shown at once, before the queued reports arrive
             self._on_item(item)
@@ -264,14 +294,20 @@ class BatchPanel(QWidget):
 
     # ------------------------------------------------------------------ button handlers (dialogs)
     def _on_add_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos", str(Path.home()), words.photo_filter())
+        paths, _chosen = QFileDialog.getOpenFileNames(
+            self, _("Add photos"), str(Path.home()), words.photo_filter()
+        )
         if paths:
             self.add_paths(paths)
 
     def _on_add_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, _("Add a folder of photos"), str(Path.home()))
         if folder:
             self.add_paths([folder])
+
+    def _on_retouch_clicked(self) -> None:
+        if self._on_retouch is not None:
+            self._on_retouch()
 
     def _on_retry_clicked(self) -> None:
         self.retry(self.selected_ids())

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.ui import text as words
 from portrait_studio.ui.model.session import AfterPane, Session
 
@@ -46,9 +47,9 @@ class CompareView(QWidget):
         self.setMinimumSize(320, 240)
         self.before: QImage | None = None
         self.after: QImage | None = None
-        self.after_label = "After"
-        self.before_label = "Before"  # ("Original" / "v1" when History versions are compared)
-        self.placeholder = "Open a portrait to begin\nCtrl+O, or drop photos or a folder here"
+        self.after_label = N_("After")
+        self.before_label = N_("Before")  # ("Original" / "v1" when History versions are compared)
+        self.placeholder = N_("Open a portrait to begin\nCtrl+O, or drop photos or a folder here")
         self.mode = SPLIT
         self.divider = 0.5
         self.showing_before = False
@@ -56,7 +57,8 @@ class CompareView(QWidget):
         self.show_faces = True
         self.fit = True
         self.scale = 1.0
-        self.one_to_one = 1.0  # view scale at which one screen pixel shows one pixel of the original
+        self.before_one_to_one = 1.0  # view scale at which one screen pixel shows one pixel of the original
+        self.after_pixels: int | None = None  # the after image's own width when it is a result file
         self.offset = QPointF(0, 0)  # widget position of image pixel (0, 0) inside a viewport
         self._drag: str | None = None
         self._last = QPointF()
@@ -66,6 +68,20 @@ class CompareView(QWidget):
         # Full-resolution pixels of the visible part of the before image: (before's cacheKey, rect in
         # before-image pixels, image); drawn over the working copy when zoomed in past its resolution.
         self._detail: tuple[int, QRectF, QImage] | None = None
+        self._after_detail: tuple[int, QRectF, QImage] | None = None  # the same for a full-size result
+
+    @property
+    def one_to_one(self) -> float:
+        """The view scale of 1:1: one screen pixel per pixel of the result when one is shown (a model-size
+        result's own pixels, not 100 % of the original), else per pixel of the original."""
+        if self.after is not None and self.after_pixels:
+            frame = self._frame(self.after)
+            return self.after_pixels / frame.width() if frame.width() > 0 else self.before_one_to_one
+        return self.before_one_to_one
+
+    @one_to_one.setter
+    def one_to_one(self, scale: float) -> None:
+        self.before_one_to_one = scale
 
     # ------------------------------------------------------------------ public API
     def set_before(self, image: QImage | None, *, keep_view: bool = False) -> None:
@@ -77,11 +93,15 @@ class CompareView(QWidget):
             self.fit = True
         self._relayout()
 
-    def set_after(self, image: QImage | None, label: str = "After") -> None:
-        """Show the after image (local preview or result), labelled."""
+    def set_after(self, image: QImage | None, label: str = N_("After"), pixels: int | None = None) -> None:
+        """Show the after image (local preview or result), labelled; `pixels`: a result file's own width
+        (1:1 then shows its pixels), None for a preview (drawn in the original's frame)."""
         self.after = image
         self.after_label = label
+        self.after_pixels = pixels
+        self._after_detail = None
         self._cache.pop("after", None)
+        self.zoom_changed.emit(self.scale)  # (the percentage of a new 1:1 changes)
         self.update()
 
     def set_mode(self, mode: str) -> None:
@@ -224,6 +244,16 @@ class CompareView(QWidget):
         """True when full-resolution detail is drawn over part of the before image."""
         return self._detail is not None
 
+    def set_after_detail(self, key: int, rect: QRectF, image: QImage) -> None:
+        """A full-size result's own pixels for `rect` (before-image pixels: both files have one frame)."""
+        if self.after is not None and self.after.cacheKey() == key:
+            self._after_detail = (key, QRectF(rect), image)
+            self.update()
+
+    def has_after_detail(self) -> bool:
+        """True when a full-size result's own pixels are drawn over part of the after image."""
+        return self._after_detail is not None
+
     def wants_scale(self, key: str, token: object) -> bool:
         """True while a scale job is still the one the view waits for (thread-safe read)."""
         return self._pending.get(key) == token
@@ -259,7 +289,7 @@ class CompareView(QWidget):
             label = (
                 self.before_label
                 if self.showing_before
-                else (self.after_label if self.after else "No result yet")
+                else (self.after_label if self.after else N_("No result yet"))
             )
             self._label(p, self._viewport(True), label, True)
             p.setPen(QPen(QColor(20, 20, 20), 2))
@@ -288,7 +318,7 @@ class CompareView(QWidget):
         p.setClipRect(clip if clip is not None else vp)
         frame = self._frame(image)
         target = QRectF(
-            vp.topLeft() + self.offset + frame.topLeft() * self.scale,
+            _snapped(vp.topLeft() + self.offset + frame.topLeft() * self.scale),
             QSize(round(frame.width() * self.scale), round(frame.height() * self.scale)).toSizeF(),
         )
         scaled = self._scaled(key, image, (round(target.width()), round(target.height())))
@@ -296,21 +326,28 @@ class CompareView(QWidget):
             p.drawImage(target.topLeft(), scaled)
         else:
             # Smooth filtering only when magnifying a little; a pending downscale is drawn fast meanwhile.
-            magnify = target.width() >= image.width()
+            magnify = target.width() > image.width()  # (at exactly 1:1 the pixels are copied as they are)
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, magnify and self.scale < 2.0)
             p.drawImage(target, image, QRectF(image.rect()))
-        if key == "before" and self._detail is not None and self.scale > 1.0:
-            _key, rect, detail = self._detail
-            where = QRectF(vp.topLeft() + self.offset + rect.topLeft() * self.scale, rect.size() * self.scale)
-            # Past 2 screen pixels per original pixel show the pixels themselves (as Lightroom's 1:1 and up).
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, where.width() < 2 * detail.width())
-            p.drawImage(where, detail, QRectF(detail.rect()))
+        detail = self._detail if key == "before" else self._after_detail if key == "after" else None
+        if detail is not None and self.scale > 1.0:
+            _key, rect, pixels = detail
+            where = QRectF(
+                _snapped(vp.topLeft() + self.offset + rect.topLeft() * self.scale), rect.size() * self.scale
+            )
+            # Past 2 screen pixels per original pixel show the pixels themselves (as Lightroom's 1:1 and up);
+            # at 1:1 each file pixel is one screen pixel, unfiltered (the real pixels, on both sides alike).
+            exact = round(where.width()) == pixels.width()
+            smooth = not exact and where.width() < 2 * pixels.width()
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+            p.drawImage(where, pixels, QRectF(pixels.rect()))
         p.restore()
 
     def _paint_faces(self, p: QPainter, vp: QRectF) -> None:
         if not (self.show_faces and self.face_boxes and self.before is not None):
             return
         p.save()
+        p.setClipRect(vp)  # (side by side: the before's boxes stay in its own pane)
         p.setPen(QPen(QColor(90, 200, 255), 1.5))
         for x, y, w, h in self.face_boxes:
             tl = vp.topLeft() + self.offset + QPointF(x, y) * self.scale
@@ -338,7 +375,8 @@ class CompareView(QWidget):
         font.setPointSizeF(max(8.0, font.pointSizeF() * 0.85))
         font.setBold(True)
         p.setFont(font)
-        rect = p.fontMetrics().boundingRect(text.upper()).adjusted(-8, -4, 8, 4)
+        text = _(text).upper()  # a label is kept as marked (N_) and translated as it is drawn
+        rect = p.fontMetrics().boundingRect(text).adjusted(-8, -4, 8, 4)
         x = vp.left() + 12 if left else vp.right() - rect.width() - 12
         rect.moveTo(round(x), round(vp.top() + 12))
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -346,7 +384,7 @@ class CompareView(QWidget):
         p.setBrush(QColor(0, 0, 0, 150))
         p.drawRoundedRect(QRectF(rect), 4, 4)
         p.setPen(QColor(235, 235, 235))
-        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text.upper())
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         p.restore()
 
     def _paint_placeholder(self, p: QPainter) -> None:
@@ -354,7 +392,7 @@ class CompareView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         p.setFont(font)
-        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, _(self.placeholder))
 
     # ------------------------------------------------------------------ input
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -448,9 +486,9 @@ class CompareBinding(QObject):
             keep = same or (not new_photo and (versions or self._versions_shown))
             view.set_before(before, keep_view=keep)
             if photo.display is not None and photo.source_size and photo.run_path is None:
-                view.one_to_one = photo.source_size[0] / photo.display.shape[1]
+                view.before_one_to_one = photo.source_size[0] / photo.display.shape[1]
             else:
-                view.one_to_one = 1.0
+                view.before_one_to_one = 1.0
         self._versions_shown = versions
         kind, after = photo.after_image(self.preview_enabled)
         label = (
@@ -460,17 +498,26 @@ class CompareBinding(QObject):
                 AfterPane.VERSIONS: photo.screen.version_labels[1],
             }.get(kind, "After")
             if kind is not None
-            else "After"
+            else N_("After")
         )
-        before_label = photo.screen.version_labels[0] if versions else "Before"
+        before_label = photo.screen.version_labels[0] if versions else N_("Before")
         if before_label != view.before_label:
             view.before_label = before_label
             view.update()
-        if after is not view.after or label != view.after_label:
-            view.set_after(after, label)
+        shown = photo.screen.result if kind is AfterPane.RESULT else None
+        pixels = shown.pixels[0] if shown is not None else None  # 1:1 is the result's own pixels
+        if shown is not None:
+            label = f"{label} · {shown.caption()}"  # "Result · local engine · 6000 × 4000, 16-bit"
+        if after is not view.after or label != view.after_label or pixels != view.after_pixels:
+            view.set_after(after, label, pixels)
         boxes = [f.box for f in photo.faces.faces] if photo.faces is not None else []
         if boxes != view.face_boxes:
             view.set_faces(boxes)
+
+
+def _snapped(point: QPointF) -> QPointF:
+    """A whole screen pixel: an image drawn at 1:1 from a fractional position would be resampled (blurred)."""
+    return QPointF(round(point.x()), round(point.y()))
 
 
 def _smooth(image: QImage, size: tuple[int, int]) -> QImage:

@@ -25,7 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import (
+    ASPECT_PRESETS,
+    AUTO,
     DEFAULTS,
     SEED_MAX,
     SIZE_MAX,
@@ -36,28 +39,21 @@ from portrait_studio.core.params import (
     EditParams,
     snap_strength,
 )
+from portrait_studio.ui import text as words
+from portrait_studio.ui.panels.result_size import ResultSizeChoice
 
-# The three strengths (docs/PROTOCOL.md) by the one name every view uses, the API's name in the tooltip.
-STRENGTHS = tuple(
-    (name, STRENGTH_NAMES[name], f"{STRENGTH_MEANINGS[name].capitalize()} (API: {name})")
-    for name in STRENGTH_FIELDS
-)
+# The three strengths (docs/PROTOCOL.md) by the one name every view uses (marked N_ in core.params, translated
+# where shown), with what each does; the API's name goes in the tooltip.
+STRENGTHS = tuple((name, STRENGTH_NAMES[name], STRENGTH_MEANINGS[name]) for name in STRENGTH_FIELDS)
 GEN_MODE_CHOICES = (
-    (None, "Automatic"),
-    ("reference", "Reference — keep clothing, hair, background"),
-    ("reference_char", "Character — keep the person, new background"),
-    ("creative", "Creative — follow the prompt"),
+    (None, N_("Automatic")),
+    ("reference", N_("Reference — keep clothing, hair, background")),
+    ("reference_char", N_("Character — keep the person, new background")),
+    ("creative", N_("Creative — follow the prompt")),
 )
-# Common output shapes within the 512–2048 range; 1328 is the seed's default edge.
-ASPECTS = (
-    ("1:1", 1328, 1328),
-    ("4:5", 1184, 1480),
-    ("2:3", 1088, 1632),
-    ("3:4", 1152, 1536),
-    ("5:4", 1480, 1184),
-    ("3:2", 1632, 1088),
-    ("16:9", 1792, 1008),
-)
+# The fixed output shapes (core.params.ASPECT_PRESETS); 1:1 is the seed's 1328 × 1328. The default, the
+# photo's own aspect, is the combo's "Photo" entry.
+ASPECTS = tuple((name, size[0], size[1]) for name, size in ASPECT_PRESETS.items() if size is not None)
 
 
 class StrengthSlider(QSlider):
@@ -112,13 +108,16 @@ class ControlsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(14)
-        layout.addWidget(_section("Retouch"))
+        layout.addWidget(_section(_("Retouch")))
         layout.addLayout(self._build_sliders())
-        layout.addWidget(_section("Generation"))
+        layout.addWidget(_section(_("Generation")))
         layout.addLayout(self._build_generation())
-        layout.addWidget(_section("Output size"))
-        layout.addLayout(self._build_size())
-        layout.addWidget(_section("Seed"))
+        layout.addWidget(_section(_("Output size")))
+        size_form = self._build_size()
+        layout.addLayout(size_form)
+        self.result_size = ResultSizeChoice(self)  # a run option, not a request parameter: not in EditParams
+        size_form.addRow(_("Result"), self.result_size)
+        layout.addWidget(_section(_("Seed")))
         layout.addLayout(self._build_seed())
         layout.addStretch(1)
         self.set_params(self._params)
@@ -130,7 +129,12 @@ class ControlsPanel(QWidget):
         for row, (name, label, tip) in enumerate(STRENGTHS):
             slider = StrengthSlider(self)
             slider.setObjectName(f"slider-{name}")
-            slider.setToolTip(f"{tip}. 0.0–1.0 in 0.1 steps; double-click resets to {DEFAULTS[name]}.")
+            meaning = _(tip)
+            slider.setToolTip(
+                _("{meaning} (API: {name}). 0.0–1.0 in 0.1 steps; double-click resets to {default}.").format(
+                    meaning=meaning[:1].upper() + meaning[1:], name=name, default=DEFAULTS[name]
+                )
+            )
             value = QLabel("0.0", self)
             value.setObjectName("slider-value")
             value.setFont(QFont("monospace"))
@@ -138,7 +142,7 @@ class ControlsPanel(QWidget):
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             slider.valueChanged.connect(lambda _v, n=name: self._on_strength(n))
             slider.reset_requested.connect(lambda n=name: self.reset_strength(n))
-            caption = QLabel(label, self)
+            caption = QLabel(_(label), self)
             caption.setObjectName(f"caption-{name}")
             caption.setToolTip(slider.toolTip())
             grid.addWidget(caption, row, 0)
@@ -154,16 +158,16 @@ class ControlsPanel(QWidget):
         self.gen_mode = QComboBox(self)
         self.gen_mode.setObjectName("gen-mode")
         for value, text in GEN_MODE_CHOICES:
-            self.gen_mode.addItem(text, value)
+            self.gen_mode.addItem(_(text), value)
         self.gen_mode.currentIndexChanged.connect(self._on_any_change)
         self.prompt = QLineEdit(self)
         self.prompt.setObjectName("prompt")
-        self.prompt.setPlaceholderText("No prompt: keeps the photo (reference)")
+        self.prompt.setPlaceholderText(_("No prompt: keeps the photo (reference)"))
         self.prompt.setClearButtonEnabled(True)
         self.prompt.textChanged.connect(self._on_any_change)
-        form.addRow("Mode", self.gen_mode)
-        form.addRow("Prompt", self.prompt)
-        self.prompt_hint = QLabel("Prompts and creative mode need the cloud backend (Settings).", self)
+        form.addRow(_("Mode"), self.gen_mode)
+        form.addRow(_("Prompt"), self.prompt)
+        self.prompt_hint = QLabel(_("Prompts and creative mode need the cloud backend (Settings)."), self)
         self.prompt_hint.setObjectName("prompt-hint")
         self.prompt_hint.setWordWrap(True)
         self.prompt_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -185,7 +189,8 @@ class ControlsPanel(QWidget):
         form = _form()
         self.aspect = QComboBox(self)
         self.aspect.setObjectName("aspect")
-        self.aspect.addItem("Custom", None)
+        self.aspect.addItem(_("Custom"), None)
+        self.aspect.addItem(_("Photo's aspect (up to 2048)"), AUTO)  # the default: the whole frame is sent
         for name, w, h in ASPECTS:
             self.aspect.addItem(f"{name}  ({w}×{h})", f"{w}x{h}")  # str: Qt cannot findData() a tuple
         self.aspect.activated.connect(self._on_aspect)
@@ -197,8 +202,8 @@ class ControlsPanel(QWidget):
         row.addWidget(self.width_box)
         row.addWidget(QLabel("×", self))
         row.addWidget(self.height_box)
-        form.addRow("Preset", self.aspect)
-        form.addRow("Size", row)
+        form.addRow(_("Preset"), self.aspect)
+        form.addRow(_("Size"), row)
         return form
 
     def _build_seed(self) -> QHBoxLayout:
@@ -206,12 +211,16 @@ class ControlsPanel(QWidget):
         self.seed = QLineEdit(self)
         self.seed.setObjectName("seed")
         self.seed.setValidator(QRegularExpressionValidator(r"-1|\d{1,10}", self))
-        self.seed.setToolTip(f"-1 draws a new seed for every run; 0–{SEED_MAX} repeats a result.")
+        self.seed.setToolTip(
+            _("-1 draws a new seed for every run; 0–{SEED_MAX} repeats a result.").format(SEED_MAX=SEED_MAX)
+        )
         self.seed.editingFinished.connect(self._on_any_change)
-        self.seed_lock = QCheckBox("Lock", self)
+        self.seed_lock = QCheckBox(_("Lock"), self)
         self.seed_lock.setObjectName("seed-lock")
-        self.seed_lock.setToolTip("Keep this seed for every run (same seed + same settings → same result).")
-        self.new_seed = QPushButton("New seed", self)
+        self.seed_lock.setToolTip(
+            _("Keep this seed for every run (same seed + same settings → same result).")
+        )
+        self.new_seed = QPushButton(_("New seed"), self)
         self.new_seed.setObjectName("new-seed")
         self.new_seed.clicked.connect(self.draw_new_seed)
         row.addWidget(self.seed, 1)
@@ -235,8 +244,9 @@ class ControlsPanel(QWidget):
             self.gen_mode.setCurrentIndex(max(0, self.gen_mode.findData(params.gen_mode)))
             if self.prompt.text() != (params.prompt or ""):
                 self.prompt.setText(params.prompt or "")
-            self.width_box.setValue(params.width)
-            self.height_box.setValue(params.height)
+            if params.width is not None and params.height is not None:
+                self.width_box.setValue(params.width)
+                self.height_box.setValue(params.height)
             self.seed.setText(str(params.seed))
             self._sync_aspect()
             self._update_auto_label()
@@ -274,7 +284,9 @@ class ControlsPanel(QWidget):
 
     def _on_aspect(self, index: int) -> None:
         size = self.aspect.itemData(index)
-        if size:
+        if size == AUTO:
+            self._on_any_change()
+        elif size:
             w, h = (int(v) for v in size.split("x"))
             self._updating = True
             self.width_box.setValue(w)
@@ -290,8 +302,9 @@ class ControlsPanel(QWidget):
             **{name: s.strength() for name, s in self.sliders.items()},
             gen_mode=self.gen_mode.currentData(),
             prompt=self.prompt.text() or None,
-            width=self.width_box.value(),
-            height=self.height_box.value(),
+            # The photo's aspect: the size is pinned per photo as it is sent (EditParams.for_photo).
+            width=None if self.aspect.currentData() == AUTO else self.width_box.value(),
+            height=None if self.aspect.currentData() == AUTO else self.height_box.value(),
             seed=int(seed_text) if seed_text not in ("", "-") and int(seed_text) <= SEED_MAX else -1,
         )
         self._update_auto_label(params)
@@ -304,13 +317,17 @@ class ControlsPanel(QWidget):
     def _update_auto_label(self, params: EditParams | None = None) -> None:
         p = params or self._params
         auto = EditParams(prompt=p.prompt).effective_gen_mode
-        why = "prompt given" if p.effective_prompt else "no prompt"
-        self.gen_mode.setItemText(0, f"Automatic — {auto} ({why})")
+        why = _("prompt given") if p.effective_prompt else _("no prompt")
+        self.gen_mode.setItemText(
+            0, _("Automatic — {auto} ({why})").format(auto=words.gen_mode_name(auto), why=why)
+        )
 
     def _sync_aspect(self, params: EditParams | None = None) -> None:
         p = params or self._params
-        index = self.aspect.findData(f"{p.width}x{p.height}")
+        index = self.aspect.findData(AUTO if p.follows_photo else f"{p.width}x{p.height}")
         self.aspect.setCurrentIndex(max(0, index))
+        for box in (self.width_box, self.height_box):
+            box.setEnabled(not p.follows_photo)
 
 
 def _section(text: str) -> QLabel:
@@ -341,7 +358,11 @@ def _size_box(parent: QWidget, name: str) -> QSpinBox:
     box.setSingleStep(16)
     box.setSuffix(" px")
     box.setAccelerated(True)
-    box.setToolTip(f"Output {name}: {SIZE_MIN}–{SIZE_MAX} pixels.")
+    box.setToolTip(
+        _("Output {name}: {SIZE_MIN}–{SIZE_MAX} pixels.").format(
+            name=name, SIZE_MIN=SIZE_MIN, SIZE_MAX=SIZE_MAX
+        )
+    )
     return box
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portrait_studio.core.i18n import _, format_money, ngettext
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.ledger import HistoryError
 from portrait_studio.ui.text import describe_params, money, total, when
@@ -41,13 +42,17 @@ def ledger_summary(
     """Today, total and the budget cap's headroom in one line."""
     by_day = journal.spend_by_day() if by_day is None else by_day
     today = by_day.get(dt.date.today().isoformat(), Decimal(0))
-    text = f"Today {total(today)} · all time {total(sum(by_day.values(), Decimal(0)))}"
+    text = _("Today {today} · all time {total}").format(
+        today=total(today), total=total(sum(by_day.values(), Decimal(0)))
+    )
     if budget_cap is not None:
         left = budget_cap - journal.committed_today()
         if left > 0:
-            text += f" · daily cap ${budget_cap:.2f}, {money(left)} left"
+            text += _(" · daily cap {cap}, {left} left").format(
+                cap=format_money(budget_cap), left=money(left)
+            )
         else:  # money(0) is "free", which said "free left" when nothing was
-            text += f" · daily cap ${budget_cap:.2f} reached (batches pause)"
+            text += _(" · daily cap {cap} reached (batches pause)").format(cap=format_money(budget_cap))
     return text
 
 
@@ -109,9 +114,9 @@ class HistoryPanel(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._build_versions(), "Versions")
+        self.tabs.addTab(self._build_versions(), _("Versions"))
         self._spending_page = self._build_spending()
-        self.tabs.addTab(self._spending_page, "Spending")
+        self.tabs.addTab(self._spending_page, _("Spending"))
         self.tabs.currentChanged.connect(self._on_tab_changed)
         root.addWidget(self.tabs)
         self.message = QLabel()
@@ -122,13 +127,13 @@ class HistoryPanel(QWidget):
     def _build_versions(self) -> QWidget:
         page = QWidget()
         lay = QVBoxLayout(page)
-        self.photo_label = QLabel("No photo open.")
+        self.photo_label = QLabel(_("No photo open."))
         self.photo_label.setWordWrap(True)
         lay.addWidget(self.photo_label)
         self.tree = QTreeWidget()
         self.tree.setObjectName("versions")
         self.tree.setRootIsDecorated(False)
-        self.tree.setHeaderLabels(["", "Version", "When", "Engine", "Settings", "Cost"])
+        self.tree.setHeaderLabels(["", _("Version"), _("When"), _("Engine"), _("Settings"), _("Cost")])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemDoubleClicked.connect(lambda item, _col: self.restore(item.data(0, ROW_ROLE)))
@@ -139,15 +144,15 @@ class HistoryPanel(QWidget):
         self.tree.setMinimumHeight(self.tree.fontMetrics().height() * 5)
         lay.addWidget(self.tree, 1)
         row = QHBoxLayout()
-        self.compare_button = QPushButton("Compare")
-        self.compare_button.setToolTip("Select two versions (or one, to compare it with the original)")
+        self.compare_button = QPushButton(_("Compare"))
+        self.compare_button.setToolTip(_("Select two versions (or one, to compare it with the original)"))
         self.compare_button.clicked.connect(self.compare_selected)
-        self.restore_button = QPushButton("Make current")
+        self.restore_button = QPushButton(_("Make current"))
         self.restore_button.clicked.connect(self._on_restore_clicked)
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Go back to the previous version")
+        self.undo_button = QPushButton(_("Undo"))
+        self.undo_button.setToolTip(_("Go back to the previous version"))
         self.undo_button.clicked.connect(self.undo)
-        self.redo_button = QPushButton("Redo")
+        self.redo_button = QPushButton(_("Redo"))
         self.redo_button.clicked.connect(self.redo)
         for b in (self.compare_button, self.restore_button, self.undo_button, self.redo_button):
             row.addWidget(b)
@@ -161,14 +166,14 @@ class HistoryPanel(QWidget):
         self.ledger_label.setObjectName("ledger-summary")
         self.ledger_label.setWordWrap(True)
         lay.addWidget(self.ledger_label)
-        self.by_day = self._ledger_tree(["Day", "Spent"])
-        self.by_preset = self._ledger_tree(["Preset", "Spent"])
-        self.recent = self._ledger_tree(["Task", "Photo", "Engine", "Cost"])
-        lay.addWidget(QLabel("Per day"))
+        self.by_day = self._ledger_tree([_("Day"), _("Spent")])
+        self.by_preset = self._ledger_tree([_("Preset"), _("Spent")])
+        self.recent = self._ledger_tree([_("Task"), _("Photo"), _("Engine"), _("Cost")])
+        lay.addWidget(QLabel(_("Per day")))
         lay.addWidget(self.by_day, 1)
-        lay.addWidget(QLabel("Per preset"))
+        lay.addWidget(QLabel(_("Per preset")))
         lay.addWidget(self.by_preset, 1)
-        lay.addWidget(QLabel("Recent paid tasks"))
+        lay.addWidget(QLabel(_("Recent paid tasks")))
         lay.addWidget(self.recent, 2)
         return page
 
@@ -202,7 +207,9 @@ class HistoryPanel(QWidget):
             self._refresh_versions()
             self._refresh_ledger()
         except sqlite3.Error as err:  # e.g. the journal was closed while a redraw was pending
-            self._say(f"History is unavailable ({err}). — Reopen the window; nothing is lost.")
+            self._say(
+                _("History is unavailable ({error}). — Reopen the window; nothing is lost.").format(error=err)
+            )
 
     @Slot()
     def _schedule_refresh(self) -> None:
@@ -246,15 +253,21 @@ class HistoryPanel(QWidget):
             self.tree.addTopLevelItem(self._version_item(n, r))
         self._select_only(keep)
         self.tree.blockSignals(False)
-        name = Path(self._path).name if self._path else "this photo"
-        count = f"{len(rows)} version{'s' if len(rows) != 1 else ''}" if rows else "no edits yet"
-        self.photo_label.setText(f"{name}: {count}" if self._sha else "No photo open.")
+        name = Path(self._path).name if self._path else _("this photo")
+        count = (
+            ngettext("{n} version", "{n} versions", len(rows)).format(n=len(rows))
+            if rows
+            else _("no edits yet")
+        )
+        self.photo_label.setText(
+            _("{name}: {count}").format(name=name, count=count) if self._sha else _("No photo open.")
+        )
         self._update_buttons()
 
     def _original_item(self) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(["", "Original", "", "", "the photo as shot", ""])
+        item = QTreeWidgetItem(["", _("Original"), "", "", _("the photo as shot"), ""])
         item.setData(0, ROW_ROLE, ORIGINAL)
-        item.setToolTip(1, "The photo itself: select it with a version to compare the two")
+        item.setToolTip(1, _("The photo itself: select it with a version to compare the two"))
         self._fit_row(item)
         return item
 
@@ -276,16 +289,20 @@ class HistoryPanel(QWidget):
         cells = ["●" if is_current else "", f"v{n}", when(r.finished_at), engine, settings]
         item = QTreeWidgetItem([*cells, money(r.cost)])
         item.setData(0, ROW_ROLE, r.id)
-        tip = [settings, f"Task {r.task_id or '—'}", f"Result: {r.result_path}"]
+        tip = [
+            settings,
+            _("Task {task_id}").format(task_id=r.task_id or "—"),
+            _("Result: {path}").format(path=r.result_path),
+        ]
         if r.preset:
-            tip.append(f"Preset: {r.preset}")
+            tip.append(_("Preset: {preset}").format(preset=r.preset))
         item.setToolTip(4, "\n".join(tip))
         if is_current:
             font = QFont(item.font(1))
             font.setBold(True)
             for col in range(6):
                 item.setFont(col, font)
-            item.setToolTip(0, "The current version: what Save writes")
+            item.setToolTip(0, _("The current version: what Save writes"))
         self._fit_row(item)
         return item
 
@@ -311,7 +328,7 @@ class HistoryPanel(QWidget):
 
     def _on_ledger_failed(self, err: Exception) -> None:
         # e.g. sqlite3.Error: the journal was closed under the read
-        self._on_ledger_ready(f"The spend ledger is unavailable ({err}).")
+        self._on_ledger_ready(_("The spend ledger is unavailable ({error}).").format(error=err))
 
     def shutdown(self) -> None:
         """Stop the ledger-read thread, waiting for a read in hand (before the journal closes)."""
@@ -359,9 +376,9 @@ class HistoryPanel(QWidget):
     def version_name(self, row: JournalRow | None) -> str:
         """What the list calls a version: "Original" (None), "v1", "v2"… (the compare view's labels)."""
         if row is None:
-            return "Original"
+            return _("Original")
         row_id = getattr(row, "id", None)  # (a row not from this list has no number)
-        return f"v{self._order.index(row_id) + 1}" if row_id in self._order else "Version"
+        return f"v{self._order.index(row_id) + 1}" if row_id in self._order else _("Version")
 
     def select(self, *ids: int) -> None:
         """Select these lines (row ids, or ORIGINAL) and nothing else."""
@@ -385,19 +402,23 @@ class HistoryPanel(QWidget):
         button, one = self.restore_button, versions[0] if len(versions) == 1 else None
         name = f"v{self._order.index(one) + 1}" if one in self._order else ""
         if one is not None and len(picked) == 1 and one != self._current_id:
-            button.setText(f"Make {name} current")
-            button.setToolTip(f"Show {name} as the photo's result again (what Save writes); nothing is sent")
+            button.setText(_("Make {name} current").format(name=name))
+            button.setToolTip(
+                _("Show {name} as the photo's result again (what Save writes); nothing is sent").format(
+                    name=name
+                )
+            )
             button.setEnabled(True)
             return
-        button.setText(f"Make {name} current" if name else "Make current")
+        button.setText(_("Make {name} current").format(name=name) if name else _("Make current"))
         if one is not None and one == self._current_id:
-            why = f"{name} is already the current version (●)"
+            why = _("{name} is already the current version (●)").format(name=name)
         elif picked == [ORIGINAL]:
-            why = "The original is always kept: compare a version with it, or run a new edit"
+            why = _("The original is always kept: compare a version with it, or run a new edit")
         elif not self._order:
-            why = "No versions yet: run an edit (Ctrl+Enter)"
+            why = _("No versions yet: run an edit (Ctrl+Enter)")
         else:
-            why = "Select one version to make it current"
+            why = _("Select one version to make it current")
         button.setToolTip(why)
         button.setEnabled(False)
 
@@ -407,7 +428,7 @@ class HistoryPanel(QWidget):
         if len(picked) == 1 and picked[0] != ORIGINAL:
             picked = [ORIGINAL, picked[0]]
         if len(picked) != 2:
-            self._say("Select two versions to compare (or one, to compare it with the original).")
+            self._say(_("Select two versions to compare (or one, to compare it with the original)."))
             return False
         before, after = (None if i == ORIGINAL else self._rows[i] for i in picked)
         self.compare_requested.emit(before, after)
@@ -425,7 +446,7 @@ class HistoryPanel(QWidget):
             return None
         self._timer.stop()
         self.refresh()
-        self._say(f"Version v{self._order.index(row_id) + 1} is current again.")
+        self._say(_("Version v{n} is current again.").format(n=self._order.index(row_id) + 1))
         self.version_restored.emit(row)
         return row
 

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.presets import Preset, PresetError, PresetStore
 from portrait_studio.ui import text as words
 from portrait_studio.ui.threads.bridge import Bridge
 
-PRESET_FILTER = "Portrait Studio preset (*.json);;All files (*)"
+PRESET_FILTER = N_("Portrait Studio preset (*.json);;All files (*)")
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -72,15 +73,15 @@ class PresetsPanel(QWidget):
         root.addWidget(self.details)
         grid = QGridLayout()
         self.apply_button = self._button(
-            "Apply", self._on_apply_clicked, "Apply the selected preset (double-click or Enter)"
+            _("Apply"), self._on_apply_clicked, _("Apply the selected preset (double-click or Enter)")
         )
         self.save_button = self._button(
-            "Save current as…", self._on_save_clicked, "Save the sliders as a preset"
+            _("Save current as…"), self._on_save_clicked, _("Save the sliders as a preset")
         )
-        self.rename_button = self._button("Rename…", self._on_rename_clicked)
-        self.delete_button = self._button("Delete", self._on_delete_clicked)
-        self.import_button = self._button("Import…", self._on_import_clicked)
-        self.export_button = self._button("Export…", self._on_export_clicked)
+        self.rename_button = self._button(_("Rename…"), self._on_rename_clicked)
+        self.delete_button = self._button(_("Delete"), self._on_delete_clicked)
+        self.import_button = self._button(_("Import…"), self._on_import_clicked)
+        self.export_button = self._button(_("Export…"), self._on_export_clicked)
         buttons = [
             self.apply_button,
             self.save_button,
@@ -131,7 +132,7 @@ class PresetsPanel(QWidget):
         self.problems_label.setVisible(bool(text))
 
     def _item(self, p: Preset) -> QListWidgetItem:
-        item = QListWidgetItem(f"{p.name}  ·  built-in" if p.builtin else p.name)
+        item = QListWidgetItem(_("{name}  ·  built-in").format(name=p.name) if p.builtin else p.name)
         item.setData(NAME_ROLE, p.name)
         item.setToolTip("\n".join(x for x in (p.description, words.describe_params(p.params)) if x))
         return item
@@ -158,7 +159,7 @@ class PresetsPanel(QWidget):
         name = self.selected_name()
         return self._presets.get(name) if name is not None else None
 
-    def _on_selection(self, *_: object) -> None:
+    def _on_selection(self, *_args: object) -> None:
         p = self._selected_preset()
         self.apply_button.setEnabled(p is not None)
         self.export_button.setEnabled(p is not None)
@@ -166,9 +167,9 @@ class PresetsPanel(QWidget):
         self.rename_button.setEnabled(editable)
         self.delete_button.setEnabled(editable)
         if p is None:
-            self.details.setText("Select a preset to see its settings.")
+            self.details.setText(_("Select a preset to see its settings."))
         else:
-            lock = " Built-in: save a copy to change it." if p.builtin else ""
+            lock = _(" Built-in: save a copy to change it.") if p.builtin else ""
             self.details.setText(
                 f"<b>{p.name}</b><br>{words.describe_params(p.params)}<br><i>{p.description}{lock}</i>"
             )
@@ -186,26 +187,27 @@ class PresetsPanel(QWidget):
         except PresetError as err:
             self._fail(err)
             return None
-        self._say(f"Applied “{preset.name}”.")
+        self._say(_("Applied “{preset}”.").format(preset=preset.name))
         self.preset_applied.emit(preset.name, preset.params)
         return preset.params
 
     def save_current_as(self, name: str, description: str = "", *, replace: bool = False) -> Preset | None:
         """Save the editor's current params as a user preset; an existing one is replaced only if asked."""
         if self._current_params is None:
-            self._fail(PresetError("There are no edit settings to save yet.", "Open a photo first."))
+            self._fail(PresetError(_("There are no edit settings to save yet."), _("Open a photo first.")))
             return None
         try:
             existing = self._find(name)
             if existing is not None and not existing.builtin and not replace:
                 raise PresetError(
-                    f"A preset called “{existing.name}” already exists.", "Choose another name."
+                    _("A preset called “{existing}” already exists.").format(existing=existing.name),
+                    _("Choose another name."),
                 )
             preset = self.store.save(name, self._current_params(), description)
         except PortraitStudioError as err:
             self._fail(err)
             return None
-        return self._done(preset, f"Saved “{preset.name}”.")
+        return self._done(preset, _("Saved “{preset}”.").format(preset=preset.name))
 
     def rename(self, old: str, new: str) -> Preset | None:
         """Rename a user preset (built-ins refuse, with a message)."""
@@ -214,7 +216,7 @@ class PresetsPanel(QWidget):
         except PortraitStudioError as err:
             self._fail(err)
             return None
-        return self._done(preset, f"Renamed “{old}” to “{preset.name}”.")
+        return self._done(preset, _("Renamed “{old}” to “{preset}”.").format(old=old, preset=preset.name))
 
     def delete(self, name: str) -> bool:
         """Delete a user preset (built-ins refuse, with a message); True when it is gone."""
@@ -224,7 +226,7 @@ class PresetsPanel(QWidget):
             self._fail(err)
             return False
         self.refresh()
-        self._say(f"Deleted “{name}”.")
+        self._say(_("Deleted “{name}”.").format(name=name))
         return True
 
     def import_from(self, path: Path | str, name: str | None = None) -> Preset | None:
@@ -234,7 +236,9 @@ class PresetsPanel(QWidget):
         except PortraitStudioError as err:
             self._fail(err)
             return None
-        return self._done(preset, f"Imported “{preset.name}” from {Path(path).name}.")
+        return self._done(
+            preset, _("Imported “{preset}” from {path}.").format(preset=preset.name, path=Path(path).name)
+        )
 
     def export_to(self, name: str, path: Path | str) -> Path | None:
         """Write a preset to a file another Portrait Studio can import."""
@@ -243,7 +247,7 @@ class PresetsPanel(QWidget):
         except (PortraitStudioError, OSError) as err:
             self._fail(err)
             return None
-        self._say(f"Exported “{name}” to {written}.")
+        self._say(_("Exported “{name}” to {written}.").format(name=name, written=written))
         return written
 
     def _find(self, name: str) -> Preset | None:
@@ -265,7 +269,11 @@ class PresetsPanel(QWidget):
 
     def _fail(self, err: Exception) -> None:
         """Show the error in the panel and emit it."""
-        text = str(err) if isinstance(err, PortraitStudioError) else f"{err} — Check the file and folder."
+        text = (
+            str(err)
+            if isinstance(err, PortraitStudioError)
+            else _("{error} — Check the file and folder.").format(error=err)
+        )
         self._say(text, problem=True)
         self.error.emit(text)
         return None
@@ -277,13 +285,17 @@ class PresetsPanel(QWidget):
             self.apply(name)
 
     def _on_save_clicked(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save preset", "Name for the current settings:")
+        name, ok = QInputDialog.getText(self, _("Save preset"), _("Name for the current settings:"))
         if not ok or not name.strip():
             return
         existing = self._find(name)
         replace = False
         if existing is not None and not existing.builtin:
-            answer = QMessageBox.question(self, "Replace preset", f"Replace the preset “{existing.name}”?")
+            answer = QMessageBox.question(
+                self,
+                _("Replace preset"),
+                _("Replace the preset “{existing}”?").format(existing=existing.name),
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
             replace = True
@@ -293,19 +305,21 @@ class PresetsPanel(QWidget):
         old = self.selected_name()
         if not old:
             return
-        new, ok = QInputDialog.getText(self, "Rename preset", "New name:", text=old)
+        new, ok = QInputDialog.getText(self, _("Rename preset"), _("New name:"), text=old)
         if ok and new.strip() and new != old:
             self.rename(old, new)
 
     def _on_delete_clicked(self) -> None:
         name = self.selected_name()
-        if name and QMessageBox.question(self, "Delete preset", f"Delete “{name}”?") == (
-            QMessageBox.StandardButton.Yes
-        ):
+        if name and QMessageBox.question(
+            self, _("Delete preset"), _("Delete “{name}”?").format(name=name)
+        ) == (QMessageBox.StandardButton.Yes):
             self.delete(name)
 
     def _on_import_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import preset", str(Path.home()), PRESET_FILTER)
+        path, _chosen = QFileDialog.getOpenFileName(
+            self, _("Import preset"), str(Path.home()), _(PRESET_FILTER)
+        )
         if path:
             self.import_from(path)
 
@@ -314,7 +328,7 @@ class PresetsPanel(QWidget):
         if not name:
             return
         suggested = str(Path.home() / f"{name}.json")
-        path, _ = QFileDialog.getSaveFileName(self, "Export preset", suggested, PRESET_FILTER)
+        path, _chosen = QFileDialog.getSaveFileName(self, _("Export preset"), suggested, _(PRESET_FILTER))
         if path:
             self.export_to(name, path)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.ui import text as words
 from portrait_studio.ui.model.session import Session
 
@@ -35,9 +36,9 @@ class RunPanel(QWidget):
         layout.setContentsMargins(12, 8, 12, 12)
         layout.setSpacing(6)
         row = QHBoxLayout()
-        self.run_button = QPushButton("Run", self)
+        self.run_button = QPushButton(_("Run"), self)
         self.run_button.setObjectName("run-button")
-        self.run_button.setToolTip("Send the edit (Ctrl+Enter)")
+        self.run_button.setToolTip(_("Send the edit (Ctrl+Enter)"))
         self.run_button.setMinimumHeight(34)
         # The one accent of the window: Run in the highlight colour (palette, not a style sheet: start-up).
         palette = self.run_button.palette()
@@ -49,9 +50,9 @@ class RunPanel(QWidget):
         font = self.run_button.font()
         font.setBold(True)
         self.run_button.setFont(font)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(_("Cancel"), self)
         self.cancel_button.setObjectName("cancel-button")
-        self.cancel_button.setToolTip("Stop waiting for this edit (Esc)")
+        self.cancel_button.setToolTip(_("Stop waiting for this edit (Esc)"))
         self.cancel_button.setEnabled(False)
         row.addWidget(self.run_button, 3)
         row.addWidget(self.cancel_button, 1)
@@ -96,7 +97,7 @@ class RunPanel(QWidget):
         self.key_text.setWordWrap(True)
         self.key_text.setOpenExternalLinks(True)
         self.key_text.setTextFormat(Qt.TextFormat.RichText)
-        self.key_button = QPushButton("Settings…", self.key_notice)
+        self.key_button = QPushButton(_("Settings…"), self.key_notice)
         self.key_button.clicked.connect(self.settings_requested)
         notice.addWidget(self.key_text)
         notice.addWidget(self.key_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -128,7 +129,7 @@ class RunPanel(QWidget):
         self.clear_error()
         if photo.running:
             self._problems.pop(photo.path, None)  # a new run: the last "Not sent" is history
-            self.running(photo.run_text or "Running…")
+            self.running(photo.run_text or _("Running…"))
         else:
             self.idle(photo.run_text)
             if photo.error and photo.display is not None and not photo.load_failed:
@@ -143,7 +144,7 @@ class RunPanel(QWidget):
         self.bar.hide()
         self.status.setText(text)
 
-    def running(self, text: str = "Starting…") -> None:
+    def running(self, text: str = N_("Starting…")) -> None:
         """A run was submitted."""
         self.error.hide()
         self._fit_messages()
@@ -151,7 +152,7 @@ class RunPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.bar.setRange(0, 0)  # busy until the first progress figure arrives
         self.bar.show()
-        self.status.setText(text)
+        self.status.setText(_(text))  # the default's words; a text already translated passes unchanged
 
     def progress(self, fraction: float, eta: float, stage: str) -> None:
         """Progress of the run; negative numbers mean unknown."""
@@ -180,8 +181,16 @@ class RunPanel(QWidget):
     def show_key_needed(self, needed: bool, site: str = "") -> None:
         """The cloud is chosen and no API key is set: say so now (not at the first Run), with the way out."""
         if needed:
-            link = f' <a href="{site}">Get a key at {site.removeprefix("https://")}</a>.' if site else ""
-            self.key_text.setText(f"The cloud needs an API key: none is set. Paste it in Settings.{link}")
+            link = (
+                _(' <a href="{site}">Get a key at {host}</a>.').format(
+                    site=site, host=site.removeprefix("https://")
+                )
+                if site
+                else ""
+            )
+            self.key_text.setText(
+                _("The cloud needs an API key: none is set. Paste it in Settings.{link}").format(link=link)
+            )
         self.key_notice.setVisible(needed)
         self._fit_messages()
 

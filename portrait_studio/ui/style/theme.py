@@ -1,4 +1,4 @@
-"""Light and dark neutral-grey palettes, following the OS colour scheme or forced by Settings.theme."""
+"""Light, dark and high-contrast palettes, following the OS colour scheme or forced by Settings.theme."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-Scheme = Literal["light", "dark"]
+Scheme = Literal["light", "dark", "high_contrast"]
 
 # Neutral greys (no colour cast) so the chrome does not bias how a photo's colours are judged; photo editors
 # (Lightroom, darktable) use mid/dark greys for the same reason. Accent is a desaturated blue.
@@ -44,9 +44,30 @@ _LIGHT = {
 }
 
 
+# For low vision: black and white, a yellow focus/selection (WCAG contrast above 15:1 for text, 12:1 for the
+# highlight), white borders so every control's edge shows. The compare view keeps its neutral grey surround
+# (ui/panels/compare_view.CANVAS): colour judgement needs it whatever the chrome.
+_HIGH_CONTRAST = {
+    "window": "#000000",
+    "base": "#000000",
+    "alt": "#141414",
+    "text": "#ffffff",
+    "button": "#000000",
+    "mid": "#ffffff",
+    "dark": "#ffffff",
+    "light": "#ffffff",
+    "disabled": "#a6a6a6",
+    "highlight": "#ffd700",
+    "highlighted_text": "#000000",
+    "link": "#66ccff",
+    "tooltip": "#000000",
+}
+_SCHEMES = {"dark": _DARK, "light": _LIGHT, "high_contrast": _HIGH_CONTRAST}
+
+
 def resolve_scheme(theme: str, os_scheme: Qt.ColorScheme) -> Scheme:
     """The scheme to paint: forced light/dark wins; "system" follows the OS (dark when it does not say)."""
-    if theme in ("light", "dark"):
+    if theme in _SCHEMES:
         return theme  # type: ignore[return-value]
     if os_scheme == Qt.ColorScheme.Light:
         return "light"
@@ -56,7 +77,7 @@ def resolve_scheme(theme: str, os_scheme: Qt.ColorScheme) -> Scheme:
 
 def make_palette(scheme: Scheme) -> QPalette:
     """A complete QPalette for the scheme (all roles set, disabled group greyed)."""
-    c = {k: QColor(v) for k, v in (_DARK if scheme == "dark" else _LIGHT).items()}
+    c = {k: QColor(v) for k, v in _SCHEMES[scheme].items()}
     R = QPalette.ColorRole
     pal = QPalette()
     roles = {
@@ -87,7 +108,7 @@ def make_palette(scheme: Scheme) -> QPalette:
     G = QPalette.ColorGroup.Disabled
     for role in (R.WindowText, R.Text, R.ButtonText, R.HighlightedText):
         pal.setColor(G, role, c["disabled"])
-    pal.setColor(G, R.Highlight, c["mid"])
+    pal.setColor(G, R.Highlight, c["disabled"] if scheme == "high_contrast" else c["mid"])
     return pal
 
 
@@ -107,7 +128,7 @@ def apply_theme(app: QApplication, theme: str = "system", os_scheme: Qt.ColorSch
 def current_scheme(app: QApplication) -> Scheme | None:
     """The scheme last applied by apply_theme, or None."""
     value = app.property("portrait_studio_scheme")
-    return value if value in ("light", "dark") else None
+    return value if value in _SCHEMES else None
 
 
 class ThemeFollower(QObject):

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui.jobs.run_job import Executor, RunJob, RunOutcome
 from portrait_studio.ui.threads.bridge import Bridge
@@ -67,7 +68,7 @@ class RunWorker:
 
         def progress(fraction: float | None, eta: float | None, stage: str) -> None:
             if self._cancel.is_set():
-                raise CancelledError("The edit was cancelled.")
+                raise CancelledError(_("The edit was cancelled."))
             on_progress(job.key, -1.0 if fraction is None else fraction, -1.0 if eta is None else eta, stage)
 
         try:
@@ -76,9 +77,9 @@ class RunWorker:
             raise
         except Exception as err:  # a bug must still reach the user as a message, not a dead worker
             log.exception("run failed")
-            raise PortraitStudioError(f"Unexpected error: {err}", None) from err
+            raise PortraitStudioError(_("Unexpected error: {error}").format(error=err), None) from err
         if self._cancel.is_set():
-            raise CancelledError("The edit was cancelled.")
+            raise CancelledError(_("The edit was cancelled."))
         return dataclasses.replace(outcome, seconds=time.perf_counter() - t0)
 
     def prepare(self) -> str:
@@ -112,7 +113,7 @@ class RunWorker:
             _close(self._take_stale())  # in case a batch photo asks before drop_stale has run
             if self._backend is None:
                 if self._shut:  # a batch or panel thread asking while the window closes
-                    raise CancelledError("The window is closing.")
+                    raise CancelledError(_("The window is closing."))
                 from portrait_studio.api.backend import open_backend
 
                 self._backend = open_backend(self._settings)

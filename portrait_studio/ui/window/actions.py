@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
+from portrait_studio.core.i18n import _
 from portrait_studio.ui.panels.compare_view import SIDE, SPLIT, TOGGLE
 
 Slot = Callable[[], object]
@@ -60,12 +62,20 @@ class Actions:
     panels_menu: QMenu
     help_menu: QMenu
     toolbar: QToolBar
+    photo_menu: QMenu  # (the selection verbs join it: shoot_menu.py)
+
+
+def plain(text: str) -> str:
+    """A menu text without its mnemonic: "&Open…" → "Open…", "打开(&O)…" → "打开…"."""
+    return re.sub(r"\s*\(&\w\)|&", "", text)
 
 
 def _action(
     w: QMainWindow, text: str, slot: Callable[[], object], keys: tuple[Keys, ...] = (), tip: str = ""
 ) -> QAction:
     action = QAction(text, w)
+    # a toolbar button's text: Qt would strip the "&" and "…" of "打开(&O)…" but leave "(O)"
+    action.setIconText(plain(text).rstrip("…"))
     if keys:
         action.setShortcuts([QKeySequence(k) for k in keys])
     if tip:
@@ -89,55 +99,64 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
     k = QKeySequence.StandardKey
     mode_actions: dict[str, QAction] = {}
     group = QActionGroup(w)
-    for mode, text, key in ((SPLIT, "&Split", "S"), (SIDE, "Side &by side", "B"), (TOGGLE, "&Toggle", "T")):
-        action = _action(w, text, functools.partial(s.mode, mode), (key,), f"{text.replace('&', '')} ({key})")
+    for mode, text, key in (
+        (SPLIT, _("&Split"), "S"),
+        (SIDE, _("Side &by side"), "B"),
+        (TOGGLE, _("&Toggle"), "T"),
+    ):
+        action = _action(w, text, functools.partial(s.mode, mode), (key,), f"{plain(text)} ({key})")
         action.setCheckable(True)
         action.setChecked(mode == SPLIT)
         group.addAction(action)
         mode_actions[mode] = action
     a = dict(
-        open_action=_action(w, "&Open…", s.open, (k.Open,), "Open photos (Ctrl+O)"),
-        open_folder_action=_action(w, "Open &folder…", s.open_folder, ("Ctrl+Shift+O",)),
-        save_action=_action(w, "&Save", s.save, (k.Save,), "Save the result next to the original"),
-        save_as_action=_action(w, "Save &as…", s.save_as, ("Ctrl+Shift+S",)),
-        quit_action=_action(w, "&Quit", s.quit, (k.Quit,)),
-        run_action=_action(w, "&Run", s.run, ("Ctrl+Return", "Ctrl+Enter"), "Run the edit (Ctrl+Enter)"),
-        cancel_action=_action(w, "&Cancel", s.cancel, (Qt.Key.Key_Escape,), "Cancel the edit (Esc)"),
-        settings_action=_action(w, "Se&ttings…", s.settings, (k.Preferences,)),
-        prev_action=_action(w, "&Previous photo", s.previous, ("Ctrl+Left",)),
-        next_action=_action(w, "&Next photo", s.next, ("Ctrl+Right",)),
-        fit_action=_action(w, "Zoom to &fit", s.fit, ("Ctrl+0",)),
+        open_action=_action(w, _("&Open…"), s.open, (k.Open,), _("Open photos (Ctrl+O)")),
+        open_folder_action=_action(w, _("Open &folder…"), s.open_folder, ("Ctrl+Shift+O",)),
+        save_action=_action(w, _("&Save"), s.save, (k.Save,), _("Save the result next to the original")),
+        save_as_action=_action(w, _("Save &as…"), s.save_as, ("Ctrl+Shift+S",)),
+        quit_action=_action(w, _("&Quit"), s.quit, (k.Quit,)),
+        run_action=_action(
+            w, _("&Run"), s.run, ("Ctrl+Return", "Ctrl+Enter"), _("Run the edit (Ctrl+Enter)")
+        ),
+        cancel_action=_action(w, _("&Cancel"), s.cancel, (Qt.Key.Key_Escape,), _("Cancel the edit (Esc)")),
+        settings_action=_action(w, _("Se&ttings…"), s.settings, (k.Preferences,)),
+        prev_action=_action(w, _("&Previous photo"), s.previous, ("Ctrl+Left",)),
+        next_action=_action(w, _("&Next photo"), s.next, ("Ctrl+Right",)),
+        fit_action=_action(w, _("Zoom to &fit"), s.fit, ("Ctrl+0",)),
         zoom100_action=_action(
             w,
-            "Zoom &1:1",
+            _("Zoom &1:1"),
             s.zoom100,
             ("Ctrl+1",),
-            "One screen pixel per pixel of the original (Ctrl+1; Z or double-click toggles with fit)",
+            _(
+                "One screen pixel per pixel of the result (the original before a run); Ctrl+1, Z or "
+                "double-click"
+            ),
         ),
-        faces_action=_checkable(w, "Show &face boxes", s.faces),
-        preview_action=_checkable(w, "Live &preview", s.preview),
+        faces_action=_checkable(w, _("Show &face boxes"), s.faces),
+        preview_action=_checkable(w, _("Live &preview"), s.preview),
     )
     bar = w.menuBar()
-    file_menu = bar.addMenu("&File")
+    file_menu = bar.addMenu(_("&File"))
     file_menu.addActions([a["open_action"], a["open_folder_action"]])
-    recent_menu = file_menu.addMenu("Open &recent")
+    recent_menu = file_menu.addMenu(_("Open &recent"))
     file_menu.addSeparator()
     file_menu.addActions([a["save_action"], a["save_as_action"]])
     file_menu.addSeparator()
     file_menu.addAction(a["quit_action"])
-    edit_menu = bar.addMenu("&Edit")
+    edit_menu = bar.addMenu(_("&Edit"))
     edit_menu.addActions([a["run_action"], a["cancel_action"]])
     edit_menu.addSeparator()
     edit_menu.addAction(a["settings_action"])
-    view_menu = bar.addMenu("&View")
+    view_menu = bar.addMenu(_("&View"))
     view_menu.addActions(list(mode_actions.values()))
     view_menu.addSeparator()
     view_menu.addActions([a["fit_action"], a["zoom100_action"], a["faces_action"], a["preview_action"]])
-    panels_menu = view_menu.addMenu("&Panels")
-    photo_menu = bar.addMenu("&Photo")
+    panels_menu = view_menu.addMenu(_("&Panels"))
+    photo_menu = bar.addMenu(_("&Photo"))
     photo_menu.addActions([a["prev_action"], a["next_action"]])
-    help_menu = bar.addMenu("&Help")
-    tb = QToolBar("Main", w)
+    help_menu = bar.addMenu(_("&Help"))
+    tb = QToolBar(_("Main"), w)
     tb.setObjectName("main-toolbar")
     tb.setMovable(False)
     tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -156,6 +175,7 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
         panels_menu=panels_menu,
         help_menu=help_menu,
         toolbar=tb,
+        photo_menu=photo_menu,
     )
 
 

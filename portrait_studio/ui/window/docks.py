@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
 from portrait_studio.api.batch import BatchQueue
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -95,24 +96,34 @@ def batch_queue(
     params_for: Callable[[Path], EditParams],
     backend: Callable[[], Any],
     settings: Callable[[], Settings],
+    *,  # (the batch from the filmstrip, ui/window/batch_flow.py: the request recorded when it was queued)
+    size_for: Callable[[Path], str] | None = None,
+    out_dir_for: Callable[[Path], Path | None] | None = None,
+    preset_for: Callable[[Path], str | None] | None = None,
 ) -> BatchQueue:
-    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open."""
+    """The batch queue: the same pipeline over many photos, each with its own parameters when it is open.
+
+    A group photo is one item, each face but tiny background ones its own task (api.group.run_photo), as in
+    `retouch`."""
     from portrait_studio.api.batch import default_concurrency
-    from portrait_studio.api.pipeline import run_edit
+    from portrait_studio.api.group import run_photo
 
     def run_one(path: Path, progress: Any, cancel: Any) -> Any:
         s = settings()
-        return run_edit(
+        return run_photo(
             backend(),  # the Run worker's backend session (thread-safe)
             path,
             params_for(path),  # read on a batch thread: EditParams is immutable, so taking it is safe
             journal=journal,
+            preset=preset_for(path) if preset_for is not None else None,
             settings=s,
-            out_dir=s.output_folder(),  # Settings' output folder; None: next to each original
+            # Settings' output folder (None: next to each original), unless the photo's batch chose one.
+            out_dir=out_dir_for(path) if out_dir_for is not None else s.output_folder(),
             on_progress=progress,
             cancel=cancel,
             budget_cap=queue.budget_cap,
             pace=queue.pace,
+            size=size_for(path) if size_for is not None else "original",  # the Edit panel's Result size
         )
 
     first = settings()
@@ -128,8 +139,20 @@ def add_about(help_menu: QMenu, parent: QWidget) -> None:
     except ImportError as err:
         log.warning("About dialog not available: %s", err)
         return
-    action = help_menu.addAction("&About Portrait Studio")
+    action = help_menu.addAction(_("&About Portrait Studio"))
     action.triggered.connect(lambda: show_about(parent))
 
 
-__all__ = ["PanelScroll", "add_about", "add_dock", "batch_queue", "panel_of"]
+def add_keyboard_sheet(help_menu: QMenu, parent: QWidget) -> QAction:
+    """Help ▸ Keyboard (F1): the shortcut sheet, listing the actions of `parent` (the window) when opened."""
+    from portrait_studio.ui.dialogs.keyboard_dialog import show_keyboard
+
+    action = QAction(_("&Keyboard shortcuts…"), parent)
+    action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+    action.triggered.connect(lambda: show_keyboard(parent.actions(), parent))
+    parent.addAction(action)  # F1 works with the menu closed
+    help_menu.addAction(action)
+    return action
+
+
+__all__ = ["PanelScroll", "add_about", "add_dock", "add_keyboard_sheet", "batch_queue", "panel_of"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from portrait_studio.core.i18n import _
 from portrait_studio.ui import text
 from portrait_studio.ui.model.session import Session
 from portrait_studio.ui.threads.runner import BackgroundRunner
@@ -38,7 +39,7 @@ class HistoryController(QObject):
         self._show_result = show_result  # decodes a photo's result for the after pane (RunController)
         # A version's name as History lists it ("v2"); the window sets it to the History panel's.
         self.name_of: Callable[[JournalRow | None], str] = lambda row: (
-            "Original" if row is None else "Version"
+            _("Original") if row is None else _("Version")
         )
 
     def compare_versions(self, older: JournalRow | None, newer: JournalRow | None) -> None:
@@ -72,7 +73,9 @@ class HistoryController(QObject):
 
     def _failed(self, err: Exception) -> None:
         # Not a Run error: nothing was sent, and nothing about the photo's result changed.
-        self.message.emit(f"Could not show that version: {text.error(*message_of(err))}", 10000)
+        self.message.emit(
+            _("Could not show that version: {error}").format(error=text.error(*message_of(err))), 10000
+        )
 
 
 __all__ = ["HistoryController"]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from portrait_studio import APP_NAME
+from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings, load_settings
@@ -37,10 +38,12 @@ from portrait_studio.ui.panels.banner import PreflightBanner
 from portrait_studio.ui.panels.compare_view import CANVAS, CompareBinding, CompareView
 from portrait_studio.ui.panels.controls import ControlsPanel
 from portrait_studio.ui.panels.filmstrip import Filmstrip
+from portrait_studio.ui.panels.result_size import ResultSizeBinding
 from portrait_studio.ui.panels.run_panel import RunPanel
 from portrait_studio.ui.threads.run_worker import RunThread
 from portrait_studio.ui.threads.runner import BackgroundRunner
 from portrait_studio.ui.window.actions import Slots, build_actions
+from portrait_studio.ui.window.faces_flow import FacesController
 from portrait_studio.ui.window.history_flow import HistoryController
 from portrait_studio.ui.window.image_keys import ImageKeys
 from portrait_studio.ui.window.open_flow import OpenController
@@ -50,6 +53,7 @@ from portrait_studio.ui.window.run_flow import RunController
 from portrait_studio.ui.window.save_flow import SaveController
 from portrait_studio.ui.window.settings_flow import SettingsController
 from portrait_studio.ui.window.shoot_flow import ShootFlow, ask_unsaved
+from portrait_studio.ui.window.shoot_menu import ShootActions
 from portrait_studio.ui.window.view_flow import ViewController
 
 if TYPE_CHECKING:  # (imported where they are built, after the first paint: start-up time)
@@ -57,7 +61,9 @@ if TYPE_CHECKING:  # (imported where they are built, after the first paint: star
     from portrait_studio.ui.panels.batch_panel import BatchPanel
     from portrait_studio.ui.panels.history_panel import HistoryPanel
     from portrait_studio.ui.panels.presets_panel import PresetsPanel
+    from portrait_studio.ui.window.batch_flow import BatchFlow
     from portrait_studio.ui.window.resume_flow import ResumeFlow
+    from portrait_studio.ui.window.watch_flow import WatchController
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +112,8 @@ class MainWindow(QMainWindow):
         self.history_panel: HistoryPanel | None = None
         self.batch_queue: BatchQueue | None = None
         self.batch_panel: BatchPanel | None = None
+        self.batch_flow: BatchFlow | None = None  # Retouch selected… (built with the journal)
+        self.watch_flow: WatchController | None = None
         self.presets_panel: PresetsPanel | None = None
         self.resume_flow: ResumeFlow | None = None
         self._build_central()
@@ -114,6 +122,11 @@ class MainWindow(QMainWindow):
         self.window_actions = build_actions(self, self._slots())
         self._connect()
         self._build_status_bar()
+        # The verbs on the filmstrip's selection: batch, copy/paste/sync settings, watch folder.
+        self.shoot = ShootActions(
+            self, self.window_actions.photo_menu, self.session, self.filmstrip, self.set_params,
+            self._current_settings, lambda: self.presets_panel.store.list() if self.presets_panel else [],
+        )  # fmt: skip
         self.recent.fill_menu(self.window_actions.recent_menu, self.open_paths)
         self.shoot_flow: ShootFlow | None = None
         self._quit_confirmed = False
@@ -165,7 +178,19 @@ class MainWindow(QMainWindow):
             self.controls.params_for_run,
             lambda estimate, limit: self.confirm_cost(estimate, limit),
             self,
+            result_size=self.controls.result_size.size_for,
         )
+        self.faces_flow = FacesController(
+            self.session,
+            self.compare,
+            self.io,
+            current,
+            self.runner.worker.backend,
+            self.controls,
+            self,
+        )
+        self.run_flow.group_for = self.faces_flow.group_for
+        self.canvas_layout.insertWidget(1, self.faces_flow.bar)  # under the pre-flight banner
         self.save_flow = SaveController(self.session, self.io, current, self)
         self.history_flow = HistoryController(self.session, self.io, self.run_flow.show_result, self)
         self.view_flow = ViewController(self.compare, self.session, self.scaler, self.io, self)
@@ -201,6 +226,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(central)
         self.compare_binding = CompareBinding(self.compare, self.session)
         self.filmstrip = Filmstrip(self.session, central)
+        self.canvas_layout = v
         v.addWidget(self.banner)
         v.addWidget(self.compare, 1)
         v.addWidget(self.filmstrip)
@@ -225,9 +251,10 @@ class MainWindow(QMainWindow):
         self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
+        ResultSizeBinding(self.controls.result_size, self.session)
         v.addWidget(scroll, 1)
         v.addWidget(self.run_panel)
-        dock = QDockWidget("Edit", self)
+        dock = QDockWidget(_("Edit"), self)
         dock.setObjectName("edit-dock")
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(panel)
@@ -240,10 +267,15 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.backend_label = QLabel(self)
-        self.faces_label = QLabel("No photo", self)
+        self.faces_label = QLabel(_("No photo"), self)
         self.cost_label = QLabel(self)
         self.zoom_label = QLabel(self)
-        self.zoom_label.setToolTip("Zoom, in pixels of the original photo (Ctrl+0 fit, Ctrl+1 100 %)")
+        self.zoom_label.setToolTip(
+            _(
+                "Zoom, in pixels of the result when one is shown, else of the original (Ctrl+0 fit, "
+                "Ctrl+1 100 %)"
+            )
+        )
         for label in (self.zoom_label, self.faces_label, self.backend_label, self.cost_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
@@ -260,7 +292,7 @@ class MainWindow(QMainWindow):
         self.banner.fix_requested.connect(self.open_flow.apply_fix)
         self.preview.follow(s)  # (before preview_shown below: the image is in the view when it is emitted)
         self.preview.ready.connect(self._on_preview_ready)
-        self.preview.failed.connect(lambda _k, msg: say(f"Preview: {msg}", 8000))
+        self.preview.failed.connect(lambda _k, msg: say(_("Preview: {msg}").format(msg=msg), 8000))
         self.run_panel.run_button.clicked.connect(self.run_current)
         self.run_panel.cancel_button.clicked.connect(self.cancel_run)
         self.run_panel.settings_requested.connect(self.open_settings)
@@ -272,8 +304,8 @@ class MainWindow(QMainWindow):
         of.warmed.connect(lambda: self._warmed("loader"))
         rf.problem.connect(self.run_panel.show_error)
         rf.progress.connect(self.run_panel.progress)
-        rf.cancelling.connect(lambda: self.run_panel.status.setText("Cancelling…"))
-        rf.run_cancelled.connect(lambda: self.run_panel.idle("Cancelled — nothing more is waited for."))
+        rf.cancelling.connect(lambda: self.run_panel.status.setText(_("Cancelling…")))
+        rf.run_cancelled.connect(lambda: self.run_panel.idle(_("Cancelled — nothing more is waited for.")))
         rf.run_progress.connect(self.run_progress)
         rf.run_finished.connect(self.run_finished)
         rf.run_failed.connect(self.run_failed)
@@ -299,11 +331,18 @@ class MainWindow(QMainWindow):
             # Run is disabled while it runs: Qt would hand its focus to the next control (the Presets list,
             # where Space then picks a preset). The focus goes back to the image instead.
             self.compare.setFocus(Qt.FocusReason.OtherFocusReason)
+        photo = self.session.current
+        if photo is not None and (photo.queued or (photo.running and not self.runner.busy)):
+            self.statusBar().showMessage(
+                "This photo is being retouched in the batch (Esc leaves it out).", 8000
+            )
+            return False  # (sent twice, it would wait for the batch's own task)
         return self.run_flow.run_current()
 
     def cancel_run(self) -> None:
-        """Esc: stop waiting for the edit in hand."""
-        self.run_flow.cancel()
+        """Esc: stop waiting for the edit in hand (the photo shown's, when it is in the batch)."""
+        if self.batch_flow is None or not self.batch_flow.cancel_current():
+            self.run_flow.cancel()
 
     def quick_save(self) -> None:
         """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
@@ -330,21 +369,25 @@ class MainWindow(QMainWindow):
         """Ask whether to pay `estimate` (USD) for this edit, above the threshold `limit`."""
         answer = QMessageBox.question(
             self,
-            "Confirm the cost",
-            f"This edit is estimated at ${estimate}, more than your limit of ${limit} per edit.\n\nRun it?",
+            _("Confirm the cost"),
+            _(
+                "This edit is estimated at {estimate}, more than your limit of {limit} per edit.\n\nRun it?"
+            ).format(estimate=format_money(estimate, None), limit=format_money(limit, None)),
         )
         return answer == QMessageBox.StandardButton.Yes
 
     # ------------------------------------------------------------------ dialogs
     def choose_files(self) -> None:
         """Ctrl+O: pick photos with the platform's dialog."""
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos", self._start_dir(), text.photo_filter())
+        paths, _chosen = QFileDialog.getOpenFileNames(
+            self, _("Open photos"), self._start_dir(), text.photo_filter()
+        )
         if paths:
             self.files_chosen.emit([Path(p) for p in paths])
 
     def choose_folder(self) -> None:
         """Open every photo of a folder (a whole shoot)."""
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of photos", self._start_dir())
+        folder = QFileDialog.getExistingDirectory(self, _("Open a folder of photos"), self._start_dir())
         if folder:
             self.files_chosen.emit([Path(folder)])
 
@@ -358,7 +401,7 @@ class MainWindow(QMainWindow):
 
         photo = self.session.current
         if photo is None or photo.result_path is None:
-            self.statusBar().showMessage("Nothing to save yet: run the edit first (Ctrl+Enter).", 8000)
+            self.statusBar().showMessage(_("Nothing to save yet: run the edit first (Ctrl+Enter)."), 8000)
             return
         dialog = SaveAsDialog(self.save_flow.target(photo), photo.path, self)
         if dialog.exec():
@@ -367,9 +410,12 @@ class MainWindow(QMainWindow):
     def _offer_save_as(self, why: str) -> None:
         """Save could not write where it saves: say why and offer Save as (another folder or name)."""
         box = QMessageBox(
-            QMessageBox.Icon.Warning, "Could not save", f"{why}\n\nSave it somewhere else?", parent=self
+            QMessageBox.Icon.Warning,
+            _("Could not save"),
+            _("{why}\n\nSave it somewhere else?").format(why=why),
+            parent=self,
         )
-        save_as = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
+        save_as = box.addButton(_("Save as…"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setObjectName("cannot-save")
         box.buttonClicked.connect(lambda button: self.choose_save_as() if button is save_as else None)
@@ -432,7 +478,7 @@ class MainWindow(QMainWindow):
 
     def _on_params_changed(self, params: EditParams) -> None:
         i = self.session.current_index
-        if i < 0:
+        if i < 0 or self.faces_flow.take_params(params):  # (a selected face's own strengths)
             return
         self.session.set_params(i, params, show_preview=True)
         self.preview.request(params)
@@ -497,10 +543,16 @@ class MainWindow(QMainWindow):
         if photo is None or image is None or not photo.source_size:
             self.zoom_label.setText("")
             return
-        # The view's scale is per working-copy pixel; photographers read zoom per original pixel, and
-        # one_to_one is the scale at which those match (1.0 for a fixed copy: its own pixels are the photo).
-        percent = 100 * self.compare.scale / self.compare.one_to_one
-        self.zoom_label.setText(f"Fit ({percent:.0f} %)" if self.compare.fit else f"{percent:.0f} %")
+        # The view's scale is per working-copy pixel; photographers read zoom per pixel of the file shown, and
+        # one_to_one is the scale at which those match: the result's own pixels when one is shown, else the
+        # original's (1.0 for a fixed copy: its own pixels are the photo).
+        view = self.compare
+        percent = 100 * view.scale / view.one_to_one
+        shown = _("Fit ({percent:.0f} %)").format(percent=percent) if view.fit else f"{percent:.0f} %"
+        if abs(view.one_to_one - view.before_one_to_one) > 1e-6:  # a model-size result: say both
+            original = 100 * view.scale / view.before_one_to_one
+            shown += _(" · original {percent:.0f} %").format(percent=original)
+        self.zoom_label.setText(shown)
 
     def _update_status_bar(self) -> None:
         photo = self.session.current
@@ -544,8 +596,9 @@ class MainWindow(QMainWindow):
                     build(journal)
                 except Exception as err:  # a sibling panel that is missing or broken must not stop the window
                     log.warning("%s not available: %s", build.__name__, err)
-        from portrait_studio.ui.window.docks import add_about
+        from portrait_studio.ui.window.docks import add_about, add_keyboard_sheet
 
+        add_keyboard_sheet(self.window_actions.help_menu, self)
         add_about(self.window_actions.help_menu, self)
         if journal is not None:  # finish what a crash interrupted (never resubmits a possibly-paid task)
             from portrait_studio.ui.window.resume_flow import ResumeFlow
@@ -567,10 +620,12 @@ class MainWindow(QMainWindow):
 
         store = self._preset_store if self._preset_store is not None else PresetStore()
         panel = PresetsPanel(store, current_params=self.controls.params, parent=self)
-        panel.preset_applied.connect(lambda _name, params: self.set_params(self._keep_locked_seed(params)))
+        panel.preset_applied.connect(  # onto every photo selected in the filmstrip (the shown one alone: it)
+            lambda name, params: self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), name)
+        )
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.presets_panel = panel
-        dock = self._dock("Presets", "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        dock = self._dock(_("Presets"), "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.edit_dock, dock, Qt.Orientation.Vertical)
 
     def _keep_locked_seed(self, params: EditParams) -> EditParams:
@@ -590,28 +645,47 @@ class MainWindow(QMainWindow):
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.history_panel = panel
         self.history_flow.name_of = panel.version_name
-        self._dock("History", "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
+        self._dock(_("History"), "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
         self._show_history()
 
     def _build_batch_dock(self, journal: Journal) -> None:
-        """The batch queue over many photos, each with its own parameters when it is open."""
+        """Batch from the filmstrip (Retouch selected…), the watch folder; the Batch dock lists the queue."""
         from portrait_studio.ui.panels.batch_panel import BatchPanel
-        from portrait_studio.ui.window.docks import batch_queue
+        from portrait_studio.ui.window.batch_flow import BatchFlow
+        from portrait_studio.ui.window.watch_flow import WatchController
 
-        def params_for(path: Path) -> EditParams:
-            i = self.session.index_of(path)
-            return self.session.photos[i].params if i >= 0 else self.controls.params()
+        backend, show = self.runner.worker.backend, self.run_flow.show_result
 
-        queue = batch_queue(journal, params_for, self.runner.worker.backend, self._current_settings)
-        panel = BatchPanel(queue, parent=self)
-        self.batch_queue, self.batch_panel = queue, panel
+        def size_for(path: Path) -> str:  # (read on a batch thread: the choice is a plain attribute)
+            i, choice = self.session.index_of(path), self.controls.result_size
+            return choice.size_for(self.session.photos[i]) if i >= 0 else choice.chosen or "original"
+
+        flow = BatchFlow(
+            self.session, journal, backend, self._current_settings, show, self,
+            show_params=self.controls.set_params, size_for=size_for,
+        )  # fmt: skip
+        watch = WatchController(
+            self.session, lambda paths: self.open_flow.open_paths(paths, quiet=True), backend, journal,
+            self._current_settings, show, self.io, self, show_params=self.controls.set_params,
+        )  # fmt: skip
+        self.batch_flow, self.watch_flow = flow, watch
+        self.shoot.attach(flow, watch)
+        # Adding photos in the dock puts them in the filmstrip, selected, and asks how to retouch them.
+        panel = BatchPanel(
+            flow.queue, parent=self, autostart=False,
+            on_add=lambda paths: self.shoot.add_to_filmstrip(paths, self.open_paths),
+            on_retouch=self.shoot.retouch_selected,
+        )  # fmt: skip
+        self.batch_queue, self.batch_panel = flow.queue, panel
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
         # backend), until it is done or paused by the budget: a paused batch never "finishes".
-        panel.settled.connect(self.settings_flow.apply_pending)
-        dock = self._dock("Batch", "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        flow.settled.connect(self.settings_flow.apply_pending)
+        dock = self._dock(_("Batch"), "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()
+        self.shoot.batch_list_requested.connect(dock.show)
+        self.shoot.batch_list_requested.connect(dock.raise_)  # (in front of History, tabbed with it)
 
     def _warmed(self, part: str) -> None:
         self._warming.discard(part)
@@ -659,8 +733,10 @@ class MainWindow(QMainWindow):
         self._late_timer.stop()
         self.view_flow.stop()
         self.preview.stop()
-        if self.batch_queue is not None:
-            self.batch_queue.close()  # cancels what is left and joins the batch threads (before the backend)
+        if self.watch_flow is not None:
+            self.watch_flow.stop()  # joins the watcher's threads and its queue's (before the backend)
+        if self.batch_flow is not None:
+            self.batch_flow.close()  # cancels what is left and joins the batch threads (before the backend)
         if self.resume_flow is not None:
             self.resume_flow.stop()  # before the journal closes below
         for runner in (self.runner, self.loader, self.io, self.scaler):

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import EditParams
 from portrait_studio.ui import text
 from portrait_studio.ui.jobs import loader
@@ -58,20 +59,23 @@ class OpenController(QObject):
         session.current_changed.connect(self._on_current_changed)
 
     # ------------------------------------------------------------------ open
-    def open_paths(self, paths: list[Path]) -> list[int]:
-        """Open photos and folders; returns the session indexes of the photos opened now."""
+    def open_paths(self, paths: list[Path], *, quiet: bool = False) -> list[int]:
+        """Open photos and folders; returns the session indexes of the photos opened now. `quiet` (a watched
+        folder's arrivals): not in Open recent, and the photo shown stays shown."""
         files, skipped = loader.expand_paths(paths)
         if skipped:
             self.message.emit(text.skipped(skipped), 10000)
         if not files:
             if not skipped:
-                self.message.emit(text.NO_PHOTOS, 10000)
+                self.message.emit(_(text.NO_PHOTOS), 10000)
             return []
-        self.recent.add([Path(p) for p in paths])
+        if not quiet:
+            self.recent.add([Path(p) for p in paths])
         new = self.session.add(files, self._params())
         for i in new:
             self._load(i)
-        self.session.set_current(new[0] if new else self.session.index_of(files[0]))
+        if not quiet or self.session.current_index < 0:
+            self.session.set_current(new[0] if new else self.session.index_of(files[0]))
         return new
 
     def load(self, indexes: list[int]) -> None:
@@ -137,7 +141,7 @@ class OpenController(QObject):
 
     def _fixed(self, i: int, fixed: loader.FixResult) -> None:
         self.session.set_fixed(i, fixed)
-        self.message.emit("Fixed: " + "; ".join(fixed.fixes), 10000)
+        self.message.emit(_("Fixed: ") + "; ".join(fixed.fixes), 10000)
         self.photo_analysed.emit(i)
 
     # ------------------------------------------------------------------ current photo and memory

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.core.journal import Journal
 from portrait_studio.ui.threads.runner import BackgroundRunner
 
@@ -52,7 +53,7 @@ class ResumeFlow(QObject):
         self._runner.stop()
 
     def _on_failed(self, err: Exception) -> None:
-        self.message.emit(f"Could not finish interrupted edits: {err}", 15000)
+        self.message.emit(_("Could not finish interrupted edits: {error}").format(error=err), 15000)
         self.finished.emit(None)
 
     def _on_done(self, report: Any) -> None:
@@ -60,9 +61,21 @@ class ResumeFlow(QObject):
         parts = []
         if report.finished:
             where = ", ".join(str(r.output_path) for r in report.finished[:3])
-            parts.append(f"Finished {len(report.finished)} interrupted edit(s): {where}")
+            parts.append(
+                ngettext(
+                    "Finished {n} interrupted edit: {where}",
+                    "Finished {n} interrupted edits: {where}",
+                    len(report.finished),
+                ).format(n=len(report.finished), where=where)
+            )
         if report.failed:
-            parts.append(f"{len(report.failed)} interrupted edit(s) could not be finished (see History)")
+            parts.append(
+                ngettext(
+                    "{n} interrupted edit could not be finished (see History)",
+                    "{n} interrupted edits could not be finished (see History)",
+                    len(report.failed),
+                ).format(n=len(report.failed))
+            )
         if parts:
             self.message.emit(" · ".join(parts), 20000)
         if report.uncertain:
@@ -72,18 +85,25 @@ class ResumeFlow(QObject):
     def _show_uncertain(self, rows: list[Any]) -> None:
         box = QMessageBox(self._parent)
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Edits that may have been charged")
+        box.setWindowTitle(_("Edits that may have been charged"))
         box.setText(
-            f"{len(rows)} cloud edit(s) were being sent when the app stopped. The service may have created "
-            "(and charged) them, so they were not sent again."
+            ngettext(
+                "{n} cloud edit was being sent when the app stopped. The service may have "
+                "created (and charged) it, so it was not sent again.",
+                "{n} cloud edits were being sent when the app stopped. The service may have "
+                "created (and charged) them, so they were not sent again.",
+                len(rows),
+            ).format(n=len(rows))
         )
         box.setInformativeText(
-            "Check your account's task history. Dismiss them here once you know; to run one again, open the "
-            "photo and press Run."
+            _(
+                "Check your account's task history. Dismiss them here once you know; to run one "
+                "again, open the photo and press Run."
+            )
         )
         box.setDetailedText("\n".join(f"#{r.id}  {r.input_path}  ({r.backend}, {r.base_url})" for r in rows))
-        self.dismiss_button = box.addButton("Dismiss", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep for later", QMessageBox.ButtonRole.RejectRole)
+        self.dismiss_button = box.addButton(_("Dismiss"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Keep for later"), QMessageBox.ButtonRole.RejectRole)
         ids = [r.id for r in rows]
         box.buttonClicked.connect(lambda b: self._dismiss(ids) if b is self.dismiss_button else None)
         self.dialog = box

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from portrait_studio.core.i18n import _
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui import text
@@ -48,6 +49,7 @@ class RunController(QObject):
         params_for_run: Callable[[], EditParams],
         confirm: Confirm,
         parent: QObject | None = None,
+        result_size: Callable[[Photo], str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
@@ -56,7 +58,12 @@ class RunController(QObject):
         self._settings = settings
         self._params_for_run = params_for_run  # draws the seed a Run sends (the controls show it when locked)
         self._confirm = confirm
+        self._result_size = result_size or (lambda _photo: "original")  # the Edit panel's Result size
         self._reloading: set[Path] = set()
+        # A group photo sent face by face: (chosen face numbers, faces' own params), or None (faces_flow.py).
+        self.group_for: Callable[[Photo], tuple[tuple[int, ...], dict[int, EditParams]] | None] = (
+            lambda _photo: None
+        )
         runner.progress.connect(self._on_progress)
         runner.finished.connect(self._on_finished)
         runner.failed.connect(self._on_failed)
@@ -68,17 +75,21 @@ class RunController(QObject):
         """Ctrl+Enter: send the current photo with its parameters; False when it cannot start."""
         i, photo = self.session.current_index, self.session.current
         if photo is not None and photo.error and photo.report is None:
-            self.problem.emit(f"Not sent: {photo.error}", photo.error_fix)
+            self.problem.emit(_("Not sent: {error}").format(error=photo.error), photo.error_fix)
             return False
         if photo is None or (photo.display is None and photo.report is None):
-            self.message.emit("Open a photo first (Ctrl+O or drop it on the window).", 8000)
+            self.message.emit(_("Open a photo first (Ctrl+O or drop it on the window)."), 8000)
             return False
         if self.runner.busy:
-            self.message.emit("An edit is already running; wait for it or cancel it (Esc).", 8000)
+            self.message.emit(_("An edit is already running; wait for it or cancel it (Esc)."), 8000)
             return False
-        if photo.report is not None and photo.report.blocked:
-            first = next(p for p in photo.report.problems if p.blocks)
-            self.problem.emit(f"Not sent: {first.message}", first.fix)
+        group = self.group_for(photo)
+        faces, face_params = group if group is not None else (None, {})
+        blocking = [p for p in photo.report.problems if p.blocks] if photo.report is not None else []
+        if faces is not None:  # face by face: several faces are what it is for
+            blocking = [p for p in blocking if p.code != "several_faces"]
+        if blocking:
+            self.problem.emit(_("Not sent: {error}").format(error=blocking[0].message), blocking[0].fix)
             return False
         settings = self._settings()
         if settings.backend == "local" and not self._local_can_run(photo.params):
@@ -86,7 +97,10 @@ class RunController(QObject):
         limit = (
             settings.confirm_cost_above if settings.backend == "cloud" else None
         )  # the pipeline stops there
-        job = RunJob(key=photo.path, path=photo.send_path, params=self._params_for_run(), max_cost=limit)
+        job = RunJob(
+            key=photo.path, path=photo.send_path, params=self._params_for_run(), max_cost=limit, faces=faces,
+            face_params=tuple(sorted(face_params.items())), size=self._result_size(photo),
+        )  # fmt: skip
         self._send(i, job)
         return True
 
@@ -98,12 +112,12 @@ class RunController(QObject):
         try:
             check_local(params)
         except PortraitStudioError as err:
-            self.problem.emit(f"Not sent: {err.message}", err.fix)
+            self.problem.emit(_("Not sent: {error}").format(error=err.message), err.fix)
             return False
         return True
 
     def _send(self, i: int, job: RunJob) -> None:
-        self.session.set_running(i, job, "Sending…")
+        self.session.set_running(i, job, _("Sending…"))
         self.runner.submit(job)
 
     def cancel(self) -> None:
@@ -169,16 +183,18 @@ class RunController(QObject):
 
     def _load_result(self, i: int, path: Path, outcome: RunOutcome | None) -> None:
         """Decode a result on the io thread; `outcome`: a run just finished (run_finished once shown)."""
-        from portrait_studio.ui.jobs.imaging import screen_image
+        from portrait_studio.ui.jobs.results import ShownResult, load_result
 
         if path in self._reloading:
             return
         self._reloading.add(path)
+        photo = self.session.photos[i]
+        original = photo.source_size if photo.run_path is None else None  # (a fixed copy has another size)
 
-        def shown(image: object) -> None:
+        def shown(result: ShownResult) -> None:
             self._reloading.discard(path)
             if self.session.photos[i].result_path == path:  # (not a result replaced meanwhile)
-                self.session.set_result_image(i, image)  # type: ignore[arg-type]
+                self.session.set_result_image(i, result.image, result)
             if outcome is not None:
                 self.run_finished.emit(outcome)
 
@@ -189,9 +205,11 @@ class RunController(QObject):
             if outcome is not None:  # the run's result cannot be shown: that run failed for the user
                 self.run_failed.emit(message)
             else:
-                self.message.emit(f"Could not show the result: {text.error(message, fix)}", 10000)
+                self.message.emit(
+                    _("Could not show the result: {error}").format(error=text.error(message, fix)), 10000
+                )
 
-        self.io.submit(lambda: screen_image(path), shown, failed)
+        self.io.submit(lambda: load_result(path, original), shown, failed)
 
 
 __all__ = ["Confirm", "RunController"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from portrait_studio.core.i18n import _
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui import text
 from portrait_studio.ui.model.session import Photo, Session
@@ -40,23 +41,29 @@ class SaveController(QObject):
         self._settings = settings
 
     def target(self, photo: Photo) -> Path:
-        """Where Save puts a result: `NAME.retouched.jpg` (api/output.py's one rule, as the CLI and the batch)
-        in the output folder of Settings, or next to the original."""
-        from portrait_studio.api.output import planned_output
+        """Where Save puts a result: `NAME.retouched.EXT` (api/output.py's one rule, as the CLI and the batch)
+        in the output folder of Settings, or next to the original; in the result's own format (a full-size
+        result of a TIFF is a TIFF, a model-size result a JPEG)."""
+        from portrait_studio.api.output import SUFFIX, planned_output
 
-        return planned_output(photo.path, self._settings().output_folder())
+        suffix = SUFFIX
+        if photo.result_path is not None and photo.result_path.suffix:
+            suffix = ".retouched" + photo.result_path.suffix
+        return planned_output(photo.path, self._settings().output_folder(), suffix)
 
     def quick_save(self) -> None:
-        """Ctrl+S: save as JPEG in the output folder (or next to the original), never over a file."""
-        from portrait_studio.ui.dialogs.save_dialog import SaveRequest
+        """Ctrl+S: save the result as it is (its size, depth, profile and format) in the output folder (or
+        next to the original), never over a file."""
+        from portrait_studio.ui.dialogs.save_dialog import SaveRequest, format_for
 
         photo = self.session.current
         if photo is not None and photo.saved_path is not None and photo.saved_path.is_file():
             # The same result again would only write an identical "-2" copy.
-            self.message.emit(f"Already saved as {photo.saved_path}", 10000)
+            self.message.emit(_("Already saved as {path}").format(path=photo.saved_path), 10000)
             return
         if photo is not None:
-            self.save_as(SaveRequest(self.target(photo), new_name=True))
+            target = self.target(photo)
+            self.save_as(SaveRequest(target, format_for(target), new_name=True))
 
     def save_as(
         self, target: SaveRequest | Path | str, fmt: str | None = None, quality: int | None = None
@@ -72,7 +79,7 @@ class SaveController(QObject):
 
         i, photo = self.session.current_index, self.session.current
         if photo is None or photo.result_path is None:
-            self.save_failed.emit("Nothing to save yet — run the edit first (Ctrl+Enter).")
+            self.save_failed.emit(_("Nothing to save yet — run the edit first (Ctrl+Enter)."))
             return False
         if isinstance(target, SaveRequest):
             request = target
@@ -94,19 +101,21 @@ class SaveController(QObject):
             return write_result(request, result, original, {**basics, **read_sidecar(sidecar_for(result))})
 
         self.io.submit(save, lambda saved: self._saved(i, saved), self._failed)
-        self.message.emit(f"Saving {request.path.name}…", 0)
+        self.message.emit(_("Saving {name}…").format(name=request.path.name), 0)
         return True
 
     def _saved(self, i: int, saved: Saved) -> None:
         self.session.set_saved(i, saved.path)
         note = f", {saved.note}" if saved.note else ""
-        self.message.emit(f"Saved {saved.path}{note}", 10000)
+        self.message.emit(_("Saved {path}{note}").format(path=saved.path, note=note), 10000)
         self.saved.emit(saved.path)
 
     def _failed(self, err: Exception) -> None:
         message, fix = message_of(err)
         self.problem.emit(message, fix)
-        self.message.emit(f"Not saved: {message}", 10000)  # (replaces "Saving …", which would stay)
+        self.message.emit(
+            _("Not saved: {message}").format(message=message), 10000
+        )  # (replaces "Saving …", which would stay)
         self.save_failed.emit(text.error(message, fix))
         if isinstance(err, OSError) or isinstance(err.__cause__, OSError):
             self.cannot_write.emit(text.error(message, fix))

@@ -1,0 +1,153 @@
+"""Retouch selected… (and Watch folder…): which settings, which output folder, what it will cost, then Start.
+
+    d = BatchDialog(choices, out_dir, describe, start, parent, count=8)         # Retouch 8 photos
+    d = BatchDialog(choices, out_dir, describe, start, parent, watch_dir=Path())  # Watch a folder
+    d.open()
+
+The dialog is a view: `describe(choice, out_dir, watch_dir) -> (text, can_start)` says what Start would do
+(re-asked on every change), and `start(choice, out_dir, watch_dir) -> None | error text` does it; an error
+keeps the dialog open with the message under the fields. `choices` are objects with a `label`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+Describe = Callable[[Any, Path, Path | None], tuple[str, bool]]
+Start = Callable[[Any, Path, Path | None], str | None]
+
+
+class BatchDialog(QDialog):
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        choices: Sequence[Any],
+        out_dir: Path,
+        describe: Describe,
+        start: Start,
+        parent: QWidget | None = None,
+        *,
+        count: int = 0,
+        watch_dir: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.watching = watch_dir is not None
+        self.setObjectName("watch-dialog" if self.watching else "batch-dialog")
+        title = "Watch a folder" if self.watching else f"Retouch {count} photo{'s' if count != 1 else ''}"
+        self.setWindowTitle(title)
+        self._choices = list(choices)
+        self._describe, self._start = describe, start
+        self.setMinimumWidth(560)
+        root = QVBoxLayout(self)
+        form = QFormLayout()
+        self.watch_edit = QLineEdit(str(watch_dir or ""))
+        self.watch_edit.setObjectName("watch-folder")
+        if self.watching:
+            intro = QLabel(
+                "Each photo that arrives in the folder (a tethered camera, a hot folder) is retouched once "
+                "it has finished arriving, and shows in the filmstrip with its result."
+            )
+            intro.setWordWrap(True)
+            root.addWidget(intro)
+            form.addRow("Folder to watch:", self._with_browse(self.watch_edit, "Folder to watch"))
+        self.settings_box = QComboBox()
+        self.settings_box.setObjectName("batch-settings")
+        for choice in self._choices:
+            self.settings_box.addItem(choice.label)
+        form.addRow("Settings:", self.settings_box)
+        self.out_edit = QLineEdit(str(out_dir))
+        self.out_edit.setObjectName("batch-output")
+        form.addRow("Output folder:", self._with_browse(self.out_edit, "Output folder"))
+        root.addLayout(form)
+        self.plan_label = QLabel()
+        self.plan_label.setObjectName("batch-plan")
+        self.plan_label.setWordWrap(True)
+        self.plan_label.setTextFormat(Qt.TextFormat.PlainText)
+        root.addWidget(self.plan_label)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("batch-error")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #e06c5a;")
+        self.error_label.hide()
+        root.addWidget(self.error_label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.start_button = buttons.addButton(
+            "Start watching" if self.watching else "Start", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.start_button.setObjectName("batch-start")
+        self.start_button.setDefault(True)
+        buttons.accepted.connect(self._on_start)
+        buttons.rejected.connect(self.reject)
+        root.addWidget(buttons)
+        self.settings_box.currentIndexChanged.connect(self.refresh)
+        self.out_edit.textChanged.connect(self.refresh)
+        self.watch_edit.textChanged.connect(self.refresh)
+        self.refresh()
+
+    def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(edit, 1)
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(lambda: self._browse(edit, title))
+        h.addWidget(browse)
+        return row
+
+    def _browse(self, edit: QLineEdit, title: str) -> None:
+        folder = QFileDialog.getExistingDirectory(self, title, edit.text() or str(Path.home()))
+        if folder:
+            edit.setText(folder)
+
+    # ------------------------------------------------------------------ state
+    def choice(self) -> Any:
+        """The settings chosen."""
+        return self._choices[max(0, self.settings_box.currentIndex())]
+
+    def out_dir(self) -> Path:
+        """The output folder typed or chosen."""
+        return Path(self.out_edit.text().strip()).expanduser()
+
+    def watch_dir(self) -> Path | None:
+        """The folder to watch (None: a batch)."""
+        return Path(self.watch_edit.text().strip()).expanduser() if self.watching else None
+
+    def refresh(self) -> None:
+        """Ask again what Start would do."""
+        self.error_label.hide()
+        if not self.out_edit.text().strip() or (self.watching and not self.watch_edit.text().strip()):
+            self.plan_label.setText("Choose the folders first.")
+            self.start_button.setEnabled(False)
+            return
+        words, can_start = self._describe(self.choice(), self.out_dir(), self.watch_dir())
+        self.plan_label.setText(words)
+        self.start_button.setEnabled(can_start)
+
+    def _on_start(self) -> None:
+        problem = self._start(self.choice(), self.out_dir(), self.watch_dir())
+        if problem:
+            self.error_label.setText(problem)
+            self.error_label.show()
+            return
+        self.accept()
+
+
+__all__ = ["BatchDialog"]
