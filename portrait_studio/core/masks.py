@@ -127,7 +127,9 @@ def _forehead_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
     return (t < -0.55) & (t > -1.3)
 
 
-def _skin_model(lab: np.ndarray, sample: np.ndarray, forehead: np.ndarray) -> np.ndarray | None:
+def _skin_model(
+    lab: np.ndarray, sample: np.ndarray, forehead: np.ndarray
+) -> np.ndarray | None:
     """0..255 skin likelihood from the cheeks' colours, widened by the forehead's own colours when they are
     skin (a lit or shiny forehead is often lighter than the cheeks and fell outside a cheek-only model,
     leaving a seam across it); a fringe of hair over the forehead has another colour and adds nothing."""
