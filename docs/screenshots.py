@@ -212,12 +212,13 @@ def shots_reopened(app, backend, settings, files, tmp: Path) -> None:
     wait(app, lambda: w.session.current.screen.result_image is not None)
     w.docks["history"].show()
     settle(app, 0.5)
-    shoot(w, "10-reopened-shoot")
+    shoot(w, "15-reopened-shoot")
     w.session.set_current(2)
     settle(app, 0.3)
-    shoot(w, "11-reopened-missing-photo")
+    shoot(w, "16-reopened-missing-photo")
     w.shutdown()  # (its results are not saved as files: close() would ask, and wait for an answer forever)
     w.close()
+    (tmp / "moved-away.jpg").rename(files["cat"])  # (back for the shots that follow)
 
 
 def shots_batch(app, slow_backend, fast_backend, settings, files, tmp: Path) -> None:
@@ -297,14 +298,14 @@ def shots_access(app, backend, settings, files) -> None:
     sheet = KeyboardDialog(w.actions(), w)
     sheet.show()
     settle(app, 0.3)
-    shoot(sheet, "10-keyboard-shortcuts")
+    shoot(sheet, "17-keyboard-shortcuts")
     sheet.close()
     apply_theme(app, "high_contrast")
     w.open_paths([files["astronaut"]])
     wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
     w.controls.sliders["gpen"].setFocus()
     settle(app, 0.3)
-    shoot(w, "11-high-contrast")
+    shoot(w, "18-high-contrast")
     apply_theme(app, "dark")
     w.close()
 

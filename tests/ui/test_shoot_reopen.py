@@ -63,7 +63,7 @@ def test_quit_asks_then_save_all_and_the_shoot_comes_back_with_settings_results_
     assert seen == ["1 result is not saved as files yet."] and w.isVisible()
 
     answer_quit(qtbot, "Save all", seen)
-    w.close()
+    w.window_actions.quit_action.trigger()  # Ctrl+Q
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=30_000)
     saved = portrait_file.with_name("astronaut.retouched.jpg")  # the one naming scheme (api/output.py)
     assert saved.is_file() and saved.with_suffix(".json").is_file()
@@ -94,6 +94,12 @@ def test_discard_quits_and_the_next_start_has_the_photo_without_that_result(qtbo
     with qtbot.waitSignal(w.run_finished, timeout=120_000):
         assert w.run_current()
     assert w.session.photos[0].status is EDITED
+
+    def remembered() -> bool:  # written while the window is open (a crash keeps it), not only on close
+        photos = ShootStore().load().photos
+        return bool(photos) and photos[0].result_path == w.session.photos[0].result_path
+
+    qtbot.waitUntil(remembered, timeout=10_000)
     seen: list[str] = []
     answer_quit(qtbot, "Discard", seen)
     w.close()

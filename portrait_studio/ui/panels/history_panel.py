@@ -140,6 +140,8 @@ class HistoryPanel(QWidget):
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        # The list shrinks to a few lines before the buttons under it go out of view (a 720-pixel screen).
+        self.tree.setMinimumHeight(self.tree.fontMetrics().height() * 5)
         lay.addWidget(self.tree, 1)
         row = QHBoxLayout()
         self.compare_button = QPushButton(_("Compare"))
@@ -182,6 +184,7 @@ class HistoryPanel(QWidget):
         tree.setHeaderLabels(labels)
         tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        tree.setMinimumHeight(tree.fontMetrics().height() * 3)  # (the tab's minimum is the taller page's)
         return tree
 
     # ------------------------------------------------------------------ inputs
@@ -264,7 +267,7 @@ class HistoryPanel(QWidget):
     def _original_item(self) -> QTreeWidgetItem:
         item = QTreeWidgetItem(["", _("Original"), "", "", _("the photo as shot"), ""])
         item.setData(0, ROW_ROLE, ORIGINAL)
-        item.setToolTip(1, "The photo itself: select it with a version to compare the two")
+        item.setToolTip(1, _("The photo itself: select it with a version to compare the two"))
         self._fit_row(item)
         return item
 
@@ -299,7 +302,7 @@ class HistoryPanel(QWidget):
             font.setBold(True)
             for col in range(6):
                 item.setFont(col, font)
-            item.setToolTip(0, "The current version: what Save writes")
+            item.setToolTip(0, _("The current version: what Save writes"))
         self._fit_row(item)
         return item
 
@@ -399,19 +402,23 @@ class HistoryPanel(QWidget):
         button, one = self.restore_button, versions[0] if len(versions) == 1 else None
         name = f"v{self._order.index(one) + 1}" if one in self._order else ""
         if one is not None and len(picked) == 1 and one != self._current_id:
-            button.setText(f"Make {name} current")
-            button.setToolTip(f"Show {name} as the photo's result again (what Save writes); nothing is sent")
+            button.setText(_("Make {name} current").format(name=name))
+            button.setToolTip(
+                _("Show {name} as the photo's result again (what Save writes); nothing is sent").format(
+                    name=name
+                )
+            )
             button.setEnabled(True)
             return
-        button.setText(f"Make {name} current" if name else "Make current")
+        button.setText(_("Make {name} current").format(name=name) if name else _("Make current"))
         if one is not None and one == self._current_id:
-            why = f"{name} is already the current version (●)"
+            why = _("{name} is already the current version (●)").format(name=name)
         elif picked == [ORIGINAL]:
-            why = "The original is always kept: compare a version with it, or run a new edit"
+            why = _("The original is always kept: compare a version with it, or run a new edit")
         elif not self._order:
-            why = "No versions yet: run an edit (Ctrl+Enter)"
+            why = _("No versions yet: run an edit (Ctrl+Enter)")
         else:
-            why = "Select one version to make it current"
+            why = _("Select one version to make it current")
         button.setToolTip(why)
         button.setEnabled(False)
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
 from portrait_studio.api.batch import BatchQueue
@@ -33,16 +33,56 @@ def add_dock(
     """
     dock = QDockWidget(title, window)
     dock.setObjectName(f"{name}-dock")
-    scroll = QScrollArea(dock)
+    scroll = PanelScroll(widget, dock)
     scroll.setObjectName(f"{name}-scroll")
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setMinimumSize(widget.minimumSizeHint().width(), 1)  # (0 would mean "unset": its hint, 68 px)
     dock.setWidget(scroll)
     window.addDockWidget(area, dock)
     panels_menu.addAction(dock.toggleViewAction())
     return dock
+
+
+class PanelScroll(QScrollArea):
+    """A dock's panel at its full layout when there is room, scrolled (never squeezed) when there is not.
+
+    QScrollArea's own resizing (widgetResizable) uses the panel's *preferred* height once a word-wrapped label
+    is in it (height-for-width), so a panel scrolled long before it had to; here the panel gets the viewport,
+    but never less than its minimum size.
+    """
+
+    def __init__(self, panel: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setWidget(panel)
+        panel.installEventFilter(self)
+
+    def sizeHint(self) -> QSize:
+        panel = self.widget()
+        return panel.sizeHint() if panel is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        panel = self.widget()  # (the width is the panel's: it scrolls up and down, not sideways)
+        return QSize(panel.minimumSizeHint().width() if panel is not None else 0, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # (the panel's content changed: its minimum may have)
+        return super().eventFilter(watched, event)
+
+    def _fit(self) -> None:
+        panel = self.widget()
+        if panel is None:
+            return
+        least = panel.minimumSizeHint()
+        view = self.viewport().size()
+        panel.resize(max(view.width(), least.width()), max(view.height(), least.height()))
+        if self.viewport().size() != view:  # a scroll bar came or went: fit the new width
+            view = self.viewport().size()
+            panel.resize(max(view.width(), least.width()), max(view.height(), least.height()))
 
 
 def panel_of(dock: QDockWidget) -> QWidget | None:
@@ -115,4 +155,4 @@ def add_keyboard_sheet(help_menu: QMenu, parent: QWidget) -> QAction:
     return action
 
 
-__all__ = ["add_about", "add_dock", "add_keyboard_sheet", "batch_queue", "panel_of"]
+__all__ = ["PanelScroll", "add_about", "add_dock", "add_keyboard_sheet", "batch_queue", "panel_of"]

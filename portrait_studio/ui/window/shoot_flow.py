@@ -18,13 +18,16 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from portrait_studio.core.i18n import N_, _, ngettext
 from portrait_studio.core.shoot import Shoot, ShootPhoto, ShootStore
 from portrait_studio.ui.model.session import Session
 
 log = logging.getLogger(__name__)
 REMEMBER_AFTER_MS = 1000  # a slider drag is dozens of changes: one write after it settles
-MISSING = "is not where it was when the shoot was last open (moved, renamed, deleted, or its card is out)."
-MISSING_FIX = "Put it back, or open it again from where it is now (Ctrl+O); its results are in History."
+MISSING = N_(
+    "{name} is not where it was when the shoot was last open (moved, renamed, deleted, or its card is out)."
+)
+MISSING_FIX = N_("Put it back, or open it again from where it is now (Ctrl+O); its results are in History.")
 
 
 class ShootFlow(QObject):
@@ -68,9 +71,15 @@ class ShootFlow(QObject):
         self._load(there)
         if shoot.current >= 0 and indexes:
             self.session.set_current(indexes[min(shoot.current, len(indexes) - 1)])
-        gone = len(indexes) - len(there)
-        words = f"Reopened the last shoot: {len(indexes)} photo{'s' if len(indexes) != 1 else ''}"
-        self.message.emit(words + (f", {gone} missing" if gone else "") + ".", 10000)
+        gone, n = len(indexes) - len(there), len(indexes)
+        words = ngettext("Reopened the last shoot: {n} photo.", "Reopened the last shoot: {n} photos.", n)
+        if gone:
+            words = ngettext(
+                "Reopened the last shoot: {n} photo, {gone} missing.",
+                "Reopened the last shoot: {n} photos, {gone} missing.",
+                n,
+            )
+        self.message.emit(words.format(n=n, gone=gone), 10000)
         self.restored.emit(len(indexes))
         return indexes
 
@@ -84,7 +93,7 @@ class ShootFlow(QObject):
             indexes.append(i)
             self.session.set_restored(i, _found(entry))
             if not entry.path.is_file():
-                self.session.set_missing(i, f"{entry.path.name} {MISSING}", MISSING_FIX)
+                self.session.set_missing(i, _(MISSING).format(name=entry.path.name), _(MISSING_FIX))
         return indexes
 
     # ------------------------------------------------------------------ remember
@@ -116,7 +125,9 @@ class ShootFlow(QObject):
             self.store.save(self.snapshot())
         except OSError as err:  # a full disk must not stop retouching; the status bar says it
             log.warning("the shoot could not be remembered: %s", err)
-            self.message.emit(f"The open photos could not be remembered for next time: {err}", 10000)
+            self.message.emit(
+                _("The open photos could not be remembered for next time: {err}").format(err=err), 10000
+            )
 
     # ------------------------------------------------------------------ quit
     def unsaved(self) -> list[int]:
@@ -186,15 +197,20 @@ def ask_unsaved(parent: QWidget, count: int) -> str:
     box = QMessageBox(parent)
     box.setObjectName("unsaved-results")
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Quit")
-    several = f"{count} results are" if count != 1 else "1 result is"
-    box.setText(f"{several} not saved as files yet.")
-    box.setInformativeText(
-        "Save all writes each with Ctrl+S's name (the output folder of Settings, or next to its photo). "
-        "Discard quits without them: they stay in each photo's History, and the photos with their settings "
-        "open again next time."
+    box.setWindowTitle(_("Quit"))
+    box.setText(
+        ngettext(
+            "{n} result is not saved as files yet.", "{n} results are not saved as files yet.", count
+        ).format(n=count)
     )
-    save = box.addButton("Save all", QMessageBox.ButtonRole.AcceptRole)
+    box.setInformativeText(
+        _(
+            "Save all writes each with Ctrl+S's name (the output folder of Settings, or next to its "
+            "photo). Discard quits without them: they stay in each photo's History, and the photos with "
+            "their settings open again next time."
+        )
+    )
+    save = box.addButton(_("Save all"), QMessageBox.ButtonRole.AcceptRole)
     discard = box.addButton(QMessageBox.StandardButton.Discard)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(save)
