@@ -148,7 +148,9 @@ def thin_structures(lab: np.ndarray, skin_lightness: float, eye_d: float) -> np.
     """
     light = np.ascontiguousarray(lab[..., 0])
     r = max(1, round(THIN_RADIUS * eye_d))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    # A square closing (separable in OpenCV, several times faster than a disc at full resolution) finds
+    # thin lines of any direction as well: a line is thinner than the square in both axes' passes.
+    kernel = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
     depth = cv2.morphologyEx(light, cv2.MORPH_CLOSE, kernel) - light
     drop = skin_lightness - light
     sure = np.clip((depth - THIN_DEPTH) / THIN_DEPTH, 0, 1) * np.clip((drop - THIN_DROP) / THIN_DROP, 0, 1)
