@@ -66,8 +66,11 @@ def _dilate(mask: np.ndarray, radius: float) -> np.ndarray:
     return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
 
 
-def _readmit_spots(like: np.ndarray, shape_skin: np.ndarray, eye_d: float) -> np.ndarray:
-    """`like` with the compact, isolated holes inside the skin shape (spots, moles, freckles) set to skin."""
+def _readmit_spots(
+    like: np.ndarray, shape_skin: np.ndarray, eye_d: float, surround: float = SPOT_SURROUND
+) -> np.ndarray:
+    """`like` with the compact, isolated holes inside the skin shape (spots, moles, freckles) set to skin:
+    those whose ring is at least `surround` skin."""
     holes = ((like < 128) & (shape_skin > 127)).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
     if n <= 1:
@@ -92,7 +95,7 @@ def _readmit_spots(like: np.ndarray, shape_skin: np.ndarray, eye_d: float) -> np
         ring = (cv2.dilate(blob, np.ones((2 * g + 1, 2 * g + 1), np.uint8)) > 0) & (blob == 0)
         inside = ring & (shape_skin[y0:y1, x0:x1] > 127)
         if inside.sum() >= 0.5 * ring.sum():
-            ok[i] = (like[y0:y1, x0:x1][inside] >= 128).mean() >= SPOT_SURROUND
+            ok[i] = (like[y0:y1, x0:x1][inside] >= 128).mean() >= surround
     ok[0] = False
     back = cv2.dilate(ok[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     out = like.copy()
@@ -154,7 +157,10 @@ def thin_structures(lab: np.ndarray, skin_lightness: float, eye_d: float) -> np.
     depth = cv2.morphologyEx(light, cv2.MORPH_CLOSE, kernel) - light
     drop = skin_lightness - light
     sure = np.clip((depth - THIN_DEPTH) / THIN_DEPTH, 0, 1) * np.clip((drop - THIN_DROP) / THIN_DROP, 0, 1)
-    spots = _readmit_spots(255 - (sure * 255).astype(np.uint8), np.full(sure.shape, 255, np.uint8), eye_d)
+    # A spot among wrinkles (themselves dark lines) has less plain skin around it than one on a smooth
+    # cheek: a half-plain ring is enough here.
+    everywhere = np.full(sure.shape, 255, np.uint8)
+    spots = _readmit_spots(255 - (sure * 255).astype(np.uint8), everywhere, eye_d, surround=0.5)
     return np.where(spots == 255, 0.0, sure).astype(np.float32)
 
 
