@@ -120,7 +120,7 @@ def _cheek_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
 
 
 def _forehead_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
-    """Pixels above the brows along the face's own vertical (the forehead; hair too when a fringe hides it)."""
+    """Pixels above the brows along the face's own vertical (the forehead, or the fringe that hides it)."""
     eyes = (mesh[list(RIGHT_EYE)].mean(0) + mesh[list(LEFT_EYE)].mean(0)) / 2
     mouth = mesh[list(LIPS_OUTER)].mean(0)
     down = mouth - eyes
@@ -130,9 +130,7 @@ def _forehead_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
     return (t < -0.55) & (t > -1.3)
 
 
-def _skin_model(
-    lab: np.ndarray, sample: np.ndarray, forehead: np.ndarray
-) -> np.ndarray | None:
+def _skin_model(lab: np.ndarray, sample: np.ndarray, forehead: np.ndarray) -> np.ndarray | None:
     """0..255 skin likelihood from the cheeks' colours, widened by the forehead's own colours when they are
     skin (a lit or shiny forehead is often lighter than the cheeks and fell outside a cheek-only model,
     leaving a seam across it); a fringe of hair over the forehead has another colour and adds nothing."""

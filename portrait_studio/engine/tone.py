@@ -206,7 +206,9 @@ def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndar
     return spot * trust, fill
 
 
-def prepare(rgb: np.ndarray, skin: np.ndarray, unit: float, under_eyes: np.ndarray | None = None) -> ToneLayers:
+def prepare(
+    rgb: np.ndarray, skin: np.ndarray, unit: float, under_eyes: np.ndarray | None = None
+) -> ToneLayers:
     """Tone layers of an RGB float32 region with its skin mask (and its under-eye band, to lift it)."""
     # Tone, fill and the larger spots are found on a copy where the eye distance is at most 100·WORK_UNIT
     # px: on a big face that is most of the time saved. Spots of a few pixels vanish on that copy, so they

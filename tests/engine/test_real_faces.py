@@ -44,7 +44,9 @@ def test_the_defaults_never_make_skin_grainier(name: str) -> None:
 @pytest.mark.parametrize("name", FACES)
 def test_full_smoothing_removes_most_skin_high_frequencies(name: str) -> None:
     removed = 1 - goals.skin_energy_ratio(name, (0, 1, 0))
-    assert removed >= 0.60, f"only {removed:.0%} removed at skin = 1 (eye distance {goals.eye_distance(name):.0f})"
+    assert removed >= 0.60, (
+        f"only {removed:.0%} removed at skin = 1 (eye distance {goals.eye_distance(name):.0f})"
+    )
 
 
 @pytest.mark.parametrize("name", FACES)
@@ -62,7 +64,9 @@ def test_healing_leaves_no_stain(name: str) -> None:
 @pytest.mark.parametrize("name", FACES)
 def test_pasted_spots_are_removed_at_any_face_scale(name: str) -> None:
     removed = goals.spots_removed(name)
-    assert removed >= 0.90, f"{removed:.0%} of 40 pasted 3–8 px spots removed (eye distance {goals.eye_distance(name):.0f})"
+    assert removed >= 0.90, (
+        f"{removed:.0%} of 40 pasted 3–8 px spots removed (eye distance {goals.eye_distance(name):.0f})"
+    )
 
 
 def test_the_close_up_has_a_500_px_eye_distance() -> None:
