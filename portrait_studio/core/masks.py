@@ -38,7 +38,8 @@ SPOT_FILL, SPOT_ASPECT, SPOT_SURROUND = 0.35, 2.5, 0.7
 # when it is darker than its surroundings' closing (a black-hat of L*, radius THIN_RADIUS eye distances) by
 # more than THIN_DEPTH and darker than the skin's median by more than THIN_DROP (L* units). A crease is only
 # a little darker than the skin and stays in.
-THIN_RADIUS, THIN_DEPTH, THIN_DROP = 0.06, 6.0, 8.0
+THIN_RADIUS, THIN_DEPTH, THIN_DROP = 0.06, 6.0, 12.0
+THIN_RAMP = 4.0  # L* over THIN_DROP from "maybe" to "surely" a structure
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def thin_structures(lab: np.ndarray, skin_lightness: float, eye_d: float) -> np.
     kernel = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
     depth = cv2.morphologyEx(light, cv2.MORPH_CLOSE, kernel) - light
     drop = skin_lightness - light
-    sure = np.clip((depth - THIN_DEPTH) / THIN_DEPTH, 0, 1) * np.clip((drop - THIN_DROP) / THIN_DROP, 0, 1)
+    sure = np.clip((depth - THIN_DEPTH) / THIN_DEPTH, 0, 1) * np.clip((drop - THIN_DROP) / THIN_RAMP, 0, 1)
     # A spot among wrinkles (themselves dark lines) has less plain skin around it than one on a smooth
     # cheek: a half-plain ring is enough here.
     everywhere = np.full(sure.shape, 255, np.uint8)
