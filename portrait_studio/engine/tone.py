@@ -195,8 +195,13 @@ def _under_eyes(rgb: np.ndarray, skin: np.ndarray, band: np.ndarray, unit: float
     # enough to reach the band.
     ref = masked_gauss(rgb, cheek.astype(np.float32), 4 * sigma)
     diff = ref - local
-    lighter = np.clip(luma(diff) / 4.0, 0, 1)[..., None]  # only lift, never darken
-    return UNDER_EYE_LIFT * diff * lighter * band[..., None]
+    dy = luma(diff)
+    lighter = np.clip(dy / 4.0, 0, 1)  # only lift, never darken
+    # Only skin is lifted: a dark circle is somewhat darker than the cheek and about its colour, a lens, a
+    # frame or a shadow under glasses is far darker or of another colour (sunglasses were tinted to skin).
+    chroma = np.linalg.norm(diff - dy[..., None], axis=-1)
+    skin_like = np.clip((45.0 - dy) / 10.0, 0, 1) * np.clip((25.0 - chroma) / 8.0, 0, 1)
+    return UNDER_EYE_LIFT * diff * (lighter * skin_like * band)[..., None]
 
 
 def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
