@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Signal
 
 from portrait_studio.api.batch import BatchItem, BatchQueue, summary
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -63,18 +64,17 @@ class Estimate:
     def describe(self, count: int) -> str:
         """The dialog's estimate line."""
         if self.free:
-            return "Estimate: free — the local engine retouches on this computer; nothing is paid."
+            return _("Estimate: free — the local engine retouches on this computer; nothing is paid.")
         if self.total is not None and self.per_photo is not None:
-            line = (
-                f"Estimate: about {text.money(self.total)} ({count} × {text.money(self.per_photo)}, the "
-                "price the cloud quoted last); each photo's price is asked before it is sent."
-            )
+            line = _(
+                "Estimate: about {total} ({count} × {price}, the price the cloud quoted last); each photo's "
+                "price is asked before it is sent."
+            ).format(total=text.money(self.total), count=count, price=text.money(self.per_photo))
         else:
-            line = "Estimate: not known yet; each photo's price is asked before it is sent."
+            line = _("Estimate: not known yet; each photo's price is asked before it is sent.")
         if self.budget_left is not None:
-            line += (
-                f" Today's budget has {text.money(max(self.budget_left, Decimal(0)))} left: "
-                "the batch pauses at the cap."
+            line += " " + _("Today's budget has {left} left: the batch pauses at the cap.").format(
+                left=text.money(max(self.budget_left, Decimal(0)))
             )
         return line
 
@@ -179,7 +179,7 @@ class BatchFlow(QObject):
     ) -> list[BatchItem]:
         """Start without the dialog: each photo's own settings and the default folder unless given."""
         folder = out_dir if out_dir is not None else self.default_out_dir(indexes)
-        return self.start(self.plan(indexes, choice or Choice("Each photo's own settings"), folder))
+        return self.start(self.plan(indexes, choice or Choice(_("Each photo's own settings")), folder))
 
     def start(self, plan: Plan) -> list[BatchItem]:
         """Queue the plan's photos (the output folder is checked first: a result that cannot be written is
@@ -187,7 +187,7 @@ class BatchFlow(QObject):
         from portrait_studio.api import output
 
         if not plan.send:
-            raise PortraitStudioError("None of these photos can be sent.", "See why each is left out.")
+            raise PortraitStudioError(_("None of these photos can be sent."), _("See why each is left out."))
         out_dir = output.ready_folder(plan.out_dir.expanduser())
         added: list[BatchItem] = []
         for i in plan.send:
@@ -200,12 +200,17 @@ class BatchFlow(QObject):
                 self._keys[item.id] = photo.path
                 added.append(item)
             if items:
-                self.session.set_queued(i, params, "Waiting in the batch…")
+                self.session.set_queued(i, params, _("Waiting in the batch…"))
                 if i == self.session.current_index and self._show_params is not None:
                     self._show_params(params)  # the sliders show what the photo is sent with
         self.queue.start()
         n = len(added)
-        self.message.emit(f"Retouching {n} photo{'s' if n != 1 else ''} into {out_dir}.", 8000)
+        self.message.emit(
+            ngettext("Retouching {n} photo into {folder}.", "Retouching {n} photos into {folder}.", n).format(
+                n=n, folder=out_dir
+            ),
+            8000,
+        )
         self._update_summary()
         return added
 
@@ -232,7 +237,7 @@ class BatchFlow(QObject):
         photo = self.session.current
         if photo is None or not self.cancel([self.session.current_index]):
             return False
-        self.message.emit(f"{photo.path.name} was left out of the batch.", 6000)
+        self.message.emit(_("{name} was left out of the batch.").format(name=photo.path.name), 6000)
         return True
 
     def busy(self) -> bool:
@@ -270,9 +275,17 @@ class BatchFlow(QObject):
         items = self.queue.items()
         busy = any(i.status in ("queued", "running") for i in items)
         reason = self.queue.paused_reason
-        line = "Batch: " + summary(items, self.queue.eta() if busy and not reason else None) if items else ""
+        line = (
+            _("Batch: {summary}").format(
+                summary=summary(items, self.queue.eta() if busy and not reason else None)
+            )
+            if items
+            else ""
+        )
         if reason:
-            line = f"Batch paused: {reason} Raise the daily budget cap in Settings, then Resume (Batch dock)."
+            line = _(
+                "Batch paused: {reason} Raise the daily budget cap in Settings, then Resume (Batch dock)."
+            ).format(reason=reason)
         self.summary.emit(line)
         if reason and reason != self._was_paused:
             self.paused.emit(reason)  # at once (its Resume), not when the photos running have settled
@@ -299,20 +312,24 @@ def apply_item(
         if i == session.current_index and show_params is not None:
             show_params(params)
     if item.status == "queued":
-        waiting = "Waiting (daily budget reached)" if item.error is not None else "Waiting in the batch…"
+        waiting = (
+            _("Waiting (daily budget reached)") if item.error is not None else _("Waiting in the batch…")
+        )
         session.set_queued(i, params, waiting)
     elif item.status == "running":
-        stage = text.stage(item.stage) if item.stage else "starting"
+        stage = text.stage(item.stage) if item.stage else _("starting")
         share = f" · {round(item.progress * 100)} %" if item.progress is not None else ""
-        session.set_batch_progress(i, item.progress, f"Batch: {stage}{share}")
+        session.set_batch_progress(i, item.progress, _("Batch: {summary}").format(summary=f"{stage}{share}"))
     elif item.status == "done" and item.result is not None:
         outcome = outcome_of(session.photos[i].path, item)
-        session.set_batch_done(i, outcome, text.run_done(outcome) + f"\nSaved as {outcome.result_path}")
+        session.set_batch_done(
+            i, outcome, text.run_done(outcome) + "\n" + _("Saved as {path}").format(path=outcome.result_path)
+        )
         if i == session.current_index:
             show_result(i)
     elif item.status == "failed":
         err = item.error
-        message = err.message if err is not None else "Failed."
+        message = err.message if err is not None else _("Failed.")
         session.set_batch_ended(i, message.removeprefix(f"{item.path}: "), getattr(err, "fix", None))
     else:  # cancelled or skipped: no result, and no error either
         session.set_batch_ended(i, None, None)
@@ -338,19 +355,19 @@ def outcome_of(key: Path, item: BatchItem) -> RunOutcome:
 def _why_not(photo: Photo, params: EditParams, local: bool) -> str:
     """Why `photo` cannot be sent now ("" when it can)."""
     if photo.running or photo.queued:
-        return "already being retouched"
+        return _("already being retouched")
     if photo.load_failed:
-        return photo.error or "could not be read"
+        return photo.error or _("could not be read")
     if photo.status in (BLOCKED, NEEDS_FIX) and photo.report is not None:
         first = next((p for p in photo.report.problems if p.blocks), None)
-        return first.message if first is not None else "the model would refuse it"
+        return first.message if first is not None else _("the model would refuse it")
     if local:
         from portrait_studio.core.params import check_local
 
         try:
             check_local(params)
         except PortraitStudioError:
-            return "its settings use a prompt, which needs the cloud"
+            return _("its settings use a prompt, which needs the cloud")
     return ""
 
 

@@ -26,6 +26,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from portrait_studio import APP_NAME
+from portrait_studio.core.i18n import _
 from portrait_studio.ui import text
 from portrait_studio.ui.model.session import Session
 from portrait_studio.ui.threads.runner import BackgroundRunner
@@ -38,9 +39,9 @@ def question_box(parent: QWidget, name: str) -> QMessageBox:
     """The close question: write the retouch back into `name` (Save), leave the file (Discard), or Cancel."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Edit In")
-    box.setText(f"Write the retouch back into {name} before closing?")
-    box.setInformativeText("Your catalog reads the file once it is saved; unsaved, it stays as it was.")
+    box.setWindowTitle(_("Edit In"))
+    box.setText(_("Write the retouch back into {name} before closing?").format(name=name))
+    box.setInformativeText(_("Your catalog reads the file once it is saved; unsaved, it stays as it was."))
     button = QMessageBox.StandardButton
     box.setStandardButtons(button.Save | button.Discard | button.Cancel)
     box.setDefaultButton(button.Save)
@@ -88,8 +89,10 @@ class EditInFlow(QObject):
         actions = window.window_actions
         actions.save_action.triggered.disconnect()
         actions.save_action.triggered.connect(flow.save)
-        actions.save_action.setText("&Save back into the file")
-        actions.save_action.setStatusTip(f"Write the result back into {flow.target.name} (Ctrl+S)")
+        actions.save_action.setText(_("&Save back into the file"))
+        actions.save_action.setStatusTip(
+            _("Write the result back into {name} (Ctrl+S)").format(name=flow.target.name)
+        )
         for off in (actions.save_as_action, actions.open_action, actions.open_folder_action):
             off.setEnabled(False)  # one file, saved into itself: nothing else is opened or written
         actions.recent_menu.menuAction().setVisible(False)  # (the recent list re-enables it when it refills)
@@ -99,8 +102,10 @@ class EditInFlow(QObject):
         size = window.controls.result_size  # locked to the file's own size: the host re-reads that file
         size.choose("original")
         size.setEnabled(False)
-        undo = QAction("&Restore previous version", window)
-        undo.setStatusTip(f"Put the version of {flow.target.name} before the last Save back")
+        undo = QAction(_("&Restore previous version"), window)
+        undo.setStatusTip(
+            _("Put the version of {name} before the last Save back").format(name=flow.target.name)
+        )
         undo.triggered.connect(flow.restore)
         menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
         file_menu = next(m for m in menus if actions.save_action in m.actions())
@@ -117,7 +122,9 @@ class EditInFlow(QObject):
 
     def title(self) -> str:
         """The window title: the host's file, and that Save writes back into it."""
-        return f"{self.target.name} — Edit In (Save writes back into the file) — {APP_NAME}"
+        return _("{name} — Edit In (Save writes back into the file) — {app}").format(
+            name=self.target.name, app=APP_NAME
+        )
 
     # ------------------------------------------------------------------ state
     def result(self) -> Path | None:
@@ -139,29 +146,32 @@ class EditInFlow(QObject):
 
         result = self.result()
         if result is None:
-            self.failed.emit("Nothing to save yet — run the edit first (Ctrl+Enter).")
+            self.failed.emit(_("Nothing to save yet — run the edit first (Ctrl+Enter)."))
             return False
         if self._busy:
             return False
         if result == self._written:
-            self.message.emit(f"{self.target.name} already holds this result", 10000)
+            self.message.emit(_("{name} already holds this result").format(name=self.target.name), 10000)
             return False
         self._busy = True
         target = self.target
-        self.message.emit(f"Writing the result back into {target.name}…", 0)
+        self.message.emit(_("Writing the result back into {name}…").format(name=target.name), 0)
         self.io.submit(lambda: write_back(target, result), lambda _done: self._saved(result), self._failed)
         return True
 
     def _saved(self, result: Path) -> None:
         self._busy = False
         self._written = result
-        self.message.emit(f"Saved into {self.target} (the previous version is kept: File → Restore)", 10000)
+        self.message.emit(
+            _("Saved into {path} (the previous version is kept: File → Restore)").format(path=self.target),
+            10000,
+        )
         self.written.emit(self.target)
 
     def _failed(self, err: Exception) -> None:
         self._busy = False
         message, fix = message_of(err)
-        self.message.emit(f"Not saved: {message}", 10000)
+        self.message.emit(_("Not saved: {message}").format(message=message), 10000)
         self.failed.emit(text.error(message, fix))
 
     def restore(self) -> None:
@@ -172,7 +182,7 @@ class EditInFlow(QObject):
 
         def done(_path: Path) -> None:
             self._written = None  # the file no longer holds the result on screen
-            self.message.emit(f"{target.name}: previous version restored", 10000)
+            self.message.emit(_("{name}: previous version restored").format(name=target.name), 10000)
             self.restored.emit(target)
 
         self.io.submit(lambda: restore(target), done, self._failed)

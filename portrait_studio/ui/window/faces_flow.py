@@ -25,8 +25,10 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
+from portrait_studio.ui import text
 from portrait_studio.ui.model.session import Session
 from portrait_studio.ui.panels.compare_view import CompareView
 from portrait_studio.ui.threads.runner import BackgroundRunner
@@ -83,15 +85,20 @@ class GroupChoice:
 def banner_text(choice: GroupChoice) -> str:
     """ "Retouch each face (3 tasks, estimate $1.20)" — or "free" on the local engine."""
     n = choice.tasks
-    tasks = f"{n} task{'s' if n != 1 else ''}"
     if not choice.ready:
-        return "Retouch each face (looking at the faces…)"
+        return _("Retouch each face (looking at the faces…)")
     if not choice.cloud:
-        return f"Retouch each face ({tasks}, estimate $0 — local engine)"
+        return ngettext(
+            "Retouch each face ({n} task, estimate $0 — local engine)",
+            "Retouch each face ({n} tasks, estimate $0 — local engine)",
+            n,
+        ).format(n=n)
     est = choice.estimate
-    return (
-        f"Retouch each face ({tasks}, estimate ${est})" if est is not None else f"Retouch each face ({tasks})"
-    )
+    if est is None:
+        return ngettext("Retouch each face ({n} task)", "Retouch each face ({n} tasks)", n).format(n=n)
+    return ngettext(
+        "Retouch each face ({n} task, estimate {cost})", "Retouch each face ({n} tasks, estimate {cost})", n
+    ).format(n=n, cost=text.money(est))
 
 
 class FacesBar(QFrame):
@@ -115,11 +122,11 @@ class FacesBar(QFrame):
         self.hint.setObjectName("fix")
         for label in (self.label, self.hint):
             label.setWordWrap(True)  # a narrow window wraps the line instead of growing
-        self.button = QPushButton("Retouch each face", self)
+        self.button = QPushButton(_("Retouch each face"), self)
         self.button.setObjectName("each-face-button")
         self.button.setCheckable(True)
         self.button.toggled.connect(self.toggled.emit)
-        self.reset_button = QPushButton("Use the photo's settings", self)
+        self.reset_button = QPushButton(_("Use the photo's settings"), self)
         self.reset_button.setObjectName("face-reset-button")
         self.reset_button.clicked.connect(self.reset.emit)
         h.addWidget(self.label, 2)
@@ -135,22 +142,25 @@ class FacesBar(QFrame):
             return
         self.label.setText(banner_text(choice))
         if choice.on and choice.selected is not None:
-            own = "its own strengths" if choice.selected in choice.strengths else "the photo's strengths"
-            hint = f"Face {choice.selected} selected: the sliders set its strengths (now {own})."
-        elif choice.on:
             hint = (
+                _("Face {n} selected: the sliders set its strengths (now its own strengths).")
+                if choice.selected in choice.strengths
+                else _("Face {n} selected: the sliders set its strengths (now the photo's strengths).")
+            ).format(n=choice.selected)
+        elif choice.on:
+            hint = _(
                 "Click a face (or press its number) to leave it out; A takes every face; Shift+click one "
                 "to give it its own strengths."
             )
         else:
-            hint = "One task per face, merged into the full photo."
+            hint = _("One task per face, merged into the full photo.")
         self.hint.setText(hint)
         self.reset_button.setVisible(choice.on and choice.selected in choice.strengths)
-        refused = [f"face {f.number}: {f.refused}" for f in choice.faces if f.refused]
+        refused = [_("face {n}: {why}").format(n=f.number, why=f.refused) for f in choice.faces if f.refused]
         self.setToolTip("\n".join(refused))
         self.button.blockSignals(True)
         self.button.setChecked(choice.on)
-        self.button.setText("Back to one face" if choice.on else "Retouch each face")
+        self.button.setText(_("Back to one face") if choice.on else _("Retouch each face"))
         self.button.blockSignals(False)
         self.button.setEnabled(choice.ready)
         self.show()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QWidget
 
+from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
 from portrait_studio.ui.model.session import Session
@@ -50,24 +51,24 @@ class ShootActions(QObject):
         self.sync = SyncController(session, filmstrip.selected_indexes, set_params, self)
         self.sync.message.connect(self._say)
         act = self._action
-        self.select_all_action = act("Select &all photos", filmstrip.select_all_photos, "Ctrl+A")
+        self.select_all_action = act(_("Select &all photos"), filmstrip.select_all_photos, "Ctrl+A")
         self.retouch_action = act(
-            "&Retouch selected…", self.retouch_selected, "Ctrl+Shift+Return",
-            "Retouch the photos selected in the filmstrip with one batch (Ctrl+Shift+Enter)",
+            _("&Retouch selected…"), self.retouch_selected, "Ctrl+Shift+Return",
+            _("Retouch the photos selected in the filmstrip with one batch (Ctrl+Shift+Enter)"),
         )  # fmt: skip
-        self.copy_action = act("&Copy settings", self.sync.copy, "Ctrl+Shift+C")
-        self.paste_action = act("&Paste settings", self.sync.paste, "Ctrl+Shift+V")
+        self.copy_action = act(_("&Copy settings"), self.sync.copy, "Ctrl+Shift+C")
+        self.paste_action = act(_("&Paste settings"), self.sync.paste, "Ctrl+Shift+V")
         self.paste_action.setEnabled(False)
         self.sync.copied_changed.connect(self.paste_action.setEnabled)
         self.sync_action = act(
-            "S&ync settings to selected", self.sync.sync_to_selected, "",
-            "The settings of the photo shown onto the other selected photos",
+            _("S&ync settings to selected"), self.sync.sync_to_selected, "",
+            _("The settings of the photo shown onto the other selected photos"),
         )  # fmt: skip
-        self.preset_menu = QMenu("Apply pr&eset to selected", window)
+        self.preset_menu = QMenu(_("Apply pr&eset to selected"), window)
         self.preset_menu.aboutToShow.connect(self._fill_preset_menu)
         self.watch_action = act(
-            "&Watch folder…", lambda: None, "",
-            "Retouch each photo that arrives in a folder (tethered or hot-folder shooting)",
+            _("&Watch folder…"), lambda: None, "",
+            _("Retouch each photo that arrives in a folder (tethered or hot-folder shooting)"),
         )  # fmt: skip
         self.watch_action.setCheckable(True)
         self.watch_action.triggered.connect(self._on_watch_toggled)
@@ -87,7 +88,7 @@ class ShootActions(QObject):
         bar = window.statusBar()
         self.batch_label = QLabel(window)
         self.batch_label.setObjectName("batch-summary-label")
-        self.batch_label.setToolTip("Show the list of the batch's photos (View ▸ Panels ▸ Batch)")
+        self.batch_label.setToolTip(_("Show the list of the batch's photos (View ▸ Panels ▸ Batch)"))
         self.batch_label.linkActivated.connect(lambda _link: self.batch_list_requested.emit())
         self.watch_label = QLabel(window)
         self.watch_label.setObjectName("watch-label")
@@ -130,12 +131,16 @@ class ShootActions(QObject):
         photo = self.session.current
         found: list[Choice] = []
         if indexes and indexes != [self.session.current_index]:
-            found.append(Choice("Each photo's own settings"))
+            found.append(Choice(_("Each photo's own settings")))
         if photo is not None:
-            found.append(Choice(f"The settings of the photo shown ({photo.path.name})", photo.params))
+            found.append(
+                Choice(
+                    _("The settings of the photo shown ({name})").format(name=photo.path.name), photo.params
+                )
+            )
         for preset in self._presets():
-            found.append(Choice(f"Preset: {preset.name}", preset.params, preset.name))
-        return found or [Choice("The default settings", EditParams())]
+            found.append(Choice(_("Preset: {name}").format(name=preset.name), preset.params, preset.name))
+        return found or [Choice(_("The default settings"), EditParams())]
 
     def retouch_selected(self) -> bool:
         """Ctrl+Shift+Enter: the batch dialog over the photos selected in the filmstrip (False: none)."""
@@ -144,27 +149,39 @@ class ShootActions(QObject):
         batch = self.batch
         indexes = self.filmstrip.selected_indexes()
         if batch is None:
-            self._say("The batch is not ready yet (the window is still starting).")
+            self._say(_("The batch is not ready yet (the window is still starting)."))
             return False
         if not indexes:
-            self._say("Open photos first (Ctrl+O, or a folder with Ctrl+Shift+O), then select some.")
+            self._say(_("Open photos first (Ctrl+O, or a folder with Ctrl+Shift+O), then select some."))
             return False
 
         def describe(choice: Choice, out_dir: Path, _watch: Path | None) -> tuple[str, bool]:
             plan = batch.plan(indexes, choice, out_dir)
             n = len(plan.send)
-            lines = [f"{n} photo{'s' if n != 1 else ''} will be retouched into {out_dir}."]
+            lines = [
+                ngettext(
+                    "{n} photo will be retouched into {folder}.",
+                    "{n} photos will be retouched into {folder}.",
+                    n,
+                ).format(n=n, folder=out_dir)
+            ]
             if plan.left_out:
                 names = [
                     f"{self.session.photos[i].path.name}: {why.rstrip('.')}" for i, why in plan.left_out[:4]
                 ]
                 named = "; ".join(names)
-                more = f" and {len(plan.left_out) - 4} more" if len(plan.left_out) > 4 else ""
-                lines.append(f"{len(plan.left_out)} left out — {named}{more}.")
+                left = len(plan.left_out)
+                lines.append(
+                    (
+                        _("{n} left out — {names} and {more} more.")
+                        if left > 4
+                        else _("{n} left out — {names}.")
+                    ).format(n=left, names=named, more=left - 4)
+                )
             if n:
                 lines.append(plan.estimate.describe(n))
             lines.append(
-                "Results are named NAME.retouched.EXT, never over a file; originals stay as they are."
+                _("Results are named NAME.retouched.EXT, never over a file; originals stay as they are.")
             )
             return "\n".join(lines), n > 0
 
@@ -195,7 +212,8 @@ class ShootActions(QObject):
 
     def _show_summary(self, line: str) -> None:
         self.batch_label.setText(f'<a href="batch" style="color: inherit;">{escape(line)}</a>')
-        self.batch_label.setStyleSheet("color: #d9a13b;" if line.startswith("Batch paused") else "")
+        paused = self.batch is not None and bool(self.batch.queue.paused_reason)
+        self.batch_label.setStyleSheet("color: #d9a13b;" if line and paused else "")
         self.batch_label.setVisible(bool(line))
 
     def busy_words(self) -> str:
@@ -216,7 +234,7 @@ class ShootActions(QObject):
             action = self.preset_menu.addAction(preset.name)
             action.triggered.connect(lambda _c=False, p=preset: self.sync.apply_to_selected(p.params, p.name))
         if self.preset_menu.isEmpty():
-            self.preset_menu.addAction("(no presets)").setEnabled(False)
+            self.preset_menu.addAction(_("(no presets)")).setEnabled(False)
 
     # ------------------------------------------------------------------ Watch folder…
     def _on_watch_toggled(self, on: bool) -> None:
@@ -232,7 +250,7 @@ class ShootActions(QObject):
         watch = self.watch
         if watch is None:
             self.watch_action.setChecked(False)
-            self._say("The watch folder is not ready yet (the window is still starting).")
+            self._say(_("The watch folder is not ready yet (the window is still starting)."))
             return False
         current = self.session.current
         in_dir = current.path.parent if current is not None else Path.home() / "Pictures"
@@ -244,7 +262,9 @@ class ShootActions(QObject):
                 return problem, False
             estimate = self.batch.estimate(1) if self.batch is not None else None
             cost = estimate.describe(1) if estimate is not None else ""
-            return f"New photos in {watched} are retouched into {out}.\n{cost}", True
+            return _("New photos in {watched} are retouched into {folder}.").format(
+                watched=watched, folder=out
+            ) + "\n" + cost, True
 
         def start(choice: Choice, out: Path, watched: Path | None) -> str | None:
             return watch.start(watched or Path(), out, choice)

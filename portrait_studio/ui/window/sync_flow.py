@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
+from portrait_studio.core.i18n import N_plural, _, ngettext
 from portrait_studio.core.params import EditParams
 from portrait_studio.ui import text
 from portrait_studio.ui.model.session import Session
@@ -45,20 +46,24 @@ class SyncController(QObject):
         """Ctrl+Shift+C: remember the current photo's settings."""
         photo = self.session.current
         if photo is None:
-            self.message.emit("Open a photo first: its settings are what Copy settings takes.", 6000)
+            self.message.emit(_("Open a photo first: its settings are what Copy settings takes."), 6000)
             return False
         self.copied = photo.params
         self.copied_changed.emit(True)
         described = text.describe_params(photo.params)
-        self.message.emit(f"Copied the settings of {photo.path.name}: {described}.", 6000)
+        self.message.emit(
+            _("Copied the settings of {name}: {settings}.").format(name=photo.path.name, settings=described),
+            6000,
+        )
         return True
 
     def paste(self) -> int:
         """Ctrl+Shift+V: the copied settings onto every selected photo; returns how many changed."""
         if self.copied is None:
-            self.message.emit("Nothing to paste yet: copy a photo's settings first (Ctrl+Shift+C).", 6000)
+            self.message.emit(_("Nothing to paste yet: copy a photo's settings first (Ctrl+Shift+C)."), 6000)
             return 0
-        return self._apply(self._selected(), self.copied, "Pasted the settings onto")
+        pasted = N_plural("Pasted the settings onto {n} photo.", "Pasted the settings onto {n} photos.")
+        return self._apply(self._selected(), self.copied, pasted)
 
     def sync_to_selected(self) -> int:
         """The current photo's settings onto the other selected photos; returns how many changed."""
@@ -66,20 +71,33 @@ class SyncController(QObject):
         others = [i for i in self._selected() if i != self.session.current_index]
         if photo is None or not others:
             self.message.emit(
-                "Select the photos to sync first (Ctrl- or Shift-click in the filmstrip, Ctrl+A for all); "
-                "the photo shown gives its settings.",
+                _(
+                    "Select the photos to sync first (Ctrl- or Shift-click in the filmstrip, Ctrl+A for "
+                    "all); the photo shown gives its settings."
+                ),
                 8000,
             )
             return 0
-        return self._apply(others, photo.params, f"Synced the settings of {photo.path.name} to")
+        synced = N_plural(
+            "Synced the settings of {name} to {n} photo.", "Synced the settings of {name} to {n} photos."
+        )
+        return self._apply(others, photo.params, synced, name=photo.path.name)
 
     def apply_to_selected(self, params: EditParams, name: str) -> int:
         """A preset applied: onto every selected photo (the current one only when it is the selection)."""
-        return self._apply(self._selected(), params, f"Applied “{name}” to", quiet_single=True)
+        applied = N_plural("Applied “{name}” to {n} photo.", "Applied “{name}” to {n} photos.")
+        return self._apply(self._selected(), params, applied, quiet_single=True, name=name)
 
     def _apply(
-        self, indexes: Sequence[int], params: EditParams, what: str, *, quiet_single: bool = False
+        self,
+        indexes: Sequence[int],
+        params: EditParams,
+        what: tuple[str, str],
+        *,
+        quiet_single: bool = False,
+        name: str = "",
     ) -> int:
+        """`what`: the message's singular/plural pair, with {n} (and {name})."""
         busy = [i for i in indexes if self.session.photos[i].running or self.session.photos[i].queued]
         targets = [i for i in dict.fromkeys(indexes) if i not in busy]
         for i in targets:
@@ -89,13 +107,13 @@ class SyncController(QObject):
                 self.session.set_params(i, params)
         n = len(targets)
         if n and not (quiet_single and n == 1 and not busy):
-            line = f"{what} {n} photo{'s' if n != 1 else ''}."
+            line = ngettext(*what, n).format(n=n, name=name)
             if busy:
-                line += f" {len(busy)} being retouched kept theirs."
+                line += " " + _("{n} being retouched kept theirs.").format(n=len(busy))
             self.message.emit(line, 6000)
         elif busy and not n:
             self.message.emit(
-                "The selected photos are being retouched: they keep the settings they were sent.", 6000
+                _("The selected photos are being retouched: they keep the settings they were sent."), 6000
             )
         return n
 

@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.settings import Settings
@@ -81,9 +82,11 @@ class WatchController(QObject):
     def check(self, in_dir: Path, out_dir: Path, choice: Choice) -> str | None:
         """What stops watching `in_dir` into `out_dir` with `choice` (None: it can start)."""
         if not in_dir.is_dir():
-            return f"The folder to watch, {in_dir}, does not exist or is not a folder."
+            return _("The folder to watch, {folder}, does not exist or is not a folder.").format(
+                folder=in_dir
+            )
         if out_dir.absolute() == in_dir.absolute():
-            return "Choose another output folder than the folder watched (a sub-folder is fine)."
+            return _("Choose another output folder than the folder watched (a sub-folder is fine).")
         params = choice.params if choice.params is not None else EditParams()
         if self._settings().backend == "local":
             from portrait_studio.core.params import check_local
@@ -99,7 +102,7 @@ class WatchController(QObject):
         from portrait_studio.api import output
 
         if self.state != OFF:
-            return "A folder is already being watched: stop it first."
+            return _("A folder is already being watched: stop it first.")
         problem = self.check(in_dir, out_dir, choice)
         if problem:
             return problem
@@ -112,7 +115,7 @@ class WatchController(QObject):
         self._applied = {}  # (a new watcher's queue numbers its items from 1 again)
         with self._lock:
             self._closing = False
-        self._set_state(STARTING, f"Starting to watch {in_dir}…")
+        self._set_state(STARTING, _("Starting to watch {folder}…").format(folder=in_dir))
         settings = self._settings()
 
         def build() -> Any:
@@ -141,7 +144,10 @@ class WatchController(QObject):
     def _on_start_failed(self, err: Exception) -> None:
         message, fix = message_of(err)
         self._set_state(OFF, "")
-        self.message.emit(f"Could not watch the folder: {message}" + (f" {fix}" if fix else ""), 15000)
+        self.message.emit(
+            _("Could not watch the folder: {message}").format(message=message) + (f" {fix}" if fix else ""),
+            15000,
+        )
 
     def stop(self) -> None:
         """Stop watching (running photos stop being waited for; a paid task stays resumable). Idempotent."""
@@ -157,7 +163,7 @@ class WatchController(QObject):
                     apply_item(self.session, i, item, self._params, self._show_result)
         if self.state != OFF:
             self._set_state(OFF, "")
-            self.message.emit("Stopped watching the folder.", 6000)
+            self.message.emit(_("Stopped watching the folder."), 6000)
 
     # ------------------------------------------------------------------ events (GUI thread)
     def _on_event(self, event: Any) -> None:
@@ -167,8 +173,10 @@ class WatchController(QObject):
         if event.kind == "paused":
             self._set_state(
                 PAUSED,
-                f"Watch paused: {event.message} Raise the daily budget cap in Settings; watching goes on by "
-                "itself once the budget allows.",
+                _(
+                    "Watch paused: {reason} Raise the daily budget cap in Settings; watching goes on by "
+                    "itself once the budget allows."
+                ).format(reason=event.message),
             )
         elif event.kind == "resumed":
             self._set_state(WATCHING, self._watching_words())
@@ -181,7 +189,7 @@ class WatchController(QObject):
                 if i == self.session.current_index and self._show_params is not None:
                     self._show_params(self._params)
                 outcome = RunOutcome(event.path, Path(event.output), None, None, "")
-                self.session.set_batch_done(i, outcome, f"Done earlier: {event.output}")
+                self.session.set_batch_done(i, outcome, _("Done earlier: {path}").format(path=event.output))
                 if i == self.session.current_index:
                     self._show_result(i)
         elif event.kind == "item" and event.item is not None:
@@ -205,8 +213,11 @@ class WatchController(QObject):
         return i
 
     def _watching_words(self) -> str:
-        done = f" · {self._done} done" if self._done else ""
-        return f"Watching {self.in_dir} → {self.out_dir}{done}"
+        if self._done:
+            return _("Watching {folder} → {output} · {n} done").format(
+                folder=self.in_dir, output=self.out_dir, n=self._done
+            )
+        return _("Watching {folder} → {output}").format(folder=self.in_dir, output=self.out_dir)
 
     def _set_state(self, state: str, words: str) -> None:
         self.state = state
