@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portrait_studio.core.i18n import _, ngettext
+
 Describe = Callable[[Any, Path, Path | None], tuple[str, bool]]
 Start = Callable[[Any, Path, Path | None], str | None]
 
@@ -51,7 +53,11 @@ class BatchDialog(QDialog):
         super().__init__(parent)
         self.watching = watch_dir is not None
         self.setObjectName("watch-dialog" if self.watching else "batch-dialog")
-        title = "Watch a folder" if self.watching else f"Retouch {count} photo{'s' if count != 1 else ''}"
+        title = (
+            _("Watch a folder")
+            if self.watching
+            else ngettext("Retouch {n} photo", "Retouch {n} photos", count).format(n=count)
+        )
         self.setWindowTitle(title)
         self._choices = list(choices)
         self._describe, self._start = describe, start
@@ -62,20 +68,22 @@ class BatchDialog(QDialog):
         self.watch_edit.setObjectName("watch-folder")
         if self.watching:
             intro = QLabel(
-                "Each photo that arrives in the folder (a tethered camera, a hot folder) is retouched once "
-                "it has finished arriving, and shows in the filmstrip with its result."
+                _(
+                    "Each photo that arrives in the folder (a tethered camera, a hot folder) is retouched "
+                    "once it has finished arriving, and shows in the filmstrip with its result."
+                )
             )
             intro.setWordWrap(True)
             root.addWidget(intro)
-            form.addRow("Folder to watch:", self._with_browse(self.watch_edit, "Folder to watch"))
+            form.addRow(_("Folder to watch:"), self._with_browse(self.watch_edit, _("Folder to watch")))
         self.settings_box = QComboBox()
         self.settings_box.setObjectName("batch-settings")
         for choice in self._choices:
             self.settings_box.addItem(choice.label)
-        form.addRow("Settings:", self.settings_box)
+        form.addRow(_("Settings:"), self.settings_box)
         self.out_edit = QLineEdit(str(out_dir))
         self.out_edit.setObjectName("batch-output")
-        form.addRow("Output folder:", self._with_browse(self.out_edit, "Output folder"))
+        form.addRow(_("Output folder:"), self._with_browse(self.out_edit, _("Output folder")))
         root.addLayout(form)
         self.plan_label = QLabel()
         self.plan_label.setObjectName("batch-plan")
@@ -90,7 +98,7 @@ class BatchDialog(QDialog):
         root.addWidget(self.error_label)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = buttons.addButton(
-            "Start watching" if self.watching else "Start", QDialogButtonBox.ButtonRole.AcceptRole
+            _("Start watching") if self.watching else _("Start"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.start_button.setObjectName("batch-start")
         self.start_button.setDefault(True)
@@ -107,7 +115,7 @@ class BatchDialog(QDialog):
         h = QHBoxLayout(row)
         h.setContentsMargins(0, 0, 0, 0)
         h.addWidget(edit, 1)
-        browse = QPushButton("Choose…")
+        browse = QPushButton(_("Choose…"))
         browse.clicked.connect(lambda: self._browse(edit, title))
         h.addWidget(browse)
         return row
@@ -134,7 +142,7 @@ class BatchDialog(QDialog):
         """Ask again what Start would do."""
         self.error_label.hide()
         if not self.out_edit.text().strip() or (self.watching and not self.watch_edit.text().strip()):
-            self.plan_label.setText("Choose the folders first.")
+            self.plan_label.setText(_("Choose the folders first."))
             self.start_button.setEnabled(False)
             return
         words, can_start = self._describe(self.choice(), self.out_dir(), self.watch_dir())

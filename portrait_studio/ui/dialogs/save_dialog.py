@@ -189,7 +189,9 @@ def _write(request: SaveRequest, data: bytes) -> Path:
         return atomic_write_bytes(request.path, data)
     except OSError as err:
         raise ImageError(
-            request.path, f"could not be written ({err.strerror or err}).", "Check the folder and free space."
+            request.path,
+            _("could not be written ({error}).").format(error=err.strerror or err),
+            _("Check the folder and free space."),
         ) from err
 
 

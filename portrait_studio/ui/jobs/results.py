@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
+from portrait_studio.core.i18n import _
 from portrait_studio.ui.jobs.imaging import SCREEN_MAX, decode_screen, to_qimage
 
 OWN_MAX = 4096  # the model's answers are ≤ 2048² (PROTOCOL.md); a larger one gets a working copy instead
@@ -38,21 +39,25 @@ class ShownResult:
         """What the compare view's label adds after "Result · engine": its size, and depth or origin."""
         w, h = self.pixels
         if self.full_size:
-            return f"{w} × {h}, {self.bits}-bit"
-        return f"model's {w} × {h}" + (", not merged" if self.refused else "")
+            return _("{width} × {height}, {bits}-bit").format(width=w, height=h, bits=self.bits)
+        if self.refused:
+            return _("model's {width} × {height}, not merged").format(width=w, height=h)
+        return _("model's {width} × {height}").format(width=w, height=h)
 
     def summary(self) -> str:
         """One line for the Edit panel: what this result is, or why it is only the model's image."""
         w, h = self.pixels
         if self.full_size:
             space = f", {self.colour_space}" if self.colour_space else ""
-            kind = f"{self.bits}-bit {self.file_format or 'image'}"
-            return f"This result: {w} × {h}, {kind}{space} (full size)."
-        if self.refused:
-            return f"This result is the model's image ({w} × {h}), not merged onto the original: " + (
-                f"{self.refused}."
+            kind = _("{bits}-bit {format}").format(bits=self.bits, format=self.file_format or _("image"))
+            return _("This result: {width} × {height}, {kind}{space} (full size).").format(
+                width=w, height=h, kind=kind, space=space
             )
-        return f"This result is the model's image ({w} × {h})."
+        if self.refused:
+            return _(
+                "This result is the model's image ({width} × {height}), not merged onto the original: {why}."
+            ).format(width=w, height=h, why=self.refused)
+        return _("This result is the model's image ({width} × {height}).").format(width=w, height=h)
 
 
 def load_result(path: Path, original_size: tuple[int, int] | None) -> ShownResult:

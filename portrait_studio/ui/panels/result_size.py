@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import MODEL_DEFAULT_SIZE, fit_size
 from portrait_studio.ui.model.session import AfterPane, Session
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from portrait_studio.ui.model.session import Photo
 
 ORIGINAL, MODEL = "original", "model"
-TIP = (
+TIP = N_(
     "Original: the retouch is merged onto your own file at its size, bit depth and colour space (a 16-bit "
     "Adobe RGB TIFF comes back as one). Model output: the model's image as it comes back (sRGB JPEG)."
 )
@@ -46,16 +47,21 @@ class ResultSizeChoice(QComboBox):
         super().__init__(parent)
         self.setObjectName("result-size")
         self.chosen: str | None = None  # the user's pick; None: the default for each photo
-        self.addItem("Original", ORIGINAL)
-        self.addItem("Model output", MODEL)
-        self.setToolTip(TIP)
+        self.addItem(_("Original"), ORIGINAL)
+        self.addItem(_("Model output"), MODEL)
+        self.setToolTip(_(TIP))
         self.activated.connect(self._on_activated)
         self.note = ""  # what the shown result is, or why it is only the model's image
 
     def set_sizes(self, original: tuple[int, int] | None, model: tuple[int, int]) -> None:
         """The current photo's size (None: not known yet) and the model's output size it would get."""
-        self.setItemText(0, f"Original ({original[0]} × {original[1]})" if original else "Original")
-        self.setItemText(1, f"Model output ({model[0]} × {model[1]})")
+        self.setItemText(
+            0,
+            _("Original ({width} × {height})").format(width=original[0], height=original[1])
+            if original
+            else _("Original"),
+        )
+        self.setItemText(1, _("Model output ({width} × {height})").format(width=model[0], height=model[1]))
         self.setCurrentIndex(self.findData(self.size_of(original, model)))
 
     def size_of(self, original: tuple[int, int] | None, model: tuple[int, int]) -> str:
@@ -78,7 +84,7 @@ class ResultSizeChoice(QComboBox):
     def set_note(self, text: str) -> None:
         """What the shown result is ("" when none is shown): the tooltip's first line."""
         self.note = text
-        self.setToolTip(f"{text}\n\n{TIP}" if text else TIP)
+        self.setToolTip(f"{text}\n\n{_(TIP)}" if text else _(TIP))
 
     def _on_activated(self, index: int) -> None:
         self.chosen = str(self.itemData(index))

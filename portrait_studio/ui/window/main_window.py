@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
         photo = self.session.current
         if photo is not None and (photo.queued or (photo.running and not self.runner.busy)):
             self.statusBar().showMessage(
-                "This photo is being retouched in the batch (Esc leaves it out).", 8000
+                _("This photo is being retouched in the batch (Esc leaves it out)."), 8000
             )
             return False  # (sent twice, it would wait for the batch's own task)
         return self.run_flow.run_current()
