@@ -48,6 +48,7 @@ from portrait_studio.api.pipeline import EditResult, run_edit
 from portrait_studio.core import metadata as _meta
 from portrait_studio.core.errors import EditInError
 from portrait_studio.core.fileio import atomic_open, atomic_write_bytes, atomic_write_json
+from portrait_studio.core.i18n import _
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.paths import data_dir
@@ -103,8 +104,10 @@ def facts(source: Path | bytes) -> Facts:
                 bits = _png_depth(source)
             icc = im.info.get("icc_profile") or None
     except (OSError, ValueError, SyntaxError, struct.error) as err:
-        name = "the result" if isinstance(source, bytes) else source
-        raise EditInError(f"{name} cannot be read as a photo ({err}).") from err
+        name = _("the result") if isinstance(source, bytes) else source
+        raise EditInError(
+            _("{name} cannot be read as a photo ({error}).").format(name=name, error=err)
+        ) from err
     return Facts(fmt, (h, w) if orientation in (5, 6, 7, 8) else (w, h), bits, icc)
 
 
@@ -121,19 +124,26 @@ def check_target(target: Path) -> Facts:
     """The host's file, readable, writable and in a format written back as it is; else EditInError."""
     if not target.is_file():
         raise EditInError(
-            f"{target} is not there (or is not a file).",
-            "Start Edit In again from your catalog: it renders the file and passes its path.",
+            _("{path} is not there (or is not a file).").format(path=target),
+            _("Start Edit In again from your catalog: it renders the file and passes its path."),
         )
     found = facts(target)
     if found.format not in FORMATS:
         raise EditInError(
-            f"{target.name} is a {found.format} file; the round trip writes back TIFF, JPEG or PNG.",
-            "Set the catalog's external editor to TIFF, 16 bits (Lightroom: Preferences → External Editing).",
+            _("{name} is a {format} file; the round trip writes back TIFF, JPEG or PNG.").format(
+                name=target.name, format=found.format
+            ),
+            _(
+                "Set the catalog's external editor to TIFF, 16 bits "
+                "(Lightroom: Preferences → External Editing)."
+            ),
         )
     if not os.access(target, os.W_OK) or not os.access(target.parent, os.W_OK):
         raise EditInError(
-            f"{target} cannot be written here (read-only file or folder); nothing was sent.",
-            "Make the file and its folder writable, or let the catalog render into a writable folder.",
+            _("{path} cannot be written here (read-only file or folder); nothing was sent.").format(
+                path=target
+            ),
+            _("Make the file and its folder writable, or let the catalog render into a writable folder."),
         )
     return found
 
@@ -195,14 +205,18 @@ def conform(result: Path, target: Path) -> bytes:
     final = facts(body)
     if (final.format, final.size, final.bits, final.icc) != (want.format, want.size, want.bits, want.icc):
         raise EditInError(
-            f"The result of {target.name} came out as {_said(final)}, not as the file ({_said(want)}); "
-            "nothing was written back."
+            _(
+                "The result of {name} came out as {got}, not as the file ({want}); nothing was written back."
+            ).format(name=target.name, got=_said(final), want=_said(want))
         )
     return body
 
 
 def _said(f: Facts) -> str:
-    return f"{f.format} {f.size[0]}×{f.size[1]} {f.bits}-bit" + ("" if f.icc else ", untagged")
+    said = _("{format} {width}×{height} {bits}-bit").format(
+        format=f.format, width=f.size[0], height=f.size[1], bits=f.bits
+    )
+    return said if f.icc else _("{image}, untagged").format(image=said)
 
 
 def _merged(answer: bytes, result: Path, target: Path) -> bytes:
@@ -223,9 +237,11 @@ def _merged(answer: bytes, result: Path, target: Path) -> bytes:
         merged = merge(deep.pixels, rgb, Space.of(deep.icc_profile, deep.channels))
     except NotMergeable as err:
         raise EditInError(
-            f"{target.name} was not changed: {err.message}.".replace("..", "."),
-            "Use a retouch (no prompt, gen mode auto or retouch) for Edit In; a creative result can be saved "
-            "as a new file from the window instead.",
+            _("{name} was not changed: {why}.").format(name=target.name, why=err.message).replace("..", "."),
+            _(
+                "Use a retouch (no prompt, gen mode auto or retouch) for Edit In; a creative result can be "
+                "saved as a new file from the window instead."
+            ),
         ) from err
     quality = _output.jpeg_quality(target) if deep.format == "JPEG" else _output.DEFAULT_JPEG_QUALITY
     body = _output.full_size_body(
@@ -247,8 +263,10 @@ def write_back(target: Path, result: Path) -> RoundTrip:
         _replace(target, body)
     except OSError as err:
         raise EditInError(
-            f"{target} could not be written ({err.strerror or err}); it is as it was.",
-            "Free some space or make the folder writable, then run Edit In again.",
+            _("{path} could not be written ({error}); it is as it was.").format(
+                path=target, error=err.strerror or err
+            ),
+            _("Free some space or make the folder writable, then run Edit In again."),
         ) from err
     return RoundTrip(target, kept)
 
@@ -258,16 +276,20 @@ def restore(target: Path) -> Path:
     versions = previous_versions(target)
     if not versions:
         raise EditInError(
-            f"No earlier version of {target} is kept: the round trip never wrote it (or it was restored).",
-            "Nothing to restore; the file is as the catalog last rendered it or as you left it.",
+            _(
+                "No earlier version of {path} is kept: the round trip never wrote it (or it was restored)."
+            ).format(path=target),
+            _("Nothing to restore; the file is as the catalog last rendered it or as you left it."),
         )
     kept = versions[-1]
     data = kept.read_bytes()
     manifest: dict[str, Any] = json.loads(kept.with_suffix(".json").read_text(encoding="utf-8"))
     if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
         raise EditInError(
-            f"The kept version {kept} is damaged (its checksum does not match); {target} was not changed.",
-            "Restore it from your catalog instead (re-render the edit, or use the catalog's history).",
+            _(
+                "The kept version {kept} is damaged (its checksum does not match); {path} was not changed."
+            ).format(kept=kept, path=target),
+            _("Restore it from your catalog instead (re-render the edit, or use the catalog's history)."),
         )
     if target.exists():
         _replace(target, data)

@@ -53,6 +53,7 @@ from portrait_studio.core.group import (
     isolate,
     parse_choice,
 )
+from portrait_studio.core.i18n import N_, _, format_money, ngettext
 from portrait_studio.core.journal import AlreadyBegun, Journal
 from portrait_studio.core.journal_rows import JournalRow, dedupe_key
 from portrait_studio.core.params import EditParams, check_local
@@ -67,7 +68,7 @@ FACES_FOLDER = "group-faces"  # under the app's data folder: each face's answer,
 class GroupError(PortraitStudioError):
     """A group edit could not be finished (the message says which faces and why); the rest is kept."""
 
-    default_fix = "Run it again: only the faces that failed are sent; the others are reused free."
+    default_fix = N_("Run it again: only the faces that failed are sent; the others are reused free.")
 
     def __init__(self, message: str, fix: str | None = None, *, code: str, faces: list[dict[str, Any]]):
         self.faces = faces
@@ -197,7 +198,9 @@ def _encode(upload: FaceUpload) -> bytes:
 
     fitted = fit_jpeg(upload.rgb, MAX_UPLOAD_BYTES)
     if fitted is None:  # a crop ≤ 4096 px of a photo: never seen; said plainly all the same
-        raise PortraitStudioError(f"Face {upload.number}'s upload could not be made small enough.")
+        raise PortraitStudioError(
+            _("Face {n}'s upload could not be made small enough.").format(n=upload.number)
+        )
     return fitted[0]
 
 
@@ -212,7 +215,7 @@ def _load(path: Path) -> tuple[Any, str, str]:
     from portrait_studio.core.images import colour_managed, load_image
 
     image = load_image(path)
-    managed, _ = colour_managed(image)
+    managed, _space = colour_managed(image)
     rgb = managed.rgb if managed.preview_scale == 1.0 else load_image(path).rgb
     return rgb, _sha(image.data), image.format
 
@@ -308,10 +311,10 @@ def run_group(
     ]
     if not todo:
         raise GroupError(
-            "No face of this photo can be sent on its own: "
-            + "; ".join(n.reason for n in plan.not_isolated)
-            + ". Nothing was sent.",
-            "Crop the photo so that one face stands alone, or choose other faces.",
+            _("No face of this photo can be sent on its own: {reasons}. Nothing was sent.").format(
+                reasons="; ".join(n.reason for n in plan.not_isolated)
+            ),
+            _("Crop the photo so that one face stands alone, or choose other faces."),
             code=CODE_NO_FACE_ALONE,
             faces=skipped,
         )
@@ -345,8 +348,10 @@ def run_group(
                 )  # fmt: skip
             except AlreadyBegun as running:
                 raise GroupError(
-                    f"This group edit runs in another window or process (journal row #{running.row.id}).",
-                    "Wait for it to finish; its result is then reused here free.",
+                    _("This group edit runs in another window or process (journal row #{row}).").format(
+                        row=running.row.id
+                    ),
+                    _("Wait for it to finish; its result is then reused here free."),
                     code="group_running",
                     faces=[],
                 ) from None
@@ -366,9 +371,15 @@ def run_group(
     failed = [f for f in todo if f.status == "failed"]
     if failed:
         err = GroupError(
-            "Face " + ", ".join(str(f.upload.number) for f in failed) + " could not be retouched ("
-            + "; ".join((f.error or {}).get("message", "failed") for f in failed) + ")."
-            + (" The other faces are done." if len(failed) < len(todo) else ""),
+            ngettext(
+                "Face {faces} could not be retouched ({why}).",
+                "Faces {faces} could not be retouched ({why}).",
+                len(failed),
+            ).format(
+                faces=", ".join(str(f.upload.number) for f in failed),
+                why="; ".join((f.error or {}).get("message", _("failed")) for f in failed),
+            )
+            + (" " + _("The other faces are done.") if len(failed) < len(todo) else ""),
             code=CODE_GROUP_INCOMPLETE,
             faces=[f.record() for f in todo] + skipped,
         )  # fmt: skip
@@ -376,7 +387,7 @@ def run_group(
         raise err
     report(Progress("saving", 1.0, 0.0))
     said = (
-        ["a group photo's result is the original's size: its faces are merged into it"]
+        [_("a group photo's result is the original's size: its faces are merged into it")]
         if size == "model"
         else []
     )
@@ -410,9 +421,11 @@ def _estimate_all(
             total = (total or Decimal(0)) + f.estimate
     if max_cost is not None and total is not None and total > max_cost:
         raise _pipeline.BudgetError(
-            f"Retouching these {len(pending)} faces is estimated at ${total} in all, above the limit of "
-            f"${max_cost}; nothing was sent.",
-            "Raise --max-cost, choose fewer faces (--faces), or lower the size.",
+            _(
+                "Retouching these {n} faces is estimated at {total} in all, above the limit of {max_cost}; "
+                "nothing was sent."
+            ).format(n=len(pending), total=format_money(total, None), max_cost=format_money(max_cost, None)),
+            _("Raise --max-cost, choose fewer faces (--faces), or lower the size."),
             estimate=total,
             daily=False,
         )
@@ -443,7 +456,10 @@ def _run_face(
         if backend.kind == "cloud":
             _pipeline._refuse_if_uncertain(journal, f.key)
         else:  # a local task dies with its gateway: its old row is closed, the face is made again (free)
-            gone = {"code": "interrupted", "message": "The local engine stopped before this face was done."}
+            gone = {
+                "code": "interrupted",
+                "message": _("The local engine stopped before this face was done."),
+            }
             for old in journal.resumable(f.key):
                 if old.base_url != backend.client.base_url and journal.claim(old.id):
                     journal.mark_failed(old.id, gone)
@@ -510,8 +526,10 @@ def _finish(
         pairs.append((f.upload, answer))
     merged = merge_faces(deep.pixels, pairs, plan.faces, space)
     pixels, merged_faces = merged.pixels, merged.faces
-    notes.extend(f"face {n}: {why}; that face was left as it was." for n, why in merged.refused)
-    exif, _ = _output.original_metadata(original)
+    notes.extend(
+        _("face {n}: {why}; that face was left as it was.").format(n=n, why=why) for n, why in merged.refused
+    )
+    exif, _icc = _output.original_metadata(original)
     quality = _output.jpeg_quality(original) if deep.format == "JPEG" else _output.DEFAULT_JPEG_QUALITY
     body = _output.full_size_body(
         pixels, deep.format, exif=exif, icc_profile=deep.icc_profile, alpha=deep.alpha, quality=quality
@@ -611,8 +629,8 @@ def resume_group(
             return run_group(backend, row.input_path, row.params, **options)
     if open_local is None:
         raise PortraitStudioError(
-            "This group edit was interrupted and the local engine is not available to finish it.",
-            "Run the edit again.",
+            _("This group edit was interrupted and the local engine is not available to finish it."),
+            _("Run the edit again."),
         )
     with open_local() as session:
         return run_group(session, row.input_path, row.params, **options)

@@ -30,6 +30,7 @@ import numpy as np
 
 from portrait_studio.core.colour import SRGB, Space, quantise
 from portrait_studio.core.faces import Face, detect_faces
+from portrait_studio.core.i18n import _, ngettext
 from portrait_studio.core.merge import (
     REGION_H,
     REGION_W,
@@ -120,7 +121,9 @@ def parse_choice(text: str) -> FacesChoice:
     except ValueError:
         numbers = ()
     if not numbers or any(n < 1 for n in numbers):
-        raise FacesChoiceError(f"--faces takes all, largest or face numbers like 1,3 (not {text!r})")
+        raise FacesChoiceError(
+            _("--faces takes all, largest or face numbers like 1,3 (not {given})").format(given=repr(text))
+        )
     return tuple(sorted(set(numbers)))
 
 
@@ -140,12 +143,15 @@ def choose(faces: Sequence[GroupFace], choice: FacesChoice = "all") -> list[Grou
     if choice == "largest":
         return [max(faces, key=lambda f: f.face.size)] if faces else []
     if isinstance(choice, str):
-        raise FacesChoiceError(f"unknown faces choice {choice!r}")
+        raise FacesChoiceError(_("unknown faces choice {given}").format(given=repr(choice)))
     missing = [n for n in choice if not 1 <= n <= len(faces)]
     if missing:
         raise FacesChoiceError(
-            f"the photo has {len(faces)} face{'s' if len(faces) != 1 else ''}; there is no face "
-            + ", ".join(str(n) for n in missing)
+            ngettext(
+                "the photo has {n} face; there is no face {missing}",
+                "the photo has {n} faces; there is no face {missing}",
+                len(faces),
+            ).format(n=len(faces), missing=", ".join(str(n) for n in missing))
         )
     return [f for f in faces if f.number in set(choice)]
 
@@ -250,7 +256,7 @@ def isolate(
         for f in faces
         if f.number != number and _intersects(_grown(f.box, COVER_GROW), crop)
     ]
-    for _ in range(COVER_ROUNDS + 1):
+    for _round in range(COVER_ROUNDS + 1):
         for box in to_cover:
             covered.append(_cover(pixels, box, mine, cover))
         found = detect_faces(pixels).faces
@@ -259,8 +265,10 @@ def isolate(
         if not ours:
             return NotIsolated(
                 number,
-                f"face {number} is not found on its own once its neighbours are covered "
-                "(it is turned away, cut off, or pressed into another face)",
+                _(
+                    "face {n} is not found on its own once its neighbours are covered (it is turned away, "
+                    "cut off, or pressed into another face)"
+                ).format(n=number),
             )
         if len(ours) == 1 and not others:
             return FaceUpload(number, crop, scale, pixels, tuple(covered), cover if covered else None)
@@ -269,8 +277,10 @@ def isolate(
             break
     return NotIsolated(
         number,
-        f"another face overlaps face {number} so closely that it cannot be covered without covering face "
-        f"{number} itself; the model accepts only one face per task",
+        _(
+            "another face overlaps face {n} so closely that it cannot be covered without covering face {n} "
+            "itself; the model accepts only one face per task"
+        ).format(n=number),
     )
 
 
