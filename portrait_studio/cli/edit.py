@@ -20,32 +20,44 @@ from typing import Any
 
 from portrait_studio.cli.retouch import _money, build_params, open_session
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import _
+from portrait_studio.core.params import STRENGTH_FIELDS, STRENGTH_MEANINGS, STRENGTH_NAMES
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the `edit` subcommand."""
     p = subparsers.add_parser(
         "edit",
-        help="Edit In: retouch a catalog's rendered file and write it back in place",
-        description="The external-editor round trip of Lightroom Classic, Capture One and darktable. Without "
-        "--apply or --restore it opens the window on FILE in round-trip mode (Save writes back in place). "
-        "The previous version is kept in the app's data folder; nothing is written beside FILE.",
+        help=_("Edit In: retouch a catalog's rendered file and write it back in place"),
+        description=_(
+            "The external-editor round trip of Lightroom Classic, Capture One and darktable. Without "
+            "--apply or --restore it opens the window on FILE in round-trip mode (Save writes back in "
+            "place). "
+            "The previous version is kept in the app's data folder; nothing is written beside FILE."
+        ),
     )
     p.add_argument(
-        "file", type=Path, metavar="FILE", help="the file the catalog rendered (TIFF, JPEG or PNG)"
+        "file", type=Path, metavar="FILE", help=_("the file the catalog rendered (TIFF, JPEG or PNG)")
     )
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--apply", action="store_true", help="retouch without the window and write back")
-    what.add_argument("--restore", action="store_true", help="put the previous version of FILE back")
-    p.add_argument("--preset", help="start from this preset (see `portrait-studio presets list`)")
-    p.add_argument("--gpen", type=float, help="face HD effect, 0–1 in 0.1 steps")
-    p.add_argument("--skin", type=float, help="skin beautification, 0–1 in 0.1 steps")
-    p.add_argument("--skin-unifi", dest="skin_unifi", type=float, help="tone uniformity, 0–1 in 0.1 steps")
-    p.add_argument("--seed", type=int, help="-1 = random (default)")
-    p.add_argument("--backend", choices=("local", "cloud"), default=None, help="default: from Settings")
-    p.add_argument("--max-cost", type=_money, metavar="USD", help="stop when the estimate is higher")
-    p.add_argument("--force", action="store_true", help="run again even when an identical result exists")
-    p.add_argument("--json", action="store_true", help="one JSON object instead of the line")
+    what.add_argument("--apply", action="store_true", help=_("retouch without the window and write back"))
+    what.add_argument("--restore", action="store_true", help=_("put the previous version of FILE back"))
+    p.add_argument("--preset", help=_("start from this preset (see `portrait-studio presets list`)"))
+    for name in STRENGTH_FIELDS:  # as `retouch`: the flag is the API's name, the help the window's
+        p.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=float,
+            metavar="X",
+            help=_("{label}: {meaning}, 0–1 in 0.1 steps (API: {name})").format(
+                label=_(STRENGTH_NAMES[name]), meaning=_(STRENGTH_MEANINGS[name]), name=name
+            ),
+        )
+    p.add_argument("--seed", type=int, help=_("-1 = random (default)"))
+    p.add_argument("--backend", choices=("local", "cloud"), default=None, help=_("default: from Settings"))
+    p.add_argument("--max-cost", type=_money, metavar="USD", help=_("stop when the estimate is higher"))
+    p.add_argument("--force", action="store_true", help=_("run again even when an identical result exists"))
+    p.add_argument("--json", action="store_true", help=_("one JSON object instead of the line"))
     # What retouch's shared helpers read, not offered here (the size is the file's own; no prompt).
     p.set_defaults(
         width=None, height=None, prompt=None, gen_mode=None, base_url=None, image_host=None, upload_url=None
@@ -94,8 +106,8 @@ def _apply(args: argparse.Namespace) -> int:
             "engine": done.result.engine,
             "notes": list(done.result.notes),
         },
-        f"{done.path}: retouched in place (previous version kept: {done.kept})"
-        + "".join(f"\nnote: {n}" for n in done.result.notes),
+        _("{path}: retouched in place (previous version kept: {kept})").format(path=done.path, kept=done.kept)
+        + "".join("\n" + _("note: {message}").format(message=n) for n in done.result.notes),
     )
     return 0
 
@@ -110,25 +122,46 @@ def run(args: argparse.Namespace) -> int:
         try:
             edit_in.check_target(args.file)  # (entry.py opened the window for a file that is there)
         except EditInError as err:
-            _say(args, {"status": "failed", "error": err.to_dict()}, f"error: {err}", error=True)
+            _say(
+                args,
+                {"status": "failed", "error": err.to_dict()},
+                _("error: {message}").format(message=err),
+                error=True,
+            )
             return 1
         print(
-            "error: `portrait-studio edit FILE` opens the window; without a display, add --apply "
-            "(retouch and write back) or --restore.",
+            _(
+                "error: `portrait-studio edit FILE` opens the window; without a display, add --apply "
+                "(retouch and write back) or --restore."
+            ),
             file=sys.stderr,
         )
         return 2
     try:
         if args.restore:
             path = edit_in.restore(args.file)
-            _say(args, {"status": "restored", "path": str(path)}, f"{path}: previous version restored")
+            _say(
+                args,
+                {"status": "restored", "path": str(path)},
+                _("{path}: previous version restored").format(path=path),
+            )
             return 0
         return _apply(args)
     except EditInError as err:
-        _say(args, {"status": "failed", "error": err.to_dict()}, f"error: {err}", error=True)
+        _say(
+            args,
+            {"status": "failed", "error": err.to_dict()},
+            _("error: {message}").format(message=err),
+            error=True,
+        )
         return 1
     except PortraitStudioError as err:  # bad parameters, unknown preset, no API key, budget, a failed task…
-        _say(args, {"status": "failed", "error": err.to_dict()}, f"error: {err}", error=True)
+        _say(
+            args,
+            {"status": "failed", "error": err.to_dict()},
+            _("error: {message}").format(message=err),
+            error=True,
+        )
         return 2 if isinstance(err, (ConfigError, ParamsError, PresetError)) else 1
 
 

@@ -125,7 +125,9 @@ def build_params(args: argparse.Namespace) -> tuple[EditParams, str | None, str]
     aspect = getattr(args, "aspect", None)
     if aspect is not None:
         if args.width is not None or args.height is not None:
-            raise ParamsError("aspect", "cannot be given with --width/--height", allowed="one or the other")
+            raise ParamsError(
+                "aspect", _("cannot be given with --width/--height"), allowed=_("one or the other")
+            )
         pinned = ASPECT_PRESETS[aspect]
         base["width"], base["height"] = pinned if pinned else (AUTO, AUTO)
     base.update({k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None})
@@ -171,7 +173,8 @@ def _line(item: Any, as_json: bool) -> str:
         else:
             note = _("task {task_id}, cost {cost}").format(task_id=r.task_id, cost=cost)
         lines = [f"{item.path} → {r.output_path} ({note})", *(_face_line(f) for f in r.faces)]
-        return "\n  note: ".join([lines[0], *r.notes]) + "".join("\n" + x for x in lines[1:])
+        notes = ["\n  " + _("note: {message}").format(message=n) for n in r.notes]
+        return lines[0] + "".join(notes) + "".join("\n" + x for x in lines[1:])
     err = item.error
     return f"{item.path}: {item.status}: {err}" if err else f"{item.path}: {item.status}"
 
@@ -179,13 +182,16 @@ def _line(item: Any, as_json: bool) -> str:
 def _face_line(face: dict[str, Any]) -> str:
     """ "  face 2 (x, y, w×h): task …, cost $…" — or why it was not sent."""
     x, y, w, h = face["box"]
-    where = f"  face {face['number']} ({x},{y} {w}×{h})"
+    where = "  " + _("face {n} ({x},{y} {w}×{h})").format(n=face["number"], x=x, y=y, w=w, h=h)
     if face["status"] == "not_isolated":
-        return f"{where}: not sent — {face['reason']}"
+        return _("{face}: not sent — {why}").format(face=where, why=face["reason"])
     if face["status"] == "failed":
-        return f"{where}: failed — {(face.get('error') or {}).get('message')}"
-    paid = "reused (no charge)" if face["status"] == "reused" else f"cost ${face.get('cost') or 0}"
-    return f"{where}: task {face.get('task_id')}, {paid}"
+        return _("{face}: failed — {why}").format(face=where, why=(face.get("error") or {}).get("message"))
+    if face["status"] == "reused":
+        paid = _("reused (no charge)")
+    else:
+        paid = _("cost {cost}").format(cost=format_money(Decimal(str(face.get("cost") or 0)), None))
+    return _("{face}: task {task_id}, {paid}").format(face=where, task_id=face.get("task_id"), paid=paid)
 
 
 class _StatusLine:
@@ -257,7 +263,10 @@ def _say_crops(paths: list[Path], params: EditParams, size: str) -> None:
         dims = photo_size(path)
         problem = crop_problem(*dims, params, size) if dims else None
         if problem is not None:
-            print(f"note: {path}: {problem.message} {problem.fix}", file=sys.stderr)
+            print(
+                _("note: {message}").format(message=f"{path}: {problem.message} {problem.fix}"),
+                file=sys.stderr,
+            )
 
 
 def _run_queue(args: argparse.Namespace, params: EditParams, preset: str | None, size: str) -> int:
@@ -359,7 +368,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         args.faces = parse_choice(args.faces)
     except FacesChoiceError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(_("error: {message}").format(message=err), file=sys.stderr)
         return 2
     try:
         params, preset, size = build_params(args)
