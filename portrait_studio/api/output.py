@@ -99,13 +99,20 @@ def render_name(template: str, input_path: Path, preset: str | None, when: float
         used = [f for _text, f, _spec, _conv in string.Formatter().parse(template) if f is not None]
         unknown = sorted(set(used) - set(NAME_FIELDS))
         stem = "" if unknown else template.format(**fields)
-        problem = f"has unknown fields ({', '.join(unknown)})" if unknown else "does not give a file name"
+        problem = (
+            _("The output-name template {template} has unknown fields ({fields}).")
+            if unknown
+            else _("The output-name template {template} does not give a file name.")
+        ).format(template=repr(template), fields=", ".join(unknown))
     except (ValueError, IndexError, KeyError) as err:
-        stem, problem = "", f"is not a template ({err})"
+        stem = ""
+        problem = _("The output-name template {template} is not a template ({error}).").format(
+            template=repr(template), error=err
+        )
     if not stem.strip(". ") or "/" in stem or "\\" in stem or "\0" in stem:
         raise ConfigError(
-            f"The output-name template {template!r} {problem}.",
-            'Use {name}, {preset} and {date} with plain text, e.g. --name "{date}_{name}".',
+            problem,
+            _('Use {name}, {preset} and {date} with plain text, e.g. --name "{date}_{name}".'),
         )
     return stem
 

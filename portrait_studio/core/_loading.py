@@ -290,7 +290,7 @@ def _to_8bit(samples: np.ndarray, notes: list[str]) -> np.ndarray:
     if samples.dtype == np.uint8:
         return samples
     if samples.dtype == np.uint16:
-        notes.append("16-bit image: reduced to 8 bits per channel.")
+        notes.append(_("16-bit image: reduced to 8 bits per channel."))
         import cv2  # one OpenCV pass, rounded as below: through float64 a 24 MP RGB frame took 576 MB more
 
         flat = samples.reshape(samples.shape[0], -1)

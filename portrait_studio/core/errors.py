@@ -88,7 +88,7 @@ class ConfigError(PortraitStudioError):
 class EditInError(PortraitStudioError):
     """The Edit-In round trip cannot write back into (or restore) the host's file; the file is unchanged."""
 
-    default_fix = "The file is as it was. Check it in your catalog, then run Edit In again."
+    default_fix = N_("The file is as it was. Check it in your catalog, then run Edit In again.")
 
 
 class CancelledError(PortraitStudioError):

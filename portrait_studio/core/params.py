@@ -186,8 +186,8 @@ class EditParams:
             given, missing = ("width", "height") if self.height is None else ("height", "width")
             raise ParamsError(
                 missing,
-                f"must be given with {given} (or both left to follow the photo)",
-                allowed=f"{SIZE_MIN}–{SIZE_MAX}, or {AUTO} for both",
+                _("must be given with {given} (or both left to follow the photo)").format(given=given),
+                allowed=_("{min}–{max}, or {auto} for both").format(min=SIZE_MIN, max=SIZE_MAX, auto=AUTO),
             )
         set_(self, "seed", _check_seed(self.seed))
         set_(self, "gen_mode", _check_gen_mode(self.gen_mode))

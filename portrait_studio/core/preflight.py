@@ -25,7 +25,7 @@ from portrait_studio.core._loading import (
 from portrait_studio.core.colour import Space, quantise
 from portrait_studio.core.errors import ImageError
 from portrait_studio.core.faces import Face, FaceResult, detect_faces
-from portrait_studio.core.i18n import _
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import ASPECT_PRESETS, EditParams, crop_share
 
 if TYPE_CHECKING:  # deep_io loads OpenCV: only the pipeline's load needs it
@@ -188,22 +188,29 @@ def crop_problem(
     share = crop_share(width, height, out_w, out_h)
     if share == 0:
         return None
-    side = "width" if out_w / out_h < width / height else "height"
-    seen = (
-        f"The output is {out_w}×{out_h} ({_ratio(out_w, out_h)}) and the photo {width}×{height} "
-        f"({_ratio(width, height)}): the model sees only a {_ratio(out_w, out_h)} part of it around the "
-        f"face, {share:.0%} of its {side} is left out"
-    )
+    side = N_("width") if out_w / out_h < width / height else N_("height")
     if result_size == "model":
-        then = "; the result is that part only."
+        said = _(
+            "The output is {out_w}×{out_h} ({out_ratio}) and the photo {width}×{height} ({ratio}): the model "
+            "sees only a {out_ratio} part of it around the face, {share} of its {side} is left out; the "
+            "result is that part only."
+        )
     else:
-        then = "; the full-size result keeps the whole photo, retouched only inside that part."
+        said = _(
+            "The output is {out_w}×{out_h} ({out_ratio}) and the photo {width}×{height} ({ratio}): the model "
+            "sees only a {out_ratio} part of it around the face, {share} of its {side} is left out; the "
+            "full-size result keeps the whole photo, retouched only inside that part."
+        )
+    seen = said.format(
+        out_w=out_w, out_h=out_h, out_ratio=_ratio(out_w, out_h), width=width, height=height,
+        ratio=_ratio(width, height), share=f"{share:.0%}", side=_(side),
+    )  # fmt: skip
     fix = (
-        "Crop the photo yourself to choose what is kept: the model's output is at most 4:1."
+        _("Crop the photo yourself to choose what is kept: the model's output is at most 4:1.")
         if params.follows_photo
-        else "Choose the photo's own aspect (the default) so the model sees the whole frame."
+        else _("Choose the photo's own aspect (the default) so the model sees the whole frame.")
     )
-    return Problem("cropped", seen + then, fix)
+    return Problem("cropped", seen, fix)
 
 
 def preflight(
@@ -543,17 +550,17 @@ def _deep_source(head: _Header, path: Path, sha256: str, file_bytes: int) -> Edi
     The file's bytes are not held meanwhile (122 MB for a 24 MP 16-bit TIFF): only their hash is kept."""
     from portrait_studio.core.deep_io import read_deep
 
-    fmt, mode, _, _, _, exif, orientation = head
+    fmt, mode, _width, _height, _icc, exif, orientation = head
     deep = read_deep(path)
     space = Space.of(deep.icc_profile, deep.channels)
     rgb = srgb8(space, deep.pixels)
-    notes = ["16-bit image: reduced to 8 bits per channel."]
+    notes = [_("16-bit image: reduced to 8 bits per channel.")]
     if deep.alpha is not None:  # what the model sees is the picture on white, as the 8-bit load places it
         a = deep.alpha.astype(np.float32)[..., None] / float(np.iinfo(deep.alpha.dtype).max)
         rgb = np.round(rgb * a + 255.0 * (1.0 - a)).astype(np.uint8)
-        notes.append("transparent areas were placed on white.")
+        notes.append(_("transparent areas were placed on white."))
     if orientation != 1:
-        notes.append(f"EXIF orientation {orientation} applied.")
+        notes.append(_("EXIF orientation {orientation} applied.").format(orientation=orientation))
     image = LoadedImage(
         path=path,
         rgb=np.ascontiguousarray(rgb),

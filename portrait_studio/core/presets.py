@@ -96,8 +96,8 @@ def check_result_size(value: object) -> str:
     """ "original" or "model"; PresetError otherwise."""
     if value not in RESULT_SIZES:
         raise PresetError(
-            f"result_size must be “original” or “model”, not {value!r}.",
-            "Set it to “original” (full size, the default) or “model”.",
+            _("result_size must be “original” or “model”, not {value}.").format(value=repr(value)),
+            _("Set it to “original” (full size, the default) or “model”."),
         )
     return str(value)
 
