@@ -25,6 +25,7 @@ import numpy as np
 
 from portrait_studio.core.colour import SRGB, Space, quantise
 from portrait_studio.core.errors import PortraitStudioError
+from portrait_studio.core.i18n import N_, _
 
 MATCH_SIDE = 800  # feature matching looks at copies this long (ECC then refines)
 ECC_SIDE = 768  # the ECC refinement runs at this size of the answer (sub-pixel there)
@@ -41,7 +42,7 @@ CHANGE_T0, CHANGE_T1 = 2.0, 5.0
 # The face region, as multiples of a detected face box: generous (forehead to hairline, ears, part of the
 # neck), since the model retouches skin beyond the detector's box.
 REGION_W, REGION_H = 1.0, 1.35
-NOT_SAME = (
+NOT_SAME = N_(
     "The model's answer is not the same photo (creative mode / regenerated background), so it is kept as the "
     "result at its own size"
 )
@@ -50,7 +51,14 @@ NOT_SAME = (
 class NotMergeable(PortraitStudioError):
     """The answer cannot be merged onto the original (the message says why); keep it as the result."""
 
-    default_fix = "Nothing to do: the model's image is the result. Use a retouch mode for a full-size result."
+    default_fix = N_(
+        "Nothing to do: the model's image is the result. Use a retouch mode for a full-size result."
+    )
+
+
+def _not_same(detail: str) -> NotMergeable:
+    """NOT_SAME with what shows it (one sentence: "…, so it is kept …: <detail>")."""
+    return NotMergeable(_("{not_same}: {detail}").format(not_same=_(NOT_SAME), detail=detail))
 
 
 @dataclass(frozen=True)
@@ -183,7 +191,7 @@ def _detect_boxes(answer: np.ndarray) -> list[tuple[float, float, float, float]]
     at its full size the detector took 1.5 s here, at 512 px a tenth of it)."""
     from portrait_studio.core.faces import detect_faces
 
-    small, to_small, _ = _fit_side(answer, DETECT_SIDE)
+    small, to_small, _small_map = _fit_side(answer, DETECT_SIDE)
     k = 1.0 / to_small[0, 0]
     return [(x * k, y * k, bw * k, bh * k) for x, y, bw, bh in (f.box for f in detect_faces(small).faces)]
 
@@ -195,11 +203,11 @@ def _match(answer_grey: np.ndarray, original_grey: np.ndarray) -> tuple[np.ndarr
     ka, da = orb.detectAndCompute(answer_grey, None)
     ko, do = orb.detectAndCompute(original_grey, None)
     if da is None or do is None or len(ka) < MIN_INLIERS or len(ko) < MIN_INLIERS:
-        raise NotMergeable(NOT_SAME + ": the two images have too little in common to be aligned.")
+        raise _not_same(_("the two images have too little in common to be aligned."))
     pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(da, do, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
     if len(good) < MIN_INLIERS:
-        raise NotMergeable(NOT_SAME + ": the two images have too little in common to be aligned.")
+        raise _not_same(_("the two images have too little in common to be aligned."))
     src = np.array([ka[m.queryIdx].pt for m in good], np.float32)
     dst = np.array([ko[m.trainIdx].pt for m in good], np.float32)
     # A similarity (the model crops and scales); a full affine when that explains far more matches (a model
@@ -212,7 +220,7 @@ def _match(answer_grey: np.ndarray, original_grey: np.ndarray) -> tuple[np.ndarr
     if affine_count > 1.5 * count:
         m, count = affine, affine_count
     if m is None or count < MIN_INLIERS:
-        raise NotMergeable(NOT_SAME + f": only {count} details line up between the two.")
+        raise _not_same(_("only {n} details line up between the two.").format(n=count))
     return m.astype(np.float64), count
 
 
@@ -220,7 +228,7 @@ def _ecc(template: np.ndarray, image: np.ndarray, warp: np.ndarray) -> np.ndarra
     """Refine `warp` (template px → image px, 2×3) by ECC; the first guess when ECC does not converge."""
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)  # from ORB's start: < 15 steps
     try:
-        _, w = cv2.findTransformECC(  # type: ignore[call-overload]  # (no mask: None; the stubs lack it)
+        _rho, w = cv2.findTransformECC(  # type: ignore[call-overload]  # (no mask: None; the stubs lack it)
             template.astype(np.float32), image.astype(np.float32), warp.astype(np.float32),
             cv2.MOTION_AFFINE, criteria, None, 3,
         )  # fmt: skip
@@ -302,15 +310,15 @@ def _register(
     original = original[..., None] if original.ndim == 2 else original
     h, w = answer.shape[:2]
     small, o_map, step = _fit_side(original, MATCH_SIDE)
-    ans_small, a_map, _ = _fit_side(answer, MATCH_SIDE)
+    ans_small, a_map, _match_scale = _fit_side(answer, MATCH_SIDE)
     m, inliers = _match(_grey8(ans_small), _grey8(_srgb8(small, space)))
     fit = (np.linalg.inv(o_map) @ _h(m) @ a_map)[:2]
     if not 0.05 < _scale(fit) < 50:
-        raise NotMergeable(NOT_SAME + ": the matching details do not agree on one framing.")
+        raise _not_same(_("the matching details do not agree on one framing."))
     # ECC on the answer reduced to ≤ ECC_SIDE, against the footprint reduced to about that density (by a whole
     # factor, so at least that): ~0.05 px there, well under 1 px at full size; at the answer's full size it
     # would cost 4× for nothing visible.
-    ecc_ans, e_map, _ = _fit_side(answer, ECC_SIDE)
+    ecc_ans, e_map, _ecc_scale = _fit_side(answer, ECC_SIDE)
     whole = _Frame(original, np.eye(3))
     needed = _scale(fit) / e_map[0, 0]  # original px per ECC template px
     coarse = _footprint(
@@ -327,9 +335,11 @@ def _register(
     region = face_region(ecc_ans.shape[:2], [(x * k, y * k, bw * k, bh * k) for x, y, bw, bh in boxes])
     median, share = _fit_check(_srgb8(seen, space), valid, ecc_ans, region)
     if median > MAX_MEDIAN_DIFF or share > MAX_CHANGED_SHARE:
-        raise NotMergeable(
-            NOT_SAME + f": outside the face {share:.0%} of it differs from the original "
-            f"(typical difference {median:.1f} of 255)."
+        raise _not_same(
+            _(
+                "outside the face {share} of it differs from the original "
+                "(typical difference {median} of 255)."
+            ).format(share=f"{share:.0%}", median=f"{median:.1f}")
         )
     return Fit(fit, inliers, median, share), boxes
 
@@ -345,7 +355,7 @@ def _fit_check(
     if outside.mean() < 0.1:  # the face fills the frame: judge on what there is rather than on nothing
         outside = valid & (region < 0.5)
     if not outside.any():
-        raise NotMergeable(NOT_SAME + ": nothing of the original is left to compare the answer with.")
+        raise _not_same(_("nothing of the original is left to compare the answer with."))
     d = diff.mean(axis=-1)[outside]
     return float(np.median(d)), float((d > CHANGED_LEVEL).mean())
 
@@ -393,7 +403,7 @@ def retouch_delta(
     region = face_region((h, w), boxes)
     rx0, ry0, rw, rh = cv2.boundingRect((region > 0).astype(np.uint8))
     if rw == 0 or rh == 0:
-        raise NotMergeable(NOT_SAME + ": no face was found in the model's answer.")
+        raise _not_same(_("no face was found in the model's answer."))
     rx1, ry1 = rx0 + rw, ry0 + rh
     # What the model changed: its answer minus what it was given (the original through 8-bit sRGB), both
     # back in the original's space; on the face region's box only (the rest is not merged).
