@@ -74,7 +74,7 @@ def load_result(path: Path, original_size: tuple[int, int] | None) -> ShownResul
         pixels = (pixels[1], pixels[0])
     side: dict[str, Any] = read_sidecar(sidecar_for(path))
     full = original_size is not None and tuple(pixels) == tuple(original_size) and max(pixels) > SCREEN_MAX
-    rgb, _ = decode_screen(path, SCREEN_MAX if full or max(pixels) > OWN_MAX else max(pixels))
+    rgb, _scale = decode_screen(path, SCREEN_MAX if full or max(pixels) > OWN_MAX else max(pixels))
     refused = side.get("merge_refused")
     return ShownResult(
         image=to_qimage(rgb),

@@ -70,7 +70,7 @@ class BatchPanel(QWidget):
         # the widgets are only ever touched there (napari#2598).
         bridge = Bridge(self._on_item_id, self)
         unsubscribe = queue.subscribe(lambda item: bridge.call(item.id))
-        self.destroyed.connect(lambda *_: unsubscribe())  # (not the panel: it is being destroyed)
+        self.destroyed.connect(lambda *_args: unsubscribe())  # (not the panel: it is being destroyed)
         for item in queue.items():
             self._on_item(item)
         self._update_summary()

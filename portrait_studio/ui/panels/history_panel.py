@@ -106,7 +106,7 @@ class HistoryPanel(QWidget):
         self._build()
         bridge = Bridge(self._schedule_refresh, self)  # journal callbacks come from writer threads
         unsubscribe = journal.subscribe(lambda _row_id: bridge.call())
-        self.destroyed.connect(lambda *_: unsubscribe())
+        self.destroyed.connect(lambda *_args: unsubscribe())
         self.refresh()
 
     # ------------------------------------------------------------------ layout

@@ -84,7 +84,7 @@ class ShootActions(QObject):
              self.preset_menu.menuAction(), None, self.select_all_action]
         )  # fmt: skip
         # (after the window's own, which hides the strip for one photo: a watched photo's badge is the answer)
-        session.added.connect(lambda *_: self._show_strip_when_watching())
+        session.added.connect(lambda *_args: self._show_strip_when_watching())
         bar = window.statusBar()
         self.batch_label = QLabel(window)
         self.batch_label.setObjectName("batch-summary-label")
