@@ -218,14 +218,19 @@ class ShootActions(QObject):
 
     def busy_words(self) -> str:
         """What quitting now would stop ("" when nothing): photos of the batch, the watched folder."""
-        parts = []
+        n = 0
         if self.batch is not None:
             n = sum(1 for i in self.batch.queue.items() if i.status in ("queued", "running"))
-            if n:
-                parts.append(f"{n} photo{'s' if n != 1 else ''} of the batch")
-        if self.watch is not None and self.watch.state != OFF:
-            parts.append("the watched folder")
-        return " and ".join(parts)
+        watching = self.watch is not None and self.watch.state != OFF
+        if n and watching:
+            return ngettext(
+                "{n} photo of the batch and the watched folder",
+                "{n} photos of the batch and the watched folder",
+                n,
+            ).format(n=n)
+        if n:
+            return ngettext("{n} photo of the batch", "{n} photos of the batch", n).format(n=n)
+        return _("the watched folder") if watching else ""
 
     # ------------------------------------------------------------------ presets on the selection
     def _fill_preset_menu(self) -> None:
@@ -296,13 +301,15 @@ def ask_quit_busy(parent: QWidget, busy: str) -> bool:
     box = QMessageBox(parent)
     box.setObjectName("batch-running")
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Quit")
-    box.setText(f"Still being retouched: {busy}.")
+    box.setWindowTitle(_("Quit"))
+    box.setText(_("Still being retouched: {what}.").format(what=busy))
     box.setInformativeText(
-        "Quit anyway? Photos already sent are finished at the next start (nothing is paid twice); the others "
-        "are not sent. Their results so far are in the output folder."
+        _(
+            "Quit anyway? Photos already sent are finished at the next start (nothing is paid twice); the "
+            "others are not sent. Their results so far are in the output folder."
+        )
     )
-    quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+    quit_button = box.addButton(_("Quit"), QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
