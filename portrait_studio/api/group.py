@@ -379,7 +379,7 @@ def run_group(
                 faces=", ".join(str(f.upload.number) for f in failed),
                 why="; ".join((f.error or {}).get("message", _("failed")) for f in failed),
             )
-            + (" " + _("The other faces are done.") if len(failed) < len(todo) else ""),
+            + (_(" The other faces are done.") if len(failed) < len(todo) else ""),
             code=CODE_GROUP_INCOMPLETE,
             faces=[f.record() for f in todo] + skipped,
         )  # fmt: skip

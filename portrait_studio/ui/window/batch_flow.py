@@ -73,7 +73,7 @@ class Estimate:
         else:
             line = _("Estimate: not known yet; each photo's price is asked before it is sent.")
         if self.budget_left is not None:
-            line += " " + _("Today's budget has {left} left: the batch pauses at the cap.").format(
+            line += _(" Today's budget has {left} left: the batch pauses at the cap.").format(
                 left=text.money(max(self.budget_left, Decimal(0)))
             )
         return line

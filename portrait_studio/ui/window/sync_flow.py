@@ -109,7 +109,7 @@ class SyncController(QObject):
         if n and not (quiet_single and n == 1 and not busy):
             line = ngettext(*what, n).format(n=n, name=name)
             if busy:
-                line += " " + _("{n} being retouched kept theirs.").format(n=len(busy))
+                line += _(" {n} being retouched kept theirs.").format(n=len(busy))
             self.message.emit(line, 6000)
         elif busy and not n:
             self.message.emit(
