@@ -18,10 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from portrait_studio.cli.retouch import _money, build_params, open_session
+from portrait_studio.cli.retouch import add_strength_flags, build_params, open_session, usd_amount
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.i18n import _
-from portrait_studio.core.params import STRENGTH_FIELDS, STRENGTH_MEANINGS, STRENGTH_NAMES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -43,19 +42,10 @@ def add_parser(subparsers: Any) -> None:
     what.add_argument("--apply", action="store_true", help=_("retouch without the window and write back"))
     what.add_argument("--restore", action="store_true", help=_("put the previous version of FILE back"))
     p.add_argument("--preset", help=_("start from this preset (see `portrait-studio presets list`)"))
-    for name in STRENGTH_FIELDS:  # as `retouch`: the flag is the API's name, the help the window's
-        p.add_argument(
-            "--" + name.replace("_", "-"),
-            dest=name,
-            type=float,
-            metavar="X",
-            help=_("{label}: {meaning}, 0–1 in 0.1 steps (API: {name})").format(
-                label=_(STRENGTH_NAMES[name]), meaning=_(STRENGTH_MEANINGS[name]), name=name
-            ),
-        )
+    add_strength_flags(p)  # as `retouch`
     p.add_argument("--seed", type=int, help=_("-1 = random (default)"))
     p.add_argument("--backend", choices=("local", "cloud"), default=None, help=_("default: from Settings"))
-    p.add_argument("--max-cost", type=_money, metavar="USD", help=_("stop when the estimate is higher"))
+    p.add_argument("--max-cost", type=usd_amount, metavar="USD", help=_("stop when the estimate is higher"))
     p.add_argument("--force", action="store_true", help=_("run again even when an identical result exists"))
     p.add_argument("--json", action="store_true", help=_("one JSON object instead of the line"))
     # What retouch's shared helpers read, not offered here (the size is the file's own; no prompt).

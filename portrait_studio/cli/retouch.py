@@ -36,7 +36,7 @@ EXIT_READER_GONE = 141  # 128 + SIGPIPE: what a shell reports for a program whos
 _OVERRIDES = ("gpen", "skin", "skin_unifi", "width", "height", "prompt", "gen_mode", "seed")
 
 
-def _money(text: str) -> Decimal:
+def usd_amount(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation as err:
@@ -44,6 +44,21 @@ def _money(text: str) -> Decimal:
     if not value.is_finite() or value < 0:
         raise argparse.ArgumentTypeError(_("not an amount in USD: {text!r}").format(text=text))
     return value
+
+
+def add_strength_flags(p: argparse.ArgumentParser) -> None:
+    """--gpen / --skin / --skin-unifi: the flag is the API's name, the help says the name the window shows
+    (retouch and edit share them)."""
+    for name in STRENGTH_FIELDS:
+        p.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=float,
+            metavar="X",
+            help=_("{label}: {meaning}, 0–1 in 0.1 steps (API: {name})").format(
+                label=_(STRENGTH_NAMES[name]), meaning=_(STRENGTH_MEANINGS[name]), name=name
+            ),
+        )
 
 
 def add_parser(subparsers: Any) -> None:
@@ -73,16 +88,7 @@ def add_parser(subparsers: Any) -> None:
         help=_("result name before .retouched.EXT: {name}, {preset}, {date} (default: {name})"),
     )  # fmt: skip
     p.add_argument("--preset", help=_("start from this preset (see `portrait-studio presets list`)"))
-    for name in STRENGTH_FIELDS:  # the flag is the API's name; the help says the name the window shows
-        p.add_argument(
-            "--" + name.replace("_", "-"),
-            dest=name,
-            type=float,
-            metavar="X",
-            help=_("{label}: {meaning}, 0–1 in 0.1 steps (API: {name})").format(
-                label=_(STRENGTH_NAMES[name]), meaning=_(STRENGTH_MEANINGS[name]), name=name
-            ),
-        )
+    add_strength_flags(p)
     p.add_argument(
         "--aspect", choices=tuple(ASPECT_PRESETS),
         help=_("the model's output shape: photo (its own aspect at up to 2048 px, the default) or a fixed "
@@ -97,7 +103,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--base-url", help=_("gateway URL (cloud, or a running `portrait-studio gateway`)"))
     p.add_argument("--image-host", choices=("inline", "upload"), help=_("how the cloud gets the photo"))
     p.add_argument("--upload-url", help=_("upload endpoint for --image-host upload"))
-    p.add_argument("--max-cost", type=_money, metavar="USD", help=_("skip a photo whose estimate is higher"))
+    p.add_argument(
+        "--max-cost", type=usd_amount, metavar="USD", help=_("skip a photo whose estimate is higher")
+    )
     p.add_argument("--force", action="store_true", help=_("run again even when an identical result exists"))
     p.add_argument(
         "--size", choices=("original", "model"), default=None,

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from portrait_studio.cli.retouch import _money, open_session
+from portrait_studio.cli.retouch import open_session, usd_amount
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.i18n import _, format_money
 
@@ -45,7 +45,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--preset", help=_("retouch with this preset (see `portrait-studio presets list`)"))
     p.add_argument("--backend", choices=("local", "cloud"), default=None, help=_("default: from Settings"))
     p.add_argument("--base-url", help=_("gateway URL (cloud, or a running `portrait-studio gateway`)"))
-    p.add_argument("--max-cost", type=_money, metavar="USD", help=_("skip a photo whose estimate is higher"))
+    p.add_argument(
+        "--max-cost", type=usd_amount, metavar="USD", help=_("skip a photo whose estimate is higher")
+    )
     p.add_argument(
         "--settle",
         type=float,

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_json
+from portrait_studio.core.money import parse_money
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.paths import data_dir
 
@@ -61,7 +62,7 @@ class ShootPhoto:
             params=EditParams.from_dict(params),
             result_path=_path(data.get("result_path")),
             task_id=data.get("task_id"),
-            cost=_money(data.get("cost")),
+            cost=parse_money(data.get("cost")),
             saved_path=_path(data.get("saved_path")),
             sha256=data.get("sha256"),
         )
@@ -125,15 +126,6 @@ def _text(path: Path | None) -> str | None:
 
 def _path(value: object) -> Path | None:
     return Path(value) if isinstance(value, str) and value else None
-
-
-def _money(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 __all__ = ["FILE_NAME", "Shoot", "ShootPhoto", "ShootStore"]
