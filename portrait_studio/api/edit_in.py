@@ -234,7 +234,7 @@ def _merged(answer: bytes, result: Path, target: Path) -> bytes:
         deep = read_deep(target)
         with Image.open(io.BytesIO(answer)) as im:
             rgb = np.asarray(im.convert("RGB"))
-        merged = merge(deep.pixels, rgb, Space.of(deep.icc_profile, deep.channels))
+        merged = merge(deep.pixels, rgb, Space.of(deep.icc_profile, deep.channels), in_place=True)
     except NotMergeable as err:
         raise EditInError(
             _("{name} was not changed: {why}.").format(name=target.name, why=err.message).replace("..", "."),

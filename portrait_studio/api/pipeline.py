@@ -531,9 +531,9 @@ def _full_size(
     if h * w <= rgb.shape[0] * rgb.shape[1]:
         return None
     space = Space.of(deep.icc_profile, deep.channels)
-    merged = merge(deep.pixels, rgb, space)
+    merged = merge(deep.pixels, rgb, space, in_place=True)  # `deep` is ours: not copied (144 MB)
     fmt, icc, alpha, bits = deep.format, deep.icc_profile, deep.alpha, deep.bits
-    del deep  # the original's pixels are not held through the encode (144 MB for 24 MP at 16 bits)
+    del deep  # its pixels are the result now (merged in place): nothing else of it is held through the encode
     quality = _output.jpeg_quality(original) if fmt == "JPEG" else _output.DEFAULT_JPEG_QUALITY
     body = _output.full_size_body(
         merged.pixels, fmt, exif=exif, icc_profile=icc, alpha=alpha, quality=quality

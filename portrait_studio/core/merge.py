@@ -424,16 +424,22 @@ def merge(
     answer: np.ndarray,
     space: Space = SRGB,
     faces: list[tuple[float, float, float, float]] | None = None,
+    *,
+    in_place: bool = False,
 ) -> Merged:
     """The original (H×W×C uint8/uint16 in `space`) with the answer's retouch (sRGB uint8) at full size.
 
     NotMergeable (with the reason in plain words) when the answer is not a local retouch of this photo.
+    `in_place`: the retouch is added into `original` itself, for a caller that owns the decoded original and
+    needs it no more (a 24 MP 16-bit copy is 144 MB; a read-only array is copied all the same); when the
+    merge is refused, it is left unchanged.
     """
     squeeze = original.ndim == 2
     original = original[..., None] if squeeze else original
     d = retouch_delta(original, answer, space, faces)
     box = changed_box(d.mask, d.fit.matrix, original.shape)
-    pixels = _apply(original, d.values, d.fit.matrix, d.origin, box)
+    writable = in_place and original.flags.writeable  # (Pillow's decoded pixels are read-only)
+    pixels = _apply(original if writable else original.copy(), d.values, d.fit.matrix, d.origin, box)
     return Merged(pixels[..., 0] if squeeze else pixels, d.fit, d.mask, box)
 
 
@@ -450,35 +456,43 @@ def changed_box(mask: np.ndarray, fit: np.ndarray, shape: tuple[int, ...]) -> tu
     return (int(bx0), int(by0), int(max(0, bx1 - bx0)), int(max(0, by1 - by0)))
 
 
+APPLY_STRIP_ROWS = 256  # rows of the full-size result merged at a time (_apply)
+
+
 def _apply(
-    original: np.ndarray,
+    out: np.ndarray,
     delta: np.ndarray,
     fit: np.ndarray,
     origin: tuple[int, int],
     box: tuple[int, int, int, int],
 ) -> np.ndarray:
-    """A copy of the original with `delta` (answer frame, its top-left at `origin` there) upsampled onto
-    `box` of it and added in float; every pixel outside `box` is copied untouched."""
-    out = original.copy()
+    """`out` with `delta` (answer frame, its top-left at `origin` there) upsampled onto `box` of it and added
+    in float; every pixel outside `box` is left untouched."""
     x, y, bw, bh = box
     if bw == 0 or bh == 0:
         return out
-    # full-size pixel (x + i, y + j) → answer px → delta px
-    to_delta = _shift(-origin[0], -origin[1]) @ np.linalg.inv(_h(fit)) @ _shift(x, y)
-    scaled = delta * float(np.iinfo(original.dtype).max)  # in the original's levels (scaled while small)
+    scaled = delta * float(np.iinfo(out.dtype).max)  # in the original's levels (scaled while small)
     channels = delta.shape[2]
-    up = np.empty((bh, bw, channels), np.float32)
-    for c0 in range(0, channels, 4):  # warpAffine takes at most 4 channels
-        part = np.ascontiguousarray(scaled[..., c0 : c0 + 4])
-        warped = cv2.warpAffine(
-            part, to_delta[:2], (bw, bh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=0
-        )
-        up[..., c0 : c0 + part.shape[2]] = warped.reshape(bh, bw, -1)
-    region = out[y : y + bh, x : x + bw]
-    # One pass: the sum in float, rounded and saturated to the original's dtype (a zero delta adds nothing).
-    depth = cv2.CV_8U if original.dtype == np.uint8 else cv2.CV_16U
-    summed = cv2.add(region, up, dtype=depth)
-    region[...] = summed.reshape(region.shape)
+    parts = [
+        np.ascontiguousarray(scaled[..., c0 : c0 + 4]) for c0 in range(0, channels, 4)
+    ]  # warpAffine: ≤ 4
+    depth = cv2.CV_8U if out.dtype == np.uint8 else cv2.CV_16U
+    # A strip of rows at a time: the upsampled delta of a face box is H×W×C float32 (~100 MB for a 24 MP
+    # portrait, twice over with warpAffine's output); a strip keeps it to a few MB. Each strip's map is the
+    # same affine, shifted to the strip's first row, so the result is the one of a single pass.
+    for sy in range(0, bh, APPLY_STRIP_ROWS):
+        rows = min(APPLY_STRIP_ROWS, bh - sy)
+        # full-size pixel (x + i, y + sy + j) → answer px → delta px
+        to_delta = _shift(-origin[0], -origin[1]) @ np.linalg.inv(_h(fit)) @ _shift(x, y + sy)
+        up = np.empty((rows, bw, channels), np.float32)
+        for c0, part in zip(range(0, channels, 4), parts, strict=True):
+            warped = cv2.warpAffine(
+                part, to_delta[:2], (bw, rows), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=0
+            )
+            up[..., c0 : c0 + part.shape[2]] = warped.reshape(rows, bw, -1)
+        region = out[y + sy : y + sy + rows, x : x + bw]
+        # The sum in float, rounded and saturated to the original's dtype (a zero delta adds nothing).
+        region[...] = cv2.add(region, up, dtype=depth).reshape(region.shape)
     return out
 
 

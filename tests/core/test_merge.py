@@ -264,3 +264,34 @@ def test_a_sixteen_bit_grey_original_stays_grey() -> None:
     outside[y : y + h, x : x + w] = False
     assert np.array_equal(m.pixels[outside], grey[outside]) and np.any(m.pixels != grey)
     assert corner_error(m.fit.matrix, c.truth, 1024, 1024) < 1.0
+
+
+def test_in_place_gives_the_same_result_into_the_originals_own_array() -> None:
+    c = adobe16_case()
+    copied = merge(c.original, c.answer, c.space)
+    own = c.original.copy()
+    in_place = merge(own, c.answer, c.space, in_place=True)
+    assert np.shares_memory(in_place.pixels, own)
+    assert np.array_equal(in_place.pixels, copied.pixels)
+    assert not np.array_equal(copied.pixels, c.original)  # (the retouch did change something)
+
+
+def test_a_read_only_original_is_copied_even_in_place() -> None:
+    c = srgb_case()
+    frozen = c.original.copy()
+    frozen.flags.writeable = False
+    m = merge(frozen, c.answer, c.space, in_place=True)
+    assert not np.shares_memory(m.pixels, frozen)
+    assert np.array_equal(m.pixels, merged_srgb().pixels)
+
+
+def test_merging_in_strips_of_rows_equals_one_pass(monkeypatch) -> None:
+    from portrait_studio.core import merge as merge_module
+
+    c = srgb_case()
+    monkeypatch.setattr(merge_module, "APPLY_STRIP_ROWS", 1 << 20)  # the whole changed box at once
+    whole = merge(c.original, c.answer, c.space)
+    monkeypatch.setattr(merge_module, "APPLY_STRIP_ROWS", 7)  # many strips, an odd height
+    strips = merge(c.original, c.answer, c.space)
+    assert whole.box[3] > 7 * 10
+    assert np.array_equal(whole.pixels, strips.pixels)
