@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from portrait_studio import cli
+from portrait_studio.core.memory import give_back_large_blocks
 
 EDIT_NAME = "portrait-studio-edit"  # started under this name (a link, or the script): `portrait-studio edit`
 
@@ -23,6 +24,7 @@ def edit_main(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the window when the arguments ask for it (none, or photos), else run the CLI subcommand."""
+    give_back_large_blocks()  # a photo's large buffers do not stay with the process (core.memory)
     args = list(sys.argv[1:] if argv is None else argv)
     if argv is None and Path(sys.argv[0]).name.startswith(EDIT_NAME) and args[:1] != ["edit"]:
         args = ["edit", *args]  # a link named portrait-studio-edit to the bundle's executable

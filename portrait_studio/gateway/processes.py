@@ -14,19 +14,18 @@ task with a plain message and is replaced on the next task.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
 import queue
 import signal
-import sys
 import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from portrait_studio.core import memory
 from portrait_studio.core.errors import CODE_INTERNAL, PortraitStudioError
 from portrait_studio.core.params import EditParams
 from portrait_studio.gateway.engine import Engine, ProgressFn, TrivialEngine
@@ -35,7 +34,6 @@ log = logging.getLogger(__name__)
 
 _CONTEXT = multiprocessing.get_context("spawn")
 IDLE_TRIM_SECONDS = 2.0  # a worker idle this long returns the memory it kept (worker_setup)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt(3) parameter numbers (glibc's malloc.h)
 _DIED = (
     "The local engine's worker process stopped unexpectedly while retouching this photo.",
     "Run the photo again. If it keeps happening, the photo may be too large for the memory available; "
@@ -46,17 +44,6 @@ _DIED = (
 def default_workers() -> int:
     """One worker per core, at least 2 (a task never waits behind a single long one), at most 8."""
     return max(2, min(8, os.cpu_count() or 2))
-
-
-def _glibc() -> Any:
-    """The C library when it is glibc (Linux), else None: the allocator settings below are glibc's."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
-    except OSError:  # musl and others
-        return None
 
 
 def worker_setup() -> Any:
@@ -76,10 +63,10 @@ def worker_setup() -> Any:
         cv2.setNumThreads(1)
     except ImportError:
         pass
-    libc = _glibc()
+    libc = memory.glibc()
     if libc is not None:
-        libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
-        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+        libc.mallopt(memory.M_TRIM_THRESHOLD, 1 << 30)
+        libc.mallopt(memory.M_MMAP_THRESHOLD, 32 << 20)
     return libc
 
 
