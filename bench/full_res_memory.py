@@ -7,14 +7,15 @@ computed in the same run from the decoded original's own size.
 One fresh child process is "the app"; it reports its peak (VmHWM) after each stage, so each figure is the
 peak up to then:
 - floor: the imports and the face models (loaded once by any app process);
-- open: what the window's loader does with a new photo: a ≤ 1920 px working copy, the faces on it, the
-  pre-flight report (core.images);
+- open: what the window's loader does with a new photo (ui.jobs.loader, the very functions it runs off the
+  GUI thread): the ≤ 1920 px working copy and its thumbnail (`load_screen`), the faces and the pre-flight
+  report (`analyse`); what the window keeps of them is kept;
 - run: `run_edit(..., size="original")` through a local gateway over HTTP whose engine runs in this very
   process (the app's own engine runs in worker processes, so this counts more than the app holds): the one
   decode, the sRGB upload, the engine's answer at the photo's aspect (2048 × 1365), the merge at full size
   and depth, the 16-bit TIFF written;
-- compare: both full-size pictures held as a 1:1 compare needs them (sRGB RGB888 display copies of the
-  original and of the result, 72 MB each), with the result's decoded 16-bit pixels dropped after that.
+- compare: a 1:1 compare of the two (`load_detail`, as the window's zoom calls it): both full-size decodes
+  kept at 8 bits in their own colour space (72 MB each), a crop of each converted for the screen.
 
 The photo: skimage's astronaut on skimage's rocket, 6000 × 4000 (bench/_photo24.py), taken into Adobe RGB at
 16 bits with its own low bits. Nothing is downloaded.
@@ -66,22 +67,22 @@ def _child(original: Path) -> None:
 
     from portrait_studio.api.client import Client
     from portrait_studio.api.pipeline import Backend, run_edit
-    from portrait_studio.core.colour import Space
     from portrait_studio.core.deep_io import read_deep
     from portrait_studio.core.faces import detect_faces
-    from portrait_studio.core.images import load_image, preflight
     from portrait_studio.core.journal import Journal
+    from portrait_studio.core.memory import give_back_large_blocks
     from portrait_studio.core.params import EditParams
-    from portrait_studio.core.preflight import srgb8
     from portrait_studio.engine.local import LocalEngine
     from portrait_studio.gateway import LocalGateway
+    from portrait_studio.ui.jobs.loader import analyse, load_detail, load_screen
 
+    give_back_large_blocks()  # as the app's entry point does (portrait_studio.entry)
     detect_faces(np.zeros((64, 64, 3), np.uint8))  # the face models, once
     figures = {"floor_mb": _peak_mb()}
-    screen = load_image(original, max_side=1920)  # the window's working copy
-    report = preflight(screen, detect_faces(screen.rgb))
-    figures["open_mb"] = _peak_mb()
     params = EditParams(gpen=0.5, skin=0.8, skin_unifi=0.5)  # the size follows the photo: 2048 × 1365
+    screen = load_screen(original)  # the window keeps the working copy, its QImages and the analysis
+    analysis = analyse(original, screen.rgb, params)
+    figures["open_mb"] = _peak_mb()
     with (
         LocalGateway(LocalEngine(), cache_dir=original.parent / "gw") as gateway,
         Client(gateway.base_url, gateway.token) as client,
@@ -90,14 +91,16 @@ def _child(original: Path) -> None:
         result = run_edit(Backend(client, "local"), original, params, journal=journal)
     figures["run_mb"] = _peak_mb()
     side = json.loads(result.sidecar_path.read_text())
-    shown = []
-    for path in (original, result.output_path):  # what a 1:1 compare of the two holds
-        deep = read_deep(path)
-        shown.append(srgb8(Space.of(deep.icc_profile, deep.channels), deep.pixels))
-        del deep
+    width = screen.rgb.shape[1]
+    shown = [load_detail(p, (800.0, 300.0, 400.0, 300.0), width) for p in (original, result.output_path)]
     figures["compare_mb"] = _peak_mb()
     figures["decoded_mb"] = read_deep(original).pixels.nbytes / 1e6
-    figures["result"] = {"size": side.get("size"), "bits": side.get("bits"), "faces": report.faces.count}
+    figures["result"] = {
+        "size": side.get("size"),
+        "bits": side.get("bits"),
+        "faces": analysis.report.faces.count,
+        "crops": [image.width() for _rect, image in shown],
+    }
     print(json.dumps(figures))
 
 
