@@ -77,7 +77,7 @@ class Spot:
     diameter: int
 
 
-def _around(shape: tuple[int, ...], x: int, y: int, half: int) -> tuple[tuple[slice, slice], np.ndarray]:
+def around(shape: tuple[int, ...], x: int, y: int, half: int) -> tuple[tuple[slice, slice], np.ndarray]:
     """The window of ±half px around (x, y) clipped to the image, and each pixel's distance to (x, y)."""
     y0, y1, x0, x1 = (
         max(0, y - half),
@@ -100,7 +100,7 @@ def paste_spots(rgb: np.ndarray, where: np.ndarray, count: int, seed: int) -> tu
         i = rng.integers(len(ys))
         x, y, d = int(xs[i]), int(ys[i]), int(rng.integers(3, 9))
         r = d / 2
-        win, dist = _around(rgb.shape, x, y, 16)
+        win, dist = around(rgb.shape, x, y, 16)
         if taken[win][dist < r * 4].any():
             continue
         alpha = np.clip(r + 0.5 - dist, 0, 1)[..., None]  # anti-aliased disc
@@ -115,7 +115,7 @@ def paste_spots(rgb: np.ndarray, where: np.ndarray, count: int, seed: int) -> tu
 
 def contrast(rgb: np.ndarray, spot: Spot) -> float:
     """How much a spot's disc stands out from the skin just around it (RGB length of the mean difference)."""
-    win, dist = _around(rgb.shape, spot.x, spot.y, 10)
+    win, dist = around(rgb.shape, spot.x, spot.y, 10)
     r = spot.diameter / 2
     ring = (dist >= r + 1.5) & (dist < r + 4.5)  # outside the disc's anti-aliased edge
     img = rgb[win].astype(np.float64)
