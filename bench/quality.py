@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.engine import goals, real_faces  # noqa: E402
+from tests.engine import goals, real_faces
 
 GOALS = {  # column → (label, pass test)
     "frames": ("dark thin structures' detail kept at skin 1", lambda v: v >= 0.90),
@@ -68,7 +68,7 @@ def main() -> int:
     for name in names:
         try:
             rows[name] = r = row(name)
-        except Exception as err:  # noqa: BLE001 - the old engine raised NoFaceError on its own close-ups
+        except Exception as err:
             print(f"| {name} | {real_faces.BY_NAME[name].shows} | failed: {type(err).__name__}: {err} |")
             ok_rows = False
             continue
@@ -92,7 +92,9 @@ def main() -> int:
         elif key in ("nose", "forehead"):
             worst = max(values, key=lambda nv: abs(nv[1] - 1.0))
         ok &= not bad
-        print(f"| {label} | {worst[0]} | {_fmt(key, worst[1])} | {'yes' if not bad else f'no ({len(bad)})'} |")
+        print(
+            f"| {label} | {worst[0]} | {_fmt(key, worst[1])} | {'yes' if not bad else f'no ({len(bad)})'} |"
+        )
     return 0 if ok else 1
 
 

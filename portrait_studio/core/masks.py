@@ -38,7 +38,8 @@ SPOT_FILL, SPOT_ASPECT, SPOT_SURROUND = 0.35, 2.5, 0.7
 # when it is darker than its surroundings' closing (a black-hat of L*, radius THIN_RADIUS eye distances) by
 # more than THIN_DEPTH and darker than the skin's median by more than THIN_DROP (L* units). A crease is only
 # a little darker than the skin and stays in.
-THIN_RADIUS, THIN_DEPTH, THIN_DROP = 0.06, 6.0, 8.0
+THIN_RADIUS, THIN_DEPTH, THIN_DROP = 0.06, 6.0, 12.0
+THIN_RAMP = 4.0  # L* over THIN_DROP from "maybe" to "surely" a structure
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,11 @@ def _dilate(mask: np.ndarray, radius: float) -> np.ndarray:
     return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
 
 
-def _readmit_spots(like: np.ndarray, shape_skin: np.ndarray, eye_d: float) -> np.ndarray:
-    """`like` with the compact, isolated holes inside the skin shape (spots, moles, freckles) set to skin."""
+def _readmit_spots(
+    like: np.ndarray, shape_skin: np.ndarray, eye_d: float, surround: float = SPOT_SURROUND
+) -> np.ndarray:
+    """`like` with the compact, isolated holes inside the skin shape (spots, moles, freckles) set to skin:
+    those whose ring is at least `surround` skin."""
     holes = ((like < 128) & (shape_skin > 127)).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
     if n <= 1:
@@ -92,7 +96,7 @@ def _readmit_spots(like: np.ndarray, shape_skin: np.ndarray, eye_d: float) -> np
         ring = (cv2.dilate(blob, np.ones((2 * g + 1, 2 * g + 1), np.uint8)) > 0) & (blob == 0)
         inside = ring & (shape_skin[y0:y1, x0:x1] > 127)
         if inside.sum() >= 0.5 * ring.sum():
-            ok[i] = (like[y0:y1, x0:x1][inside] >= 128).mean() >= SPOT_SURROUND
+            ok[i] = (like[y0:y1, x0:x1][inside] >= 128).mean() >= surround
     ok[0] = False
     back = cv2.dilate(ok[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     out = like.copy()
@@ -117,7 +121,7 @@ def _cheek_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
 
 
 def _forehead_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
-    """Pixels above the brows along the face's own vertical (the forehead; hair too when a fringe hides it)."""
+    """Pixels above the brows along the face's own vertical (the forehead, or the fringe that hides it)."""
     eyes = (mesh[list(RIGHT_EYE)].mean(0) + mesh[list(LEFT_EYE)].mean(0)) / 2
     mouth = mesh[list(LIPS_OUTER)].mean(0)
     down = mouth - eyes
@@ -127,9 +131,7 @@ def _forehead_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
     return (t < -0.55) & (t > -1.3)
 
 
-def _skin_model(
-    lab: np.ndarray, sample: np.ndarray, forehead: np.ndarray
-) -> np.ndarray | None:
+def _skin_model(lab: np.ndarray, sample: np.ndarray, forehead: np.ndarray) -> np.ndarray | None:
     """0..255 skin likelihood from the cheeks' colours, widened by the forehead's own colours when they are
     skin (a lit or shiny forehead is often lighter than the cheeks and fell outside a cheek-only model,
     leaving a seam across it); a fringe of hair over the forehead has another colour and adds nothing."""
@@ -148,11 +150,16 @@ def thin_structures(lab: np.ndarray, skin_lightness: float, eye_d: float) -> np.
     """
     light = np.ascontiguousarray(lab[..., 0])
     r = max(1, round(THIN_RADIUS * eye_d))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    # A square closing (separable in OpenCV, several times faster than a disc at full resolution) finds
+    # thin lines of any direction as well: a line is thinner than the square in both axes' passes.
+    kernel = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
     depth = cv2.morphologyEx(light, cv2.MORPH_CLOSE, kernel) - light
     drop = skin_lightness - light
-    sure = np.clip((depth - THIN_DEPTH) / THIN_DEPTH, 0, 1) * np.clip((drop - THIN_DROP) / THIN_DROP, 0, 1)
-    spots = _readmit_spots(255 - (sure * 255).astype(np.uint8), np.full(sure.shape, 255, np.uint8), eye_d)
+    sure = np.clip((depth - THIN_DEPTH) / THIN_DEPTH, 0, 1) * np.clip((drop - THIN_DROP) / THIN_RAMP, 0, 1)
+    # A spot among wrinkles (themselves dark lines) has less plain skin around it than one on a smooth
+    # cheek: a half-plain ring is enough here.
+    everywhere = np.full(sure.shape, 255, np.uint8)
+    spots = _readmit_spots(255 - (sure * 255).astype(np.uint8), everywhere, eye_d, surround=0.5)
     return np.where(spots == 255, 0.0, sure).astype(np.float32)
 
 

@@ -64,10 +64,10 @@ def _dilate(mask: np.ndarray, radius: float) -> np.ndarray:
 
 def _nostrils(crop: np.ndarray, mesh: np.ndarray, eye_d: float) -> np.ndarray:
     """The dark nostril holes (float32 0/1), not the whole lower nose."""
-    zone = np.zeros(crop.shape[:2], np.uint8)
+    hull_mask = np.zeros(crop.shape[:2], np.uint8)
     hull = cv2.convexHull(np.round(mesh[list(NOSTRILS)]).astype(np.int32))
-    cv2.fillConvexPoly(zone, hull, 1)
-    zone = _dilate(zone, NOSTRIL_MARGIN * eye_d) > 0
+    cv2.fillConvexPoly(hull_mask, hull, 1)
+    zone = _dilate(hull_mask, NOSTRIL_MARGIN * eye_d) > 0
     y = luma(crop.astype(np.float32))
     holes = zone & (y < NOSTRIL_DARK * np.median(y[zone])) if zone.any() else zone
     return _dilate(holes.astype(np.float32), 0.02 * eye_d)

