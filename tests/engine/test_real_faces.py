@@ -24,10 +24,20 @@ STEPS = [round(i / 10, 1) for i in range(11)]
 # Goals still missed on a face (docs/quality/QUALITY.md): strict xfails, so a fix shows up as a failure to
 # update here, and a new miss on any other face fails at once.
 KNOWN_MISSES = {
-    ("heal", "walter"): "ΔE2000 6.2: one healed area by the glasses",
-    ("regions", "three_quarter"): "forehead under the fringe smoothed 0.82 of the cheeks",
-    ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.3–1.4",
     ("structures", "beard"): "74 % of the beard edge's detail kept",
+    ("structures", "jesse"): "61 % of the detail of the stubble and shadow edges the judge marks kept",
+    ("structures", "sunglasses"): "the judge finds no frames: they lie in the eye zones it leaves out",
+    ("removed", "sunglasses"): "46 % of the skin's energy removed (a small, soft face enlarged ×4)",
+    ("heal", "walter"): "ΔE2000 6.2: one healed area by the glasses",
+    ("heal", "einstein"): "ΔE2000 6.2: a 107 px fill lightened to L* 92 on skin of L* 82",
+    ("heal", "jesse"): "ΔE2000 13.2: tone evening lightens and greys the lit half (side light)",
+    ("heal", "sunglasses"): "ΔE2000 30.0: areas by the lenses lightened against a ring of dark shadow",
+    ("spots", "sunglasses"): "81 % of the 31 pasted spots that fit on its judge skin removed",
+    ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.3–1.4",
+    ("regions", "lenna"): "forehead smoothed 0.849 of the cheeks (goal 0.85)",
+    ("colour", "jesse"): "mean skin ΔE2000 0.26 at the defaults (side light)",
+    ("under_eyes", "jesse"): "a lighter under-eye band darkened by 3.6 L* (at most 3 allowed)",
+    ("under_eyes", "sunglasses"): "the band is mostly lens: its gap to the cheek grows 12.7 → 14.7 L*",
 }
 
 
@@ -45,6 +55,12 @@ def test_the_set_is_complete() -> None:
     assert len(FACES) >= 10
 
 
+@pytest.mark.parametrize("name", FACES)
+def test_the_skin_mask_covers_the_plain_skin(name: str) -> None:
+    share = measure.sure_skin_share(goals.rendered(name, 0, 0, 0), goals.judged(name).mesh)
+    assert share >= measure.SURE_SKIN_SHARE, f"sure skin is only {share:.1%} of the face box"
+
+
 @pytest.mark.parametrize("name", _cases("structures", STRUCTURED))
 def test_thin_dark_structures_keep_their_detail_at_full_smoothing(name: str) -> None:
     kept = goals.structure_detail_kept(name)
@@ -58,7 +74,7 @@ def test_the_defaults_never_make_skin_grainier(name: str) -> None:
     assert ratio <= 1.0, f"skin high-frequency energy ×{ratio:.2f} at .4/.3/0"
 
 
-@pytest.mark.parametrize("name", FACES)
+@pytest.mark.parametrize("name", _cases("removed", FACES))
 def test_full_smoothing_removes_most_skin_high_frequencies(name: str) -> None:
     removed = 1 - goals.skin_energy_ratio(name, (0, 1, 0))
     assert removed >= 0.60, (
@@ -78,11 +94,12 @@ def test_healing_leaves_no_stain(name: str) -> None:
     assert worst < 6.0, f"a healed area differs from its skin by ΔE2000 {worst:.1f}"
 
 
-@pytest.mark.parametrize("name", FACES)
+@pytest.mark.parametrize("name", _cases("spots", FACES))
 def test_pasted_spots_are_removed_at_any_face_scale(name: str) -> None:
     removed = goals.spots_removed(name)
     assert removed >= 0.90, (
-        f"{removed:.0%} of 40 pasted 3–8 px spots removed (eye distance {goals.eye_distance(name):.0f})"
+        f"{removed:.0%} of {len(goals.spotted(name).spots)} pasted 3–8 px spots removed "
+        f"(eye distance {goals.eye_distance(name):.0f})"
     )
 
 
@@ -112,7 +129,7 @@ def test_headroom_is_measured_on_several_faces() -> None:
     assert sum(goals.headroom(n)[1] for n in FACES) >= 4
 
 
-@pytest.mark.parametrize("name", FACES)
+@pytest.mark.parametrize("name", _cases("colour", FACES))
 def test_skin_colour_is_stable_at_the_defaults(name: str) -> None:
     assert goals.mean_skin_shift(name) < 0.2
 
@@ -137,7 +154,7 @@ def test_nothing_outside_the_face_changes(name: str) -> None:
     assert np.array_equal(base[outside], out[outside])
 
 
-@pytest.mark.parametrize("name", FACES)
+@pytest.mark.parametrize("name", _cases("under_eyes", FACES))
 def test_under_eyes_are_lifted_towards_the_cheek(name: str) -> None:
     under, cheek = goals.under_eye_gap(name, (0, 0, 0)), goals.under_eye_gap(name, (0, 0, 1))
     if under is None or cheek is None:
