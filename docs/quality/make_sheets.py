@@ -6,6 +6,9 @@ One sheet per face of tests/engine/real_faces.py (and astronaut, Grace Hopper). 
 (all sliders 0), the defaults (.4/.3/0) and everything at maximum (1/1/1). Each row shows the face, then
 100 % crops (output pixels, not scaled) of an eye, a cheek, the mouth and the forehead: grain, halos,
 seams, stains and lost hair or frames show there first.
+
+Only the astronaut's and Grace Hopper's sheets (public-domain photos) are committed; the others are made
+here and git-ignored (docs/quality/QUALITY.md, licence note).
 """
 
 from __future__ import annotations
