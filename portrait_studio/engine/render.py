@@ -46,9 +46,9 @@ def analyse(
     src = rgb[y0:y1, x0:x1].astype(np.float32)
     return FaceLayers(
         regions=regions,
-        skin=smooth.split(src, regions.unit) if skin > 0 else None,
+        skin=smooth.split(src, regions.unit, softness) if skin > 0 else None,
         detail=enhance.prepare(luma(src), regions.unit, softness) if gpen > 0 else None,
-        tone=tone.prepare(src, regions.skin, regions.unit) if skin_unifi > 0 else None,
+        tone=tone.prepare(src, regions.skin, regions.unit, regions.under_eyes) if skin_unifi > 0 else None,
     )
 
 
@@ -59,17 +59,22 @@ def face_delta(layers: FaceLayers, gpen: float, skin: float, skin_unifi: float) 
     keep = np.ones(r.skin.shape, np.float32)  # 1 - healed share: a healed spot is not smoothed or sharpened
     if skin_unifi > 0:
         assert layers.tone is not None, "analysed without the tone layers"
-        healed = tone.spot_mask(layers.tone, skin_unifi) * r.skin
+        # A dark spot is itself half out of the colour-refined skin mask (it is dark): heal wherever the
+        # mask is at least half skin, fully, or the spot stays as a ghost.
+        healed = tone.spot_mask(layers.tone, skin_unifi) * np.clip(2.0 * r.skin, 0.0, 1.0)
         out += healed[..., None] * layers.tone.heal
         out += (skin_unifi * r.skin)[..., None] * layers.tone.shift
+        if layers.tone.under_eyes is not None:
+            out += skin_unifi * layers.tone.under_eyes
         keep -= healed
     if skin > 0:
         assert layers.skin is not None, "analysed without the skin layers"
         out += (r.skin * keep)[..., None] * smooth.delta(layers.skin, skin)
     if gpen > 0:
         assert layers.detail is not None, "analysed without the detail layers"
-        weight = np.maximum(r.features, SKIN_DETAIL * (1.0 - skin) * r.skin) * keep
-        out += (weight * enhance.delta(layers.detail, gpen))[..., None]
+        # Skin and the margins around the features (oval minus features) get local contrast only.
+        rest = SKIN_DETAIL * (1.0 - skin) * np.maximum(r.skin, r.oval - r.features).clip(0, 1)
+        out += enhance.delta(layers.detail, gpen, r.features * keep, rest * keep)[..., None]
     return out
 
 

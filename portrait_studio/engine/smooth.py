@@ -23,6 +23,10 @@ BASE_RADIUS = 9.0  # guided filter radius at a 100 px eye distance
 # (≈ 14 grey levels) count as edges and stay in the base.
 BASE_EPS = 14.0**2
 FINE_SIGMA = 1.2  # pores and grain: below ~1.2 px at a 100 px eye distance
+# An enlarged photo (a small face upscaled ×3–7 to the output) carries its grain and JPEG blocks enlarged by
+# the same factor: the bands must be at least that coarse, or smoothing barely acts (issue 19: 43 % of the
+# skin's high-frequency energy removed at skin = 1 on a face enlarged ×7, against 60 % wanted).
+SOFT_FINE, SOFT_RADIUS = 1.0, 2.0  # fine sigma and base radius per unit of enlargement
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,11 @@ class SkinLayers:
     fine: np.ndarray
 
 
-def split(rgb: np.ndarray, unit: float) -> SkinLayers:
-    """Split an RGB float32 region into bands sized for a face whose eye distance is 100·unit px."""
-    fine_sigma = max(0.7, FINE_SIGMA * unit)
-    radius = max(2, round(BASE_RADIUS * unit))
+def split(rgb: np.ndarray, unit: float, softness: float = 1.0) -> SkinLayers:
+    """Split an RGB float32 region into bands sized for a face whose eye distance is 100·unit px, in a
+    photo enlarged `softness` times (1: not enlarged)."""
+    fine_sigma = max(0.7, FINE_SIGMA * unit, SOFT_FINE * softness)
+    radius = max(2, round(BASE_RADIUS * unit), round(SOFT_RADIUS * softness))
     sub = max(1, min(4, radius // 4))  # the fast guided filter: same result on a copy shrunk by `sub`
     soft = gauss(rgb, fine_sigma)
     # The base is taken from the low-pass, so the three bands nest: base ⊂ soft ⊂ image.

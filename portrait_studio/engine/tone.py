@@ -5,6 +5,9 @@ much larger area, chroma fully and lightness only a little (lightness carries th
 cheekbones). Blemishes: a pixel is a spot when it is darker or redder than the median of its neighbourhood
 and belongs to a small blob; it is replaced by that median (a "healing" fill), with a soft edge. The
 strength lowers the spot threshold and raises the fill, so more and fainter spots go as it grows.
+
+Under the eyes, bags and dark circles are lifted towards the lightness and colour of the cheek just below
+(a smooth offset: lashes, pores and lines keep their contrast).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from portrait_studio.engine.filters import luma, masked_gauss
+from portrait_studio.engine.filters import gauss, luma, masked_gauss
 
 LOCAL_SIGMA, BROAD_SIGMA = 4.0, 28.0  # px at a 100 px eye distance: blotches vs the face's own gradient
 LUMA_EVEN = 0.25  # share of the lightness blotches evened (more would flatten the face's modelling)
@@ -30,6 +33,12 @@ TEXTURE_CLIP = 15.0
 # healthy skin texture in astronaut/grace_hopper at a 100 px eye distance is ~9 (measured while tuning).
 THRESH_AT_0, THRESH_AT_1, RAMP = 24.0, 9.0, 5.0
 ROUNDNESS = 0.3  # weaker / stronger curvature at a spot's centre: 1 = a disc, 0 = a line
+# The healing fill is a normalised convolution of plain skin; where little plain skin is near, its
+# denominator is tiny and the fill is noise (stains: a grey patch on a philtrum, an orange square). Below
+# this share of plain skin a three times wider fill takes over, and where even that has too little the spot
+# is not healed at all.
+FILL_FLOOR = 0.2
+UNDER_EYE_LIFT = 0.7  # share of the under-eye band's difference to the cheek lifted at skin_unifi = 1
 
 
 @dataclass(frozen=True)
@@ -38,8 +47,9 @@ class ToneLayers:
 
     shift: np.ndarray  # RGB float32
     heal: np.ndarray  # RGB float32: median fill - image
-    spot: np.ndarray  # float32 grey levels (0 where no small blob)
+    spot: np.ndarray  # float32 grey levels (0 where no small blob, or where no fill can be trusted)
     feather: float  # px: the healed area's soft edge
+    under_eyes: np.ndarray | None = None  # RGB float32 at strength 1, already masked
 
 
 def _odd(v: float) -> int:
@@ -50,9 +60,11 @@ def _odd(v: float) -> int:
 def _shift(rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float) -> np.ndarray:
     # Spots are left out of the averages: they must not tint the skin around them.
     hard = ((skin > 0.5) & (spot <= 0)).astype(np.float32)
-    local = masked_gauss(rgb, hard, max(1.0, LOCAL_SIGMA * unit))
-    broad = masked_gauss(rgb, hard, max(4.0, BROAD_SIGMA * unit))
-    dev = local - broad
+    local, share = _normalised(rgb, hard, max(1.0, LOCAL_SIGMA * unit))
+    broad, _ = _normalised(rgb, hard, max(4.0, BROAD_SIGMA * unit))
+    # Where little skin is near (a thin band between a brow and a lid), the local mean is of a few pixels
+    # and its deviation is noise: it tinted such places pink. Even only where the mean is well founded.
+    dev = (local - broad) * np.clip(share / 0.5, 0, 1)[..., None]
     y = luma(dev)[..., None]
     return -((dev - y) + LUMA_EVEN * y)
 
@@ -62,11 +74,18 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     size = max(SPOT_MIN, SPOT_MAX * unit)
     k = _odd(2.2 * size)  # a median removes blobs covering under half of its window
     y, red = luma(rgb), rgb[..., 0] - rgb[..., 1]  # lightness, and redness (a cheap stand-in for a*)
+    # The neighbourhood medians are of skin only: outside the skin (hair, a frame, the background) the
+    # values are replaced by the nearby skin's mean first. Otherwise skin next to a dark, grey area is
+    # "redder than its surroundings" and was healed into a smear along the hairline.
+    inside = (skin > 0.3).astype(np.float32)
+    near = masked_gauss(np.dstack([y, red]), inside, max(2.0, 0.5 * size))
+    y_ref = np.where(inside > 0, y, near[..., 0])
+    red_ref = np.where(inside > 0, red, near[..., 1])
     # Medians of 8-bit copies (+0.5 rounds; redness is offset by 128 to fit): OpenCV's large-window
     # median is only for 8 bits.
     fy, fred = (
         cv2.medianBlur(np.clip(c + base + 0.5, 0, 255).astype(np.uint8), k).astype(np.float32) - base
-        for c, base in ((y, 0.0), (red, 128.0))
+        for c, base in ((y_ref, 0.0), (red_ref, 128.0))
     )
     contrast = np.maximum(fy - y, red - fred)
     contrast = np.maximum(contrast, 0.0) * (skin > 0.3)
@@ -79,7 +98,7 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     spread = cv2.dilate(contrast * centres, _disk(round(0.6 * size)))
     spot = np.where(contrast >= 0.4 * spread, spread, 0.0).astype(np.float32)
     spot[_streaks(spot > 0, size)] = 0.0
-    return cv2.dilate(spot, _disk(round(0.15 * size) + 1)), contrast
+    return cv2.dilate(spot, _disk(round(0.25 * size) + 1)), contrast
 
 
 def _streaks(found: np.ndarray, size: float) -> np.ndarray:
@@ -119,16 +138,27 @@ def _disk(radius: int) -> np.ndarray:
 
 def _carry(
     rgb: np.ndarray, spot: np.ndarray, contrast: np.ndarray, skin: np.ndarray, unit: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(fill, plain): the skin around the spots carried in over them (normalised convolution, so it
-    follows shading gradients), and where the skin is plain.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fill, plain, trust): the skin around the spots carried in over them (normalised convolution, so it
+    follows shading gradients), where the skin is plain, and how far the fill can be trusted (0..1).
 
     Only plain skin is carried in: no spot, no hair, and nothing darker or redder than its surroundings
     (a glasses frame, a crease), which would stain the fill.
     """
     plain = ((contrast < 0.4 * spot) | (spot <= 0)) & (contrast < THRESH_AT_0) & (skin > 0.5)
     plain_f = plain.astype(np.float32)
-    return masked_gauss(rgb, plain_f, max(1.5, 0.3 * SPOT_MAX * unit)), plain_f
+    sigma = max(1.5, 0.3 * SPOT_MAX * unit)
+    near, near_share = _normalised(rgb, plain_f, sigma)
+    wide, wide_share = _normalised(rgb, plain_f, 3 * sigma)
+    w = np.clip(near_share / FILL_FLOOR, 0, 1)[..., None]
+    return w * near + (1 - w) * wide, plain_f, np.clip(wide_share / FILL_FLOOR, 0, 1)
+
+
+def _normalised(rgb: np.ndarray, mask: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """(Gaussian mean of rgb over mask, the mask's own Gaussian share 0..1)."""
+    share = gauss(mask, sigma)
+    mean = gauss(rgb * mask[..., None], sigma) / np.maximum(share, FILL_FLOOR / 4)[..., None]
+    return mean, share
 
 
 def _grain(rgb: np.ndarray, plain: np.ndarray, unit: float) -> np.ndarray:
@@ -144,15 +174,51 @@ def _analyse(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(spot map, colour shift, fill, plain-skin mask) of a region."""
     spot, contrast = _spots(rgb, skin, unit)
-    fill, plain = _carry(rgb, spot, contrast, skin, unit)
-    return spot, _shift(rgb, skin, spot, unit), fill, plain
+    fill, plain, trust = _carry(rgb, spot, contrast, skin, unit)
+    return spot * trust, _shift(rgb, skin, spot, unit), fill, plain
 
 
-def prepare(rgb: np.ndarray, skin: np.ndarray, unit: float) -> ToneLayers:
-    """Tone layers of an RGB float32 region with its skin mask."""
-    # Spots, tone and fill are found on a copy where the eye distance is at most 100·WORK_UNIT px: on a
-    # big face that is most of the time saved, and a spot too small to see there is a pore, not a blemish.
-    # Only the grain laid over the fill needs the full resolution.
+def _under_eyes(rgb: np.ndarray, skin: np.ndarray, band: np.ndarray, unit: float) -> np.ndarray | None:
+    """RGB to add at strength 1: the band's smooth colour pulled towards the cheek below it, only where
+    the band is darker than that cheek (a bright under-eye is left alone)."""
+    if band.max() <= 0.05:
+        return None
+    drop = max(2, round(35 * unit))  # the cheek reference: the band moved down by a third of an eye distance
+    cheek = np.zeros_like(skin)
+    cheek[drop:] = (band[:-drop] > 0.3) & (skin[drop:] > 0.5)
+    if cheek.sum() < 20:
+        return None
+    sigma = max(2.0, 6 * unit)
+    inside = (band > 0.3).astype(np.float32)
+    local = masked_gauss(rgb, inside, sigma)
+    # The cheek's colour carried up over the band: the same smooth mean, taken from the cheek only, far
+    # enough to reach the band.
+    ref = masked_gauss(rgb, cheek.astype(np.float32), 4 * sigma)
+    diff = ref - local
+    dy = luma(diff)
+    lighter = np.clip(dy / 4.0, 0, 1)  # only lift, never darken
+    # Only skin is lifted: a dark circle is somewhat darker than the cheek and about its colour, a lens, a
+    # frame or a shadow under glasses is far darker or of another colour (sunglasses were tinted to skin).
+    chroma = np.linalg.norm(diff - dy[..., None], axis=-1)
+    skin_like = np.clip((45.0 - dy) / 10.0, 0, 1) * np.clip((25.0 - chroma) / 8.0, 0, 1)
+    return UNDER_EYE_LIFT * diff * (lighter * skin_like * band)[..., None]
+
+
+def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(spot map, fill) of spots a few pixels wide, found at full resolution (see prepare)."""
+    spot, contrast = _spots(rgb, skin, 1.0)
+    fill, _, trust = _carry(rgb, spot, contrast, skin, 1.0)
+    return spot * trust, fill
+
+
+def prepare(
+    rgb: np.ndarray, skin: np.ndarray, unit: float, under_eyes: np.ndarray | None = None
+) -> ToneLayers:
+    """Tone layers of an RGB float32 region with its skin mask (and its under-eye band, to lift it)."""
+    # Tone, fill and the larger spots are found on a copy where the eye distance is at most 100·WORK_UNIT
+    # px: on a big face that is most of the time saved. Spots of a few pixels vanish on that copy, so they
+    # are looked for again at full resolution, with the sizes of a 100 px eye distance (scale-free: a
+    # 3–8 px blemish is found on a close-up as on a small face).
     f = min(1.0, WORK_UNIT / unit)
     if f < 1.0:
         h, w = skin.shape
@@ -160,11 +226,16 @@ def prepare(rgb: np.ndarray, skin: np.ndarray, unit: float) -> ToneLayers:
         small, small_skin = (cv2.resize(a, size, interpolation=cv2.INTER_AREA) for a in (rgb, skin))
         parts = _analyse(small, small_skin, unit * f)
         spot, shift, fill, plain = (cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) for a in parts)
+        tiny, tiny_fill = _small_spots(rgb, skin)
+        use = (tiny > spot)[..., None]
+        fill = np.where(use, tiny_fill, fill)
+        spot = np.maximum(spot, tiny)
     else:
         spot, shift, fill, plain = _analyse(rgb, skin, unit)
     fill = fill + _grain(rgb, plain, unit)
     feather = max(0.8, 0.1 * SPOT_MAX * unit)
-    return ToneLayers(shift=shift, heal=fill - rgb, spot=spot, feather=feather)
+    lift = _under_eyes(rgb, skin, under_eyes, unit) if under_eyes is not None else None
+    return ToneLayers(shift=shift, heal=fill - rgb, spot=spot, feather=feather, under_eyes=lift)
 
 
 def spot_mask(layers: ToneLayers, strength: float) -> np.ndarray:

@@ -48,7 +48,9 @@ def test_hair_fringe_is_taken_out_of_the_skin(astronaut_mesh: tuple[np.ndarray, 
     plain = face_masks(a, mesh)
     refined = face_masks(fringe, mesh)
     inside = band & (plain.oval > 0.9)
-    assert plain.skin[inside].mean() > 0.7
+    # Her own fringe covers much of this band, and its strands are kept out of the skin since issue 19 (a
+    # closing used to fill them in): about half of the band is her skin, the pasted fringe leaves none.
+    assert plain.skin[inside].mean() > 0.35
     assert refined.skin[inside].mean() < 0.15
     # the rest of the face keeps its skin
     x, y = mesh[50].round().astype(int)

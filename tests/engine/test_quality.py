@@ -50,6 +50,27 @@ def _truth(name: str) -> measure.Truth:
     return measure.truth(_out(name, 0, 0, 0))
 
 
+# ----------------------------------------------------------------- the skin mask
+@pytest.mark.parametrize("name", PORTRAITS)
+def test_the_skin_mask_covers_the_plain_skin(name: str) -> None:
+    rgb = _out(name, 0, 0, 0)
+    share = measure.sure_skin_share(rgb, face_mesh(rgb, detect_faces(rgb).faces[0]))
+    assert share >= measure.SURE_SKIN_SHARE, f"sure skin is only {share:.1%} of the face box"
+
+
+def test_pasting_spots_fails_when_they_do_not_fit() -> None:
+    rgb = np.full((200, 200, 3), 180, np.uint8)
+    room = np.zeros((200, 200), bool)
+    room[90:110, 90:110] = True  # room for a few spots, not 40
+    with pytest.raises(AssertionError, match="of 40 spots fit"):
+        measure.paste_spots(rgb, room, count=40, seed=1)
+    # What fits is kept when enough do.
+    _, few = measure.paste_spots(rgb, room, count=40, seed=1, at_least=1)
+    assert 1 <= len(few) < 40
+    _, spots = measure.paste_spots(rgb, np.ones((200, 200), bool), count=40, seed=1)
+    assert len(spots) == 40
+
+
 # --------------------------------------------------------------------------- Q1
 @pytest.mark.parametrize("name", PORTRAITS)
 @pytest.mark.parametrize("size", [(1328, 1328), (768, 1024), (2048, 512)])

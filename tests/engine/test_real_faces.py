@@ -1,0 +1,196 @@
+"""Issue 19's goals on real faces (tests/engine/real_faces.py: glasses, beards, hair over the face, darker and
+older skin, close-ups, small faces enlarged ×7). Measured by tests/engine/goals.py with the judge's own
+masks; bench/quality.py prints the same numbers as a table (docs/quality/QUALITY.md).
+
+The photos come from `make test-photos`; without them every test here fails and says so (no skip).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from portrait_studio.core.params import EditParams
+from portrait_studio.engine import retouch
+from portrait_studio.engine.crop import crop_resize
+from tests.engine import goals, measure, real_faces
+
+FACES = [f.name for f in real_faces.FACES]
+# Faces with glasses, a beard or moustache, or hair across the face: their structures must be measured.
+STRUCTURED = ["obama", "obama2", "walter", "jesse", "beard", "sunglasses", "lenna", "einstein"]
+STEPS = [round(i / 10, 1) for i in range(11)]
+# Goals still missed on a face (docs/quality/QUALITY.md): strict xfails, so a fix shows up as a failure to
+# update here, and a new miss on any other face fails at once.
+KNOWN_MISSES = {
+    ("structures", "beard"): "74 % of the beard edge's detail kept",
+    ("structures", "jesse"): "61 % of the detail of the stubble and shadow edges the judge marks kept",
+    ("structures", "sunglasses"): "the judge finds no frames: they lie in the eye zones it leaves out",
+    ("removed", "sunglasses"): "46 % of the skin's energy removed (a small, soft face enlarged ×4)",
+    ("heal", "walter"): "ΔE2000 6.2: one healed area by the glasses",
+    ("heal", "einstein"): "ΔE2000 6.2: a 107 px fill lightened to L* 92 on skin of L* 82",
+    ("heal", "jesse"): "ΔE2000 13.2: tone evening lightens and greys the lit half (side light)",
+    ("heal", "sunglasses"): "ΔE2000 30.0: areas by the lenses lightened against a ring of dark shadow",
+    ("spots", "sunglasses"): "81 % of the 31 pasted spots that fit on its judge skin removed",
+    ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.3–1.4",
+    ("regions", "lenna"): "forehead smoothed 0.849 of the cheeks (goal 0.85)",
+    ("colour", "jesse"): "mean skin ΔE2000 0.26 at the defaults (side light)",
+    ("under_eyes", "jesse"): "a lighter under-eye band darkened by 3.6 L* (at most 3 allowed)",
+    ("under_eyes", "sunglasses"): "the band is mostly lens: its gap to the cheek grows 12.7 → 14.7 L*",
+}
+
+
+def _cases(goal: str, names: list[str]) -> list[object]:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(goal, n)]))
+        if (goal, n) in KNOWN_MISSES
+        else n
+        for n in names
+    ]
+
+
+def test_the_set_is_complete() -> None:
+    assert real_faces.missing() == [], f"run {real_faces.FETCH_COMMAND}"
+    assert len(FACES) >= 10
+
+
+@pytest.mark.parametrize("name", FACES)
+def test_the_skin_mask_covers_the_plain_skin(name: str) -> None:
+    share = measure.sure_skin_share(goals.rendered(name, 0, 0, 0), goals.judged(name).mesh)
+    assert share >= measure.SURE_SKIN_SHARE, f"sure skin is only {share:.1%} of the face box"
+
+
+@pytest.mark.parametrize("name", _cases("structures", STRUCTURED))
+def test_thin_dark_structures_keep_their_detail_at_full_smoothing(name: str) -> None:
+    kept = goals.structure_detail_kept(name)
+    assert kept is not None, "the judge found no frames, strands or beard on this face"
+    assert kept >= 0.90, f"only {kept:.0%} of the frames', strands' and beard's detail kept at skin = 1"
+
+
+@pytest.mark.parametrize("name", FACES)
+def test_the_defaults_never_make_skin_grainier(name: str) -> None:
+    ratio = goals.skin_energy_ratio(name, goals.DEFAULTS)
+    assert ratio <= 1.0, f"skin high-frequency energy ×{ratio:.2f} at .4/.3/0"
+
+
+@pytest.mark.parametrize("name", _cases("removed", FACES))
+def test_full_smoothing_removes_most_skin_high_frequencies(name: str) -> None:
+    removed = 1 - goals.skin_energy_ratio(name, (0, 1, 0))
+    assert removed >= 0.60, (
+        f"only {removed:.0%} removed at skin = 1 (eye distance {goals.eye_distance(name):.0f})"
+    )
+
+
+@pytest.mark.parametrize("name", FACES)
+def test_pores_stay_visible_at_low_smoothing(name: str) -> None:
+    kept = goals.skin_energy_ratio(name, (0, 0.3, 0))
+    assert kept >= 0.45, f"only {kept:.0%} of the skin's texture left at skin = 0.3"
+
+
+@pytest.mark.parametrize("name", _cases("heal", FACES))
+def test_healing_leaves_no_stain(name: str) -> None:
+    worst = max(goals.heal_delta_e(name), default=0.0)
+    assert worst < 6.0, f"a healed area differs from its skin by ΔE2000 {worst:.1f}"
+
+
+@pytest.mark.parametrize("name", _cases("spots", FACES))
+def test_pasted_spots_are_removed_at_any_face_scale(name: str) -> None:
+    removed = goals.spots_removed(name)
+    assert removed >= 0.90, (
+        f"{removed:.0%} of {len(goals.spotted(name).spots)} pasted 3–8 px spots removed "
+        f"(eye distance {goals.eye_distance(name):.0f})"
+    )
+
+
+def test_the_close_up_has_a_500_px_eye_distance() -> None:
+    # The spots goal names this scale; the close-up at 2048 px is the set's case of it.
+    assert goals.eye_distance("einstein") >= 450
+
+
+@pytest.mark.parametrize("name", _cases("regions", FACES))
+def test_nose_and_forehead_are_smoothed_like_the_cheeks(name: str) -> None:
+    red = goals.region_reduction(name)
+    for part in ("nose", "forehead"):
+        if np.isnan(red[part]):
+            continue  # hidden: a fringe over the forehead, a profile's far side
+        ratio = red[part] / red["cheeks"]
+        assert 0.85 <= ratio <= 1.15, f"{part}: {red[part]:.0%} removed vs the cheeks' {red['cheeks']:.0%}"
+
+
+@pytest.mark.parametrize("name", FACES)
+def test_the_head_has_room_above_it_when_it_fits(name: str) -> None:
+    room, fits = goals.headroom(name)
+    if fits:
+        assert room >= 0.1, f"head top to frame = {room:.2f} of the head height"
+
+
+def test_headroom_is_measured_on_several_faces() -> None:
+    assert sum(goals.headroom(n)[1] for n in FACES) >= 4
+
+
+@pytest.mark.parametrize("name", _cases("colour", FACES))
+def test_skin_colour_is_stable_at_the_defaults(name: str) -> None:
+    assert goals.mean_skin_shift(name) < 0.2
+
+
+@pytest.mark.parametrize("name", ["einstein", "fringe", "three_quarter", "bob"])
+def test_a_frame_filling_close_up_is_found_again_in_the_engines_own_output(name: str) -> None:
+    first = goals.rendered(name, 0.4, 0.3, 0.0)
+    size = first.shape[0]
+    again = retouch(first, EditParams(gpen=0.4, skin=0.3, skin_unifi=0, width=size, height=size))
+    assert again.faces_retouched == 1
+
+
+@pytest.mark.parametrize("name", FACES)
+def test_nothing_outside_the_face_changes(name: str) -> None:
+    base, out = goals.rendered(name, 0, 0, 0), goals.rendered(name, 1, 1, 1)
+    j = goals.judged(name)
+    pad = 0.6 * j.eye_d  # the engine's region: the oval plus a margin of 0.35 eye distances
+    x0, y0 = np.floor(j.mesh.min(0) - pad).astype(int)
+    x1, y1 = np.ceil(j.mesh.max(0) + pad).astype(int)
+    outside = np.ones(base.shape[:2], bool)
+    outside[max(0, y0) : y1, max(0, x0) : x1] = False
+    assert np.array_equal(base[outside], out[outside])
+
+
+@pytest.mark.parametrize("name", _cases("under_eyes", FACES))
+def test_under_eyes_are_lifted_towards_the_cheek(name: str) -> None:
+    under, cheek = goals.under_eye_gap(name, (0, 0, 0)), goals.under_eye_gap(name, (0, 0, 1))
+    if under is None or cheek is None:
+        pytest.fail("the judge found no under-eye band")
+    # Darker under-eyes come nearer the cheek's lightness (measured: obama 7.6 → 2.4 L*, fringe 3.8 → 1.2);
+    # lighter ones are never darkened and only their darker patches are lifted (walter −1.3 → −3.0).
+    if under > 1.0:
+        assert cheek < 0.75 * under, f"under-eye L* gap {under:.1f} → {cheek:.1f}"
+    else:
+        assert under - 3.0 < cheek <= under + 0.5, f"under-eye L* gap {under:.1f} → {cheek:.1f}"
+
+
+@pytest.mark.parametrize("name", ["obama", "walter", "einstein"])
+def test_all_zero_is_the_plain_crop(name: str) -> None:
+    c = goals.case(name)
+    params = EditParams(gpen=0, skin=0, skin_unifi=0, width=c.size, height=c.size)
+    result = retouch(c.photo, params)
+    assert np.array_equal(result.image, crop_resize(c.photo, result.crop_box, c.size, c.size))
+
+
+@pytest.mark.parametrize("effect", [0, 1, 2])
+@pytest.mark.parametrize("name", ["walter", "fringe"])
+def test_each_effect_grows_in_tenth_steps(name: str, effect: int) -> None:
+    base = goals.rendered(name, 0, 0, 0).astype(np.float64)
+    oval = goals.judged(name).oval
+    changes = []
+    for v in STEPS:
+        args = [0.0, 0.0, 0.0]
+        args[effect] = v
+        changes.append(np.abs(goals.rendered(name, *args).astype(np.float64) - base)[oval].mean())
+    assert changes[0] == 0.0
+    assert all(b > a for a, b in itertools.pairwise(changes)), changes
+
+
+@pytest.mark.parametrize("name", ["walter", "fringe"])
+def test_skin_energy_falls_in_tenth_steps(name: str) -> None:
+    skin = goals.judged(name).skin
+    energy = [measure.laplacian_energy(goals.rendered(name, 0, s, 0), skin) for s in STEPS]
+    assert all(b < a for a, b in itertools.pairwise(energy)), energy
