@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from portrait_studio.gateway import LocalGateway
@@ -316,3 +318,14 @@ def test_the_request_follows_the_photo_and_a_preset_carries_the_result_size(tmp_
     assert "note:" not in full.stderr
     both = retouch(str(photo), "--aspect", "1:1", "--width", "600", "--height", "600")
     assert both.returncode == 2 and "aspect" in both.stderr
+
+
+@pytest.mark.parametrize("text", ["abc", "-0.01", "nan", "inf", "", "1e"])
+def test_a_max_cost_that_is_no_amount_is_refused_by_the_parser(text) -> None:
+    import argparse
+
+    from portrait_studio.cli.retouch import usd_amount
+
+    with pytest.raises(argparse.ArgumentTypeError, match="not an amount in USD"):
+        usd_amount(text)
+    assert usd_amount("0.10") == Decimal("0.10") and usd_amount("0") == 0

@@ -16,12 +16,13 @@ import shutil
 import sys
 import threading
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from portrait_studio.core.errors import ParamsError, PortraitStudioError
 from portrait_studio.core.i18n import _, format_money
+from portrait_studio.core.money import parse_money
 from portrait_studio.core.params import (
     ASPECT_PRESETS,
     AUTO,
@@ -37,11 +38,9 @@ _OVERRIDES = ("gpen", "skin", "skin_unifi", "width", "height", "prompt", "gen_mo
 
 
 def usd_amount(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation as err:
-        raise argparse.ArgumentTypeError(_("not an amount in USD: {text!r}").format(text=text)) from err
-    if not value.is_finite() or value < 0:
+    """--max-cost and the like: a finite amount ≥ 0 (read as core.money reads every amount)."""
+    value = parse_money(text)
+    if value is None or value < 0:
         raise argparse.ArgumentTypeError(_("not an amount in USD: {text!r}").format(text=text))
     return value
 
