@@ -9,7 +9,9 @@ States: empty, photo with the pre-flight banner (a 3-face group), running (progr
 (after a real local run), filmstrip of a shoot, settings, the window at 1280×720 (and with History opened on
 two versions), a reopened shoot (and its missing photo), batch from the filmstrip (Retouch selected…, the
 thumbnails mid-batch, the results with their badges), the watch folder (its dialog, and photos arrived with
-their results), the keyboard shortcuts sheet, the high-contrast theme.
+their results), the keyboard shortcuts sheet, a group photo face by face (the bar, the toggles, a face with
+its own strengths, the merged result), the high-contrast theme with the focus on a slider, a button and a
+filmstrip thumbnail.
 Photos: the real test photographs (tests/photos.py).
 """
 
@@ -60,6 +62,14 @@ def shoot(widget, name: str) -> Path:
     return path
 
 
+def preset_label(name: str) -> str:
+    """A preset's line in the batch and watch dialogs' Settings list, in the language shown."""
+    from portrait_studio.core.i18n import _
+    from portrait_studio.core.presets import shown_name
+
+    return _("Preset: {name}").format(name=shown_name(name))
+
+
 def make_photos(folder: Path) -> dict[str, Path]:
     import numpy as np
 
@@ -91,7 +101,9 @@ def shots_single(app, backend, settings, files) -> None:
     w = new_window(app, backend, settings)
     shoot(w, "01-empty")
     w.open_paths([files["group"]])
-    wait(app, lambda: w.session.current.report is not None)
+    flow = w.faces_flow  # (the bar under the banner offers "Retouch each face" once the faces are planned)
+    wait(app, lambda: flow.current() is not None and flow.current().ready)
+    settle(app, 0.2)
     shoot(w, "02-banner-three-faces")
     w.close()
 
@@ -238,7 +250,7 @@ def shots_batch(app, slow_backend, fast_backend, settings, files, tmp: Path) -> 
     w.filmstrip.select_all_photos()
     w.shoot.retouch_selected()
     dialog = w.shoot.dialog
-    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText("Preset: Studio"))
+    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText(preset_label("Studio")))
     dialog.out_edit.setText(str(tmp / "Retouched"))
     settle(app, 0.3)
     shoot(dialog, "10-batch-retouch-selected")
@@ -275,7 +287,7 @@ def shots_watch(app, backend, settings, files, tmp: Path) -> None:
     dialog = w.shoot.dialog
     dialog.watch_edit.setText(str(hot))
     dialog.out_edit.setText(str(hot / "retouched"))
-    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText("Preset: Natural"))
+    dialog.settings_box.setCurrentIndex(dialog.settings_box.findText(preset_label("Natural")))
     settle(app, 0.3)
     shoot(dialog, "13-watch-folder-dialog")
     dialog.start_button.click()
@@ -289,8 +301,39 @@ def shots_watch(app, backend, settings, files, tmp: Path) -> None:
     w.close()
 
 
+def shots_faces(app, backend, settings, files) -> None:
+    """The group photo face by face (issue 17): the bar under the banner, face 2 left out (key 2), face 1
+    selected (Shift+click) with its own Skin; then the merged result of the two faces sent."""
+    w = new_window(app, backend, settings)
+    w.open_paths([files["group"]])
+    flow = w.faces_flow
+    wait(app, lambda: flow.current() is not None and flow.current().ready)
+    flow.bar.button.click()  # "Retouch each face"
+    flow.toggle(2)  # (as key 2 on the image does)
+    flow.select(1)  # (as Shift+click on face 1 does): the sliders now set its own strengths
+    w.controls.sliders["skin"].setValue(8)
+    settle(app, 0.3)
+    shoot(w, "19-faces-each-face")
+    flow.select(None)
+    run_and_wait(app, w)
+    settle(app, 0.3)
+    shoot(w, "20-faces-merged")
+    w.shutdown()  # (its result is not saved as a file: close() would ask)
+    w.close()
+
+
+def focus(app, w, widget) -> None:
+    """Give `widget` the keyboard focus as Tab would (the window active, so the focus is drawn)."""
+    from PySide6.QtCore import Qt
+
+    w.activateWindow()
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    settle(app, 0.3)
+
+
 def shots_access(app, backend, settings, files) -> None:
-    """Help ▸ Keyboard shortcuts (F1) and the high-contrast theme (the compare surround stays grey)."""
+    """Help ▸ Keyboard shortcuts (F1); the high-contrast theme (the compare surround stays grey) with the
+    keyboard focus on a slider, a button and a filmstrip thumbnail."""
     from portrait_studio.ui.dialogs.keyboard_dialog import KeyboardDialog
     from portrait_studio.ui.style.theme import apply_theme
 
@@ -300,14 +343,27 @@ def shots_access(app, backend, settings, files) -> None:
     settle(app, 0.3)
     shoot(sheet, "17-keyboard-shortcuts")
     sheet.close()
-    apply_theme(app, "high_contrast")
-    w.open_paths([files["astronaut"]])
-    wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
-    w.controls.sliders["gpen"].setFocus()
-    settle(app, 0.3)
-    shoot(w, "18-high-contrast")
-    apply_theme(app, "dark")
     w.close()
+    apply_theme(app, "high_contrast")  # before the window is built, as at a start with that theme
+    try:
+        w = new_window(app, backend, settings)
+        w.open_paths([files["astronaut"]])
+        wait(app, lambda: w.session.current.report is not None and w.compare.after is not None)
+        focus(app, w, w.controls.sliders["gpen"])
+        shoot(w, "18-high-contrast")
+        focus(app, w, w.controls.new_seed)
+        shoot(w, "21-high-contrast-focus-button")
+        w.close()
+        w = new_window(app, backend, settings)
+        w.open_paths([files["astronaut"].parent])
+        wait(app, lambda: all(p.report is not None for p in w.session.photos) and w.compare.after is not None)
+        w.session.set_current(1)
+        wait(app, lambda: w.compare.after is not None)
+        focus(app, w, w.filmstrip)
+        shoot(w, "22-high-contrast-focus-filmstrip")
+        w.close()
+    finally:
+        apply_theme(app, "dark")
 
 
 def main() -> int:
@@ -341,6 +397,7 @@ def main() -> int:
         shots_reopened(app, fast, settings, files, tmp)
         shots_batch(app, slow, fast, settings, files, tmp)
         shots_watch(app, fast, settings, files, tmp)
+        shots_faces(app, fast, settings, files)
         shots_access(app, fast, settings, files)
     finally:
         fast.close()

@@ -33,7 +33,7 @@ from portrait_studio.api import output
 from portrait_studio.api._progress import Pace
 from portrait_studio.api.pipeline import Backend, BudgetError, EditResult, Progress, run_edit
 from portrait_studio.core.errors import CancelledError, PortraitStudioError
-from portrait_studio.core.i18n import _
+from portrait_studio.core.i18n import N_plural, _, ngettext
 from portrait_studio.core.images import IMAGE_SUFFIXES
 from portrait_studio.core.journal import Journal
 from portrait_studio.core.params import EditParams
@@ -124,19 +124,33 @@ def duration(seconds: float | None) -> str:
         return "—"
     s = max(0, round(seconds))
     if s < 60:
-        return f"{s} s"
+        return _("{s} s").format(s=s)
     if s < 3600:
-        return f"{round(s / 60)} min"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+        return _("{m} min").format(m=round(s / 60))
+    return _("{h} h {m:02d} min").format(h=s // 3600, m=s % 3600 // 60)
+
+
+# The states of a batch's photos in the summary line, in its order ("2 done, 1 running").
+_COUNTED = {
+    "done": N_plural("{n} done", "{n} done"),
+    "running": N_plural("{n} running", "{n} running"),
+    "queued": N_plural("{n} queued", "{n} queued"),
+    "failed": N_plural("{n} failed", "{n} failed"),
+    "skipped": N_plural("{n} skipped", "{n} skipped"),
+    "cancelled": N_plural("{n} cancelled", "{n} cancelled"),
+}
 
 
 def summary(items: list[BatchItem], eta: float | None) -> str:
     """ "12 photos: 3 done, 2 running, 7 queued · about 4 min left": the batch panel's and the CLI's line."""
     counts = status_counts(items)
-    order = ("done", "running", "queued", "failed", "skipped", "cancelled")
-    parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
+    parts = [
+        ngettext(*words, counts[s]).format(n=counts[s]) for s, words in _COUNTED.items() if counts.get(s)
+    ]
     total = len(items)
-    text = f"{total} photo{'s' if total != 1 else ''}" + (": " + ", ".join(parts) if parts else "")
+    text = ngettext("{n} photo", "{n} photos", total).format(n=total)
+    if parts:
+        text = _("{photos}: {states}").format(photos=text, states=_(", ").join(parts))
     return text + (_(" · about {eta} left").format(eta=duration(eta)) if eta is not None else "")
 
 

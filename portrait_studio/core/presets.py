@@ -42,7 +42,7 @@ from typing import Any
 
 from portrait_studio.core.errors import ParamsError, PortraitStudioError
 from portrait_studio.core.fileio import atomic_write_json
-from portrait_studio.core.i18n import _
+from portrait_studio.core.i18n import N_, _
 from portrait_studio.core.params import EditParams
 from portrait_studio.core.paths import config_dir, resources_dir
 
@@ -62,6 +62,44 @@ class PresetError(PortraitStudioError):
     default_fix = _("Check the preset's name with `portrait-studio presets list`.")
 
 
+# The built-in presets' names and descriptions (resources/presets/*.json) for the catalogue: the window shows
+# them in its language, while the name a preset is found by (`--preset Studio`, the files, the journal) stays
+# the English one. tests/core/test_i18n.py fails when a built-in file's text is not here word for word.
+BUILTIN_WORDS = {
+    "Clean skin": (
+        N_("Clean skin"),
+        N_(
+            "Blemish clean-up: strong Tone (uniformity and blemish removal), moderate Skin smoothing, the "
+            "default Face HD."
+        ),
+    ),
+    "Natural": (
+        N_("Natural"),
+        N_(
+            "Light touch: a little Face HD and Skin smoothing, skin texture kept. Below the model's defaults "
+            "(Face HD 0.4, Skin 0.3) so the retouch is hard to spot."
+        ),
+    ),
+    "Soft glow": (
+        N_("Soft glow"),
+        N_(
+            "Beauty/glamour: strong Skin smoothing and Tone unification with gentle Face HD, for a soft, "
+            "luminous skin."
+        ),
+    ),
+    "Studio": (
+        N_("Studio"),
+        N_("Headshot/commercial look: crisper Face HD and even Tone, as after a studio retouch pass."),
+    ),
+}
+
+
+def shown_name(name: str) -> str:
+    """A preset's name as the window shows it: a built-in's in the current language, a user's as typed."""
+    words = BUILTIN_WORDS.get(name)
+    return _(words[0]) if words else name
+
+
 @dataclass(frozen=True)
 class Preset:
     """A named set of edit parameters."""
@@ -72,6 +110,17 @@ class Preset:
     builtin: bool = False
     path: Path | None = None
     result_size: str = "original"  # "original" | "model" (RESULT_SIZES)
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the window's language (a built-in's translated; the name itself finds it)."""
+        return shown_name(self.name) if self.builtin else self.name
+
+    @property
+    def shown_description(self) -> str:
+        """The description in the window's language (a built-in's translated, when it is the shipped one)."""
+        words = BUILTIN_WORDS.get(self.name) if self.builtin else None
+        return _(words[1]) if words and words[1] == self.description else self.description
 
     def to_dict(self) -> dict[str, Any]:
         """The file format (schema 1)."""
@@ -311,6 +360,7 @@ class PresetStore:
 
 
 __all__ = [
+    "BUILTIN_WORDS",
     "RESULT_SIZES",
     "SCHEMA_VERSION",
     "Preset",
@@ -321,4 +371,5 @@ __all__ = [
     "check_result_size",
     "parse_preset",
     "read_preset_file",
+    "shown_name",
 ]

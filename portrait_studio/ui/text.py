@@ -197,6 +197,19 @@ def backend_label(backend: str, base_url: str) -> str:
     return _("Local engine") if backend == "local" else _("Cloud · {url}").format(url=base_url)
 
 
+# The engines' own names as the window writes them ("local" is the gateway's engine_name, a model's name is
+# its own); in the run panel's line, the History list and the spending tab.
+_ENGINE_WORDS = {"local": N_("local"), "cloud": N_("cloud")}
+
+
+def engine_name(name: str | None) -> str:
+    """An engine as a photographer reads it: "local" in the window's language, another name as it is."""
+    if not name:
+        return ""
+    words = _ENGINE_WORDS.get(name)
+    return _(words) if words else name
+
+
 def result_label(backend: str) -> str:
     """The compare view's caption of a result."""
     return _("Result · local engine") if backend == "local" else _("Result · cloud")
@@ -227,7 +240,9 @@ def progress(fraction: float, eta: float, stage_text: str) -> str:
 def run_done(outcome: Outcome) -> str:
     """The run panel's line for a result: time, engine, cost against the estimate, the engine's notes."""
     cost = outcome.cost or Decimal(0)
-    text = _("Done in {seconds:.1f} s · {engine}").format(seconds=outcome.seconds, engine=outcome.engine)
+    text = _("Done in {seconds:.1f} s · {engine}").format(
+        seconds=outcome.seconds, engine=engine_name(outcome.engine)
+    )
     if outcome.estimate is not None or cost:
         text += _(" · cost {cost}").format(cost=format_money(cost, 3))
         if outcome.estimate is not None:
@@ -279,6 +294,7 @@ __all__ = [
     "batch_status",
     "describe_params",
     "describe_problems",
+    "engine_name",
     "error",
     "faces",
     "fix_label",

@@ -115,3 +115,41 @@ def test_money_and_numbers_for_the_locale() -> None:
         assert i18n.format_number(12345.678, 1) == "12,345.7"
     finally:
         i18n.set_language("en")
+
+
+def test_built_in_presets_are_shown_in_the_language_and_found_by_their_name() -> None:
+    import json
+
+    from portrait_studio.core.presets import BUILTIN_WORDS, PresetStore
+
+    files = sorted((ROOT / "resources" / "presets").glob("*.json"))
+    shipped = {d["name"]: d["description"] for d in (json.loads(f.read_text()) for f in files)}
+    # Word for word: a file edited without its marked copy would be shown in English in zh_CN.
+    assert shipped == {name: words[1] for name, words in BUILTIN_WORDS.items()}
+    assert all(name == words[0] for name, words in BUILTIN_WORDS.items())
+    try:
+        i18n.set_language("zh_CN")
+        store = PresetStore()
+        studio = store.get("Studio")  # the English name still finds it (the CLI's --preset, the journal)
+        assert (studio.name, studio.shown_name) == ("Studio", "影棚")
+        assert studio.shown_description.startswith("形象照")
+        mine = store.save("Studio look", studio.params, "my own words")
+        assert (mine.shown_name, mine.shown_description) == ("Studio look", "my own words")
+    finally:
+        i18n.set_language("en")
+    assert studio.shown_name == "Studio"
+
+
+def test_batch_summary_and_durations_in_chinese() -> None:
+    from portrait_studio.api.batch import BatchItem, duration, summary
+
+    items = [
+        BatchItem(id=i, path=Path(f"{i}.jpg"), status=s) for i, s in enumerate(["done", "done", "running"])
+    ]
+    try:
+        i18n.set_language("zh_CN")
+        assert summary(items, 75) == "3 张照片：已完成 2 张，1 张进行中 · 约剩 1 分钟"
+        assert [duration(x) for x in (4.2, 3900)] == ["4 秒", "1 小时 05 分"]
+    finally:
+        i18n.set_language("en")
+    assert summary(items, None) == "3 photos: 2 done, 1 running"

@@ -161,7 +161,7 @@ def test_the_filmstrip_menu_holds_the_selection_verbs(qtbot, tmp_path, ui_backen
     w = make_window(qtbot, ui_backend)
     open_shoot(qtbot, w, shoot_folder(tmp_path))
     texts = [a.text() for a in w.filmstrip.actions() if not a.isSeparator()]
-    verbs = ["&Retouch selected…", "&Copy settings", "&Paste settings", "S&ync settings to selected"]
+    verbs = ["&Retouch selected…", "&Copy settings", "Pa&ste settings", "S&ync settings to selected"]
     assert texts[:4] == verbs
     assert not w.shoot.paste_action.isEnabled()  # nothing copied yet
     w.shoot.copy_action.trigger()

@@ -161,7 +161,20 @@ def test_the_window_is_chinese_and_nothing_is_cut(
     with qtbot.waitSignal(w.photo_analysed, timeout=60_000):
         w.open_paths([group])
     assert "3 张人脸" in w.banner.text()
-    check_state(w, english, "banner: three faces")
+    flow = w.faces_flow
+    qtbot.waitUntil(lambda: flow.current() is not None and flow.current().ready, timeout=60_000)
+    assert flow.bar.isVisible() and flow.bar.label.text().startswith("逐脸精修")
+    check_state(w, english, "banner: three faces, the face-by-face offer")
+    flow.bar.button.click()
+    flow.toggle(2)
+    flow.select(1)
+    w.controls.sliders["skin"].setValue(9)  # face 1's own strengths: the bar's reset button shows
+    qtbot.waitUntil(lambda: flow.bar.reset_button.isVisible(), timeout=5_000)
+    for size in ((1440, 900), (1280, 720)):
+        w.resize(*size)
+        check_state(w, english, f"face by face, a face selected {size}")
+    w.resize(1440, 900)
+    flow.set_on(False)
 
     with qtbot.waitSignal(w.photo_analysed, timeout=60_000):
         w.open_paths([portrait])
@@ -175,6 +188,26 @@ def test_the_window_is_chinese_and_nothing_is_cut(
     for dock in w.docks.values():
         dock.show()
     check_state(w, english, "every panel open")
+    for name in ("history", "batch"):  # (tabbed together: one shows at a time)
+        w.docks[name].raise_()
+        qtbot.wait(50)
+        check_state(w, english, f"{name} panel in front")
+    assert w.history_panel.versions()
+
+    # Retouch selected… and Watch folder… over the window.
+    w.filmstrip.select_all_photos()
+    assert w.shoot.retouch_selected()
+    batch = w.shoot.dialog
+    qtbot.waitExposed(batch)
+    assert CJK.search(batch.windowTitle()) and CJK.search(batch.plan_label.text())
+    check_state(batch, english, "batch dialog")
+    batch.reject()
+    w.shoot.watch_action.trigger()
+    watch = w.shoot.dialog
+    qtbot.waitExposed(watch)
+    watch.watch_edit.setText(str(tmp_path / "hot"))
+    check_state(watch, english, "watch dialog")
+    watch.reject()
 
 
 def test_dialogs_are_chinese_qt_buttons_too(qtbot: Any, zh_cn: None, tmp_path: Path) -> None:

@@ -75,7 +75,10 @@ class BatchDialog(QDialog):
             )
             intro.setWordWrap(True)
             root.addWidget(intro)
-            form.addRow(_("Folder to watch:"), self._with_browse(self.watch_edit, _("Folder to watch")))
+            choose_watch = _("Choose the folder to watch…")
+            form.addRow(
+                _("Folder to watch:"), self._with_browse(self.watch_edit, _("Folder to watch"), choose_watch)
+            )
         self.settings_box = QComboBox()
         self.settings_box.setObjectName("batch-settings")
         for choice in self._choices:
@@ -83,7 +86,8 @@ class BatchDialog(QDialog):
         form.addRow(_("Settings:"), self.settings_box)
         self.out_edit = QLineEdit(str(out_dir))
         self.out_edit.setObjectName("batch-output")
-        form.addRow(_("Output folder:"), self._with_browse(self.out_edit, _("Output folder")))
+        choose_out = _("Choose the output folder…")
+        form.addRow(_("Output folder:"), self._with_browse(self.out_edit, _("Output folder"), choose_out))
         root.addLayout(form)
         self.plan_label = QLabel()
         self.plan_label.setObjectName("batch-plan")
@@ -110,12 +114,18 @@ class BatchDialog(QDialog):
         self.watch_edit.textChanged.connect(self.refresh)
         self.refresh()
 
-    def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
+    def _with_browse(self, edit: QLineEdit, title: str, choose: str) -> QWidget:
         row = QWidget()
         h = QHBoxLayout(row)
         h.setContentsMargins(0, 0, 0, 0)
         h.addWidget(edit, 1)
         browse = QPushButton(_("Choose…"))
+        # Two "Choose…" buttons in the watch dialog: a screen reader says which folder each one picks.
+        browse.setAccessibleName(choose)
+        browse.setToolTip(choose)
+        # Not an auto-default button: once Tab had passed it, Enter in a folder field opened the file dialog
+        # instead of pressing Start (found by tests/ui/test_keyboard_reach.py).
+        browse.setAutoDefault(False)
         browse.clicked.connect(lambda: self._browse(edit, title))
         h.addWidget(browse)
         return row

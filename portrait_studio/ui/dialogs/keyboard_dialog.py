@@ -12,13 +12,22 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTreeWidget, QTreeWidge
 from portrait_studio.core.i18n import N_, _
 
 # Keys no action carries: the compare view's, the sliders' and the filmstrip's own (ui/window/image_keys.py,
-# ui/panels/controls.py), and the dialogs' standard ones.
+# ui/panels/controls.py, ui/window/faces_flow.py), the menus' and the dialogs' standard ones.
 FIXED_KEYS = (
     (N_("Space (hold)"), N_("Show the before while held")),
     (N_("Z or double-click"), N_("Toggle fit and 1:1 on the image")),
     (N_("← / →"), N_("Previous / next photo (the image or the filmstrip focused)")),
     (N_("← / → on a slider"), N_("One 0.1 step (Home / End: 0.0 / 1.0)")),
     (N_("Double-click a slider"), N_("Back to its default")),
+    (N_("1–9 on the image"), N_("Retouch each face: that face on or off")),
+    (N_("A on the image"), N_("Retouch each face: every face on")),
+    (
+        N_("Alt+1–9 on the image"),
+        N_("Retouch each face: select that face, the sliders set its own strengths"),
+    ),
+    (N_("Shift+← / → in the filmstrip"), N_("Select several photos (Ctrl+A: all of them)")),
+    (N_("Menu key in the filmstrip"), N_("Its menu: Retouch selected, copy and paste settings, presets")),
+    (N_("Alt + underlined letter"), N_("Open a menu; View ▸ Panels opens History, Batch and Presets")),
     (N_("Tab / Shift+Tab"), N_("Next / previous control: Edit panel, banner fixes, filmstrip, compare view")),
     (N_("Enter / Esc in a dialog"), N_("Accept / close it")),
 )

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from portrait_studio.core.i18n import _, format_money, ngettext
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.ledger import HistoryError
-from portrait_studio.ui.text import describe_params, money, total, when
+from portrait_studio.ui.text import describe_params, engine_name, money, total, when
 from portrait_studio.ui.threads.bridge import Bridge
 from portrait_studio.ui.threads.runner import BackgroundRunner
 
@@ -74,7 +74,9 @@ def ledger_snapshot(journal: Journal, budget_cap: Decimal | None) -> LedgerSnaps
         summary=ledger_summary(journal, budget_cap, by_day),
         by_day=[(d, money(v)) for d, v in reversed(by_day.items())],
         by_preset=[(p, money(v)) for p, v in journal.spend_by_preset().items()],
-        recent=[(when(r.created_at), Path(r.input_path).name, r.engine, money(r.cost)) for r in paid],
+        recent=[
+            (when(r.created_at), Path(r.input_path).name, engine_name(r.engine), money(r.cost)) for r in paid
+        ],
     )
 
 
@@ -284,7 +286,7 @@ class HistoryPanel(QWidget):
 
     def _version_item(self, n: int, r: JournalRow) -> QTreeWidgetItem:
         is_current = r.id == self._current_id
-        engine = r.engine or r.backend
+        engine = engine_name(r.engine or r.backend)
         settings = describe_params(r.params, local=r.backend == "local")
         cells = ["●" if is_current else "", f"v{n}", when(r.finished_at), engine, settings]
         item = QTreeWidgetItem([*cells, money(r.cost)])

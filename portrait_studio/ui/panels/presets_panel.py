@@ -135,9 +135,9 @@ class PresetsPanel(QWidget):
         self.problems_label.setVisible(bool(text))
 
     def _item(self, p: Preset) -> QListWidgetItem:
-        item = QListWidgetItem(_("{name}  ·  built-in").format(name=p.name) if p.builtin else p.name)
+        item = QListWidgetItem(_("{name}  ·  built-in").format(name=p.shown_name) if p.builtin else p.name)
         item.setData(NAME_ROLE, p.name)
-        item.setToolTip("\n".join(x for x in (p.description, words.describe_params(p.params)) if x))
+        item.setToolTip("\n".join(x for x in (p.shown_description, words.describe_params(p.params)) if x))
         return item
 
     def names(self) -> list[str]:
@@ -174,7 +174,7 @@ class PresetsPanel(QWidget):
         else:
             lock = _(" Built-in: save a copy to change it.") if p.builtin else ""
             self.details.setText(
-                f"<b>{p.name}</b><br>{words.describe_params(p.params)}<br><i>{p.description}{lock}</i>"
+                f"<b>{p.shown_name}</b><br>{words.describe_params(p.params)}<br><i>{p.shown_description}{lock}</i>"
             )
 
     # ------------------------------------------------------------ actions (no dialogs: tests call these)
@@ -190,7 +190,7 @@ class PresetsPanel(QWidget):
         except PresetError as err:
             self._fail(err)
             return None
-        self._say(_("Applied “{preset}”.").format(preset=preset.name))
+        self._say(_("Applied “{preset}”.").format(preset=preset.shown_name))
         self.preset_applied.emit(preset.name, preset.params)
         return preset.params
 

@@ -1,9 +1,11 @@
 """Accessible names for screen readers: every interactive widget gets a name and a description.
 
 A widget's name is what a screen reader says when the focus lands on it. Most of ours already show it: a
-button's text, the label in front of a field in a form or a grid. `name_widgets(root)` copies that into
-`accessibleName` (and the tooltip into `accessibleDescription`) wherever a widget has none of its own, so no
-panel has to repeat every label twice, and a label changed later cannot drift from what is announced.
+button's text, the label in front of a field in a form or a grid. Qt reads a button's own text itself (the
+text of the moment: a button whose words change is announced as it reads now); for the rest
+`name_widgets(root)` copies the label into `accessibleName` (and the tooltip into `accessibleDescription`)
+wherever a widget has none of its own, so no panel has to repeat every label twice. `spoken_name(widget)`
+is the name a screen reader is given (Qt's accessible interface), what the tests check.
 `AccessibleNames` does it for every window and dock as it is shown (installed by `make_app`).
 
 What changes where the focus is not — the pre-flight banner's verdict, a run's progress, an error — is told
@@ -112,7 +114,9 @@ def name_widgets(root: QWidget) -> int:
     for widget in [root, *root.findChildren(QWidget)]:
         if not isinstance(widget, INTERACTIVE):
             continue
-        if not widget.accessibleName():
+        if isinstance(widget, QAbstractButton) and widget.text():
+            pass  # Qt reads a button's own text as its name; a copy would go stale when the text changes
+        elif not widget.accessibleName():
             name = accessible_name(widget)
             if name:
                 widget.setAccessibleName(name)
@@ -121,6 +125,12 @@ def name_widgets(root: QWidget) -> int:
         if tip and not widget.accessibleDescription() and tip != widget.accessibleName():
             widget.setAccessibleDescription(tip)
     return named
+
+
+def spoken_name(widget: QWidget) -> str:
+    """The name Qt gives a screen reader for `widget` (its accessibleName, else e.g. a button's text)."""
+    interface = QAccessible.queryAccessibleInterface(widget)
+    return interface.text(QAccessible.Text.Name).strip() if interface is not None else ""
 
 
 class AccessibleNames(QObject):
@@ -188,4 +198,5 @@ __all__ = [
     "announcer",
     "install",
     "name_widgets",
+    "spoken_name",
 ]

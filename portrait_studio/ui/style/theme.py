@@ -64,6 +64,33 @@ _HIGH_CONTRAST = {
 }
 _SCHEMES = {"dark": _DARK, "light": _LIGHT, "high_contrast": _HIGH_CONTRAST}
 
+# Fusion draws frames, slider handles and check boxes in shades of the window colour (its outline is
+# Window.darker(140)): on the high-contrast black they vanish, and its thin focus frame is hard to find.
+# The high-contrast theme draws them itself: a white edge on every control, a 3 px yellow edge on the one
+# with the keyboard focus (buttons, fields, sliders, check boxes, list and filmstrip items). Seen in
+# docs/screenshots/18-high-contrast.png, 21 and 22 (focus on a button, on a filmstrip thumbnail).
+HIGH_CONTRAST_SHEET = """
+QPushButton, QToolButton { border: 1px solid #ffffff; border-radius: 3px; padding: 3px 10px;
+    background: #000000; color: #ffffff; }
+QPushButton:checked, QToolButton:checked { background: #ffffff; color: #000000; }
+QPushButton:disabled, QToolButton:disabled { border: 1px dashed #a6a6a6; color: #a6a6a6; }
+QPushButton#run-button:enabled { background: #ffd700; color: #000000; }
+QLineEdit, QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit, QTextEdit {
+    border: 1px solid #ffffff; }
+QComboBox { padding: 1px 6px; }
+QCheckBox::indicator, QRadioButton::indicator { width: 14px; height: 14px; border: 2px solid #ffffff;
+    background: #000000; }
+QCheckBox::indicator:checked, QRadioButton::indicator:checked { background: #ffd700; }
+QSlider { border: 3px solid transparent; }
+QSlider::groove:horizontal { height: 4px; background: #a6a6a6; }
+QSlider::sub-page:horizontal { background: #ffd700; }
+QSlider::handle:horizontal { width: 14px; margin: -7px 0; border: 2px solid #000000; border-radius: 8px;
+    background: #ffffff; }
+QPushButton:focus, QToolButton:focus, QLineEdit:focus, QComboBox:focus, QAbstractSpinBox:focus,
+QAbstractItemView:focus, QSlider:focus, QCheckBox:focus, QRadioButton:focus { border: 3px solid #ffd700; }
+QAbstractItemView::item:focus { border: 3px solid #ffd700; }
+"""
+
 
 def resolve_scheme(theme: str, os_scheme: Qt.ColorScheme) -> Scheme:
     """The scheme to paint: forced light/dark wins; "system" follows the OS (dark when it does not say)."""
@@ -121,6 +148,9 @@ def apply_theme(app: QApplication, theme: str = "system", os_scheme: Qt.ColorSch
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     app.setPalette(make_palette(scheme))
+    sheet = HIGH_CONTRAST_SHEET if scheme == "high_contrast" else ""
+    if app.styleSheet() != sheet:  # (setting one re-polishes every widget: only when it changes)
+        app.setStyleSheet(sheet)
     app.setProperty("portrait_studio_scheme", scheme)
     return scheme
 
@@ -157,4 +187,12 @@ class ThemeFollower(QObject):
             apply_theme(self._app, "system", scheme)
 
 
-__all__ = ["Scheme", "ThemeFollower", "apply_theme", "current_scheme", "make_palette", "resolve_scheme"]
+__all__ = [
+    "HIGH_CONTRAST_SHEET",
+    "Scheme",
+    "ThemeFollower",
+    "apply_theme",
+    "current_scheme",
+    "make_palette",
+    "resolve_scheme",
+]

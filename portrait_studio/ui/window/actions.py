@@ -86,8 +86,10 @@ def _action(
     return action
 
 
-def _checkable(w: QMainWindow, text: str, slot: Callable[[bool], object]) -> QAction:
-    action = _action(w, text, lambda: None)
+def _checkable(
+    w: QMainWindow, text: str, slot: Callable[[bool], object], keys: tuple[Keys, ...] = ()
+) -> QAction:
+    action = _action(w, text, lambda: None, keys)
     action.setCheckable(True)
     action.setChecked(True)
     action.toggled.connect(slot)
@@ -133,8 +135,10 @@ def build_actions(w: QMainWindow, s: Slots) -> Actions:
                 "double-click"
             ),
         ),
-        faces_action=_checkable(w, _("Show &face boxes"), s.faces),
-        preview_action=_checkable(w, _("Live &preview"), s.preview),
+        faces_action=_checkable(
+            w, _("Show fa&ce boxes"), s.faces, ("F",)
+        ),  # (the toolbar's only key-less one)
+        preview_action=_checkable(w, _("&Live preview"), s.preview),
     )
     bar = w.menuBar()
     file_menu = bar.addMenu(_("&File"))

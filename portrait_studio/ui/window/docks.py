@@ -24,9 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def add_dock(
-    window: QMainWindow, panels_menu: QMenu, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
+    window: QMainWindow,
+    panels_menu: QMenu,
+    title: str,
+    name: str,
+    widget: QWidget,
+    area: Qt.DockWidgetArea,
+    menu_text: str = "",
 ) -> QDockWidget:
-    """Put `widget` in a dock of `window`, listed in View ▸ Panels (`panel_of(dock)` gives it back).
+    """Put `widget` in a dock of `window`, listed in View ▸ Panels as `menu_text` (`panel_of(dock)` gives it
+    back).
 
     The panel sits in a scroll area that may shrink to nothing: a dock opened on a small screen (1280×720)
     scrolls its own panel instead of squeezing the Edit controls or making the window taller than the screen.
@@ -37,7 +44,10 @@ def add_dock(
     scroll.setObjectName(f"{name}-scroll")
     dock.setWidget(scroll)
     window.addDockWidget(area, dock)
-    panels_menu.addAction(dock.toggleViewAction())
+    toggle = dock.toggleViewAction()
+    if menu_text:  # the title with a mnemonic: View ▸ Panels ▸ History by Alt+V, P, H (the keyboard sheet)
+        toggle.setText(menu_text)
+    panels_menu.addAction(toggle)
     return dock
 
 
@@ -52,6 +62,9 @@ class PanelScroll(QScrollArea):
     def __init__(self, panel: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
+        # No Tab stop of its own: the focus landed on the frameless area with nothing to show it, one extra
+        # Tab press per dock; Tab goes to the panel's controls and QScrollArea scrolls each into view.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setWidget(panel)
         panel.installEventFilter(self)

@@ -3,11 +3,11 @@
 When the current photo has several faces, the bar under the pre-flight banner offers to retouch each face as
 its own task (api.group). Turned on, the face boxes on the photo become toggles (all on, tiny background
 faces off and marked "tiny"): a click on a box turns that face on or off, and with the image focused keys 1–9
-toggle face N, A turns every face on. Shift+click selects a face: the sliders then set that face's own
-strengths (the bar's "Use the photo's settings" returns it to the photo's); Shift+click again, or another
-photo, ends the selection. Run then sends one task per chosen face and merges them into the full photo
-(`RunJob.faces`, `RunJob.face_params`). A face that cannot be sent alone is drawn crossed out, with its
-reason as the bar's tooltip, and cannot be turned on.
+toggle face N, A turns every face on. Shift+click (Alt+1–9 with the image focused) selects a face: the
+sliders then set that face's own strengths (the bar's "Use the photo's settings" returns it to the
+photo's); Shift+click again, or another photo, ends the selection. Run then sends one task per chosen face
+and merges them into the full photo (`RunJob.faces`, `RunJob.face_params`). A face that cannot be sent
+alone is drawn crossed out, with its reason as the bar's tooltip, and cannot be turned on.
 
 The plan (faces numbered on the full-size photo, each face's isolated upload) and the estimate (one
 precharge per face, cloud only) are made on the io thread (`api.group.estimate_group`).
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from portrait_studio.core.i18n import _, ngettext
@@ -99,6 +99,18 @@ def banner_text(choice: GroupChoice) -> str:
     return ngettext(
         "Retouch each face ({n} task, estimate {cost})", "Retouch each face ({n} tasks, estimate {cost})", n
     ).format(n=n, cost=text.money(est))
+
+
+def face_tag(face: FaceBox, *, on: bool, own: bool) -> str:
+    """The tag over a face box: "2", "2 own", "3 tiny off"."""
+    words = [str(face.number)]
+    if own:
+        words.append(_("own"))  # its own strengths
+    if face.tiny:
+        words.append(_("tiny"))
+    if not on:
+        words.append(_("off"))
+    return " ".join(words)
 
 
 class FacesBar(QFrame):
@@ -203,9 +215,9 @@ class FaceToggles(QWidget):
             p.drawRect(r)
             if face.refused:
                 p.drawLine(r.topLeft(), r.bottomRight())
-            own = " own" if face.number in choice.strengths else ""
-            tag = f"{face.number}{own}" + (" tiny" if face.tiny else "") + ("" if on else " off")
-            label = QRectF(r.left(), r.top() - 20, max(28.0, 9.0 * len(tag)), 18)
+            tag = face_tag(face, on=on, own=face.number in choice.strengths)
+            width = QFontMetrics(p.font()).horizontalAdvance(tag) + 12  # (CJK words are wider than Latin)
+            label = QRectF(r.left(), r.top() - 20, max(28.0, float(width)), 18)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(0, 0, 0, 160))
             p.drawRoundedRect(label, 3, 3)
@@ -407,9 +419,19 @@ class FacesController(QObject):
 
     def _key(self, event: QKeyEvent) -> bool:
         choice = self.current()
-        if choice is None or not choice.on or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if choice is None or not choice.on:
             return False
         key = event.key()
+        if modifiers == Qt.KeyboardModifier.AltModifier and Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            # Alt+N is Shift+click on face N without a mouse (Shift+N is another key on most layouts: "!").
+            number = key - Qt.Key.Key_0
+            if not any(f.number == number for f in choice.faces):
+                return False
+            self.select(None if choice.selected == number else number)
+            return True
+        if modifiers:
+            return False
         if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
             return self.toggle(key - Qt.Key.Key_0)
         if key == Qt.Key.Key_A:
@@ -418,4 +440,4 @@ class FacesController(QObject):
         return False
 
 
-__all__ = ["FaceBox", "FaceToggles", "FacesBar", "FacesController", "GroupChoice", "banner_text"]
+__all__ = ["FaceBox", "FaceToggles", "FacesBar", "FacesController", "GroupChoice", "banner_text", "face_tag"]

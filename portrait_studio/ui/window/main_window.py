@@ -30,7 +30,7 @@ from portrait_studio import APP_NAME
 from portrait_studio.core.i18n import _, format_money
 from portrait_studio.core.journal import Journal, JournalRow
 from portrait_studio.core.params import EditParams
-from portrait_studio.core.presets import PresetError
+from portrait_studio.core.presets import PresetError, shown_name
 from portrait_studio.core.settings import Settings, load_settings
 from portrait_studio.core.shoot import ShootStore
 from portrait_studio.ui import text
@@ -253,6 +253,7 @@ class MainWindow(QMainWindow):
         # area is as tall as the controls, so a dock opened or a long error squeezes the Presets, not them.
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumHeight(self.controls.minimumSizeHint().height())
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # (a Tab stop that shows nothing: docks.PanelScroll)
         self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
@@ -612,10 +613,13 @@ class MainWindow(QMainWindow):
             self.resume_flow.message.connect(self.statusBar().showMessage)
             self.resume_flow.start()
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(
+        self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea, menu_text: str
+    ) -> QDockWidget:
         from portrait_studio.ui.window.docks import add_dock
 
-        self.docks[name] = add_dock(self, self.window_actions.panels_menu, title, name, widget, area)
+        menu = self.window_actions.panels_menu
+        self.docks[name] = add_dock(self, menu, title, name, widget, area, menu_text)
         return self.docks[name]
 
     def _build_presets_dock(self) -> None:
@@ -631,13 +635,15 @@ class MainWindow(QMainWindow):
         panel.preset_applied.connect(self._apply_preset)
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.presets_panel = panel
-        dock = self._dock(_("Presets"), "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        dock = self._dock(
+            _("Presets"), "presets", panel, Qt.DockWidgetArea.RightDockWidgetArea, _("&Presets")
+        )
         self.splitDockWidget(self.edit_dock, dock, Qt.Orientation.Vertical)
 
     def _apply_preset(self, name: str, params: EditParams) -> None:
         """A preset goes onto every photo selected in the filmstrip (the shown one alone: it), and its result
         size becomes the Result choice (a preset is settings and where the result goes, as in `retouch`)."""
-        self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), name)
+        self.shoot.sync.apply_to_selected(self._keep_locked_seed(params), shown_name(name))
         if self.presets_panel is not None:
             with contextlib.suppress(PresetError):  # (deleted meanwhile: its strengths were applied)
                 self.controls.result_size.choose(self.presets_panel.store.get(name).result_size)
@@ -659,7 +665,9 @@ class MainWindow(QMainWindow):
         panel.error.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.history_panel = panel
         self.history_flow.name_of = panel.version_name
-        self._dock(_("History"), "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
+        self._dock(
+            _("History"), "history", panel, Qt.DockWidgetArea.BottomDockWidgetArea, _("&History")
+        ).hide()
         self._show_history()
 
     def _build_batch_dock(self, journal: Journal) -> None:
@@ -694,7 +702,7 @@ class MainWindow(QMainWindow):
         # Settings changed while photos were running wait for the batch too (they share the Run worker's
         # backend), until it is done or paused by the budget: a paused batch never "finishes".
         flow.settled.connect(self.settings_flow.apply_pending)
-        dock = self._dock(_("Batch"), "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        dock = self._dock(_("Batch"), "batch", panel, Qt.DockWidgetArea.BottomDockWidgetArea, _("&Batch"))
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()

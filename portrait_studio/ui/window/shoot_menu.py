@@ -57,7 +57,7 @@ class ShootActions(QObject):
             _("Retouch the photos selected in the filmstrip with one batch (Ctrl+Shift+Enter)"),
         )  # fmt: skip
         self.copy_action = act(_("&Copy settings"), self.sync.copy, "Ctrl+Shift+C")
-        self.paste_action = act(_("&Paste settings"), self.sync.paste, "Ctrl+Shift+V")
+        self.paste_action = act(_("Pa&ste settings"), self.sync.paste, "Ctrl+Shift+V")
         self.paste_action.setEnabled(False)
         self.sync.copied_changed.connect(self.paste_action.setEnabled)
         self.sync_action = act(
@@ -139,7 +139,8 @@ class ShootActions(QObject):
                 )
             )
         for preset in self._presets():
-            found.append(Choice(_("Preset: {name}").format(name=preset.name), preset.params, preset.name))
+            label = _("Preset: {name}").format(name=preset.shown_name)
+            found.append(Choice(label, preset.params, preset.name))
         return found or [Choice(_("The default settings"), EditParams())]
 
     def retouch_selected(self) -> bool:
@@ -167,7 +168,8 @@ class ShootActions(QObject):
             ]
             if plan.left_out:
                 names = [
-                    f"{self.session.photos[i].path.name}: {why.rstrip('.')}" for i, why in plan.left_out[:4]
+                    _("{name}: {why}").format(name=self.session.photos[i].path.name, why=why.rstrip(".。"))
+                    for i, why in plan.left_out[:4]
                 ]
                 named = "; ".join(names)
                 left = len(plan.left_out)
@@ -236,8 +238,10 @@ class ShootActions(QObject):
     def _fill_preset_menu(self) -> None:
         self.preset_menu.clear()
         for preset in self._presets():
-            action = self.preset_menu.addAction(preset.name)
-            action.triggered.connect(lambda _c=False, p=preset: self.sync.apply_to_selected(p.params, p.name))
+            action = self.preset_menu.addAction(preset.shown_name)
+            action.triggered.connect(
+                lambda _c=False, p=preset: self.sync.apply_to_selected(p.params, p.shown_name)
+            )
         if self.preset_menu.isEmpty():
             self.preset_menu.addAction(_("(no presets)")).setEnabled(False)
 
