@@ -221,3 +221,29 @@ def test_the_full_resolution_path_decodes_the_original_once(tmp_path, local, jou
     result = run_edit(local, src, PARAMS, journal=journal)
     assert sidecar(result)["result_size"] == "original"
     assert decodes == (["deep"] if kind == "tiff16" else ["8-bit"])  # upload and merge share the one decode
+
+
+def test_a_photo_no_larger_than_the_answer_is_one_request_whatever_the_result_size(tmp_path, journal):
+    """Nothing to merge onto: "original" and "model" give the same result, so they are one request (the
+    window says "Model output" for such a photo, a CLI run says "original" by default: one payment)."""
+    photo = tmp_path / "small.jpg"
+    Image.fromarray(large_photo((512, 512))).save(photo, quality=90)
+    params = EditParams(gpen=0.3, width=512, height=512)
+    with (
+        LocalGateway(LocalEngine(), cache_dir=tmp_path / "gw") as gateway,
+        Client(gateway.base_url, gateway.token) as client,
+    ):
+        first = run_edit(Backend(client, "local"), photo, params, journal=journal, size="original")
+        again = run_edit(Backend(client, "local"), photo, params, journal=journal, size="model")
+        assert gateway.stats.creates == 1
+    assert again.reused and again.output_path == first.output_path
+    # A larger photo is still two requests: the full-size result is another file.
+    big = tmp_path / "big.jpg"
+    Image.fromarray(large_photo((1200, 900))).save(big, quality=90)
+    with (
+        LocalGateway(LocalEngine(), cache_dir=tmp_path / "gw2") as gateway,
+        Client(gateway.base_url, gateway.token) as client,
+    ):
+        run_edit(Backend(client, "local"), big, params, journal=journal, size="original")
+        run_edit(Backend(client, "local"), big, params, journal=journal, size="model")
+        assert gateway.stats.creates == 2
