@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from portrait_studio.core.i18n import _
+from portrait_studio.engine.filters import shrink
 
 # Head height as a share of the crop height, at least (a portrait, not a full-length shot); a loose
 # head-and-shoulders framing keeps the head at about a third of the frame.
@@ -143,12 +144,7 @@ def crop_resize(rgb: np.ndarray, box: tuple[int, int, int, int], out_w: int, out
         return np.ascontiguousarray(part)
     if w < out_w:
         return cv2.resize(part, (out_w, out_h), interpolation=cv2.INTER_CUBIC)
-    # INTER_AREA is OpenCV's recommended filter for shrinking (no aliasing). Exact halvings first: OpenCV
-    # has a fast path for whole-number factors, which more than halves the time of a big shrink.
-    while part.shape[1] >= 2 * out_w + 2 and part.shape[0] >= 2 * out_h + 2:
-        hh, ww = part.shape[0] // 2 * 2, part.shape[1] // 2 * 2
-        part = cv2.resize(part[:hh, :ww], (ww // 2, hh // 2), interpolation=cv2.INTER_AREA)
-    return cv2.resize(part, (out_w, out_h), interpolation=cv2.INTER_AREA)
+    return shrink(part, out_w, out_h)
 
 
 def to_output(points: np.ndarray, box: tuple[int, int, int, int], out_w: int, out_h: int) -> np.ndarray:

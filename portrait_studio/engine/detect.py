@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from portrait_studio.core.faces import Face, FaceResult, detect_faces, face_mesh
+from portrait_studio.engine.filters import shrink
 
 QUICK_SIDE = 576
 MESH_MIN_PX = 128
@@ -49,7 +50,7 @@ def find(rgb: np.ndarray) -> Found:
         found = detect_faces(rgb)
         return Found(found) if found.faces else _with_border(rgb, 1.0, rgb)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    small = shrink(rgb, *size)
     quick = detect_faces(small)
     if not quick.faces:
         found = detect_faces(rgb)
