@@ -42,6 +42,7 @@ from portrait_studio.core.fileio import (
 from portrait_studio.core.i18n import _
 from portrait_studio.core.images import rgb_profile
 from portrait_studio.core.journal_rows import JournalRow
+from portrait_studio.core.params import EditParams
 
 SUFFIX = ".retouched.jpg"
 #: The full-resolution result's extension per original format (anything else: JPEG, e.g. HEIC and WebP).
@@ -60,6 +61,17 @@ _ORIENTATION = 0x0112
 _ICC_CHUNK = 65519  # 65535 - 2 (length) - 12 ("ICC_PROFILE\0") - 2 (sequence numbers): ICC.1:2010 B.4
 #: Called with a result's name just before it is created there (the journal records it: pipeline._save).
 BeforeWrite = Callable[[Path], None]
+
+
+def request_size(size: str, photo: tuple[int, int], params: EditParams) -> str:
+    """The result size a request is journalled (and deduplicated) with: "model" for a photo with no more
+    pixels than the model's answer (`params` pinned to the photo), whatever was asked: there is nothing to
+    merge onto, both give the model's image, and one request must have one key (a window whose Result size
+    says "Model output" for such a photo and a CLI run with the default "original" paid twice)."""
+    w, h = params.width, params.height
+    if size == "original" and isinstance(w, int) and isinstance(h, int) and photo[0] * photo[1] <= w * h:
+        return "model"
+    return size
 
 
 def result_suffix(original_format: str | None = None) -> str:

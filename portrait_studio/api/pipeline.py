@@ -186,15 +186,6 @@ def _prepare(input_path: Path, keep_original: bool = False) -> _Prepared:
     )
 
 
-def _larger_than(prep: _Prepared, params: EditParams) -> bool:
-    """The photo has more pixels than the model's answer will (the rule of `_full_size` and of the window's
-    Result size choice); a size left to the service counts as larger."""
-    w, h = params.width, params.height
-    if not isinstance(w, int) or not isinstance(h, int):
-        return True
-    return prep.width * prep.height > w * h
-
-
 def _image_input(prep: _Prepared, backend: Backend, settings: Settings) -> str:
     from portrait_studio.api.hosting import image_input_for
 
@@ -318,11 +309,7 @@ def run_edit(
     prep = _prepare(path, keep_original=size == "original")
     # What is sent, journalled and recorded has its size pinned: the photo's own aspect, unless a size is set.
     params = params.for_photo(prep.width, prep.height)
-    if size == "original" and not _larger_than(prep, params):
-        # Nothing to merge onto: the result is the model's image either way. One request must have one key,
-        # or a window whose Result size says "Model output" for this photo and a CLI run with the default
-        # "original" would each pay for the same photo (seen: 3 tasks for 2 photos).
-        size = "model"
+    size = _output.request_size(size, (prep.width, prep.height), params)  # one request, one key
     folder = _output.ready_folder(Path(out_dir).expanduser() if out_dir else path.resolve().parent)
     key = dedupe_key(prep.upload_sha256, params, backend.kind, backend.client.base_url, size)
     suffix = _output.result_suffix(prep.format if size == "original" else None)

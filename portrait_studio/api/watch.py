@@ -377,12 +377,13 @@ class FolderWatcher:
             else {output.SUFFIX}
         )
         planned = [output.planned_output(path, self.out_dir, suffix) for suffix in sorted(suffixes)]
-        size = photo_size(path) if self.params.follows_photo else None
-        if self.params.follows_photo and size is None:
+        photo = photo_size(path)
+        if photo is None:
             return None  # run_edit says what is wrong with the file
-        params = self.params.for_photo(*size) if size else self.params  # as run_edit pins it
+        params = self.params.for_photo(*photo)  # as run_edit pins it (a fixed size stays as it is)
+        size = output.request_size(self.size, photo, params)  # as run_edit journals it
         for row in reversed(self.journal.versions(sha)):
-            same = row.dedupe_key == dedupe_key(row.upload_sha256, params, kind, url, self.size)
+            same = row.dedupe_key == dedupe_key(row.upload_sha256, params, kind, url, size)
             if not (same and row.task_id):
                 continue
             for name in planned:
