@@ -76,6 +76,9 @@ def naive_changes(photo, changes: int) -> list[float]:
 
 def main(argv: list[str]) -> int:
     changes = int(argv[1]) if len(argv) > 1 else 20
+    from portrait_studio.core.memory import give_back_large_blocks
+
+    give_back_large_blocks()  # as the app's entry point does
     root = isolated_data_dir()
     photo = portrait_24mp(root)
     first_view, live = window_changes(photo, changes)

@@ -121,8 +121,10 @@ def whole_loop(app, photo, out_dir) -> tuple[Heartbeat, float]:
 
 
 def main() -> int:
+    from portrait_studio.core.memory import give_back_large_blocks
     from portrait_studio.ui.app import make_app
 
+    give_back_large_blocks()  # as the app's entry point does
     root = isolated_data_dir()
     photo = portrait_24mp(root)
     app = make_app()
