@@ -332,3 +332,20 @@ def test_a_preset_applied_brings_its_result_size(qtbot, ui_backend, portrait_fil
     choice.choose("model")
     saved = w.presets_panel.save_current_as("Small")
     assert saved is not None and saved.result_size == "model"
+
+
+def test_the_size_boxes_show_the_size_a_photo_is_sent_at_when_it_follows_the_photo(
+    qtbot, ui_backend, adobe_tiff
+):
+    w = make_window(qtbot, ui_backend)
+    with qtbot.waitSignal(w.photo_analysed, timeout=60_000):
+        w.open_paths([adobe_tiff[0]])
+    follows = EditParams(gpen=0.5)  # no size: the photo's own aspect at the largest the model allows
+    w.set_params(follows)
+    boxes = w.controls.width_box, w.controls.height_box
+    assert [b.value() for b in boxes] == [2048, 1365] and not any(b.isEnabled() for b in boxes)
+    assert w.controls.params().follows_photo  # shown only: the request still follows the photo
+    w.set_params(PARAMS)  # a fixed size shows itself, editable
+    assert [b.value() for b in boxes] == [1536, 1024] and all(b.isEnabled() for b in boxes)
+    w.set_params(follows)
+    assert [b.value() for b in boxes] == [2048, 1365]

@@ -102,6 +102,7 @@ class ControlsPanel(QWidget):
         self.setObjectName("controls")
         self._params = EditParams()
         self._updating = False
+        self._photo_size: tuple[int, int] | None = None  # what a size that follows the photo becomes
         self._backend = "local"
         self.sliders: dict[str, StrengthSlider] = {}
         self.value_labels: dict[str, QLabel] = {}
@@ -322,12 +323,23 @@ class ControlsPanel(QWidget):
             0, _("Automatic — {auto} ({why})").format(auto=words.gen_mode_name(auto), why=why)
         )
 
+    def show_photo_size(self, size: tuple[int, int] | None) -> None:
+        """The size the shown photo is sent at while the size follows it: the disabled boxes show it (they
+        showed the last fixed size, 512 × 512, above a Result row naming another)."""
+        self._photo_size = size
+        self._sync_aspect()
+
     def _sync_aspect(self, params: EditParams | None = None) -> None:
         p = params or self._params
         index = self.aspect.findData(AUTO if p.follows_photo else f"{p.width}x{p.height}")
         self.aspect.setCurrentIndex(max(0, index))
         for box in (self.width_box, self.height_box):
             box.setEnabled(not p.follows_photo)
+        if p.follows_photo and self._photo_size is not None:
+            was, self._updating = self._updating, True  # shown only: the request's size stays the photo's
+            self.width_box.setValue(self._photo_size[0])
+            self.height_box.setValue(self._photo_size[1])
+            self._updating = was
 
 
 def _section(text: str) -> QLabel:

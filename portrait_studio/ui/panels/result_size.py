@@ -12,6 +12,7 @@ panel's note (a refused merge, in the pipeline's words) and this choice's toolti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -105,10 +106,16 @@ def model_size(photo: Photo) -> tuple[int, int]:
 class ResultSizeBinding(QObject):
     """Keeps a ResultSizeChoice on the session's current photo."""
 
-    def __init__(self, choice: ResultSizeChoice, session: Session) -> None:
+    def __init__(
+        self,
+        choice: ResultSizeChoice,
+        session: Session,
+        on_model_size: Callable[[tuple[int, int] | None], None] | None = None,
+    ) -> None:
         super().__init__(choice)
         self.choice = choice
         self.session = session
+        self.on_model_size = on_model_size or (lambda _size: None)  # the photo's aspect, for the size boxes
         session.current_changed.connect(lambda _i: self.refresh())
         session.photo_changed.connect(lambda i: self.refresh() if i == session.current_index else None)
         self.refresh()
@@ -119,8 +126,11 @@ class ResultSizeBinding(QObject):
         if photo is None:
             self.choice.set_sizes(None, (1328, 1328))
             self.choice.set_note("")
+            self.on_model_size(None)
             return
         self.choice.set_sizes(photo.source_size, model_size(photo))
+        # What the photo's own aspect gives, whatever the photo is set to now (the boxes show it only then).
+        self.on_model_size(fit_size(*photo.source_size) if photo.source_size is not None else None)
         shown = photo.screen.result
         showing = photo.after is AfterPane.RESULT and shown is not None and photo.result_path is not None
         self.choice.set_note(shown.summary() if showing and shown is not None else "")

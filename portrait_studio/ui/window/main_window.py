@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
         self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
-        ResultSizeBinding(self.controls.result_size, self.session)
+        ResultSizeBinding(self.controls.result_size, self.session, self.controls.show_photo_size)
         v.addWidget(scroll, 1)
         v.addWidget(self.run_panel)
         dock = QDockWidget(_("Edit"), self)
