@@ -129,25 +129,25 @@ def _eye_distance(mesh: np.ndarray) -> float:
     return float(max(np.hypot(*(left - right)), 1.0))
 
 
-def _cheek_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
-    """Pixels between the eyes' lower edge and the upper lip along the face's own vertical (roll-proof)."""
+def _down_the_face(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
+    """Each pixel's place along the face's own vertical (roll-proof): 0 at the eyes, 1 at the mouth."""
     eyes = (mesh[list(RIGHT_EYE)].mean(0) + mesh[list(LEFT_EYE)].mean(0)) / 2
     mouth = mesh[list(LIPS_OUTER)].mean(0)
     down = mouth - eyes
     length = float(np.hypot(*down)) or 1.0
     ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
-    t = ((xs - eyes[0]) * down[0] + (ys - eyes[1]) * down[1]) / length**2
+    return ((xs - eyes[0]) * down[0] + (ys - eyes[1]) * down[1]) / length**2
+
+
+def _cheek_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
+    """Pixels between the eyes' lower edge and the upper lip."""
+    t = _down_the_face(shape, mesh)
     return (t > 0.3) & (t < 0.8)
 
 
 def _forehead_band(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
-    """Pixels above the brows along the face's own vertical (the forehead, or the fringe that hides it)."""
-    eyes = (mesh[list(RIGHT_EYE)].mean(0) + mesh[list(LEFT_EYE)].mean(0)) / 2
-    mouth = mesh[list(LIPS_OUTER)].mean(0)
-    down = mouth - eyes
-    length = float(np.hypot(*down)) or 1.0
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
-    t = ((xs - eyes[0]) * down[0] + (ys - eyes[1]) * down[1]) / length**2
+    """Pixels above the brows (the forehead, or the fringe that hides it)."""
+    t = _down_the_face(shape, mesh)
     return (t < -0.55) & (t > -1.3)
 
 
