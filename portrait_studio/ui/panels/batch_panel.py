@@ -193,6 +193,11 @@ class BatchPanel(QWidget):
             self.settled.emit()
         self._was_idle = idle
 
+    def refresh(self) -> None:
+        """Re-read the queue's summary and pause now, e.g. when the window shows the dock because the budget
+        paused the batch: the panel's own report of that change may still be waiting in the event queue."""
+        self._update_summary()
+
     def _update_pause(self) -> None:
         reason = self.queue.paused_reason
         self.pause_label.setVisible(bool(reason))

@@ -706,6 +706,7 @@ class MainWindow(QMainWindow):
         if "history" in self.docks:
             self.tabifyDockWidget(self.docks["history"], dock)
         dock.hide()
+        self.shoot.batch_list_requested.connect(panel.refresh)  # (its Resume shown with the dock, not after)
         self.shoot.batch_list_requested.connect(dock.show)
         self.shoot.batch_list_requested.connect(dock.raise_)  # (in front of History, tabbed with it)
 
