@@ -6,26 +6,19 @@ from __future__ import annotations
 import hashlib
 
 from tests.lightroom import check_round_trip, render_edit_copy, sha, snapshot
+from tests.ui.windows import edit_in_window
 
 
 def test_window_round_trip_saves_back_in_place_asks_before_closing_and_restores(qtbot, tmp_path, ui_backend):
     from PySide6.QtCore import Qt
 
     from portrait_studio.core.params import EditParams
-    from portrait_studio.core.settings import Settings
-    from portrait_studio.ui.window.edit_in_flow import CANCEL, DISCARD, EditInFlow
-    from portrait_studio.ui.window.main_window import MainWindow
+    from portrait_studio.ui.window.edit_in_flow import CANCEL, DISCARD
 
     _original, edit = render_edit_copy(tmp_path / "shoot")
     rendered, before = edit.read_bytes(), snapshot(edit)
     listing = sorted(p.name for p in edit.parent.iterdir())
-    w = MainWindow(Settings(), backend=ui_backend)
-    qtbot.addWidget(w)
-    analysed: list[int] = []
-    w.photo_analysed.connect(analysed.append)
-    flow = EditInFlow.attach(w, edit)
-    w.show()
-    qtbot.waitExposed(w)
+    w, flow, analysed = edit_in_window(qtbot, ui_backend, edit)
     assert "Edit In" in w.windowTitle() and edit.name in w.windowTitle()
     actions = w.window_actions
     assert not actions.save_as_action.isEnabled() and not actions.open_action.isEnabled()

@@ -30,7 +30,7 @@ from portrait_studio.ui.style.theme import apply_theme
 from tests import photos
 from tests.ui.test_batch_flow import shoot_folder
 from tests.ui.test_main_window_cases import open_and_wait, three_faces
-from tests.ui.windows import make_window
+from tests.ui.windows import edit_in_window, make_window
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -254,20 +254,12 @@ def test_batch_and_watch_dialogs_and_the_batch_dock_by_keys_alone(
 
 
 def test_round_trip_window_by_keys_alone(qtbot: Any, tmp_path: Path, ui_backend: Any) -> None:
-    from portrait_studio.core.settings import Settings
-    from portrait_studio.ui.window.edit_in_flow import DISCARD, EditInFlow
-    from portrait_studio.ui.window.main_window import MainWindow
+    from portrait_studio.ui.window.edit_in_flow import DISCARD
     from tests.lightroom import render_edit_copy
 
     _original, edit = render_edit_copy(tmp_path / "shoot")
     rendered = edit.read_bytes()
-    w = MainWindow(Settings(), backend=ui_backend)
-    qtbot.addWidget(w)
-    analysed: list[int] = []
-    w.photo_analysed.connect(analysed.append)
-    flow = EditInFlow.attach(w, edit)
-    w.show()
-    qtbot.waitExposed(w)
+    w, flow, analysed = edit_in_window(qtbot, ui_backend, edit)
     qtbot.waitUntil(lambda: bool(analysed) and w.presets_panel is not None, timeout=60_000)
     assert unreached(qtbot, w) == [] and nameless(w) == []
     # Tab to Face HD, End (1.0); Ctrl+Enter runs; Ctrl+S writes it back; Alt+F, R restores the rendering.

@@ -20,6 +20,21 @@ def make_window(qtbot: Any, backend: Any = None, settings: Settings | None = Non
     return w
 
 
+def edit_in_window(qtbot: Any, backend: Any, edit: Any) -> tuple[MainWindow, Any, list[int]]:
+    """A shown MainWindow in Edit-In round-trip mode on `edit` (the file the host rendered), its flow, and the
+    list the window's `photo_analysed` reports fill (wait on it before touching the photo)."""
+    from portrait_studio.ui.window.edit_in_flow import EditInFlow
+
+    w = MainWindow(Settings(), backend=backend)
+    qtbot.addWidget(w)
+    analysed: list[int] = []
+    w.photo_analysed.connect(analysed.append)
+    flow = EditInFlow.attach(w, edit)
+    w.show()
+    qtbot.waitExposed(w)
+    return w, flow, analysed
+
+
 def drag_enter(widget: Any, mime: Any, pos: Any) -> bool:
     """Send a real drag-enter of `mime` at `pos` (QPointF); True when the widget accepted it."""
     from PySide6.QtGui import QDragEnterEvent
