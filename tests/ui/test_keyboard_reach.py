@@ -214,7 +214,7 @@ def test_batch_and_watch_dialogs_and_the_batch_dock_by_keys_alone(
     assert unreached(qtbot, dialog) == [] and nameless(dialog) == []
     qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible() and w.batch_queue.items() == []
-    # Again: the output folder typed in, Tab to Start, Space.
+    # Again: the output folder typed in, Enter (Start is the default button).
     w.activateWindow()  # (a window manager gives the window back its focus when a dialog closes)
     QApplication.processEvents()
     qtbot.keyClick(w.filmstrip, Qt.Key.Key_Return, CTRL_SHIFT)
@@ -224,8 +224,7 @@ def test_batch_and_watch_dialogs_and_the_batch_dock_by_keys_alone(
     tab_to(qtbot, dialog, dialog.out_edit)
     qtbot.keyClick(dialog.out_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(dialog.out_edit, str(tmp_path / "out"))
-    tab_to(qtbot, dialog, dialog.start_button)
-    qtbot.keyClick(dialog.start_button, Qt.Key.Key_Space)
+    qtbot.keyClick(dialog.out_edit, Qt.Key.Key_Return)
     assert not dialog.isVisible()
     qtbot.waitUntil(lambda: len(w.batch_queue.items()) == 2, timeout=10_000)
     qtbot.waitUntil(lambda: w.batch_queue.idle() and not w.batch_flow.busy(), timeout=180_000)

@@ -105,10 +105,13 @@ class BatchDialog(QDialog):
             _("Start watching") if self.watching else _("Start"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.start_button.setObjectName("batch-start")
-        self.start_button.setDefault(True)
         buttons.accepted.connect(self._on_start)
         buttons.rejected.connect(self.reject)
         root.addWidget(buttons)
+        # Made the default only once it is inside the dialog: Qt keeps a dialog's main default button only
+        # when it finds the dialog then; before, Tab past Cancel/Start took it away for good, and Enter in a
+        # folder field did nothing (found by tests/ui/test_keyboard_reach.py).
+        self.start_button.setDefault(True)
         self.settings_box.currentIndexChanged.connect(self.refresh)
         self.out_edit.textChanged.connect(self.refresh)
         self.watch_edit.textChanged.connect(self.refresh)
