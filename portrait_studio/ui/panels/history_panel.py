@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -140,8 +141,10 @@ class HistoryPanel(QWidget):
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemDoubleClicked.connect(lambda item, _col: self.restore(item.data(0, ROW_ROLE)))
         header = self.tree.header()
+        # Every column as wide as its text, the last (Cost) taking what is left: a stretched Settings column
+        # shared the room with it and cut the current version's bold line ("自动（…" in zh_CN).
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         # The list shrinks to a few lines before the buttons under it go out of view (a 720-pixel screen).
         self.tree.setMinimumHeight(self.tree.fontMetrics().height() * 5)
         lay.addWidget(self.tree, 1)
@@ -282,7 +285,10 @@ class HistoryPanel(QWidget):
         height = (
             max(QFontMetrics(bold).height(), QFontMetrics(self.tree.font()).boundingRect("●").height()) + 6
         )
-        item.setSizeHint(1, QSize(0, height))
+        # The hint is the column's width too (a width of 0 cut "原图" to "…"): its text and the margins.
+        margin = self.tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.tree) + 1
+        width = QFontMetrics(item.font(1)).horizontalAdvance(item.text(1)) + 2 * margin + 2
+        item.setSizeHint(1, QSize(width, height))
 
     def _version_item(self, n: int, r: JournalRow) -> QTreeWidgetItem:
         is_current = r.id == self._current_id
