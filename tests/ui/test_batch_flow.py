@@ -73,7 +73,12 @@ def test_retouch_selected_from_the_filmstrip_with_a_preset(qtbot, tmp_path, ui_b
     dialog.out_edit.setText(str(out))
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
+    assert w.statusBar().currentMessage() == f"Retouching 2 photos into {out}."
     qtbot.waitUntil(lambda: badge(w, 0) == SAVED and badge(w, 1) == SAVED, timeout=120_000)
+    qtbot.waitUntil(lambda: w.batch_queue.idle(), timeout=10_000)
+    # Not "Retouching 2 photos" beside "2 done" (the message would last 8 s; the settled report crosses to
+    # the GUI thread in far less than 3).
+    qtbot.waitUntil(lambda: w.statusBar().currentMessage() == "", timeout=3_000)
     assert QUEUED in seen or RUNNING in seen  # each thumbnail followed its item on the way
     assert RUNNING in seen
     studio = PresetStore().get("Studio").params

@@ -45,6 +45,7 @@ class ShootActions(QObject):
         super().__init__(window)
         self.window, self.session, self.filmstrip = window, session, filmstrip
         self._settings, self._presets = settings, presets
+        self._batch_said = ""  # the batch's last status-bar message
         self.batch: BatchFlow | None = None
         self.watch: WatchController | None = None
         self.dialog: Any = None  # the last batch or watch dialog opened (tests drive it)
@@ -115,10 +116,21 @@ class ShootActions(QObject):
     def _say(self, message: str, ms: int = 8000) -> None:
         self.window.statusBar().showMessage(message, ms)
 
+    def _say_for_batch(self, message: str, ms: int = 8000) -> None:
+        self._batch_said = message
+        self._say(message, ms)
+
+    def _batch_settled(self) -> None:
+        # "Retouching 4 photos into …" is not left beside "4 done" when a short batch ends within its 8 s.
+        bar = self.window.statusBar()
+        if self._batch_said and bar.currentMessage() == self._batch_said:
+            bar.clearMessage()
+
     def attach(self, batch: BatchFlow, watch: WatchController) -> None:
         """The batch and the watch, once the journal is open."""
         self.batch, self.watch = batch, watch
-        batch.message.connect(self._say)
+        batch.message.connect(self._say_for_batch)
+        batch.settled.connect(self._batch_settled)
         batch.summary.connect(self._show_summary)
         batch.paused.connect(lambda _why: self.batch_list_requested.emit())  # (its Resume button)
         watch.message.connect(self._say)
