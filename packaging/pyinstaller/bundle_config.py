@@ -88,13 +88,15 @@ def face_model_dir() -> Path:
 
 def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
     """(source, folder in the bundle) pairs: resources/, LICENSE, translations, face model files + notice."""
-    pairs = [(str(root / "resources"), "resources"), (str(root / "LICENSE"), ".")]
+    pairs = [(str(root / "portrait_studio" / "resources"), "resources"), (str(root / "LICENSE"), ".")]
     # the translations, where core/i18n.py looks for them (next to the frozen package's modules)
     pairs.append((str(root / "portrait_studio" / "locale"), "portrait_studio/locale"))
     model_dir = face_model_dir()
     pairs += [(str(model_dir / name), FACE_MODEL_DEST) for name in FACE_MODEL_FILES]
     # The weights travel with their Apache-2.0 notice (also in resources/licenses/, linked from About).
-    pairs.append((str(root / "resources" / "licenses" / FACE_MODEL_NOTICE), FACE_MODEL_DEST))
+    pairs.append(
+        (str(root / "portrait_studio" / "resources" / "licenses" / FACE_MODEL_NOTICE), FACE_MODEL_DEST)
+    )
     for source, _ in pairs:
         if not Path(source).exists():
             raise SystemExit(f"{source} is missing: the bundle would be incomplete.")

@@ -26,7 +26,7 @@ echo "$out"
 [[ "$(tail -n 1 <<<"$out")" == "OK" ]] || { echo "smoke test did not end with OK" >&2; exit 1; }
 
 # CLI subcommands are imported by name at run time: one of them proves they were collected.
-"$exe" check resources/samples/astronaut.jpg
+"$exe" check portrait_studio/resources/samples/astronaut.jpg
 
 prefix="$(mktemp -d)"
 trap 'rm -rf "$prefix"' EXIT

@@ -50,7 +50,7 @@ ln -sfn "../lib/$name/$name" "$prefix/bin/$name-edit"  # entry.py: started under
 sed -e "s|^Exec=$name|Exec=$prefix/bin/$name|" -e "s|^TryExec=$name|TryExec=$prefix/bin/$name|" \
     "$root/packaging/linux/$app_id.desktop" >"$share/applications/$app_id.desktop"
 cp "$root/packaging/linux/$app_id.metainfo.xml" "$share/metainfo/"
-for icon in "$root"/resources/icons/hicolor/*/apps/"$app_id".*; do
+for icon in "$root"/portrait_studio/resources/icons/hicolor/*/apps/"$app_id".*; do
     size_dir="$(basename "$(dirname "$(dirname "$icon")")")"
     mkdir -p "$share/icons/hicolor/$size_dir/apps"
     cp "$icon" "$share/icons/hicolor/$size_dir/apps/"

@@ -16,7 +16,7 @@ from portrait_studio import APP_ID
 from portrait_studio.core.fileio import atomic_write_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
-HICOLOR = ROOT / "resources" / "icons" / "hicolor"
+HICOLOR = ROOT / "portrait_studio" / "resources" / "icons" / "hicolor"
 SVG = HICOLOR / "scalable" / "apps" / f"{APP_ID}.svg"
 # The sizes desktops ask the hicolor theme for (freedesktop Icon Theme spec); 512 for software centres.
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)

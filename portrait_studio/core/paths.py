@@ -59,11 +59,12 @@ def cache_dir() -> Path:
 
 
 def resources_dir() -> Path:
-    """Read-only app resources (icons, built-in presets, theme); bundled next to the code by PyInstaller."""
+    """Read-only app resources (icons, built-in presets, licences, the sample photo): package data of
+    `portrait_studio`, so a wheel carries them; bundled beside the code by PyInstaller."""
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    return Path(__file__).resolve().parents[1] / "resources"
 
 
 __all__ = ["ENV_DATA_DIR", "cache_dir", "config_dir", "data_dir", "resources_dir"]

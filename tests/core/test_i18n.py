@@ -122,7 +122,7 @@ def test_built_in_presets_are_shown_in_the_language_and_found_by_their_name() ->
 
     from portrait_studio.core.presets import BUILTIN_WORDS, PresetStore
 
-    files = sorted((ROOT / "resources" / "presets").glob("*.json"))
+    files = sorted((ROOT / "portrait_studio" / "resources" / "presets").glob("*.json"))
     shipped = {d["name"]: d["description"] for d in (json.loads(f.read_text()) for f in files)}
     # Word for word: a file edited without its marked copy would be shown in English in zh_CN.
     assert shipped == {name: words[1] for name, words in BUILTIN_WORDS.items()}

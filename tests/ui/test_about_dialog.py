@@ -49,8 +49,18 @@ def test_shipped_licence_files_are_linked_and_say_what_they_should():
     assert linked == {str(mit), str(lgpl), str(apache)}
 
 
+def test_the_app_licence_is_found_in_an_installed_wheels_metadata(tmp_path, monkeypatch):
+    # A wheel has no clone around it: the LICENSE it installs under *.dist-info/licenses/ is the one linked.
+    monkeypatch.setattr(
+        about_dialog, "resources_dir", lambda: tmp_path / "site" / "portrait_studio" / "resources"
+    )
+    found = about_dialog.app_licence_file()
+    assert found is not None and "MIT License" in found.read_text()  # (tests/test_xcb_start.py: a real wheel)
+
+
 def test_a_missing_notice_file_is_not_linked(tmp_path, monkeypatch):
     monkeypatch.setattr(about_dialog, "resources_dir", lambda: tmp_path / "resources")
+    monkeypatch.setattr(about_dialog, "installed_licence_file", lambda: None)  # (no wheel's metadata either)
     items = licences()
     assert all(item.local_file is None for item in items)
     assert "file:" not in licences_html(items)

@@ -45,9 +45,29 @@ class Licence:
     local_file: Path | None
 
 
-def app_licence_file() -> Path:
-    """The app's MIT licence: the repository's LICENSE, copied beside resources/ in the bundle."""
-    return resources_dir().parent / "LICENSE"
+def app_licence_file() -> Path | None:
+    """The app's MIT licence, where this copy of the app keeps it: beside resources/ in the bundle, at the
+    top of a clone (resources/ is in the package), or in the metadata of an installed wheel."""
+    here = resources_dir()
+    for candidate in (here.parent / "LICENSE", here.parents[1] / "LICENSE"):
+        if candidate.is_file():
+            return candidate
+    return installed_licence_file()
+
+
+def installed_licence_file() -> Path | None:
+    """LICENSE in the installed distribution's metadata (a wheel installs it under *.dist-info/licenses/)."""
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("portrait-studio").files or []
+    except metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name == "LICENSE":
+            found = Path(str(file.locate()))
+            return found if found.is_file() else None
+    return None
 
 
 def face_model_notice() -> Path:
@@ -62,7 +82,7 @@ def _shipped(path: Path) -> Path | None:
 def licences() -> list[Licence]:
     """What the About dialog lists, in order: the app, Qt for Python, the face model weights."""
     return [
-        Licence(APP_NAME, "MIT", _("The app's own code."), MIT_URL, _shipped(app_licence_file())),
+        Licence(APP_NAME, "MIT", _("The app's own code."), MIT_URL, app_licence_file()),
         Licence(
             f"Qt {qVersion()} / PySide6 {PySide6.__version__}",
             "LGPL-3.0-only",
@@ -156,6 +176,7 @@ __all__ = [
     "Licence",
     "app_licence_file",
     "face_model_notice",
+    "installed_licence_file",
     "licences",
     "licences_html",
     "show_about",
