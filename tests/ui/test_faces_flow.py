@@ -36,9 +36,15 @@ def test_group_photo_offers_each_face_toggles_and_runs_one_task_per_chosen_face(
     assert ui_backend.gateway.stats.creates == 0
 
     assert w.banner.level == "error"  # three faces: the model alone would refuse the photo
+    size = w.controls.result_size
+    size.choose("model")  # (the photo is no larger than the model's output: a choice of the user's)
+    assert size.isEnabled() and size.size_for(w.session.current) == "model"
     flow.bar.button.click()  # "Retouch each face"
     choice = flow.current()
     assert choice.on and choice.chosen == {1, 2, 3}
+    # Face by face, the result is the original's size whatever was chosen: the choice shows it, fixed.
+    assert size.current() == "original" and not size.isEnabled() and "face by face" in size.toolTip()
+    assert size.size_for(w.session.current) == "original"
     assert w.banner.level == "ok" and "3 faces found — each retouched on its own" in w.banner.text()
     w.compare.zoom_fit()
     qtbot.wait(50)
@@ -77,6 +83,8 @@ def test_group_photo_offers_each_face_toggles_and_runs_one_task_per_chosen_face(
     third = original.shape[1] // 3
     assert (result[:, third + 40 : 2 * third - 40] == original[:, third + 40 : 2 * third - 40]).all()  # 2 not
     _shot(w, "faces-result.png")
+    flow.bar.button.click()  # back to one face: the user's own pick of Result size again
+    assert size.isEnabled() and size.current() == "model" and "face by face" not in size.toolTip()
 
 
 def test_a_face_that_cannot_be_sent_alone_is_marked_and_cannot_be_turned_on(qtbot, tmp_path, ui_backend):

@@ -30,6 +30,9 @@ TIP = N_(
     "Original: the retouch is merged onto your own file at its size, bit depth and colour space (a 16-bit "
     "Adobe RGB TIFF comes back as one). Model output: the model's image as it comes back (sRGB JPEG)."
 )
+GROUP_TIP = N_(
+    "Retouched face by face, a group photo comes back at the original's size: its faces are merged into it."
+)
 
 
 def default_size(original: tuple[int, int] | None, model: tuple[int, int]) -> str:
@@ -53,6 +56,11 @@ class ResultSizeChoice(QComboBox):
         self.setToolTip(_(TIP))
         self.activated.connect(self._on_activated)
         self.note = ""  # what the shown result is, or why it is only the model's image
+        self.locked = False  # fixed for the whole window (Edit-In: the host re-reads its own file)
+        # Whether a photo is retouched face by face (set by the window): its result is then the original's
+        # size whatever is chosen, and the choice says so instead of offering what a Run would not give.
+        self.in_group: Callable[[Photo], bool] = lambda _photo: False
+        self._group = False
 
     def set_sizes(self, original: tuple[int, int] | None, model: tuple[int, int]) -> None:
         """The current photo's size (None: not known yet) and the model's output size it would get."""
@@ -71,7 +79,23 @@ class ResultSizeChoice(QComboBox):
 
     def size_for(self, photo: Photo) -> str:
         """What a Run (or the batch) of `photo` asks for."""
+        if self.in_group(photo):
+            return ORIGINAL
         return self.size_of(photo.source_size, model_size(photo))
+
+    def lock(self, size: str) -> None:
+        """Fix the choice for this window (it is shown, and cannot be changed)."""
+        self.choose(size)
+        self.locked = True
+        self.setEnabled(False)
+
+    def show_group(self, group: bool) -> None:
+        """The current photo is (or is no longer) retouched face by face: Original, fixed, and why."""
+        self._group = group
+        if group:
+            self.setCurrentIndex(self.findData(ORIGINAL))
+        self.setEnabled(not (group or self.locked))
+        self.set_note(self.note)
 
     def current(self) -> str:
         """The choice shown ("original" | "model")."""
@@ -85,7 +109,8 @@ class ResultSizeChoice(QComboBox):
     def set_note(self, text: str) -> None:
         """What the shown result is ("" when none is shown): the tooltip's first line."""
         self.note = text
-        self.setToolTip(f"{text}\n\n{_(TIP)}" if text else _(TIP))
+        tip = _(GROUP_TIP) if self._group else _(TIP)
+        self.setToolTip(f"{text}\n\n{tip}" if text else tip)
 
     def _on_activated(self, index: int) -> None:
         self.chosen = str(self.itemData(index))
@@ -125,10 +150,12 @@ class ResultSizeBinding(QObject):
         photo = self.session.current
         if photo is None:
             self.choice.set_sizes(None, (1328, 1328))
+            self.choice.show_group(False)
             self.choice.set_note("")
             self.on_model_size(None)
             return
         self.choice.set_sizes(photo.source_size, model_size(photo))
+        self.choice.show_group(self.choice.in_group(photo))
         # What the photo's own aspect gives, whatever the photo is set to now (the boxes show it only then).
         self.on_model_size(fit_size(*photo.source_size) if photo.source_size is not None else None)
         shown = photo.screen.result

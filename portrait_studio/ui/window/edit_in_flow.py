@@ -99,9 +99,7 @@ class EditInFlow(QObject):
         # The window opens a copy in the data folder: that path is not one to offer among recent photos.
         window.recent.add = lambda paths: None
         window.setAcceptDrops(False)
-        size = window.controls.result_size  # locked to the file's own size: the host re-reads that file
-        size.choose("original")
-        size.setEnabled(False)
+        window.controls.result_size.lock("original")  # the file's own size: the host re-reads that file
         undo = QAction(_("&Restore previous version"), window)
         undo.setStatusTip(
             _("Put the version of {name} before the last Save back").format(name=flow.target.name)

@@ -195,6 +195,9 @@ class MainWindow(QMainWindow):
         # Face by face turned on: the banner no longer says the photo has too many faces.
         self.banner.each_face = lambda photo: self.faces_flow.group_for(photo) is not None
         self.faces_flow.changed.connect(lambda: self.banner.refresh())
+        # ... and its Result size is the original's, fixed (the faces are merged into it).
+        self.controls.result_size.in_group = lambda photo: self.faces_flow.group_for(photo) is not None
+        self.faces_flow.changed.connect(self.result_size_binding.refresh)
         self.canvas_layout.insertWidget(1, self.faces_flow.bar)  # under the pre-flight banner
         self.save_flow = SaveController(self.session, self.io, current, self)
         self.history_flow = HistoryController(self.session, self.io, self.run_flow.show_result, self)
@@ -257,7 +260,9 @@ class MainWindow(QMainWindow):
         self.edit_scroll = scroll
         self.run_panel = RunPanel(panel)
         self.run_panel.bind(self.session)
-        ResultSizeBinding(self.controls.result_size, self.session, self.controls.show_photo_size)
+        self.result_size_binding = ResultSizeBinding(
+            self.controls.result_size, self.session, self.controls.show_photo_size
+        )
         v.addWidget(scroll, 1)
         v.addWidget(self.run_panel)
         dock = QDockWidget(_("Edit"), self)
