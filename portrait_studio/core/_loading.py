@@ -589,10 +589,13 @@ def _rgb_array(img: Image.Image) -> np.ndarray:
     """
     w, h = img.size
     size = w * h * 3
-    encoder = Image._getencoder("RGB", "raw", "RGB")  # what tobytes itself uses
-    encoder.setimage(img.im, (0, 0, w, h))
-    _consumed, status, data = encoder.encode(size)
-    encoder.cleanup()
+    try:
+        encoder = Image._getencoder("RGB", "raw", "RGB")  # what tobytes itself uses (a Pillow internal)
+        encoder.setimage(img.im, (0, 0, w, h))
+        _consumed, status, data = encoder.encode(size)
+        encoder.cleanup()
+    except (AttributeError, TypeError, ValueError):  # another Pillow's internals: the usual way
+        status, data = 0, b""
     if status != 1 or len(data) != size:  # not all in one piece (never seen): the usual way
         return np.ascontiguousarray(np.asarray(img))
     return np.frombuffer(data, np.uint8).reshape(h, w, 3)
