@@ -26,6 +26,7 @@ from portrait_studio.core.i18n import _
 from portrait_studio.core.images import LoadedImage, PreflightReport, load_image, preflight
 from portrait_studio.core.logs import setup_logging
 from portrait_studio.core.params import EditParams
+from portrait_studio.gateway.processes import worker_setup
 
 log = logging.getLogger(__name__)
 BUG = "bug"  # the code of a Checked whose check failed on a bug, not on the photo
@@ -81,9 +82,9 @@ def _worker_start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker's warnings and bugs go to the log file as the parent's do, never raw onto the terminal.
     setup_logging("portrait-studio check worker")
-    import cv2
-
-    cv2.setNumThreads(1)
+    # As the engine's workers run: OpenCV and the face models on one thread (one worker per core), and
+    # freed memory kept for the next photo rather than page-faulted in again for each.
+    worker_setup()
     if models_available():
         load_models()  # every worker loads the models at once, in parallel, not at its first photo
 

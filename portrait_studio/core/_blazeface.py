@@ -48,6 +48,35 @@ SCAN_FACTORS = (2,)
 STRIDE = 4  # the detector's output map: one anchor per 4×4 input pixels
 ALIGN = 32  # input sides must be multiples of the backbone's total downsampling (6×6 at 192)
 SHAPES_KEPT = 6  # interpreters kept per net (one per input shape; photos of one camera share a shape)
+# XNNPACK threads per forward. One count at a time (the window's, a `check` of one photo) runs the 960×640
+# forward on every core: 40–44 ms instead of 74–78 ms with 2 threads, the very same outputs (measured,
+# docs/FACES.md). A process that is one of several workers (`check`'s pool, the engine's) sets 1: N workers ×
+# N threads would only oversubscribe the cores. Capped: not measured above 2 cores.
+MAX_THREADS = 4
+_threads: int | None = None  # None: every usable core, up to MAX_THREADS
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def set_threads(count: int | None) -> None:
+    """Threads each forward may use from now on: 1 in a worker process, None for every usable core."""
+    global _threads
+    if count is not None and count < 1:
+        raise ValueError("a forward needs at least one thread")
+    _threads = count
+
+
+def threads() -> int:
+    """Threads a forward uses now (set_threads)."""
+    return _threads if _threads is not None else max(1, min(MAX_THREADS, usable_cores()))
+
+
 # FaceMesh's face-presence logit, measured on 41 test images: real faces 17.8–55 (the lowest: 30 px faces on
 # busy backgrounds), detector false hits −9.5…1.8 (1.8: a helmet detail in a 24 MP upscaled astronaut).
 FLAG_LOGIT = 8.0
@@ -152,14 +181,17 @@ class _Net:
     def __init__(self, model: bytes, *, resizable: bool = False) -> None:
         self.model = model
         self.sites = _resize_sites(model) if resizable else []
+        # keyed by input shape and thread count (an interpreter's threads are fixed when it is made)
         self.interpreters: OrderedDict[tuple[int, ...], Interpreter] = OrderedDict()
         self.lock = threading.Lock()
         self._interpreter((1, SIZE, SIZE, 3))  # load now: a damaged file fails here, not at the first photo
 
     def _interpreter(self, shape: tuple[int, ...]) -> Interpreter:
-        if shape in self.interpreters:
-            self.interpreters.move_to_end(shape)
-            return self.interpreters[shape]
+        count = threads()
+        key = (*shape, count)
+        if key in self.interpreters:
+            self.interpreters.move_to_end(key)
+            return self.interpreters[key]
         model = bytearray(self.model)
         h, w = shape[1:3]
         if (h, w) != (SIZE, SIZE):
@@ -169,8 +201,7 @@ class _Net:
                 model[at : at + 8] = np.array([sh * h // SIZE, sw * w // SIZE], np.int32).tobytes()
         try:
             with _quiet_stderr():
-                # One thread: `check` runs one process per core, and the GUI counts on a worker thread.
-                it = Interpreter(model_content=bytes(model), num_threads=1)
+                it = Interpreter(model_content=bytes(model), num_threads=count)
                 if shape != tuple(it.get_input_details()[0]["shape"]):
                     it.resize_tensor_input(0, list(shape))
                 it.allocate_tensors()
@@ -178,7 +209,7 @@ class _Net:
             raise FaceModelError(
                 _("The face model cannot be run by LiteRT ({value}).").format(value=err)
             ) from err
-        self.interpreters[shape] = it
+        self.interpreters[key] = it
         if len(self.interpreters) > SHAPES_KEPT:
             self.interpreters.popitem(last=False)
         return it
@@ -324,6 +355,9 @@ __all__ = [
     "BlazeFace",
     "RawFace",
     "default_model_dir",
+    "set_threads",
+    "threads",
+    "usable_cores",
     "verified_bytes",
     "verified_model",
 ]

@@ -24,7 +24,8 @@ from portrait_studio.core.fileio import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
-_PARTS = (*sorted(_blazeface.SHA256.values()), SCORE_THRESHOLD, WORKING_SIDE, _blazeface.SCAN_FACTORS, 1)
+# the last part counts changes of how the detector's copy is made (2: halvings, December 2026)
+_PARTS = (*sorted(_blazeface.SHA256.values()), SCORE_THRESHOLD, WORKING_SIDE, _blazeface.SCAN_FACTORS, 2)
 DETECTOR_VERSION = hashlib.sha256(repr(_PARTS).encode()).hexdigest()[:16]
 
 

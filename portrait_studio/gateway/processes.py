@@ -49,12 +49,13 @@ def default_workers() -> int:
 def worker_setup() -> Any:
     """How a worker process runs the engine: single-threaded OpenCV, and freed memory kept for the next photo.
 
-    One task per process: OpenCV's own pool would only oversubscribe the cores. And by default glibc hands
-    freed heap memory back to the kernel as soon as more than ~2× the latest large block is free, so every
-    photo page-faulted its arrays in again: ~10,000 page faults per 512 px photo, which with two workers
-    faulting at once cost 10–25 % more CPU than one engine alone (bench/batch.py). Keeping up to 1 GiB free
-    (M_TRIM_THRESHOLD) and taking blocks up to 32 MiB (glibc's maximum) from the heap brings that to ~900.
-    A worker left idle gives the memory back (`_serve`). bench/batch.py measures its baseline this way too.
+    One task per process: OpenCV's own pool (and LiteRT's, for the face models) would only oversubscribe the
+    cores. And by default glibc hands freed heap memory back to the kernel as soon as more than ~2× the
+    latest large block is free, so every photo page-faulted its arrays in again: ~10,000 page faults per
+    512 px photo, which with two workers faulting at once cost 10–25 % more CPU than one engine alone
+    (bench/batch.py). Keeping up to 1 GiB free (M_TRIM_THRESHOLD) and taking blocks up to 32 MiB (glibc's
+    maximum) from the heap brings that to ~900. A worker left idle gives the memory back (`_serve`).
+    bench/batch.py measures its baseline this way too; `check`'s pool workers run this way as well.
     Returns glibc (for that) or None.
     """
     try:
@@ -63,6 +64,9 @@ def worker_setup() -> Any:
         cv2.setNumThreads(1)
     except ImportError:
         pass
+    from portrait_studio.core.faces import set_threads
+
+    set_threads(1)  # the face models' forwards too (they take every core by default)
     libc = memory.glibc()
     if libc is not None:
         libc.mallopt(memory.M_TRIM_THRESHOLD, 1 << 30)

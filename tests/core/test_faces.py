@@ -285,3 +285,33 @@ def test_greyscale_photos() -> None:
     assert detect_faces(grey(photos.astronaut())).count == 1
     assert detect_faces(grey(pasted_face("rocket", "astronaut", (570, 560)))).count == 1
     assert detect_faces(upscaled(grey(photos.chelsea()), 1920)).count == 0
+
+
+def test_threads_change_nothing_but_the_time() -> None:
+    """A forward on every core (the window's count) finds exactly what a pool worker's single thread does."""
+    rgb = pasted_face("chelsea", "astronaut", (570, 560))
+    try:
+        _blazeface.set_threads(1)
+        one = detect_faces(rgb)
+        _blazeface.set_threads(2)
+        two = detect_faces(rgb)
+    finally:
+        _blazeface.set_threads(None)
+    assert one.count == two.count == 1
+    assert one.faces == two.faces  # boxes and scores
+    assert np.array_equal(one.faces[0].keypoints, two.faces[0].keypoints)
+    with pytest.raises(ValueError):
+        _blazeface.set_threads(0)
+
+
+def test_24mp_copy_by_halvings_keeps_a_30px_face() -> None:
+    """A 6000 px photo reaches the detector by an area halving and a bilinear step (not working_copy's 3×
+    area step): a face that is 30 px in the 1920 px copy is still found, where it is, in photo pixels."""
+    image, pasted = small_face_canvas(30)
+    big = np.ascontiguousarray(upscaled(image, 6000))
+    s = 6000 / 1920
+    result = detect_faces(big)
+    assert result.count == 1
+    face = result.faces[0]
+    assert _inside(face.keypoints[2] / s, pasted)
+    assert 0.6 * 30 * s < face.size < 1.5 * 30 * s

@@ -115,3 +115,20 @@ def test_saves_under_a_new_name_from_several_processes_never_share_a_file(tmp_pa
     assert len(set(written)) == 4
     values = sorted(int(np.asarray(Image.open(p))[0, 0, 0]) for p in written)
     assert values == [40, 80, 120, 160]  # each file holds what its own process wrote: none replaced
+
+
+def test_loaded_pixels_are_pillows_own(tmp_path: Path) -> None:
+    """The one-piece copy out of Pillow (core/_loading._rgb_array) gives exactly np.asarray's pixels, at full
+    size and at check's DCT-scaled size."""
+    path = tmp_path / "a.jpg"
+    Image.fromarray(photos.astronaut()).resize((2400, 2400)).save(path, quality=90)
+    with Image.open(path) as img:
+        full = np.asarray(img.convert("RGB"))
+    got = load_image(path)
+    assert got.rgb.shape == (2400, 2400, 3) and got.rgb.dtype == np.uint8 and got.rgb.flags.c_contiguous
+    assert np.array_equal(got.rgb, full)
+    with Image.open(path) as img:
+        img.draft("RGB", (1200, 1200))
+        half = np.asarray(img.convert("RGB"))
+    assert half.shape == (1200, 1200, 3)
+    assert np.array_equal(load_image(path, max_side=1200).rgb, half)
