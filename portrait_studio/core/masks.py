@@ -33,7 +33,7 @@ SKIN_SURE, SKIN_NOT = 2.5, 4.5
 # swallowed every structure thinner than its radius: frames, strands, stubble.)
 BLEMISH = 0.2
 SPOT_FILL, SPOT_ASPECT, SPOT_SURROUND = 0.35, 2.5, 0.7
-TILE_PIXELS = 1 << 22  # the spots' ring test works on at most this many pixels at once
+TILE_PIXELS = 1 << 20  # the spots' ring test works on at most this many pixels at once (~20 MB)
 # Thin dark structures (glasses rims and bridges, strands of hair, moustache and stubble hairs) are not skin
 # even where their colour passes for it (a thin rim is a mix of its colour and the skin's): a pixel is one
 # when it is darker than its surroundings' closing (a black-hat of L*, radius THIN_RADIUS eye distances) by
