@@ -33,6 +33,7 @@ SKIN_SURE, SKIN_NOT = 2.5, 4.5
 # swallowed every structure thinner than its radius: frames, strands, stubble.)
 BLEMISH = 0.2
 SPOT_FILL, SPOT_ASPECT, SPOT_SURROUND = 0.35, 2.5, 0.7
+TILE_PIXELS = 1 << 20  # the spots' ring test works on at most this many pixels at once (~20 MB)
 # Thin dark structures (glasses rims and bridges, strands of hair, moustache and stubble hairs) are not skin
 # even where their colour passes for it (a thin rim is a mix of its colour and the skin's): a pixel is one
 # when it is darker than its surroundings' closing (a black-hat of L*, radius THIN_RADIUS eye distances) by
@@ -104,23 +105,69 @@ def _readmit_spots(
     )
     # A dot of one or two pixels is a pore or noise, not worth the ring test.
     ok = compact & (area <= 2)
-    for i in np.nonzero(compact & (area > 2))[0]:
-        if i == 0:
-            continue
-        # Surrounded by skin: a ring as wide as the blob around it is mostly skin. Stubble and beard are
-        # many dots close together, the edge of the hair or of a shadow is skin on one side only.
-        x, y = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
-        g = max(2, int(long_side[i]))
-        y0, y1, x0, x1 = max(0, y - g), y + h[i] + g, max(0, x - g), x + w[i] + g
-        blob = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
-        ring = (cv2.dilate(blob, np.ones((2 * g + 1, 2 * g + 1), np.uint8)) > 0) & (blob == 0)
-        inside = ring & (shape_skin[y0:y1, x0:x1] > 127)
-        if inside.sum() >= 0.5 * ring.sum():
-            ok[i] = (like[y0:y1, x0:x1][inside] >= 128).mean() >= surround
+    ringed = np.nonzero(compact & (area > 2))[0]
+    ringed = ringed[ringed != 0]  # label 0 is what is not a hole
+    if ringed.size:
+        ok[ringed] = _surrounded(labels, stats, ringed, like >= 128, shape_skin > 127, surround)
     ok[0] = False
     back = cv2.dilate(ok[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     out = like.copy()
     out[back] = 255
+    return out
+
+
+def _surrounded(
+    labels: np.ndarray,
+    stats: np.ndarray,
+    which: np.ndarray,
+    skin: np.ndarray,
+    shape: np.ndarray,
+    surround: float,
+) -> np.ndarray:
+    """For each blob of `which`: is the ring around it (the pixels within its longer side, at least 2 px,
+    in the chessboard metric: a square dilation) mostly inside the skin shape, and at least `surround` of
+    that skin? Stubble and beard are many dots close together, the edge of the hair or of a shadow is skin
+    on one side only.
+
+    Blobs of about one size are tested together (a Python loop per blob took 15 ms on a 12 MP retouch):
+    each one's box is cut out with a margin of the group's widest ring into a tile, the tiles are stacked
+    into one image and one distance transform gives every ring. A blob lies a margin inside its tile, so
+    the pixels of its ring are nearer to it than to the next tile's blob.
+    """
+    out = np.zeros(which.size, bool)
+    rows_img, cols_img = labels.shape
+    flat_labels = labels.ravel()
+    code = (shape.view(np.uint8) << 1 | skin.view(np.uint8)).ravel()  # bit 1: in the skin shape, bit 0: skin
+    x, y = stats[which, cv2.CC_STAT_LEFT], stats[which, cv2.CC_STAT_TOP]
+    w, h = stats[which, cv2.CC_STAT_WIDTH], stats[which, cv2.CC_STAT_HEIGHT]
+    ring = np.maximum(2, np.maximum(w, h))
+    size_class = np.ceil(np.log2(ring)).astype(int)  # 2 | 3–4 | 5–8 | 9–16 …
+    for c in np.unique(size_class):
+        group = np.nonzero(size_class == c)[0]
+        margin = int(ring[group].max())
+        tile_h, tile_w = int(h[group].max()) + 2 * margin, int(w[group].max()) + 2 * margin
+        step = max(1, TILE_PIXELS // (tile_h * tile_w))  # memory stays bounded on a big close-up
+        for pick in (group[i : i + step] for i in range(0, group.size, step)):
+            rows = (y[pick] - margin)[:, None] + np.arange(tile_h)
+            cols = (x[pick] - margin)[:, None] + np.arange(tile_w)
+            valid = ((rows >= 0) & (rows < rows_img))[:, :, None] & ((cols >= 0) & (cols < cols_img))[
+                :, None, :
+            ]
+            flat = (
+                np.clip(rows, 0, rows_img - 1)[:, :, None] * cols_img
+                + np.clip(cols, 0, cols_img - 1)[:, None, :]
+            )
+            tile = code.take(flat)
+            blob = (flat_labels.take(flat) == which[pick][:, None, None]) & valid
+            # Chessboard distance to the blob (DIST_C with a 3×3 mask is exact).
+            dist = cv2.distanceTransform((~blob).reshape(-1, tile_w).astype(np.uint8), cv2.DIST_C, 3)
+            around = (dist.reshape(blob.shape) <= ring[pick][:, None, None]) & ~blob & valid
+            inside = around & ((tile & 2) > 0)
+            n_around, n_inside = around.sum(axis=(1, 2)), inside.sum(axis=(1, 2))
+            n_skin = (inside & ((tile & 1) > 0)).sum(axis=(1, 2))
+            out[pick] = (
+                (n_inside >= 0.5 * n_around) & (n_inside > 0) & (n_skin / np.maximum(n_inside, 1) >= surround)
+            )
     return out
 
 

@@ -137,14 +137,18 @@ def _cut_notes(head: Head, x: float, y: float, cw: float, ch: float, w: int, h: 
 
 
 def crop_resize(rgb: np.ndarray, box: tuple[int, int, int, int], out_w: int, out_h: int) -> np.ndarray:
-    """Cut `box` out of the photo and resize it to out_w × out_h (area filter down, cubic up)."""
+    """Cut `box` out of the photo and resize it to out_w × out_h (area filter down, cubic up).
+
+    The last step of a shrink may be the near-exact one (`filters.shrink(exact=False)`): this is the
+    output's every pixel, the largest single step of a retouch of a big photo.
+    """
     x, y, w, h = box
     part = rgb[y : y + h, x : x + w]
     if (w, h) == (out_w, out_h):
         return np.ascontiguousarray(part)
     if w < out_w:
         return cv2.resize(part, (out_w, out_h), interpolation=cv2.INTER_CUBIC)
-    return shrink(part, out_w, out_h)
+    return shrink(part, out_w, out_h, exact=False)
 
 
 def to_output(points: np.ndarray, box: tuple[int, int, int, int], out_w: int, out_h: int) -> np.ndarray:

@@ -7,6 +7,7 @@ import numpy as np
 
 # ITU-R BT.601 luma weights (the JPEG/JFIF Y'CbCr definition).
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+LINEAR_HALVING = 1.4  # see shrink(exact=False)
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
@@ -14,15 +15,23 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb @ LUMA)
 
 
-def shrink(img: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
+def shrink(img: np.ndarray, out_w: int, out_h: int, *, exact: bool = True) -> np.ndarray:
     """`img` shrunk to out_w × out_h by area averaging (no aliasing: OpenCV's recommended filter).
 
     Exact halvings first: OpenCV has a fast path for whole-number factors, which cuts a big shrink's time
     by three quarters or more (a 12 MP photo to a 576 px copy: 44 → 11 ms), for the same look.
+
+    The last step, by a factor under 2, takes OpenCV's general area filter (70 ms for a 12 MP photo to
+    1536 × 2048, one thread). With `exact` False a step of at least LINEAR_HALVING is made as a bilinear
+    enlargement to twice the output and one exact halving instead: 29 ms there, within 2 grey levels of
+    the area filter at factors near 2 (mean 0.1) and within 22 at the sharpest edges at 1.4 (mean 0.2–0.6,
+    PSNR ≥ 47 dB on the real test faces). Nearer 1 the two differ more (the bilinear step softens).
     """
     while img.shape[1] >= 2 * out_w + 2 and img.shape[0] >= 2 * out_h + 2:
         hh, ww = img.shape[0] // 2 * 2, img.shape[1] // 2 * 2
         img = cv2.resize(img[:hh, :ww], (ww // 2, hh // 2), interpolation=cv2.INTER_AREA)
+    if not exact and min(img.shape[1] / out_w, img.shape[0] / out_h) >= LINEAR_HALVING:
+        img = cv2.resize(img, (2 * out_w, 2 * out_h), interpolation=cv2.INTER_LINEAR)
     return cv2.resize(img, (out_w, out_h), interpolation=cv2.INTER_AREA)
 
 

@@ -218,13 +218,13 @@ def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndar
     """
     spot = np.zeros(skin.shape, np.float32)
     fill = np.zeros(rgb.shape, np.float32)
-    ys, xs = np.nonzero(skin > 0.3)
-    if ys.size == 0:
+    bx, by, bw, bh = cv2.boundingRect((skin > 0.3).astype(np.uint8))  # (np.nonzero took 4–6 ms)
+    if bw == 0:
         return spot, fill
     pad = round(3 * SPOT_MIN)  # 3 σ of the widest average (the fill's), well over the median's radius
     h, w = skin.shape
-    y0, y1 = max(0, int(ys.min()) - pad), min(h, int(ys.max()) + 1 + pad)
-    x0, x1 = max(0, int(xs.min()) - pad), min(w, int(xs.max()) + 1 + pad)
+    y0, y1 = max(0, by - pad), min(h, by + bh + pad)
+    x0, x1 = max(0, bx - pad), min(w, bx + bw + pad)
     part, part_skin = np.ascontiguousarray(rgb[y0:y1, x0:x1]), np.ascontiguousarray(skin[y0:y1, x0:x1])
     found, contrast = _spots(part, part_skin, 1.0)
     part_fill, _, trust = _carry(part, found, contrast, part_skin, 1.0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from portrait_studio.core.faces import detect_faces, face_masks, face_mesh
-from portrait_studio.core.masks import FACE_OVAL, RIGHT_EYE
+from portrait_studio.core.masks import FACE_OVAL, RIGHT_EYE, _readmit_spots
 from tests import photos
 
 
@@ -92,3 +92,53 @@ def test_oval_follows_mediapipe_silhouette(astronaut_mesh: tuple[np.ndarray, np.
 def test_rejects_short_landmark_sets() -> None:
     with pytest.raises(ValueError, match="468"):
         face_masks((100, 100), np.zeros((6, 2), np.float32))
+
+
+def _readmitted(like: np.ndarray, shape: np.ndarray | None = None, surround: float = 0.7) -> np.ndarray:
+    shape = np.full(like.shape, 255, np.uint8) if shape is None else shape
+    return _readmit_spots(like, shape, 100.0, surround) == 255  # compact = at most 20 px long
+
+
+def test_compact_spots_ringed_by_skin_are_put_back() -> None:
+    like = np.full((120, 160), 255, np.uint8)
+    like[50:55, 50:55] = 0  # a 5 px spot on plain skin
+    like[0:4, 155:160] = 0  # another in the image's corner: its ring is cut by the image edge
+    like[100:101, 10:50] = 0  # a 40 px strand: too long
+    like[20:30, 100:102] = 0  # a 10 × 2 px line: too thin for its length
+    back = _readmitted(like)
+    assert back[50:55, 50:55].all() and back[0:4, 155:160].all()
+    assert not back[100, 10:50].any() and not back[20:30, 100:102].any()
+
+
+def test_stubble_and_edges_stay_out() -> None:
+    like = np.full((120, 120), 255, np.uint8)
+    for dy in range(3):  # stubble: 10 × 10 dots of 3 × 3 px, a one-pixel gap apart
+        for dx in range(3):
+            like[40 + dy : 80 : 4, 40 + dx : 80 : 4] = 0
+    like[10:13, 10:13] = 0  # the same dot alone on plain skin: put back
+    back = _readmitted(like)
+    # Every dot but the four corner ones: its ring (72 px) is at best 46 skin (0.64 < 0.7); a corner
+    # dot's is 56 (0.78).
+    inner = like[40:80, 40:80] == 0
+    inner[:4, :4] = inner[:4, -4:] = inner[-4:, :4] = inner[-4:, -4:] = False
+    assert inner.sum() == 96 * 9
+    assert not back[40:80, 40:80][inner].any()
+    assert back[40:43, 40:43].all()
+    assert back[10:13, 10:13].all()
+    # A spot in a corner of the skin shape: most of its ring (80 of 128 px) is outside the shape.
+    shape = np.zeros((120, 120), np.uint8)
+    shape[:60, :60] = 255
+    corner = np.full((120, 120), 255, np.uint8)
+    corner[56:60, 56:60] = 0
+    assert not _readmitted(corner, shape)[56:60, 56:60].any()
+    corner[56:60, 56:60], corner[46:50, 46:50] = 255, 0  # further in: its ring is all in the shape
+    assert _readmitted(corner, shape)[46:50, 46:50].all()
+
+
+def test_the_ring_share_decides() -> None:
+    like = np.full((80, 80), 255, np.uint8)
+    like[38:43, 38:43] = 0  # a 5 px spot: its ring reaches 5 px out, 200 px
+    like[33:36, 33:48] = like[45:48, 33:48] = 100  # two bands (too long to be spots) take 90 of them
+    assert _readmitted(like, surround=0.5)[38:43, 38:43].all()  # 110 / 200 skin
+    assert not _readmitted(like, surround=0.7)[38:43, 38:43].any()
+    assert not _readmitted(like, surround=0.5)[33:36, 33:48].any()
