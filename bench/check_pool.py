@@ -35,7 +35,7 @@ import numpy as np
 from _photo24 import ROOT
 from PIL import Image
 
-from portrait_studio.cli.check_pool import usable_cores
+from portrait_studio.core.cores import usable_cores
 
 LOOP = 6_000_000  # one unit of probe work: ~0.3 s of pure Python on this machine
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from portrait_studio.core.cores import usable_cores
 from portrait_studio.core.errors import ImageError, PortraitStudioError
 from portrait_studio.core.face_cache import detect_faces_cached
 from portrait_studio.core.faces import WORKING_SIDE, load_models, models_available
@@ -70,14 +70,6 @@ def check_file(name: str, params: EditParams | None, keep_image: bool) -> Checke
     return Checked(name, report, image if keep_image and not report.ok else None)
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS tells it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
 def _worker_start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker's warnings and bugs go to the log file as the parent's do, never raw onto the terminal.
@@ -127,4 +119,4 @@ def check_files(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["Checked", "check_file", "check_files", "usable_cores"]
+__all__ = ["Checked", "check_file", "check_files"]

@@ -29,6 +29,7 @@ import numpy as np
 from ai_edge_litert import schema_py_generated as tflite_schema
 from ai_edge_litert.interpreter import Interpreter
 
+from portrait_studio.core.cores import usable_cores
 from portrait_studio.core.errors import FaceModelError
 from portrait_studio.core.i18n import _
 
@@ -54,14 +55,6 @@ SHAPES_KEPT = 6  # interpreters kept per net (one per input shape; photos of one
 # N threads would only oversubscribe the cores. Capped: not measured above 2 cores.
 MAX_THREADS = 4
 _threads: int | None = None  # None: every usable core, up to MAX_THREADS
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS tells it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def set_threads(count: int | None) -> None:
@@ -357,7 +350,6 @@ __all__ = [
     "default_model_dir",
     "set_threads",
     "threads",
-    "usable_cores",
     "verified_bytes",
     "verified_model",
 ]
