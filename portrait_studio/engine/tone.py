@@ -17,10 +17,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from portrait_studio.engine.filters import gauss, luma, masked_gauss
+from portrait_studio.engine.filters import LUMA, gauss, luma, masked_gauss
 
 LOCAL_SIGMA, BROAD_SIGMA = 4.0, 28.0  # px at a 100 px eye distance: blotches vs the face's own gradient
 LUMA_EVEN = 0.25  # share of the lightness blotches evened (more would flatten the face's modelling)
+CLIPPED = 250.0  # a channel at least this bright may be clipped: its colour is not the skin's
+SHADOW_Y = 40.0  # luma: chroma is evened fully from twice this, not at all below it
+LIGHT_BAND = 40.0  # grey levels between the lightness bands of _lit_mean (28 evened too little: grace_hopper)
+LUMA_BLOTCH = 12.0  # grey levels: lightness steps well beyond this are modelling by the light, not blotches
 SPOT_MAX = 8.0  # px at a 100 px eye distance: blobs wider than about this are features, not spots
 WORK_UNIT = 1.5  # see prepare()
 SPOT_MIN = 9.0  # px: on small faces still heal spots up to this size (the issue's test spots are 3–8 px)
@@ -38,6 +42,9 @@ ROUNDNESS = 0.3  # weaker / stronger curvature at a spot's centre: 1 = a disc, 0
 # this share of plain skin a three times wider fill takes over, and where even that has too little the spot
 # is not healed at all.
 FILL_FLOOR = 0.2
+ELONGATED = 3.5  # length / width (of the pixels’ spread) beyond which a found area is a streak
+GRAIN_CLIP = 8.0  # grey levels: the strongest grain laid over a fill (see _grain)
+FILL_SLACK = 3.0  # grey levels a fill may go beyond the spot's own contrast (see _capped)
 UNDER_EYE_LIFT = 0.7  # share of the under-eye band's difference to the cheek lifted at skin_unifi = 1
 
 
@@ -58,19 +65,62 @@ def _odd(v: float) -> int:
 
 
 def _shift(rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float) -> np.ndarray:
-    # Spots are left out of the averages: they must not tint the skin around them.
-    hard = ((skin > 0.5) & (spot <= 0)).astype(np.float32)
+    # Spots are left out of the averages: they must not tint the skin around them. So are clipped
+    # highlights: with a channel at white their colour is lost (a whitened, not a lighter skin), and
+    # the lit skin next to them was greyed towards it.
+    hard = ((skin > 0.5) & (spot <= 0) & (rgb.max(axis=-1) < CLIPPED)).astype(np.float32)
     local, share = _normalised(rgb, hard, max(1.0, LOCAL_SIGMA * unit))
-    broad, _ = _normalised(rgb, hard, max(4.0, BROAD_SIGMA * unit))
+    y_local = luma(local)
+    broad, broad_share = _lit_mean(rgb, hard, y_local, max(4.0, BROAD_SIGMA * unit))
     # Where little skin is near (a thin band between a brow and a lid), the local mean is of a few pixels
-    # and its deviation is noise: it tinted such places pink. Even only where the mean is well founded.
-    dev = (local - broad) * np.clip(share / 0.5, 0, 1)[..., None]
-    y = luma(dev)[..., None]
-    return -((dev - y) + LUMA_EVEN * y)
+    # and its deviation is noise: it tinted such places pink. Even only where the means are well founded.
+    founded = (np.clip(share / 0.5, 0, 1) * np.clip(broad_share / 0.2, 0, 1))[..., None]
+    y_broad = luma(broad)
+    # Colour is compared at the same lightness (the broad mean scaled to the local one): RGB differences
+    # grow with brightness.
+    chroma = local - broad * (y_local / np.maximum(y_broad, 1.0))[..., None]
+    # In deep shadow the colour is the fill light's and noise, not the skin's blotches: left alone.
+    chroma *= np.clip((y_local - SHADOW_Y) / SHADOW_Y, 0, 1)[..., None]
+    # Lightness: blotches are a few grey levels; a larger step is modelling by the light, and evening it
+    # flattens the face. The share evened falls off beyond LUMA_BLOTCH.
+    y = y_local - y_broad
+    y_even = LUMA_EVEN * y / (1.0 + (y / LUMA_BLOTCH) ** 2)
+    return -(chroma + y_even[..., None]) * founded
 
 
-def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
-    """(spot map, raw contrast) for dark and red spots up to SPOT_MAX·unit px wide (grey levels)."""
+def _lit_mean(
+    rgb: np.ndarray, mask: np.ndarray, key: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(Gaussian mean of rgb over mask, of pixels lit about as `key` says; its share 0..1).
+
+    A side-lit face is two skins: one in the key light, one in a fill of another colour and a fraction of
+    its brightness. A plain broad mean mixes them, and pulling each half towards it greyed and lightened
+    the lit half and tinted the shadow. So the mean is taken per band of lightness (a bilateral grid: the
+    pixels' own smoothed lightness picks the band, linearly between the two nearest), and a pixel is
+    compared with skin under the same light. A blotch is a few grey levels off its skin: same band.
+    """
+    y = luma(cv2.GaussianBlur(rgb, (0, 0), max(1.0, sigma / 7)))
+    inside = mask > 0
+    if not inside.any():
+        return np.zeros_like(rgb), np.zeros(mask.shape, np.float32)
+    lo, hi = float(y[inside].min()), float(y[inside].max())
+    n = max(1, int(np.ceil((hi - lo) / LIGHT_BAND)))
+    centres = lo + LIGHT_BAND * np.arange(n + 1)
+    num = np.zeros_like(rgb)
+    den = np.zeros(mask.shape, np.float32)
+    for c in centres:
+        member = mask * np.clip(1 - np.abs(y - c) / LIGHT_BAND, 0, 1)
+        if member.max() <= 0:
+            continue
+        at = np.clip(1 - np.abs(key - c) / LIGHT_BAND, 0, 1)
+        num += at[..., None] * gauss(rgb * member[..., None], sigma)
+        den += at * gauss(member, sigma)
+    return num / np.maximum(den, FILL_FLOOR / 4)[..., None], den
+
+
+def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spot map, raw contrast, the skin's median lightness and redness) for dark and red spots up to
+    SPOT_MAX·unit px wide (grey levels)."""
     size = max(SPOT_MIN, SPOT_MAX * unit)
     k = _odd(2.2 * size)  # a median removes blobs covering under half of its window
     y, red = luma(rgb), rgb[..., 0] - rgb[..., 1]  # lightness, and redness (a cheap stand-in for a*)
@@ -99,8 +149,37 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
     # Spread each centre's contrast over its spot: pixels near a centre, at least a quarter as contrasted.
     spread = cv2.dilate(contrast * centres, _disk(round(0.6 * size)))
     spot = np.where(contrast >= 0.4 * spread, spread, 0.0).astype(np.float32)
-    spot[_streaks(spot > 0, size)] = 0.0
-    return cv2.dilate(spot, _disk(round(0.25 * size) + 1)), contrast
+    grow = _disk(round(0.25 * size) + 1)
+    # A crease's or a philtrum column's centres spread into separate short pieces, each "round" on its
+    # own (lenna's philtrum was "healed" into its highlight): they are also judged joined (a closing keeps
+    # their width), by their shape (spots close together on mottled skin join into a sparse patch, which
+    # is still spots).
+    joined = cv2.morphologyEx((spot > 0).astype(np.uint8), cv2.MORPH_CLOSE, _disk(round(0.25 * size)))
+    spot[_streaks(spot > 0, size) | (_elongated(joined > 0, size) & (spot > 0))] = 0.0
+    return cv2.dilate(spot, grow), contrast, np.dstack([fy, fred])
+
+
+def _elongated(found: np.ndarray, size: float) -> np.ndarray:
+    """Pixels of solid found areas longer than a spot and at least 2.5 times as long as wide, in any
+    direction (the spread of their pixels' second moments: a diagonal streak has a square bounding box).
+    A sparse string of spots on mottled skin is still spots."""
+    n, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(found.shape, bool)
+    ys, xs = np.nonzero(found)
+    lab = labels[ys, xs]
+    count = np.maximum(np.bincount(lab, minlength=n), 1)
+    mx, my = np.bincount(lab, xs, n) / count, np.bincount(lab, ys, n) / count
+    dx, dy = xs - mx[lab], ys - my[lab]
+    sxx, syy = np.bincount(lab, dx * dx, n) / count, np.bincount(lab, dy * dy, n) / count
+    sxy = np.bincount(lab, dx * dy, n) / count
+    half, disc = (sxx + syy) / 2, np.sqrt(((sxx - syy) / 2) ** 2 + sxy**2)
+    major = np.sqrt(half + disc + 1 / 12)  # + the σ of a 1 px line
+    minor = np.sqrt(np.maximum(half - disc, 0) + 1 / 12)
+    solid = count / (4 * np.pi * major * minor) > 0.6  # of the ellipse of twice those σ
+    bad = (4 * major > max(size, SPOT_MIN + 1)) & (major > ELONGATED * minor) & solid
+    bad[0] = False
+    return bad[labels]
 
 
 def _streaks(found: np.ndarray, size: float) -> np.ndarray:
@@ -152,11 +231,44 @@ def _carry(
     """
     plain = ((contrast < 0.4 * spot) | (spot <= 0)) & (contrast < THRESH_AT_0) & (skin > 0.5)
     plain_f = plain.astype(np.float32)
-    sigma = max(1.5, 0.3 * SPOT_MAX * unit)
+    sigma = _fill_sigma(unit)
     near, near_share = _normalised(rgb, plain_f, sigma)
     wide, wide_share = _normalised(rgb, plain_f, 3 * sigma)
     w = np.clip(near_share / FILL_FLOOR, 0, 1)[..., None]
-    return w * near + (1 - w) * wide, plain_f, np.clip(wide_share / FILL_FLOOR, 0, 1)
+    fill = w * near + (1 - w) * wide
+    # The fill keeps the skin's local mean. On mottled or stubbled skin half the pixels are darker than
+    # the median: all "spots", and the plain skin left is the lighter half. A fill of it lifted the whole
+    # area into a light patch (walter's cheek: L* 77 on skin of 68; jesse's stubble shaved off). Matched
+    # to the mean of all the skin around, over three times the fill's reach, a lone spot still goes (it
+    # is a few per cent of that mean) while dense texture is only softened, its lightness kept.
+    offset, _ = _normalised(rgb - fill, (skin > 0.5).astype(np.float32), 3 * sigma)
+    return fill + offset, plain_f, np.clip(wide_share / FILL_FLOOR, 0, 1)
+
+
+def _capped(rgb: np.ndarray, fill: np.ndarray, median: np.ndarray) -> np.ndarray:
+    """The fill, lightening a pixel no more than it is darker than its skin's median and taking out no more
+    red than it is redder (plus FILL_SLACK grey levels): a spot is found by that contrast, and healing it
+    should remove that and no more.
+
+    The fill is carried in from the plain skin nearby, which can be lighter than the skin the spot sits
+    on: next to a lens's shadow (sunglasses: ΔE 25 → 19), on a cheek in side light (three_quarter).
+    """
+    y = luma(rgb)
+    heal = fill - rgb
+    dy = luma(heal)
+    more_y = np.maximum(dy - np.maximum(median[..., 0] - y, 0.0) - FILL_SLACK, 0.0)
+    heal -= more_y[..., None]
+    red_out = heal[..., 1] - heal[..., 0]  # redness taken out (R - G falls)
+    more_red = np.maximum(
+        red_out - np.maximum(rgb[..., 0] - rgb[..., 1] - median[..., 1], 0.0) - FILL_SLACK, 0.0
+    )
+    heal[..., 0] += 0.5 * more_red
+    heal[..., 1] -= 0.5 * more_red
+    return rgb + heal
+
+
+def _fill_sigma(unit: float) -> float:
+    return max(1.5, 0.3 * SPOT_MAX * unit)
 
 
 def _normalised(rgb: np.ndarray, mask: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -169,18 +281,23 @@ def _normalised(rgb: np.ndarray, mask: np.ndarray, sigma: float) -> tuple[np.nda
 def _grain(rgb: np.ndarray, plain: np.ndarray, unit: float) -> np.ndarray:
     """Fine grain of nearby plain skin to lay over the fill, as a healing brush does: a flat fill reads as
     a smooth disc on textured skin (the source is the skin one and a half spot-widths to the side)."""
-    grain = rgb - cv2.GaussianBlur(rgb, (0, 0), max(0.7, 0.8 * unit))
+    # Grain about the plain skin's own mean: about the mean of all the skin it was biased light on mottled
+    # or stubbled skin (the dark dots are in the blur but not plain), and a healed area came out lighter.
+    mean, _ = _normalised(rgb, plain, max(0.7, 0.8 * unit))
+    # Grain is fine texture: the strong light and dark bumps of mottled skin copied over a healed spot
+    # are new blotches (walter's cheek: +15 grey levels on light pixels).
+    grain = np.clip(rgb - mean, -GRAIN_CLIP, GRAIN_CLIP)
     offset = round(1.5 * max(SPOT_MIN, SPOT_MAX * unit))
     return np.roll(grain, offset, axis=1) * np.roll(plain, offset, axis=1)[..., None]
 
 
 def _analyse(
     rgb: np.ndarray, skin: np.ndarray, unit: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(spot map, colour shift, fill, plain-skin mask) of a region."""
-    spot, contrast = _spots(rgb, skin, unit)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(spot map, colour shift, fill, plain-skin mask, skin median) of a region."""
+    spot, contrast, median = _spots(rgb, skin, unit)
     fill, plain, trust = _carry(rgb, spot, contrast, skin, unit)
-    return spot * trust, _shift(rgb, skin, spot, unit), fill, plain
+    return spot * trust, _shift(rgb, skin, spot, unit), fill, plain, median
 
 
 def _under_eyes(rgb: np.ndarray, skin: np.ndarray, band: np.ndarray, unit: float) -> np.ndarray | None:
@@ -209,8 +326,8 @@ def _under_eyes(rgb: np.ndarray, skin: np.ndarray, band: np.ndarray, unit: float
     return UNDER_EYE_LIFT * diff * (lighter * skin_like * band)[..., None]
 
 
-def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(spot map, fill) of spots a few pixels wide, found at full resolution (see prepare).
+def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spot map, fill, skin median) of spots a few pixels wide, found at full resolution (see prepare).
 
     Only the skin's bounding box is searched (with room for the filters: a third of the face region on
     a close-up is hair, background and clothes): spots are only ever found on skin, and every average
@@ -218,19 +335,21 @@ def _small_spots(rgb: np.ndarray, skin: np.ndarray) -> tuple[np.ndarray, np.ndar
     """
     spot = np.zeros(skin.shape, np.float32)
     fill = np.zeros(rgb.shape, np.float32)
+    median = np.zeros((*skin.shape, 2), np.float32)
     bx, by, bw, bh = cv2.boundingRect((skin > 0.3).astype(np.uint8))  # (np.nonzero took 4–6 ms)
     if bw == 0:
-        return spot, fill
+        return spot, fill, median
     pad = round(3 * SPOT_MIN)  # 3 σ of the widest average (the fill's), well over the median's radius
     h, w = skin.shape
     y0, y1 = max(0, by - pad), min(h, by + bh + pad)
     x0, x1 = max(0, bx - pad), min(w, bx + bw + pad)
     part, part_skin = np.ascontiguousarray(rgb[y0:y1, x0:x1]), np.ascontiguousarray(skin[y0:y1, x0:x1])
-    found, contrast = _spots(part, part_skin, 1.0)
+    found, contrast, part_median = _spots(part, part_skin, 1.0)
     part_fill, _, trust = _carry(part, found, contrast, part_skin, 1.0)
     spot[y0:y1, x0:x1] = found * trust
     fill[y0:y1, x0:x1] = part_fill
-    return spot, fill
+    median[y0:y1, x0:x1] = part_median
+    return spot, fill, median
 
 
 def prepare(
@@ -248,7 +367,9 @@ def prepare(
         size = (max(1, round(w * f)), max(1, round(h * f)))
         small, small_skin = (cv2.resize(a, size, interpolation=cv2.INTER_AREA) for a in (rgb, skin))
         parts = _analyse(small, small_skin, unit * f)
-        spot, shift, fill, plain = (cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) for a in parts)
+        spot, shift, fill, plain, median = (
+            cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) for a in parts
+        )
         # The under-eye lift is a smooth offset of smooth means (and its band is drawn at a lower scale
         # still, see regions.MASK_EYE_PX): the reduced copy gives the same, in a quarter of the time.
         if under_eyes is not None:
@@ -256,16 +377,27 @@ def prepare(
             small_lift = _under_eyes(small, small_skin, band, unit * f)
             if small_lift is not None:
                 lift = cv2.resize(small_lift, (w, h), interpolation=cv2.INTER_LINEAR)
-        tiny, tiny_fill = _small_spots(rgb, skin)
+        tiny, tiny_fill, tiny_median = _small_spots(rgb, skin)
         use = (tiny > spot)[..., None]
         fill = np.where(use, tiny_fill, fill)
+        median = np.where(use, tiny_median, median)
         spot = np.maximum(spot, tiny)
     else:
-        spot, shift, fill, plain = _analyse(rgb, skin, unit)
+        spot, shift, fill, plain, median = _analyse(rgb, skin, unit)
         lift = _under_eyes(rgb, skin, under_eyes, unit) if under_eyes is not None else None
-    fill = fill + _grain(rgb, plain, unit)
-    feather = max(0.8, 0.1 * SPOT_MAX * unit)
-    return ToneLayers(shift=shift, heal=fill - rgb, spot=spot, feather=feather, under_eyes=lift)
+    # Capped at full resolution: a fill worked out on the reduced copy and enlarged is not bounded by
+    # each full-resolution pixel's own contrast.
+    fill = _capped(rgb, fill, median) + _grain(rgb, plain, unit)
+    # The soft edge is of the smallest spots' scale: those are found at full resolution with the sizes of
+    # a 100 px eye distance (their dilation is a few pixels), and a feather of the face's own scale (4 px
+    # on a close-up) blurred a 3 px spot's mask to half: a grey ghost of it stayed (einstein).
+    feather = max(0.8, 0.1 * SPOT_MAX * min(unit, WORK_UNIT))
+    # Spots are darker or redder than their skin: healing lightens them, or takes red out (which darkens
+    # by red's share of luma), and darkens no more. Where the fill is darker than the pixel (it reached
+    # into a shadow, at a jaw line or beside a nose) a dark patch was painted.
+    heal = fill - rgb
+    heal -= np.minimum(luma(heal) - LUMA[0] * np.minimum(heal[..., 0], 0.0), 0.0)[..., None]
+    return ToneLayers(shift=shift, heal=heal, spot=spot, feather=feather, under_eyes=lift)
 
 
 def spot_mask(layers: ToneLayers, strength: float) -> np.ndarray:
