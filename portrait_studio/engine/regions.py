@@ -16,10 +16,13 @@ from portrait_studio.engine.filters import luma
 # and dark (they look like a dark blemish to the spot finder).
 NOSTRILS = (48, 64, 98, 97, 2, 326, 327, 294, 278)
 NOSTRIL_MARGIN = 0.08  # of the eye distance: the dark nostril holes sit just below the hull's lower edge
-# Inside that zone only the dark holes are nostrils (darker than this share of the nose's own median
-# luma); the tip and the wings are skin and are smoothed like the rest (a cut-out of the whole zone left
-# a textured nose on a smooth face).
+# Inside that zone only the dark holes are nostrils (darker than this share of the median luma of the
+# nose around them, over NOSTRIL_NEAR eye distances); the tip and the wings are skin and are smoothed like
+# the rest (a cut-out of the whole zone left a textured nose on a smooth face). The median is local: in
+# side light one median of the zone is the shadow half's, which then was all "nostril", while the lit
+# nostril was healed away as a red spot (jesse).
 NOSTRIL_DARK = 0.7
+NOSTRIL_NEAR = 0.3
 # Below each eye: the lower lid, then two rings of the mesh further down (MediaPipe indices, outer corner
 # to inner and back): the band of bags and dark circles that skin_unifi lifts towards the cheek.
 UNDER_EYES = (
@@ -68,8 +71,15 @@ def _nostrils(crop: np.ndarray, mesh: np.ndarray, eye_d: float) -> np.ndarray:
     hull = cv2.convexHull(np.round(mesh[list(NOSTRILS)]).astype(np.int32))
     cv2.fillConvexPoly(hull_mask, hull, 1)
     zone = _dilate(hull_mask, NOSTRIL_MARGIN * eye_d) > 0
+    if not zone.any():
+        return zone.astype(np.float32)
     y = luma(crop.astype(np.float32))
-    holes = zone & (y < NOSTRIL_DARK * np.median(y[zone])) if zone.any() else zone
+    # Outside the zone the zone's own median stands in, so the local medians near its edge are of the
+    # nose (an 8-bit copy: OpenCV's large-window median is for 8 bits only).
+    y8 = np.where(zone, y, np.median(y[zone])).clip(0, 255).astype(np.uint8)
+    k = max(3, round(NOSTRIL_NEAR * eye_d) // 2 * 2 + 1)
+    near = cv2.medianBlur(y8, k).astype(np.float32)
+    holes = zone & (y < NOSTRIL_DARK * near)
     return _dilate(holes.astype(np.float32), 0.02 * eye_d)
 
 

@@ -268,6 +268,17 @@ def heal_delta_e(name: str) -> list[float]:
     return found
 
 
+def nostrils_lightened(name: str) -> float:
+    """Area (in eye distances²) of the lower nose (its mesh hull, grown by the engine's nostril margin)
+    that skin_unifi = 1 lightens by more than 40 grey levels: a nostril healed into skin. (A nostril in
+    side light is red, not black, and was found as a red spot.)"""
+    j = judged(name)
+    grown = cv2.dilate(_hull(j.oval.shape, j.mesh, NOSTRILS).astype(np.uint8), _disk(0.08 * j.eye_d)) > 0
+    before = measure.gray(rendered(name, 0, 0, 0)).astype(np.float32)
+    after = measure.gray(rendered(name, 0, 0, 1)).astype(np.float32)
+    return float(((after - before > 40) & grown).sum()) / j.eye_d**2
+
+
 @dataclass(frozen=True)
 class Spotted:
     base: np.ndarray
