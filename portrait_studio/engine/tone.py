@@ -23,7 +23,9 @@ LOCAL_SIGMA, BROAD_SIGMA = 4.0, 28.0  # px at a 100 px eye distance: blotches vs
 LUMA_EVEN = 0.25  # share of the lightness blotches evened (more would flatten the face's modelling)
 CLIPPED = 250.0  # a channel at least this bright may be clipped: its colour is not the skin's
 SHADOW_Y = 40.0  # luma: chroma is evened fully from twice this, not at all below it
-LIGHT_BAND = 40.0  # grey levels between the lightness bands of _lit_mean (28 evened too little: grace_hopper)
+# Grey levels between the lightness bands of _lit_mean: 28 evened too little (grace_hopper's darker
+# blotches fell in a band of their own), 48–56 let side light mix again (jesse).
+LIGHT_BAND = 44.0
 LUMA_BLOTCH = 12.0  # grey levels: lightness steps well beyond this are modelling by the light, not blotches
 SPOT_MAX = 8.0  # px at a 100 px eye distance: blobs wider than about this are features, not spots
 WORK_UNIT = 1.5  # see prepare()
@@ -77,9 +79,10 @@ def _shift(rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float) -> 
     # and its deviation is noise: it tinted such places pink. Even only where the means are well founded.
     founded = (np.clip(share / 0.5, 0, 1) * np.clip(broad_share / 0.2, 0, 1))[..., None]
     y_broad = luma(broad)
-    # Colour is compared at the same lightness (the broad mean scaled to the local one): RGB differences
-    # grow with brightness.
-    chroma = local - broad * (y_local / np.maximum(y_broad, 1.0))[..., None]
+    # Colour is compared as RGB minus luma (additive): skin in a highlight is lighter by white light
+    # added, not by its colour scaled. (Scaling the broad mean to the local lightness expected a lighter
+    # area to be as saturated as it is brighter, and turned lenna's lit cheeks pink.)
+    chroma = (local - y_local[..., None]) - (broad - y_broad[..., None])
     # In deep shadow the colour is the fill light's and noise, not the skin's blotches: left alone.
     chroma *= np.clip((y_local - SHADOW_Y) / SHADOW_Y, 0, 1)[..., None]
     # Lightness: blotches are a few grey levels; a larger step is modelling by the light, and evening it
