@@ -71,16 +71,21 @@ def _nostrils(crop: np.ndarray, mesh: np.ndarray, eye_d: float) -> np.ndarray:
     hull = cv2.convexHull(np.round(mesh[list(NOSTRILS)]).astype(np.int32))
     cv2.fillConvexPoly(hull_mask, hull, 1)
     zone = _dilate(hull_mask, NOSTRIL_MARGIN * eye_d) > 0
+    holes = np.zeros(zone.shape, np.float32)
     if not zone.any():
-        return zone.astype(np.float32)
-    y = luma(crop.astype(np.float32))
+        return holes
+    # Worked out on the zone's bounding box (the lower nose) and the median's reach: over the whole region
+    # of a full-size face (eye distance ~700 px, a 2000² region) the median took ~90 ms.
+    k = max(3, round(NOSTRIL_NEAR * eye_d) // 2 * 2 + 1)
+    x, y, w, h = cv2.boundingRect(zone.astype(np.uint8))
+    box = (slice(max(0, y - k // 2), y + h + k // 2), slice(max(0, x - k // 2), x + w + k // 2))
+    inside, lum = zone[box], luma(crop[box].astype(np.float32))
     # Outside the zone the zone's own median stands in, so the local medians near its edge are of the
     # nose (an 8-bit copy: OpenCV's large-window median is for 8 bits only).
-    y8 = np.where(zone, y, np.median(y[zone])).clip(0, 255).astype(np.uint8)
-    k = max(3, round(NOSTRIL_NEAR * eye_d) // 2 * 2 + 1)
+    y8 = np.where(inside, lum, np.median(lum[inside])).clip(0, 255).astype(np.uint8)
     near = cv2.medianBlur(y8, k).astype(np.float32)
-    holes = zone & (y < NOSTRIL_DARK * near)
-    return _dilate(holes.astype(np.float32), 0.02 * eye_d)
+    holes[box] = inside & (lum < NOSTRIL_DARK * near)
+    return _dilate(holes, 0.02 * eye_d)
 
 
 def _under_eyes(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
