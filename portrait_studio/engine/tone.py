@@ -22,7 +22,10 @@ from portrait_studio.engine.filters import LUMA, gauss, luma, masked_gauss
 LOCAL_SIGMA, BROAD_SIGMA = 4.0, 28.0  # px at a 100 px eye distance: blotches vs the face's own gradient
 LUMA_EVEN = 0.25  # share of the lightness blotches evened (more would flatten the face's modelling)
 CLIPPED = 250.0  # a channel at least this bright may be clipped: its colour is not the skin's
-SHADOW_Y = 40.0  # luma: chroma is evened fully from twice this, not at all below it
+# Share of the skin's median luma: chroma is evened fully from twice this, not at all below it (deep
+# shadow). Relative, so that darker skin is evened like lighter skin: a fixed luma of 40 left the chroma
+# of deep-brown skin (median luma ~60) half evened.
+SHADOW_SHARE = 0.2
 # Grey levels between the lightness bands of _lit_mean: 28 evened too little (grace_hopper's darker
 # blotches fell in a band of their own), 48–56 let side light mix again (jesse).
 LIGHT_BAND = 44.0
@@ -84,7 +87,8 @@ def _shift(rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float) -> 
     # area to be as saturated as it is brighter, and turned lenna's lit cheeks pink.)
     chroma = (local - y_local[..., None]) - (broad - y_broad[..., None])
     # In deep shadow the colour is the fill light's and noise, not the skin's blotches: left alone.
-    chroma *= np.clip((y_local - SHADOW_Y) / SHADOW_Y, 0, 1)[..., None]
+    shadow = SHADOW_SHARE * float(np.percentile(y_local[hard > 0], 90)) if hard.any() else 0.0
+    chroma *= np.clip((y_local - shadow) / max(shadow, 1.0), 0, 1)[..., None]
     # Lightness: blotches are a few grey levels; a larger step is modelling by the light, and evening it
     # flattens the face. The share evened falls off beyond LUMA_BLOTCH.
     y = y_local - y_broad
