@@ -22,9 +22,9 @@ from portrait_studio.engine.filters import LUMA, gauss, luma, masked_gauss
 LOCAL_SIGMA, BROAD_SIGMA = 4.0, 28.0  # px at a 100 px eye distance: blotches vs the face's own gradient
 LUMA_EVEN = 0.25  # share of the lightness blotches evened (more would flatten the face's modelling)
 CLIPPED = 250.0  # a channel at least this bright may be clipped: its colour is not the skin's
-# Share of the skin's median luma: chroma is evened fully from twice this, not at all below it (deep
-# shadow). Relative, so that darker skin is evened like lighter skin: a fixed luma of 40 left the chroma
-# of deep-brown skin (median luma ~60) half evened.
+# Share of the lit skin's luma (the 90th percentile of the skin's): chroma is evened fully from twice
+# this, not at all below it (deep shadow, whose colour is the fill light's and noise). Relative, so that
+# darker skin is evened like lighter skin: a fixed luma of 40 left deep-brown skin barely evened.
 SHADOW_SHARE = 0.2
 # Grey levels between the lightness bands of _lit_mean: 28 evened too little (grace_hopper's darker
 # blotches fell in a band of their own), 48–56 let side light mix again (jesse).
@@ -47,7 +47,7 @@ ROUNDNESS = 0.3  # weaker / stronger curvature at a spot's centre: 1 = a disc, 0
 # this share of plain skin a three times wider fill takes over, and where even that has too little the spot
 # is not healed at all.
 FILL_FLOOR = 0.2
-ELONGATED = 3.5  # length / width (of the pixels’ spread) beyond which a found area is a streak
+ELONGATED = 3.5  # length / width (of the pixels' spread) beyond which a found area is a streak
 GRAIN_CLIP = 8.0  # grey levels: the strongest grain laid over a fill (see _grain)
 FILL_SLACK = 3.0  # grey levels a fill may go beyond the spot's own contrast (see _capped)
 UNDER_EYE_LIFT = 0.7  # share of the under-eye band's difference to the cheek lifted at skin_unifi = 1
