@@ -49,7 +49,7 @@ ROUNDNESS = 0.3  # weaker / stronger curvature at a spot's centre: 1 = a disc, 0
 FILL_FLOOR = 0.2
 ELONGATED = 3.5  # length / width (of the pixels' spread) beyond which a found area is a streak
 GRAIN_CLIP = 8.0  # grey levels: the strongest grain laid over a fill (see _grain)
-FILL_SLACK = 3.0  # grey levels a fill may go beyond the spot's own contrast (see _capped)
+FILL_SLACK = 3.0  # grey levels a fill may go beyond the spot's own contrast (see _bounded_heal)
 UNDER_EYE_LIFT = 0.7  # share of the under-eye band's difference to the cheek lifted at skin_unifi = 1
 
 
@@ -107,9 +107,8 @@ def _lit_mean(
     pixels' own smoothed lightness picks the band, linearly between the two nearest), and a pixel is
     compared with skin under the same light. A blotch is a few grey levels off its skin: same band.
     """
-    y = cv2.GaussianBlur(
-        luma(rgb), (0, 0), max(1.0, sigma / 7)
-    )  # (luma is linear: the same, a third the work)
+    # The luma of the blurred image, taken as the blur of the luma (the same: luma is linear).
+    y = cv2.GaussianBlur(luma(rgb), (0, 0), max(1.0, sigma / 7))
     inside = mask > 0
     if not inside.any():
         return np.zeros_like(rgb), np.zeros(mask.shape, np.float32)
@@ -170,7 +169,7 @@ def _spots(rgb: np.ndarray, skin: np.ndarray, unit: float) -> tuple[np.ndarray, 
 
 
 def _elongated(found: np.ndarray, size: float) -> np.ndarray:
-    """Pixels of solid found areas longer than a spot and at least 2.5 times as long as wide, in any
+    """Pixels of solid found areas longer than a spot and over ELONGATED times as long as wide, in any
     direction (the spread of their pixels' second moments: a diagonal streak has a square bounding box).
     A sparse string of spots on mottled skin is still spots."""
     n, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
@@ -255,18 +254,19 @@ def _carry(
     return fill + offset, plain_f, np.clip(wide_share / FILL_FLOOR, 0, 1)
 
 
-def _capped(rgb: np.ndarray, fill: np.ndarray, median: np.ndarray) -> np.ndarray:
-    """The fill, lightening a pixel no more than it is darker than its skin's median and taking out no more
-    red than it is redder (plus FILL_SLACK grey levels): a spot is found by that contrast, and healing it
-    should remove that and no more.
+def _bounded_heal(rgb: np.ndarray, fill: np.ndarray, median: np.ndarray, grain: np.ndarray) -> np.ndarray:
+    """What healing adds (fill + grain − rgb; any shape (..., 3)), within what a spot is.
 
-    The fill is carried in from the plain skin nearby, which can be lighter than the skin the spot sits
-    on: next to a lens's shadow (sunglasses: ΔE 25 → 19), on a cheek in side light (three_quarter).
+    A spot is darker or redder than its skin's median: the fill lightens a pixel no more than it is darker
+    and takes out no more red than it is redder (plus FILL_SLACK grey levels). The fill is carried in from
+    the plain skin nearby, which can be lighter than the skin the spot sits on: next to a lens's shadow
+    (sunglasses: ΔE 25 → 19), on a cheek in side light (three_quarter).
+
+    And healing lightens, or takes red out (which darkens by red's share of luma), and darkens no more:
+    where the fill reached into a shadow (a jaw line, beside a nose) a dark patch was painted.
     """
-    y = luma(rgb)
     heal = fill - rgb
-    dy = luma(heal)
-    more_y = np.maximum(dy - np.maximum(median[..., 0] - y, 0.0) - FILL_SLACK, 0.0)
+    more_y = np.maximum(luma(heal) - np.maximum(median[..., 0] - luma(rgb), 0.0) - FILL_SLACK, 0.0)
     heal -= more_y[..., None]
     red_out = heal[..., 1] - heal[..., 0]  # redness taken out (R - G falls)
     more_red = np.maximum(
@@ -274,7 +274,9 @@ def _capped(rgb: np.ndarray, fill: np.ndarray, median: np.ndarray) -> np.ndarray
     )
     heal[..., 0] += 0.5 * more_red
     heal[..., 1] -= 0.5 * more_red
-    return rgb + heal
+    heal += grain
+    heal -= np.minimum(luma(heal) - LUMA[0] * np.minimum(heal[..., 0], 0.0), 0.0)[..., None]
+    return heal
 
 
 def _fill_sigma(unit: float) -> float:
@@ -401,16 +403,10 @@ def prepare(
     # is worked out on those pixels alone (on the whole region it was a tenth of a 12 MP retouch).
     reach = _disk(int(np.ceil(4 * feather)) + 1)
     at = np.nonzero(cv2.dilate((spot > 0).astype(np.uint8), reach))
-    px = rgb[at]
-    # Capped at full resolution: a fill worked out on the reduced copy and enlarged is not bounded by
+    # Bounded at full resolution: a fill worked out on the reduced copy and enlarged is not bounded by
     # each full-resolution pixel's own contrast.
-    healed = _capped(px, fill[at], median[at]) - px + _grain(rgb, plain, unit)[at]
-    # Spots are darker or redder than their skin: healing lightens them, or takes red out (which darkens
-    # by red's share of luma), and darkens no more. Where the fill is darker than the pixel (it reached
-    # into a shadow, at a jaw line or beside a nose) a dark patch was painted.
-    healed -= np.minimum(luma(healed) - LUMA[0] * np.minimum(healed[..., 0], 0.0), 0.0)[..., None]
     heal = np.zeros_like(rgb)
-    heal[at] = healed
+    heal[at] = _bounded_heal(rgb[at], fill[at], median[at], _grain(rgb, plain, unit)[at])
     return ToneLayers(shift=shift, heal=heal, spot=spot, feather=feather, under_eyes=lift)
 
 
