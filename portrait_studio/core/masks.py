@@ -41,6 +41,9 @@ TILE_PIXELS = 1 << 20  # the spots' ring test works on at most this many pixels 
 # a little darker than the skin and stays in.
 THIN_RADIUS, THIN_DEPTH, THIN_DROP = 0.06, 6.0, 12.0
 THIN_RAMP = 4.0  # L* over THIN_DROP from "maybe" to "surely" a structure
+# Dark hairs closer than 2 × HAIR_GAP (of the eye distance) are one hair area, when they are pieces at least
+# HAIR_LONG long (see _join_hairs).
+HAIR_GAP, HAIR_LONG = 0.02, 0.05
 # Pores, grain and JPEG noise make single pixels (and 2–3 px clusters on an enlarged photo) fail the colour
 # test: a mask without a closing was riddled with pinholes, exactly where smoothing must act (the sure skin
 # of the astronaut ×2 fell from 26 % of the face box to 8 %). A closing this small (of the eye distance;
@@ -209,6 +212,26 @@ def _skin_model(lab: np.ndarray, sample: np.ndarray, forehead: np.ndarray) -> np
     return like if upper is None else np.maximum(like, upper)
 
 
+def _join_hairs(sure: np.ndarray, drop: np.ndarray, eye_d: float) -> np.ndarray:
+    """`sure` with the gaps between nearby dark hairs (a moustache, stubble, a beard's edge) closed.
+
+    Inside a moustache the lighter hairs and the skin glimpsed between the dark ones pass the skin tests;
+    smoothed, they blurred the hair into a smear (jesse's moustache kept 61 % of its detail at skin = 1).
+    Only pieces that are surely dark (not a crease, only a little darker) and longer than a grain (film
+    grain and JPEG noise in shadow are dots; joined, they cut smoothing out of einstein's cheek) are joined.
+    """
+    dark = ((sure >= 0.5) & (drop >= THIN_DROP + THIN_RAMP)).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    long_side = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    keep = long_side >= HAIR_LONG * eye_d
+    keep[0] = False
+    r = max(1, round(HAIR_GAP * eye_d))
+    joined = cv2.morphologyEx(
+        keep[labels].astype(np.uint8), cv2.MORPH_CLOSE, np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    )
+    return np.maximum(sure, joined.astype(np.float32))
+
+
 def thin_structures(lab: np.ndarray, skin_lightness: float, eye_d: float) -> np.ndarray:
     """0..1 per pixel: how surely it belongs to a thin dark structure (see THIN_DEPTH), spots excepted.
 
@@ -223,6 +246,7 @@ def thin_structures(lab: np.ndarray, skin_lightness: float, eye_d: float) -> np.
     depth = cv2.morphologyEx(light, cv2.MORPH_CLOSE, kernel) - light
     drop = skin_lightness - light
     sure = np.clip((depth - THIN_DEPTH) / THIN_DEPTH, 0, 1) * np.clip((drop - THIN_DROP) / THIN_RAMP, 0, 1)
+    sure = _join_hairs(sure, drop, eye_d)
     # A spot among wrinkles (themselves dark lines) has less plain skin around it than one on a smooth
     # cheek: a half-plain ring is enough here.
     everywhere = np.full(sure.shape, 255, np.uint8)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from portrait_studio.core.faces import detect_faces, face_masks, face_mesh
-from portrait_studio.core.masks import FACE_OVAL, RIGHT_EYE, _readmit_spots
+from portrait_studio.core.masks import FACE_OVAL, RIGHT_EYE, _readmit_spots, thin_structures
 from tests import photos
 
 
@@ -142,3 +142,40 @@ def test_the_ring_share_decides() -> None:
     assert _readmitted(like, surround=0.5)[38:43, 38:43].all()  # 110 / 200 skin
     assert not _readmitted(like, surround=0.7)[38:43, 38:43].any()
     assert not _readmitted(like, surround=0.5)[33:36, 33:48].any()
+
+
+def _lab(light: np.ndarray) -> np.ndarray:
+    lab = np.zeros((*light.shape, 3), np.float32)
+    lab[..., 0] = light
+    return lab
+
+
+def test_the_skin_between_a_moustaches_hairs_is_hair_too() -> None:
+    # Skin of L* 70 with a moustache: dark hairs (L* 30) 2 px wide with 2 px of skin-coloured light hairs
+    # between them, slanted, over a 30 × 60 px patch (eye distance 100 px). Those light gaps pass every
+    # skin test; smoothed, they blurred the moustache into a smear.
+    light = np.full((120, 160), 70.0, np.float32)
+    yy, xx = np.mgrid[0:120, 0:160]
+    patch = (yy >= 40) & (yy < 70) & (xx >= 50) & (xx < 110)
+    light[patch & ((xx + yy) % 4 < 2)] = 30.0
+    hair = thin_structures(_lab(light), 70.0, 100.0)
+    inner = patch & (yy >= 43) & (yy < 67) & (xx >= 53) & (xx < 107)
+    assert hair[inner].min() >= 0.99
+    assert hair[10:30, 10:40].max() == 0.0  # plain skin away from it stays skin
+
+
+def test_grain_and_creases_are_not_joined_into_hair() -> None:
+    # Film grain in a shadow: isolated dark dots 2 px wide, 4 px apart: each is dark enough to be "thin",
+    # but joined they would cut smoothing out of the whole shadow (einstein's cheek).
+    light = np.full((120, 160), 70.0, np.float32)
+    yy, xx = np.mgrid[0:120, 0:160]
+    grain = (yy >= 40) & (yy < 80) & (xx >= 40) & (xx < 120) & (yy % 6 < 2) & (xx % 6 < 2)
+    light[grain] = 40.0
+    # A crease: a line only a little darker than the skin (14.5 L* below: "thin" at 0.6), 1 px wide, in
+    # two 20 px pieces 2 px apart. Joined, it would be fully a structure and kept from smoothing.
+    light[100, 20:40] = light[100, 42:62] = 55.5
+    hair = thin_structures(_lab(light), 70.0, 100.0)
+    gaps = (yy >= 40) & (yy < 80) & (xx >= 40) & (xx < 120) & ~grain
+    assert hair[gaps].max() == 0.0
+    assert 0.5 < hair[100, 20:40].min() and hair[100, 20:62].max() < 0.7
+    assert hair[100, 40:42].max() == 0.0
