@@ -352,3 +352,66 @@ def under_eye_gap(name: str, strengths: tuple[float, float, float]) -> float | N
         return None
     lab = rgb2lab(rendered(name, *strengths))[..., 0]
     return float(np.median(lab[j.cheeks]) - np.mean(lab[where]))
+
+
+MOLE = 0.065  # of the eye distance (~4 mm): a mole a photographer keeps (engine.tone.MOLE is 0.05)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """A brown mole pasted on one cheek and a red blemish of the same size on the other, retouched at
+    skin_unifi = 1: the share of each one's contrast left."""
+
+    diameter: int
+    mole_left: float
+    blemish_left: float
+
+
+def _deepest(where: np.ndarray) -> tuple[int, int]:
+    """(x, y) of the point of `where` farthest from its edge."""
+    dist = cv2.distanceTransform(where.astype(np.uint8), cv2.DIST_L2, 5)
+    y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    return int(x), int(y)
+
+
+@cache
+def marks(name: str) -> Marks:
+    base = rendered(name, 0, 0, 0)
+    j = judged(name)
+    d = max(round(MOLE * j.eye_d), 12)  # wider than the largest spots healed on any face (9 px)
+    img = base.astype(np.float32)
+    spots = []
+    half = j.oval.shape[1] // 2
+    for side, colour, strength in ((0, (105, 65, 50), 0.85), (1, (205, 75, 70), 0.7)):
+        cheek = _hull(j.oval.shape, j.mesh, CHEEKS[side]) & j.skin
+        x, y = _deepest(cheek)
+        if x == 0 and y == 0:  # no cheek seen: the face's middle row instead
+            x, y = half, j.oval.shape[0] // 2
+        win, dist = measure.around(img.shape, x, y, d)
+        alpha = np.clip(d / 2 + 0.5 - dist, 0, 1)[..., None]
+        img[win] = img[win] * (1 - strength * alpha) + np.array(colour, np.float32) * strength * alpha
+        spots.append(measure.Spot(x, y, d))
+    pasted = np.clip(img + 0.5, 0, 255).astype(np.uint8)
+    size = base.shape[0]
+    params = EditParams(gpen=0, skin=0, skin_unifi=1, width=size, height=size)
+    out = retouch(pasted, params).image
+    clean = retouch(base, params).image
+    left = [_mark_left(out, clean, pasted, base, s) for s in spots]
+    return Marks(d, left[0], left[1])
+
+
+def _mark_contrast(rgb: np.ndarray, spot: measure.Spot) -> float:
+    """RGB length of a disc's mean minus the mean of a ring of skin around it (measure.contrast, for a
+    disc of any size)."""
+    r = spot.diameter / 2
+    win, dist = measure.around(rgb.shape, spot.x, spot.y, round(2 * r + 6))
+    ring = (dist >= r + 1.5) & (dist < r + 1.5 + max(3.0, r / 2))
+    img = rgb[win].astype(np.float64)
+    return float(np.linalg.norm(img[dist <= r - 1].mean(axis=0) - img[ring].mean(axis=0)))
+
+
+def _mark_left(out: np.ndarray, clean_out: np.ndarray, pasted: np.ndarray, clean: np.ndarray, spot) -> float:
+    """Share of a pasted mark's contrast left after retouching (beyond the skin's own there)."""
+    natural = _mark_contrast(clean, spot)
+    left = _mark_contrast(out, spot) - max(natural, _mark_contrast(clean_out, spot))
+    return max(0.0, left) / max(_mark_contrast(pasted, spot) - natural, 1e-6)

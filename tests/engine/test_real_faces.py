@@ -25,11 +25,11 @@ STEPS = [round(i / 10, 1) for i in range(11)]
 # update here, and a new miss on any other face fails at once.
 KNOWN_MISSES = {
     ("structures", "sunglasses"): "the judge finds no frames: they lie in the eye zones it leaves out",
-    ("removed", "sunglasses"): "48 % of the skin's energy removed (a small, soft face enlarged ×4)",
-    ("heal", "lenna"): "ΔE2000 6.2: a stripe of the hat brim, which the skin mask takes for skin, evened",
-    ("heal", "sunglasses"): "ΔE2000 19.3: areas by the lenses lightened against a ring of dark shadow",
-    ("spots", "sunglasses"): "84 % of the 31 pasted spots that fit on its judge skin removed",
-    ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.3–1.4",
+    ("removed", "sunglasses"): "44 % of the skin's energy removed (a small, soft face enlarged ×4)",
+    ("heal", "lenna"): "ΔE2000 6.1: a stripe of the hat brim, which the skin mask takes for skin, evened",
+    ("heal", "sunglasses"): "ΔE2000 15.3: areas by the lenses lightened against a ring of dark shadow",
+    ("spots", "sunglasses"): "77 % of the 31 pasted spots that fit on its judge skin removed",
+    ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.24/1.20",
     ("regions", "lenna"): "forehead smoothed 0.849 of the cheeks (goal 0.85)",
     ("colour", "jesse"): "mean skin ΔE2000 0.26 at the defaults (side light)",
     ("under_eyes", "sunglasses"): "the band is mostly lens: its gap to the cheek grows 12.7 → 14.7 L*",
@@ -87,6 +87,15 @@ def test_pores_stay_visible_at_low_smoothing(name: str) -> None:
 def test_healing_leaves_no_stain(name: str) -> None:
     worst = max(goals.heal_delta_e(name), default=0.0)
     assert worst < 6.0, f"a healed area differs from its skin by ΔE2000 {worst:.1f}"
+
+
+@pytest.mark.parametrize("name", FACES)
+def test_moles_are_kept_and_blemishes_of_their_size_healed(name: str) -> None:
+    # Issue 19, item 5: a mole is part of the face, not a blemish. A brown disc of ~4 mm (at least 12 px)
+    # on one cheek, a red one of the same size on the other, at skin_unifi = 1.
+    m = goals.marks(name)
+    assert m.mole_left >= 0.8, f"only {m.mole_left:.0%} of a {m.diameter} px mole's contrast kept"
+    assert m.blemish_left <= 0.5, f"{m.blemish_left:.0%} of a {m.diameter} px red blemish left"
 
 
 @pytest.mark.parametrize("name", _cases("spots", FACES))
