@@ -177,10 +177,15 @@ def _spots(
     # is still spots).
     joined = cv2.morphologyEx((spot > 0).astype(np.uint8), cv2.MORPH_CLOSE, _disk(round(0.25 * size)))
     spot[_streaks(spot > 0, size) | (_elongated(joined > 0, size) & (spot > 0))] = 0.0
-    spot[_rims(spot > 0, y, skin, size)] = 0.0
-    moles = _moles(spot > 0, contrast >= 0.5 * spot, fy - y, red - fred, mole_px)
-    spot[moles] = 0.0
-    return cv2.dilate(spot, grow), contrast, np.dstack([fy, fred]), cv2.dilate(moles.astype(np.float32), grow)
+    # What is left is spots, but for the rims of dark regions and the moles (one labelling for both).
+    moles: np.ndarray = np.zeros(spot.shape, np.float32)
+    areas = _areas(spot > 0)
+    if areas is not None:
+        rim = _rims(areas, y, skin, size)
+        mole = _moles(areas, contrast >= 0.5 * spot, fy - y, red - fred, mole_px) & ~rim
+        spot[(rim | mole)[areas.labels]] = 0.0
+        moles = cv2.dilate(mole[areas.labels].astype(np.float32), grow)
+    return cv2.dilate(spot, grow), contrast, np.dstack([fy, fred]), moles
 
 
 @dataclass(frozen=True)
@@ -232,14 +237,11 @@ def _elongated(found: np.ndarray, size: float) -> np.ndarray:
     return bad[a.labels]
 
 
-def _rims(found: np.ndarray, y: np.ndarray, skin: np.ndarray, size: float) -> np.ndarray:
-    """Pixels of found areas that are the rim of something darker outside the skin (a shadow beside the
-    nose, a lens, a frame): over RIM_SHARE of the ring around them is darker non-skin. Their contrast is
-    that region's edge, not a spot: healed, they were lightened into a jagged light band against the
-    dark (sunglasses: ΔE2000 15.3 by the lenses; obama2: 6.1 by the nose)."""
-    a = _areas(found)
-    if a is None:
-        return np.zeros(found.shape, bool)
+def _rims(a: _Areas, y: np.ndarray, skin: np.ndarray, size: float) -> np.ndarray:
+    """Which found areas (a bool per label) are the rim of something darker outside the skin (a shadow
+    beside the nose, a lens, a frame): over RIM_SHARE of the ring around them is darker non-skin. Their
+    contrast is that region's edge, not a spot: healed, they were lightened into a jagged light band
+    against the dark (sunglasses: ΔE2000 15.3 by the lenses; obama2: 6.1 by the nose)."""
     # Each ring pixel belongs to the area it grew from (the grey dilation of the labels: where two rings
     # meet, one of them).
     grown = cv2.dilate(a.labels.astype(np.float32), _disk(max(2, round(0.25 * size)))).astype(np.int32)
@@ -249,25 +251,20 @@ def _rims(found: np.ndarray, y: np.ndarray, skin: np.ndarray, size: float) -> np
     share = np.bincount(grown[darker_out], minlength=n) / np.maximum(np.bincount(grown[ring], minlength=n), 1)
     rim = share > RIM_SHARE
     rim[0] = False
-    return rim[a.labels]
+    return rim
 
 
-def _moles(
-    found: np.ndarray, core: np.ndarray, darker: np.ndarray, redder: np.ndarray, mole_px: float
-) -> np.ndarray:
-    """Pixels of found areas that are moles: at least `mole_px` across (a disc of the area of their `core`,
-    the pixels at least half as contrasted as the spot's peak: a found area reaches past it), solid,
-    round, and brown (see MOLE_RED). A red spot of any size is a blemish; mottled skin
-    found as spots is a sparse patch, not solid (walter's cheek); a mole is a clean dark disc (walter's,
-    17 px at a 214 px eye distance, had been healed away at skin_unifi = 1)."""
-    a = _areas(found)
-    if a is None:
-        return np.zeros(found.shape, bool)
+def _moles(a: _Areas, core: np.ndarray, darker: np.ndarray, redder: np.ndarray, mole_px: float) -> np.ndarray:
+    """Which found areas (a bool per label) are moles: at least `mole_px` across (a disc of the area of
+    their `core`, the pixels at least half as contrasted as the spot's peak: a found area reaches past
+    it), solid, round, and brown (see MOLE_RED). A red spot of any size is a blemish; mottled skin found
+    as spots is a sparse patch, not solid (walter's cheek); a mole is a clean dark disc (walter's, 17 px
+    at a 214 px eye distance, had been healed away at skin_unifi = 1)."""
     wide = 2 * np.sqrt(a.mean(core.astype(np.float32)) * a.count / np.pi) >= mole_px
     round_ = (a.major <= MOLE_ROUND * a.minor) & (a.solidity > 0.7)
     mole = wide & round_ & (a.mean(redder) < MOLE_RED * a.mean(darker))
     mole[0] = False
-    return mole[a.labels]
+    return mole
 
 
 def _streaks(found: np.ndarray, size: float) -> np.ndarray:
@@ -510,6 +507,12 @@ def prepare(
     # a 100 px eye distance (their dilation is a few pixels), and a feather of the face's own scale (4 px
     # on a close-up) blurred a 3 px spot's mask to half: a grey ghost of it stayed (einstein).
     feather = max(0.8, 0.1 * SPOT_MAX * min(unit, WORK_UNIT))
+    # A mole keeps its colour: not healed (a piece of it found by the other search is not either), nor
+    # tone-evened, which would fade it to the skin's (feathered: the shift is a few grey levels, and a
+    # hard edge in it drew a faint ring around the mole).
+    if moles.any():
+        spot = spot * (1.0 - moles)
+        shift = shift * (1.0 - cv2.GaussianBlur(moles, (0, 0), 2 * feather))[..., None]
     # The heal is used only under the spot mask, feathered by `feather` (OpenCV's kernel reaches 4 σ): it
     # is worked out on those pixels alone (on the whole region it was a tenth of a 12 MP retouch).
     reach = _disk(int(np.ceil(4 * feather)) + 1)
@@ -518,11 +521,6 @@ def prepare(
     # each full-resolution pixel's own contrast.
     heal = np.zeros_like(rgb)
     heal[at] = _bounded_heal(rgb[at], fill[at], median[at], _grain(rgb, plain, unit, at))
-    # A mole keeps its colour: tone evening (chroma fully) would fade it to the skin's. (Feathered: the
-    # shift is a few grey levels, and a hard edge in it drew a faint ring around the mole.)
-    if moles.any():
-        spot = spot * (1.0 - moles)
-        shift = shift * (1.0 - cv2.GaussianBlur(moles, (0, 0), 2 * feather))[..., None]
     return ToneLayers(shift=shift, heal=heal, spot=spot, feather=feather, under_eyes=lift)
 
 

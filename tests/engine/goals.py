@@ -396,22 +396,5 @@ def marks(name: str) -> Marks:
     params = EditParams(gpen=0, skin=0, skin_unifi=1, width=size, height=size)
     out = retouch(pasted, params).image
     clean = retouch(base, params).image
-    left = [_mark_left(out, clean, pasted, base, s) for s in spots]
+    left = [measure.residual(out, clean, pasted, base, s) for s in spots]
     return Marks(d, left[0], left[1])
-
-
-def _mark_contrast(rgb: np.ndarray, spot: measure.Spot) -> float:
-    """RGB length of a disc's mean minus the mean of a ring of skin around it (measure.contrast, for a
-    disc of any size)."""
-    r = spot.diameter / 2
-    win, dist = measure.around(rgb.shape, spot.x, spot.y, round(2 * r + 6))
-    ring = (dist >= r + 1.5) & (dist < r + 1.5 + max(3.0, r / 2))
-    img = rgb[win].astype(np.float64)
-    return float(np.linalg.norm(img[dist <= r - 1].mean(axis=0) - img[ring].mean(axis=0)))
-
-
-def _mark_left(out: np.ndarray, clean_out: np.ndarray, pasted: np.ndarray, clean: np.ndarray, spot) -> float:
-    """Share of a pasted mark's contrast left after retouching (beyond the skin's own there)."""
-    natural = _mark_contrast(clean, spot)
-    left = _mark_contrast(out, spot) - max(natural, _mark_contrast(clean_out, spot))
-    return max(0.0, left) / max(_mark_contrast(pasted, spot) - natural, 1e-6)

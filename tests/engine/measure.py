@@ -160,10 +160,13 @@ def paste_spots(
 
 
 def contrast(rgb: np.ndarray, spot: Spot) -> float:
-    """How much a spot's disc stands out from the skin just around it (RGB length of the mean difference)."""
-    win, dist = around(rgb.shape, spot.x, spot.y, 10)
+    """How much a spot's disc stands out from the skin just around it (RGB length of the mean difference).
+
+    The ring is 3 px wide, or half the radius for a large mark (a pasted mole)."""
     r = spot.diameter / 2
-    ring = (dist >= r + 1.5) & (dist < r + 4.5)  # outside the disc's anti-aliased edge
+    width = max(3.0, r / 2)
+    win, dist = around(rgb.shape, spot.x, spot.y, max(10, int(np.ceil(r + 1.5 + width)) + 1))
+    ring = (dist >= r + 1.5) & (dist < r + 1.5 + width)  # outside the disc's anti-aliased edge
     img = rgb[win].astype(np.float64)
     return float(np.linalg.norm(img[dist <= r].mean(axis=0) - img[ring].mean(axis=0)))
 
