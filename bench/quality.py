@@ -24,6 +24,7 @@ GOALS = {  # column → (label, pass test)
     "spots": ("pasted 3–8 px spots removed at skin_unifi 1", lambda v: v >= 0.90),
     "nose": ("nose reduction / cheeks' at skin 1", lambda v: 0.85 <= v <= 1.15),
     "forehead": ("forehead reduction / cheeks' at skin 1", lambda v: 0.85 <= v <= 1.15),
+    "blush": ("a pasted blush kept at skin_unifi 1", lambda v: v >= 0.60),
     "headroom": ("head top to frame / head height", lambda v: v >= 0.1),
     "colour": ("mean skin ΔE2000 at the defaults", lambda v: v < 0.2),
 }
@@ -42,6 +43,7 @@ def row(name: str) -> dict[str, float | None]:
         "spots": goals.spots_removed(name),
         "nose": red["nose"] / red["cheeks"],
         "forehead": red["forehead"] / red["cheeks"],
+        "blush": goals.blush_kept(name),
         "headroom": room if fits else None,
         "colour": goals.mean_skin_shift(name),
     }
@@ -50,7 +52,7 @@ def row(name: str) -> dict[str, float | None]:
 def _fmt(key: str, v: float | None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
-    text = f"{v:.0%}" if key in ("frames", "removed", "spots") else f"{v:.2f}"
+    text = f"{v:.0%}" if key in ("frames", "removed", "spots", "blush") else f"{v:.2f}"
     return text if key == "eye_d" or GOALS[key][1](v) else f"**{text}** ✗"
 
 
@@ -87,7 +89,7 @@ def main() -> int:
         worst = bad[0] if bad else min(values, key=lambda nv: abs(nv[1] - 1.0)) if values else ("—", None)
         if key in ("defaults", "heal", "colour"):
             worst = max(values, key=lambda nv: nv[1])
-        elif key in ("frames", "removed", "spots", "headroom"):
+        elif key in ("frames", "removed", "spots", "blush", "headroom"):
             worst = min(values, key=lambda nv: nv[1])
         elif key in ("nose", "forehead"):
             worst = max(values, key=lambda nv: abs(nv[1] - 1.0))

@@ -48,7 +48,11 @@ def analyse(
         regions=regions,
         skin=smooth.split(src, regions.unit, softness) if skin > 0 else None,
         detail=enhance.prepare(luma(src), regions.unit, softness) if gpen > 0 else None,
-        tone=tone.prepare(src, regions.skin, regions.unit, regions.under_eyes) if skin_unifi > 0 else None,
+        tone=(
+            tone.prepare(src, regions.skin, regions.unit, regions.under_eyes, regions.cheeks)
+            if skin_unifi > 0
+            else None
+        ),
     )
 
 

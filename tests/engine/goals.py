@@ -398,3 +398,37 @@ def marks(name: str) -> Marks:
     clean = retouch(base, params).image
     left = [measure.residual(out, clean, pasted, base, s) for s in spots]
     return Marks(d, left[0], left[1])
+
+
+BLUSH = 0.12  # of the eye distance: the σ of a cheek's blush (the apple of the cheek, ~3 cm across)
+BLUSH_RGB = (10.0, -4.0, -2.0)  # grey levels at the blush's centre: warmer, ΔE ~4 (a natural flush)
+
+
+@cache
+def blush_kept(name: str) -> float:
+    """Share of a blush (a broad warm flush on both cheeks, pasted) kept at skin_unifi = 1: its redness
+    (R − G) in the retouch of the blushed photo over the retouch of the plain one, against the paste."""
+    base = rendered(name, 0, 0, 0)
+    j = judged(name)
+    ys, xs = np.mgrid[: base.shape[0], : base.shape[1]].astype(np.float32)
+    bump = np.zeros(base.shape[:2], np.float32)
+    for side in (0, 1):
+        cheek = _hull(j.oval.shape, j.mesh, CHEEKS[side]) & j.skin
+        if cheek.sum() < 0.05 * j.eye_d**2:
+            continue  # the far cheek of a turned face
+        cy, cx = np.argwhere(cheek).mean(0)
+        bump = np.maximum(bump, np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * (BLUSH * j.eye_d) ** 2)))
+    bump *= j.skin  # on the skin only (not over a beard or a lens)
+    if not (bump > 0.3).any():
+        return float("nan")  # no cheek seen
+    pasted = np.clip(base + bump[..., None] * np.array(BLUSH_RGB, np.float32) + 0.5, 0, 255).astype(np.uint8)
+    size = base.shape[0]
+    params = EditParams(gpen=0, skin=0, skin_unifi=1, width=size, height=size)
+    out = retouch(pasted, params).image.astype(np.float32)
+    clean = retouch(base, params).image.astype(np.float32)
+    where = bump > 0.3
+
+    def red(a: np.ndarray) -> float:
+        return float((a[..., 0] - a[..., 1])[where].sum())
+
+    return red(out - clean) / red(pasted.astype(np.float32) - base)

@@ -30,6 +30,7 @@ KNOWN_MISSES = {
     ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.24/1.20",
     ("regions", "lenna"): "forehead smoothed 0.849 of the cheeks (goal 0.85)",
     ("colour", "jesse"): "mean skin ΔE2000 0.26 at the defaults (side light)",
+    ("blush", "beard"): "its cheek is paler than its face: evening reddens the plain cheek, 25 % kept",
     ("under_eyes", "sunglasses"): "the band is mostly lens: its gap to the cheek grows 12.7 → 14.7 L*",
 }
 
@@ -94,6 +95,22 @@ def test_moles_are_kept_and_blemishes_of_their_size_healed(name: str) -> None:
     m = goals.marks(name)
     assert m.mole_left >= 0.8, f"only {m.mole_left:.0%} of a {m.diameter} px mole's contrast kept"
     assert m.blemish_left <= 0.5, f"{m.blemish_left:.0%} of a {m.diameter} px red blemish left"
+
+
+# Faces whose cheeks the judge sees (sunglasses: its cheeks are lens, shadow and smile).
+BLUSHED = [n for n in FACES if n != "sunglasses"]
+
+
+@pytest.mark.parametrize("name", _cases("blush", BLUSHED))
+def test_a_natural_blush_is_kept(name: str) -> None:
+    # Issue 19, item 5: a blush is the face's own colour, not a blotch. A broad warm flush (σ 0.12 eye
+    # distances, ΔE ~4) on both cheeks, at skin_unifi = 1 (main: 37-68 % kept on these faces).
+    kept = goals.blush_kept(name)
+    assert kept >= 0.6, f"only {kept:.0%} of a cheek's blush kept at skin_unifi = 1"
+
+
+def test_the_blush_is_measured_where_the_cheeks_are_seen() -> None:
+    assert np.isnan(goals.blush_kept("sunglasses"))
 
 
 @pytest.mark.parametrize("name", _cases("spots", FACES))
