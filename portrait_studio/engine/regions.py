@@ -30,9 +30,8 @@ UNDER_EYES = (
     (263, 249, 390, 373, 374, 380, 381, 382, 362, 465, 357, 350, 349, 348, 347, 346, 340, 372),
 )
 # The apples of the cheeks (MediaPipe indices around 50 and 280, checked by drawing them on obama2), where a
-# blush sits: skin_unifi keeps its warmth (see tone._shift).
+# blush sits: skin_unifi keeps its warmth (see tone.BLUSH_SIGMA).
 CHEEK_APPLES = ((118, 101, 36, 205, 187, 123, 117), (347, 330, 266, 425, 411, 352, 346))
-CHEEK_FEATHER = 0.08  # of the eye distance: a blush fades out, it has no edge
 MASK_EYE_PX = 110.0  # masks are drawn at most at this eye distance (px) and enlarged (see face_regions)
 MARGIN = 0.35  # region margin around the face oval, of the eye distance (room for the mask feathering)
 
@@ -46,7 +45,6 @@ class Regions:
     skin: np.ndarray  # skin only: no eyes, brows, lips, nostrils, hair or glasses
     features: np.ndarray  # eyes with lashes, brows, lips, teeth, nostrils: full gpen
     under_eyes: np.ndarray  # the bags and dark circles below the eyes (not the lids or lashes)
-    cheeks: np.ndarray  # the apples of the cheeks, softly: where a blush is kept
     unit: float  # eye distance / 100 px: the effects' sizes scale with the face
 
 
@@ -100,13 +98,11 @@ def _under_eyes(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _cheek_apples(shape: tuple[int, int], mesh: np.ndarray, eye_d: float) -> np.ndarray:
-    mask = np.zeros(shape, np.float32)
-    for ring in CHEEK_APPLES:
-        hull = cv2.convexHull(np.round(mesh[list(ring)] * 4).astype(np.int32))
-        cv2.fillConvexPoly(mask, hull, 1.0, cv2.LINE_AA, shift=2)
-    blurred: np.ndarray = cv2.GaussianBlur(mask, (0, 0), max(0.7, CHEEK_FEATHER * eye_d))
-    return blurred
+def cheek_apples(regions: Regions, mesh: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The apples of the cheeks as convex polygons (float32 x, y) in `regions`' box, for the face whose mesh
+    is given in the image's pixels. Only the tone needs them, and draws them at the size it works on."""
+    local = (mesh - [regions.box[0], regions.box[1]]).astype(np.float32)
+    return tuple(cv2.convexHull(local[list(ring)]).reshape(-1, 2) for ring in CHEEK_APPLES)
 
 
 def face_regions(rgb: np.ndarray, mesh: np.ndarray) -> Regions | None:
@@ -126,11 +122,11 @@ def face_regions(rgb: np.ndarray, mesh: np.ndarray) -> Regions | None:
         size = (max(1, round(shape[1] * f)), max(1, round(shape[0] * f)))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
         local = ((local + 0.5) * [size[0] / shape[1], size[1] / shape[0]] - 0.5).astype(np.float32)
-    oval, skin, features, under, cheeks = _masks(crop, local, eye_d * f)
+    oval, skin, features, under = _masks(crop, local, eye_d * f)
     if f < 1.0:
         back = (shape[1], shape[0])
-        oval, skin, features, under, cheeks = (
-            cv2.resize(m, back, interpolation=cv2.INTER_LINEAR) for m in (oval, skin, features, under, cheeks)
+        oval, skin, features, under = (
+            cv2.resize(m, back, interpolation=cv2.INTER_LINEAR) for m in (oval, skin, features, under)
         )
         # A glasses rim or a strand of hair a few pixels wide vanishes on the reduced copy: look for thin
         # dark structures again at full resolution.
@@ -140,14 +136,12 @@ def face_regions(rgb: np.ndarray, mesh: np.ndarray) -> Regions | None:
         if sure.any():
             thin = thin_structures(lab, float(np.median(lab[..., 0][sure])), eye_d)
             skin = skin * (1.0 - cv2.GaussianBlur(thin, (0, 0), 0.5))
-    return Regions(
-        box=box, oval=oval, skin=skin, features=features, under_eyes=under, cheeks=cheeks, unit=eye_d / 100.0
-    )
+    return Regions(box=box, oval=oval, skin=skin, features=features, under_eyes=under, unit=eye_d / 100.0)
 
 
 def _masks(
     crop: np.ndarray, local: np.ndarray, eye_d: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     m = face_masks(crop, local)
     sigma = max(0.7, 0.03 * eye_d)  # the same feathering core.masks uses (3 % of the eye distance)
     nostrils = cv2.GaussianBlur(_nostrils(crop, local, eye_d), (0, 0), sigma)
@@ -163,4 +157,4 @@ def _masks(
     # Under the eyes: the band without the lid and lashes (eyes dilated) and without the nostrils.
     under = _under_eyes(crop.shape[:2], local) * (1.0 - np.clip(_dilate(m.eyes, 0.06 * eye_d), 0, 1))
     under = cv2.GaussianBlur(under, (0, 0), 2 * sigma)
-    return m.oval, skin, features, under, _cheek_apples(crop.shape[:2], local, eye_d)
+    return m.oval, skin, features, under

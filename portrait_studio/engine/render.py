@@ -13,7 +13,7 @@ import numpy as np
 
 from portrait_studio.engine import enhance, smooth, tone
 from portrait_studio.engine.filters import luma
-from portrait_studio.engine.regions import Regions, face_regions
+from portrait_studio.engine.regions import Regions, cheek_apples, face_regions
 
 # gpen on skin (not features) at skin = 0; smoothing then takes it back, so the two sliders do not fight.
 SKIN_DETAIL = 0.5
@@ -49,7 +49,7 @@ def analyse(
         skin=smooth.split(src, regions.unit, softness) if skin > 0 else None,
         detail=enhance.prepare(luma(src), regions.unit, softness) if gpen > 0 else None,
         tone=(
-            tone.prepare(src, regions.skin, regions.unit, regions.under_eyes, regions.cheeks)
+            tone.prepare(src, regions.skin, regions.unit, regions.under_eyes, cheek_apples(regions, mesh))
             if skin_unifi > 0
             else None
         ),

@@ -66,7 +66,11 @@ MOLE_RED = 0.5  # a mole is brown: redder than its skin by under half as much as
 # at 7 70–85 % while the skin's colour spread at skin_unifi = 1 fell less (bob: 0.60 → 0.70 of before).
 BLUSH_SIGMA = 8.0
 BLUSH_RED = 2.0
+BLUSH_FEATHER = 8.0  # px at a 100 px eye distance: a blush fades out, it has no edge
 UNDER_EYE_LIFT = 0.7  # share of the under-eye band's difference to the cheek lifted at skin_unifi = 1
+
+
+Apples = tuple[np.ndarray, ...]  # the apples of the cheeks: convex polygons (x, y) in the region's pixels
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def _odd(v: float) -> int:
 
 
 def _shift(
-    rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float, cheeks: np.ndarray | None = None
+    rgb: np.ndarray, skin: np.ndarray, spot: np.ndarray, unit: float, cheeks: Apples = ()
 ) -> np.ndarray:
     # Spots are left out of the averages: they must not tint the skin around them. So are clipped
     # highlights: with a channel at white their colour is lost (a whitened, not a lighter skin), and
@@ -104,11 +108,7 @@ def _shift(
     # added, not by its colour scaled. (Scaling the broad mean to the local lightness expected a lighter
     # area to be as saturated as it is brighter, and turned lenna's lit cheeks pink.)
     chroma = (local - y_local[..., None]) - (broad - y_broad[..., None])
-    if cheeks is not None and cheeks.max() > 0:
-        mid, _ = _normalised(rgb, hard, max(2.0, BLUSH_SIGMA * unit))
-        blush = (mid - luma(mid)[..., None]) - (broad - y_broad[..., None])
-        warm = cheeks * np.clip((blush[..., 0] - blush[..., 1]) / BLUSH_RED, 0, 1)
-        chroma -= warm[..., None] * blush
+    _keep_blush(chroma, rgb, hard, broad - y_broad[..., None], unit, cheeks)
     # In deep shadow the colour is the fill light's and noise, not the skin's blotches: left alone.
     shadow = SHADOW_SHARE * float(np.percentile(y_local[hard > 0], 90)) if hard.any() else 0.0
     chroma *= np.clip((y_local - shadow) / max(shadow, 1.0), 0, 1)[..., None]
@@ -117,6 +117,36 @@ def _shift(
     y = y_local - y_broad
     y_even = LUMA_EVEN * y / (1.0 + (y / LUMA_BLOTCH) ** 2)
     return -(chroma + y_even[..., None]) * founded
+
+
+def _keep_blush(
+    chroma: np.ndarray, rgb: np.ndarray, hard: np.ndarray, broad: np.ndarray, unit: float, cheeks: Apples
+) -> None:
+    """Take a blush out of `chroma` (in place): on the apples of the cheeks, the warmth of the mean over
+    BLUSH_SIGMA beyond the broad mean (`broad`: its colour, RGB minus luma). Worked out on the apples'
+    bounding box only, with room for the means."""
+    if not cheeks:
+        return
+    feather = max(1.0, BLUSH_FEATHER * unit)
+    sigma = max(2.0, BLUSH_SIGMA * unit)
+    pts = np.concatenate(cheeks)
+    pad = 3 * (feather + sigma)
+    h, w = hard.shape
+    x0, y0 = (max(0, int(v - pad)) for v in pts.min(0))
+    x1, y1 = min(w, int(pts[:, 0].max() + pad) + 1), min(h, int(pts[:, 1].max() + pad) + 1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    box = (slice(y0, y1), slice(x0, x1))
+    apples = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for hull in cheeks:
+        cv2.fillConvexPoly(
+            apples, np.round((hull - [x0, y0]) * 4).astype(np.int32), 1.0, cv2.LINE_AA, shift=2
+        )
+    apples = gauss(apples, feather)
+    mid, _ = _normalised(rgb[box], hard[box], sigma)
+    blush = (mid - luma(mid)[..., None]) - broad[box]
+    warm = apples * np.clip((blush[..., 0] - blush[..., 1]) / BLUSH_RED, 0, 1)
+    chroma[box] -= warm[..., None] * blush
 
 
 def _lit_mean(
@@ -416,7 +446,7 @@ def _grain(rgb: np.ndarray, plain: np.ndarray, unit: float, at: tuple[np.ndarray
 
 
 def _analyse(
-    rgb: np.ndarray, skin: np.ndarray, unit: float, mole_px: float, cheeks: np.ndarray | None
+    rgb: np.ndarray, skin: np.ndarray, unit: float, mole_px: float, cheeks: Apples
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(spot map, colour shift, fill, plain-skin mask, skin median, moles) of a region."""
     spot, contrast, median, moles = _spots(rgb, skin, unit, mole_px)
@@ -488,7 +518,7 @@ def prepare(
     skin: np.ndarray,
     unit: float,
     under_eyes: np.ndarray | None = None,
-    cheeks: np.ndarray | None = None,
+    cheeks: Apples = (),
 ) -> ToneLayers:
     """Tone layers of an RGB float32 region with its skin mask (and its under-eye band, to lift it; the
     apples of its cheeks, to keep a blush)."""
@@ -503,7 +533,8 @@ def prepare(
         h, w = skin.shape
         size = (max(1, round(w * f)), max(1, round(h * f)))
         small, small_skin = (cv2.resize(a, size, interpolation=cv2.INTER_AREA) for a in (rgb, skin))
-        small_cheeks = None if cheeks is None else cv2.resize(cheeks, size, interpolation=cv2.INTER_AREA)
+        scale = np.array([size[0] / w, size[1] / h], np.float32)
+        small_cheeks = tuple((hull + 0.5) * scale - 0.5 for hull in cheeks)
         parts = _analyse(small, small_skin, unit * f, mole_px * f, small_cheeks)
         spot, shift, fill, plain, median, moles = (
             cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) for a in parts
