@@ -355,6 +355,7 @@ def under_eye_gap(name: str, strengths: tuple[float, float, float]) -> float | N
 
 
 MOLE = 0.065  # of the eye distance (~4 mm): a mole a photographer keeps (engine.tone.MOLE is 0.05)
+OVAL = 1.8  # long / short axis of the oval mole
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,7 @@ class Marks:
     diameter: int
     mole_left: float
     blemish_left: float
+    oval_left: float  # the same mole as a tilted oval of its area, 1.8 times as long as wide (pasted alone)
 
 
 def _deepest(where: np.ndarray) -> tuple[int, int]:
@@ -382,7 +384,8 @@ def marks(name: str) -> Marks:
     img = base.astype(np.float32)
     spots = []
     half = j.oval.shape[1] // 2
-    for side, colour, strength in ((0, (105, 65, 50), 0.85), (1, (205, 75, 70), 0.7)):
+    brown = np.array((105, 65, 50), np.float32)
+    for side, colour, strength in ((0, tuple(brown), 0.85), (1, (205, 75, 70), 0.7)):
         cheek = _hull(j.oval.shape, j.mesh, CHEEKS[side]) & j.skin
         x, y = _deepest(cheek)
         if x == 0 and y == 0:  # no cheek seen: the face's middle row instead
@@ -397,7 +400,17 @@ def marks(name: str) -> Marks:
     out = retouch(pasted, params).image
     clean = retouch(base, params).image
     left = [measure.residual(out, clean, pasted, base, s) for s in spots]
-    return Marks(d, left[0], left[1])
+    # Moles are seldom round: obama2's, beside the nose, is about 1.7 times as long as wide.
+    x, y = spots[0].x, spots[0].y
+    long_axis = round(d * np.sqrt(OVAL))
+    oval = np.zeros(base.shape[:2], np.uint8)
+    axes = (round(d * np.sqrt(OVAL) * 2), round(d / np.sqrt(OVAL) * 2))  # half-axes, in quarter pixels
+    cv2.ellipse(oval, (x * 4, y * 4), axes, 30, 0, 360, 255, -1, cv2.LINE_AA, shift=2)
+    alpha = 0.85 * (oval.astype(np.float32) / 255)[..., None]
+    with_oval = np.clip(base * (1 - alpha) + brown * alpha + 0.5, 0, 255).astype(np.uint8)
+    oval_out = retouch(with_oval, params).image
+    oval_left = measure.residual(oval_out, clean, with_oval, base, measure.Spot(x, y, long_axis))
+    return Marks(d, left[0], left[1], oval_left)
 
 
 BLUSH = 0.12  # of the eye distance: the σ of a cheek's blush (the apple of the cheek, ~3 cm across)
