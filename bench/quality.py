@@ -21,6 +21,7 @@ GOALS = {  # column → (label, pass test)
     "defaults": ("skin HF energy at .4/.3/0 (× original)", lambda v: v <= 1.0),
     "removed": ("skin HF energy removed at skin 1", lambda v: v >= 0.60),
     "heal": ("worst healed area ΔE2000 vs its skin", lambda v: v < 6.0),
+    "strokes": ("edges a heal sharpened (× original)", lambda v: v < 1.5),
     "spots": ("pasted 3–8 px spots removed at skin_unifi 1", lambda v: v >= 0.90),
     "nose": ("nose reduction / cheeks' at skin 1", lambda v: 0.85 <= v <= 1.15),
     "forehead": ("forehead reduction / cheeks' at skin 1", lambda v: 0.85 <= v <= 1.15),
@@ -40,6 +41,7 @@ def row(name: str) -> dict[str, float | None]:
         "defaults": goals.skin_energy_ratio(name, goals.DEFAULTS),
         "removed": 1 - goals.skin_energy_ratio(name, (0, 1, 0)),
         "heal": max(heal) if heal else 0.0,
+        "strokes": goals.heal_strokes(name),
         "spots": goals.spots_removed(name),
         "nose": red["nose"] / red["cheeks"],
         "forehead": red["forehead"] / red["cheeks"],
@@ -87,7 +89,7 @@ def main() -> int:
             continue
         bad = [(n, v) for n, v in values if not passes(v)]
         worst = bad[0] if bad else min(values, key=lambda nv: abs(nv[1] - 1.0)) if values else ("—", None)
-        if key in ("defaults", "heal", "colour"):
+        if key in ("defaults", "heal", "strokes", "colour"):
             worst = max(values, key=lambda nv: nv[1])
         elif key in ("frames", "removed", "spots", "blush", "headroom"):
             worst = min(values, key=lambda nv: nv[1])

@@ -26,12 +26,13 @@ STEPS = [round(i / 10, 1) for i in range(11)]
 KNOWN_MISSES = {
     ("structures", "sunglasses"): "the judge finds no frames: they lie in the eye zones it leaves out",
     ("removed", "sunglasses"): "44 % of the skin's energy removed (a small, soft face enlarged ×4)",
-    ("spots", "sunglasses"): "68 % of the 31 pasted spots that fit on its judge skin removed",
+    ("spots", "sunglasses"): "65 % of the 31 pasted spots that fit on its judge skin removed",
     ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.24/1.20",
     ("regions", "lenna"): "forehead smoothed 0.849 of the cheeks (goal 0.85)",
     ("colour", "jesse"): "mean skin ΔE2000 0.26 at the defaults (side light)",
-    ("blush", "beard"): "its cheek is paler than its face: evening reddens the plain cheek, 25 % kept",
+    ("blush", "beard"): "its cheek is paler than its face: evening reddens the plain cheek, 26 % kept",
     ("under_eyes", "sunglasses"): "the band is mostly lens: its gap to the cheek grows 12.7 → 14.7 L*",
+    ("strokes", "einstein"): "its grainy forehead is healed in sheets; wrinkle cores left as dots: 1.55",
 }
 
 
@@ -86,6 +87,15 @@ def test_pores_stay_visible_at_low_smoothing(name: str) -> None:
 def test_healing_leaves_no_stain(name: str) -> None:
     worst = max(goals.heal_delta_e(name), default=0.0)
     assert worst < 6.0, f"a healed area differs from its skin by ΔE2000 {worst:.1f}"
+
+
+@pytest.mark.parametrize("name", _cases("strokes", FACES))
+def test_healing_draws_no_stroke(name: str) -> None:
+    # The soft shading of a crease (a nose wing, a nasolabial fold) whose dark line the skin mask leaves
+    # out was healed up to that line, left as a crisp stroke: 1.8-2.4 on fringe, sunglasses, bob, beard
+    # and einstein before the engine took such areas for rims.
+    worst = goals.heal_strokes(name)
+    assert worst < 1.5, f"a heal sharpened the edges around it {worst:.2f} times"
 
 
 @pytest.mark.parametrize("name", FACES)
