@@ -276,7 +276,8 @@ def _skin_likelihood(
     cov[0, :] *= 1.5  # lightness varies with shading far more than chroma does: loosen it
     cov[:, 0] *= 1.5
     diff = lab - centre
-    d = np.sqrt(np.einsum("...i,ij,...j->...", diff, np.linalg.inv(cov), diff))
+    # The Mahalanobis distance as a float32 product (einsum took float64, three times as long).
+    d = np.sqrt(((diff @ np.linalg.inv(cov).astype(np.float32)) * diff).sum(axis=-1))
     like = np.clip((SKIN_NOT - d) / (SKIN_NOT - SKIN_SURE), 0, 1).astype(np.float32)
     return (like * 255).astype(np.uint8)
 
