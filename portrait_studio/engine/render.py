@@ -46,7 +46,7 @@ def analyse(
     src = rgb[y0:y1, x0:x1].astype(np.float32)
     return FaceLayers(
         regions=regions,
-        skin=smooth.split(src, regions.unit, softness) if skin > 0 else None,
+        skin=smooth.split(src, regions.skin, regions.unit, softness) if skin > 0 else None,
         detail=enhance.prepare(luma(src), regions.unit, softness) if gpen > 0 else None,
         tone=(
             tone.prepare(src, regions.skin, regions.unit, regions.under_eyes, cheek_apples(regions, mesh))
@@ -73,7 +73,7 @@ def face_delta(layers: FaceLayers, gpen: float, skin: float, skin_unifi: float) 
         keep -= healed
     if skin > 0:
         assert layers.skin is not None, "analysed without the skin layers"
-        out += (r.skin * keep)[..., None] * smooth.delta(layers.skin, skin)
+        out += keep[..., None] * smooth.delta(layers.skin, skin)  # (the layers are masked by the skin)
     if gpen > 0:
         assert layers.detail is not None, "analysed without the detail layers"
         # Skin and the margins around the features (oval minus features) get local contrast only.
