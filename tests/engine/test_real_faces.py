@@ -27,9 +27,8 @@ KNOWN_MISSES = {
     ("structures", "sunglasses"): "the judge finds no frames: they lie in the eye zones it leaves out",
     ("removed", "sunglasses"): "44 % of the skin's energy removed (a small, soft face enlarged ×4)",
     ("spots", "sunglasses"): "65 % of the 31 pasted spots that fit on its judge skin removed",
-    ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.25/1.19",
+    ("regions", "beard"): "the cheeks are mostly beard and hand: nose/forehead ratios 1.24/1.19",
     ("regions", "lenna"): "forehead smoothed 0.846 of the cheeks (goal 0.85): its sample is partly hat brim",
-    ("regions", "three_quarter"): "forehead smoothed 0.849 of the cheeks (goal 0.85): hair on the brow",
     ("blush", "beard"): "its cheek is paler than its face: evening reddens the plain cheek, 26 % kept",
     ("under_eyes", "sunglasses"): "the band is mostly lens: its gap to the cheek grows 12.7 → 14.7 L*",
     ("strokes", "einstein"): "its grainy forehead is healed in sheets; wrinkle cores left as dots: 1.55",
@@ -170,7 +169,7 @@ def test_skin_colour_is_stable_at_the_defaults(name: str) -> None:
 def test_full_smoothing_keeps_the_skin_colour(name: str) -> None:
     # Skin is lighter and redder than the brows, hair and shadows beside it; the smoothing bands took that
     # in, and removing them darkened and greyed the skin: mean ΔE2000 0.30-1.28 at skin = 1 (jesse 1.28,
-    # sunglasses 0.84) before the bands lost their mean over the skin, 0.02-0.68 after.
+    # sunglasses 0.84) before the middle band lost its mean over the skin, 0.05-0.55 after.
     shift = goals.mean_skin_shift(name, (0, 1, 0))
     assert shift < 0.75, f"mean skin ΔE2000 {shift:.2f} at skin = 1"
 
