@@ -41,13 +41,18 @@ def gauss(img: np.ndarray, sigma: float) -> np.ndarray:
         return img.copy()
     if sigma < 6:
         return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-    # Shrinking by f then blurring with sigma/f approximates the blur within a few per cent for
-    # sigma/f ≥ 2 (the shrink's own area filter adds ~f/√12 of blur, tiny next to sigma).
+    h, w = img.shape[:2]
+    return cv2.resize(_shrunk_blur(img, sigma), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _shrunk_blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """The blur of `img` on a copy shrunk by sigma // 3 (at least 1). Shrinking by f then blurring with
+    sigma/f approximates the blur within a few per cent for sigma/f ≥ 2 (the shrink's own area filter adds
+    ~f/√12 of blur, tiny next to sigma)."""
     h, w = img.shape[:2]
     f = max(1, int(sigma // 3))
     small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
 
 
 def sobel2_at(img: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -83,21 +88,11 @@ def masked_gauss(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
 
 def wide_mean(weighted: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
     """masked_gauss for a wide sigma, from the products at hand (`weighted` = values × weights, H×W×C;
-    `weight` H×W): divided on the copy shrunk by sigma // 3 that gauss blurs on, and enlarged once. Both
+    `weight` H×W): divided on the shrunk copy gauss blurs on (_shrunk_blur), and enlarged once. Both
     sums are smooth there, and two enlargements and a division at full size were most of masked_gauss's
     time (8 → 3.4 ms for a 3-channel 0.8 MP region)."""
     h, w = weight.shape
-    f = max(1, int(sigma // 3))
-    size = (max(1, w // f), max(1, h // f))
-    num, den = (
-        cv2.GaussianBlur(
-            cv2.resize(a, size, interpolation=cv2.INTER_AREA),
-            (0, 0),
-            sigma / f,
-            borderType=cv2.BORDER_REFLECT,
-        )
-        for a in (weighted, weight)
-    )
+    num, den = _shrunk_blur(weighted, sigma), _shrunk_blur(weight, sigma)
     return cv2.resize(num / np.maximum(den, 1e-4)[..., None], (w, h), interpolation=cv2.INTER_LINEAR)
 
 

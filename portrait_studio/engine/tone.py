@@ -452,6 +452,16 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
+def _box_of(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
+    """The bounding box of a mask's nonzero pixels with `pad` px of room, within the mask (None: empty).
+    cv2.boundingRect: np.nonzero took 4–6 ms on a region."""
+    bx, by, bw, bh = cv2.boundingRect((mask > 0).astype(np.uint8))
+    if bw == 0:
+        return None
+    h, w = mask.shape[:2]
+    return slice(max(0, by - pad), min(h, by + bh + pad)), slice(max(0, bx - pad), min(w, bx + bw + pad))
+
+
 @dataclass(frozen=True)
 class _Half:
     """A half-size working copy for Gaussian means of σ >= HALF_SIGMA px (at 0.25 cycles/px, the half
@@ -603,8 +613,8 @@ def _under_eyes(rgb: np.ndarray, skin: np.ndarray, band: np.ndarray, unit: float
     # enough to reach the band.
     ref = masked_gauss(rgb, cheek.astype(np.float32), 4 * sigma)
     # The lift is worked out on the band's box only: it is zero elsewhere.
-    bx, by, bw, bh = cv2.boundingRect((band > 0).astype(np.uint8))
-    box = (slice(by, by + bh), slice(bx, bx + bw))
+    box = _box_of(band)
+    assert box is not None  # band.max() > 0.05
     diff = ref[box] - local[box]
     dy = luma(diff)
     lighter = np.clip(dy / 4.0, 0, 1)  # only lift, never darken
@@ -628,12 +638,10 @@ def _small_spots(
     a close-up is hair, background and clothes): spots are only ever found on skin, and every average
     the search takes is over skin only, so the margin's outer side does not change the result.
     """
-    bx, by, bw, bh = cv2.boundingRect((skin > 0.3).astype(np.uint8))  # (np.nonzero took 4–6 ms)
-    if bw == 0:
+    # The room: 3 σ of the widest average (the fill's), well over the median's radius.
+    box = _box_of(skin > 0.3, round(3 * SPOT_MIN))
+    if box is None:
         return None
-    pad = round(3 * SPOT_MIN)  # 3 σ of the widest average (the fill's), well over the median's radius
-    h, w = skin.shape
-    box = (slice(max(0, by - pad), min(h, by + bh + pad)), slice(max(0, bx - pad), min(w, bx + bw + pad)))
     part, part_skin = np.ascontiguousarray(rgb[box]), np.ascontiguousarray(skin[box])
     found, contrast, median, moles = _spots(part, part_skin, 1.0, mole_px)
     fill, _, trust = _carry(part, found, contrast, part_skin, 1.0)
@@ -691,16 +699,10 @@ def prepare(
     # A mole keeps its colour: not healed (a piece of it found by the other search is not either), nor
     # tone-evened, which would fade it to the skin's (feathered: the shift is a few grey levels, and a
     # hard edge in it drew a faint ring around the mole).
-    bx, by, bw, bh = cv2.boundingRect((moles > 0).astype(np.uint8))
-    if bw > 0:
-        # On the moles' box only, with room for the blur (OpenCV's kernel reaches 4 σ): a few moles are a
-        # small part of the region (the whole region took 9 ms of a 12 MP retouch).
-        pad = int(np.ceil(8 * feather)) + 1
-        h, w = moles.shape
-        around = (
-            slice(max(0, by - pad), min(h, by + bh + pad)),
-            slice(max(0, bx - pad), min(w, bx + bw + pad)),
-        )
+    # On the moles' box only, with room for the blur (OpenCV's kernel reaches 4 σ): a few moles are a
+    # small part of the region (the whole region took 9 ms of a 12 MP retouch).
+    around = _box_of(moles, int(np.ceil(8 * feather)) + 1)
+    if around is not None:
         np.multiply(spot[around], 1.0 - moles[around], out=spot[around])
         kept = 1.0 - cv2.GaussianBlur(moles[around], (0, 0), 2 * feather)
         np.multiply(shift[around], kept[..., None], out=shift[around])
